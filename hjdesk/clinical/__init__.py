@@ -1,0 +1,1 @@
+"""clinical layer (see architecture.md §2)."""

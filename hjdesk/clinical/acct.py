@@ -1,0 +1,390 @@
+"""ACCT health input: the mirror's enums, the no-health-input flags, warnings and the monthly audit.
+
+Sources: domain.md §6; PSI 64/2011 (ACCT process: first case review within 24 hours of opening,
+closure decided at a case review, post-closure review); Health and justice framework 2022-25,
+footnote 33 (40% of ACCTs closed in one prison had no health input). The post-closure review
+interval and the risk-level names are local policy (domain.md §6 [C]).
+
+Decisions (ours, where domain.md is silent):
+- A contribution marked `planned` (e.g. someone booked to attend) satisfies the upcoming-event
+  warning but never the held-event flag: only input actually given counts once the event is held.
+- The "no MH in-reach input" flag applies to the same held review events as the health-input flag.
+  When an event has no health input at all, a patient on the MH caseload gets both flags: the
+  general gap and the missing MH in-reach voice are audited separately.
+- The upcoming warning covers the same review event types: it is the early form of the flag.
+  The window is inclusive at both ends (now ... now + 24 hours); past events are not "upcoming".
+- Monthly figures group by the calendar month of `held_at` in the zone the caller passes
+  (services pass Europe/London so a review at 00:30 BST on 1 April counts in April).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from types import MappingProxyType
+
+from hjdesk.clinical.dates import require_aware
+
+FIRST_CASE_REVIEW_WITHIN = timedelta(hours=24)  # PSI 64/2011: within 24 hours of opening
+
+
+class AcctStatus(enum.StrEnum):
+    OPEN = "OPEN"
+    POST_CLOSURE = "POST_CLOSURE"
+    CLOSED = "CLOSED"
+
+
+class AcctRiskLevel(enum.StrEnum):
+    """Risk levels; the names shown to staff come from AcctPolicy.risk_level_names."""
+
+    LOW = "LOW"
+    RAISED = "RAISED"
+    HIGH = "HIGH"
+
+
+class AcctSource(enum.StrEnum):
+    """How healthcare learned of the ACCT: the prison's HA alert, or entered by hand."""
+
+    HA_ALERT = "HA_ALERT"
+    MANUAL = "MANUAL"
+
+
+class AcctEventType(enum.StrEnum):
+    CONCERN_AND_KEEP_SAFE = "CONCERN_AND_KEEP_SAFE"
+    IMMEDIATE_ACTION_PLAN = "IMMEDIATE_ACTION_PLAN"
+    ASSESSMENT_INTERVIEW = "ASSESSMENT_INTERVIEW"
+    CASE_REVIEW_FIRST = "CASE_REVIEW_FIRST"
+    CASE_REVIEW = "CASE_REVIEW"
+    CLOSURE = "CLOSURE"
+    POST_CLOSURE_REVIEW = "POST_CLOSURE_REVIEW"
+    REOPEN = "REOPEN"
+    TRANSFER_OUT_OPEN = "TRANSFER_OUT_OPEN"
+
+
+class ContributionType(enum.StrEnum):
+    ATTENDED_IN_PERSON = "ATTENDED_IN_PERSON"
+    ATTENDED_REMOTE = "ATTENDED_REMOTE"
+    WRITTEN_CONTRIBUTION = "WRITTEN_CONTRIBUTION"
+    INFORMATION_SHARED_TO_CASE_MANAGER = "INFORMATION_SHARED_TO_CASE_MANAGER"
+    HEALTHCARE_ASSESSOR = "HEALTHCARE_ASSESSOR"
+    INVITED_UNABLE_TO_ATTEND = "INVITED_UNABLE_TO_ATTEND"
+    NOT_INVITED = "NOT_INVITED"
+
+
+class Team(enum.StrEnum):
+    PRIMARY_CARE = "PRIMARY_CARE"
+    MH_IN_REACH = "MH_IN_REACH"
+    SUBSTANCE_MISUSE = "SUBSTANCE_MISUSE"
+    SOCIAL_CARE = "SOCIAL_CARE"
+
+
+class FlagCode(enum.StrEnum):
+    ACCT_NO_HEALTH_INPUT = "ACCT_NO_HEALTH_INPUT"
+    ACCT_NO_MH_INPUT = "ACCT_NO_MH_INPUT"
+
+
+class Severity(enum.StrEnum):
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+
+
+_NOT_HEALTH_INPUT = frozenset(
+    {ContributionType.INVITED_UNABLE_TO_ATTEND, ContributionType.NOT_INVITED}
+)
+
+#: Held events of these types must have health input (domain.md §6).
+REVIEW_EVENT_TYPES = frozenset(
+    {
+        AcctEventType.CASE_REVIEW_FIRST,
+        AcctEventType.CASE_REVIEW,
+        AcctEventType.CLOSURE,
+        AcctEventType.POST_CLOSURE_REVIEW,
+    }
+)
+_HIGH_SEVERITY_TYPES = frozenset({AcctEventType.CASE_REVIEW_FIRST, AcctEventType.CLOSURE})
+
+EVENT_LABELS: Mapping[AcctEventType, str] = MappingProxyType(
+    {
+        AcctEventType.CONCERN_AND_KEEP_SAFE: "Concern and Keep Safe form",
+        AcctEventType.IMMEDIATE_ACTION_PLAN: "immediate action plan",
+        AcctEventType.ASSESSMENT_INTERVIEW: "assessment interview",
+        AcctEventType.CASE_REVIEW_FIRST: "first case review",
+        AcctEventType.CASE_REVIEW: "case review",
+        AcctEventType.CLOSURE: "closure review",
+        AcctEventType.POST_CLOSURE_REVIEW: "post-closure review",
+        AcctEventType.REOPEN: "reopening",
+        AcctEventType.TRANSFER_OUT_OPEN: "transfer out while open",
+    }
+)
+
+
+def _default_risk_names() -> Mapping[AcctRiskLevel, str]:
+    return MappingProxyType(
+        {AcctRiskLevel.LOW: "Low", AcctRiskLevel.RAISED: "Raised", AcctRiskLevel.HIGH: "High"}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AcctPolicy:
+    """Local ACCT policy (domain.md §6 [C]) and our sync-warning decision."""
+
+    post_closure_review_days: int = 7
+    risk_level_names: Mapping[AcctRiskLevel, str] = field(
+        default_factory=_default_risk_names, hash=False
+    )
+    unsynced_warning_window: timedelta = timedelta(hours=2)
+    upcoming_window: timedelta = timedelta(hours=24)
+
+    def __post_init__(self) -> None:
+        if self.post_closure_review_days < 1:
+            raise ValueError("The post-closure review must be at least 1 day after closure")
+        missing = [level.value for level in AcctRiskLevel if level not in self.risk_level_names]
+        if missing:
+            raise ValueError(f"Give a display name for every ACCT risk level: {missing}")
+        if self.unsynced_warning_window <= timedelta(0) or self.upcoming_window <= timedelta(0):
+            raise ValueError("Warning windows must be longer than zero")
+
+
+DEFAULT_ACCT_POLICY = AcctPolicy()
+
+
+def risk_level_name(level: AcctRiskLevel, policy: AcctPolicy = DEFAULT_ACCT_POLICY) -> str:
+    return policy.risk_level_names[AcctRiskLevel(level)]
+
+
+def counts_as_health_input(contribution_type: ContributionType) -> bool:
+    return ContributionType(contribution_type) not in _NOT_HEALTH_INPUT
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """Healthcare's contribution to one ACCT event; `planned` means not yet given."""
+
+    type: ContributionType
+    team: Team
+    planned: bool = False
+
+    @property
+    def is_health_input(self) -> bool:
+        """Given (not just planned) and of a type that counts."""
+        return not self.planned and counts_as_health_input(self.type)
+
+
+@dataclass(frozen=True, slots=True)
+class AcctEvent:
+    id: str
+    type: AcctEventType
+    scheduled_at: datetime | None = None
+    held_at: datetime | None = None
+    contributions: tuple[Contribution, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.scheduled_at is not None:
+            require_aware(self.scheduled_at, "The event's scheduled time")
+        if self.held_at is not None:
+            require_aware(self.held_at, "The event's held time")
+
+    @property
+    def has_health_input(self) -> bool:
+        return any(c.is_health_input for c in self.contributions)
+
+    @property
+    def has_mh_in_reach_input(self) -> bool:
+        return any(c.is_health_input and c.team is Team.MH_IN_REACH for c in self.contributions)
+
+    @property
+    def has_contribution_planned(self) -> bool:
+        """Any contribution that would count, whether planned or already given."""
+        return any(counts_as_health_input(c.type) for c in self.contributions)
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    code: FlagCode
+    event_id: str
+    event_type: AcctEventType
+    severity: Severity
+    message: str
+
+
+def _no_health_input_flag(event: AcctEvent) -> Flag:
+    severity = Severity.HIGH if event.type in _HIGH_SEVERITY_TYPES else Severity.MEDIUM
+    return Flag(
+        code=FlagCode.ACCT_NO_HEALTH_INPUT,
+        event_id=event.id,
+        event_type=event.type,
+        severity=severity,
+        message=f"No health input was recorded for the {EVENT_LABELS[event.type]}.",
+    )
+
+
+def _no_mh_input_flag(event: AcctEvent) -> Flag:
+    return Flag(
+        code=FlagCode.ACCT_NO_MH_INPUT,
+        event_id=event.id,
+        event_type=event.type,
+        severity=Severity.MEDIUM,
+        message=(
+            f"No MH in-reach input was recorded for the {EVENT_LABELS[event.type]}, "
+            "and the patient is on the MH in-reach caseload."
+        ),
+    )
+
+
+def health_input_flags(events: Iterable[AcctEvent], *, on_mh_caseload: bool) -> list[Flag]:
+    """Flags for held review events lacking health (or MH in-reach) input, in event order."""
+    flags: list[Flag] = []
+    for event in events:
+        if event.held_at is None or event.type not in REVIEW_EVENT_TYPES:
+            continue
+        if not event.has_health_input:
+            flags.append(_no_health_input_flag(event))
+        if on_mh_caseload and not event.has_mh_in_reach_input:
+            flags.append(_no_mh_input_flag(event))
+    return flags
+
+
+@dataclass(frozen=True, slots=True)
+class UpcomingWarning:
+    event_id: str
+    event_type: AcctEventType
+    scheduled_at: datetime
+    message: str
+
+
+def upcoming_warnings(
+    events: Iterable[AcctEvent], now: datetime, policy: AcctPolicy = DEFAULT_ACCT_POLICY
+) -> list[UpcomingWarning]:
+    """Review events due within the next 24 hours, not yet held, with no contribution planned."""
+    now = require_aware(now, "The current time")
+    horizon = now + policy.upcoming_window
+    hours = round(policy.upcoming_window.total_seconds() / 3600)
+    warnings: list[UpcomingWarning] = []
+    for event in events:
+        due = event.scheduled_at
+        if due is None or event.held_at is not None or event.type not in REVIEW_EVENT_TYPES:
+            continue
+        if now <= due <= horizon and not event.has_contribution_planned:
+            warnings.append(
+                UpcomingWarning(
+                    event_id=event.id,
+                    event_type=event.type,
+                    scheduled_at=due,
+                    message=(
+                        f"The {EVENT_LABELS[event.type]} is within the next {hours} hours and "
+                        "no health input is planned."
+                    ),
+                )
+            )
+    return warnings
+
+
+def percentage(part: int, whole: int) -> float | None:
+    """`part` as a percentage of `whole`; None when there is nothing to divide by."""
+    if part < 0 or whole < 0 or part > whole:
+        raise ValueError(f"Cannot take {part} as a percentage of {whole}")
+    return None if whole == 0 else 100.0 * part / whole
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRow:
+    """Health-input audit for one calendar month; case reviews include the first review."""
+
+    year: int
+    month: int
+    closures: int
+    closures_without_input: int
+    case_reviews: int
+    case_reviews_without_input: int
+
+    @property
+    def closures_without_input_pct(self) -> float | None:
+        return percentage(self.closures_without_input, self.closures)
+
+    @property
+    def case_reviews_without_input_pct(self) -> float | None:
+        return percentage(self.case_reviews_without_input, self.case_reviews)
+
+
+_CASE_REVIEWS = frozenset({AcctEventType.CASE_REVIEW_FIRST, AcctEventType.CASE_REVIEW})
+
+
+def monthly_health_input_report(events: Iterable[AcctEvent], tz: tzinfo = UTC) -> list[MonthRow]:
+    """Per month of holding: closures and case reviews, and how many had no health input."""
+    # counts per month: [closures, closures without, case reviews, case reviews without]
+    months: dict[tuple[int, int], list[int]] = {}
+    for event in events:
+        if event.held_at is None or event.type not in (_CASE_REVIEWS | {AcctEventType.CLOSURE}):
+            continue
+        local = event.held_at.astimezone(tz)
+        counts = months.setdefault((local.year, local.month), [0, 0, 0, 0])
+        offset = 0 if event.type is AcctEventType.CLOSURE else 2
+        counts[offset] += 1
+        counts[offset + 1] += 0 if event.has_health_input else 1
+    return [MonthRow(year, month, *counts) for (year, month), counts in sorted(months.items())]
+
+
+def post_closure_review_due(
+    closed_at: datetime, policy: AcctPolicy = DEFAULT_ACCT_POLICY
+) -> datetime:
+    closed_at = require_aware(closed_at, "The closure time")
+    return closed_at + timedelta(days=policy.post_closure_review_days)
+
+
+def first_case_review_due(opened_at: datetime) -> datetime:
+    """The latest time for the first case review (PSI 64/2011: within 24 hours of opening)."""
+    return require_aware(opened_at, "The opening time") + FIRST_CASE_REVIEW_WITHIN
+
+
+def needed_by(event_scheduled_at: datetime) -> datetime:
+    """A wing contribution must reach the office before the event starts."""
+    return require_aware(event_scheduled_at, "The event's scheduled time")
+
+
+def unsynced_warning(
+    needed_by: datetime,
+    now: datetime,
+    synced: bool,
+    policy: AcctPolicy = DEFAULT_ACCT_POLICY,
+) -> bool:
+    """Warn (and offer a handover slip) when an unsynced contribution is near or past needed-by."""
+    if synced:
+        return False
+    needed_by = require_aware(needed_by, "The needed-by time")
+    now = require_aware(now, "The current time")
+    return now >= needed_by - policy.unsynced_warning_window
+
+
+@dataclass(frozen=True, slots=True)
+class AcctTask:
+    """A task for healthcare staff, created when an ACCT comes to light."""
+
+    code: str
+    patient_id: str
+    title: str
+    detail: str
+    due_at: datetime
+    first_review_by: datetime
+
+
+FIND_FIRST_REVIEW_TASK = "ACCT_FIND_FIRST_REVIEW"
+
+
+def new_ha_alert_task(patient_id: str, alert_raised_at: datetime) -> AcctTask:
+    """A new HA alert: find when the first case review is, so health input can be arranged."""
+    if not patient_id.strip():
+        raise ValueError("The task needs the patient it is about")
+    raised = require_aware(alert_raised_at, "The alert time")
+    return AcctTask(
+        code=FIND_FIRST_REVIEW_TASK,
+        patient_id=patient_id,
+        title="Find the first ACCT case review time",
+        detail=(
+            "An ACCT has been opened (HA alert). Ask the case manager when the first case review "
+            "is - it is due within 24 hours of opening - and arrange health input."
+        ),
+        due_at=raised,
+        first_review_by=first_case_review_due(raised),
+    )

@@ -1,0 +1,45 @@
+"""Calendar arithmetic shared by the workflow rules: calendar months, working days, aware times.
+
+Review intervals in domain.md are given in calendar months ("every 12 months", "3-6 months"), so
+they are added as months, not as fixed numbers of days. A day that does not exist in the target
+month (31 January + 1 month, 29 February + 12 months) falls back to the last day of that month,
+which keeps a review due on or before the anniversary rather than after it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Collection
+from datetime import UTC, date, datetime, timedelta
+
+_SATURDAY = 5
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` moved by whole calendar months (negative to go back), clamped to the month's end."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month_index = divmod(index, 12)
+    if not date.min.year <= year <= date.max.year:
+        raise ValueError(f"{months} months from {day.isoformat()} is outside the calendar")
+    last_day = calendar.monthrange(year, month_index + 1)[1]
+    return date(year, month_index + 1, min(day.day, last_day))
+
+
+def is_working_day(day: date, holidays: Collection[date] = frozenset()) -> bool:
+    """Monday to Friday and not a listed public holiday."""
+    return day.weekday() < _SATURDAY and day not in holidays
+
+
+def next_working_day(day: date, holidays: Collection[date] = frozenset()) -> date:
+    """The first working day strictly after `day`."""
+    candidate = day + timedelta(days=1)
+    while not is_working_day(candidate, holidays):
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def require_aware(value: datetime, what: str) -> datetime:
+    """`value` in UTC; a naive time is refused because it cannot be placed on the timeline."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must carry a time zone (UTC); got a time without one")
+    return value.astimezone(UTC)

@@ -1,0 +1,498 @@
+"""Tests for hjdesk.clinical.acct (domain.md §6)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from types import MappingProxyType
+
+import pytest
+
+from hjdesk.clinical.acct import (
+    DEFAULT_ACCT_POLICY,
+    FIND_FIRST_REVIEW_TASK,
+    REVIEW_EVENT_TYPES,
+    AcctEvent,
+    AcctEventType,
+    AcctPolicy,
+    AcctRiskLevel,
+    AcctSource,
+    AcctStatus,
+    Contribution,
+    ContributionType,
+    FlagCode,
+    MonthRow,
+    Severity,
+    Team,
+    counts_as_health_input,
+    first_case_review_due,
+    health_input_flags,
+    monthly_health_input_report,
+    needed_by,
+    new_ha_alert_task,
+    percentage,
+    post_closure_review_due,
+    risk_level_name,
+    unsynced_warning,
+    upcoming_warnings,
+)
+
+E = AcctEventType
+C = ContributionType
+NOW = datetime(2024, 6, 10, 9, 0, tzinfo=UTC)
+BST = timezone(timedelta(hours=1))
+
+COUNTS: dict[str, bool] = {
+    "ATTENDED_IN_PERSON": True,
+    "ATTENDED_REMOTE": True,
+    "WRITTEN_CONTRIBUTION": True,
+    "INFORMATION_SHARED_TO_CASE_MANAGER": True,
+    "HEALTHCARE_ASSESSOR": True,
+    "INVITED_UNABLE_TO_ATTEND": False,
+    "NOT_INVITED": False,
+}
+SEVERITY: dict[str, str] = {
+    "CASE_REVIEW_FIRST": "HIGH",
+    "CASE_REVIEW": "MEDIUM",
+    "CLOSURE": "HIGH",
+    "POST_CLOSURE_REVIEW": "MEDIUM",
+}
+NOT_REVIEWS = [t for t in AcctEventType if t.value not in SEVERITY]
+
+GIVEN = Contribution(C.ATTENDED_IN_PERSON, Team.PRIMARY_CARE)
+MH_GIVEN = Contribution(C.WRITTEN_CONTRIBUTION, Team.MH_IN_REACH)
+
+
+def held(event_type: AcctEventType, *contributions: Contribution, ev_id: str = "e1") -> AcctEvent:
+    return AcctEvent(ev_id, event_type, held_at=NOW, contributions=contributions)
+
+
+def scheduled(
+    event_type: AcctEventType, at: datetime, *contributions: Contribution, ev_id: str = "e1"
+) -> AcctEvent:
+    return AcctEvent(ev_id, event_type, scheduled_at=at, contributions=contributions)
+
+
+@pytest.mark.parametrize(
+    ("enum_type", "names"),
+    [
+        (AcctStatus, ["OPEN", "POST_CLOSURE", "CLOSED"]),
+        (AcctRiskLevel, ["LOW", "RAISED", "HIGH"]),
+        (AcctSource, ["HA_ALERT", "MANUAL"]),
+        (Team, ["PRIMARY_CARE", "MH_IN_REACH", "SUBSTANCE_MISUSE", "SOCIAL_CARE"]),
+        (ContributionType, list(COUNTS)),
+        (
+            AcctEventType,
+            [
+                "CONCERN_AND_KEEP_SAFE",
+                "IMMEDIATE_ACTION_PLAN",
+                "ASSESSMENT_INTERVIEW",
+                "CASE_REVIEW_FIRST",
+                "CASE_REVIEW",
+                "CLOSURE",
+                "POST_CLOSURE_REVIEW",
+                "REOPEN",
+                "TRANSFER_OUT_OPEN",
+            ],
+        ),
+        (FlagCode, ["ACCT_NO_HEALTH_INPUT", "ACCT_NO_MH_INPUT"]),
+        (Severity, ["HIGH", "MEDIUM"]),
+    ],
+)
+def test_enum_values_are_the_domain_names(enum_type: type, names: list[str]) -> None:
+    assert [m.value for m in enum_type] == names
+
+
+@pytest.mark.parametrize(("contribution_type", "expected"), sorted(COUNTS.items()))
+def test_counts_as_health_input(contribution_type: str, expected: bool) -> None:
+    assert counts_as_health_input(ContributionType(contribution_type)) is expected
+
+
+def test_review_event_types() -> None:
+    assert {t.value for t in REVIEW_EVENT_TYPES} == set(SEVERITY)
+
+
+# --- risk level names -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("level", "name"), [("LOW", "Low"), ("RAISED", "Raised"), ("HIGH", "High")]
+)
+def test_default_risk_level_names(level: str, name: str) -> None:
+    assert risk_level_name(AcctRiskLevel(level)) == name
+
+
+def test_risk_level_names_are_configurable() -> None:
+    names = {AcctRiskLevel.LOW: "Green", AcctRiskLevel.RAISED: "Amber", AcctRiskLevel.HIGH: "Red"}
+    policy = AcctPolicy(risk_level_names=MappingProxyType(names))
+    assert risk_level_name(AcctRiskLevel.RAISED, policy) == "Amber"
+
+
+def test_risk_level_names_must_cover_every_level() -> None:
+    with pytest.raises(ValueError, match="RAISED"):
+        AcctPolicy(risk_level_names={AcctRiskLevel.LOW: "L", AcctRiskLevel.HIGH: "H"})
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"post_closure_review_days": 0},
+        {"unsynced_warning_window": timedelta(0)},
+        {"upcoming_window": timedelta(hours=-1)},
+    ],
+)
+def test_bad_policy_is_refused(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="must"):
+        AcctPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+# --- health input flags ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("event_type", "severity"), sorted(SEVERITY.items()))
+def test_held_review_without_input_is_flagged(event_type: str, severity: str) -> None:
+    flags = health_input_flags([held(AcctEventType(event_type))], on_mh_caseload=False)
+    assert len(flags) == 1
+    (flag,) = flags
+    assert flag.code is FlagCode.ACCT_NO_HEALTH_INPUT
+    assert flag.severity is Severity(severity)
+    assert flag.event_id == "e1"
+    assert flag.event_type == event_type
+    assert "No health input" in flag.message
+
+
+@pytest.mark.parametrize("event_type", sorted(SEVERITY))
+@pytest.mark.parametrize(("contribution_type", "counts"), sorted(COUNTS.items()))
+def test_each_contribution_type_against_the_flag(
+    event_type: str, contribution_type: str, counts: bool
+) -> None:
+    contribution = Contribution(ContributionType(contribution_type), Team.SUBSTANCE_MISUSE)
+    event = held(AcctEventType(event_type), contribution)
+    flags = health_input_flags([event], on_mh_caseload=False)
+    assert (flags == []) is counts
+
+
+@pytest.mark.parametrize("event_type", NOT_REVIEWS)
+def test_other_event_types_are_never_flagged(event_type: AcctEventType) -> None:
+    assert health_input_flags([held(event_type)], on_mh_caseload=True) == []
+
+
+@pytest.mark.parametrize("event_type", sorted(SEVERITY))
+def test_review_not_yet_held_is_not_flagged(event_type: str) -> None:
+    event = scheduled(AcctEventType(event_type), NOW)
+    assert health_input_flags([event], on_mh_caseload=True) == []
+
+
+def test_invited_but_unable_and_not_invited_together_still_flag() -> None:
+    event = held(
+        E.CASE_REVIEW,
+        Contribution(C.INVITED_UNABLE_TO_ATTEND, Team.PRIMARY_CARE),
+        Contribution(C.NOT_INVITED, Team.MH_IN_REACH),
+    )
+    (flag,) = health_input_flags([event], on_mh_caseload=False)
+    assert flag.code is FlagCode.ACCT_NO_HEALTH_INPUT
+
+
+def test_planned_contribution_does_not_satisfy_a_held_review() -> None:
+    event = held(E.CLOSURE, Contribution(C.ATTENDED_IN_PERSON, Team.PRIMARY_CARE, planned=True))
+    (flag,) = health_input_flags([event], on_mh_caseload=False)
+    assert flag.severity is Severity.HIGH
+
+
+@pytest.mark.parametrize("event_type", sorted(SEVERITY))
+def test_mh_caseload_without_mh_input_is_flagged_medium(event_type: str) -> None:
+    event = held(AcctEventType(event_type), GIVEN)
+    (flag,) = health_input_flags([event], on_mh_caseload=True)
+    assert flag.code is FlagCode.ACCT_NO_MH_INPUT
+    assert flag.severity is Severity.MEDIUM
+    assert "MH in-reach" in flag.message
+
+
+def test_mh_caseload_with_mh_input_is_not_flagged() -> None:
+    event = held(E.CASE_REVIEW_FIRST, MH_GIVEN)
+    assert health_input_flags([event], on_mh_caseload=True) == []
+
+
+def test_mh_input_that_does_not_count_is_flagged() -> None:
+    event = held(E.CASE_REVIEW, GIVEN, Contribution(C.INVITED_UNABLE_TO_ATTEND, Team.MH_IN_REACH))
+    (flag,) = health_input_flags([event], on_mh_caseload=True)
+    assert flag.code is FlagCode.ACCT_NO_MH_INPUT
+
+
+def test_planned_mh_input_is_flagged_once_held() -> None:
+    event = held(E.CASE_REVIEW, GIVEN, Contribution(C.ATTENDED_REMOTE, Team.MH_IN_REACH, True))
+    (flag,) = health_input_flags([event], on_mh_caseload=True)
+    assert flag.code is FlagCode.ACCT_NO_MH_INPUT
+
+
+def test_not_on_mh_caseload_never_gets_the_mh_flag() -> None:
+    event = held(E.CASE_REVIEW, GIVEN)
+    assert health_input_flags([event], on_mh_caseload=False) == []
+
+
+@pytest.mark.parametrize(("event_type", "severity"), sorted(SEVERITY.items()))
+def test_no_input_at_all_on_mh_caseload_gives_both_flags(event_type: str, severity: str) -> None:
+    flags = health_input_flags([held(AcctEventType(event_type))], on_mh_caseload=True)
+    assert [(f.code, f.severity) for f in flags] == [
+        (FlagCode.ACCT_NO_HEALTH_INPUT, Severity(severity)),
+        (FlagCode.ACCT_NO_MH_INPUT, Severity.MEDIUM),
+    ]
+
+
+def test_flags_follow_event_order() -> None:
+    events = [
+        held(E.CASE_REVIEW, ev_id="a"),
+        held(E.CASE_REVIEW, GIVEN, ev_id="b"),
+        held(E.CLOSURE, ev_id="c"),
+    ]
+    flags = health_input_flags(events, on_mh_caseload=False)
+    assert [(f.event_id, f.severity) for f in flags] == [
+        ("a", Severity.MEDIUM),
+        ("c", Severity.HIGH),
+    ]
+
+
+def test_naive_times_are_refused() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        AcctEvent("e", E.CASE_REVIEW, held_at=datetime(2024, 1, 1, 9, 0))
+    with pytest.raises(ValueError, match="time zone"):
+        AcctEvent("e", E.CASE_REVIEW, scheduled_at=datetime(2024, 1, 1, 9, 0))
+
+
+# --- upcoming warnings ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("offset", "warned"),
+    [
+        (timedelta(minutes=-1), False),
+        (timedelta(0), True),
+        (timedelta(hours=1), True),
+        (timedelta(hours=24), True),
+        (timedelta(hours=24, seconds=1), False),
+    ],
+)
+def test_upcoming_window_edges(offset: timedelta, warned: bool) -> None:
+    warnings = upcoming_warnings([scheduled(E.CASE_REVIEW, NOW + offset)], NOW)
+    assert bool(warnings) is warned
+
+
+def test_upcoming_warning_content() -> None:
+    (warning,) = upcoming_warnings([scheduled(E.CASE_REVIEW_FIRST, NOW + timedelta(hours=3))], NOW)
+    assert warning.event_id == "e1"
+    assert warning.event_type is E.CASE_REVIEW_FIRST
+    assert warning.scheduled_at == NOW + timedelta(hours=3)
+    assert "24 hours" in warning.message
+
+
+@pytest.mark.parametrize("event_type", sorted(SEVERITY))
+def test_upcoming_warning_for_every_review_type(event_type: str) -> None:
+    event = scheduled(AcctEventType(event_type), NOW + timedelta(hours=2))
+    assert len(upcoming_warnings([event], NOW)) == 1
+
+
+@pytest.mark.parametrize("event_type", NOT_REVIEWS)
+def test_no_upcoming_warning_for_other_events(event_type: AcctEventType) -> None:
+    assert upcoming_warnings([scheduled(event_type, NOW + timedelta(hours=2))], NOW) == []
+
+
+@pytest.mark.parametrize(("contribution_type", "counts"), sorted(COUNTS.items()))
+@pytest.mark.parametrize("planned", [True, False])
+def test_planned_contribution_silences_the_warning(
+    contribution_type: str, counts: bool, planned: bool
+) -> None:
+    contribution = Contribution(ContributionType(contribution_type), Team.PRIMARY_CARE, planned)
+    event = scheduled(E.CASE_REVIEW, NOW + timedelta(hours=2), contribution)
+    assert (upcoming_warnings([event], NOW) == []) is counts
+
+
+def test_held_event_is_not_upcoming() -> None:
+    event = AcctEvent("e", E.CASE_REVIEW, scheduled_at=NOW + timedelta(hours=1), held_at=NOW)
+    assert upcoming_warnings([event], NOW) == []
+
+
+def test_unscheduled_event_is_not_upcoming() -> None:
+    assert upcoming_warnings([AcctEvent("e", E.CASE_REVIEW)], NOW) == []
+
+
+def test_upcoming_compares_across_time_zones() -> None:
+    at = datetime(2024, 6, 11, 10, 0, tzinfo=BST)  # 09:00 UTC, exactly 24 hours on
+    assert len(upcoming_warnings([scheduled(E.CASE_REVIEW, at)], NOW)) == 1
+
+
+def test_upcoming_needs_an_aware_now() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        upcoming_warnings([], datetime(2024, 1, 1))
+
+
+def test_upcoming_window_is_configurable() -> None:
+    policy = AcctPolicy(upcoming_window=timedelta(hours=48))
+    event = scheduled(E.CASE_REVIEW, NOW + timedelta(hours=30))
+    assert upcoming_warnings([event], NOW) == []
+    (warning,) = upcoming_warnings([event], NOW, policy)
+    assert "48 hours" in warning.message
+
+
+# --- monthly report -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "expected"),
+    [(0, 0, None), (0, 5, 0.0), (2, 5, 40.0), (5, 5, 100.0), (1, 3, 100 / 3)],
+)
+def test_percentage(part: int, whole: int, expected: float | None) -> None:
+    assert percentage(part, whole) == expected
+
+
+@pytest.mark.parametrize(("part", "whole"), [(-1, 3), (1, -3), (4, 3)])
+def test_percentage_refuses_impossible_counts(part: int, whole: int) -> None:
+    with pytest.raises(ValueError, match="percentage"):
+        percentage(part, whole)
+
+
+def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+def test_monthly_report_counts_and_percentages() -> None:
+    events = [
+        AcctEvent("1", E.CLOSURE, held_at=at(2024, 3, 1)),
+        AcctEvent("2", E.CLOSURE, held_at=at(2024, 3, 9), contributions=(GIVEN,)),
+        AcctEvent("3", E.CLOSURE, held_at=at(2024, 3, 30), contributions=(GIVEN,)),
+        AcctEvent("4", E.CLOSURE, held_at=at(2024, 3, 31)),
+        AcctEvent("5", E.CASE_REVIEW_FIRST, held_at=at(2024, 3, 2)),
+        AcctEvent("6", E.CASE_REVIEW, held_at=at(2024, 3, 3), contributions=(MH_GIVEN,)),
+        AcctEvent("7", E.POST_CLOSURE_REVIEW, held_at=at(2024, 3, 4)),
+        AcctEvent("8", E.ASSESSMENT_INTERVIEW, held_at=at(2024, 3, 4)),
+        AcctEvent("9", E.CASE_REVIEW, scheduled_at=at(2024, 3, 5)),  # not held
+    ]
+    (row,) = monthly_health_input_report(events)
+    assert row == MonthRow(2024, 3, 4, 2, 2, 1)
+    assert row.closures_without_input_pct == 50.0
+    assert row.case_reviews_without_input_pct == 50.0
+
+
+def test_monthly_report_zero_denominators() -> None:
+    reviews_only = monthly_health_input_report(
+        [AcctEvent("1", E.CASE_REVIEW, held_at=at(2024, 1, 5))]
+    )
+    assert reviews_only == [MonthRow(2024, 1, 0, 0, 1, 1)]
+    assert reviews_only[0].closures_without_input_pct is None
+    assert reviews_only[0].case_reviews_without_input_pct == 100.0
+    closures_only = monthly_health_input_report(
+        [AcctEvent("1", E.CLOSURE, held_at=at(2024, 1, 5), contributions=(GIVEN,))]
+    )
+    assert closures_only[0].closures_without_input_pct == 0.0
+    assert closures_only[0].case_reviews_without_input_pct is None
+
+
+def test_monthly_report_empty() -> None:
+    assert monthly_health_input_report([]) == []
+    assert monthly_health_input_report([AcctEvent("1", E.POST_CLOSURE_REVIEW, held_at=NOW)]) == []
+
+
+def test_monthly_report_month_edges_and_order() -> None:
+    events = [
+        AcctEvent("a", E.CLOSURE, held_at=datetime(2024, 2, 1, 0, 0, tzinfo=UTC)),
+        AcctEvent("b", E.CLOSURE, held_at=datetime(2024, 1, 31, 23, 59, 59, tzinfo=UTC)),
+        AcctEvent("c", E.CLOSURE, held_at=datetime(2023, 12, 31, 12, tzinfo=UTC)),
+    ]
+    rows = monthly_health_input_report(events)
+    assert [(r.year, r.month, r.closures) for r in rows] == [
+        (2023, 12, 1),
+        (2024, 1, 1),
+        (2024, 2, 1),
+    ]
+
+
+def test_monthly_report_uses_the_callers_zone() -> None:
+    # 23:30 UTC on 31 March is 00:30 BST on 1 April.
+    event = AcctEvent("a", E.CASE_REVIEW, held_at=datetime(2024, 3, 31, 23, 30, tzinfo=UTC))
+    assert monthly_health_input_report([event])[0].month == 3
+    assert monthly_health_input_report([event], tz=BST)[0].month == 4
+
+
+def test_planned_input_counts_as_without_input_in_report() -> None:
+    planned = Contribution(C.ATTENDED_IN_PERSON, Team.PRIMARY_CARE, planned=True)
+    event = AcctEvent("a", E.CLOSURE, held_at=NOW, contributions=(planned,))
+    assert monthly_health_input_report([event])[0].closures_without_input == 1
+
+
+# --- timings --------------------------------------------------------------------------------
+
+
+def test_post_closure_review_default_seven_days() -> None:
+    assert DEFAULT_ACCT_POLICY.post_closure_review_days == 7
+    assert post_closure_review_due(NOW) == NOW + timedelta(days=7)
+
+
+def test_post_closure_review_configurable() -> None:
+    policy = AcctPolicy(post_closure_review_days=14)
+    assert post_closure_review_due(NOW, policy) == NOW + timedelta(days=14)
+
+
+def test_post_closure_review_needs_aware_time() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        post_closure_review_due(datetime(2024, 1, 1))
+
+
+def test_post_closure_review_returns_utc() -> None:
+    local = datetime(2024, 6, 10, 10, 0, tzinfo=BST)
+    due = post_closure_review_due(local)
+    assert due == NOW + timedelta(days=7)
+    assert due.tzinfo is UTC
+
+
+def test_first_case_review_due_within_24_hours() -> None:
+    assert first_case_review_due(NOW) == NOW + timedelta(hours=24)
+
+
+def test_needed_by_is_the_scheduled_time() -> None:
+    assert needed_by(NOW) == NOW
+    with pytest.raises(ValueError, match="time zone"):
+        needed_by(datetime(2024, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("before_needed_by", "warn"),
+    [
+        (timedelta(hours=3), False),
+        (timedelta(hours=2, seconds=1), False),
+        (timedelta(hours=2), True),
+        (timedelta(hours=1), True),
+        (timedelta(0), True),
+        (-timedelta(hours=5), True),
+    ],
+)
+def test_unsynced_warning_edges(before_needed_by: timedelta, warn: bool) -> None:
+    deadline = NOW + before_needed_by
+    assert unsynced_warning(deadline, NOW, synced=False) is warn
+    assert unsynced_warning(deadline, NOW, synced=True) is False
+
+
+def test_unsynced_warning_window_configurable() -> None:
+    policy = AcctPolicy(unsynced_warning_window=timedelta(hours=4))
+    assert unsynced_warning(NOW + timedelta(hours=3), NOW, False, policy)
+
+
+def test_unsynced_warning_needs_aware_times() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        unsynced_warning(datetime(2024, 1, 1), NOW, synced=False)
+    with pytest.raises(ValueError, match="time zone"):
+        unsynced_warning(NOW, datetime(2024, 1, 1), synced=False)
+
+
+def test_new_ha_alert_task() -> None:
+    task = new_ha_alert_task("patient-1", NOW)
+    assert task.code == FIND_FIRST_REVIEW_TASK
+    assert task.patient_id == "patient-1"
+    assert "first" in task.title.lower()
+    assert "review" in task.title.lower()
+    assert task.due_at == NOW
+    assert task.first_review_by == NOW + timedelta(hours=24)
+
+
+def test_new_ha_alert_task_errors() -> None:
+    with pytest.raises(ValueError, match="patient"):
+        new_ha_alert_task("  ", NOW)
+    with pytest.raises(ValueError, match="time zone"):
+        new_ha_alert_task("p", datetime(2024, 1, 1))
