@@ -1,0 +1,1 @@
+"""reports layer (see architecture.md §2)."""

@@ -1,0 +1,145 @@
+"""Reading the caseload: lists by wing, search, one patient's header. Views are audited."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from hjdesk.clinical.identifiers import age_on, format_nhs_number, is_older_prisoner
+from hjdesk.services.permissions import require
+from hjdesk.storage.models import Establishment, Location, Patient
+from hjdesk.storage.vault import OpenVault
+
+ALERT_LABELS = {
+    "HA": "ACCT open",
+    "HA1": "ACCT post-closure",
+    "PEEP": "Personal emergency evacuation plan",
+    "HID": "Hidden disability",
+}
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive key: `O'Brien-Núñez` → `obriennunez`."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed.casefold() if c.isalnum())
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRow:
+    """A patient as lists show them: plain values, safe to pass between threads."""
+
+    id: str
+    prison_number: str
+    nhs_number: str | None
+    family_name: str
+    given_names: str
+    date_of_birth: date
+    age: int
+    sex: str
+    establishment: str
+    location: str
+    wing: str
+    alerts: tuple[str, ...]
+    older_prisoner: bool
+    on_roll: bool
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name.upper()}, {self.given_names}"
+
+    @property
+    def nhs_display(self) -> str:
+        return format_nhs_number(self.nhs_number) if self.nhs_number else "not known"
+
+
+def _row(patient: Patient, establishment_code: str, today: date) -> PatientRow:
+    location = patient.location
+    return PatientRow(
+        id=patient.id,
+        prison_number=patient.prison_number,
+        nhs_number=patient.nhs_number,
+        family_name=patient.family_name,
+        given_names=patient.given_names,
+        date_of_birth=patient.date_of_birth,
+        age=age_on(patient.date_of_birth, today),
+        sex=patient.sex,
+        establishment=establishment_code,
+        location=location.path if location else "",
+        wing=location.wing if location else "",
+        alerts=tuple(a.code for a in patient.alerts if a.active),
+        older_prisoner=is_older_prisoner(patient.date_of_birth, today),
+        on_roll=patient.on_roll,
+    )
+
+
+def _base_query() -> Select[Patient, str]:
+    return (
+        select(Patient, Establishment.code)
+        .join(Establishment, Patient.establishment_id == Establishment.id)
+        .options(selectinload(Patient.alerts))
+    )
+
+
+def _rows(session: Session, query: Select[Patient, str], today: date) -> list[PatientRow]:
+    return [_row(p, code, today) for p, code in session.execute(query)]
+
+
+def caseload(
+    vault: OpenVault, *, establishment: str | None = None, today: date | None = None
+) -> list[PatientRow]:
+    """Everyone on the roll, ordered by wing then location then name."""
+    require(vault.actor, "view_caseload")
+    query = (
+        _base_query()
+        .outerjoin(Location, Patient.location_id == Location.id)
+        .where(Patient.on_roll.is_(True))
+        .order_by(Location.wing, Location.path, Patient.family_fold, Patient.given_fold)
+    )
+    if establishment:
+        query = query.where(Establishment.code == establishment)
+    with vault.session() as session:
+        return _rows(session, query, today or date.today())
+
+
+def search(
+    vault: OpenVault, text: str, *, limit: int = 50, today: date | None = None
+) -> list[PatientRow]:
+    """Find by prison number, NHS number or name prefix (family name, or 'family given')."""
+    require(vault.actor, "view_caseload")
+    term = text.strip()
+    if not term:
+        return []
+    query = _base_query()
+    compact = term.replace(" ", "").replace("-", "")
+    if compact.isdigit():
+        query = query.where(Patient.nhs_number.startswith(compact, autoescape=True))
+    elif len(term) >= 2 and term[0].isalpha() and term[1:2].isdigit():
+        query = query.where(Patient.prison_number.startswith(term.upper(), autoescape=True))
+    else:
+        family, _, given = term.partition(" ")
+        query = query.where(Patient.family_fold.startswith(fold(family), autoescape=True))
+        if given.strip():
+            query = query.where(Patient.given_fold.startswith(fold(given), autoescape=True))
+    query = query.order_by(Patient.on_roll.desc(), Patient.family_fold, Patient.given_fold).limit(
+        limit
+    )
+    with vault.session() as session:
+        return _rows(session, query, today or date.today())
+
+
+def open_patient(vault: OpenVault, patient_id: str, *, today: date | None = None) -> PatientRow:
+    """One patient's header; opening a record is a view, and every view is audited."""
+    require(vault.actor, "view_patient")
+    with vault.transaction() as session:
+        found = session.execute(_base_query().where(Patient.id == patient_id)).first()
+        if found is None:
+            from hjdesk.storage.errors import InvalidInput
+
+            raise InvalidInput("That patient is not in this vault.")
+        row = _row(found[0], found[1], today or date.today())
+        vault.audit("view_patient", patient_id=patient_id, session=session)
+    return row

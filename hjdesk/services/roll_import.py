@@ -1,0 +1,68 @@
+"""Load or refresh the prison roll from CSV (architecture.md §8).
+
+Reconciles rather than replaces: moves update locations, people missing from a full roll are marked
+left (never deleted), returning people are matched on prison number. Invalid rows are reported with
+their row number and reason while valid rows load; the whole import is one transaction, so nothing
+is ever half-written.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from hjdesk.services.permissions import require
+from hjdesk.services.roll_reconcile import apply_rows
+from hjdesk.services.roll_rows import (
+    MAX_BYTES,
+    ImportSummary,
+    RollFileError,
+    decode_roll,
+    parse_rows,
+)
+from hjdesk.storage.errors import InvalidInput
+from hjdesk.storage.vault import OpenVault
+
+
+def import_roll(
+    vault: OpenVault, path: Path, *, full_roll: bool = True, today: date | None = None
+) -> ImportSummary:
+    """Load a roll file: every valid row in one transaction, every bad row reported."""
+    require(vault.actor, "import_roll")
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise RollFileError(f"The roll file is too large ({size // 1_048_576} MiB).")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"No file at {path}.") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path} is a folder, not a roll file.") from None
+    except PermissionError:
+        raise InvalidInput(f"HJDesk may not read {path}.") from None
+    records = decode_roll(data)
+    summary = ImportSummary()
+    rows = parse_rows(records, summary, today or date.today())
+    if not rows and not summary.rejected:
+        raise RollFileError("The roll file has a header but no rows.")
+    with vault.transaction() as session:
+        apply_rows(session, rows, summary, full_roll=full_roll, keep=_numbers_in(records))
+        vault.audit("roll_import", detail=_audit_detail(summary), session=session)
+    return summary
+
+
+def _audit_detail(summary: ImportSummary) -> dict[str, object]:
+    return {
+        "added": summary.added,
+        "moved": summary.moved,
+        "left": summary.left,
+        "returned": summary.returned,
+        "updated": summary.updated,
+        "rejected": len(summary.rejected),
+        "at": datetime.now(UTC).isoformat(),
+    }
+
+
+def _numbers_in(records: list[dict[str, str | None]]) -> set[str]:
+    """Every prison number written in the file, valid row or not: a rejected row is never 'left'."""
+    return {(r.get("prison_number") or "").strip().upper() for r in records}

@@ -1,0 +1,182 @@
+"""Parse and validate prison roll CSV files (architecture.md §8): types and row checks.
+
+Row numbers are lines of the file with the header as row 1, so a clerk can find the row in a
+spreadsheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from hjdesk.clinical import identifiers as ids
+from hjdesk.storage.errors import KnownError
+
+COLUMNS = (
+    "prison_number",
+    "nhs_number",
+    "family_name",
+    "given_names",
+    "date_of_birth",
+    "sex",
+    "establishment",
+    "location",
+    "reception_date",
+    "expected_release_date",
+    "alerts",
+)
+SEXES = {"M": "M", "MALE": "M", "F": "F", "FEMALE": "F", "NK": "NK", "NS": "NS", "X": "NS"}
+MAX_BYTES = 64 * 1024 * 1024
+
+
+class RollFileError(KnownError):
+    """The file is not a roll at all; nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class RollRow:
+    row: int
+    prison_number: str
+    nhs_number: str | None
+    family_name: str
+    given_names: str
+    date_of_birth: date
+    sex: str
+    establishment: str
+    location: tuple[str, ...]
+    reception_date: date | None
+    expected_release_date: date | None
+    alerts: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    added: int = 0
+    moved: int = 0
+    left: int = 0
+    returned: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    new_acct_alerts: list[str] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        head = (
+            f"added {self.added}, moved {self.moved}, left {self.left}, "
+            f"returned {self.returned}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"rejected {len(self.rejected)}"
+        )
+        out = [head]
+        out += [f"row {row}: rejected: {reason}" for row, reason in self.rejected]
+        out += [f"row {row}: warning: {reason}" for row, reason in self.warnings]
+        return out
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+def decode_roll(data: bytes) -> list[dict[str, str | None]]:
+    """Check the bytes are a roll (UTF-8 text with the right header); return its data rows."""
+    if not data.strip():
+        raise RollFileError("The roll file is empty.")
+    if b"\x00" in data[:65536]:
+        raise RollFileError("The roll file is not text (it looks like a binary file).")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RollFileError(f"The roll file is not UTF-8 text (byte {exc.start}).") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise RollFileError(
+            "This is not a prison roll: the header lacks " + ", ".join(missing) + "."
+        )
+    reader.fieldnames = header
+    try:
+        return [dict(r) for r in reader]
+    except csv.Error as exc:
+        raise RollFileError(f"The roll file is not valid CSV: {exc}.") from None
+
+
+def _date(value: str, name: str, *, required: bool) -> date | None:
+    value = value.strip()
+    if not value:
+        if required:
+            raise ValueError(f"{name} is missing")
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_row(number: int, raw: dict[str, str | None], today: date) -> tuple[RollRow, list[str]]:
+    """Validate one row; raise ValueError with the reason, or return it with any warnings."""
+    if None in raw or any(raw.get(c) is None for c in COLUMNS):
+        raise ValueError("wrong number of fields")
+    get = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+    warnings: list[str] = []
+    nhs: str | None = None
+    if get["nhs_number"]:
+        nhs = ids.normalise_nhs_number(get["nhs_number"])
+        warning = ids.nhs_number_warning(nhs)
+        if warning:
+            warnings.append(warning)
+    family, given = get["family_name"], get["given_names"]
+    if not family:
+        raise ValueError("family_name is missing")
+    if not given:
+        raise ValueError("given_names is missing")
+    dob = _date(get["date_of_birth"], "date_of_birth", required=True)
+    assert dob is not None
+    if dob > today:
+        raise ValueError("date_of_birth is in the future")
+    sex = SEXES.get(get["sex"].upper())
+    if sex is None:
+        raise ValueError(f"sex {get['sex']!r} is not one of M, F, NK, NS")
+    alerts = tuple(sorted({a.strip().upper() for a in get["alerts"].split(";") if a.strip()}))
+    for alert in alerts:
+        if not alert.isalnum() or len(alert) > 10:
+            raise ValueError(f"alert code {alert!r} is not valid")
+    row = RollRow(
+        row=number,
+        prison_number=ids.normalise_prison_number(get["prison_number"]),
+        nhs_number=nhs,
+        family_name=family,
+        given_names=given,
+        date_of_birth=dob,
+        sex=sex,
+        establishment=ids.normalise_establishment_code(get["establishment"]),
+        location=ids.parse_location(get["location"]),
+        reception_date=_date(get["reception_date"], "reception_date", required=False),
+        expected_release_date=_date(
+            get["expected_release_date"], "expected_release_date", required=False
+        ),
+        alerts=alerts,
+    )
+    return row, warnings
+
+
+def parse_rows(
+    records: Iterable[dict[str, str | None]], summary: ImportSummary, today: date
+) -> list[RollRow]:
+    valid: list[RollRow] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(records, start=2):
+        try:
+            row, warnings = parse_row(index, raw, today)
+        except ValueError as exc:
+            summary.rejected.append((index, str(exc)))
+            continue
+        if row.prison_number in seen:
+            summary.rejected.append((index, f"prison number repeats row {seen[row.prison_number]}"))
+            continue
+        seen[row.prison_number] = index
+        summary.warnings += [(index, w) for w in warnings]
+        valid.append(row)
+    return valid

@@ -1,0 +1,1 @@
+"""storage layer (see architecture.md §2)."""

@@ -1,0 +1,128 @@
+"""The audit chain: every create, amend, view, print, export, sync, unlock and failed unlock
+appends a hash-linked event (architecture.md §4).
+
+`hash = sha256(prev_hash ‖ canonical_json(event))`; the first event links to 64 zeros. A unique
+constraint on `prev_hash` makes a fork impossible: two writers racing for the same tail cannot both
+commit. Details never hold names or numbers, only record ids and codes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hjdesk.storage.ids import uuid7
+from hjdesk.storage.models.base import utcnow
+from hjdesk.storage.models.system import AuditEvent
+from hjdesk.storage.serialise import canonical_json
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who does an action: the unlocked user (or 'system' for automatic work)."""
+
+    staff_id: str | None
+    username: str
+    role: str
+
+
+def event_body(event: AuditEvent) -> dict[str, Any]:
+    """The hashed fields: everything but the hash itself and sync bookkeeping."""
+    return {
+        "id": event.id,
+        "seq": event.seq,
+        "at": event.at.isoformat(),
+        "actor_id": event.actor_id,
+        "actor_username": event.actor_username,
+        "actor_role": event.actor_role,
+        "patient_id": event.patient_id,
+        "action": event.action,
+        "detail": event.detail,
+        "device_id": event.device_id,
+    }
+
+
+def chain_hash(prev_hash: str, body: Mapping[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(body)).encode("utf-8")).hexdigest()
+
+
+def append(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    device_id: str,
+    patient_id: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Add the next link in the current transaction (it commits with the change it describes)."""
+    session.flush()
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    event = AuditEvent(
+        seq=seq,
+        at=at or utcnow(),
+        actor_id=actor.staff_id,
+        actor_username=actor.username,
+        actor_role=actor.role,
+        patient_id=patient_id,
+        action=action,
+        detail=json.dumps(dict(detail or {}), sort_keys=True),
+        device_id=device_id,
+        prev_hash=prev,
+        hash="",
+    )
+    event.id = uuid7()
+    event.hash = chain_hash(prev, event_body(event))
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    first_bad_id: str | None = None
+    reason: str = ""
+
+
+def verify_events(events: Iterable[AuditEvent]) -> ChainReport:
+    """Walk events in seq order; report the first whose link or content does not hold."""
+    prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    for event in events:
+        if event.seq != expected_seq:
+            return ChainReport(False, checked, event.seq, event.id, "events are missing before it")
+        if event.prev_hash != prev:
+            reason = "it does not follow the event before it (removed or reordered)"
+            return ChainReport(False, checked, event.seq, event.id, reason)
+        if chain_hash(prev, event_body(event)) != event.hash:
+            return ChainReport(False, checked, event.seq, event.id, "its content was altered")
+        prev = event.hash
+        expected_seq += 1
+        checked += 1
+    return ChainReport(True, checked)
+
+
+def verify(session: Session) -> ChainReport:
+    events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(2000)
+    return verify_events(events)
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0

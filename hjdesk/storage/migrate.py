@@ -1,0 +1,78 @@
+"""Schema versions: check at open, back up, then upgrade through Alembic (architecture.md §3)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
+
+from hjdesk.storage.errors import VaultDamaged, VaultTooNew
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def needs_upgrade(engine: Engine) -> bool:
+    """True when the vault is older than this build; raises VaultTooNew when it is newer."""
+    script = ScriptDirectory.from_config(_config())
+    with engine.connect() as conn:
+        current = current_revision(conn)
+        tables = conn.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name != 'alembic_version'"
+        ).scalar_one()
+    if current is None:
+        if tables:
+            # Tables but no schema version: upgrading would try to create them again.
+            raise VaultDamaged(
+                "The vault has lost its schema version and cannot be opened safely: contact IT "
+                "support, who can restore it from the hub or a backup."
+            )
+        return True
+    if current == script.get_current_head():
+        return False
+    try:
+        script.get_revision(current)
+    except Exception:  # alembic raises several kinds for an unknown id
+        raise VaultTooNew(
+            "This vault was made by a newer version of HJDesk: install that version to open it."
+        ) from None
+    return True
+
+
+def backup(vault: Path, backups: Path, engine: Engine) -> Path:
+    """Copy the (still encrypted) vault file aside after folding the WAL into it."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    backups.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = backups / f"vault-before-migration-{stamp}.db"
+    shutil.copy2(vault, target)
+    return target
+
+
+def upgrade(engine: Engine) -> None:
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "head")

@@ -1,0 +1,73 @@
+"""The declarative base and the mixin every synced record shares (architecture.md §4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hjdesk.storage.ids import uuid7
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; a naive value is a bug and refused."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC time is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Synced:
+    """Columns of every record that travels between laptop and hub.
+
+    `rev` counts edits; an edit is based on `rev` and writes `rev + 1` (the outbox hook does it).
+    `hlc` orders entries for display only.
+    """
+
+    __sync_kind__: str = ""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=uuid7)
+    rev: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    hlc: Mapped[str] = mapped_column(String(24), default="", nullable=False)
+    origin_device: Mapped[str] = mapped_column(String(36), default="", nullable=False)
+    author_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, nullable=False)
+
+    def sync_patient_id(self) -> str | None:
+        """The patient this record belongs to, for sync scope and purge; None if none."""
+        value = getattr(self, "patient_id", None)
+        return value if isinstance(value, str) else None
+
+    def sync_payload(self) -> dict[str, Any]:
+        """Every column as JSON-ready values: the outbox carries the full row."""
+        from hjdesk.storage.serialise import row_payload
+
+        return row_payload(self)

@@ -1,0 +1,60 @@
+"""Tables that belong to this laptop: settings, the outbox and the audit chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hjdesk.storage.models.base import Base, Synced, UtcDateTime
+
+
+class Setting(Base):
+    """Local settings and identity of this vault (device id, establishment, idle minutes…)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class OutboxOp(Base):
+    """One queued change of a synced row; `op_id` on the wire is `device:seq`."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    patient_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    base_rev: Mapped[int | None] = mapped_column(Integer)
+    rev: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text)
+    hlc: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+    @property
+    def op_id(self) -> str:
+        return f"{self.device_id}:{self.seq}"
+
+
+class AuditEvent(Synced, Base):
+    """One link of the audit chain: `hash = sha256(prev_hash ‖ canonical_json(event))`."""
+
+    __tablename__ = "audit_events"
+    __sync_kind__ = "audit_event"
+
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_id: Mapped[str | None] = mapped_column(String(36))
+    actor_username: Mapped[str] = mapped_column(String(40))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    patient_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    device_id: Mapped[str] = mapped_column(String(36))
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,417 @@
+"""The vault: create, unlock, lock and manage the users of one encrypted laptop store.
+
+A `Vault` knows its home folder and key slots; `unlock()` gives an `OpenVault` holding the engine
+and the unlocked user. `OpenVault.lock()` disposes the engine and drops the key (drafts are rows in
+the vault, so nothing is lost). Errors a person can act on are `KnownError`s.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hjdesk.storage import audit, migrate
+from hjdesk.storage.engine import make_engine
+from hjdesk.storage.errors import (
+    InvalidInput,
+    KnownError,
+    PermissionDenied,
+    VaultDamaged,
+    VaultExists,
+    VaultLocked,
+    VaultMissing,
+    translate_database_error,
+)
+from hjdesk.storage.keyslots import DEFAULT_KDF, KdfParams, KeySlots
+from hjdesk.storage.models import Setting, Staff
+from hjdesk.storage.outbox import CONTEXT_KEY, DeviceContext
+from hjdesk.storage.paths import HomePaths
+
+ROLES = (
+    "RN", "RMN", "HCA", "GP", "ANP", "PHARMACIST", "PSYCHOLOGIST", "OT", "SOCIAL_WORKER", "ADMIN",
+)  # fmt: skip
+ADMIN_ROLE = "ADMIN"
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """What the unlock screen may show before unlock: no patient data lives in key slots."""
+
+    username: str
+    display_name: str
+    role: str
+    disabled: bool
+    seconds_to_wait: float
+
+
+def _check_role(role: str) -> str:
+    value = role.strip().upper()
+    if value not in ROLES:
+        raise InvalidInput(f"Unknown role {role!r}: choose one of {', '.join(ROLES)}.")
+    return value
+
+
+def _check_username(username: str) -> str:
+    value = username.strip().lower()
+    if not value or not value.replace(".", "").replace("_", "").replace("-", "").isalnum():
+        raise InvalidInput("A user name uses letters, digits, '.', '_' or '-' only.")
+    if len(value) > 40:
+        raise InvalidInput("A user name has at most 40 characters.")
+    return value
+
+
+@contextmanager
+def known_errors() -> Iterator[None]:
+    """Turn database failures a person can act on into KnownErrors; let bugs through."""
+    try:
+        yield
+    except DBAPIError as exc:
+        known = translate_database_error(exc.orig if exc.orig is not None else exc)
+        if known is None:
+            raise
+        raise known from exc
+    except Exception as exc:
+        if isinstance(exc, KnownError):
+            raise
+        known = (
+            translate_database_error(exc) if type(exc).__module__.startswith("sqlcipher3") else None
+        )
+        if known is None:
+            raise
+        raise known from exc
+
+
+class Vault:
+    """A home folder's vault before unlock."""
+
+    def __init__(self, home: HomePaths) -> None:
+        self.home = home
+
+    def exists(self) -> bool:
+        return self.home.vault.exists() and self.home.keyslots.exists()
+
+    def _slots(self) -> KeySlots:
+        if not self.exists():
+            raise VaultMissing(
+                f"No vault in {self.home.root}: create one with 'hjdesk init' or 'hjdesk demo'."
+            )
+        return KeySlots.load(self.home.keyslots)
+
+    def users(self) -> list[UserInfo]:
+        slots = self._slots()
+        now = datetime.now(UTC)
+        return [
+            UserInfo(
+                s.username,
+                s.display_name,
+                s.role,
+                s.disabled,
+                slots.seconds_to_wait(s.username, now=now),
+            )
+            for s in slots
+        ]
+
+    @classmethod
+    def create(
+        cls,
+        home: HomePaths,
+        *,
+        admin: str,
+        password: str,
+        display_name: str | None = None,
+        kdf: KdfParams = DEFAULT_KDF,
+    ) -> OpenVault:
+        """Make a new vault with a random 256-bit data key and its first (admin) user."""
+        username = _check_username(admin)
+        home.ensure()
+        if home.vault.exists() or home.keyslots.exists():
+            raise VaultExists(f"A vault already exists in {home.root}.")
+        data_key = os.urandom(32)
+        slots = KeySlots.create(home.keyslots)
+        name = display_name or username
+        slots.set_password(
+            username, password, data_key, display_name=name, role=ADMIN_ROLE, kdf=kdf
+        )
+        engine = make_engine(home.vault, data_key)
+        try:
+            with known_errors():
+                migrate.upgrade(engine)
+                device_id = _init_settings(engine, slots.vault_id)
+                staff_id = _create_staff(engine, device_id, username, name, ADMIN_ROLE)
+        except BaseException:
+            engine.dispose()
+            home.vault.unlink(missing_ok=True)
+            for suffix in ("-wal", "-shm"):
+                home.vault.with_name(home.vault.name + suffix).unlink(missing_ok=True)
+            raise
+        slots.save()
+        opened = OpenVault(cls(home), engine, slots, device_id, data_key)
+        opened._set_user(staff_id, username, ADMIN_ROLE)
+        opened.audit("vault_created")
+        return opened
+
+    def unlock(self, username: str, password: str) -> OpenVault:
+        slots = self._slots()
+        user = _check_username(username)
+        try:
+            data_key = slots.unwrap(user, password)
+        finally:
+            slots.save()
+        engine = make_engine(self.home.vault, data_key)
+        try:
+            with known_errors():
+                _probe(engine)
+                if migrate.needs_upgrade(engine):
+                    migrate.backup(self.home.vault, self.home.backups, engine)
+                    migrate.upgrade(engine)
+                device_id = _setting(engine, "device_id")
+                opened = OpenVault(self, engine, slots, device_id, data_key)
+                staff = opened._staff_by_username(user)
+                opened._set_user(staff.id, staff.username, staff.role)
+                for failed_at in slots.take_unreported_failures(user):
+                    opened.audit("unlock_failed", detail={"at": failed_at})
+                opened.audit("unlock")
+        except BaseException:
+            engine.dispose()
+            raise
+        slots.save()
+        return opened
+
+
+def _probe(engine: Engine) -> None:
+    """Read the schema once: a damaged header or wrong key fails here, not mid-workflow."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
+
+
+def _init_settings(engine: Engine, vault_id: str) -> str:
+    from hjdesk.storage.ids import uuid7
+
+    device_id = uuid7()
+    with Session(engine) as session, session.begin():
+        session.add_all(
+            [
+                Setting(key="device_id", value=device_id),
+                Setting(key="vault_id", value=vault_id),
+                Setting(key="created_at", value=datetime.now(UTC).isoformat()),
+            ]
+        )
+    return device_id
+
+
+def _setting(engine: Engine, key: str) -> str:
+    with Session(engine) as session:
+        value = session.get(Setting, key)
+        if value is None:
+            raise VaultDamaged("The vault is missing its device identity: it may be damaged.")
+        return value.value
+
+
+def _create_staff(engine: Engine, device_id: str, username: str, name: str, role: str) -> str:
+    with engine.connect() as conn:
+        conn.info[CONTEXT_KEY] = DeviceContext(device_id=device_id)
+        with Session(conn) as session:
+            staff = Staff(username=username, display_name=name, role=role)
+            session.add(staff)
+            session.commit()
+            staff_id = staff.id
+        conn.commit()
+    return staff_id
+
+
+class OpenVault:
+    """An unlocked vault: the engine, the user who unlocked it, and their sessions."""
+
+    def __init__(
+        self, vault: Vault, engine: Engine, slots: KeySlots, device_id: str, key: bytes
+    ) -> None:
+        self.vault = vault
+        self._key: bytes | None = key
+        self.home = vault.home
+        self._engine: Engine | None = engine
+        self._slots = slots
+        self.device_id = device_id
+        self.context = DeviceContext(device_id=device_id)
+        self.actor = audit.Actor(staff_id=None, username="system", role="SYSTEM")
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "checkout")
+        def _attach(dbapi_conn: object, record: object, proxy: object) -> None:
+            record.info[CONTEXT_KEY] = self.context  # type: ignore[attr-defined]
+
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+
+    # -- state ----------------------------------------------------------------------------
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise VaultLocked("The vault is locked: unlock it to continue.")
+        return self._engine
+
+    @property
+    def is_locked(self) -> bool:
+        return self._engine is None
+
+    def lock(self) -> None:
+        """Dispose every connection and forget the key (it lived only in the engine's creator)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+            self._key = None
+            self._sessions = sessionmaker()
+
+    def _set_user(self, staff_id: str, username: str, role: str) -> None:
+        self.context.author_id = staff_id
+        self.actor = audit.Actor(staff_id=staff_id, username=username, role=role)
+
+    def _staff_by_username(self, username: str) -> Staff:
+        with self.session() as session:
+            staff = session.scalar(select(Staff).where(Staff.username == username))
+        if staff is None:
+            raise VaultDamaged(f"User {username!r} has a key slot but no staff record.")
+        return staff
+
+    # -- sessions -------------------------------------------------------------------------
+    def session(self) -> Session:
+        """A session for reads; writes go through `transaction()`."""
+        self.engine  # noqa: B018 - raises VaultLocked when locked
+        return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One user action = one transaction: record, audit and outbox rows commit together."""
+        with known_errors(), self.session() as session, session.begin():
+            yield session
+
+    def audit(
+        self,
+        action: str,
+        *,
+        patient_id: str | None = None,
+        detail: dict[str, object] | None = None,
+        session: Session | None = None,
+    ) -> None:
+        if session is not None:
+            audit.append(
+                session,
+                self.actor,
+                action,
+                device_id=self.device_id,
+                patient_id=patient_id,
+                detail=detail,
+            )
+            return
+        with self.transaction() as own:
+            audit.append(
+                own,
+                self.actor,
+                action,
+                device_id=self.device_id,
+                patient_id=patient_id,
+                detail=detail,
+            )
+
+    # -- users ----------------------------------------------------------------------------
+    def require_admin(self) -> None:
+        if self.actor.role != ADMIN_ROLE:
+            raise PermissionDenied("Only an administrator can manage users.")
+
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        *,
+        display_name: str,
+        role: str,
+        team: str | None = None,
+        kdf: KdfParams = DEFAULT_KDF,
+    ) -> str:
+        self.require_admin()
+        user, role_value = _check_username(username), _check_role(role)
+        self._reload_slots()
+        if user in self._slots:
+            raise InvalidInput(f"User {user!r} already exists.")
+        with self.transaction() as session:
+            staff = Staff(
+                username=user, display_name=display_name.strip() or user, role=role_value, team=team
+            )
+            session.add(staff)
+            session.flush()
+            self.audit("user_added", detail={"username": user, "role": role_value}, session=session)
+            self._slots.set_password(
+                user,
+                password,
+                self._data_key(),
+                display_name=staff.display_name,
+                role=role_value,
+                kdf=kdf,
+            )
+            self._slots.save()
+            return staff.id
+
+    def reset_password(self, username: str, password: str, *, kdf: KdfParams = DEFAULT_KDF) -> None:
+        self.require_admin()
+        self._rewrap(username, password, kdf, action="password_reset")
+
+    def change_own_password(
+        self, old_password: str, new_password: str, *, kdf: KdfParams = DEFAULT_KDF
+    ) -> None:
+        self._reload_slots()
+        try:
+            self._slots.unwrap(self.actor.username, old_password)
+        finally:
+            self._slots.save()  # a wrong current password counts towards the lockout
+        self._rewrap(self.actor.username, new_password, kdf, action="password_changed")
+
+    def disable_user(self, username: str) -> None:
+        self.require_admin()
+        user = _check_username(username)
+        if user == self.actor.username:
+            raise InvalidInput("You cannot disable yourself.")
+        self._reload_slots()
+        self._slots.get(user)
+        with self.transaction() as session:
+            staff = session.scalar(select(Staff).where(Staff.username == user))
+            if staff is not None:
+                staff.active = False
+            self.audit("user_disabled", detail={"username": user}, session=session)
+            self._slots.disable(user)
+            self._slots.save()
+
+    def _rewrap(self, username: str, password: str, kdf: KdfParams, *, action: str) -> None:
+        user = _check_username(username)
+        self._reload_slots()
+        slot = self._slots.get(user)
+        with self.transaction() as session:
+            staff = session.scalar(select(Staff).where(Staff.username == user))
+            if staff is not None and not staff.active:
+                staff.active = True
+            self.audit(action, detail={"username": user}, session=session)
+            self._slots.set_password(
+                user,
+                password,
+                self._data_key(),
+                display_name=slot.display_name,
+                role=slot.role,
+                kdf=kdf,
+            )
+            self._slots.save()
+
+    def _reload_slots(self) -> None:
+        """Re-read keyslots.json before changing it: since this vault was unlocked, other unlock
+        attempts may have counted failures there, and saving a stale copy would erase them (and
+        with them a lockout and the failures still to be audited)."""
+        self.engine  # noqa: B018 - raises VaultLocked when locked
+        self._slots = KeySlots.load(self.home.keyslots)
+
+    def _data_key(self) -> bytes:
+        if self._key is None:
+            raise VaultLocked("The vault is locked: unlock it to continue.")
+        return self._key

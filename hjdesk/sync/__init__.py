@@ -1,0 +1,1 @@
+"""sync layer (see architecture.md §2)."""

@@ -1,0 +1,1 @@
+"""sync/hub layer (see architecture.md §2)."""
