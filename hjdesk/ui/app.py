@@ -1,0 +1,96 @@
+"""Start the desktop app: the shell window stacking the unlock screen over the workspace."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
+
+from hjdesk.storage.errors import KnownError
+from hjdesk.storage.paths import HomePaths
+from hjdesk.storage.vault import OpenVault, Vault
+from hjdesk.ui.crash import CrashHandler
+from hjdesk.ui.main_window import Workspace
+from hjdesk.ui.tasks import TaskRunner
+from hjdesk.ui.theme import apply_theme
+
+
+class Shell(QMainWindow):
+    """One window: the unlock screen, then the workspace once unlocked, and again on lock."""
+
+    def __init__(self, vault: Vault, runner: TaskRunner, user: str | None = None) -> None:
+        super().__init__()
+        from hjdesk.ui.unlock import UnlockScreen
+
+        self.setWindowTitle("HJDesk")
+        self.vault = vault
+        self.runner = runner
+        self.opened: OpenVault | None = None
+        self.unlock_screen = UnlockScreen(vault, runner)
+        self.workspace = Workspace(runner, self.statusBar())
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.unlock_screen)
+        self.stack.addWidget(self.workspace)
+        self.setCentralWidget(self.stack)
+        self.unlock_screen.unlocked.connect(self._on_unlocked)
+        self.workspace.lock_requested.connect(self.lock)
+        if user:
+            self.unlock_screen.reload_users(select=user)
+        self.statusBar().hide()
+        self.resize(1100, 720)
+
+    def _on_unlocked(self, opened: OpenVault) -> None:
+        self.opened = opened
+        self.workspace.set_vault(opened)
+        self.stack.setCurrentWidget(self.workspace)
+        self.statusBar().show()
+
+    def lock(self) -> None:
+        if self.opened is not None:
+            self.opened.lock()
+            self.opened = None
+        self.workspace.clear()
+        self.statusBar().hide()
+        self.stack.setCurrentWidget(self.unlock_screen)
+        self.unlock_screen.reload_users()
+
+    def closeEvent(self, event: object) -> None:
+        self.runner.wait()
+        if self.opened is not None:
+            self.opened.lock()
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+
+def _configure_logging(home: HomePaths) -> None:
+    home.ensure()
+    logging.basicConfig(
+        filename=home.log,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def run_app(home: str | None = None, user: str | None = None) -> int:
+    """The desktop app's main loop; returns the process exit code."""
+    paths = HomePaths.resolve(home)
+    vault = Vault(paths)
+    if not vault.exists():
+        raise KnownError(
+            f"No vault in {paths.root}: create one with 'hjdesk init' or 'hjdesk demo' first."
+        )
+    _configure_logging(paths)
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("HJDesk")
+    CrashHandler().install()
+    apply_theme(app)
+    runner = TaskRunner()
+    shell = Shell(vault, runner, user)
+    shell.show()
+    return app.exec()

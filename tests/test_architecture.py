@@ -1,0 +1,71 @@
+"""The layers point inward (architecture.md §2), checked by import-linter's contracts in
+pyproject.toml, plus a direct scan so a contract typo cannot silently pass everything."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "hjdesk"
+
+
+def test_import_linter_contracts_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlinter.cli import lint_imports
+
+    monkeypatch.chdir(ROOT)
+    assert lint_imports(no_cache=True) == 0
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def _within(module: str, package: str) -> bool:
+    package = package.rstrip(".")
+    return module == package or module.startswith(package + ".")
+
+
+@pytest.mark.parametrize(
+    ("layer", "forbidden"),
+    [
+        ("clinical", ("hjdesk.", "sqlalchemy", "PySide6", "sqlcipher3", "alembic")),
+        ("storage", ("hjdesk.services", "hjdesk.ui", "hjdesk.cli", "hjdesk.reports", "PySide6")),
+        ("services", ("hjdesk.ui", "hjdesk.cli", "PySide6.QtWidgets")),
+    ],
+)
+def test_layer_does_not_import_outward(layer: str, forbidden: tuple[str, ...]) -> None:
+    offenders = []
+    for path in (PACKAGE / layer).rglob("*.py"):
+        for name in _imports(path):
+            if layer == "clinical" and name.startswith("hjdesk.clinical"):
+                continue
+            if any(_within(name, f) for f in forbidden):
+                offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert offenders == []
+
+
+def test_only_ui_imports_qtwidgets() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in PACKAGE.rglob("*.py")
+        if "ui" not in path.relative_to(PACKAGE).parts[:1]
+        and any(n.split(".")[:2] == ["PySide6", "QtWidgets"] for n in _imports(path))
+    ]
+    assert offenders == []
+
+
+def test_the_scan_sees_the_package() -> None:
+    # Guards against the tests above passing because they read nothing.
+    assert len(list(PACKAGE.rglob("*.py"))) > 20
+    assert os.path.isdir(PACKAGE / "clinical")
