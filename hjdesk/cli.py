@@ -165,24 +165,28 @@ def _new_password(prompt: str) -> str:
 
 
 def _vault_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--home", help="the HJDesk folder (default: HJDESK_HOME or per-user data)")
-    parser.add_argument("--user", help="who you are (default: HJDESK_USER)")
+    # SUPPRESS: a subcommand's unset option must not wipe the same option given before the
+    # subcommand (`hjdesk --home X audit verify`); the top-level parser supplies the defaults.
+    parser.add_argument("--home", default=argparse.SUPPRESS,
+                        help="the HJDesk folder (default: HJDESK_HOME or per-user data)")  # fmt: skip
+    parser.add_argument("--user", default=argparse.SUPPRESS,
+                        help="who you are (default: HJDESK_USER)")  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hjdesk", description="HJDesk: encrypted offline clinical desktop.")
     parser.add_argument("--version", action="version", version=f"hjdesk {__version__}")
     _vault_options(parser)
-    parser.set_defaults(func=cmd_launch)
+    parser.set_defaults(func=cmd_launch, home=None, user=None)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     p = sub.add_parser("init", help="create a vault with its first (admin) user")
-    p.add_argument("--home")
+    p.add_argument("--home", default=argparse.SUPPRESS)
     p.add_argument("--admin", required=True, help="user name of the first administrator")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", help="create a vault filled with a synthetic establishment")
-    p.add_argument("--home")
+    p.add_argument("--home", default=argparse.SUPPRESS)
     p.add_argument("--patients", type=int, default=1200)
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_demo)
@@ -216,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     u = users_sub.add_parser("passwd", help="change your own password")
     _vault_options(u)
     p.set_defaults(func=cmd_users)
+
+    from hjdesk.cli_sync import register as register_sync
+
+    register_sync(sub, _vault_options, open_vault)
     return parser
 
 

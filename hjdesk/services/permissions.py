@@ -22,3 +22,15 @@ def require(actor: Actor, action: str) -> None:
     allowed = POLICY[action]
     if actor.role not in allowed:
         raise PermissionDenied(f"Your role ({actor.role}) cannot {action.replace('_', ' ')}.")
+
+
+def require_role(actor: Actor, allowed: frozenset[str], what: str) -> None:
+    """For use-case modules that keep their own role sets: `what` completes 'Your role cannot …'."""
+    if actor.role not in allowed:
+        raise PermissionDenied(f"Your role ({actor.role}) cannot {what}.")
+
+
+# Who may write clinical entries at all: everyone clinical; ADMIN staff are not clinicians.
+CLINICAL_WRITERS = CLINICAL_ROLES
+# Who may sign care plans and ACCT contributions (registered professionals, not HCAs).
+REGISTERED_CLINICIANS = CLINICAL_ROLES - {"HCA"}

@@ -1,22 +1,68 @@
 """ORM models; importing this package registers every table on `Base.metadata`."""
 
 from hjdesk.storage.models.base import Base, Synced, UtcDateTime, utcnow
+from hjdesk.storage.models.acct import AcctCase, AcctContribution, AcctEvent
+from hjdesk.storage.models.care_plans import (
+    CarePlan,
+    CarePlanGoal,
+    CarePlanIntervention,
+    CarePlanReview,
+)
+from hjdesk.storage.models.care_record import (
+    Allergy,
+    CaseloadMembership,
+    Medicine,
+    ReleasePlan,
+    ScreeningEvent,
+    Task,
+)
+from hjdesk.storage.models.clinics import Appointment, ClinicSession
+from hjdesk.storage.models.encounters import (
+    Draft,
+    Encounter,
+    Measurement,
+    Observation,
+    QuestionnaireResult,
+)
 from hjdesk.storage.models.problems import Condition
 from hjdesk.storage.models.roll import Alert, Establishment, Location, Patient, Staff
+from hjdesk.storage.models.signed import Signed, SignedEntryImmutable
 from hjdesk.storage.models.system import AuditEvent, OutboxOp, Setting
 
 __all__ = [
+    "AcctCase",
+    "AcctContribution",
+    "AcctEvent",
     "Alert",
+    "Allergy",
+    "Appointment",
     "AuditEvent",
     "Base",
+    "CarePlan",
+    "CarePlanGoal",
+    "CarePlanIntervention",
+    "CarePlanReview",
+    "CaseloadMembership",
+    "ClinicSession",
     "Condition",
+    "Draft",
+    "Encounter",
     "Establishment",
     "Location",
+    "Measurement",
+    "Medicine",
+    "Observation",
     "OutboxOp",
     "Patient",
+    "QuestionnaireResult",
+    "ReleasePlan",
+    "ScreeningEvent",
     "Setting",
+    "Signed",
+    "SignedEntryImmutable",
     "Staff",
     "Synced",
+    "Task",
     "UtcDateTime",
     "utcnow",
 ]

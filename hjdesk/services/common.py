@@ -1,0 +1,51 @@
+"""Small helpers every use case shares: clocks, JSON columns, looking rows up with a plain error."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from hjdesk.storage.errors import InvalidInput
+from hjdesk.storage.models import Base, Patient
+
+T = TypeVar("T", bound=Base)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_today() -> date:
+    return date.today()
+
+
+def dumps(value: Any) -> str:
+    """JSON for a text column: stable key order, non-ASCII names kept readable."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=_default)
+
+
+def loads(text: str | None, default: Any = None) -> Any:
+    if not text:
+        return default
+    return json.loads(text)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+
+def get_or_error(session: Session, model: type[T], record_id: str, what: str) -> T:
+    """The row, or an InvalidInput naming what was not found (never the patient)."""
+    found = session.get(model, record_id)
+    if found is None:
+        raise InvalidInput(f"That {what} is not in this vault.")
+    return found
+
+
+def patient_or_error(session: Session, patient_id: str) -> Patient:
+    return get_or_error(session, Patient, patient_id, "patient")

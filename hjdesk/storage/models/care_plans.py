@@ -1,0 +1,75 @@
+"""Care plans with their CAREMAP-style goals and interventions, and reviews (domain.md §7)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hjdesk.storage.models.base import Base, Synced
+from hjdesk.storage.models.signed import Signed
+
+
+class CarePlan(Synced, Base):
+    __tablename__ = "care_plans"
+    __sync_kind__ = "care_plan"
+
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    plan_type: Mapped[str] = mapped_column(String(40))
+    ltc_condition: Mapped[str | None] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12), default="DRAFT", index=True)
+    owner_id: Mapped[str | None] = mapped_column(String(36))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    review_due: Mapped[date | None] = mapped_column(Date, index=True)
+    patient_involvement: Mapped[str | None] = mapped_column(String(20))
+    copy_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared_with: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of services
+    risk_management_plan: Mapped[str | None] = mapped_column(Text)
+    dnacpr_form_ref: Mapped[str | None] = mapped_column(String(120))
+    closed_reason: Mapped[str | None] = mapped_column(String(30))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    data: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class CarePlanGoal(Synced, Base):
+    __tablename__ = "care_plan_goals"
+    __sync_kind__ = "care_plan_goal"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("care_plans.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    issue: Mapped[str] = mapped_column(Text)
+    goal: Mapped[str] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(Text, default="")
+    target_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="OPEN")
+
+
+class CarePlanIntervention(Synced, Base):
+    __tablename__ = "care_plan_interventions"
+    __sync_kind__ = "care_plan_intervention"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("care_plans.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    action: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[str] = mapped_column(String(120))
+    frequency: Mapped[str] = mapped_column(String(120), default="")
+    due: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="PLANNED")
+
+
+class CarePlanReview(Signed, Synced, Base):
+    __tablename__ = "care_plan_reviews"
+    __sync_kind__ = "care_plan_review"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("care_plans.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    review_date: Mapped[date] = mapped_column(Date)
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[str] = mapped_column(String(20))
+    next_review_due: Mapped[date | None] = mapped_column(Date)
