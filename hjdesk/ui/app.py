@@ -5,21 +5,27 @@ from __future__ import annotations
 import logging
 import sys
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
+from hjdesk.services import settings
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault
 from hjdesk.ui.crash import CrashHandler
+from hjdesk.ui.idle import IdleWatcher
 from hjdesk.ui.main_window import Workspace
+from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.tasks import TaskRunner
 from hjdesk.ui.theme import apply_theme
 
 
 class Shell(QMainWindow):
     """One window: the unlock screen, then the workspace once unlocked, and again on lock."""
+
+    # Emitted just before locking so open forms can autosave their drafts while the key is here.
+    lock_requested_save = Signal()
 
     def __init__(self, vault: Vault, runner: TaskRunner, user: str | None = None) -> None:
         super().__init__()
@@ -29,8 +35,11 @@ class Shell(QMainWindow):
         self.vault = vault
         self.runner = runner
         self.opened: OpenVault | None = None
+        self.privacy = PrivacyState()
+        self.idle = IdleWatcher(parent=self)
+        self.idle.idle.connect(self.lock)
         self.unlock_screen = UnlockScreen(vault, runner)
-        self.workspace = Workspace(runner, self.statusBar())
+        self.workspace = Workspace(runner, self.statusBar(), self.privacy)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.unlock_screen)
         self.stack.addWidget(self.workspace)
@@ -47,8 +56,14 @@ class Shell(QMainWindow):
         self.workspace.set_vault(opened)
         self.stack.setCurrentWidget(self.workspace)
         self.statusBar().show()
+        self.idle.set_minutes(settings.get(opened, settings.IDLE_MINUTES))
+        self.idle.start()
+        apply_theme(high_contrast=settings.get(opened, settings.HIGH_CONTRAST))
 
     def lock(self) -> None:
+        """Cover everything with the unlock screen and forget the key; drafts stay in the vault."""
+        self.idle.stop()
+        self.lock_requested_save.emit()
         if self.opened is not None:
             self.opened.lock()
             self.opened = None
@@ -89,8 +104,9 @@ def run_app(home: str | None = None, user: str | None = None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("HJDesk")
     CrashHandler().install()
-    apply_theme(app)
+    apply_theme()
     runner = TaskRunner()
     shell = Shell(vault, runner, user)
+    app.installEventFilter(shell.idle)
     shell.show()
     return app.exec()

@@ -22,5 +22,7 @@ QPushButton, QLineEdit, QComboBox, QTreeView { border: 2px solid white; }
 """
 
 
-def apply_theme(app: QApplication, *, high_contrast: bool = False) -> None:
-    app.setStyleSheet(HIGH_CONTRAST if high_contrast else DEFAULT)
+def apply_theme(*, high_contrast: bool = False) -> None:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        app.setStyleSheet(HIGH_CONTRAST if high_contrast else DEFAULT)

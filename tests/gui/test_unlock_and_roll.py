@@ -37,10 +37,10 @@ def test_unlock_shows_the_roll_by_wing(qtbot, demo_home):
     _type_and_unlock(qtbot, shell, PASSWORD)
     assert shell.stack.currentWidget() is shell.workspace
     model = shell.workspace.caseload.model
-    wings = [model.item(r, 0).text() for r in range(model.rowCount())]
+    wings = [model.index(r, 0).data() for r in range(model.rowCount())]
     assert [w.split(" (")[0] for w in wings[:6]] == [f"Wing {c}" for c in "ABCDEF"]
     assert {"Healthcare unit", "Reception", "Segregation"} <= {w.split(" (")[0] for w in wings}
-    assert sum(model.item(r, 0).rowCount() for r in range(model.rowCount())) == 1200
+    assert sum(model.rowCount(model.index(r, 0)) for r in range(model.rowCount())) == 1200
     assert shell.workspace.caseload.count.text() == "1200 on the roll"
     assert "never synced" in shell.workspace.sync_label.text()
     assert "records waiting" in shell.workspace.sync_label.text()
@@ -50,7 +50,8 @@ def test_typing_filters_the_roll(qtbot, demo_home):
     shell = _shell(qtbot, demo_home)
     _type_and_unlock(qtbot, shell, PASSWORD)
     caseload = shell.workspace.caseload
-    first = caseload.model.item(0, 0).child(0, 1).text()  # a prison number
+    model = caseload.model
+    first = model.index(0, 1, model.index(0, 0)).data()  # a prison number
     qtbot.keyClicks(caseload.search, first)
     proxy = caseload.proxy
     visible = [
@@ -103,3 +104,35 @@ def test_disabled_user_is_not_offered(qtbot, demo_home):
     names = [shell.unlock_screen.user.itemData(i) for i in range(shell.unlock_screen.user.count())]
     assert "hca" not in names
     assert KeySlots.load(demo_home.keyslots).get("hca").disabled
+
+
+def test_privacy_switch_masks_names_and_numbers(qtbot, demo_home):
+    shell = _shell(qtbot, demo_home)
+    _type_and_unlock(qtbot, shell, PASSWORD)
+    model = shell.workspace.caseload.model
+    person = model.index(0, 0, model.index(0, 0))
+    number = model.index(0, 1, model.index(0, 0))
+    name, prison_number = person.data(), number.data()
+    qtbot.mouseClick(shell.workspace.privacy_switch, Qt.MouseButton.LeftButton)
+    assert shell.privacy.masked
+    assert person.data() != name
+    assert person.data().startswith(name[0])
+    assert "•" in person.data()
+    assert number.data() == "•••••" + prison_number[-2:]
+    # Filtering still works on the real values while masked.
+    qtbot.keyClicks(shell.workspace.caseload.search, prison_number)
+    assert shell.workspace.caseload.proxy.rowCount() == 1
+    shell.workspace.privacy_switch.setChecked(False)
+    assert person.data() == name
+
+
+def test_idle_timeout_locks(qtbot, demo_home):
+    shell = _shell(qtbot, demo_home)
+    _type_and_unlock(qtbot, shell, PASSWORD)
+    opened = shell.opened
+    assert shell.idle.active
+    shell.idle.set_interval_ms(50)
+    shell.idle.start()
+    qtbot.waitUntil(lambda: shell.stack.currentWidget() is shell.unlock_screen, timeout=3000)
+    assert opened is not None
+    assert opened.is_locked
