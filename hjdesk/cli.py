@@ -167,10 +167,10 @@ def _new_password(prompt: str) -> str:
 def _vault_options(parser: argparse.ArgumentParser) -> None:
     # SUPPRESS: a subcommand's unset option must not wipe the same option given before the
     # subcommand (`hjdesk --home X audit verify`); the top-level parser supplies the defaults.
-    parser.add_argument("--home", default=argparse.SUPPRESS,
-                        help="the HJDesk folder (default: HJDESK_HOME or per-user data)")  # fmt: skip
-    parser.add_argument("--user", default=argparse.SUPPRESS,
-                        help="who you are (default: HJDESK_USER)")  # fmt: skip
+    home_help = "the HJDesk folder (default: HJDESK_HOME or per-user data)"
+    parser.add_argument("--home", default=argparse.SUPPRESS, help=home_help)
+    user_help = "who you are (default: HJDESK_USER)"
+    parser.add_argument("--user", default=argparse.SUPPRESS, help=user_help)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from hjdesk.services.acct import raise_ha_alert_work
 from hjdesk.services.permissions import require
 from hjdesk.services.roll_reconcile import apply_rows
 from hjdesk.services.roll_rows import (
@@ -47,6 +48,8 @@ def import_roll(
         raise RollFileError("The roll file has a header but no rows.")
     with vault.transaction() as session:
         apply_rows(session, rows, summary, full_roll=full_roll, keep=_numbers_in(records))
+        # A new HA alert (ACCT opened by the prison): mirror the case and ask for the review time.
+        raise_ha_alert_work(session, summary.new_acct_alerts, datetime.now(UTC))
         vault.audit("roll_import", detail=_audit_detail(summary), session=session)
     return summary
 
@@ -63,6 +66,6 @@ def _audit_detail(summary: ImportSummary) -> dict[str, object]:
     }
 
 
-def _numbers_in(records: list[dict[str, str | None]]) -> set[str]:
+def _numbers_in(records: list[tuple[int, dict[str | None, str | None]]]) -> set[str]:
     """Every prison number written in the file, valid row or not: a rejected row is never 'left'."""
-    return {(r.get("prison_number") or "").strip().upper() for r in records}
+    return {(r.get("prison_number") or "").strip().upper() for _, r in records}

@@ -79,8 +79,9 @@ class ImportSummary:
 # -- parsing --------------------------------------------------------------------------------
 
 
-def decode_roll(data: bytes) -> list[dict[str, str | None]]:
-    """Check the bytes are a roll (UTF-8 text with the right header); return its data rows."""
+def decode_roll(data: bytes) -> list[tuple[int, dict[str | None, str | None]]]:
+    """Check the bytes are a roll (UTF-8 text with the right header); return its data rows, each
+    with the line it starts on (header = 1; blank lines count, as in an editor or spreadsheet)."""
     if not data.strip():
         raise RollFileError("The roll file is empty.")
     if b"\x00" in data[:65536]:
@@ -89,18 +90,31 @@ def decode_roll(data: bytes) -> list[dict[str, str | None]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RollFileError(f"The roll file is not UTF-8 text (byte {exc.start}).") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise RollFileError(
-            "This is not a prison roll: the header lacks " + ", ".join(missing) + "."
-        )
-    reader.fieldnames = header
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, dict[str | None, str | None]]] = []
     try:
-        return [dict(r) for r in reader]
+        header = [h.strip().lower() for h in next(reader, [])]
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise RollFileError(
+                "This is not a prison roll: the header lacks " + ", ".join(missing) + "."
+            )
+        while True:
+            line = reader.line_num + 1
+            values = next(reader, None)
+            if values is None:
+                break
+            if not values:
+                continue  # a blank line: skipped, but counted
+            record: dict[str | None, str | None] = dict(zip(header, values, strict=False))
+            if len(values) > len(header):
+                record[None] = ",".join(values[len(header) :])  # too many fields
+            for name in header[len(values) :]:
+                record[name] = None  # too few fields
+            records.append((line, record))
     except csv.Error as exc:
         raise RollFileError(f"The roll file is not valid CSV: {exc}.") from None
+    return records
 
 
 def _date(value: str, name: str, *, required: bool) -> date | None:
@@ -115,7 +129,9 @@ def _date(value: str, name: str, *, required: bool) -> date | None:
         raise ValueError(f"{name} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def parse_row(number: int, raw: dict[str, str | None], today: date) -> tuple[RollRow, list[str]]:
+def parse_row(
+    number: int, raw: dict[str | None, str | None], today: date
+) -> tuple[RollRow, list[str]]:
     """Validate one row; raise ValueError with the reason, or return it with any warnings."""
     if None in raw or any(raw.get(c) is None for c in COLUMNS):
         raise ValueError("wrong number of fields")
@@ -163,11 +179,11 @@ def parse_row(number: int, raw: dict[str, str | None], today: date) -> tuple[Rol
 
 
 def parse_rows(
-    records: Iterable[dict[str, str | None]], summary: ImportSummary, today: date
+    records: Iterable[tuple[int, dict[str | None, str | None]]], summary: ImportSummary, today: date
 ) -> list[RollRow]:
     valid: list[RollRow] = []
     seen: dict[str, int] = {}
-    for index, raw in enumerate(records, start=2):
+    for index, raw in records:
         try:
             row, warnings = parse_row(index, raw, today)
         except ValueError as exc:

@@ -48,8 +48,16 @@ def make_engine(path: Path, key: bytes) -> Engine:
     def creator() -> Any:
         return connect_raw(path, key)
 
+    # `module`: the connections are sqlcipher3's, so their errors must be the dialect's DBAPI
+    # errors too; otherwise SQLAlchemy does not wrap them and `except sqlalchemy.exc.IntegrityError`
+    # (sync's collision handling) never matches.
     engine = create_engine(
-        "sqlite://", creator=creator, poolclass=QueuePool, pool_size=4, max_overflow=4
+        "sqlite://",
+        creator=creator,
+        module=sqlcipher3.dbapi2,
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=4,
     )
 
     @event.listens_for(engine, "begin")
@@ -58,9 +66,8 @@ def make_engine(path: Path, key: bytes) -> Engine:
 
     @event.listens_for(engine, "handle_error")
     def _known(context: Any) -> None:
-        # sqlcipher3's errors are not the dialect's (sqlite3) DBAPI errors, so SQLAlchemy passes
-        # them through unwrapped: a damaged page met by any read (a service's plain session, not
-        # only `transaction()`) would escape as a bug. Raise the KnownError a person can act on.
+        # A damaged page met by any read (a service's plain session, not only `transaction()`)
+        # must not escape as a bug: raise the KnownError a person can act on.
         original = context.original_exception
         if type(original).__module__.startswith("sqlcipher3"):
             known = translate_database_error(original)

@@ -130,6 +130,7 @@ def _refuse_bulk_writes(state: ORMExecuteState) -> None:
     if not (state.is_update or state.is_delete):
         return
     mapper = state.bind_mapper
+    name: str | None
     if mapper is not None and issubclass(mapper.class_, Synced):
         name = mapper.class_.__name__
     else:

@@ -1,0 +1,131 @@
+"""Schema versions: checked at unlock, backed up before migrating, newer vaults refused."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from alembic import command
+from sqlalchemy import select
+
+from hjdesk.storage import migrate
+from hjdesk.storage.engine import connect_raw, make_engine
+from hjdesk.storage.errors import VaultDamaged, VaultTooNew
+from hjdesk.storage.keyslots import KeySlots
+from hjdesk.storage.models import AuditEvent, Staff
+from hjdesk.storage.vault import Vault
+from tests.conftest import FAST_KDF, PASSWORD
+
+BASE = "0001"
+
+
+def _revision(opened) -> str | None:
+    with opened.engine.connect() as conn:
+        return migrate.current_revision(conn)
+
+
+def _set_version(opened, value: str | None) -> None:
+    with opened.engine.connect() as conn:
+        if value is None:
+            conn.exec_driver_sql("DELETE FROM alembic_version")
+        else:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = ?", (value,))
+        conn.commit()
+
+
+def _backups(home) -> list:
+    return sorted(home.backups.iterdir()) if home.backups.exists() else []
+
+
+def test_a_new_vault_is_at_head(vault):
+    assert _revision(vault) == migrate.head_revision()
+    assert migrate.needs_upgrade(vault.engine) is False
+    assert _backups(vault.home) == []
+
+
+def test_needs_upgrade_on_an_empty_database(tmp_path):
+    engine = make_engine(tmp_path / "fresh.db", os.urandom(32))
+    try:
+        assert migrate.needs_upgrade(engine) is True
+        migrate.upgrade(engine)
+        assert migrate.needs_upgrade(engine) is False
+        with engine.connect() as conn:
+            assert migrate.current_revision(conn) == migrate.head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_a_vault_from_a_newer_version_is_refused_untouched(vault):
+    _set_version(vault, "9999")
+    vault.lock()
+    before = vault.home.vault.read_bytes()
+    with pytest.raises(VaultTooNew) as caught:
+        Vault(vault.home).unlock("admin", PASSWORD)
+    assert "newer version" in caught.value.message
+    assert vault.home.vault.read_bytes() == before
+    assert _backups(vault.home) == []
+
+
+def test_a_vault_that_lost_its_schema_version_is_damaged_not_remigrated(vault):
+    """Upgrading from 'no version' would re-create existing tables and fail half-way."""
+    _set_version(vault, None)
+    with pytest.raises(VaultDamaged):
+        migrate.needs_upgrade(vault.engine)
+    vault.lock()
+    with pytest.raises(VaultDamaged):
+        Vault(vault.home).unlock("admin", PASSWORD)
+
+
+@pytest.mark.skipif(migrate.head_revision() == BASE, reason="needs a second schema revision")
+def test_an_older_vault_is_backed_up_then_migrated(home, monkeypatch):
+    # Build a vault at the first revision, as an older HJDesk would have left it.
+    def upgrade_to_base(engine):
+        with engine.begin() as conn:
+            command.upgrade(migrate._config(conn), BASE)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(migrate, "upgrade", upgrade_to_base)
+        opened = Vault.create(home, admin="admin", password=PASSWORD, kdf=FAST_KDF)
+    assert _revision(opened) == BASE
+    opened.lock()
+    old_bytes = home.vault.read_bytes()
+
+    opened = Vault(home).unlock("admin", PASSWORD)
+    try:
+        assert _revision(opened) == migrate.head_revision()
+        with opened.session() as session:
+            assert session.scalars(select(Staff.username)).all() == ["admin"]
+            actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+        assert actions == ["vault_created", "unlock"]
+    finally:
+        opened.lock()
+
+    (backup,) = _backups(home)
+    assert backup.name.startswith("vault-before-migration-")
+    assert backup.read_bytes() == old_bytes  # the whole pre-migration file, WAL folded in
+    assert not backup.read_bytes().startswith(b"SQLite format 3")
+    key = KeySlots.load(home.keyslots).unwrap("admin", PASSWORD)
+    conn = connect_raw(backup, key)
+    try:
+        (version,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        assert version == BASE
+    finally:
+        conn.close()
+
+    # At head now: the next unlock neither migrates nor backs up again.
+    Vault(home).unlock("admin", PASSWORD).lock()
+    assert len(_backups(home)) == 1
+
+
+def test_backup_copies_the_encrypted_file_with_its_wal_folded_in(vault):
+    vault.add_user("nurse", PASSWORD, display_name="N", role="RN", kdf=FAST_KDF)
+    target = migrate.backup(vault.home.vault, vault.home.backups, vault.engine)
+    assert target.parent == vault.home.backups
+    vault.lock()
+    key = KeySlots.load(vault.home.keyslots).unwrap("admin", PASSWORD)
+    conn = connect_raw(target, key)
+    try:
+        names = {row[0] for row in conn.execute("SELECT username FROM staff")}
+    finally:
+        conn.close()
+    assert names == {"admin", "nurse"}  # the latest commit was in the WAL, not yet in vault.db
