@@ -369,7 +369,7 @@ class AcctTask:
     first_review_by: datetime
 
 
-FIND_FIRST_REVIEW_TASK = "ACCT_FIND_FIRST_REVIEW"
+FIND_FIRST_REVIEW_TASK = "ACCT_FIRST_REVIEW_TIME"
 
 
 def new_ha_alert_task(patient_id: str, alert_raised_at: datetime) -> AcctTask:

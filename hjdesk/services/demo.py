@@ -16,6 +16,7 @@ from importlib import resources
 
 from sqlalchemy import select
 
+from hjdesk.services.demo_history import build_history
 from hjdesk.services.roll_reconcile import apply_rows
 from hjdesk.services.roll_rows import ImportSummary, RollRow
 from hjdesk.storage.keyslots import DEFAULT_KDF, KdfParams
@@ -73,6 +74,14 @@ def _age(rng: random.Random) -> int:
     return rng.randint(18, 49)
 
 
+def _years_before(day: date, years: int) -> date:
+    """The same day `years` earlier (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def _layout(count: int) -> tuple[list[str], int]:
     wings = max(6, min(26, math.ceil(count / 200)))
     cells = max(25, math.ceil(count / (wings * 4 * 2)))
@@ -95,7 +104,7 @@ def generate_rows(count: int, seed: int, today: date) -> list[RollRow]:
             )
         used.add(prison_number)
         age = _age(rng)
-        dob = today - timedelta(days=age * 365 + rng.randrange(365))
+        dob = _years_before(today, age) - timedelta(days=rng.randrange(365))  # aged `age` today
         place = rng.random()
         reception = today - timedelta(days=rng.randrange(7, 1100))
         if place < 0.02:
@@ -155,8 +164,11 @@ def build_demo(
     seed: int = 1,
     today: date | None = None,
     kdf: KdfParams = DEFAULT_KDF,
+    history: bool = True,
 ) -> tuple[OpenVault, DemoResult]:
-    """Create a vault at `home` filled with a synthetic establishment; returns it unlocked."""
+    """Create a vault at `home` filled with a synthetic establishment; returns it unlocked.
+
+    With `history`, it also gets weeks of clinical history (`demo_history`)."""
     day = today or date.today()
     vault = Vault.create(
         home, admin="admin", password=password, display_name="Demo Administrator", kdf=kdf
@@ -172,6 +184,8 @@ def build_demo(
         session.add_all(_conditions(rows, by_number, seed, day))
         vault.audit("demo_built", detail={"patients": patients, "seed": seed}, session=session)
     _name_establishment(vault)
+    if history:
+        build_history(vault, seed=seed, today=day)
     wings, _ = _layout(patients)
     return vault, DemoResult(
         patients=patients, wings=len(wings), users=("admin", *(s[0] for s in STAFF))
