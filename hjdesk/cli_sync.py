@@ -1,18 +1,228 @@
-"""Sync commands of `hjdesk`: the hub (serve, enrol-code, revoke, wipe, audit-report) and the
-laptop side (enrol, sync). Registered into the main parser by `hjdesk.cli`."""
+"""Sync commands of `hjdesk`: the hub (serve, enrol-code, revoke, wipe, devices, audit-report) and
+the laptop side (enrol, sync, conflicts). Registered into the main parser by `hjdesk.cli`.
+
+Hub modules are imported inside the commands: the desktop app's start-up should not pay for
+FastAPI.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.vault import OpenVault
+
+DEFAULT_DB = "hub.db"
+_CODE = re.compile(r"^[A-Z0-9]{2,10}$")
+
+OpenVaultFn = Callable[[argparse.Namespace], OpenVault]
 
 
 def register(
     sub: Any,
     vault_options: Callable[[argparse.ArgumentParser], None],
-    open_vault: Callable[[argparse.Namespace], OpenVault],
+    open_vault: OpenVaultFn,
 ) -> None:
-    """Add the sync subcommands (none yet: the sync issue adds them)."""
+    """Add `hub …`, `enrol`, `sync` and `conflicts` to the main parser."""
+    hub = sub.add_parser("hub", help="run and manage the sync hub (healthcare office)")
+    hub_sub = hub.add_subparsers(dest="hub_cmd", required=True, parser_class=type(hub))
+
+    def hub_parser(name: str, help_text: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = hub_sub.add_parser(name, help=help_text)
+        p.add_argument(
+            "--db",
+            default=DEFAULT_DB,
+            help="SQLite file or database URL (postgresql+psycopg://…); default ./hub.db",
+        )
+        return p
+
+    p = hub_parser("serve", "serve the hub over HTTPS")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8443)
+    p.add_argument("--tls-cert", type=Path, help="PEM certificate (chain) of the hub")
+    p.add_argument("--tls-key", type=Path, help="PEM private key of the certificate")
+    p.add_argument("--log-level", default="info",
+                   choices=["critical", "error", "warning", "info", "debug"])  # fmt: skip
+    p.set_defaults(func=cmd_hub_serve)
+
+    p = hub_parser("enrol-code", "make a one-time code to enrol a laptop")
+    p.add_argument("--establishment", required=True, help="establishment code, e.g. DMO")
+    p.add_argument("--valid-hours", type=float, default=72.0)
+    p.set_defaults(func=cmd_hub_enrol_code)
+
+    for name, help_text in (
+        ("revoke", "stop a laptop pulling records (it may still upload)"),
+        ("wipe", "have a laptop destroy its vault at its next sync, once all is uploaded"),
+    ):
+        p = hub_parser(name, help_text)
+        p.add_argument("--device", required=True, help="device id (see 'hjdesk hub devices')")
+        p.set_defaults(func=cmd_hub_device_action)
+
+    p = hub_parser("devices", "list enrolled laptops")
+    p.set_defaults(func=cmd_hub_devices)
+
+    p = hub_parser("audit-report", "report each laptop's audit chain and any break in it")
+    p.set_defaults(func=cmd_hub_audit_report)
+
+    p = sub.add_parser("enrol", help="enrol this laptop with a hub (admin)")
+    vault_options(p)
+    p.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub:8443")
+    p.add_argument("--code", required=True, help="the one-time code from the hub administrator")
+    p.add_argument("--ca-bundle", type=Path, help="PEM file of the CA that signed the hub's cert")
+    p.set_defaults(func=lambda args: cmd_enrol(args, open_vault))
+
+    p = sub.add_parser("sync", help="send this laptop's changes to the hub, then receive")
+    vault_options(p)
+    p.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
+    p.add_argument("--page-size", type=int, default=1000, help=argparse.SUPPRESS)
+    p.set_defaults(func=lambda args: cmd_sync(args, open_vault))
+
+    p = sub.add_parser("conflicts", help="list sync conflicts, or resolve one")
+    vault_options(p)
+    p.add_argument("--resolve", type=int, metavar="ID", help="the conflict to resolve")
+    p.add_argument("--keep", choices=["mine", "hub"], help="which version to keep")
+    p.set_defaults(func=lambda args: cmd_conflicts(args, open_vault))
+
+
+# -- hub ------------------------------------------------------------------------------------
+
+
+def cmd_hub_serve(args: argparse.Namespace) -> int:
+    from hjdesk.sync.hub.serve import serve
+
+    serve(args.db, host=args.host, port=args.port, tls_cert=args.tls_cert,
+          tls_key=args.tls_key, log_level=args.log_level)  # fmt: skip
+    return 0
+
+
+def cmd_hub_enrol_code(args: argparse.Namespace) -> int:
+    from hjdesk.sync.hub.devices import create_enrol_code
+    from hjdesk.sync.hub.store import HubStore
+
+    establishment = args.establishment.strip().upper()
+    if not _CODE.match(establishment):
+        raise InvalidInput("An establishment code is 2 to 10 letters or digits, e.g. DMO.")
+    if not 0 < args.valid_hours <= 24 * 30:
+        raise InvalidInput("--valid-hours must be between 0 and 720.")
+    store = HubStore(args.db)
+    try:
+        code = create_enrol_code(store, establishment, valid_hours=args.valid_hours)
+    finally:
+        store.close()
+    print(f"One-time enrolment code for a laptop at {establishment}, valid {args.valid_hours:g} h:")
+    print(code)
+    return 0
+
+
+def cmd_hub_device_action(args: argparse.Namespace) -> int:
+    from hjdesk.sync.hub.devices import request_wipe, revoke
+    from hjdesk.sync.hub.store import HubStore
+
+    store = HubStore(args.db)
+    try:
+        if args.hub_cmd == "revoke":
+            revoke(store, args.device)
+            print(f"Revoked {args.device}: it can no longer pull records (it may still upload).")
+        else:
+            request_wipe(store, args.device)
+            print(f"{args.device} will wipe its vault at its next sync, once all is uploaded.")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_hub_devices(args: argparse.Namespace) -> int:
+    from hjdesk.sync.hub.devices import list_devices
+    from hjdesk.sync.hub.store import HubStore
+
+    store = HubStore(args.db)
+    try:
+        found = list_devices(store)
+    finally:
+        store.close()
+    if not found:
+        print("No laptops are enrolled.")
+    for d in found:
+        seen = f"{d.last_seen_at:%Y-%m-%d %H:%M}" if d.last_seen_at else "never"
+        print(f"{d.id}\t{d.establishment}\t{d.status}\tlast seen {seen}\t{d.acked_seq} ops\t"
+              f"{d.open_conflicts} open conflicts\t{d.name}")  # fmt: skip
+    return 0
+
+
+def cmd_hub_audit_report(args: argparse.Namespace) -> int:
+    from hjdesk.sync.hub.audit_check import audit_report
+    from hjdesk.sync.hub.store import HubStore
+
+    store = HubStore(args.db)
+    try:
+        chains = audit_report(store)
+    finally:
+        store.close()
+    broken = 0
+    for chain in chains:
+        state = "intact" if not chain.breaks else f"{len(chain.breaks)} break(s)"
+        print(f"{chain.device_id} ({chain.establishment}): checked to event {chain.verified_to}, "
+              f"{state}")  # fmt: skip
+        for seq, event_id, reason, when in chain.breaks:
+            print(f"  BREAK at event {seq} (id {event_id}): {reason} [found {when:%Y-%m-%d %H:%M}]")
+        broken += len(chain.breaks)
+    print(f"{len(chains)} devices, {broken} breaks.")
+    return 1 if broken else 0
+
+
+# -- laptop ---------------------------------------------------------------------------------
+
+
+def cmd_enrol(args: argparse.Namespace, open_vault: OpenVaultFn) -> int:
+    from hjdesk.sync.client import enrol
+
+    opened = open_vault(args)
+    try:
+        result = enrol(opened, args.hub, args.code, ca_bundle=args.ca_bundle)
+    finally:
+        opened.lock()
+    print(f"Enrolled as device {result.device_id} of {result.establishment} with {result.hub_url}.")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, open_vault: OpenVaultFn) -> int:
+    from hjdesk.sync.client import SyncProgress, sync
+
+    def show(step: SyncProgress) -> None:
+        print(f"{step.phase}: {step.message}", flush=True)
+
+    opened = open_vault(args)
+    try:
+        summary = sync(opened, progress=show, batch_size=args.batch_size,
+                       page_size=args.page_size)  # fmt: skip
+    finally:
+        opened.lock()
+    for line in summary.lines():
+        print(line)
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace, open_vault: OpenVaultFn) -> int:
+    from hjdesk.sync.client import list_conflicts, resolve_conflict
+
+    if (args.resolve is None) != (args.keep is None):
+        raise InvalidInput("Give --resolve ID together with --keep mine or --keep hub.")
+    opened = open_vault(args)
+    try:
+        if args.resolve is not None:
+            resolve_conflict(opened, args.resolve, args.keep)
+            print(f"Resolved conflict {args.resolve}: the next sync sends the new revision.")
+            return 0
+        found = list_conflicts(opened)
+    finally:
+        opened.lock()
+    if not found:
+        print("No conflicts to resolve.")
+    for c in found:
+        fields = ", ".join(c.changed_fields) or "-"
+        print(f"{c.id}\t{c.reason}\t{c.kind}\t{c.record_id}\tdiffers in: {fields}")
+    return 0

@@ -1,7 +1,7 @@
 """ORM models; importing this package registers every table on `Base.metadata`."""
 
-from hjdesk.storage.models.base import Base, Synced, UtcDateTime, utcnow
 from hjdesk.storage.models.acct import AcctCase, AcctContribution, AcctEvent
+from hjdesk.storage.models.base import Base, Synced, UtcDateTime, utcnow
 from hjdesk.storage.models.care_plans import (
     CarePlan,
     CarePlanGoal,
@@ -27,6 +27,7 @@ from hjdesk.storage.models.encounters import (
 from hjdesk.storage.models.problems import Condition
 from hjdesk.storage.models.roll import Alert, Establishment, Location, Patient, Staff
 from hjdesk.storage.models.signed import Signed, SignedEntryImmutable
+from hjdesk.storage.models.sync_state import SyncConflict, SyncPendingPurge
 from hjdesk.storage.models.system import AuditEvent, OutboxOp, Setting
 
 __all__ = [
@@ -61,6 +62,8 @@ __all__ = [
     "Signed",
     "SignedEntryImmutable",
     "Staff",
+    "SyncConflict",
+    "SyncPendingPurge",
     "Synced",
     "Task",
     "UtcDateTime",

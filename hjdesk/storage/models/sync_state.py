@@ -1,0 +1,48 @@
+"""Tables the sync client keeps on the laptop: conflicts to resolve and purges waiting.
+
+Scalar sync state (hub address, device token, cursor, last receipt) lives in `settings`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hjdesk.storage.models.base import Base, UtcDateTime
+
+
+class SyncConflict(Base):
+    """Two versions of one record that sync would not choose between; a person resolves it.
+
+    `reason` is "edit" (this laptop and another edited the same revision: the hub kept both and
+    gave this one `hub_id`) or "clash" (a pulled record could not be stored here because it
+    collides with a local one, e.g. the same unique code). JSON payloads are full rows.
+    """
+
+    __tablename__ = "sync_conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hub_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    reason: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    patient_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    local_rev: Mapped[int | None] = mapped_column(Integer)
+    local_payload: Mapped[str | None] = mapped_column(Text)
+    hub_rev: Mapped[int] = mapped_column(Integer)
+    hub_payload: Mapped[str] = mapped_column(Text)
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The outbox seq of the revision that resolves it; the row goes once the hub acknowledges it.
+    resolved_seq: Mapped[int | None] = mapped_column(Integer)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SyncPendingPurge(Base):
+    """A patient who left this laptop's scope, kept until their unsent ops are acknowledged."""
+
+    __tablename__ = "sync_pending_purges"
+
+    patient_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,251 @@
+"""The laptop's sync client: enrol with a hub, then `sync()` — push, pull, purge, revoke, wipe.
+
+This is what the desktop app and the command line call. Every function takes an unlocked
+`OpenVault`, does its own transactions, and returns frozen dataclasses (safe to pass from a worker
+thread to the UI). Failures a person can act on are `SyncError`s (a `KnownError`) with a plain
+message; an unreachable hub is one of them, and nothing is lost when it happens.
+
+    summary = sync(vault, progress=lambda p: print(p.message))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from hjdesk.storage.errors import InvalidInput, PermissionDenied
+from hjdesk.storage.models import utcnow
+from hjdesk.storage.vault import ADMIN_ROLE, OpenVault
+from hjdesk.sync import conflicts, cycle, local_state
+from hjdesk.sync.conflicts import ConflictView, list_conflicts, resolve_conflict
+from hjdesk.sync.cycle import ProgressFn, SyncProgress, Tally
+from hjdesk.sync.errors import AlreadyEnrolled, NotEnrolled, SyncError
+from hjdesk.sync.local_state import SyncConfig
+from hjdesk.sync.protocol import DEFAULT_BATCH, DEFAULT_PAGE, MAX_BATCH, MAX_PAGE, EnrolRequest
+from hjdesk.sync.transport import HubClient
+
+__all__ = [
+    "ConflictView",
+    "EnrolResult",
+    "SyncProgress",
+    "SyncSummary",
+    "enrol",
+    "hub_reachable",
+    "list_conflicts",
+    "resolve_conflict",
+    "sync",
+    "sync_config",
+]
+
+CA_FILE = "hub-ca.pem"
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolResult:
+    device_id: str
+    establishment: str
+    hub_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSummary:
+    """What one sync did. `waiting` is ops still unsent (0 after a complete sync)."""
+
+    pushed: int
+    duplicates: int
+    new_conflicts: int
+    pulled: int
+    applied: int
+    skipped: int
+    deferred: int
+    purged: int
+    purges_waiting: int
+    open_conflicts: int
+    waiting: int
+    revoked: bool
+    wiped: bool
+    receipt_at: datetime
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Sent {self.pushed} changes ({self.duplicates} the hub already had).",
+            f"Received {self.pulled} records: {self.applied} stored, {self.skipped} already here, "
+            f"{self.deferred} waiting behind unsent edits.",
+        ]
+        if self.purged or self.purges_waiting:
+            out.append(
+                f"Removed {self.purged} patients who left this establishment"
+                + (f"; {self.purges_waiting} wait for unsent work." if self.purges_waiting else ".")
+            )
+        if self.open_conflicts:
+            out.append(
+                f"{self.open_conflicts} conflicts to resolve ({self.new_conflicts} new): both "
+                "versions are kept until someone chooses."
+            )
+        if self.revoked:
+            out.append("This laptop's access was revoked at the hub: it can no longer receive.")
+        if self.wiped:
+            out.append("The hub asked for this laptop to be wiped: the vault has been destroyed.")
+        out.append(f"{self.waiting} changes waiting to be sent.")
+        return out
+
+
+def sync_config(vault: OpenVault) -> SyncConfig | None:
+    """The hub this laptop is enrolled with, or None."""
+    with vault.session() as session:
+        return local_state.config(session)
+
+
+def _require_config(vault: OpenVault) -> SyncConfig:
+    found = sync_config(vault)
+    if found is None:
+        raise NotEnrolled(
+            "This laptop is not enrolled with a hub: run 'hjdesk enrol' with a code from the hub "
+            "administrator."
+        )
+    return found
+
+
+def enrol(
+    vault: OpenVault,
+    hub_url: str,
+    code: str,
+    *,
+    ca_bundle: Path | None = None,
+    device_name: str | None = None,
+) -> EnrolResult:
+    """Exchange a one-time code for this laptop's device token (administrators only)."""
+    if vault.actor.role != ADMIN_ROLE:
+        raise PermissionDenied("Only an administrator can enrol this laptop with a hub.")
+    if not hub_url.startswith(("https://", "http://")):
+        raise InvalidInput("The hub address starts with https:// (for example https://hub:8443).")
+    if sync_config(vault) is not None:
+        raise AlreadyEnrolled("This laptop is already enrolled with a hub.")
+    stored_bundle: Path | None = None
+    if ca_bundle is not None:
+        if not ca_bundle.is_file():
+            raise InvalidInput(f"No CA bundle at {ca_bundle}.")
+        # A copy in the home folder: the laptop must still sync if the original moves.
+        stored_bundle = vault.home.root / CA_FILE
+        shutil.copyfile(ca_bundle, stored_bundle)
+        os.chmod(stored_bundle, 0o600)
+    name = (device_name or platform.node() or "laptop")[:120]
+    with HubClient(hub_url, ca_bundle=stored_bundle) as hub:
+        reply = hub.enrol(
+            EnrolRequest(code=code.strip(), device_id=vault.device_id, device_name=name)
+        )
+    with vault.transaction() as session:
+        local_state.put(session, local_state.HUB_URL, hub_url.rstrip("/"))
+        local_state.put(session, local_state.TOKEN, reply.token)
+        local_state.put(session, local_state.ESTABLISHMENT, reply.establishment)
+        if stored_bundle is not None:
+            local_state.put(session, local_state.CA_BUNDLE, str(stored_bundle))
+        local_state.put(session, local_state.CURSOR, "0")
+        vault.audit("sync_enrolled", detail={"establishment": reply.establishment}, session=session)
+    return EnrolResult(reply.device_id, reply.establishment, hub_url.rstrip("/"))
+
+
+def hub_reachable(vault: OpenVault, *, timeout: float = 3.0) -> bool:
+    """Whether the hub answers now (for automatic sync); never raises for network trouble."""
+    found = sync_config(vault)
+    if found is None:
+        return False
+    try:
+        with HubClient(found.hub_url, ca_bundle=found.ca_bundle, timeout=timeout) as hub:
+            hub.health()
+    except SyncError:
+        return False
+    return True
+
+
+def _quiet(progress: SyncProgress) -> None:
+    pass
+
+
+def sync(
+    vault: OpenVault,
+    *,
+    progress: ProgressFn | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    page_size: int = DEFAULT_PAGE,
+) -> SyncSummary:
+    """Push, then pull, then carry out what the hub decided (revoke, wipe). Audited ("sync").
+
+    Safe to interrupt at any point: a later sync resumes without losing or duplicating anything.
+    """
+    report = progress or _quiet
+    batch_size = max(1, min(batch_size, MAX_BATCH))
+    page_size = max(1, min(page_size, MAX_PAGE))
+    found = _require_config(vault)
+    tally = Tally()
+    with HubClient(found.hub_url, token=found.token, ca_bundle=found.ca_bundle) as hub:
+        report(SyncProgress("connect", 0, None, f"connecting to {found.hub_url}"))
+        tally.state = hub.device()
+        cycle.push(vault, hub, tally, report, batch_size)
+        listed = hub.conflicts()
+        with vault.transaction() as session:
+            tally.new_conflicts += conflicts.store_hub_conflicts(
+                session, listed.conflicts, complete=True
+            )
+        revoked = tally.state.revoked if tally.state else False
+        if not revoked:
+            cycle.pull(vault, hub, tally, report, page_size)
+        with vault.transaction() as session:
+            local_state.put(session, local_state.REVOKED, "true" if revoked else "false")
+            vault.audit(
+                "sync",
+                detail={"pushed": tally.pushed, "pulled": tally.pulled,
+                        "conflicts": tally.new_conflicts, "purged": tally.pull.purged},
+                session=session,
+            )  # fmt: skip
+        # The audit event just written (and anything saved meanwhile) goes now, not next time.
+        cycle.push(vault, hub, tally, report, batch_size)
+        # Purges that waited for unsent work: everything is acknowledged now.
+        cycle.run_pending_purges(vault, tally)
+        wiped = bool(tally.state and tally.state.wipe) and _wipe(vault, hub, report)
+    if wiped:
+        waiting = open_conflicts = 0
+    else:
+        with vault.session() as session:
+            waiting, open_conflicts = cycle.unsent(session), conflicts.count_open(session)
+    summary = SyncSummary(
+        pushed=tally.pushed, duplicates=tally.duplicates, new_conflicts=tally.new_conflicts,
+        pulled=tally.pulled, applied=tally.pull.applied, skipped=tally.pull.skipped,
+        deferred=tally.pull.deferred, purged=tally.pull.purged,
+        purges_waiting=tally.pull.purges_waiting, open_conflicts=open_conflicts, waiting=waiting,
+        revoked=revoked, wiped=wiped, receipt_at=utcnow(),
+    )  # fmt: skip
+    report(SyncProgress("done", 1, 1, "sync complete"))
+    return summary
+
+
+def _wipe(vault: OpenVault, hub: HubClient, report: ProgressFn) -> bool:
+    """Destroy the key slots and the vault, but only once every op is on the hub."""
+    with vault.session() as session:
+        if cycle.unsent(session):
+            return False
+    report(SyncProgress("wipe", 0, 1, "wiping this laptop as the hub asked"))
+    home = vault.home
+    vault.lock()
+    # The key slots go first: without them the vault file is unreadable ciphertext.
+    if home.keyslots.exists():
+        size = home.keyslots.stat().st_size
+        with open(home.keyslots, "r+b") as handle:
+            handle.write(os.urandom(max(size, 1)))
+            handle.flush()
+            os.fsync(handle.fileno())
+        home.keyslots.unlink()
+    for path in (home.vault, home.vault.with_name(home.vault.name + "-wal"),
+                 home.vault.with_name(home.vault.name + "-shm"), home.root / CA_FILE):  # fmt: skip
+        path.unlink(missing_ok=True)
+    shutil.rmtree(home.backups, ignore_errors=True)
+    # If the hub does not hear, it shows "wipe requested" still; the vault is gone regardless.
+    with contextlib.suppress(SyncError):
+        hub.wiped()
+    report(SyncProgress("wipe", 1, 1, "wiped"))
+    return True

@@ -1,0 +1,183 @@
+"""One sync's push and pull loops (the public entry point is `hjdesk.sync.client.sync`).
+
+Push sends unacknowledged outbox ops oldest first and marks them done only in the transaction that
+records the hub's reply; a crash anywhere before that just means they are sent again, and the hub
+skips what it has. Pull applies a page and stores the new cursor in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.orm import Session
+
+from hjdesk.storage.models import OutboxOp, SyncPendingPurge, utcnow
+from hjdesk.storage.outbox import REMOTE_KEY
+from hjdesk.storage.vault import OpenVault, known_errors
+from hjdesk.sync import conflicts, local_state
+from hjdesk.sync.errors import SyncError
+from hjdesk.sync.local_apply import PageResult, apply_changes, purge_patient
+from hjdesk.sync.protocol import DeviceState, PushRequest, WireOp, op_id
+from hjdesk.sync.transport import HubClient, SeqGapRefused
+
+
+@dataclass(frozen=True, slots=True)
+class SyncProgress:
+    """A step of a running sync, for a progress line or bar. `total` is None when unknown."""
+
+    phase: str  # "connect", "push", "pull", "purge", "wipe" or "done"
+    done: int
+    total: int | None
+    message: str
+
+
+ProgressFn = Callable[[SyncProgress], None]
+
+
+@dataclass(slots=True)
+class Tally:
+    pushed: int = 0
+    duplicates: int = 0
+    new_conflicts: int = 0
+    pull: PageResult = field(default_factory=PageResult)
+    pulled: int = 0
+    state: DeviceState | None = None
+
+
+def unsent(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(OutboxOp).where(OutboxOp.acked_at.is_(None))
+    ) or 0  # fmt: skip
+
+
+def _wire(op: OutboxOp, resolves: list[int]) -> WireOp:
+    return WireOp(
+        op_id=op_id(op.device_id, op.seq), seq=op.seq, kind=op.kind, record_id=op.record_id,
+        patient_id=op.patient_id, base_rev=op.base_rev, rev=op.rev, hlc=op.hlc,
+        created_at=op.created_at.isoformat(), payload=json.loads(op.payload), resolves=resolves,
+    )  # fmt: skip
+
+
+def push(
+    vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, batch_size: int
+) -> None:
+    with vault.session() as session:
+        total = unsent(session)
+    done = 0
+    requeued = False
+    while True:
+        with vault.session() as session:
+            ops = list(
+                session.scalars(
+                    select(OutboxOp)
+                    .where(OutboxOp.acked_at.is_(None))
+                    .order_by(OutboxOp.seq)
+                    .limit(batch_size)
+                )
+            )
+            if not ops:
+                return
+            resolves = conflicts.resolutions(session, ops[0].seq, ops[-1].seq)
+            request = PushRequest(ops=[_wire(op, resolves.get(op.seq, [])) for op in ops])
+        try:
+            reply = hub.push(request)
+        except SeqGapRefused as gap:
+            if requeued or gap.expected_seq >= ops[0].seq:
+                raise
+            # The hub lost ops it had acknowledged (restored from a backup): send them again.
+            requeued = True
+            with vault.transaction() as session:
+                session.execute(
+                    update(OutboxOp).where(OutboxOp.seq >= gap.expected_seq).values(acked_at=None)
+                )
+                total = unsent(session)
+            continue
+        # The hub's watermark may pass this batch: a killed earlier run may have sent more
+        # before it could record the reply. Everything up to the watermark is on the hub.
+        acked = reply.acked_seq
+        with vault.transaction() as session:
+            result = session.execute(
+                update(OutboxOp)
+                .where(OutboxOp.seq <= acked, OutboxOp.acked_at.is_(None))
+                .values(acked_at=utcnow())
+            )
+            marked = cast(CursorResult[Any], result).rowcount
+            tally.new_conflicts += conflicts.store_hub_conflicts(session, reply.conflicts)
+            conflicts.forget_resolved(session, acked)
+            local_state.put(session, local_state.LAST_RECEIPT, utcnow().isoformat())
+        if reply.acked_seq < ops[0].seq:
+            raise SyncError("The hub did not acknowledge the ops sent: try again later.")
+        tally.pushed += marked
+        tally.duplicates += reply.duplicates
+        tally.state = reply.device
+        done += marked
+        progress(SyncProgress("push", done, max(total, done), f"sent {done} of {max(total, done)}"))
+
+
+@contextmanager
+def remote_session(vault: OpenVault) -> Iterator[Session]:
+    """A transaction that writes the hub's records: no outbox ops, references not enforced."""
+    with known_errors(), vault.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        # Only outside a transaction does SQLite honour this pragma; it is restored below.
+        raw.execute("PRAGMA foreign_keys = OFF")
+        conn.info[REMOTE_KEY] = True
+        try:
+            with Session(bind=conn) as session:
+                session.info[REMOTE_KEY] = True
+                with session.begin():
+                    yield session
+        finally:
+            conn.info.pop(REMOTE_KEY, None)
+            if conn.connection.dbapi_connection is not None:
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, page: int) -> None:
+    with vault.session() as session:
+        since = local_state.cursor(session)
+    while True:
+        reply = hub.changes(since, page)
+        with remote_session(vault) as session:
+            apply_changes(session, reply.changes, tally.pull)
+            for purge in reply.purges:
+                if purge_patient(session, purge.patient_id):
+                    tally.pull.purged += 1
+            local_state.put(session, local_state.CURSOR, str(reply.next_since))
+            local_state.put(session, local_state.LAST_RECEIPT, utcnow().isoformat())
+        stamps = [c.payload.get("hlc") for c in reply.changes]
+        latest = max((s for s in stamps if isinstance(s, str) and _is_hlc(s)), default=None)
+        if latest:
+            vault.context.clock.observe(latest)
+        tally.pulled += len(reply.changes)
+        tally.state = reply.device
+        since = reply.next_since
+        progress(SyncProgress("pull", tally.pulled, None, f"received {tally.pulled}"))
+        if not reply.more:
+            return
+
+
+def _is_hlc(stamp: str) -> bool:
+    ms, _, count = stamp.partition(".")
+    return ms.isdigit() and (count == "" or count.isdigit())
+
+
+def run_pending_purges(vault: OpenVault, tally: Tally) -> None:
+    """Purges that waited for unsent ops: now they are acknowledged, carry them out."""
+    with vault.session() as session:
+        waiting = list(session.scalars(select(SyncPendingPurge.patient_id)))
+    if not waiting:
+        return
+    with remote_session(vault) as session:
+        for patient_id in waiting:
+            if purge_patient(session, patient_id):
+                tally.pull.purged += 1
+        tally.pull.purges_waiting = session.scalar(
+            select(func.count()).select_from(SyncPendingPurge)
+        ) or 0  # fmt: skip

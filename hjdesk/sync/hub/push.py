@@ -1,0 +1,317 @@
+"""Apply a pushed batch in one transaction (architecture.md §5, "Push").
+
+Idempotence: a device's ops arrive contiguously, so `devices.acked_seq` is a watermark — an op at or
+below it was seen and is skipped (the `ops.op_id` primary key backs that up). A batch that starts
+beyond the watermark would leave a hole, so it is refused with 409 and the seq to resend from.
+
+Conflicts: an op applies only when its `base_rev` is the hub's current rev. Otherwise both versions
+are stored in `conflicts` and the document is flagged; nothing is overwritten. While a device has
+an open conflict on a record, its later edits of that record continue its own line of versions and
+are conflicts too, until it sends a revision that names the conflict in `resolves`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, select, update
+from sqlalchemy.engine import RowMapping
+
+from hjdesk.sync.hub import schema
+from hjdesk.sync.hub.audit_check import ChainChecker
+from hjdesk.sync.hub.devices import HubRefusal, state_of
+from hjdesk.sync.hub.schema import utcnow
+from hjdesk.sync.hub.scope import Scope
+from hjdesk.sync.hub.store import HubStore, SeqAllocator
+from hjdesk.sync.protocol import (
+    AUDIT_KIND,
+    PATIENT_KIND,
+    ConflictInfo,
+    PushReply,
+    PushRequest,
+    WireOp,
+    op_id,
+)
+
+_CODE = re.compile(r"^[A-Z0-9]{2,10}$")
+
+
+class SeqGap(HubRefusal):
+    def __init__(self, expected: int) -> None:
+        super().__init__(
+            f"Ops before seq {expected} have not reached the hub: send from there.", 409
+        )
+        self.expected = expected
+
+
+@dataclass(slots=True)
+class _Doc:
+    kind: str
+    id: str
+    rev: int
+    patient_id: str | None
+    est_code: str | None
+    est_ref: str | None
+    payload: dict[str, Any]
+    hlc: str
+    origin_device: str
+    last_device: str | None
+    updated_at: datetime
+    conflict: bool
+    change_seq: int
+    new: bool = False
+    dirty: bool = False
+
+
+@dataclass(slots=True)
+class _Counts:
+    applied: int = 0
+    conflicts: int = 0
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def check_shape(device_id: str, ops: list[WireOp]) -> None:
+    """Refuse (422) a batch that is not this device's ops in strict, gap-free seq order."""
+    for index, op in enumerate(ops):
+        if op.op_id != op_id(device_id, op.seq):
+            raise HubRefusal(f"op {index}: op_id must be '<your device id>:<seq>'.", 422)
+        if index and op.seq != ops[index - 1].seq + 1:
+            raise HubRefusal(f"op {index}: seqs must be consecutive and ascending.", 422)
+        if op.base_rev is not None and op.rev <= op.base_rev:
+            raise HubRefusal(f"op {index}: rev must be greater than base_rev.", 422)
+
+
+def apply_push(store: HubStore, device_id: str, request: PushRequest) -> PushReply:
+    ops = request.ops
+    check_shape(device_id, ops)
+    with store.writing() as (conn, seqs):
+        # Read the device again under the write lock: its watermark may have moved.
+        device = (
+            conn.execute(select(schema.devices).where(schema.devices.c.id == device_id))
+            .mappings()
+            .one()
+        )
+        watermark = int(device["acked_seq"])
+        if ops[0].seq > watermark + 1:
+            raise SeqGap(watermark + 1)
+        fresh = [op for op in ops if op.seq > watermark]
+        batch = _Batch(conn, seqs, device)
+        batch.prefetch(fresh)
+        for op in fresh:
+            batch.apply(op)
+        batch.flush()
+        acked = max(watermark, ops[-1].seq)
+        conn.execute(
+            update(schema.devices)
+            .where(schema.devices.c.id == device_id)
+            .values(acked_seq=acked, last_seen_at=utcnow())
+        )
+        # Open conflicts of any op in this batch: a re-sent batch (reply lost) reports them again.
+        found = conflicts_of(conn, device_id, ops[0].seq, ops[-1].seq)
+        state = state_of({**device, "acked_seq": acked})
+    return PushReply(
+        acked_seq=acked,
+        applied=batch.counts.applied,
+        duplicates=len(ops) - len(fresh),
+        conflicts=found,
+        device=state,
+    )
+
+
+def conflicts_of(
+    conn: Connection, device_id: str, first: int = 0, last: int | None = None
+) -> list[ConflictInfo]:
+    table = schema.conflicts
+    query = select(table).where(table.c.device_id == device_id, table.c.status == "open")
+    if last is not None:
+        query = query.where(table.c.op_seq.between(first, last))
+    return [
+        ConflictInfo(
+            id=row["id"],
+            kind=row["kind"],
+            record_id=row["record_id"],
+            patient_id=row["patient_id"],
+            op_id=row["op_id"],
+            your_rev=row["rev"],
+            your_payload=row["payload"],
+            hub_rev=row["hub_rev"],
+            hub_payload=row["hub_payload"],
+            created_at=row["created_at"].isoformat(),
+        )
+        for row in conn.execute(query.order_by(table.c.id)).mappings()
+    ]
+
+
+class _Batch:
+    """One push: documents loaded up front, changed in memory, written at the end."""
+
+    def __init__(self, conn: Connection, seqs: SeqAllocator, device: RowMapping) -> None:
+        self.conn, self.seqs, self.device = conn, seqs, device
+        self.device_id: str = device["id"]
+        self.docs: dict[tuple[str, str], _Doc] = {}
+        self.mine_open: dict[tuple[str, str], list[int]] = {}
+        self.recheck_flag: set[tuple[str, str]] = set()
+        self.audit = ChainChecker(conn)
+        self.scope = Scope(conn, seqs)
+        self.counts = _Counts()
+
+    def prefetch(self, ops: list[WireOp]) -> None:
+        """Load the batch's documents and this device's open conflicts in a few queries."""
+        ids = sorted({op.record_id for op in ops})
+        self.scope.prefetch(sorted({op.record_id for op in ops if op.kind == PATIENT_KIND}))
+        docs, table = schema.documents, schema.conflicts
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for row in self.conn.execute(select(docs).where(docs.c.id.in_(chunk))).mappings():
+                self.docs[(row["kind"], row["id"])] = _Doc(**{c: row[c] for c in _DOC_COLUMNS})
+            for cid, kind, record_id in self.conn.execute(
+                select(table.c.id, table.c.kind, table.c.record_id).where(
+                    table.c.record_id.in_(chunk),
+                    table.c.device_id == self.device_id,
+                    table.c.status == "open",
+                )
+            ):
+                self.mine_open.setdefault((kind, record_id), []).append(cid)
+
+    def apply(self, op: WireOp) -> None:
+        if op.kind == AUDIT_KIND:
+            self.audit.check(self.device_id, op)
+        key = (op.kind, op.record_id)
+        doc = self.docs.get(key)
+        open_mine = self.mine_open.get(key, [])
+        if doc is None:
+            outcome = self._write(op, None)
+        elif open_mine and not op.resolves:
+            outcome = self._conflict(op, doc, supersede=open_mine)
+        elif op.base_rev == doc.rev:
+            outcome = self._write(op, doc)
+            if open_mine:
+                self._close(open_mine, "resolved", op.op_id)
+                self.mine_open.pop(key, None)
+                self.recheck_flag.add(key)
+        elif op.rev == doc.rev and {**doc.payload, **op.payload} == doc.payload:
+            outcome = "same"  # this exact version is already here (sent twice under two ids)
+        else:
+            outcome = self._conflict(op, doc, supersede=open_mine)
+        self.counts.outcomes.append(
+            {
+                "op_id": op.op_id,
+                "device_id": self.device_id,
+                "seq": op.seq,
+                "kind": op.kind,
+                "record_id": op.record_id,
+                "rev": op.rev,
+                "base_rev": op.base_rev,
+                "outcome": outcome,
+                "received_at": utcnow(),
+            }
+        )
+
+    def _write(self, op: WireOp, doc: _Doc | None) -> str:
+        now = utcnow()
+        est_code, est_ref = self._establishment_of(op)
+        if doc is None:
+            doc = _Doc(
+                kind=op.kind, id=op.record_id, rev=op.rev, patient_id=op.patient_id,
+                est_code=est_code, est_ref=est_ref, payload=dict(op.payload), hlc=op.hlc,
+                origin_device=self.device_id, last_device=self.device_id, updated_at=now,
+                conflict=False, change_seq=0, new=True,
+            )  # fmt: skip
+            self.docs[(op.kind, op.record_id)] = doc
+        else:
+            # Keys this sender does not know (a newer app version's fields) are kept.
+            doc.payload = {**doc.payload, **op.payload}
+            doc.rev, doc.hlc, doc.updated_at = op.rev, op.hlc, now
+            doc.patient_id, doc.est_code, doc.est_ref = op.patient_id, est_code, est_ref
+            doc.last_device = self.device_id
+        doc.change_seq = self.seqs.next()
+        doc.dirty = True
+        self.scope.observe(op.kind, op.record_id, doc.payload)
+        self.counts.applied += 1
+        return "applied"
+
+    def _establishment_of(self, op: WireOp) -> tuple[str | None, str | None]:
+        """Where an establishment-level record belongs: by code, by reference, or the sender's."""
+        if op.patient_id is not None:
+            return None, None
+        if op.kind == "establishment":
+            code = op.payload.get("code")
+            return (code if isinstance(code, str) and _CODE.match(code) else None), None
+        ref = op.payload.get("establishment_id")
+        if isinstance(ref, str) and 0 < len(ref) <= 36:
+            return None, ref
+        return self.device["establishment"], None
+
+    def _conflict(self, op: WireOp, doc: _Doc, *, supersede: list[int]) -> str:
+        if supersede:
+            self._close(supersede, "superseded", op.op_id)
+        table = schema.conflicts
+        new_id = self.conn.execute(
+            table.insert()
+            .values(
+                kind=op.kind,
+                record_id=op.record_id,
+                patient_id=op.patient_id,
+                device_id=self.device_id,
+                op_id=op.op_id,
+                op_seq=op.seq,
+                base_rev=op.base_rev,
+                rev=op.rev,
+                payload=op.payload,
+                hub_rev=doc.rev,
+                hub_payload=doc.payload,
+                created_at=utcnow(),
+                status="open",
+            )
+            .returning(table.c.id)
+        ).scalar_one()
+        self.mine_open[(op.kind, op.record_id)] = [new_id]
+        if not doc.conflict:
+            doc.conflict = doc.dirty = True
+        self.counts.conflicts += 1
+        return "conflict"
+
+    def _close(self, ids: list[int], status: str, by: str) -> None:
+        table = schema.conflicts
+        self.conn.execute(
+            update(table)
+            .where(table.c.id.in_(ids))
+            .values(status=status, closed_at=utcnow(), closed_by=by)
+        )
+
+    def flush(self) -> None:
+        for key in self.recheck_flag:
+            doc = self.docs[key]
+            table = schema.conflicts
+            still = self.conn.execute(
+                select(func.count()).where(
+                    table.c.kind == key[0], table.c.record_id == key[1], table.c.status == "open"
+                )
+            ).scalar_one()
+            doc.conflict, doc.dirty = bool(still), True
+        docs = schema.documents
+        new = [_row(d) for d in self.docs.values() if d.new]
+        changed = [_row(d) for d in self.docs.values() if d.dirty and not d.new]
+        if new:
+            self.conn.execute(docs.insert(), new)
+        if changed:
+            self.conn.execute(
+                update(docs)
+                .where(and_(docs.c.kind == bindparam("b_kind"), docs.c.id == bindparam("b_id")))
+                .values({c: bindparam(c) for c in _DOC_COLUMNS if c not in ("kind", "id")}),
+                [{**r, "b_kind": r["kind"], "b_id": r["id"]} for r in changed],
+            )
+        if self.counts.outcomes:
+            self.conn.execute(schema.ops.insert(), self.counts.outcomes)
+        self.scope.flush()
+        self.audit.save()
+
+
+_DOC_COLUMNS = tuple(c.name for c in schema.documents.columns)
+
+
+def _row(doc: _Doc) -> dict[str, Any]:
+    return {c: getattr(doc, c) for c in _DOC_COLUMNS}

@@ -1,0 +1,131 @@
+"""Which laptops see which records, and what happens when a patient moves (architecture.md §5).
+
+A device's scope is its establishment's current patients (on the roll, establishment matching) and
+that establishment's own records. The hub keeps two small indexes from the documents it receives —
+establishment id → code, and each patient's establishment and on-roll flag — and when a patient's
+establishment changes (a transfer) or they leave the roll:
+
+- the establishment they left gets a purge instruction in the change log, and
+- at the establishment they arrive at, every document of theirs is re-announced with a new change
+  sequence, so devices there receive the whole history however far their cursors have moved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from hjdesk.sync.hub import schema
+from hjdesk.sync.hub.schema import utcnow
+from hjdesk.sync.hub.store import SeqAllocator
+from hjdesk.sync.protocol import AUDIT_KIND, ESTABLISHMENT_KIND, PATIENT_KIND
+
+Placement = tuple[str | None, bool]  # (establishment record id, on roll)
+
+
+class Scope:
+    """The write side, for one push transaction: index updates, purges and re-announcements."""
+
+    def __init__(self, conn: Connection, seqs: SeqAllocator) -> None:
+        self.conn, self.seqs = conn, seqs
+        self.codes: dict[str, str] = dict(
+            conn.execute(select(schema.establishments.c.id, schema.establishments.c.code)).all()
+        )
+        self._stored_codes = set(self.codes)
+        self._code_changes: dict[str, str] = {}
+        self.placements: dict[str, Placement | None] = {}
+        self._stored_patients: set[str] = set()
+        self._patient_changes: dict[str, Placement] = {}
+        self._purges: list[dict[str, Any]] = []
+        self._arrivals: list[str] = []
+
+    def prefetch(self, patient_ids: list[str]) -> None:
+        """Load the placements of the patients a batch touches, in a few queries."""
+        pat = schema.patients
+        for start in range(0, len(patient_ids), 500):
+            chunk = patient_ids[start : start + 500]
+            for pid in chunk:
+                self.placements.setdefault(pid, None)
+            for pid, ref, on_roll in self.conn.execute(
+                select(pat.c.id, pat.c.establishment_id, pat.c.on_roll).where(pat.c.id.in_(chunk))
+            ):
+                self.placements[pid] = (ref, bool(on_roll))
+                self._stored_patients.add(pid)
+
+    def _placement(self, patient_id: str) -> Placement | None:
+        if patient_id not in self.placements:
+            self.prefetch([patient_id])
+        return self.placements[patient_id]
+
+    def _code(self, placement: Placement | None) -> str | None:
+        if placement is None or not placement[1] or placement[0] is None:
+            return None
+        return self.codes.get(placement[0])
+
+    def observe(self, kind: str, record_id: str, payload: dict[str, Any]) -> None:
+        """A document was written: keep the indexes current and note moves."""
+        if kind == ESTABLISHMENT_KIND:
+            code = payload.get("code")
+            if isinstance(code, str) and code.isalnum() and 2 <= len(code) <= 10:
+                self.codes[record_id] = code.upper()
+                self._code_changes[record_id] = code.upper()
+        elif kind == PATIENT_KIND:
+            ref = payload.get("establishment_id")
+            new: Placement = (
+                ref if isinstance(ref, str) and 0 < len(ref) <= 36 else None,
+                payload.get("on_roll", True) is not False,
+            )
+            old = self._placement(record_id)
+            self.placements[record_id] = new
+            self._patient_changes[record_id] = new
+            if old is None:
+                return
+            left, arrived = self._code(old), self._code(new)
+            if left == arrived:
+                return
+            if left is not None:
+                self._purges.append(
+                    {"seq": self.seqs.next(), "patient_id": record_id, "est_code": left,
+                     "created_at": utcnow()}
+                )  # fmt: skip
+            if arrived is not None and record_id not in self._arrivals:
+                self._arrivals.append(record_id)
+
+    def flush(self) -> None:
+        """Write the index changes, purges, then re-announce arrivals (after their documents)."""
+        est = schema.establishments
+        for est_id, code in self._code_changes.items():
+            if est_id in self._stored_codes:
+                self.conn.execute(update(est).where(est.c.id == est_id).values(code=code))
+            else:
+                self.conn.execute(est.insert().values(id=est_id, code=code))
+        pat = schema.patients
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for patient_id, (ref, on_roll) in self._patient_changes.items():
+            row = {"b_id": patient_id, "establishment_id": ref, "on_roll": on_roll}
+            (updates if patient_id in self._stored_patients else inserts).append(row)
+        if inserts:
+            self.conn.execute(
+                pat.insert().values(id=bindparam("b_id")),
+                inserts,
+            )
+        if updates:
+            self.conn.execute(update(pat).where(pat.c.id == bindparam("b_id")), updates)
+        if self._purges:
+            self.conn.execute(schema.purges.insert(), self._purges)
+        docs = schema.documents
+        for patient_id in self._arrivals:
+            keys = self.conn.execute(
+                select(docs.c.kind, docs.c.id)
+                .where(docs.c.patient_id == patient_id, docs.c.kind != AUDIT_KIND)
+                .order_by(docs.c.change_seq)
+            ).all()
+            if keys:
+                self.conn.execute(
+                    update(docs)
+                    .where(docs.c.kind == bindparam("b_kind"), docs.c.id == bindparam("b_id"))
+                    .values(change_seq=bindparam("b_seq"), last_device=None),
+                    [{"b_kind": k, "b_id": i, "b_seq": self.seqs.next()} for k, i in keys],
+                )

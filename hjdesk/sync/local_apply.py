@@ -1,0 +1,294 @@
+"""Store what the hub sends on the laptop: pulled records, and purges of patients who left.
+
+Remote writes go through Core statements on a connection marked `REMOTE_KEY`, so they queue no
+outbox ops and pass the signed-entry guard (they are the hub's copies, not edits). Rules:
+
+- a record is written only when it is new here or its rev is higher than ours;
+- a record with unsent local ops is left alone (the push will meet the hub's version and keep both
+  as a conflict), and one with an open conflict only refreshes the conflict's hub version;
+- a record that collides with a local one (a unique code) is kept as a "clash" conflict rather
+  than stopping the sync;
+- references are not checked while applying (`PRAGMA foreign_keys` off for the pull): a laptop
+  holds one establishment's slice, so a record may point at one it will never receive.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Table,
+    TypeDecorator,
+    bindparam,
+    delete,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hjdesk.storage.models import (
+    AuditEvent,
+    Base,
+    OutboxOp,
+    Patient,
+    SyncConflict,
+    Synced,
+    SyncPendingPurge,
+    utcnow,
+)
+from hjdesk.sync.protocol import Change
+
+
+@cache
+def synced_classes() -> dict[str, type[Synced]]:
+    """Every synced ORM class by its `__sync_kind__` (all models are registered on import)."""
+    found: dict[str, type[Synced]] = {}
+    for mapper in Base.registry.mappers:
+        cls = mapper.class_
+        if issubclass(cls, Synced) and cls.__sync_kind__:
+            found[cls.__sync_kind__] = cls
+    return found
+
+
+def _convert(column_type: Any, value: Any) -> Any:
+    """JSON values back to what the column takes: dates and datetimes travel as ISO text."""
+    if value is None:
+        return None
+    base = column_type.impl if isinstance(column_type, TypeDecorator) else column_type
+    if isinstance(base, DateTime) and isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if isinstance(base, Date) and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def to_row(cls: type[Synced], payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload's values for this class's columns; unknown keys (a newer version's) dropped."""
+    row: dict[str, Any] = {}
+    for attr in inspect(cls).column_attrs:
+        if attr.key in payload:
+            column = attr.columns[0]
+            row[column.name] = _convert(column.type, payload[attr.key])
+    return row
+
+
+def table_of(cls: type[Synced]) -> Table:
+    table = inspect(cls).local_table
+    assert isinstance(table, Table)
+    return table
+
+
+@dataclass(slots=True)
+class PageResult:
+    applied: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    conflicts: int = 0
+    unknown: int = 0
+    purged: int = 0
+    purges_waiting: int = 0
+
+
+def apply_changes(session: Session, changes: list[Change], result: PageResult) -> None:
+    """Apply one page of pulled records (the caller marks the connection REMOTE)."""
+    conn = session.connection()
+    ids = [c.record_id for c in changes]
+    unsent: set[str] = set()
+    conflicted: dict[tuple[str, str], SyncConflict] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        unsent.update(
+            session.scalars(
+                select(OutboxOp.record_id)
+                .where(OutboxOp.acked_at.is_(None), OutboxOp.record_id.in_(chunk))
+                .distinct()
+            )
+        )
+        for conflict in session.scalars(
+            select(SyncConflict).where(
+                SyncConflict.record_id.in_(chunk), SyncConflict.resolved_seq.is_(None)
+            )
+        ):
+            conflicted[(conflict.kind, conflict.record_id)] = conflict
+    by_kind: dict[str, list[Change]] = defaultdict(list)
+    for change in changes:
+        by_kind[change.kind].append(change)
+    classes = synced_classes()
+    for kind, group in by_kind.items():
+        cls = classes.get(kind)
+        if cls is None or cls is AuditEvent:
+            result.unknown += len(group)  # a newer version's record type: the hub keeps it
+            continue
+        writes: list[tuple[Change, dict[str, Any], bool]] = []
+        local = _local_revs(conn, table_of(cls), [c.record_id for c in group])
+        for change in group:
+            held = conflicted.get((kind, change.record_id))
+            if held is not None:
+                if change.rev > held.hub_rev:
+                    held.hub_rev, held.hub_payload = change.rev, json.dumps(change.payload)
+                result.conflicts += 1
+            elif change.record_id in unsent:
+                result.deferred += 1
+            elif change.record_id in local and change.rev <= local[change.record_id]:
+                result.skipped += 1
+            else:
+                try:
+                    row = to_row(cls, change.payload)
+                except (ValueError, TypeError):
+                    _clash(session, change, "its values could not be read")
+                    result.conflicts += 1
+                    continue
+                row["id"] = change.record_id
+                writes.append((change, row, change.record_id not in local))
+        _write(session, cls, writes, result)
+        if cls is Patient:
+            arrived = [c.record_id for c in group]
+            session.execute(
+                delete(SyncPendingPurge).where(SyncPendingPurge.patient_id.in_(arrived))
+            )
+
+
+def _local_revs(conn: Connection, table: Table, ids: list[str]) -> dict[str, int]:
+    revs: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        revs.update(
+            conn.execute(
+                select(table.c.id, table.c.rev).where(table.c.id.in_(ids[start : start + 500]))
+            ).all()
+        )
+    return revs
+
+
+def _write(
+    session: Session,
+    cls: type[Synced],
+    writes: list[tuple[Change, dict[str, Any], bool]],
+    result: PageResult,
+) -> None:
+    """All rows at once; if one collides, again one by one so only that one is held back."""
+    if not writes:
+        return
+    try:
+        with session.begin_nested():
+            _execute(session.connection(), table_of(cls), writes)
+        result.applied += len(writes)
+        return
+    except IntegrityError:
+        pass
+    for write in writes:
+        try:
+            with session.begin_nested():
+                _execute(session.connection(), table_of(cls), [write])
+            result.applied += 1
+        except IntegrityError:
+            _clash(session, write[0], "it collides with a record on this laptop")
+            result.conflicts += 1
+
+
+def _execute(
+    conn: Connection, table: Table, writes: list[tuple[Change, dict[str, Any], bool]]
+) -> None:
+    groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
+    for _, row, new in writes:
+        groups[(new, tuple(sorted(row)))].append(row)
+    for (new, keys), rows in groups.items():
+        if new:
+            conn.execute(table.insert(), rows)
+        else:
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values({k: bindparam(k) for k in keys if k != "id"})
+            )
+            conn.execute(statement, [{**r, "b_id": r["id"]} for r in rows])
+
+
+def _clash(session: Session, change: Change, why: str) -> None:
+    existing = session.scalar(
+        select(SyncConflict).where(
+            SyncConflict.reason == "clash",
+            SyncConflict.kind == change.kind,
+            SyncConflict.record_id == change.record_id,
+        )
+    )
+    if existing is None:
+        existing = SyncConflict(
+            reason="clash", kind=change.kind, record_id=change.record_id, detected_at=utcnow()
+        )
+        session.add(existing)
+    existing.patient_id = change.patient_id
+    existing.hub_rev, existing.hub_payload = change.rev, json.dumps(change.payload)
+    existing.local_payload = json.dumps({"problem": why})
+
+
+# -- purge ------------------------------------------------------------------------------------
+
+
+def _unsent_work(session: Session, patient_id: str) -> bool:
+    """Unacknowledged ops, or local-only rows (drafts) of the patient: purge would lose them."""
+    if session.scalar(
+        select(OutboxOp.seq)
+        .where(OutboxOp.patient_id == patient_id, OutboxOp.acked_at.is_(None))
+        .limit(1)
+    ):
+        return True
+    for table in Base.metadata.sorted_tables:
+        if table.name in _LOCAL_ONLY_SKIP or table.name in _synced_tables():
+            continue
+        if (
+            "patient_id" in table.c
+            and session.connection()
+            .execute(select(table.c.patient_id).where(table.c.patient_id == patient_id).limit(1))
+            .first()
+        ):
+            return True
+    return False
+
+
+_LOCAL_ONLY_SKIP = {"outbox", "sync_conflicts", "sync_pending_purges", "audit_events"}
+
+
+@cache
+def _synced_tables() -> frozenset[str]:
+    return frozenset(table_of(cls).name for cls in synced_classes().values())
+
+
+def purge_patient(session: Session, patient_id: str) -> bool:
+    """Delete the patient's records here, or keep a pending purge while work is unsent.
+
+    Audit events stay: they hold ids and codes only, and removing them would break this laptop's
+    chain. Acknowledged outbox ops keep their seq (reusing one would make the hub skip a new op as
+    already seen) but lose their payload.
+    """
+    if _unsent_work(session, patient_id):
+        if session.get(SyncPendingPurge, patient_id) is None:
+            session.add(SyncPendingPurge(patient_id=patient_id, requested_at=utcnow()))
+        return False
+    conn = session.connection()
+    for cls in synced_classes().values():
+        table = table_of(cls)
+        if cls is AuditEvent:
+            continue
+        if cls is Patient:
+            conn.execute(delete(table).where(table.c.id == patient_id))
+        elif "patient_id" in table.c:
+            conn.execute(delete(table).where(table.c.patient_id == patient_id))
+    session.execute(delete(SyncConflict).where(SyncConflict.patient_id == patient_id))
+    session.execute(delete(SyncPendingPurge).where(SyncPendingPurge.patient_id == patient_id))
+    conn.execute(
+        update(OutboxOp)
+        .where(OutboxOp.patient_id == patient_id, OutboxOp.acked_at.is_not(None))
+        .values(payload="{}")
+    )
+    return True

@@ -1,0 +1,42 @@
+"""The hub's schema: migrations create exactly `schema.py`, on SQLite and PostgreSQL; a database
+from a newer build is refused."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from hjdesk.sync.hub.schema import metadata
+from hjdesk.sync.hub.store import HubStore, HubStoreError, database_url
+
+
+def test_migrations_match_the_schema(hub_db_url: str) -> None:
+    store = HubStore(hub_db_url)
+    try:
+        with store.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            differences = [
+                d for d in compare_metadata(context, metadata)
+                if not (isinstance(d, tuple) and "hub_alembic_version" in str(d))
+            ]  # fmt: skip
+        assert differences == []
+        HubStore(hub_db_url).close()  # opening again migrates nothing
+    finally:
+        store.close()
+
+
+def test_a_newer_hub_database_is_refused(hub_db_url: str) -> None:
+    store = HubStore(hub_db_url)
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE hub_alembic_version SET version_num = 'h9999'"))
+    store.close()
+    with pytest.raises(HubStoreError, match="newer version"):
+        HubStore(hub_db_url)
+
+
+def test_database_urls() -> None:
+    assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert database_url("hub.db").startswith("sqlite:////")
