@@ -193,3 +193,13 @@ def open_patient(vault: OpenVault, patient_id: str, *, today: date | None = None
         row = _row(found[0], found[1], today or date.today())
         vault.audit("view_patient", patient_id=patient_id, session=session)
     return row
+
+
+def establishment_names(vault: OpenVault) -> list[str]:
+    """The establishments this vault holds patients of, by name (the code when unnamed)."""
+    require(vault.actor, "view_caseload")
+    with vault.session() as session:
+        found = session.execute(
+            select(Establishment.code, Establishment.name).order_by(Establishment.code)
+        ).all()
+    return [name or code for code, name in found]

@@ -46,6 +46,7 @@ class Shell(QMainWindow):
         self.setCentralWidget(self.stack)
         self.unlock_screen.unlocked.connect(self._on_unlocked)
         self.workspace.lock_requested.connect(self.lock)
+        self.lock_requested_save.connect(self.workspace.save_drafts)
         if user:
             self.unlock_screen.reload_users(select=user)
         self.statusBar().hide()

@@ -1,85 +1,36 @@
 """The workspace: navigation, global search, privacy switch, lock, and the status bar.
 
-`app.Shell` stacks it under the unlock screen. Pages register themselves in `Workspace.pages`;
-only pages that work are listed, so no control does nothing.
+`app.Shell` stacks it under the unlock screen. The pages come from `pages.registry`; they reach
+each other through the shared `Navigator`, which this workspace carries out.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QPushButton,
     QStackedWidget,
     QStatusBar,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from hjdesk.services import patients, status
-from hjdesk.services.patients import PatientRow
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.caseload_model import SEARCH_ROLE, CaseloadModel
+from hjdesk.ui.global_search import GlobalSearch
+from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.registry import navigation_pages, other_pages
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.tasks import TaskRunner
 
-
-class CaseloadView(QWidget):
-    """The establishment's roll grouped by wing, filtered as you type."""
-
-    patient_activated = Signal(str)
-
-    def __init__(self, privacy: PrivacyState, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model = CaseloadModel(privacy)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setRecursiveFilteringEnabled(True)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(0)
-        # Filter on the unmasked search text so the privacy switch never hides a match.
-        self.proxy.setFilterRole(SEARCH_ROLE)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter the roll: name, prison number or NHS number")
-        self.search.setAccessibleName("Filter the roll")
-        self.search.setClearButtonEnabled(True)
-        self.tree = QTreeView()
-        self.tree.setModel(self.proxy)
-        self.tree.setAccessibleName("Roll by wing")
-        self.tree.setUniformRowHeights(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.count = QLabel("")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addWidget(self.count)
-        layout.addLayout(top)
-        layout.addWidget(self.tree, 1)
-        self.search.textChanged.connect(self._filter)
-        self.tree.activated.connect(self._activated)
-
-    def show_rows(self, rows: list[PatientRow]) -> None:
-        self.model.load(rows)
-        self.count.setText(f"{len(rows)} on the roll")
-        self.tree.expandAll()
-
-    def _filter(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text.strip())
-        self.tree.expandAll()
-
-    def _activated(self, index: object) -> None:
-        patient_id = self.model.patient_id(self.proxy.mapToSource(index))  # type: ignore[arg-type]
-        if patient_id:
-            self.patient_activated.emit(patient_id)
+PATIENT_RECORD = "Patient record"
 
 
 class Workspace(QWidget):
@@ -89,11 +40,12 @@ class Workspace(QWidget):
 
     def __init__(self, runner: TaskRunner, status_bar: QStatusBar, privacy: PrivacyState) -> None:
         super().__init__()
-        self.vault: OpenVault | None = None
         self.runner = runner
         self.privacy = privacy
+        self.context = PageContext(runner=runner, privacy=privacy)
         self.heading = QLabel("")
         self.heading.setObjectName("heading")
+        self.search = GlobalSearch(self.context)
         self.privacy_switch = QCheckBox("&Hide names")
         self.privacy_switch.setAccessibleName("Privacy: hide names and identifiers")
         self.privacy_switch.setToolTip("Mask names and numbers on every screen (Ctrl+H)")
@@ -102,18 +54,23 @@ class Workspace(QWidget):
         self.lock_button.setToolTip("Lock now (Ctrl+L); drafts are kept")
         self.nav = QListWidget()
         self.nav.setAccessibleName("Navigation")
-        self.nav.setMaximumWidth(180)
-        self.pages = QStackedWidget()
-        self.caseload = CaseloadView(privacy)
-        self.add_page("Patients", self.caseload)
+        self.nav.setMaximumWidth(170)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, Page] = {}
+        for page in navigation_pages(self.context):
+            self.nav.addItem(page.title)
+            self._add(page)
+        for page in other_pages(self.context):
+            self._add(page)
 
         header = QHBoxLayout()
-        header.addWidget(self.heading, 1)
+        header.addWidget(self.heading)
+        header.addWidget(self.search, 1)
         header.addWidget(self.privacy_switch)
         header.addWidget(self.lock_button)
         body = QHBoxLayout()
         body.addWidget(self.nav)
-        body.addWidget(self.pages, 1)
+        body.addWidget(self.stack, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addLayout(body, 1)
@@ -123,16 +80,34 @@ class Workspace(QWidget):
         self.user_label = QLabel("")
         status_bar.addWidget(self.user_label)
 
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        navigator = self.context.navigator
+        navigator.patient_requested.connect(self.open_patient)
+        navigator.page_requested.connect(self.show_page)
+        navigator.data_changed.connect(self._refresh_status)
+        self.search.patient_chosen.connect(navigator.open_patient)
+        self.nav.currentRowChanged.connect(self._nav_changed)
         self.privacy_switch.toggled.connect(privacy.set_masked)
         privacy.changed.connect(self.privacy_switch.setChecked)
         self.lock_button.clicked.connect(self.lock_requested)
         self._shortcut("Ctrl+L", self.lock_requested.emit)
         self._shortcut("Ctrl+H", self.privacy_switch.toggle)
+        self._shortcut("Ctrl+K", self._focus_search)
         self._shortcut("Ctrl+F", self._focus_search)
-        self.nav.setCurrentRow(0)
+        for number in range(1, min(self.nav.count(), 9) + 1):
+            self._shortcut(f"Alt+{number}", self._go_to_row(number - 1))
 
-    def _shortcut(self, keys: str, slot: object) -> None:
+    def _add(self, page: Page) -> None:
+        self.pages[page.title] = page
+        self.stack.addWidget(page)
+
+    def _go_to_row(self, row: int) -> Callable[[], None]:
+        def go() -> None:
+            self.nav.setCurrentRow(row)
+            self.nav.setFocus()
+
+        return go
+
+    def _shortcut(self, keys: str, slot: Callable[[], object]) -> None:
         action = QAction(self)
         action.setShortcut(QKeySequence(keys))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -140,50 +115,86 @@ class Workspace(QWidget):
         self.addAction(action)
 
     def _focus_search(self) -> None:
-        self.show_page("Patients")
-        self.caseload.search.setFocus()
+        self.search.setFocus()
+        self.search.selectAll()
 
-    def add_page(self, title: str, widget: QWidget) -> None:
-        self.nav.addItem(title)
-        self.pages.addWidget(widget)
+    def page(self, title: str) -> Page:
+        return self.pages[title]
 
-    def show_page(self, title: str) -> None:
-        for row in range(self.nav.count()):
-            if self.nav.item(row).text() == title:
-                self.nav.setCurrentRow(row)
-                return
+    @property
+    def current_page(self) -> Page:
+        page = self.stack.currentWidget()
+        assert isinstance(page, Page)
+        return page
+
+    def _nav_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        self._show(self.pages[self.nav.item(row).text()])
+
+    def _show(self, page: Page) -> None:
+        already = self.stack.currentWidget() is page
+        self.stack.setCurrentWidget(page)
+        if self.context.vault is not None and not already:
+            page.on_shown()
+
+    def show_page(self, title: str, target: object = None) -> None:
+        page = self.pages.get(title)
+        if page is None:
+            return
+        rows = [r for r in range(self.nav.count()) if self.nav.item(r).text() == title]
+        self.nav.blockSignals(True)
+        if rows:
+            self.nav.setCurrentRow(rows[0])
+        else:
+            self.nav.clearSelection()
+            self.nav.setCurrentRow(-1)
+        self.nav.blockSignals(False)
+        self._show(page)
+        if target is not None:
+            page.open_target(target)
+
+    def open_patient(self, patient_id: str) -> None:
+        if PATIENT_RECORD in self.pages:
+            self.show_page(PATIENT_RECORD, patient_id)
 
     def set_vault(self, vault: OpenVault) -> None:
-        self.vault = vault
+        self.context.vault = vault
         actor = vault.actor
         self.user_label.setText(f"Signed in: {actor.username} ({actor.role})")
-        self.refresh()
+        for page in self.pages.values():
+            page.set_vault(vault)
+        self.current_page.on_shown()
+        self._refresh_status()
+        self.runner.run_task(
+            lambda: patients.establishment_names(vault), self._show_heading, lambda _: None
+        )
+
+    def _show_heading(self, names: list[str]) -> None:
+        if self.context.vault is not None:
+            self.heading.setText(", ".join(names) or "No patients yet")
+
+    def save_drafts(self) -> None:
+        """Before a lock, while the key is still here: every open form becomes a draft."""
+        for page in self.pages.values():
+            page.save_drafts()
 
     def clear(self) -> None:
         """Forget everything shown: called on lock, before the unlock screen covers it."""
-        self.vault = None
-        self.caseload.show_rows([])
-        self.caseload.search.clear()
+        self.context.vault = None
+        self.search.clear_results()
+        for page in self.pages.values():
+            page.clear()
         self.heading.clear()
         self.user_label.clear()
         self.sync_label.clear()
 
-    def refresh(self) -> None:
-        vault = self.vault
+    def _refresh_status(self) -> None:
+        vault = self.context.vault
         if vault is None:
             return
-        self.runner.run_task(
-            lambda: (patients.caseload(vault), status.sync_status(vault)),
-            self._show,
-            self._failed,
-        )
+        self.runner.run_task(lambda: status.sync_status(vault), self._show_status, lambda _: None)
 
-    def _show(self, result: tuple[list[PatientRow], status.SyncStatus]) -> None:
-        rows, sync = result
-        self.caseload.show_rows(rows)
-        establishments = sorted({r.establishment for r in rows})
-        self.heading.setText("HJDesk — " + (", ".join(establishments) or "no patients yet"))
-        self.sync_label.setText(sync.text)
-
-    def _failed(self, exc: BaseException) -> None:
-        raise exc
+    def _show_status(self, sync: status.SyncStatus) -> None:
+        if self.context.vault is not None:
+            self.sync_label.setText(sync.text)

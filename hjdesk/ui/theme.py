@@ -2,7 +2,38 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
+
+# Severity colours shared by every page (NHS identity palette). Colour never carries meaning alone:
+# whatever is coloured also says "RED", "overdue", "late" in words.
+SEVERITY_COLOURS = {
+    "RED": "#b10e1e",  # NEWS2 high / late / overdue
+    "AMBER": "#ed8b00",  # NEWS2 medium / due soon
+    "YELLOW": "#ffb81c",  # NEWS2 low-medium (a single parameter scoring 3 is RED in our UI)
+    "GREEN": "#007f3b",  # in range / done
+    "GREY": "#425563",  # not applicable / closed
+}
+HIGH_CONTRAST_SEVERITY = {
+    "RED": "#ff6b6b",
+    "AMBER": "#ffd166",
+    "YELLOW": "#ffff00",
+    "GREEN": "#7CFC00",
+    "GREY": "#ffffff",
+}
+
+_high_contrast = False
+
+
+def severity_colour(level: str) -> QColor:
+    """The colour for a severity level in the current theme (unknown levels: the text colour)."""
+    table = HIGH_CONTRAST_SEVERITY if _high_contrast else SEVERITY_COLOURS
+    return QColor(table.get(level.upper(), "#ffffff" if _high_contrast else "#212b32"))
+
+
+def is_high_contrast() -> bool:
+    return _high_contrast
+
 
 DEFAULT = """
 #unlockTitle { font-size: 22pt; font-weight: 600; color: #005eb8; }
@@ -23,6 +54,8 @@ QPushButton, QLineEdit, QComboBox, QTreeView { border: 2px solid white; }
 
 
 def apply_theme(*, high_contrast: bool = False) -> None:
+    global _high_contrast
+    _high_contrast = high_contrast
     app = QApplication.instance()
     if isinstance(app, QApplication):
         app.setStyleSheet(HIGH_CONTRAST if high_contrast else DEFAULT)

@@ -18,6 +18,11 @@ def _shell(qtbot, home, user="nurse"):
     return shell
 
 
+def _caseload(shell):
+    shell.workspace.show_page("Patients")
+    return shell.workspace.page("Patients").caseload
+
+
 def _type_and_unlock(qtbot, shell, password):
     screen = shell.unlock_screen
     screen.password.setText(password)
@@ -36,12 +41,12 @@ def test_unlock_shows_the_roll_by_wing(qtbot, demo_home):
     shell = _shell(qtbot, demo_home)
     _type_and_unlock(qtbot, shell, PASSWORD)
     assert shell.stack.currentWidget() is shell.workspace
-    model = shell.workspace.caseload.model
+    model = _caseload(shell).model
     wings = [model.index(r, 0).data() for r in range(model.rowCount())]
     assert [w.split(" (")[0] for w in wings[:6]] == [f"Wing {c}" for c in "ABCDEF"]
     assert {"Healthcare unit", "Reception", "Segregation"} <= {w.split(" (")[0] for w in wings}
     assert sum(model.rowCount(model.index(r, 0)) for r in range(model.rowCount())) == 1200
-    assert shell.workspace.caseload.count.text() == "1200 on the roll"
+    assert _caseload(shell).count.text() == "1200 on the roll"
     assert "never synced" in shell.workspace.sync_label.text()
     assert "records waiting" in shell.workspace.sync_label.text()
 
@@ -49,7 +54,7 @@ def test_unlock_shows_the_roll_by_wing(qtbot, demo_home):
 def test_typing_filters_the_roll(qtbot, demo_home):
     shell = _shell(qtbot, demo_home)
     _type_and_unlock(qtbot, shell, PASSWORD)
-    caseload = shell.workspace.caseload
+    caseload = _caseload(shell)
     model = caseload.model
     first = model.index(0, 1, model.index(0, 0)).data()  # a prison number
     qtbot.keyClicks(caseload.search, first)
@@ -91,9 +96,9 @@ def test_lock_returns_to_the_unlock_screen_and_forgets_the_roll(qtbot, demo_home
     assert shell.stack.currentWidget() is shell.unlock_screen
     assert opened is not None
     assert opened.is_locked
-    assert shell.workspace.caseload.model.rowCount() == 0
+    assert _caseload(shell).model.rowCount() == 0
     _type_and_unlock(qtbot, shell, PASSWORD)
-    assert shell.workspace.caseload.count.text() == "1200 on the roll"
+    assert _caseload(shell).count.text() == "1200 on the roll"
 
 
 def test_disabled_user_is_not_offered(qtbot, demo_home):
@@ -109,7 +114,7 @@ def test_disabled_user_is_not_offered(qtbot, demo_home):
 def test_privacy_switch_masks_names_and_numbers(qtbot, demo_home):
     shell = _shell(qtbot, demo_home)
     _type_and_unlock(qtbot, shell, PASSWORD)
-    model = shell.workspace.caseload.model
+    model = _caseload(shell).model
     person = model.index(0, 0, model.index(0, 0))
     number = model.index(0, 1, model.index(0, 0))
     name, prison_number = person.data(), number.data()
@@ -120,8 +125,8 @@ def test_privacy_switch_masks_names_and_numbers(qtbot, demo_home):
     assert "•" in person.data()
     assert number.data() == "•••••" + prison_number[-2:]
     # Filtering still works on the real values while masked.
-    qtbot.keyClicks(shell.workspace.caseload.search, prison_number)
-    assert shell.workspace.caseload.proxy.rowCount() == 1
+    qtbot.keyClicks(_caseload(shell).search, prison_number)
+    assert _caseload(shell).proxy.rowCount() == 1
     shell.workspace.privacy_switch.setChecked(False)
     assert person.data() == name
 

@@ -1,0 +1,1 @@
+"""The workspace's pages, one module each; `base.Page` is what they share."""

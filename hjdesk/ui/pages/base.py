@@ -1,0 +1,98 @@
+"""What every workspace page shares: the context it works in and the hooks the shell calls.
+
+A page is built once, before anyone unlocks. The workspace then calls:
+
+- `set_vault(vault)` after an unlock (`context.vault` is set by then);
+- `on_shown()` whenever the page is shown (by default `refresh()`, which reloads its data);
+- `save_drafts()` just before a lock, while the key is still here, so open forms survive;
+- `clear()` after a lock: forget everything shown, because the unlock screen must leave nothing
+  readable behind it.
+
+Pages talk to each other only through `context.navigator`, never by holding each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from hjdesk.storage.errors import KnownError
+from hjdesk.storage.vault import OpenVault
+from hjdesk.ui.privacy import PrivacyState
+from hjdesk.ui.tasks import TaskRunner
+
+
+class Navigator(QObject):
+    """Requests to move somewhere else in the workspace; the workspace carries them out."""
+
+    # A patient's record, by patient id.
+    patient_requested = Signal(str)
+    # A page by its title, with an optional target (e.g. a session id for "Wing clinics").
+    page_requested = Signal(str, object)
+    # Something changed data other pages show (a signed entry, an import, a sync).
+    data_changed = Signal()
+
+    def open_patient(self, patient_id: str) -> None:
+        self.patient_requested.emit(patient_id)
+
+    def open_page(self, title: str, target: object = None) -> None:
+        self.page_requested.emit(title, target)
+
+
+@dataclass
+class PageContext:
+    """Shared by every page of one workspace."""
+
+    runner: TaskRunner
+    privacy: PrivacyState
+    navigator: Navigator = field(default_factory=Navigator)
+    vault: OpenVault | None = None
+
+    def require_vault(self) -> OpenVault:
+        if self.vault is None:
+            raise KnownError("The laptop is locked.")
+        return self.vault
+
+
+class Page(QWidget):
+    """Base for a navigation page. Subclasses set `title` and override the hooks they need."""
+
+    title = ""
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setAccessibleName(self.title)
+
+    @property
+    def vault(self) -> OpenVault | None:
+        return self.context.vault
+
+    def set_vault(self, vault: OpenVault) -> None:
+        """Just unlocked (`context.vault` is already set). Pages load lazily in `on_shown`, so
+        unlocking does not query for every page at once."""
+
+    def refresh(self) -> None:
+        """Reload what the page shows."""
+
+    def on_shown(self) -> None:
+        """The user navigated here; by default reload, as others may have changed the data."""
+        self.refresh()
+
+    def open_target(self, target: object) -> None:
+        """Show a particular item (a session id, a case id…) when navigated to with one."""
+
+    def save_drafts(self) -> None:
+        """Write any open form to the vault as a draft (called before a lock)."""
+
+    def clear(self) -> None:
+        """Forget everything shown (called after a lock)."""
+
+    def show_error(self, exc: BaseException) -> None:
+        """A user-facing failure: known errors say what to do; anything else is a bug."""
+        if isinstance(exc, KnownError):
+            QMessageBox.warning(self, "HJDesk", str(exc))
+            return
+        raise exc

@@ -1,0 +1,20 @@
+"""Which pages the workspace shows, in navigation order (architecture.md §6)."""
+
+from __future__ import annotations
+
+from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.patients import PatientsPage
+from hjdesk.ui.pages.today import TodayPage
+
+
+def navigation_pages(context: PageContext) -> list[Page]:
+    """The pages listed in the navigation, in the order a nurse meets them in a day."""
+    return [
+        TodayPage(context),
+        PatientsPage(context),
+    ]
+
+
+def other_pages(context: PageContext) -> list[Page]:
+    """Pages reached from others (a patient's record), not listed in the navigation."""
+    return []

@@ -1,0 +1,148 @@
+"""Today's worklists and the global search, driven through the real workspace (offscreen)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from hjdesk.services import patients
+from hjdesk.services.today import today_worklists
+from hjdesk.storage.vault import Vault
+from hjdesk.ui.app import Shell
+from hjdesk.ui.global_search import PATIENT_ID_ROLE
+from hjdesk.ui.pages.today import ITEM_ROLE, TodayPage
+from hjdesk.ui.tasks import InlineRunner
+from tests.conftest import PASSWORD
+
+
+def _unlocked(qtbot, home, user="nurse"):
+    shell = Shell(Vault(home), InlineRunner(), user)
+    qtbot.addWidget(shell)
+    shell.show()
+    shell.unlock_screen.password.setText(PASSWORD)
+    qtbot.keyClick(shell.unlock_screen.password, Qt.Key.Key_Return)
+    assert shell.opened is not None
+    return shell
+
+
+def _headings(page: TodayPage) -> dict[str, int]:
+    model = page.model
+    out = {}
+    for row in range(model.rowCount()):
+        text = model.item(row).text()
+        name, count = text.rsplit(" (", 1)
+        out[name] = int(count.rstrip(")"))
+        assert model.item(row).rowCount() == out[name]
+    return out
+
+
+def test_today_is_the_first_page_and_lists_every_worklist(qtbot, demo_home):
+    shell = _unlocked(qtbot, demo_home)
+    page = shell.workspace.current_page
+    assert isinstance(page, TodayPage)
+    expected = today_worklists(shell.opened)
+    assert _headings(page) == {name: len(items) for name, items in expected.named()}
+    # The demo makes every worklist non-empty, and each list opens expanded.
+    assert all(len(items) > 0 for name, items in expected.named() if name != "Open tasks")
+    assert page.tree.isExpanded(page.model.index(0, 0))
+    assert shell.workspace.heading.text() == "HMP Demoford (synthetic)"
+
+
+def test_today_items_open_the_right_place(qtbot, demo_home):
+    shell = _unlocked(qtbot, demo_home)
+    page = shell.workspace.current_page
+    assert isinstance(page, TodayPage)
+    opened: list[tuple[str, object]] = []
+    shell.workspace.context.navigator.page_requested.connect(lambda t, x: opened.append((t, x)))
+    patients_opened: list[str] = []
+    shell.workspace.context.navigator.patient_requested.connect(patients_opened.append)
+
+    acct_heading = page.model.index(0, 0)
+    first_acct = page.model.index(0, 0, acct_heading)
+    item = first_acct.data(ITEM_ROLE)
+    page.tree.setCurrentIndex(first_acct)
+    page.tree.activated.emit(first_acct)
+    assert opened[-1] == ("ACCT", item.target_id)
+
+    plans_heading = page.model.index(1, 0)
+    plan_index = page.model.index(0, 0, plans_heading)
+    page.tree.activated.emit(plan_index)
+    assert opened[-1] == ("Care plans", plan_index.data(ITEM_ROLE).target_id)
+
+    second_stage = page.model.index(3, 0)
+    person = page.model.index(0, 0, second_stage)
+    page.tree.activated.emit(person)
+    assert patients_opened == [person.data(ITEM_ROLE).patient_id]
+
+
+def test_today_filters_by_wing_and_masks_names(qtbot, demo_home):
+    shell = _unlocked(qtbot, demo_home)
+    page = shell.workspace.current_page
+    assert isinstance(page, TodayPage)
+    wings = [page.wing.itemText(i) for i in range(page.wing.count())]
+    assert wings[0] == "All wings"
+    assert "A" in wings
+    page.wing.setCurrentIndex(wings.index("A"))
+    page.wing.activated.emit(page.wing.currentIndex())
+    for row in range(page.model.rowCount()):
+        heading = page.model.index(row, 0)
+        for child in range(page.model.rowCount(heading)):
+            assert page.model.index(child, 0, heading).data(ITEM_ROLE).wing == "A"
+
+    heading = page.model.index(0, 0)
+    first = page.model.index(0, 0, heading)
+    name = first.data(ITEM_ROLE).patient_name
+    assert first.data() == name
+    shell.workspace.privacy_switch.setChecked(True)
+    first = page.model.index(0, 0, page.model.index(0, 0))
+    assert first.data() != name
+    assert "•" in first.data()
+
+
+def test_today_forgets_everything_on_lock(qtbot, demo_home):
+    shell = _unlocked(qtbot, demo_home)
+    page = shell.workspace.current_page
+    assert page.model.rowCount() > 0
+    shell.lock()
+    assert page.model.rowCount() == 0
+
+
+def test_global_search_finds_by_name_number_and_opens_the_record(qtbot, demo_home):
+    shell = _unlocked(qtbot, demo_home)
+    someone = patients.caseload(shell.opened)[10]
+    search = shell.workspace.search
+    requested: list[str] = []
+    shell.workspace.context.navigator.patient_requested.connect(requested.append)
+
+    for text in (someone.prison_number, someone.family_name[:4], someone.nhs_number):
+        search.clear_results()
+        search.setFocus()
+        qtbot.keyClicks(search, text)
+        qtbot.waitUntil(lambda: search.results.rowCount() > 0, timeout=2000)
+        results = search.results
+        ids = [results.item(r).data(PATIENT_ID_ROLE) for r in range(results.rowCount())]
+        assert someone.id in ids, text
+
+    search.clear_results()
+    qtbot.keyClicks(search, someone.prison_number)
+    qtbot.waitUntil(lambda: search.results.rowCount() == 1, timeout=2000)
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    assert requested[-1] == someone.id
+    assert search.text() == ""
+
+
+def test_global_search_says_when_nothing_matches_and_masks(qtbot, demo_home):
+    shell = _unlocked(qtbot, demo_home)
+    search = shell.workspace.search
+    qtbot.keyClicks(search, "Zzzzqx")
+    qtbot.waitUntil(lambda: search.results.rowCount() == 1, timeout=2000)
+    assert search.results.item(0).text() == "No patient found"
+    assert not search.results.item(0).isEnabled()
+
+    someone = patients.caseload(shell.opened)[3]
+    search.clear_results()
+    shell.workspace.privacy_switch.setChecked(True)
+    qtbot.keyClicks(search, someone.prison_number)
+    qtbot.waitUntil(lambda: search.results.rowCount() == 1, timeout=2000)
+    shown = search.results.item(0).text()
+    assert someone.family_name.upper() not in shown
+    assert someone.prison_number not in shown
