@@ -41,9 +41,11 @@ def test_today_is_the_first_page_and_lists_every_worklist(qtbot, demo_home):
     assert isinstance(page, TodayPage)
     expected = today_worklists(shell.opened)
     assert _headings(page) == {name: len(items) for name, items in expected.named()}
-    # The demo makes every worklist non-empty, and each list opens expanded.
+    # The demo makes every worklist non-empty; short lists open expanded, long ones collapsed.
     assert all(len(items) > 0 for name, items in expected.named() if name != "Open tasks")
-    assert page.tree.isExpanded(page.model.index(0, 0))
+    for row, (_, items) in enumerate(expected.named()):
+        expanded = page.tree.isExpanded(page.model.index(row, 0))
+        assert expanded == (0 < len(items) <= 12)
     assert shell.workspace.heading.text() == "HMP Demoford (synthetic)"
 
 
@@ -146,3 +148,28 @@ def test_global_search_says_when_nothing_matches_and_masks(qtbot, demo_home):
     shown = search.results.item(0).text()
     assert someone.family_name.upper() not in shown
     assert someone.prison_number not in shown
+
+
+def test_closing_a_task_from_today(qtbot, demo_home, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    shell = _unlocked(qtbot, demo_home)
+    page = shell.workspace.current_page
+    assert isinstance(page, TodayPage)
+    tasks_heading = page.model.index(6, 0)
+    before = page.model.rowCount(tasks_heading)
+    first = page.model.index(0, 0, tasks_heading)
+    task_item = first.data(ITEM_ROLE)
+    page.tree.setCurrentIndex(page.model.index(0, 0, page.model.index(0, 0)))
+    assert not page.close_task.isEnabled()  # an ACCT event is not a task
+    page.tree.setCurrentIndex(first)
+    assert page.close_task.isEnabled()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Assessment done", True))
+    qtbot.mouseClick(page.close_task, Qt.MouseButton.LeftButton)
+    tasks_heading = page.model.index(6, 0)
+    assert page.model.rowCount(tasks_heading) == before - 1
+    remaining = {
+        page.model.index(r, 0, tasks_heading).data(ITEM_ROLE).source_id
+        for r in range(page.model.rowCount(tasks_heading))
+    }
+    assert task_item.source_id not in remaining

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QStandardItem, QStandardItemModel
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QPushButton,
     QTreeView,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hjdesk.services.tasks import complete_task
 from hjdesk.services.today import HIGH, MEDIUM, TodayItem, TodayLists, today_worklists
 from hjdesk.ui.pages.base import Page, PageContext
 from hjdesk.ui.theme import severity_colour
@@ -30,11 +32,16 @@ ALL_WINGS = "All wings"
 _PAGE_FOR = {"acct_case": "ACCT", "care_plan": "Care plans"}
 
 
+# Lists longer than this start collapsed, so every worklist's heading and count stays in view.
+EXPAND_UP_TO = 12
+
+
 def _due_text(item: TodayItem, today: date) -> str:
     if item.due_at is not None:
         when = item.due_at.astimezone()
         day = "today" if when.date() == today else when.strftime("%d %b")
-        return f"{day} {when:%H:%M}"
+        late = " (late)" if when < datetime.now(tz=UTC) else ""
+        return f"{day} {when:%H:%M}{late}"
     if item.due is None:
         return ""
     if item.due < today:
@@ -57,6 +64,9 @@ class TodayPage(Page):
         wing_label.setBuddy(self.wing)
         self.reload = QPushButton("&Refresh")
         self.reload.setAccessibleName("Refresh the worklists")
+        self.close_task = QPushButton("&Close task…")
+        self.close_task.setAccessibleName("Close the selected task, saying what was done")
+        self.close_task.setEnabled(False)
         self.summary = QLabel("")
         self.summary.setAccessibleName("Worklist summary")
         self.model = QStandardItemModel(0, len(COLUMNS), self)
@@ -78,6 +88,7 @@ class TodayPage(Page):
         top.addWidget(wing_label)
         top.addWidget(self.wing)
         top.addWidget(self.reload)
+        top.addWidget(self.close_task)
         top.addWidget(self.summary, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -88,6 +99,9 @@ class TodayPage(Page):
         self.wing.activated.connect(lambda _: self.refresh())
         self.reload.clicked.connect(self.refresh)
         self.tree.activated.connect(self._open)
+        self.close_task.clicked.connect(self._close_task)
+        selection = self.tree.selectionModel()
+        selection.currentChanged.connect(lambda current, _: self._selected(current))
         context.privacy.changed.connect(lambda _: self._redraw())
 
     def refresh(self) -> None:
@@ -140,8 +154,11 @@ class TodayPage(Page):
                 heading.appendRow(self._row(item, today))
             self.model.appendRow([heading] + [QStandardItem() for _ in COLUMNS[1:]])
             index = heading.index()
-            # First load: open every list that has work; afterwards keep the user's choice.
-            self.tree.setExpanded(index, (name in expanded) if expanded else bool(items))
+            # First load: open the short lists that have work; afterwards keep the user's choice.
+            first_load = not expanded
+            self.tree.setExpanded(
+                index, 0 < len(items) <= EXPAND_UP_TO if first_load else name in expanded
+            )
         self.summary.setText(f"{total} items across {len(lists.named())} worklists")
 
     def _row(self, item: TodayItem, today: date) -> list[QStandardItem]:
@@ -156,6 +173,7 @@ class TodayPage(Page):
             QStandardItem(urgency),
         ]
         cells[0].setData(item, ITEM_ROLE)
+        cells[3].setToolTip(item.what)
         if colour:
             brush = QBrush(severity_colour(colour))
             cells[5].setForeground(brush)
@@ -164,6 +182,32 @@ class TodayPage(Page):
             font.setBold(True)
             cells[5].setFont(font)
         return cells
+
+    def _task_ids(self) -> set[str]:
+        return {i.source_id for i in self._lists.tasks} if self._lists else set()
+
+    def _selected(self, index: QModelIndex) -> None:
+        item = self.item_at(index)
+        self.close_task.setEnabled(item is not None and item.source_id in self._task_ids())
+
+    def _close_task(self) -> None:
+        item = self.item_at(self.tree.currentIndex())
+        vault = self.vault
+        if vault is None or item is None or item.source_id not in self._task_ids():
+            return
+        outcome, ok = QInputDialog.getText(self, "Close task", f"{item.what}\n\nWhat was done?")
+        if not ok:
+            return
+        self.context.runner.run_task(
+            lambda: complete_task(vault, item.source_id, outcome=outcome),
+            self._task_closed,
+            self.show_error,
+            write=True,
+        )
+
+    def _task_closed(self, _: object) -> None:
+        self.context.navigator.data_changed.emit()
+        self.refresh()
 
     def item_at(self, index: QModelIndex) -> TodayItem | None:
         found = index.siblingAtColumn(0).data(ITEM_ROLE)

@@ -1,0 +1,91 @@
+"""Take the README's screenshots from the real app on a demo vault, under Xvfb.
+
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python tools/screenshots.py --home .demo
+
+Unlocks by typing into the real unlock screen, visits each page through the navigation, waits
+for its background work, and saves the whole screen (dialogs included) to docs/screens/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from hjdesk.storage.paths import HomePaths
+from hjdesk.storage.vault import Vault
+from hjdesk.ui.app import Shell
+from hjdesk.ui.tasks import TaskRunner
+from hjdesk.ui.theme import apply_theme
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screens"
+
+
+def settle(app: QApplication, runner: TaskRunner, seconds: float = 0.6) -> None:
+    """Let background tasks finish and their results paint."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        runner.wait()
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def shoot(app: QApplication, runner: TaskRunner, name: str) -> None:
+    settle(app, runner)
+    screen = QGuiApplication.primaryScreen()
+    path = OUT / f"{name}.png"
+    screen.grabWindow(0).save(str(path))
+    print(f"saved {path}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--home", default=".demo")
+    parser.add_argument("--user", default="nurse")
+    parser.add_argument("--password", default="demo-password")
+    parser.add_argument("--only", nargs="*", help="page titles to shoot (default: all)")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv)
+    QCoreApplication.setApplicationName("HJDesk")
+    apply_theme()
+    runner = TaskRunner()
+    shell = Shell(Vault(HomePaths.resolve(args.home)), runner, args.user)
+    app.installEventFilter(shell.idle)
+    shell.resize(1280, 760)
+    shell.move(0, 0)
+    shell.show()
+    settle(app, runner)
+    shoot(app, runner, "unlock")
+    QTest.keyClicks(shell.unlock_screen.password, args.password)
+    QTest.keyClick(shell.unlock_screen.password, Qt.Key.Key_Return)
+    deadline = time.monotonic() + 30
+    while shell.opened is None and time.monotonic() < deadline:
+        settle(app, runner, 0.2)
+    if shell.opened is None:
+        print("could not unlock", file=sys.stderr)
+        return 1
+    extra: dict[str, Callable[[], None]] = {}
+    workspace = shell.workspace
+    for row in range(workspace.nav.count()):
+        title = workspace.nav.item(row).text()
+        if args.only and title not in args.only:
+            continue
+        workspace.nav.setCurrentRow(row)
+        settle(app, runner, 1.0)
+        shoot(app, runner, title.lower().replace(" ", "-"))
+        if title in extra:
+            extra[title]()
+    shell.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
