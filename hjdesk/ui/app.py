@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QStackedWidget
 
 from hjdesk.services import settings
 from hjdesk.storage.errors import KnownError
@@ -35,6 +36,7 @@ class Shell(QMainWindow):
         self.vault = vault
         self.runner = runner
         self.opened: OpenVault | None = None
+        self._reopen_after_unlock: list[Callable[[], None]] = []
         self.privacy = PrivacyState()
         self.idle = IdleWatcher(parent=self)
         self.idle.idle.connect(self.lock)
@@ -60,18 +62,45 @@ class Shell(QMainWindow):
         self.idle.set_minutes(settings.get(opened, settings.IDLE_MINUTES))
         self.idle.start()
         apply_theme(high_contrast=settings.get(opened, settings.HIGH_CONTRAST))
+        pending, self._reopen_after_unlock = self._reopen_after_unlock, []
+        for reopen in pending:
+            reopen()
 
     def lock(self) -> None:
-        """Cover everything with the unlock screen and forget the key; drafts stay in the vault."""
+        """Cover everything with the unlock screen and forget the key; drafts stay in the vault.
+
+        Open forms (pages and dialogs) save drafts first, while the key is still here. Dialogs
+        close too, since the unlock screen must cover every window; those that can reopen
+        themselves after the next unlock do so, with their draft."""
         self.idle.stop()
         self.lock_requested_save.emit()
-        if self.opened is not None:
-            self.opened.lock()
-            self.opened = None
+        self._reopen_after_unlock.extend(self._close_dialogs())
         self.workspace.clear()
         self.statusBar().hide()
         self.stack.setCurrentWidget(self.unlock_screen)
         self.unlock_screen.reload_users()
+        app = QApplication.instance()
+        if app is not None:
+            app.processEvents()  # paint the unlock screen before waiting on background work
+        # A write still running must finish before the key goes (nothing half-written is lost).
+        self.runner.wait()
+        if self.opened is not None:
+            self.opened.lock()
+            self.opened = None
+
+    def _close_dialogs(self) -> list[Callable[[], None]]:
+        reopen: list[Callable[[], None]] = []
+        for widget in QApplication.topLevelWidgets():
+            if widget is self or not widget.isVisible() or not isinstance(widget, QDialog):
+                continue
+            closer = getattr(widget, "close_for_lock", None)
+            if callable(closer):
+                again = closer()
+                if callable(again):
+                    reopen.append(again)
+            else:
+                widget.reject()
+        return reopen
 
     def closeEvent(self, event: object) -> None:
         self.runner.wait()

@@ -9,6 +9,10 @@ A page is built once, before anyone unlocks. The workspace then calls:
   readable behind it.
 
 Pages talk to each other only through `context.navigator`, never by holding each other.
+
+A dialog holding a form (an encounter, a contribution) may define `close_for_lock()`: save its
+draft, close without asking, and return a function that reopens it after the next unlock (or
+None). The shell calls it on lock; other dialogs are simply closed.
 """
 
 from __future__ import annotations
