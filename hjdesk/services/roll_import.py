@@ -25,10 +25,23 @@ from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.vault import OpenVault
 
 
+class _Preview(Exception):
+    """Raised inside the transaction of a dry run so that everything in it rolls back."""
+
+
 def import_roll(
-    vault: OpenVault, path: Path, *, full_roll: bool = True, today: date | None = None
+    vault: OpenVault,
+    path: Path,
+    *,
+    full_roll: bool = True,
+    today: date | None = None,
+    dry_run: bool = False,
 ) -> ImportSummary:
-    """Load a roll file: every valid row in one transaction, every bad row reported."""
+    """Load a roll file: every valid row in one transaction, every bad row reported.
+
+    With `dry_run` the whole import runs and is rolled back: the summary says what it would do
+    (the desktop asks before a "full" roll marks a large part of the prison as left).
+    """
     require(vault.actor, "import_roll")
     try:
         size = path.stat().st_size
@@ -46,11 +59,16 @@ def import_roll(
     rows = parse_rows(records, summary, today or date.today())
     if not rows and not summary.rejected:
         raise RollFileError("The roll file has a header but no rows.")
-    with vault.transaction() as session:
-        apply_rows(session, rows, summary, full_roll=full_roll, keep=_numbers_in(records))
-        # A new HA alert (ACCT opened by the prison): mirror the case and ask for the review time.
-        raise_ha_alert_work(session, summary.new_acct_alerts, datetime.now(UTC))
-        vault.audit("roll_import", detail=_audit_detail(summary), session=session)
+    try:
+        with vault.transaction() as session:
+            apply_rows(session, rows, summary, full_roll=full_roll, keep=_numbers_in(records))
+            # A new HA alert (ACCT opened by the prison): mirror the case, ask for the review time.
+            raise_ha_alert_work(session, summary.new_acct_alerts, datetime.now(UTC))
+            if dry_run:
+                raise _Preview
+            vault.audit("roll_import", detail=_audit_detail(summary), session=session)
+    except _Preview:
+        pass
     return summary
 
 

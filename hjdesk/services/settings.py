@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
-from hjdesk.clinical.news2 import DEFAULT_PATHWAYS
+from hjdesk.clinical.news2 import DEFAULT_PATHWAYS, EscalationPathways
 from hjdesk.services.permissions import require_role
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Setting
@@ -94,3 +94,13 @@ def put(vault: OpenVault, setting: Declared[T], value: T) -> None:
         else:
             row.value = setting.dump(checked)
         vault.audit("setting_changed", detail={"key": setting.key}, session=session)
+
+
+def escalation_pathways(vault: OpenVault) -> EscalationPathways:
+    """The NEWS2 pathways as configured on this laptop (for the encounter services' `pathways`)."""
+    return replace(
+        DEFAULT_PATHWAYS,
+        high=get(vault, PATHWAY_HIGH).strip() or DEFAULT_PATHWAYS.high,
+        medium=get(vault, PATHWAY_MEDIUM).strip() or DEFAULT_PATHWAYS.medium,
+        red_score=get(vault, PATHWAY_RED).strip() or DEFAULT_PATHWAYS.red_score,
+    )

@@ -17,6 +17,7 @@ from hjdesk.storage.vault import OpenVault, Vault
 from hjdesk.ui.crash import CrashHandler
 from hjdesk.ui.idle import IdleWatcher
 from hjdesk.ui.main_window import Workspace
+from hjdesk.ui.pages.admin import AdminPage
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.tasks import TaskRunner
 from hjdesk.ui.theme import apply_theme
@@ -49,6 +50,9 @@ class Shell(QMainWindow):
         self.unlock_screen.unlocked.connect(self._on_unlocked)
         self.workspace.lock_requested.connect(self.lock)
         self.lock_requested_save.connect(self.workspace.save_drafts)
+        admin = self.workspace.pages.get("Admin")
+        if isinstance(admin, AdminPage):
+            admin.idle_minutes_changed.connect(self.idle.set_minutes)
         if user:
             self.unlock_screen.reload_users(select=user)
         self.statusBar().hide()

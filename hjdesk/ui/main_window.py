@@ -22,12 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hjdesk.services import patients, status
+from hjdesk.services import patients
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.global_search import GlobalSearch
 from hjdesk.ui.pages.base import Page, PageContext
 from hjdesk.ui.pages.registry import navigation_pages, other_pages
 from hjdesk.ui.privacy import PrivacyState
+from hjdesk.ui.sync_controller import SyncController
 from hjdesk.ui.tasks import TaskRunner
 
 PATIENT_RECORD = "Patient record"
@@ -57,7 +58,8 @@ class Workspace(QWidget):
         self.nav.setMaximumWidth(170)
         self.stack = QStackedWidget()
         self.pages: dict[str, Page] = {}
-        for page in navigation_pages(self.context):
+        self.sync = SyncController(self.context, self)
+        for page in navigation_pages(self.context, self.sync):
             self.nav.addItem(page.title)
             self._add(page)
         for page in other_pages(self.context):
@@ -83,7 +85,9 @@ class Workspace(QWidget):
         navigator = self.context.navigator
         navigator.patient_requested.connect(self.open_patient)
         navigator.page_requested.connect(self.show_page)
-        navigator.data_changed.connect(self._refresh_status)
+        self.sync.status_changed.connect(self.sync_label.setText)
+        # The hub had this laptop wiped: its vault is gone, so lock at once.
+        self.sync.wiped.connect(self.lock_requested)
         self.search.patient_chosen.connect(navigator.open_patient)
         self.nav.currentRowChanged.connect(self._nav_changed)
         self.privacy_switch.toggled.connect(privacy.set_masked)
@@ -164,8 +168,8 @@ class Workspace(QWidget):
         self.user_label.setText(f"Signed in: {actor.username} ({actor.role})")
         for page in self.pages.values():
             page.set_vault(vault)
+        self.sync.set_vault(vault)
         self.current_page.on_shown()
-        self._refresh_status()
         self.runner.run_task(
             lambda: patients.establishment_names(vault), self._show_heading, lambda _: None
         )
@@ -182,19 +186,10 @@ class Workspace(QWidget):
     def clear(self) -> None:
         """Forget everything shown: called on lock, before the unlock screen covers it."""
         self.context.vault = None
+        self.sync.clear()
         self.search.clear_results()
         for page in self.pages.values():
             page.clear()
         self.heading.clear()
         self.user_label.clear()
         self.sync_label.clear()
-
-    def _refresh_status(self) -> None:
-        vault = self.context.vault
-        if vault is None:
-            return
-        self.runner.run_task(lambda: status.sync_status(vault), self._show_status, lambda _: None)
-
-    def _show_status(self, sync: status.SyncStatus) -> None:
-        if self.context.vault is not None:
-            self.sync_label.setText(sync.text)

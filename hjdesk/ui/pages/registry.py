@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from hjdesk.ui.pages.admin import AdminPage
 from hjdesk.ui.pages.base import Page, PageContext
 from hjdesk.ui.pages.patients import PatientsPage
+from hjdesk.ui.pages.sync import SyncPage
 from hjdesk.ui.pages.today import TodayPage
+from hjdesk.ui.sync_controller import SyncController
 
 
-def navigation_pages(context: PageContext) -> list[Page]:
+def navigation_pages(context: PageContext, sync: SyncController) -> list[Page]:
     """The pages listed in the navigation, in the order a nurse meets them in a day."""
     return [
         TodayPage(context),
         PatientsPage(context),
+        SyncPage(context, sync),
+        AdminPage(context),
     ]
 
 

@@ -1,0 +1,1 @@
+"""The Admin page's panels: users, roll import and settings (composed by `ui/pages/admin.py`)."""
