@@ -45,6 +45,7 @@ from hjdesk.services.clinic_views import (
     AppointmentView,
     SessionSummary,
     SessionView,
+    location_key,
     one_appointment_view,
     split_wings,
 )
@@ -61,6 +62,8 @@ __all__ = [
     "SessionSummary",
     "SessionView",
     "add_to_session",
+    "appointment_view",
+    "clinic_wings",
     "close_session",
     "create_session",
     "list_sessions",
@@ -278,6 +281,21 @@ def list_sessions(
             )
             for clinic, code, total, done in session.execute(query)
         )
+
+
+def clinic_wings(vault: OpenVault) -> tuple[str, ...]:
+    """Every wing with a location in the vault, in natural order: what a clinic can target."""
+    require(vault.actor, "view_caseload")
+    with vault.session() as session:
+        wings = set(session.scalars(select(Location.wing).distinct()))
+    return tuple(sorted(wings, key=location_key))
+
+
+def appointment_view(vault: OpenVault, appointment_id: str) -> AppointmentView:
+    """One appointment as its session's list shows it (for the encounter form it leads to)."""
+    require(vault.actor, "view_caseload")
+    with vault.session() as session:
+        return one_appointment_view(session, appointment_id)
 
 
 def session_view(vault: OpenVault, session_id: str) -> SessionView:

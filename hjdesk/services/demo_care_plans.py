@@ -228,7 +228,7 @@ def _review(
         plan_id=plan.id,
         patient_id=plan.patient_id,
         review_date=day,
-        attendees="Patient; named nurse",
+        attendees=dumps(["Patient", "Named nurse"]),
         outcome="Plan reviewed with the patient",
         changes="" if decision is rules.ReviewDecision.CONTINUE else "Plan closed",
         decision=decision.value,

@@ -47,6 +47,8 @@ QPushButton:focus, QLineEdit:focus, QComboBox:focus, QTreeView:focus { outline: 
 
 HIGH_CONTRAST = """
 * { background: black; color: white; }
+QTreeView, QTableView, QListView { alternate-background-color: #1a1a1a; }
+#heading { font-size: 13pt; font-weight: 700; }
 QPushButton, QLineEdit, QComboBox, QTreeView { border: 2px solid white; }
 *:focus { outline: 3px solid yellow; border: 3px solid yellow; }
 #unlockMessage[error="true"] { color: yellow; font-weight: 700; }

@@ -1,0 +1,241 @@
+"""Starting or updating a transfer/release plan (domain.md §9). What a plan still lacks is a
+warning shown on the release tab, never a refusal (a short-notice move must be recordable with
+whatever is known); what cannot be saved (no type of move, a plan changed meanwhile) is said
+inline here."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hjdesk.clinical.release import GpRegistrationStatus, MovementType, ReconnectStatus
+from hjdesk.services.release import ReleasePlanStatus, ReleasePlanView, save_release_plan
+from hjdesk.storage.errors import KnownError
+from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.record.tab_base import message_label, show_problem, words
+
+MOVEMENTS = {
+    MovementType.RELEASE: "Release",
+    MovementType.TRANSFER: "Transfer to another prison",
+    MovementType.COURT: "Court",
+    MovementType.HOSPITAL: "Hospital",
+    MovementType.REMOVAL: "Removal (immigration)",
+}
+STATUSES = {
+    ReleasePlanStatus.OPEN: "Open (planning)",
+    ReleasePlanStatus.DONE: "Done (the move has happened)",
+    ReleasePlanStatus.CANCELLED: "Cancelled (the move will not happen)",
+}
+NOT_RECORDED = "not recorded"
+DATE_FORMAT = "dd/MM/yyyy"
+
+
+def _combo(name: str, choices: dict[str, str], blank: str | None) -> QComboBox:
+    combo = QComboBox()
+    combo.setAccessibleName(name)
+    if blank is not None:
+        combo.addItem(blank, None)
+    for value, label in choices.items():
+        combo.addItem(label, str(value))
+    return combo
+
+
+def _select(combo: QComboBox, value: str | None) -> None:
+    index = combo.findData(value)
+    combo.setCurrentIndex(max(index, 0))
+
+
+class ReleasePlanDialog(QDialog):
+    """A new plan (`plan` None) or an edit of `plan` from the revision it was read at."""
+
+    def __init__(
+        self,
+        context: PageContext,
+        patient_id: str,
+        who: str,
+        plan: ReleasePlanView | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.patient_id = patient_id
+        self.plan = plan
+        self.saved: ReleasePlanView | None = None
+        title = (
+            "Update the transfer or release plan" if plan else "Start a transfer or release plan"
+        )
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        for_whom = QLabel(f"For {who}")
+        for_whom.setAccessibleName("Patient")
+        self.movement = _combo("Type of move", {str(k): v for k, v in MOVEMENTS.items()}, "Choose…")
+        self.has_date = QCheckBox("E&xpected date:")
+        self.has_date.setAccessibleName("The expected date is known")
+        self.expected = QDateEdit(QDate.currentDate())
+        self.expected.setCalendarPopup(True)
+        self.expected.setDisplayFormat(DATE_FORMAT)
+        self.expected.setAccessibleName("Expected date")
+        self.destination = QLineEdit()
+        self.destination.setAccessibleName("Destination")
+        self.no_fixed_abode = QCheckBox("No &fixed abode")
+        self.no_fixed_abode.setAccessibleName("No fixed abode")
+        self.gp = QLineEdit()
+        self.gp.setAccessibleName("Community GP practice")
+        self.gp_registration = _combo(
+            "GP registration status",
+            {s.value: words(s.value) for s in GpRegistrationStatus},
+            NOT_RECORDED,
+        )
+        self.reconnect = _combo(
+            "RECONNECT referral status",
+            {s.value: words(s.value) for s in ReconnectStatus},
+            NOT_RECORDED,
+        )
+        self.days = QSpinBox()
+        self.days.setRange(-1, 365)
+        self.days.setSpecialValueText(NOT_RECORDED)
+        self.days.setValue(-1)
+        self.days.setAccessibleName("Days of medicine supplied")
+        self.fp10 = QCheckBox("FP1&0 prescription given")
+        self.fp10.setAccessibleName("FP10 prescription given")
+        self.per = QCheckBox("P&ER health information done")
+        self.per.setAccessibleName("Person Escort Record health information done")
+        self.notes = QPlainTextEdit()
+        self.notes.setAccessibleName("Notes")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setMaximumHeight(80)
+        self.status = _combo("Plan status", {str(k): v for k, v in STATUSES.items()}, None)
+        self.error = message_label("Release plan problem")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText("&Save plan")
+        self.save_button.setAccessibleName("Save the plan")
+
+        form = QFormLayout()
+        for text, widget in (
+            ("&Type of move:", self.movement),
+            ("&Destination:", self.destination),
+            ("Community &GP:", self.gp),
+            ("GP &registration:", self.gp_registration),
+            ("RE&CONNECT:", self.reconnect),
+            ("Days of &medicine supplied:", self.days),
+            ("&Notes:", self.notes),
+            ("Plan stat&us:", self.status),
+        ):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+            if widget is self.movement:
+                form.addRow(self.has_date, self.expected)
+            if widget is self.destination:
+                form.addRow("", self.no_fixed_abode)
+            if widget is self.days:
+                form.addRow("", self.fp10)
+                form.addRow("", self.per)
+        layout = QVBoxLayout(self)
+        layout.addWidget(for_whom)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.has_date.toggled.connect(self.expected.setEnabled)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.expected.setEnabled(False)
+        if plan is not None:
+            self._fill(plan)
+
+    def _fill(self, plan: ReleasePlanView) -> None:
+        _select(self.movement, plan.movement_type)
+        if plan.expected_date is not None:
+            day = plan.expected_date
+            self.has_date.setChecked(True)
+            self.expected.setDate(QDate(day.year, day.month, day.day))
+        self.destination.setText(plan.destination)
+        self.no_fixed_abode.setChecked(plan.no_fixed_abode)
+        self.gp.setText(plan.community_gp)
+        _select(self.gp_registration, plan.gp_registration)
+        _select(self.reconnect, plan.reconnect_status)
+        self.days.setValue(
+            -1 if plan.days_of_medicine_supplied is None else plan.days_of_medicine_supplied
+        )
+        self.fp10.setChecked(plan.fp10_given)
+        self.per.setChecked(plan.per_done)
+        self.notes.setPlainText(plan.notes)
+        _select(self.status, plan.status)
+
+    def _problem(self, text: str) -> None:
+        show_problem(self.error, text)
+
+    def save(self) -> None:
+        vault = self.context.vault
+        if vault is None:
+            self._problem("The laptop is locked.")
+            return
+        expected = None
+        if self.has_date.isChecked():
+            chosen = self.expected.date()
+            expected = date(chosen.year(), chosen.month(), chosen.day())
+        plan_id, base_rev = (self.plan.id, self.plan.rev) if self.plan else (None, None)
+        movement = str(self.movement.currentData() or "")
+        destination, gp, notes = self.destination.text(), self.gp.text(), self.notes.toPlainText()
+        no_fixed_abode, fp10, per = (
+            self.no_fixed_abode.isChecked(),
+            self.fp10.isChecked(),
+            self.per.isChecked(),
+        )
+        registration = self.gp_registration.currentData()
+        reconnect = self.reconnect.currentData()
+        days = None if self.days.value() < 0 else self.days.value()
+        status = str(self.status.currentData())
+        patient_id = self.patient_id
+        self.save_button.setEnabled(False)
+        self.context.runner.run_task(
+            lambda: save_release_plan(
+                vault,
+                patient_id,
+                movement_type=movement,
+                expected_date=expected,
+                destination=destination,
+                no_fixed_abode=no_fixed_abode,
+                community_gp=gp,
+                gp_registration=registration,
+                reconnect_status=reconnect,
+                days_of_medicine_supplied=days,
+                fp10_given=fp10,
+                per_done=per,
+                notes=notes,
+                status=status,
+                plan_id=plan_id,
+                base_rev=base_rev,
+            ),
+            self._saved,
+            self._failed,
+            write=True,
+        )
+
+    def _saved(self, view: ReleasePlanView) -> None:
+        self.saved = view
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if not isinstance(exc, KnownError):
+            raise exc
+        self._problem(str(exc))

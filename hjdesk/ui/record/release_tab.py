@@ -1,0 +1,73 @@
+"""The release tab: the transfer/release plan and the health summary the next service needs
+(domain.md §9), read from this laptop alone; and the action to start or update the plan."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from hjdesk.services.release_summary import ReleaseSummary, release_summary
+from hjdesk.storage.vault import OpenVault
+from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.record.release_plan_dialog import ReleasePlanDialog
+from hjdesk.ui.record.release_summary_html import summary_html
+from hjdesk.ui.record.tab_base import RecordTab
+
+
+class ReleaseTab(RecordTab[ReleaseSummary]):
+    title = "&Release"
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.summary: ReleaseSummary | None = None
+        self.text = QTextBrowser()
+        self.text.setAccessibleName("Transfer and release plan and health summary")
+        self.text.setOpenLinks(False)
+        self.plan_button = QPushButton("&Start a transfer or release plan…")
+        self.plan_button.setAccessibleName("Start or update the transfer or release plan")
+        self.plan_button.setEnabled(False)
+        self.dialog: ReleasePlanDialog | None = None
+        self._edit_when_loaded = False
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.plan_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(self.text, 1)
+        layout.addLayout(buttons)
+        self.plan_button.clicked.connect(self.edit_plan)
+
+    def fetch(self, vault: OpenVault, patient_id: str) -> ReleaseSummary:
+        return release_summary(vault, patient_id)
+
+    def show_data(self, data: ReleaseSummary) -> None:
+        self.summary = data
+        self.text.setHtml(summary_html(data))
+        self.plan_button.setText(
+            "&Update the plan…" if data.release_plan else "&Start a transfer or release plan…"
+        )
+        self.plan_button.setEnabled(True)
+        if self._edit_when_loaded:
+            self._edit_when_loaded = False
+            self.edit_plan()
+
+    def reset(self) -> None:
+        self.summary = None
+        self._edit_when_loaded = False
+        self.text.clear()
+        self.plan_button.setEnabled(False)
+
+    def edit_plan(self) -> None:
+        """Open the plan dialog; asked before the summary has loaded, open it once it has
+        (an edit must start from the plan's current revision)."""
+        if self.patient_id is None:
+            return
+        if self.summary is None:
+            self._edit_when_loaded = True
+            return
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        self.dialog = ReleasePlanDialog(
+            self.context, self.patient_id, self.who(), self.summary.release_plan, self
+        )
+        self.dialog.accepted.connect(self.changed.emit)
+        self.dialog.open()
