@@ -224,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hjdesk.cli_sync import register as register_sync
 
     register_sync(sub, _vault_options, open_vault)
+    from hjdesk.cli_report import register as register_report
+
+    register_report(sub, _vault_options, open_vault)
     return parser
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from hjdesk.ui.pages.admin import AdminPage
 from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.clinics import ClinicsPage
+from hjdesk.ui.pages.patient_record import PatientRecordPage
 from hjdesk.ui.pages.patients import PatientsPage
+from hjdesk.ui.pages.reports import ReportsPage
 from hjdesk.ui.pages.sync import SyncPage
 from hjdesk.ui.pages.today import TodayPage
 from hjdesk.ui.sync_controller import SyncController
@@ -14,7 +17,9 @@ def navigation_pages(context: PageContext, sync: SyncController) -> list[Page]:
     """The pages listed in the navigation, in the order a nurse meets them in a day."""
     return [
         TodayPage(context),
+        ClinicsPage(context),
         PatientsPage(context),
+        ReportsPage(context),
         SyncPage(context, sync),
         AdminPage(context),
     ]
@@ -22,4 +27,4 @@ def navigation_pages(context: PageContext, sync: SyncController) -> list[Page]:
 
 def other_pages(context: PageContext) -> list[Page]:
     """Pages reached from others (a patient's record), not listed in the navigation."""
-    return []
+    return [PatientRecordPage(context)]

@@ -1,0 +1,294 @@
+"""ACCT documents (domain.md §6, §10 items 3-4): the health contribution sheet for the case
+manager, and the health-input audit.
+
+The contribution sheet carries the risk-relevant summary only (the full note stays in the clinical
+record), who gave it, their role, when, and a line to sign: it is also the handover slip when a
+contribution made on the wing has not reached the office before the review.
+
+The audit lists every ACCT_NO_HEALTH_INPUT flag and, per month, the share of case reviews and
+closures held without health input. Decision (ours): with --wing, the monthly figures are worked
+out from that wing's cases only (by the patient's present location), so the percentages and the
+flags below them describe the same people.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from reportlab.platypus import Flowable, KeepTogether
+from sqlalchemy import select
+
+from hjdesk.clinical import acct as rules
+from hjdesk.reports.document import Context, Document, identifier_line, patient_identifiers
+from hjdesk.reports.outcome_docs import month_bounds
+from hjdesk.reports.tables import gap, heading, key_values, para, signature_lines, table, warning
+from hjdesk.reports.text import LONDON, moment, percent, words
+from hjdesk.services.acct_reports import AuditFlagRow, audit_report
+from hjdesk.services.acct_views import (
+    HEAD_COLUMNS,
+    AcctCaseView,
+    AcctEventView,
+    CaseHead,
+    ContributionView,
+    case_view,
+    load_cases,
+    scope,
+)
+from hjdesk.services.printing import has_unsynced
+from hjdesk.storage.errors import InvalidInput
+from hjdesk.storage.models import AcctCase, AcctContribution, AcctEvent, Patient, Staff
+
+
+def _latest_event(ctx: Context, patient_id: str) -> str:
+    """The event of the patient's most recent health contribution."""
+    with ctx.vault.session() as session:
+        found = session.scalar(
+            select(AcctContribution.event_id)
+            .where(AcctContribution.patient_id == patient_id)
+            .order_by(
+                AcctContribution.signed_at.is_(None),
+                AcctContribution.signed_at.desc(),
+                AcctContribution.id.desc(),
+            )
+            .limit(1)
+        )
+    if found is None:
+        raise InvalidInput("No ACCT health contribution is recorded for this patient.")
+    return found
+
+
+def _case_of(ctx: Context, event_id: str) -> str:
+    with ctx.vault.session() as session:
+        found = session.scalar(select(AcctEvent.case_id).where(AcctEvent.id == event_id))
+    if found is None:
+        raise InvalidInput("That ACCT event is not in this vault.")
+    return found
+
+
+def _staff(ctx: Context, ids: set[str]) -> dict[str, tuple[str, str, str]]:
+    with ctx.vault.session() as session:
+        return {
+            s.id: (s.display_name, s.role, s.team or "")
+            for s in session.scalars(select(Staff).where(Staff.id.in_(ids)))
+        }
+
+
+STATUS_WORDS = {"OPEN": "Open", "POST_CLOSURE": "Post-closure", "CLOSED": "Closed"}
+
+
+def _contribution_block(
+    c: ContributionView, staff: dict[str, tuple[str, str, str]], held: bool
+) -> Flowable:
+    name, role, _ = staff.get(c.contributor_id, ("unknown", "", ""))
+    signer = staff.get(c.signed_by or "", (name, role, ""))[0]
+    state = "Planned, not yet given" if c.planned else "Given"
+    pairs: list[tuple[str, object]] = [
+        ("Contributor", name),
+        ("Role and team", f"{role} · {words(c.team)}"),
+        ("Type of input", f"{words(c.contribution_type)} ({state.lower()})"),
+        ("Counts as health input", "Yes" if c.counts_as_health_input else "No"),
+        ("Time", moment(c.signed_at, "not signed")),
+        ("Needed by", moment(c.needed_by, "–")),
+        ("Summary shared (risk-relevant only)", c.summary or "–"),
+        ("Electronically signed", f"{signer}, {moment(c.signed_at)}" if c.signed_at else "No"),
+    ]
+    parts: list[Flowable] = [key_values(pairs, (1, 2.4))]
+    if not c.synced:
+        handover = "" if held else ": hand this sheet to the case manager before the review"
+        parts.append(warning(f"Not yet at the healthcare office (unsynced){handover}."))
+    parts += [gap(1), signature_lines(("Signature", "Printed name", "Date and time")), gap(4)]
+    return KeepTogether(parts)
+
+
+def _event_pairs(case: AcctCaseView, event: AcctEventView) -> list[tuple[str, object]]:
+    return [
+        ("ACCT status", STATUS_WORDS.get(case.status, words(case.status))),
+        ("Risk level (as the prison records it)", case.risk_level_name),
+        ("Case manager", case.case_manager or "–"),
+        ("ACCT opened", moment(case.opened_at)),
+        ("Event", _capital(event.label)),
+        ("Scheduled", moment(event.scheduled_at, "–")),
+        ("Held", moment(event.held_at, "not yet held")),
+        ("Chair", event.chair or "–"),
+    ]
+
+
+def contribution_sheet(ctx: Context, patient_id: str | None, event_id: str | None) -> Document:
+    if event_id is None:
+        if patient_id is None:
+            raise InvalidInput("Choose the patient or the ACCT event.")
+        event_id = _latest_event(ctx, patient_id)
+    case = case_view(ctx.vault, _case_of(ctx, event_id))
+    event = next(e for e in case.events if e.id == event_id)
+    ids = patient_identifiers(ctx.vault, case.patient_id, ctx.today)
+    contributions = sorted(
+        event.contributions,
+        key=lambda c: (c.planned, c.signed_at or datetime.max.replace(tzinfo=LONDON)),
+    )
+    staff = _staff(
+        ctx, {c.contributor_id for c in contributions} | {c.signed_by or "" for c in contributions}
+    )
+    story: list[Flowable] = [
+        para(
+            "Healthcare's input to this ACCT event, for the case manager. Risk-relevant summary "
+            "only: the full clinical note stays in the healthcare record.",
+        ),
+        gap(2),
+        key_values(_event_pairs(case, event), (1, 2.4)),
+        heading(f"Health input ({len(contributions)})"),
+    ]
+    if not contributions:
+        story.append(para("No health input is recorded for this event."))
+    story += [_contribution_block(c, staff, event.held_at is not None) for c in contributions]
+    return Document(
+        title="ACCT health contribution sheet",
+        story=story,
+        file_stem=f"acct-contribution-{ctx.today:%Y-%m-%d}",
+        identifiers=identifier_line(ids),
+        unsynced=any(not c.synced for c in contributions)
+        or has_unsynced(ctx.vault, record_ids=[case.id, event.id]),
+        patient_id=case.patient_id,
+        records={"case_id": case.id, "event_id": event.id},
+    )
+
+
+# --- the audit -----------------------------------------------------------------------------
+
+
+def _in_month(moment_: datetime | None, month: date | None) -> bool:
+    if month is None:
+        return True
+    if moment_ is None:
+        return False
+    local = moment_.astimezone(LONDON).date()
+    start, end = month_bounds(month)
+    return start <= local <= end
+
+
+def _wing_months(ctx: Context, wing: str) -> list[rules.MonthRow]:
+    now = ctx.printed_at
+    with ctx.vault.session() as session:
+        query = scope(
+            select(*HEAD_COLUMNS).join(Patient, AcctCase.patient_id == Patient.id), None, wing
+        )
+        heads = [CaseHead(*row) for row in session.execute(query)]
+        loaded = load_cases(session, heads, now)
+    return rules.monthly_health_input_report((e for case in loaded for e in case.events), tz=LONDON)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _flag_rows(flags: list[AuditFlagRow]) -> list[list[object]]:
+    return [
+        [
+            f.severity,
+            moment(f.held_at, "–"),
+            _capital(rules.EVENT_LABELS[rules.AcctEventType(f.event_type)]),
+            f"{f.who.display_name}\n{f.who.prison_number}",
+            f.who.location,
+            STATUS_WORDS.get(f.case_status, words(f.case_status)),
+            f.message,
+        ]
+        for f in flags
+    ]
+
+
+def health_input_audit(ctx: Context, month: date | None, wing: str | None) -> Document:
+    report = audit_report(ctx.vault)
+    months = list(report.months) if wing is None else _wing_months(ctx, wing)
+    if month is not None:
+        months = [m for m in months if (m.year, m.month) == (month.year, month.month)]
+    flags = [
+        f
+        for f in report.flags
+        if (wing is None or f.who.wing == wing) and _in_month(f.held_at, month)
+    ]
+    flags.sort(
+        key=lambda f: (
+            f.severity != rules.Severity.HIGH.value,
+            f.held_at or datetime.min.replace(tzinfo=LONDON),
+        )
+    )
+    month_rows: list[list[object]] = [
+        [
+            f"{date(m.year, m.month, 1):%B %Y}",
+            m.case_reviews,
+            m.case_reviews_without_input,
+            percent(m.case_reviews_without_input_pct),
+            m.closures,
+            m.closures_without_input,
+            percent(m.closures_without_input_pct),
+        ]
+        for m in months
+    ]
+    if len(months) > 1:
+        reviews = sum(m.case_reviews for m in months)
+        reviews_without = sum(m.case_reviews_without_input for m in months)
+        closures = sum(m.closures for m in months)
+        closures_without = sum(m.closures_without_input for m in months)
+        month_rows.append(
+            [
+                "All months",
+                reviews,
+                reviews_without,
+                percent(rules.percentage(reviews_without, reviews)),
+                closures,
+                closures_without,
+                percent(rules.percentage(closures_without, closures)),
+            ]
+        )
+    scope_text = (f"Wing {wing}" if wing else "All wings") + (
+        f" · {month:%B %Y}" if month else " · every month held"
+    )
+    high = sum(1 for f in flags if f.severity == rules.Severity.HIGH.value)
+    story: list[Flowable] = [
+        para(
+            "Case reviews (first and later) and closures held with no qualifying health input "
+            "(attended in person or remotely, written contribution, information shared with the "
+            "case manager, or healthcare assessor). 'Invited, unable to attend' and 'not "
+            "invited' do not count.",
+        ),
+        heading("Per month"),
+        table(
+            (
+                "Month",
+                "Case reviews",
+                "without health input",
+                "%",
+                "Closures",
+                "without health input",
+                "%",
+            ),
+            month_rows,
+            (22, 13, 15, 9, 13, 15, 9),
+            flagged=[
+                i
+                for i, m in enumerate(months)
+                if m.case_reviews_without_input or m.closures_without_input
+            ],
+        )
+        if month_rows
+        else para("No case review or closure was held in this period."),
+        heading(f"Flags ({len(flags)}: {high} high, {len(flags) - high} medium)"),
+        table(
+            ("Severity", "Held", "Event", "Patient", "Location", "ACCT", "Flag"),
+            _flag_rows(flags),
+            (11, 14, 15, 23, 10, 14, 33),
+            style="cell_small",
+            flagged=[i for i, f in enumerate(flags) if f.severity == rules.Severity.HIGH.value],
+        )
+        if flags
+        else para("No flags: every case review and closure in scope had health input."),
+    ]
+    return Document(
+        title="ACCT health-input audit",
+        story=story,
+        file_stem="acct-audit"
+        + (f"-{month:%Y-%m}" if month else "")
+        + (f"-wing-{wing}" if wing else ""),
+        subtitle=scope_text,
+        unsynced=has_unsynced(ctx.vault, kinds=("acct_case", "acct_event", "acct_contribution")),
+        records={"month": f"{month:%Y-%m}" if month else "", "wing": wing or ""},
+    )

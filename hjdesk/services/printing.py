@@ -1,0 +1,115 @@
+"""Printing: what a printed page says about itself, and the audit event every saved PDF leaves.
+
+architecture.md §4: every print is an audit event. `save_printed` writes the PDF's bytes to the
+path the user chose and appends the event in one call: the event commits only if the file was
+written, and a file whose event could not be committed is removed, so there is never a printout
+the audit chain does not know about. The event names the kind of document, the patient and the
+record ids; never the path, which the user may have named after the patient.
+
+A printed copy must say when it holds entries the healthcare office has not received yet
+(`has_unsynced`): outbox ops not acknowledged by the hub, audit events excluded (they are not
+clinical entries).
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
+
+from sqlalchemy import select
+
+from hjdesk.services.permissions import require
+from hjdesk.storage.errors import DiskFull, KnownError
+from hjdesk.storage.models import OutboxOp, Staff
+from hjdesk.storage.vault import OpenVault
+
+AUDIT_KIND = "audit_event"
+PRINT_ACTION = "print"
+_CHUNK = 900  # stay under SQLite's bound-parameter limit
+
+
+class SaveFailed(KnownError):
+    """The PDF could not be written where the user chose (permissions, a missing folder…)."""
+
+
+def printed_by(vault: OpenVault) -> str:
+    """`Alex Morgan (RN)`: the name and role a printout carries in its footer."""
+    name = vault.actor.username
+    if vault.actor.staff_id:
+        with vault.session() as session:
+            staff = session.get(Staff, vault.actor.staff_id)
+            if staff is not None:
+                name = staff.display_name
+    return f"{name} ({vault.actor.role})"
+
+
+def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
+    items = list(dict.fromkeys(values))
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def has_unsynced(
+    vault: OpenVault,
+    *,
+    patient_ids: Collection[str] = (),
+    record_ids: Collection[str] = (),
+    kinds: Collection[str] = (),
+) -> bool:
+    """Whether any record of these patients, these records, or these kinds of record still waits
+    for the hub's receipt."""
+    pending = select(OutboxOp.seq).where(OutboxOp.acked_at.is_(None), OutboxOp.kind != AUDIT_KIND)
+    with vault.session() as session:
+        for chunk in _chunks(patient_ids):
+            if session.scalar(pending.where(OutboxOp.patient_id.in_(chunk)).limit(1)):
+                return True
+        for chunk in _chunks(record_ids):
+            if session.scalar(pending.where(OutboxOp.record_id.in_(chunk)).limit(1)):
+                return True
+        if kinds and session.scalar(pending.where(OutboxOp.kind.in_(list(kinds))).limit(1)):
+            return True
+    return False
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        if exc.errno == errno.ENOSPC:
+            raise DiskFull("The disk is full: the PDF was not saved.") from exc
+        reason = exc.strerror or "the file could not be written"
+        raise SaveFailed(f"Could not save the PDF there: {reason}.") from exc
+
+
+def save_printed(
+    vault: OpenVault,
+    kind: str,
+    data: bytes,
+    path: Path,
+    *,
+    patient_id: str | None = None,
+    detail: Mapping[str, object] | None = None,
+) -> None:
+    """Write `data` to `path` and audit "printed `kind` for patient `patient_id`", together."""
+    require(vault.actor, "view_caseload")
+    target = Path(path)
+    if target.is_dir():
+        raise SaveFailed("Choose a file name for the PDF, not a folder.")
+    written = False
+    try:
+        with vault.transaction() as session:
+            vault.audit(
+                PRINT_ACTION,
+                patient_id=patient_id,
+                detail={"kind": kind, "bytes": len(data), **dict(detail or {})},
+                session=session,
+            )
+            _write(target, data)
+            written = True
+    except BaseException:
+        # The event did not commit: take the file back so no printout escapes the audit chain.
+        if written:
+            target.unlink(missing_ok=True)
+        raise
