@@ -51,8 +51,10 @@ from hjdesk.services.acct_reports import (
     AcctAuditReport,
     AcctCaseRow,
     AuditFlagRow,
+    InputDueRow,
     UnsyncedContribution,
     audit_report,
+    input_due,
     open_cases,
     unsynced_safety_critical,
 )
@@ -85,6 +87,7 @@ __all__ = [
     "AuditFlagRow",
     "CaseloadView",
     "ContributionView",
+    "InputDueRow",
     "InputStatus",
     "UnsyncedContribution",
     "add_contribution",
@@ -92,6 +95,8 @@ __all__ = [
     "audit_report",
     "case_view",
     "close_case",
+    "contributor_team",
+    "input_due",
     "new_ha_alerts_to_tasks",
     "open_case",
     "open_cases",
@@ -241,6 +246,17 @@ def add_contribution(
             "acct_contribution_added", patient_id=case.patient_id, detail=detail, session=session
         )
         return _view(row)
+
+
+def contributor_team(vault: OpenVault) -> str | None:
+    """The team the signed-in clinician records input for (None: staff without a team may
+    choose), so the form can offer the one choice the rule above accepts."""
+    staff_id = vault.actor.staff_id
+    if staff_id is None:
+        return None
+    with vault.session() as session:
+        staff = session.get(Staff, staff_id)
+        return staff.team if staff is not None else None
 
 
 # -- caseload --------------------------------------------------------------------------------

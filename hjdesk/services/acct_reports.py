@@ -91,6 +91,8 @@ class AcctCaseRow:
     high_flags: int
     medium_flags: int
     warnings: int
+    late: int = 0  # reviews past their time with no health input planned (acct_views)
+    on_mh_caseload: bool = False
 
     @property
     def flag_count(self) -> int:
@@ -255,6 +257,63 @@ def open_cases(
                 high_flags=high,
                 medium_flags=len(loaded.flags) - high,
                 warnings=len(loaded.warnings),
+                late=len(loaded.late),
+                on_mh_caseload=loaded.on_mh_caseload,
             )
         )
+    return tuple(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class InputDueRow:
+    """A review needing health input now: within the next 24 hours with none planned, or
+    already past its time with none given (`late`)."""
+
+    case_id: str
+    event_id: str
+    event_type: str
+    scheduled_at: datetime
+    late: bool
+    message: str
+    who: Who
+
+
+def input_due(
+    vault: OpenVault, *, establishment: str | None = None, now: datetime | None = None
+) -> tuple[InputDueRow, ...]:
+    """The ACCT screen's 24-hour warning: late reviews first, then the soonest due."""
+    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    moment = now or utc_now()
+    with vault.session() as session:
+        cases = live_cases(session, moment, establishment=establishment)
+    rows: list[InputDueRow] = []
+    for who, loaded in cases:
+        for event in loaded.late:
+            assert event.scheduled_at is not None
+            label = rules.EVENT_LABELS[event.type]
+            message = f"The {label} was due and no health input is planned or recorded."
+            rows.append(
+                InputDueRow(
+                    loaded.case.id,
+                    event.id,
+                    event.type.value,
+                    event.scheduled_at,
+                    True,
+                    message,
+                    who,
+                )
+            )
+        rows.extend(
+            InputDueRow(
+                loaded.case.id,
+                w.event_id,
+                w.event_type.value,
+                w.scheduled_at,
+                False,
+                w.message,
+                who,
+            )
+            for w in loaded.warnings
+        )
+    rows.sort(key=lambda r: (not r.late, r.scheduled_at, r.who.display_name))
     return tuple(rows)

@@ -9,6 +9,9 @@ Decisions (ours):
 - An event's input status has four values: QUALIFYING (input given that counts), PLANNED (only
   input planned, which satisfies the 24-hour warning but never the flag), NON_QUALIFYING_ONLY
   (only "invited, unable to attend" / "not invited") and NONE.
+- Health input is *late* for a review whose scheduled time has passed, that is not yet recorded as
+  held, and that has no input planned or given: the 24-hour warning's next step, before the
+  review is recorded and the no-health-input flag is raised. Staff see both together.
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ class AcctEventView:
     chair: str
     input_status: InputStatus
     contributions: tuple[ContributionView, ...]
+    input_late: bool = False  # see the module decisions
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,7 @@ class AcctCaseView:
     events: tuple[AcctEventView, ...]
     flags: tuple[rules.Flag, ...]
     warnings: tuple[rules.UpcomingWarning, ...]
+    late_event_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +149,18 @@ class LoadedCase:
     on_mh_caseload: bool
     flags: tuple[rules.Flag, ...]
     warnings: tuple[rules.UpcomingWarning, ...]
+    late: tuple[rules.AcctEvent, ...] = ()
+
+
+def input_late(event: rules.AcctEvent, now: datetime) -> bool:
+    """A review past its time, not recorded as held, with no input planned or given."""
+    return (
+        event.type in rules.REVIEW_EVENT_TYPES
+        and event.held_at is None
+        and event.scheduled_at is not None
+        and event.scheduled_at < now
+        and not event.has_contribution_planned
+    )
 
 
 def display_name(family_name: str, given_names: str) -> str:
@@ -265,6 +282,7 @@ def load_cases(session: Session, cases: Sequence[CaseHead], now: datetime) -> li
                 on_mh_caseload=on_mh,
                 flags=tuple(rules.health_input_flags(rule_events, on_mh_caseload=on_mh)),
                 warnings=tuple(rules.upcoming_warnings(rule_events, now)),
+                late=tuple(e for e in rule_events if input_late(e, now)),
             )
         )
     return loaded
@@ -320,6 +338,7 @@ def build_case_view(session: Session, case_id: str, now: datetime) -> AcctCaseVi
     case = get_or_error(session, AcctCase, case_id, "ACCT")
     head = CaseHead(case.id, case.patient_id, case.status, case.risk_level, case.opened_at)
     loaded = load_cases(session, [head], now)[0]
+    late = {e.id for e in loaded.late}
     rows = {e.id: e for e in session.scalars(select(AcctEvent).where(AcctEvent.case_id == case.id))}
     contributions = session.scalars(
         select(AcctContribution)
@@ -342,6 +361,7 @@ def build_case_view(session: Session, case_id: str, now: datetime) -> AcctCaseVi
             chair=rows[e.id].chair,
             input_status=input_status(e),
             contributions=tuple(by_event[e.id]),
+            input_late=e.id in late,
         )
         for e in loaded.events
     )
@@ -363,13 +383,20 @@ def build_case_view(session: Session, case_id: str, now: datetime) -> AcctCaseVi
         events=events,
         flags=loaded.flags,
         warnings=loaded.warnings,
+        late_event_ids=tuple(e.id for e in loaded.late),
     )
 
 
 def case_view(vault: OpenVault, case_id: str, now: datetime | None = None) -> AcctCaseView:
-    """One ACCT with its events, health input, flags and 24-hour warnings (an audited view)."""
+    """One ACCT with its events, health input, flags and 24-hour warnings (an audited view).
+
+    `case_id` may also be the id of one of the case's events (a worklist line names the event
+    needing input): the case it belongs to is shown."""
     require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
     with vault.transaction() as session:
+        if session.get(AcctCase, case_id) is None:
+            event = session.get(AcctEvent, case_id)
+            case_id = event.case_id if event is not None else case_id
         view = build_case_view(session, case_id, now or utc_now())
         vault.audit(
             "view_acct", patient_id=view.patient_id, detail={"case_id": case_id}, session=session

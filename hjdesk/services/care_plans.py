@@ -57,6 +57,7 @@ from hjdesk.services.care_plan_grid import (
     update_intervention,
 )
 from hjdesk.services.care_plan_lists import CarePlanListRow, patient_plans, plans_list
+from hjdesk.services.care_plan_owners import OwnerChoice, owner_choices
 from hjdesk.services.care_plan_reads import (
     CarePlanView,
     DisplayStatus,
@@ -87,12 +88,14 @@ __all__ = [
     "CarePlanListRow",
     "CarePlanView",
     "DisplayStatus",
+    "OwnerChoice",
     "activate_plan",
     "add_goal",
     "add_intervention",
     "close_plan",
     "create_plan",
     "display_status",
+    "owner_choices",
     "patient_plans",
     "plan_view",
     "plans_list",

@@ -42,16 +42,28 @@ DEFAULT = """
 }
 #unlockMessage[error="true"] { color: #b10e1e; font-weight: 600; }
 #heading { font-size: 13pt; font-weight: 600; }
+#subheading { font-weight: 600; }
+#hint { color: #425563; }
 QPushButton:focus, QLineEdit:focus, QComboBox:focus, QTreeView:focus { outline: 2px solid #ffb81c; }
 """
 
 HIGH_CONTRAST = """
 * { background: black; color: white; }
 QTreeView, QTableView, QListView { alternate-background-color: #1a1a1a; }
-#heading { font-size: 13pt; font-weight: 700; }
-QPushButton, QLineEdit, QComboBox, QTreeView { border: 2px solid white; }
+QPushButton, QLineEdit, QComboBox, QTreeView, QTableView, QListView, QPlainTextEdit, QTextEdit,
+QDateEdit, QDateTimeEdit, QSpinBox, QDoubleSpinBox, QTabWidget::pane {
+    border: 2px solid white;
+}
+QCheckBox::indicator, QRadioButton::indicator {
+    width: 14px; height: 14px; border: 2px solid white; background: black;
+}
+QCheckBox::indicator:checked, QRadioButton::indicator:checked { background: yellow; }
+*:disabled { color: #9a9a9a; border-color: #6a6a6a; }
 *:focus { outline: 3px solid yellow; border: 3px solid yellow; }
+QTabBar::tab:selected, QHeaderView::section { background: #333333; font-weight: 700; }
+#heading { font-size: 13pt; font-weight: 700; }
 #unlockMessage[error="true"] { color: yellow; font-weight: 700; }
+#hint { color: #dddddd; }
 """
 
 

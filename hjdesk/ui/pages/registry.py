@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from hjdesk.ui.pages.acct import AcctPage
 from hjdesk.ui.pages.admin import AdminPage
 from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.care_plans import CarePlansPage
 from hjdesk.ui.pages.clinics import ClinicsPage
 from hjdesk.ui.pages.patient_record import PatientRecordPage
 from hjdesk.ui.pages.patients import PatientsPage
@@ -19,6 +21,8 @@ def navigation_pages(context: PageContext, sync: SyncController) -> list[Page]:
         TodayPage(context),
         ClinicsPage(context),
         PatientsPage(context),
+        AcctPage(context),
+        CarePlansPage(context),
         ReportsPage(context),
         SyncPage(context, sync),
         AdminPage(context),

@@ -1,0 +1,263 @@
+"""Healthcare's input to one ACCT event (domain.md §6): how healthcare contributed, for which
+team, whether it is given or only planned, and the risk-relevant summary shared with the case
+manager (the full note stays in the clinical record).
+
+The service decides what is acceptable and says so in words; this form shows that message
+inline and keeps what was typed. A contribution is safety-critical until the office has it, so
+the form says when it is needed by: the event's scheduled time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hjdesk.clinical import acct as rules
+from hjdesk.services.acct import SUMMARY_MAX
+from hjdesk.services.acct_views import AcctEventView
+from hjdesk.ui.acct.labels import CONTRIBUTION_TYPES, TEAMS, event_label, type_text, when
+from hjdesk.ui.care_plan.review_dialog import problem_label
+from hjdesk.ui.theme import severity_colour
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionInput:
+    event_id: str
+    contribution_type: str
+    team: str
+    summary: str
+    planned: bool
+
+
+class ContributionForm(QWidget):
+    submitted = Signal(object)  # ContributionInput
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.current_event: AcctEventView | None = None
+        self._fixed_team: str | None = None
+        self.heading = QLabel("Add health input")
+        self.heading.setObjectName("subheading")
+        self.heading.setWordWrap(True)
+        self.target = QLabel("Choose an event in the list.")
+        self.target.setWordWrap(True)
+        self.target.setAccessibleName("Event the input is for")
+        self.needed_by = QLabel("")
+        self.needed_by.setWordWrap(True)
+        self.needed_by.setAccessibleName("Needed by")
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("How healthcare contributed")
+        # Long entries must not widen the form past a small screen; the list pops up wide.
+        self.kind.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.kind.setMinimumContentsLength(24)
+        self.kind.addItem("Choose how healthcare contributed…", None)
+        for code in CONTRIBUTION_TYPES:
+            self.kind.addItem(type_text(code), code)
+        self.team = QComboBox()
+        self.team.setAccessibleName("Team")
+        for code, name in TEAMS.items():
+            self.team.addItem(name, code)
+        self.planned = QCheckBox("&Planned — not given yet (e.g. booked to attend)")
+        self.planned.setAccessibleName("Planned, not yet given")
+        self.summary = QPlainTextEdit()
+        self.summary.setAccessibleName("Risk-relevant summary shared with the case manager")
+        self.summary.setPlaceholderText(
+            "Risk-relevant only: what the case manager needs to know. The full note stays in "
+            "the clinical record."
+        )
+        self.summary.setTabChangesFocus(True)
+        self.summary.setMinimumHeight(self.fontMetrics().lineSpacing() * 3)
+        self.summary.setMaximumHeight(self.fontMetrics().lineSpacing() * 5)
+        self.counter = QLabel(f"0 / {SUMMARY_MAX}")
+        self.counter.setAccessibleName("Summary length")
+        self.add_button = QPushButton("Sign and &add input")
+        self.add_button.setAccessibleName("Sign and add the health input")
+        self.clear_button = QPushButton("Clea&r form")
+        self.clear_button.setAccessibleName("Clear the input form")
+        self.problem = problem_label()
+        self.done = QLabel("")
+        self.done.setWordWrap(True)
+        self.done.setAccessibleName("Last input added")
+        self.refusal = QLabel("")
+        self.refusal.setWordWrap(True)
+
+        form = QFormLayout()
+        for text, widget in (("T&ype:", self.kind), ("&Team:", self.team)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        form.addRow("", self.planned)
+        summary_label = QLabel("&Summary:")
+        summary_label.setBuddy(self.summary)
+        form.addRow(summary_label, self.summary)
+        form.addRow("", self.counter)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.target)
+        layout.addWidget(self.needed_by)
+        layout.addWidget(self.refusal)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button, 1)
+        buttons.addWidget(self.clear_button)
+        layout.addLayout(buttons)
+        layout.addWidget(self.done)
+        layout.addStretch(1)
+        self.summary.textChanged.connect(self._count)
+        self.add_button.clicked.connect(self._submit)
+        self.clear_button.clicked.connect(self.reset)
+        self._enable(False)
+
+    # -- which event -------------------------------------------------------------------------
+    def set_team(self, team: str | None) -> None:
+        """The signed-in clinician's team: they record input for it only (services/acct.py)."""
+        self._fixed_team = team
+        if team is not None:
+            self.team.setCurrentIndex(max(0, self.team.findData(team)))
+        self.team.setToolTip("You record input for your own team." if team else "")
+        self.team.setEnabled(team is None and self.add_button.isEnabled())
+
+    def set_event(self, event: AcctEventView | None, now: datetime, *, refusal: str = "") -> None:
+        """Point the form at an event; `refusal` says why input cannot be added (or "")."""
+        changed = event is None or self.current_event is None or event.id != self.current_event.id
+        self.current_event = event
+        if changed:
+            self.problem.hide()
+        self.refusal.setText(refusal)
+        self.refusal.setVisible(bool(refusal))
+        if event is None:
+            self.target.setText("Choose an event in the list.")
+            self.needed_by.clear()
+            self._enable(False)
+            return
+        held = f"held {when(event.held_at, now)}" if event.held_at else "not yet held"
+        self.target.setText(
+            f"For: {event_label(event.event_type)}, scheduled {when(event.scheduled_at, now)} "
+            f"({held})."
+        )
+        self._show_needed_by(event, now)
+        self._enable(not refusal)
+        self.planned.setEnabled(not refusal and event.held_at is None)
+        if event.held_at is not None:
+            self.planned.setChecked(False)
+
+    def _show_needed_by(self, event: AcctEventView, now: datetime) -> None:
+        if event.scheduled_at is None:
+            self.needed_by.setText("No review time yet: ask the case manager when it is.")
+            self.needed_by.setStyleSheet("")
+            return
+        if event.held_at is not None:
+            self.needed_by.setText(
+                f"This review was held {when(event.held_at, now)}: input added now is recorded "
+                "after it, and shows when it was signed."
+            )
+            self.needed_by.setStyleSheet("")
+            return
+        needed = rules.needed_by(event.scheduled_at)
+        text = (
+            f"Needed by {when(needed, now)}: safety-critical — it must reach the office "
+            "(sync) before the review."
+        )
+        if rules.unsynced_warning(needed, now, synced=False):
+            text += " That is less than 2 hours away: sync now or hand over a printed slip."
+            self.needed_by.setStyleSheet(f"color: {severity_colour('RED').name()};")
+        else:
+            self.needed_by.setStyleSheet("")
+        self.needed_by.setText(text)
+
+    def _enable(self, on: bool) -> None:
+        for widget in (self.kind, self.summary, self.add_button, self.clear_button, self.planned):
+            widget.setEnabled(on)
+        self.team.setEnabled(on and self._fixed_team is None)
+
+    # -- typing ------------------------------------------------------------------------------
+    def _count(self) -> None:
+        length = len(self.summary.toPlainText())
+        self.counter.setText(f"{length} / {SUMMARY_MAX}")
+        over = length > SUMMARY_MAX
+        self.counter.setStyleSheet(f"color: {severity_colour('RED').name()};" if over else "")
+
+    def choose_type(self, code: str) -> None:
+        index = self.kind.findData(code)
+        if index < 0:
+            raise KeyError(code)
+        self.kind.setCurrentIndex(index)
+
+    def dirty(self) -> bool:
+        return self.current_event is not None and bool(
+            self.summary.toPlainText().strip()
+            or self.kind.currentData()
+            or self.planned.isChecked()
+        )
+
+    def show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.show()
+
+    def show_done(self, text: str) -> None:
+        self.done.setText(text)
+
+    def reset(self) -> None:
+        """Empty the fields after an input was added (the event stays chosen)."""
+        self.kind.setCurrentIndex(0)
+        self.summary.clear()
+        self.planned.setChecked(False)
+        self.problem.hide()
+
+    def clear(self) -> None:
+        self.reset()
+        self.done.clear()
+        self.set_event(None, datetime.now().astimezone())
+
+    def _submit(self) -> None:
+        if self.current_event is None:
+            self.show_problem("Choose the event this input is for.")
+            return
+        self.problem.hide()
+        self.submitted.emit(
+            ContributionInput(
+                event_id=self.current_event.id,
+                contribution_type=self.kind.currentData() or "",
+                team=self.team.currentData() or "",
+                summary=self.summary.toPlainText(),
+                planned=self.planned.isChecked() and self.planned.isEnabled(),
+            )
+        )
+
+    # -- drafts ------------------------------------------------------------------------------
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "event_id": self.current_event.id if self.current_event else None,
+            "contribution_type": self.kind.currentData(),
+            "team": self.team.currentData(),
+            "summary": self.summary.toPlainText(),
+            "planned": self.planned.isChecked(),
+        }
+
+    def apply_payload(self, payload: Mapping[str, Any]) -> None:
+        kind = self.kind.findData(payload.get("contribution_type"))
+        self.kind.setCurrentIndex(max(0, kind))
+        if self.team.isEnabled():
+            self.team.setCurrentIndex(max(0, self.team.findData(payload.get("team"))))
+        if isinstance(payload.get("summary"), str):
+            self.summary.setPlainText(payload["summary"])
+        if self.planned.isEnabled():
+            self.planned.setChecked(bool(payload.get("planned")))

@@ -1,0 +1,1 @@
+"""Parts of the Care plans page: the list, the editor with its CAREMAP grid, and the dialogs."""

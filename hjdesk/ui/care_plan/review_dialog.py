@@ -1,0 +1,207 @@
+"""Recording a care plan review, and closing a plan (domain.md §7).
+
+A review is signed when recorded: date, who attended, outcome, changes, and the decision —
+continue with a next review date, or close with a reason. Closing outside a review (a transfer,
+a superseded draft) takes only a reason. Both dialogs check what they can themselves and show
+the service's refusal inline, staying open so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hjdesk.ui.care_plan.labels import (
+    CLOSED_REASONS,
+    DATE_HINT,
+    DateTextError,
+    date_text,
+    parse_date,
+)
+from hjdesk.ui.theme import severity_colour
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewInput:
+    review_date: date
+    attendees: tuple[str, ...]
+    outcome: str
+    changes: str
+    decision: str  # CONTINUE or CLOSE
+    next_review_due: date | None
+    closed_reason: str | None
+
+
+def problem_label() -> QLabel:
+    """A red, word-wrapped line for what went wrong (hidden while empty)."""
+    label = QLabel("")
+    label.setWordWrap(True)
+    label.setAccessibleName("Problem")
+    label.setStyleSheet(f"color: {severity_colour('RED').name()}; font-weight: 600;")
+    label.hide()
+    return label
+
+
+def _reasons() -> QComboBox:
+    combo = QComboBox()
+    combo.setAccessibleName("Reason for closing")
+    combo.addItem("Choose a reason…", None)
+    for code, name in CLOSED_REASONS.items():
+        combo.addItem(name, code)
+    return combo
+
+
+class ReviewDialog(QDialog):
+    submitted = Signal(object)  # ReviewInput
+
+    def __init__(self, title: str, today: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Record review — {title}")
+        self.setAccessibleName("Record a care plan review")
+        self.review_date = QLineEdit(date_text(today))
+        self.review_date.setAccessibleName("Review date")
+        self.review_date.setPlaceholderText(DATE_HINT)
+        self.attendees = QLineEdit()
+        self.attendees.setAccessibleName("Who attended")
+        self.attendees.setPlaceholderText("Names or roles, separated by commas")
+        self.outcome = QPlainTextEdit()
+        self.outcome.setAccessibleName("Outcome of the review")
+        self.outcome.setTabChangesFocus(True)
+        self.changes = QPlainTextEdit()
+        self.changes.setAccessibleName("Changes to the plan")
+        self.changes.setTabChangesFocus(True)
+        for box in (self.outcome, self.changes):
+            box.setMaximumHeight(self.fontMetrics().lineSpacing() * 5)
+        self.continue_plan = QRadioButton("C&ontinue the plan")
+        self.close_plan = QRadioButton("C&lose the plan")
+        self.continue_plan.setChecked(True)
+        self.next_review = QLineEdit(date_text(today + timedelta(days=90)))
+        self.next_review.setAccessibleName("Next review due")
+        self.next_review.setPlaceholderText(DATE_HINT)
+        self.reason = _reasons()
+        self.problem = problem_label()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("&Sign review")
+        ok.setAccessibleName("Sign and record the review")
+
+        form = QFormLayout()
+        for text, widget in (
+            ("Review &date:", self.review_date),
+            ("&Attended:", self.attendees),
+            ("O&utcome:", self.outcome),
+            ("C&hanges:", self.changes),
+        ):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        form.addRow("Decision:", self.continue_plan)
+        form.addRow("", self.close_plan)
+        for text, field in (("&Next review due:", self.next_review), ("&Reason:", self.reason)):
+            label = QLabel(text)
+            label.setBuddy(field)
+            form.addRow(label, field)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.continue_plan.toggled.connect(self._decision_changed)
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+        self._decision_changed()
+
+    def _decision_changed(self) -> None:
+        continuing = self.continue_plan.isChecked()
+        self.next_review.setEnabled(continuing)
+        self.reason.setEnabled(not continuing)
+
+    def show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.show()
+
+    def _submit(self) -> None:
+        problems: list[str] = []
+        review_day = next_day = None
+        try:
+            review_day = parse_date(self.review_date.text(), "review date")
+            if review_day is None:
+                problems.append("Give the date of the review.")
+        except DateTextError as exc:
+            problems.append(str(exc))
+        continuing = self.continue_plan.isChecked()
+        if continuing:
+            try:
+                next_day = parse_date(self.next_review.text(), "next review date")
+            except DateTextError as exc:
+                problems.append(str(exc))
+        if problems or review_day is None:
+            self.show_problem(" ".join(problems))
+            return
+        self.problem.hide()
+        attendees = tuple(a.strip() for a in self.attendees.text().split(",") if a.strip())
+        self.submitted.emit(
+            ReviewInput(
+                review_date=review_day,
+                attendees=attendees,
+                outcome=self.outcome.toPlainText(),
+                changes=self.changes.toPlainText(),
+                decision="CONTINUE" if continuing else "CLOSE",
+                next_review_due=next_day if continuing else None,
+                closed_reason=None if continuing else self.reason.currentData(),
+            )
+        )
+
+
+class CloseDialog(QDialog):
+    submitted = Signal(str)  # the closing reason code
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Close plan — {title}")
+        self.setAccessibleName("Close the care plan")
+        self.reason = _reasons()
+        self.problem = problem_label()
+        note = QLabel("A closed plan cannot be changed or reopened; write a new plan instead.")
+        note.setWordWrap(True)
+        label = QLabel("&Reason:")
+        label.setBuddy(self.reason)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Close plan")
+        form = QFormLayout()
+        form.addRow(label, self.reason)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+
+    def show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.show()
+
+    def _submit(self) -> None:
+        reason = self.reason.currentData()
+        if not isinstance(reason, str):
+            self.show_problem("Choose why the plan is closing.")
+            return
+        self.submitted.emit(reason)

@@ -1,0 +1,339 @@
+"""The ACCT page on the demo vault, driven through its widgets (offscreen)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from hjdesk.clinical import acct as rules
+from hjdesk.services import acct
+from hjdesk.services.acct import InputStatus
+from hjdesk.services.common import utc_now
+from hjdesk.services.drafts import list_drafts
+from hjdesk.storage.vault import Vault
+from hjdesk.ui.acct.case_list import flags_text
+from hjdesk.ui.pages.acct import AcctPage
+from hjdesk.ui.theme import severity_colour
+from tests.conftest import PASSWORD
+from tests.gui.helpers_care import (
+    add_contribution,
+    add_written_contribution,
+    choose,
+    open_acct_from_list,
+    page_context,
+    show,
+)
+
+
+@pytest.fixture
+def no_boxes(monkeypatch):
+    def no_box(*args, **kwargs):
+        raise AssertionError(f"unexpected message box: {args}")
+
+    for name in ("warning", "information", "question", "critical"):
+        monkeypatch.setattr(QMessageBox, name, no_box)
+
+
+@pytest.fixture
+def page(qtbot, demo, no_boxes):
+    page = AcctPage(page_context(demo))
+    show(qtbot, page)
+    page.on_shown()
+    return page
+
+
+def _column(page, title: str) -> int:
+    return [c.title for c in page.list.model.columns].index(title)
+
+
+def _event_status(page, event_id: str) -> str:
+    model = page.detail.events
+    column = [c.title for c in model.columns].index("Health input")
+    row = next(n for n, e in enumerate(model.rows) if e.id == event_id)
+    return model.index(row, column).data()
+
+
+def _event_flags(page, event_id: str) -> str:
+    model = page.detail.events
+    column = [c.title for c in model.columns].index("Flags")
+    row = next(n for n, e in enumerate(model.rows) if e.id == event_id)
+    return model.index(row, column).data()
+
+
+def _warned_event(vault) -> tuple[str, str]:
+    """(case id, event id) of a review due within 24 hours with no input planned."""
+    due = [d for d in acct.input_due(vault) if not d.late]
+    assert due, "the demo has a review due within 24 hours with no input planned"
+    return due[0].case_id, due[0].event_id
+
+
+def _flagged_event(vault) -> tuple[str, str]:
+    """(case id, event id) of a held first review or closure with no input at all (HIGH)."""
+    for row in acct.open_cases(vault):
+        if not row.high_flags:
+            continue
+        view = acct.case_view(vault, row.case_id)
+        for event in view.events:
+            high = any(
+                f.event_id == event.id
+                and f.severity is rules.Severity.HIGH
+                and f.code is rules.FlagCode.ACCT_NO_HEALTH_INPUT
+                for f in view.flags
+            )
+            if high and not view.on_mh_caseload:
+                return view.id, event.id
+    raise AssertionError("the demo has a HIGH no-health-input flag")
+
+
+def test_open_cases_listed_with_flags_matching_services(page, demo):
+    expected = {r.case_id: r for r in acct.open_cases(demo)}
+    model = page.list.model
+    assert {r.case_id for r in model.rows} == set(expected)
+    column = _column(page, "Input gaps")
+    red, amber = severity_colour("RED"), severity_colour("AMBER")
+    for number, row in enumerate(model.rows):
+        service = expected[row.case_id]
+        text = model.index(number, column).data()
+        colour = model.index(number, column).data(Qt.ItemDataRole.ForegroundRole)
+        if service.high_flags:
+            assert f"HIGH ×{service.high_flags}" in text
+            assert colour.color() == red
+        elif service.medium_flags:
+            assert f"MEDIUM ×{service.medium_flags}" in text
+            assert "HIGH" not in text
+            assert colour.color() == amber
+        else:
+            assert text == "No gaps"
+            assert colour is None
+    # The most urgent first: anything due within 24 hours, then HIGH gaps.
+    assert model.rows[0].warnings or model.rows[0].late or model.rows[0].high_flags
+
+
+def test_each_event_shows_its_health_input_status_and_flags(qtbot, page, demo):
+    case_id, event_id = _flagged_event(demo)
+    open_acct_from_list(qtbot, page, case_id)
+    view = acct.case_view(demo, case_id)
+    words = {
+        InputStatus.QUALIFYING: "Given",
+        InputStatus.PLANNED: "Planned",
+        InputStatus.NON_QUALIFYING_ONLY: "None that counts",
+    }
+    for event in view.events:
+        shown = _event_status(page, event.id)
+        if event.input_status in words:
+            assert words[event.input_status] in shown
+        flags = [f for f in view.flags if f.event_id == event.id]
+        for flag in flags:
+            assert flag.severity.value in _event_flags(page, event.id)
+        if not flags and event.id not in view.late_event_ids:
+            assert "HIGH" not in _event_flags(page, event.id)
+    assert "HIGH: no health input" in _event_flags(page, event_id)
+    assert _event_status(page, event_id).startswith("MISSING")
+    assert "HIGH" in page.detail.alerts.text()
+
+
+def test_written_contribution_clears_the_gap(qtbot, page, demo):
+    case_id, event_id = _flagged_event(demo)
+    before = len(acct.case_view(demo, case_id).flags)
+    open_acct_from_list(qtbot, page, case_id)
+    add_written_contribution(qtbot, page, event_id, "Seen on the wing; supports current obs.")
+    assert not page.detail.form.problem.isVisible(), page.detail.form.problem.text()
+    view = acct.case_view(demo, case_id)
+    event = next(e for e in view.events if e.id == event_id)
+    assert event.input_status is InputStatus.QUALIFYING
+    assert [c.contribution_type for c in event.contributions][-1] == "WRITTEN_CONTRIBUTION"
+    assert len(view.flags) == before - 1
+    # The screen follows: the event now says "Given", its flag has gone, the form says so.
+    assert _event_status(page, event_id) == "Given"
+    assert "HIGH" not in _event_flags(page, event_id)
+    assert "Added (signed): Written contribution" in page.detail.form.done.text()
+    assert page.detail.given.rowCount() == len(event.contributions)
+    assert page.detail.form.summary.toPlainText() == ""
+
+
+@pytest.mark.parametrize("kind", [t.value for t in rules.ContributionType])
+def test_each_contribution_type_can_be_added(qtbot, page, demo, kind):
+    case_id, event_id = _warned_event(demo)
+    open_acct_from_list(qtbot, page, case_id)
+    assert page.detail.chosen_event().id == event_id  # the urgent event is offered first
+    counts = rules.counts_as_health_input(rules.ContributionType(kind))
+    add_contribution(qtbot, page, event_id, kind, "Risk-relevant summary." if counts else "")
+    assert not page.detail.form.problem.isVisible(), page.detail.form.problem.text()
+    view = acct.case_view(demo, case_id)
+    event = next(e for e in view.events if e.id == event_id)
+    added = event.contributions[-1]
+    assert added.contribution_type == kind
+    assert added.needed_by == event.scheduled_at  # safety-critical: needed by the review
+    assert not added.synced
+    shown = _event_status(page, event_id)
+    if counts:
+        assert event.input_status is InputStatus.QUALIFYING
+        assert shown == "Given"
+    else:
+        assert event.input_status is InputStatus.NON_QUALIFYING_ONLY
+        assert shown.startswith("None that counts")
+    # The 24-hour warning goes only when input that counts is on its way.
+    warned = any(d.event_id == event_id for d in page.list.banner.items)
+    assert warned is not counts
+    # Signed on the laptop: safety-critical until the office has it.
+    assert page.detail.given.index(0, 2).data() in ("waiting to sync", "NOT SYNCED")
+
+
+def test_planned_input_satisfies_the_warning_but_is_marked_planned(qtbot, page, demo):
+    case_id, event_id = _warned_event(demo)
+    open_acct_from_list(qtbot, page, case_id)
+    add_contribution(qtbot, page, event_id, "ATTENDED_IN_PERSON", "", planned=True)
+    assert _event_status(page, event_id).startswith("Planned")
+    assert not any(d.event_id == event_id for d in page.list.banner.items)
+    assert "Needed by" in page.detail.form.needed_by.text()
+
+
+def test_24_hour_warning_shows_due_and_late_reviews(qtbot, page, demo):
+    case_id, event_id = _warned_event(demo)
+    banner = page.list.banner
+    assert banner.isVisible()
+    assert "HEALTH INPUT NEEDED" in banner.heading.text()
+    line = next(
+        t for t, i in zip(banner.lines(), banner.items, strict=True) if i.event_id == event_id
+    )
+    assert line.startswith("DUE in ")
+    assert "no health input planned" in line
+    row = next(r for r in page.list.shown_rows() if r.case_id == case_id)
+    assert (
+        page.list.model.index(page.list.shown_rows().index(row), _column(page, "24 hours")).data()
+        == "DUE < 24 h"
+    )
+
+    # A review whose time has passed with no input at all is LATE, listed first.
+    late = acct.add_event(demo, case_id, "CASE_REVIEW", scheduled_at=utc_now() - timedelta(hours=3))
+    page.refresh()
+    assert banner.items[0].event_id == late.id
+    assert banner.items[0].late
+    assert banner.lines()[0].startswith("LATE by 3 h")
+    assert "(1 late)" in banner.heading.text()
+
+    # Enter on a warning line opens that case with that event chosen.
+    banner.list.setCurrentRow(0)
+    banner.list.setFocus()
+    qtbot.keyClick(banner.list, Qt.Key.Key_Return)
+    assert page.stack.currentWidget() is page.detail
+    assert page.detail.chosen_event().id == late.id
+    assert _event_status(page, late.id).startswith("LATE")
+
+
+def test_invalid_contribution_gives_a_clear_message_and_stores_nothing(qtbot, page, demo):
+    case_id, event_id = _flagged_event(demo)
+    before = len(
+        next(e for e in acct.case_view(demo, case_id).events if e.id == event_id).contributions
+    )
+    open_acct_from_list(qtbot, page, case_id)
+    add_written_contribution(qtbot, page, event_id, "")
+    form = page.detail.form
+    assert form.problem.isVisible()
+    assert form.problem.text() == "Write the risk-relevant summary shared with the case manager."
+    # No type chosen at all.
+    choose(form.kind, None)
+    qtbot.keyClicks(form.summary, "Something")
+    qtbot.mouseClick(form.add_button, Qt.MouseButton.LeftButton)
+    assert "Choose how healthcare contributed from the list." in form.problem.text()
+    assert form.summary.toPlainText() == "Something"  # what was typed is kept
+    # A held review cannot take planned input: the box is not offered.
+    assert not form.planned.isEnabled()
+    after = next(e for e in acct.case_view(demo, case_id).events if e.id == event_id)
+    assert len(after.contributions) == before
+
+
+def test_mh_in_reach_caseload_variant(qtbot, page, demo):
+    qtbot.mouseClick(page.list.mh_only, Qt.MouseButton.LeftButton)
+    shown = page.list.shown_rows()
+    expected = {r.case_id for r in acct.open_cases(demo) if r.on_mh_caseload}
+    assert expected
+    assert {r.case_id for r in shown} == expected
+    open_acct_from_list(qtbot, page, shown[0].case_id)
+    assert "MH in-reach caseload" in page.detail.facts.text()
+
+
+def test_open_target_by_event_id_and_privacy(qtbot, page, demo):
+    case_id, event_id = _warned_event(demo)
+    page.open_target(event_id)
+    assert page.detail.view.id == case_id
+    assert page.detail.chosen_event().id == event_id
+    name = page.detail.patient.display_name
+    assert name in page.detail.heading.text()
+    page.context.privacy.set_masked(True)
+    assert name not in page.detail.heading.text()
+    assert all(name not in line for line in page.list.banner.lines())
+
+
+def test_unsent_input_survives_a_lock(qtbot, page, demo, demo_home):
+    case_id, event_id = _warned_event(demo)
+    page.open_target(event_id)
+    choose(page.detail.form.kind, "WRITTEN_CONTRIBUTION")
+    qtbot.keyClicks(page.detail.form.summary, "Low mood today; protective factors discussed.")
+    page.save_drafts()
+    page.clear()
+    demo.lock()
+    reopened = Vault(demo_home).unlock("nurse", PASSWORD)
+    page.context.vault = reopened
+    try:
+        page.set_vault(reopened)
+        form = page.detail.form
+        assert page.detail.chosen_event().id == event_id
+        assert form.summary.toPlainText() == "Low mood today; protective factors discussed."
+        assert form.kind.currentData() == "WRITTEN_CONTRIBUTION"
+        qtbot.mouseClick(form.add_button, Qt.MouseButton.LeftButton)
+        event = next(e for e in acct.case_view(reopened, case_id).events if e.id == event_id)
+        assert event.input_status is InputStatus.QUALIFYING
+        assert list_drafts(reopened, form="acct_contribution") == ()
+    finally:
+        reopened.lock()
+
+
+def test_hca_sees_gaps_but_cannot_contribute(qtbot, demo_home, no_boxes):
+    hca = Vault(demo_home).unlock("hca", PASSWORD)
+    try:
+        page = AcctPage(page_context(hca))
+        show(qtbot, page)
+        page.on_shown()
+        assert page.list.model.rowCount() > 0
+        case_id, _ = _warned_event(hca)
+        page.open_target(case_id)
+        form = page.detail.form
+        assert not form.add_button.isEnabled()
+        assert "Only registered clinicians record health input" in form.refusal.text()
+    finally:
+        hca.lock()
+
+
+def test_flags_text_words(demo):
+    rows = acct.open_cases(demo)
+    assert any("HIGH ×" in flags_text(r) for r in rows)
+    assert all(flags_text(r) == "No gaps" for r in rows if not r.flag_count)
+
+
+def test_models_pass_the_qt_model_tester(qtbot, qtmodeltester, page, demo):
+    qtmodeltester.check(page.list.model)
+    case_id, _ = _flagged_event(demo)
+    open_acct_from_list(qtbot, page, case_id)
+    qtmodeltester.check(page.detail.events)
+    qtmodeltester.check(page.detail.given)
+
+
+def test_mh_in_reach_staff_start_on_their_caseload(qtbot, demo_home, no_boxes):
+    mh = Vault(demo_home).unlock("mhnurse", PASSWORD)
+    try:
+        page = AcctPage(page_context(mh))
+        show(qtbot, page)
+        page.on_shown()
+        assert page.list.mh_only.isChecked()
+        assert all(r.on_mh_caseload for r in page.list.shown_rows())
+        _, event_id = _warned_event(mh)
+        page.open_target(event_id)
+        # They record input for their own team only: the team is set and fixed.
+        assert page.detail.form.team.currentData() == "MH_IN_REACH"
+        assert not page.detail.form.team.isEnabled()
+    finally:
+        mh.lock()
