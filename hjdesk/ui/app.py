@@ -5,22 +5,28 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QStackedWidget
 
-from hjdesk.services import settings
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault
 from hjdesk.ui.crash import CrashHandler
 from hjdesk.ui.idle import IdleWatcher
-from hjdesk.ui.main_window import Workspace
-from hjdesk.ui.pages.admin import AdminPage
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.tasks import TaskRunner
-from hjdesk.ui.theme import apply_theme
+from hjdesk.ui.theme import apply_theme, is_high_contrast
+
+if TYPE_CHECKING:
+    from hjdesk.ui.main_window import Workspace
+
+# The workspace, its pages and the services behind them are imported when first needed, not here:
+# the unlock screen must appear within 0.6 s (architecture.md §9), and those imports alone took
+# longer. `Shell.prepare` loads them in the background while the person types their password.
+log = logging.getLogger(__name__)
 
 
 class Shell(QMainWindow):
@@ -38,37 +44,71 @@ class Shell(QMainWindow):
         self.runner = runner
         self.opened: OpenVault | None = None
         self._reopen_after_unlock: list[Callable[[], None]] = []
+        self._locked_by: str | None = None
         self.privacy = PrivacyState()
         self.idle = IdleWatcher(parent=self)
         self.idle.idle.connect(self.lock)
         self.unlock_screen = UnlockScreen(vault, runner)
-        self.workspace = Workspace(runner, self.statusBar(), self.privacy)
+        self._workspace: Workspace | None = None
         self.stack = QStackedWidget()
         self.stack.addWidget(self.unlock_screen)
-        self.stack.addWidget(self.workspace)
         self.setCentralWidget(self.stack)
         self.unlock_screen.unlocked.connect(self._on_unlocked)
-        self.workspace.lock_requested.connect(self.lock)
-        self.lock_requested_save.connect(self.workspace.save_drafts)
-        admin = self.workspace.pages.get("Admin")
-        if isinstance(admin, AdminPage):
-            admin.idle_minutes_changed.connect(self.idle.set_minutes)
         if user:
             self.unlock_screen.reload_users(select=user)
         self.statusBar().hide()
         self.resize(1100, 720)
 
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace, built on first use (see `prepare`)."""
+        if self._workspace is None:
+            from hjdesk.ui.main_window import Workspace
+            from hjdesk.ui.pages.admin import AdminPage
+
+            workspace = Workspace(self.runner, self.statusBar(), self.privacy)
+            self.stack.addWidget(workspace)
+            workspace.lock_requested.connect(self.lock)
+            self.lock_requested_save.connect(workspace.save_drafts)
+            admin = workspace.pages.get("Admin")
+            if isinstance(admin, AdminPage):
+                admin.idle_minutes_changed.connect(self.idle.set_minutes)
+            self._workspace = workspace
+        return self._workspace
+
+    def prepare(self) -> None:
+        """Import what unlocking and the workspace need on a worker thread, then build the
+        workspace: done while the person types, so neither the first paint nor the unlock
+        waits for it."""
+
+        def failed(exc: BaseException) -> None:
+            # The same import fails again where it is needed, and is reported there.
+            log.warning("background preparation failed: %s", type(exc).__name__)
+
+        def build(_: object) -> None:
+            self.workspace  # noqa: B018 - builds it
+
+        self.runner.run_task(_import_for_unlock, build, failed)
+
     def _on_unlocked(self, opened: OpenVault) -> None:
+        from hjdesk.services import settings
+
         self.opened = opened
         self.workspace.set_vault(opened)
         self.stack.setCurrentWidget(self.workspace)
         self.statusBar().show()
         self.idle.set_minutes(settings.get(opened, settings.IDLE_MINUTES))
         self.idle.start()
-        apply_theme(high_contrast=settings.get(opened, settings.HIGH_CONTRAST))
+        wanted = settings.get(opened, settings.HIGH_CONTRAST)
+        app = QApplication.instance()
+        # Re-styling every widget of the workspace takes ~0.4 s: only when the theme changes.
+        if wanted != is_high_contrast() or (isinstance(app, QApplication) and not app.styleSheet()):
+            apply_theme(high_contrast=wanted)
         pending, self._reopen_after_unlock = self._reopen_after_unlock, []
-        for reopen in pending:
-            reopen()
+        # Forms reopen only for the person who left them; another user's drafts stay theirs.
+        if self._locked_by == opened.actor.username:
+            for reopen in pending:
+                reopen()
 
     def lock(self) -> None:
         """Cover everything with the unlock screen and forget the key; drafts stay in the vault.
@@ -77,12 +117,15 @@ class Shell(QMainWindow):
         close too, since the unlock screen must cover every window; those that can reopen
         themselves after the next unlock do so, with their draft."""
         self.idle.stop()
+        if self.opened is not None:
+            self._locked_by = self.opened.actor.username
         self.lock_requested_save.emit()
         self._reopen_after_unlock.extend(self._close_dialogs())
         self.workspace.clear()
         self.statusBar().hide()
         self.stack.setCurrentWidget(self.unlock_screen)
-        self.unlock_screen.reload_users()
+        # The person who stepped away is the one most likely to come back to the laptop.
+        self.unlock_screen.reload_users(select=self._locked_by)
         app = QApplication.instance()
         if app is not None:
             app.processEvents()  # paint the unlock screen before waiting on background work
@@ -113,6 +156,21 @@ class Shell(QMainWindow):
         super().closeEvent(event)  # type: ignore[arg-type]
 
 
+def _import_for_unlock() -> None:
+    """Import the modules behind unlocking and the workspace's pages (no Qt object is made)."""
+    import importlib
+    import pkgutil
+
+    # In the order an unlock meets them, so this thread and the unlock's rarely cross.
+    for name in ("hjdesk.storage.migrate", "hjdesk.storage.engine", "hjdesk.storage.models",
+                 "hjdesk.storage.audit", "hjdesk.storage.outbox"):  # fmt: skip
+        importlib.import_module(name)
+    for package in ("hjdesk.services", "hjdesk.reports"):
+        found = importlib.import_module(package)
+        for info in pkgutil.iter_modules(found.__path__, f"{package}."):
+            importlib.import_module(info.name)
+
+
 def _configure_logging(home: HomePaths) -> None:
     home.ensure()
     logging.basicConfig(
@@ -120,6 +178,19 @@ def _configure_logging(home: HomePaths) -> None:
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+def make_application() -> QApplication:
+    """The process's QApplication (made once), as the app and its self-test use it."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    app = QApplication(sys.argv)
+    app.setApplicationName("HJDesk")
+    return app
 
 
 def run_app(home: str | None = None, user: str | None = None) -> int:
@@ -131,16 +202,12 @@ def run_app(home: str | None = None, user: str | None = None) -> int:
             f"No vault in {paths.root}: create one with 'hjdesk init' or 'hjdesk demo' first."
         )
     _configure_logging(paths)
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
-    )
-    app = QApplication.instance() or QApplication(sys.argv)
-    assert isinstance(app, QApplication)
-    app.setApplicationName("HJDesk")
+    app = make_application()
     CrashHandler().install()
     apply_theme()
     runner = TaskRunner()
     shell = Shell(vault, runner, user)
     app.installEventFilter(shell.idle)
     shell.show()
+    shell.prepare()
     return app.exec()
