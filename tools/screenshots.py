@@ -45,6 +45,75 @@ def shoot(app: QApplication, runner: TaskRunner, name: str) -> None:
     print(f"saved {path}")
 
 
+def _extra_shots(app: QApplication, runner: TaskRunner, shell: Shell) -> dict[str, Callable[[], None]]:
+    """Screens reached from a page: an encounter with a red flag, a record, a plan, an ACCT."""
+    from hjdesk.services.encounter_forms import EncounterKind
+    from hjdesk.services.today import today_worklists
+    from hjdesk.ui.encounter import open_encounter_dialog
+
+    workspace = shell.workspace
+    vault = shell.opened
+    assert vault is not None
+    lists = today_worklists(vault)
+
+    def encounter() -> None:
+        patient = lists.ltc_reviews[0].patient_id
+        assert patient is not None
+        dialog = open_encounter_dialog(
+            workspace.context, patient, EncounterKind.CLINIC_VISIT, parent=workspace
+        )
+        dialog.move(150, 0)
+        vitals = dialog.form.vitals
+        for field, value in (
+            (vitals.resp_rate, "24"),
+            (vitals.spo2, "93"),
+            (vitals.systolic, "105"),
+            (vitals.pulse, "115"),
+            (vitals.temperature, "38.6"),
+        ):
+            QTest.keyClicks(field, value)
+        vitals.oxygen.setCurrentIndex(vitals.oxygen.findData(False))
+        vitals.consciousness.setCurrentIndex(vitals.consciousness.findData("A"))
+        vitals.temperature.setFocus()
+        shoot(app, runner, "encounter")
+        dialog.close_without_asking()
+
+    def record() -> None:
+        from sqlalchemy import func, select
+
+        from hjdesk.storage.models import Observation
+
+        with vault.session() as session:
+            busiest = session.execute(
+                select(Observation.patient_id)
+                .group_by(Observation.patient_id)
+                .order_by(func.count().desc())
+                .limit(1)
+            ).scalar_one()
+        workspace.open_patient(busiest)
+        settle(app, runner, 1.0)
+        page = workspace.page("Patient record")
+        page.tabs.setCurrentIndex(1)  # observations and the trend chart
+        shoot(app, runner, "patient-record")
+
+    def care_plan() -> None:
+        workspace.show_page("Care plans", lists.care_plan_reviews[0].target_id)
+        settle(app, runner, 1.0)
+        shoot(app, runner, "care-plan-editor")
+
+    def acct_case() -> None:
+        workspace.show_page("ACCT", lists.acct[0].target_id)
+        settle(app, runner, 1.0)
+        shoot(app, runner, "acct-case")
+
+    return {
+        "Wing clinics": encounter,
+        "Patients": record,
+        "Care plans": care_plan,
+        "ACCT": acct_case,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--home", default=".demo")
@@ -72,8 +141,8 @@ def main() -> int:
     if shell.opened is None:
         print("could not unlock", file=sys.stderr)
         return 1
-    extra: dict[str, Callable[[], None]] = {}
     workspace = shell.workspace
+    extra = _extra_shots(app, runner, shell)
     for row in range(workspace.nav.count()):
         title = workspace.nav.item(row).text()
         if args.only and title not in args.only:
