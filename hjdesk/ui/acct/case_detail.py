@@ -144,6 +144,7 @@ class CaseDetail(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addWidget(self.heading, 1)
+        self._top = top
         events_label = QLabel("&Events (choose one to add input)")
         events_label.setObjectName("subheading")
         events_label.setBuddy(self.event_table)
@@ -324,6 +325,10 @@ class CaseDetail(QWidget):
         self._choose(event_id)
         chosen = self.chosen_event()
         return chosen is not None and chosen.id == event_id
+
+    def add_action(self, widget: QWidget) -> None:
+        """A button beside the heading (the page adds its print action here)."""
+        self._top.addWidget(widget)
 
     def chosen_event(self) -> AcctEventView | None:
         rows = self.event_table.selectionModel().selectedRows()

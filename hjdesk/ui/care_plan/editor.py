@@ -47,6 +47,7 @@ from hjdesk.ui.care_plan.save import (
     save_edits,
 )
 from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.print_menu import PrintButton
 from hjdesk.ui.theme import severity_colour
 
 
@@ -124,6 +125,12 @@ class CarePlanEditor(QWidget):
             self.discard_button,
         ):
             actions.addWidget(button)
+        self.print_button = PrintButton(
+            self.context,
+            ("care-plan", "care-plan-patient"),
+            lambda: {"plan_id": self.plan_id} if self.plan_id is not None else None,
+        )
+        actions.addWidget(self.print_button)
         actions.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -28,6 +28,7 @@ from hjdesk.ui.acct.contribution_form import ContributionForm, ContributionInput
 from hjdesk.ui.acct.labels import CONTRIBUTION_TYPES, event_label, when
 from hjdesk.ui.care_plan.review_dialog import problem_label
 from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.print_menu import PrintButton
 
 DRAFT_FORM = "acct_contribution"
 
@@ -73,6 +74,8 @@ class AcctPage(Page):
         self._filter_defaulted = False
         self.list = AcctCaseList(context.privacy)
         self.detail = CaseDetail(context.privacy)
+        self.print_button = PrintButton(context, ("acct-contribution",), self._print_params)
+        self.detail.add_action(self.print_button)
         self.message = problem_label()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.list)
@@ -115,6 +118,13 @@ class AcctPage(Page):
         self.detail.clear()
         self.message.hide()
         self.stack.setCurrentWidget(self.list)
+
+    def _print_params(self) -> dict[str, object] | None:
+        event = self.detail.chosen_event()
+        if event is not None:
+            return {"event_id": event.id}
+        view = self.detail.view
+        return {"patient_id": view.patient_id} if view is not None else None
 
     def open_target(self, target: object) -> None:
         """Open an ACCT by its case id, or by one of its events' ids (that event chosen)."""

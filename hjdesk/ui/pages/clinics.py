@@ -37,6 +37,7 @@ from hjdesk.ui.pages.base import Page, PageContext
 from hjdesk.ui.pages.clinic_list import ClinicTable, session_header, summary_label
 from hjdesk.ui.pages.clinic_outcomes import OUTCOME_LABELS, OutcomePanel, needs_details
 from hjdesk.ui.pages.clinic_sessions import SessionCloser, SessionCreator, load_sessions
+from hjdesk.ui.print_menu import PrintButton
 
 HINT = (
     "Keys on the list: an outcome key records it and moves down · Enter writes the note "
@@ -85,6 +86,12 @@ class ClinicsPage(Page):
         for button in (self.new_button, self.start_button, self.close_button, self.record_button):
             button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
             bar.addWidget(button)
+        self.print_button = PrintButton(
+            self.context,
+            ("clinic-list", "unlock-list", "session-outcomes"),
+            lambda: {"session_id": self.view.id} if self.view is not None else None,
+        )
+        bar.addWidget(self.print_button)
         self.header = QLabel("")
         self.header.setWordWrap(True)
         self.header.setAccessibleName("Session details")

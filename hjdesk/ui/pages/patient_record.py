@@ -28,6 +28,7 @@ from hjdesk.services.patients import PatientRow, open_patient
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.encounter import EncounterDialog, open_encounter_dialog
 from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.print_menu import PrintButton
 from hjdesk.ui.record.acct_tab import AcctTab
 from hjdesk.ui.record.assessments_tab import AssessmentsTab
 from hjdesk.ui.record.care_plans_tab import CarePlansTab
@@ -92,6 +93,20 @@ class PatientRecordPage(Page):
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
         top.addWidget(self.new_entry)
+        self.print_button = PrintButton(
+            context,
+            (
+                "transfer-summary",
+                "medicines-on-release",
+                "care-plan",
+                "care-plan-patient",
+                "news2",
+                "questionnaires",
+                "acct-contribution",
+            ),
+            lambda: {"patient_id": self.patient_id} if self.patient_id else None,
+        )
+        top.addWidget(self.print_button)
         top.addWidget(self.reload)
         record_layout = QVBoxLayout(record)
         record_layout.setContentsMargins(0, 0, 0, 0)
