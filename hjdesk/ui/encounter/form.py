@@ -276,24 +276,14 @@ class EncounterForm(QWidget):
         if vault is None or self.busy:
             return
         self.autosave.stop()
-        payload, draft_id = self.payload(), self.draft_id
-        form, patient_id, context_id = (
+        self.context.save_draft(
             loading.draft_form_name(self.kind),
-            self.patient_id,
-            self.appointment_id,
-        )
-        self.context.runner.run_task(
-            lambda: drafts.save_draft(
-                vault,
-                form,
-                payload,
-                patient_id=patient_id,
-                context_id=context_id,
-                draft_id=draft_id,
-            ),
-            self._draft_saved,
-            self._failed,
-            write=True,
+            self.payload(),
+            patient_id=self.patient_id,
+            context_id=self.appointment_id,
+            draft_id=self.draft_id,
+            on_saved=self._draft_saved,
+            on_error=self._failed,
         )
 
     def _autosave(self) -> None:

@@ -145,19 +145,14 @@ class AcctPage(Page):
         if vault is None or view is None or event is None or not self.form.dirty():
             return
         payload = {"case_id": view.id, **self.form.to_payload()}
-        draft_id = self.draft_id
-        self.context.runner.run_task(
-            lambda: drafts.save_draft(
-                vault,
-                DRAFT_FORM,
-                payload,
-                patient_id=view.patient_id,
-                context_id=event.id,
-                draft_id=draft_id,
-            ),
-            self._draft_saved,
-            self._failed,
-            write=True,
+        self.context.save_draft(
+            DRAFT_FORM,
+            payload,
+            patient_id=view.patient_id,
+            context_id=event.id,
+            draft_id=self.draft_id,
+            on_saved=self._draft_saved,
+            on_error=self._failed,
         )
 
     # -- list ----------------------------------------------------------------------------------

@@ -17,11 +17,14 @@ None). The shell calls it on lock; other dialogs are simply closed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from hjdesk.services import drafts
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.privacy import PrivacyState
@@ -53,6 +56,35 @@ class PageContext:
     privacy: PrivacyState
     navigator: Navigator = field(default_factory=Navigator)
     vault: OpenVault | None = None
+
+    def save_draft(
+        self,
+        form: str,
+        payload: Mapping[str, Any],
+        *,
+        patient_id: str | None,
+        context_id: str | None,
+        draft_id: str | None,
+        on_saved: Callable[[str], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """Write a form's draft on the write pool (the one way every form keeps a draft)."""
+        vault = self.vault
+        if vault is None:
+            return
+        self.runner.run_task(
+            lambda: drafts.save_draft(
+                vault,
+                form,
+                payload,
+                patient_id=patient_id,
+                context_id=context_id,
+                draft_id=draft_id,
+            ),
+            on_saved,
+            on_error,
+            write=True,
+        )
 
     def require_vault(self) -> OpenVault:
         if self.vault is None:

@@ -123,19 +123,14 @@ class CarePlansPage(Page):
         vault, view = self.vault, self.editor.view
         if vault is None or view is None or not self.editor.dirty():
             return
-        payload, draft_id = self.editor.to_payload(), self.draft_id
-        self.context.runner.run_task(
-            lambda: drafts.save_draft(
-                vault,
-                DRAFT_FORM,
-                payload,
-                patient_id=view.patient_id,
-                context_id=view.id,
-                draft_id=draft_id,
-            ),
-            self._draft_saved,
-            self.show_error,
-            write=True,
+        self.context.save_draft(
+            DRAFT_FORM,
+            self.editor.to_payload(),
+            patient_id=view.patient_id,
+            context_id=view.id,
+            draft_id=self.draft_id,
+            on_saved=self._draft_saved,
+            on_error=self.show_error,
         )
 
     # -- list ----------------------------------------------------------------------------------
