@@ -176,6 +176,11 @@ def _vault_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hjdesk", description="HJDesk: encrypted offline clinical desktop.")
     parser.add_argument("--version", action="version", version=f"hjdesk {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation works (a throwaway demo vault, offscreen), then exit",
+    )
     _vault_options(parser)
     parser.set_defaults(func=cmd_launch, home=None, user=None)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -234,6 +239,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if args.self_test:
+            from hjdesk.selftest import run_self_test
+
+            return run_self_test()
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except UsageError as exc:

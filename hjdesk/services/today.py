@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Integer, Select, and_, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from hjdesk.clinical import acct as acct_rules
@@ -159,10 +159,21 @@ def _rows(session: Session, query: Select[*tuple[Any, ...]]) -> list[tuple[Any, 
     return [tuple(row) for row in session.execute(query)]
 
 
+def _on_roll_any_plan(
+    query: Select[*tuple[Any, ...]], establishment: str | None, wing: str | None
+) -> Select[*tuple[Any, ...]]:
+    """As `_on_roll`, leaving SQLite free to use the on_roll index: for the LTC list, which reads
+    every condition of everyone, that plan measured as fast as any other (docs/performance.md)."""
+    return scope(query, establishment, wing).where(Patient.on_roll.is_(True))
+
+
 def _on_roll(
     query: Select[*tuple[Any, ...]], establishment: str | None, wing: str | None
 ) -> Select[*tuple[Any, ...]]:
-    return scope(query, establishment, wing).where(Patient.on_roll.is_(True))
+    # CAST: left bare, SQLite answers "on_roll" from its index, fetching everyone on the roll
+    # one random read at a time before any other filter; a plain scan, or the query's other
+    # indexes (condition codes, dates), are far cheaper (docs/performance.md).
+    return scope(query, establishment, wing).where(cast(Patient.on_roll, Integer) == 1)
 
 
 # -- the lists -------------------------------------------------------------------------------
@@ -238,7 +249,7 @@ def _ltc(
 ) -> list[TodayItem]:
     last = _last_signed("LTC_REVIEW", "ltc_condition").subquery()
     codes = [c.value for c in ltc.LtcCondition]
-    query = _on_roll(
+    query = _on_roll_any_plan(
         select(
             Condition.id,
             Condition.code,

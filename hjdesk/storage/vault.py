@@ -12,13 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, select, text
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
-
-from hjdesk.storage import audit, migrate
-from hjdesk.storage.engine import make_engine
 from hjdesk.storage.errors import (
     InvalidInput,
     KnownError,
@@ -30,9 +25,19 @@ from hjdesk.storage.errors import (
     translate_database_error,
 )
 from hjdesk.storage.keyslots import DEFAULT_KDF, KdfParams, KeySlots
-from hjdesk.storage.models import Setting, Staff
-from hjdesk.storage.outbox import CONTEXT_KEY, DeviceContext
 from hjdesk.storage.paths import HomePaths
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from hjdesk.storage.audit import Actor
+    from hjdesk.storage.models import Staff
+    from hjdesk.storage.outbox import DeviceContext
+
+# SQLAlchemy, the models, the engine and Alembic are imported where a vault is opened, not at the
+# top: the unlock screen needs only the key slots, and importing them took most of the 0.6 s
+# launch budget (docs/performance.md). Python caches a module, so a later import costs nothing.
 
 ROLES = (
     "RN", "RMN", "HCA", "GP", "ANP", "PHARMACIST", "PSYCHOLOGIST", "OT", "SOCIAL_WORKER", "ADMIN",
@@ -70,6 +75,8 @@ def _check_username(username: str) -> str:
 @contextmanager
 def known_errors() -> Iterator[None]:
     """Turn database failures a person can act on into KnownErrors; let bugs through."""
+    from sqlalchemy.exc import DBAPIError
+
     try:
         yield
     except DBAPIError as exc:
@@ -129,6 +136,9 @@ class Vault:
         kdf: KdfParams = DEFAULT_KDF,
     ) -> OpenVault:
         """Make a new vault with a random 256-bit data key and its first (admin) user."""
+        from hjdesk.storage import migrate
+        from hjdesk.storage.engine import make_engine
+
         username = _check_username(admin)
         home.ensure()
         if home.vault.exists() or home.keyslots.exists():
@@ -158,6 +168,9 @@ class Vault:
         return opened
 
     def unlock(self, username: str, password: str) -> OpenVault:
+        from hjdesk.storage import migrate
+        from hjdesk.storage.engine import make_engine
+
         slots = self._slots()
         user = _check_username(username)
         try:
@@ -187,12 +200,17 @@ class Vault:
 
 def _probe(engine: Engine) -> None:
     """Read the schema once: a damaged header or wrong key fails here, not mid-workflow."""
+    from sqlalchemy import text
+
     with engine.connect() as conn:
         conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
 
 
 def _init_settings(engine: Engine, vault_id: str) -> str:
+    from sqlalchemy.orm import Session
+
     from hjdesk.storage.ids import uuid7
+    from hjdesk.storage.models import Setting
 
     device_id = uuid7()
     with Session(engine) as session, session.begin():
@@ -207,6 +225,10 @@ def _init_settings(engine: Engine, vault_id: str) -> str:
 
 
 def _setting(engine: Engine, key: str) -> str:
+    from sqlalchemy.orm import Session
+
+    from hjdesk.storage.models import Setting
+
     with Session(engine) as session:
         value = session.get(Setting, key)
         if value is None:
@@ -215,6 +237,11 @@ def _setting(engine: Engine, key: str) -> str:
 
 
 def _create_staff(engine: Engine, device_id: str, username: str, name: str, role: str) -> str:
+    from sqlalchemy.orm import Session
+
+    from hjdesk.storage.models import Staff
+    from hjdesk.storage.outbox import CONTEXT_KEY, DeviceContext
+
     with engine.connect() as conn:
         conn.info[CONTEXT_KEY] = DeviceContext(device_id=device_id)
         with Session(conn) as session:
@@ -232,15 +259,20 @@ class OpenVault:
     def __init__(
         self, vault: Vault, engine: Engine, slots: KeySlots, device_id: str, key: bytes
     ) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.orm import sessionmaker
+
+        from hjdesk.storage import audit
+        from hjdesk.storage.outbox import CONTEXT_KEY, DeviceContext
+
         self.vault = vault
         self._key: bytes | None = key
         self.home = vault.home
         self._engine: Engine | None = engine
         self._slots = slots
         self.device_id = device_id
-        self.context = DeviceContext(device_id=device_id)
-        self.actor = audit.Actor(staff_id=None, username="system", role="SYSTEM")
-        from sqlalchemy import event
+        self.context: DeviceContext = DeviceContext(device_id=device_id)
+        self.actor: Actor = audit.Actor(staff_id=None, username="system", role="SYSTEM")
 
         @event.listens_for(engine, "checkout")
         def _attach(dbapi_conn: object, record: object, proxy: object) -> None:
@@ -262,16 +294,24 @@ class OpenVault:
     def lock(self) -> None:
         """Dispose every connection and forget the key (it lived only in the engine's creator)."""
         if self._engine is not None:
+            from sqlalchemy.orm import sessionmaker
+
             self._engine.dispose()
             self._engine = None
             self._key = None
             self._sessions = sessionmaker()
 
     def _set_user(self, staff_id: str, username: str, role: str) -> None:
+        from hjdesk.storage import audit
+
         self.context.author_id = staff_id
         self.actor = audit.Actor(staff_id=staff_id, username=username, role=role)
 
     def _staff_by_username(self, username: str) -> Staff:
+        from sqlalchemy import select
+
+        from hjdesk.storage.models import Staff
+
         with self.session() as session:
             staff = session.scalar(select(Staff).where(Staff.username == username))
         if staff is None:
@@ -298,6 +338,8 @@ class OpenVault:
         detail: dict[str, object] | None = None,
         session: Session | None = None,
     ) -> None:
+        from hjdesk.storage import audit
+
         if session is not None:
             audit.append(
                 session,
@@ -333,6 +375,8 @@ class OpenVault:
         team: str | None = None,
         kdf: KdfParams = DEFAULT_KDF,
     ) -> str:
+        from hjdesk.storage.models import Staff
+
         self.require_admin()
         user, role_value = _check_username(username), _check_role(role)
         self._reload_slots()
@@ -371,6 +415,10 @@ class OpenVault:
         self._rewrap(self.actor.username, new_password, kdf, action="password_changed")
 
     def disable_user(self, username: str) -> None:
+        from sqlalchemy import select
+
+        from hjdesk.storage.models import Staff
+
         self.require_admin()
         user = _check_username(username)
         if user == self.actor.username:
@@ -386,6 +434,10 @@ class OpenVault:
             self._slots.save()
 
     def _rewrap(self, username: str, password: str, kdf: KdfParams, *, action: str) -> None:
+        from sqlalchemy import select
+
+        from hjdesk.storage.models import Staff
+
         user = _check_username(username)
         self._reload_slots()
         slot = self._slots.get(user)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, Row, func, select, update
 from sqlalchemy.orm import Session
 
 from hjdesk.storage.models import OutboxOp, SyncPendingPurge, utcnow
@@ -22,7 +23,7 @@ from hjdesk.storage.vault import OpenVault, known_errors
 from hjdesk.sync import conflicts, local_state
 from hjdesk.sync.errors import SyncError
 from hjdesk.sync.local_apply import PageResult, apply_changes, purge_patient
-from hjdesk.sync.protocol import DeviceState, PushRequest, WireOp, op_id
+from hjdesk.sync.protocol import DeviceState, PushReply, WireOp, op_id
 from hjdesk.sync.transport import HubClient, SeqGapRefused
 
 
@@ -63,6 +64,77 @@ def _wire(op: OutboxOp, resolves: list[int]) -> WireOp:
     )  # fmt: skip
 
 
+_WIRE_COLUMNS = (
+    OutboxOp.seq, OutboxOp.device_id, OutboxOp.kind, OutboxOp.record_id, OutboxOp.patient_id,
+    OutboxOp.base_rev, OutboxOp.rev, OutboxOp.hlc, OutboxOp.created_at, OutboxOp.payload,
+)  # fmt: skip
+
+
+def _wire_json(op: Row[*tuple[Any, ...]], resolves: list[int]) -> str:
+    """One op as `WireOp` JSON, its payload spliced in as stored.
+
+    Same document as `_wire(op).model_dump_json()`, without parsing every payload only to write
+    it out again: that and building the models was most of the laptop's share of a push. The
+    hub validates every op as before."""
+    head = json.dumps(
+        {
+            "op_id": op_id(op.device_id, op.seq), "seq": op.seq, "kind": op.kind,
+            "record_id": op.record_id, "patient_id": op.patient_id, "base_rev": op.base_rev,
+            "rev": op.rev, "hlc": op.hlc, "created_at": op.created_at.isoformat(),
+            "resolves": resolves,
+        },
+        ensure_ascii=False,
+    )  # fmt: skip
+    return f'{head[:-1]},"payload":{op.payload}}}'
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    first: int
+    last: int
+    body: bytes
+
+
+def _next_batch(vault: OpenVault, after: int, size: int) -> _Batch | None:
+    """The next unacknowledged ops after seq `after`, written as a push request."""
+    with vault.session() as session:
+        ops = session.execute(
+            select(*_WIRE_COLUMNS)
+            .where(OutboxOp.acked_at.is_(None), OutboxOp.seq > after)
+            .order_by(OutboxOp.seq)
+            .limit(size)
+        ).all()
+        if not ops:
+            return None
+        resolves = conflicts.resolutions(session, ops[0].seq, ops[-1].seq)
+    wire = ",".join(_wire_json(op, resolves.get(op.seq, [])) for op in ops)
+    return _Batch(ops[0].seq, ops[-1].seq, f'{{"ops":[{wire}]}}'.encode())
+
+
+@dataclass(frozen=True, slots=True)
+class _Acked:
+    marked: int
+    new_conflicts: int
+
+
+def _record_reply(vault: OpenVault, reply: PushReply) -> _Acked:
+    """Mark every op up to the hub's watermark done, with the hub's conflicts, in one
+    transaction. The watermark may pass the batch sent: a killed earlier run may have sent more
+    before it could record the reply. Everything up to it is on the hub."""
+    acked = reply.acked_seq
+    with vault.transaction() as session:
+        result = session.execute(
+            update(OutboxOp)
+            .where(OutboxOp.seq <= acked, OutboxOp.acked_at.is_(None))
+            .values(acked_at=utcnow())
+        )
+        marked = cast(CursorResult[Any], result).rowcount
+        found = conflicts.store_hub_conflicts(session, reply.conflicts)
+        conflicts.forget_resolved(session, acked)
+        local_state.put(session, local_state.LAST_RECEIPT, utcnow().isoformat())
+    return _Acked(marked, found)
+
+
 def push(
     vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, batch_size: int
 ) -> None:
@@ -70,53 +142,56 @@ def push(
         total = unsent(session)
     done = 0
     requeued = False
-    while True:
-        with vault.session() as session:
-            ops = list(
-                session.scalars(
-                    select(OutboxOp)
-                    .where(OutboxOp.acked_at.is_(None))
-                    .order_by(OutboxOp.seq)
-                    .limit(batch_size)
-                )
-            )
-            if not ops:
-                return
-            resolves = conflicts.resolutions(session, ops[0].seq, ops[-1].seq)
-            request = PushRequest(ops=[_wire(op, resolves.get(op.seq, [])) for op in ops])
-        try:
-            reply = hub.push(request)
-        except SeqGapRefused as gap:
-            if requeued or gap.expected_seq >= ops[0].seq:
-                raise
-            # The hub lost ops it had acknowledged (restored from a backup): send them again.
-            requeued = True
-            with vault.transaction() as session:
-                session.execute(
-                    update(OutboxOp).where(OutboxOp.seq >= gap.expected_seq).values(acked_at=None)
-                )
-                total = unsent(session)
-            continue
-        # The hub's watermark may pass this batch: a killed earlier run may have sent more
-        # before it could record the reply. Everything up to the watermark is on the hub.
-        acked = reply.acked_seq
-        with vault.transaction() as session:
-            result = session.execute(
-                update(OutboxOp)
-                .where(OutboxOp.seq <= acked, OutboxOp.acked_at.is_(None))
-                .values(acked_at=utcnow())
-            )
-            marked = cast(CursorResult[Any], result).rowcount
-            tally.new_conflicts += conflicts.store_hub_conflicts(session, reply.conflicts)
-            conflicts.forget_resolved(session, acked)
-            local_state.put(session, local_state.LAST_RECEIPT, utcnow().isoformat())
-        if reply.acked_seq < ops[0].seq:
-            raise SyncError("The hub did not acknowledge the ops sent: try again later.")
-        tally.pushed += marked
-        tally.duplicates += reply.duplicates
-        tally.state = reply.device
-        done += marked
-        progress(SyncProgress("push", done, max(total, done), f"sent {done} of {max(total, done)}"))
+    recording: Future[_Acked] | None = None
+
+    def collect() -> None:
+        """Wait for the reply being recorded; count it and show the progress."""
+        nonlocal recording, done
+        if recording is None:
+            return
+        acked, recording = recording.result(), None
+        tally.pushed += acked.marked
+        tally.new_conflicts += acked.new_conflicts
+        done += acked.marked
+        shown = max(total, done)
+        progress(SyncProgress("push", done, shown, f"sent {done} of {shown}"))
+
+    # The laptop's side runs beside the hub's: while the hub applies batch n, a helper thread
+    # records the reply to batch n-1 and reads out batch n+1, so both cores work. Ops are
+    # immutable once queued (the batch read ahead is what the next loop would have read),
+    # replies are recorded in order, and an op is still marked sent only once the hub has
+    # acknowledged it; if the laptop stops in between, the hub skips what it has next time.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hjdesk-push") as helper:
+        batch = _next_batch(vault, 0, batch_size)
+        while batch is not None:
+            upcoming = helper.submit(_next_batch, vault, batch.last, batch_size)
+            try:
+                reply = hub.push_json(batch.body)
+            except SeqGapRefused as gap:
+                collect()
+                if requeued or gap.expected_seq >= batch.first:
+                    raise
+                # The hub lost ops it had acknowledged (restored from a backup): resend them.
+                requeued = True
+                upcoming.result()
+                with vault.transaction() as session:
+                    session.execute(
+                        update(OutboxOp)
+                        .where(OutboxOp.seq >= gap.expected_seq)
+                        .values(acked_at=None)
+                    )
+                    total = unsent(session)
+                batch = _next_batch(vault, 0, batch_size)
+                continue
+            collect()
+            recording = helper.submit(_record_reply, vault, reply)
+            tally.duplicates += reply.duplicates
+            tally.state = reply.device
+            if reply.acked_seq < batch.first:
+                collect()
+                raise SyncError("The hub did not acknowledge the ops sent: try again later.")
+            batch = upcoming.result()
+        collect()
 
 
 @contextmanager
@@ -142,25 +217,30 @@ def remote_session(vault: OpenVault) -> Iterator[Session]:
 def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, page: int) -> None:
     with vault.session() as session:
         since = local_state.cursor(session)
-    while True:
-        reply = hub.changes(since, page)
-        with remote_session(vault) as session:
-            apply_changes(session, reply.changes, tally.pull)
-            for purge in reply.purges:
-                if purge_patient(session, purge.patient_id):
-                    tally.pull.purged += 1
-            local_state.put(session, local_state.CURSOR, str(reply.next_since))
-            local_state.put(session, local_state.LAST_RECEIPT, utcnow().isoformat())
-        stamps = [c.payload.get("hlc") for c in reply.changes]
-        latest = max((s for s in stamps if isinstance(s, str) and _is_hlc(s)), default=None)
-        if latest:
-            vault.context.clock.observe(latest)
-        tally.pulled += len(reply.changes)
-        tally.state = reply.device
-        since = reply.next_since
-        progress(SyncProgress("pull", tally.pulled, None, f"received {tally.pulled}"))
-        if not reply.more:
-            return
+    # The next page is asked for while this one is stored: the hub and the laptop work at once.
+    # A page is still stored, with its cursor, in one transaction, in order.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hjdesk-pull") as fetcher:
+        pending = fetcher.submit(hub.changes, since, page)
+        while True:
+            reply = pending.result()
+            if reply.more:
+                pending = fetcher.submit(hub.changes, reply.next_since, page)
+            with remote_session(vault) as session:
+                apply_changes(session, reply.changes, tally.pull)
+                for purge in reply.purges:
+                    if purge_patient(session, purge.patient_id):
+                        tally.pull.purged += 1
+                local_state.put(session, local_state.CURSOR, str(reply.next_since))
+                local_state.put(session, local_state.LAST_RECEIPT, utcnow().isoformat())
+            stamps = [c.payload.get("hlc") for c in reply.changes]
+            latest = max((s for s in stamps if isinstance(s, str) and _is_hlc(s)), default=None)
+            if latest:
+                vault.context.clock.observe(latest)
+            tally.pulled += len(reply.changes)
+            tally.state = reply.device
+            progress(SyncProgress("pull", tally.pulled, None, f"received {tally.pulled}"))
+            if not reply.more:
+                return
 
 
 def _is_hlc(stamp: str) -> bool:

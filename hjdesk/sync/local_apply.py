@@ -46,6 +46,7 @@ from hjdesk.storage.models import (
     SyncPendingPurge,
     utcnow,
 )
+from hjdesk.sync.bulk import insert_many
 from hjdesk.sync.protocol import Change
 
 
@@ -73,13 +74,28 @@ def _convert(column_type: Any, value: Any) -> Any:
     return value
 
 
+_COLUMNS: dict[type[Synced], tuple[tuple[str, str, Any], ...]] = {}
+
+
+def _columns(cls: type[Synced]) -> tuple[tuple[str, str, Any], ...]:
+    """(attribute, column name, column type) of each column: looked up once per class, not per
+    pulled record."""
+    found = _COLUMNS.get(cls)
+    if found is None:
+        found = _COLUMNS[cls] = tuple(
+            (attr.key, attr.columns[0].name, attr.columns[0].type)
+            for attr in inspect(cls).column_attrs
+        )
+    return found
+
+
 def to_row(cls: type[Synced], payload: dict[str, Any]) -> dict[str, Any]:
     """The payload's values for this class's columns; unknown keys (a newer version's) dropped."""
     row: dict[str, Any] = {}
-    for attr in inspect(cls).column_attrs:
-        if attr.key in payload:
-            column = attr.columns[0]
-            row[column.name] = _convert(column.type, payload[attr.key])
+    for key, name, column_type in _columns(cls):
+        if key in payload:
+            value = payload[key]
+            row[name] = value if value is None else _convert(column_type, value)
     return row
 
 
@@ -204,7 +220,7 @@ def _execute(
         groups[(new, tuple(sorted(row)))].append(row)
     for (new, keys), rows in groups.items():
         if new:
-            conn.execute(table.insert(), rows)
+            insert_many(conn, table, rows)
         else:
             statement = (
                 update(table)

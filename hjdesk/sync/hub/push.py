@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, select, update
 from sqlalchemy.engine import RowMapping
 
+from hjdesk.sync.bulk import among, insert_many
 from hjdesk.sync.hub import schema
 from hjdesk.sync.hub.audit_check import ChainChecker
 from hjdesk.sync.hub.devices import HubRefusal, state_of
@@ -165,11 +166,12 @@ class _Batch:
         docs, table = schema.documents, schema.conflicts
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            for row in self.conn.execute(select(docs).where(docs.c.id.in_(chunk))).mappings():
+            found = self.conn.execute(select(docs).where(among(self.conn, docs.c.id, chunk)))
+            for row in found.mappings():
                 self.docs[(row["kind"], row["id"])] = _Doc(**{c: row[c] for c in _DOC_COLUMNS})
             for cid, kind, record_id in self.conn.execute(
                 select(table.c.id, table.c.kind, table.c.record_id).where(
-                    table.c.record_id.in_(chunk),
+                    among(self.conn, table.c.record_id, chunk),
                     table.c.device_id == self.device_id,
                     table.c.status == "open",
                 )
@@ -296,7 +298,7 @@ class _Batch:
         new = [_row(d) for d in self.docs.values() if d.new]
         changed = [_row(d) for d in self.docs.values() if d.dirty and not d.new]
         if new:
-            self.conn.execute(docs.insert(), new)
+            insert_many(self.conn, docs, new)
         if changed:
             self.conn.execute(
                 update(docs)
@@ -305,7 +307,7 @@ class _Batch:
                 [{**r, "b_kind": r["kind"], "b_id": r["id"]} for r in changed],
             )
         if self.counts.outcomes:
-            self.conn.execute(schema.ops.insert(), self.counts.outcomes)
+            insert_many(self.conn, schema.ops, self.counts.outcomes)
         self.scope.flush()
         self.audit.save()
 

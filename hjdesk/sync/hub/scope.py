@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from hjdesk.sync.bulk import among
 from hjdesk.sync.hub import schema
 from hjdesk.sync.hub.schema import utcnow
 from hjdesk.sync.hub.store import SeqAllocator
@@ -48,7 +49,9 @@ class Scope:
             for pid in chunk:
                 self.placements.setdefault(pid, None)
             for pid, ref, on_roll in self.conn.execute(
-                select(pat.c.id, pat.c.establishment_id, pat.c.on_roll).where(pat.c.id.in_(chunk))
+                select(pat.c.id, pat.c.establishment_id, pat.c.on_roll).where(
+                    among(self.conn, pat.c.id, chunk)
+                )
             ):
                 self.placements[pid] = (ref, bool(on_roll))
                 self._stored_patients.add(pid)
