@@ -58,13 +58,29 @@ def test_typing_filters_the_roll(qtbot, demo_home):
     model = caseload.model
     first = model.index(0, 1, model.index(0, 0)).data()  # a prison number
     qtbot.keyClicks(caseload.search, first)
-    proxy = caseload.proxy
+    qtbot.waitUntil(lambda: caseload.count.text() == "1 of 1200 on the roll", timeout=2000)
+    proxy = caseload.model
     visible = [
         proxy.index(c, 1, proxy.index(w, 0)).data()
         for w in range(proxy.rowCount())
         for c in range(proxy.rowCount(proxy.index(w, 0)))
     ]
     assert visible == [first]
+    # Names match whatever their accents and case; every word must match.
+    caseload.search.clear()
+    person = caseload.model.row_at(caseload.model.index(0, 0, caseload.model.index(0, 0)))
+    caseload.search.setText(f"{person.given_names.split()[0].lower()} {person.family_name.upper()}")
+    caseload.filter_now()
+    shown = [
+        caseload.model.row_at(caseload.model.index(c, 0, caseload.model.index(w, 0))).id
+        for w in range(caseload.model.rowCount())
+        for c in range(caseload.model.rowCount(caseload.model.index(w, 0)))
+    ]
+    assert person.id in shown
+    caseload.search.setText("zzzz-nobody")
+    caseload.filter_now()
+    assert caseload.model.rowCount() == 0
+    assert caseload.count.text() == "0 of 1200 on the roll"
 
 
 def test_wrong_password_says_so_and_stays_locked(qtbot, demo_home):
@@ -126,7 +142,7 @@ def test_privacy_switch_masks_names_and_numbers(qtbot, demo_home):
     assert number.data() == "•••••" + prison_number[-2:]
     # Filtering still works on the real values while masked.
     qtbot.keyClicks(_caseload(shell).search, prison_number)
-    assert _caseload(shell).proxy.rowCount() == 1
+    qtbot.waitUntil(lambda: _caseload(shell).count.text() == "1 of 1200 on the roll", timeout=2000)
     shell.workspace.privacy_switch.setChecked(False)
     assert person.data() == name
 
