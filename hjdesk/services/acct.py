@@ -64,6 +64,7 @@ from hjdesk.services.acct_views import (
     ContributionView,
     InputStatus,
     case_view,
+    contribution_view,
 )
 from hjdesk.services.common import get_or_error, local_today, patient_or_error, utc_now
 from hjdesk.services.permissions import REGISTERED_CLINICIANS, require_role
@@ -168,25 +169,8 @@ def _contribution_problems(
 
 
 def _view(c: AcctContribution) -> ContributionView:
-    return ContributionView(
-        id=c.id,
-        event_id=c.event_id,
-        case_id=c.case_id,
-        patient_id=c.patient_id,
-        contributor_id=c.contributor_id,
-        team=c.team,
-        contribution_type=c.contribution_type,
-        counts_as_health_input=rules.counts_as_health_input(
-            rules.ContributionType(c.contribution_type)
-        ),
-        summary=c.summary,
-        clinical_note_id=c.clinical_note_id,
-        planned=c.planned,
-        needed_by=c.needed_by,
-        signed_at=c.signed_at,
-        signed_by=c.signed_by,
-        synced=False,
-    )
+    """A contribution just signed here: by definition not at the hub yet."""
+    return contribution_view(c, {c.id})
 
 
 def _signed_row(event: AcctEvent, given: _Given, staff_id: str, at: datetime) -> AcctContribution:

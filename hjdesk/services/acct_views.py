@@ -312,7 +312,7 @@ def input_status(event: rules.AcctEvent) -> InputStatus:
     return InputStatus.NON_QUALIFYING_ONLY if event.contributions else InputStatus.NONE
 
 
-def _contribution_view(c: AcctContribution, unsynced: set[str]) -> ContributionView:
+def contribution_view(c: AcctContribution, unsynced: set[str]) -> ContributionView:
     return ContributionView(
         id=c.id,
         event_id=c.event_id,
@@ -348,7 +348,7 @@ def build_case_view(session: Session, case_id: str, now: datetime) -> AcctCaseVi
     unsynced = unacked_record_ids(session, (c.id for c in contributions))
     by_event: dict[str, list[ContributionView]] = defaultdict(list)
     for c in contributions:
-        by_event[c.event_id].append(_contribution_view(c, unsynced))
+        by_event[c.event_id].append(contribution_view(c, unsynced))
     events = tuple(
         AcctEventView(
             id=e.id,
