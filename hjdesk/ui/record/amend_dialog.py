@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -25,10 +24,10 @@ from PySide6.QtWidgets import (
 from hjdesk.services.encounter_corrections import correction_input
 from hjdesk.services.encounter_views import EncounterView
 from hjdesk.services.encounters import amend_encounter
-from hjdesk.storage.errors import KnownError
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.labels import kind_label
-from hjdesk.ui.record.tab_base import message_label, moment_text, show_problem
+from hjdesk.ui.record.tab_base import message_label, moment_text
+from hjdesk.ui.record.write_dialog import WriteDialog
 
 KEEPS_NOTE = (
     "A correction keeps the observations, scores and measurements of the entry. If those are "
@@ -36,7 +35,7 @@ KEEPS_NOTE = (
 )
 
 
-class AmendDialog(QDialog):
+class AmendDialog(WriteDialog):
     """Amends `entry` (the latest version of its chain)."""
 
     def __init__(
@@ -116,9 +115,6 @@ class AmendDialog(QDialog):
         for widget in self.correction_fields:
             widget.setEnabled(not self.in_error.isChecked())
 
-    def _problem(self, text: str) -> None:
-        show_problem(self.error, text)
-
     def sign(self) -> None:
         vault = self.context.vault
         if vault is None:
@@ -165,9 +161,3 @@ class AmendDialog(QDialog):
     def _signed(self, view: EncounterView) -> None:
         self.amended = view
         self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        if not isinstance(exc, KnownError):
-            raise exc
-        self._problem(str(exc))

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -25,9 +24,9 @@ from PySide6.QtWidgets import (
 
 from hjdesk.clinical.release import GpRegistrationStatus, MovementType, ReconnectStatus
 from hjdesk.services.release import ReleasePlanStatus, ReleasePlanView, save_release_plan
-from hjdesk.storage.errors import KnownError
 from hjdesk.ui.pages.base import PageContext
-from hjdesk.ui.record.tab_base import message_label, show_problem, words
+from hjdesk.ui.record.tab_base import message_label, words
+from hjdesk.ui.record.write_dialog import WriteDialog
 
 MOVEMENTS = {
     MovementType.RELEASE: "Release",
@@ -60,7 +59,7 @@ def _select(combo: QComboBox, value: str | None) -> None:
     combo.setCurrentIndex(max(index, 0))
 
 
-class ReleasePlanDialog(QDialog):
+class ReleasePlanDialog(WriteDialog):
     """A new plan (`plan` None) or an edit of `plan` from the revision it was read at."""
 
     def __init__(
@@ -180,9 +179,6 @@ class ReleasePlanDialog(QDialog):
         self.notes.setPlainText(plan.notes)
         _select(self.status, plan.status)
 
-    def _problem(self, text: str) -> None:
-        show_problem(self.error, text)
-
     def save(self) -> None:
         vault = self.context.vault
         if vault is None:
@@ -233,9 +229,3 @@ class ReleasePlanDialog(QDialog):
     def _saved(self, view: ReleasePlanView) -> None:
         self.saved = view
         self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        if not isinstance(exc, KnownError):
-            raise exc
-        self._problem(str(exc))

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -21,9 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.services.screening import ScreeningView, record_screening
-from hjdesk.storage.errors import KnownError
 from hjdesk.ui.pages.base import PageContext
-from hjdesk.ui.record.tab_base import message_label, show_problem
+from hjdesk.ui.record.tab_base import message_label
+from hjdesk.ui.record.write_dialog import WriteDialog
 
 # Offered in the list; any other programme can be typed (the service stores it upper-cased).
 PROGRAMMES = (
@@ -49,7 +48,7 @@ def _pydate(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
 
-class ScreeningDialog(QDialog):
+class ScreeningDialog(WriteDialog):
     def __init__(
         self,
         context: PageContext,
@@ -131,9 +130,6 @@ class ScreeningDialog(QDialog):
             return str(self.programme.itemData(index))
         return text.replace(" ", "_").replace("-", "_")
 
-    def _problem(self, text: str) -> None:
-        show_problem(self.error, text)
-
     def save(self) -> None:
         vault = self.context.vault
         if vault is None:
@@ -156,9 +152,3 @@ class ScreeningDialog(QDialog):
     def _saved(self, view: ScreeningView) -> None:
         self.saved = view
         self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        if not isinstance(exc, KnownError):
-            raise exc
-        self._problem(str(exc))

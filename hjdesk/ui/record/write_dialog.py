@@ -1,0 +1,26 @@
+"""What the record's writing dialogs share (amend, screening, release plan): a problem line
+under the form, and a Save button that stays off while the write runs and comes back on failure."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton
+
+from hjdesk.storage.errors import KnownError
+from hjdesk.ui.record.tab_base import show_problem
+
+
+class WriteDialog(QDialog):
+    """Subclasses set `self.error` (a message label) and `self.save_button` in their layout."""
+
+    error: QLabel
+    save_button: QPushButton
+
+    def _problem(self, text: str) -> None:
+        show_problem(self.error, text)
+
+    def _failed(self, exc: BaseException) -> None:
+        """A refused write: say why on the form and let the user try again; a bug propagates."""
+        self.save_button.setEnabled(True)
+        if not isinstance(exc, KnownError):
+            raise exc
+        self._problem(str(exc))
