@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from hjdesk.clinical import acct as rules
 from hjdesk.services import acct, drafts, patients
@@ -77,16 +77,9 @@ class AcctPage(Page):
         self.print_button = PrintButton(context, ("acct-contribution",), self._print_params)
         self.detail.add_action(self.print_button)
         self.message = problem_label()
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.list)
-        self.stack.addWidget(self.detail)
-        heading = QLabel("ACCT: health input")
-        heading.setObjectName("heading")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(heading)
-        layout.addWidget(self.message)
-        layout.addWidget(self.stack, 1)
+        self.stack = self.lay_out_list_and_detail(
+            "ACCT: health input", self.message, self.list, self.detail
+        )
         self.list.open_requested.connect(self._open_from_list)
         self.detail.back_requested.connect(self.back_to_list)
         self.detail.event_chosen.connect(lambda _: self._point_form())

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from hjdesk.services import drafts
 from hjdesk.storage.errors import KnownError
@@ -125,6 +125,23 @@ class Page(QWidget):
 
     def clear(self) -> None:
         """Forget everything shown (called after a lock)."""
+
+    def lay_out_list_and_detail(
+        self, heading: str, message: QLabel, first: QWidget, second: QWidget
+    ) -> QStackedWidget:
+        """The shape of a list page that opens one item in place: a heading, a problem line,
+        then the list and the item stacked (the list first). Returns the stack."""
+        stack = QStackedWidget()
+        stack.addWidget(first)
+        stack.addWidget(second)
+        title = QLabel(heading)
+        title.setObjectName("heading")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
+        layout.addWidget(message)
+        layout.addWidget(stack, 1)
+        return stack
 
     def show_error(self, exc: BaseException) -> None:
         """A user-facing failure: known errors say what to do; anything else is a bug."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from hjdesk.services import care_plans, drafts, patients
 from hjdesk.services.care_plan_lists import CarePlanListRow
@@ -56,16 +56,9 @@ class CarePlansPage(Page):
         self.list = CarePlanList(context.privacy)
         self.editor = CarePlanEditor(context)
         self.message = problem_label()
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.list)
-        self.stack.addWidget(self.editor)
-        heading = QLabel("Care plans")
-        heading.setObjectName("heading")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(heading)
-        layout.addWidget(self.message)
-        layout.addWidget(self.stack, 1)
+        self.stack = self.lay_out_list_and_detail(
+            "Care plans", self.message, self.list, self.editor
+        )
 
         self.list.open_requested.connect(self.open_target)
         self.list.new_requested.connect(self.start_new_plan)
