@@ -7,14 +7,11 @@ from datetime import datetime
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +31,7 @@ from hjdesk.ui.acct.labels import (
     is_review,
     when,
 )
-from hjdesk.ui.care_plan.row_table import Column, RowTableModel, wrap_rows
+from hjdesk.ui.care_plan.row_table import Column, RowTableModel, row_table, wrap_rows
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.theme import severity_colour
 
@@ -104,22 +101,16 @@ class CaseDetail(QWidget):
         self.alerts.setWordWrap(True)
         self.alerts.setAccessibleName("Health input flags and warnings")
         self.events = RowTableModel(self._event_columns(), privacy)
-        self.event_table = QTableView()
-        self.event_table.setModel(self.events)
-        self.event_table.setAccessibleName("ACCT events and their health input")
-        self._table_defaults(self.event_table)
+        self.event_table = row_table(
+            self.events, "ACCT events and their health input", stretch=(3,)
+        )
         wrap_rows(self.event_table)
-        header = self.event_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.given = RowTableModel(self._given_columns(), privacy)
-        self.given_table = QTableView()
-        self.given_table.setModel(self.given)
-        self.given_table.setAccessibleName("Health input recorded for the chosen event")
-        self._table_defaults(self.given_table)
-        given_header = self.given_table.horizontalHeader()
-        given_header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        given_header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        # Every column but the office (synced or not) shares the width.
+        wide = [c for c in range(self.given.columnCount()) if c != 2]
+        self.given_table = row_table(
+            self.given, "Health input recorded for the chosen event", stretch=wide
+        )
         wrap_rows(self.given_table)
         self.given_label = QLabel("Input for the chosen event")
         self.given_label.setObjectName("subheading")
@@ -128,15 +119,6 @@ class CaseDetail(QWidget):
         self.back_button.clicked.connect(self.back_requested)
         self.event_table.selectionModel().selectionChanged.connect(self._selection_changed)
         privacy.changed.connect(lambda _: self._show_heading())
-
-    @staticmethod
-    def _table_defaults(table: QTableView) -> None:
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setTabKeyNavigation(False)
-        table.setAlternatingRowColors(True)
-        table.verticalHeader().hide()
 
     def _lay_out(self) -> None:
         # Events across the top (the health-input gaps at a glance); below them the chosen

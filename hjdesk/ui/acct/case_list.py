@@ -11,16 +11,13 @@ from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +25,7 @@ from PySide6.QtWidgets import (
 from hjdesk.services.acct import AcctCaseRow, InputDueRow
 from hjdesk.services.common import utc_now
 from hjdesk.ui.acct.labels import CASE_STATUSES, event_label, hours_between, when
-from hjdesk.ui.care_plan.row_table import Column, RowTableModel
+from hjdesk.ui.care_plan.row_table import Column, RowTableModel, row_table
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.theme import severity_colour
 
@@ -196,21 +193,8 @@ class AcctCaseList(QWidget):
         self.count = QLabel("")
         self.count.setAccessibleName("Number of open ACCTs shown")
         self.model = RowTableModel(_columns(privacy), privacy)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Open ACCTs")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        for column in (0, 4):  # the patient's name and the next review share what is left
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
+        # The patient's name and the next review share what is left.
+        self.table = row_table(self.model, "Open ACCTs", stretch=(0, 4))
         wing_label = QLabel("&Wing:")
         wing_label.setBuddy(self.wing)
         top = QHBoxLayout()

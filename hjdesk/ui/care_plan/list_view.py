@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -19,7 +16,7 @@ from PySide6.QtWidgets import (
 from hjdesk.services.care_plan_lists import CarePlanListRow
 from hjdesk.services.care_plan_reads import DisplayStatus
 from hjdesk.ui.care_plan.labels import PLAN_TYPES, STATUSES, date_text, plan_type_text
-from hjdesk.ui.care_plan.row_table import Column, RowTableModel
+from hjdesk.ui.care_plan.row_table import Column, RowTableModel, row_table
 from hjdesk.ui.privacy import PrivacyState
 
 ALL = "__all__"
@@ -89,24 +86,9 @@ class CarePlanList(QWidget):
         self.count = QLabel("")
         self.count.setAccessibleName("Number of plans shown")
         self.model = RowTableModel(_columns(privacy), privacy)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Care plans")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        rows = self.table.verticalHeader()
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
         # Names share what is left and elide (full text in the row when wider); the short
         # columns keep their width, so nothing scrolls sideways on a small laptop.
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        for column in (0, 3, 6):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
+        self.table = row_table(self.model, "Care plans", stretch=(0, 3, 6))
 
         top = QHBoxLayout()
         for text, combo in (("&Type:", self.plan_type), ("&Status:", self.status)):
