@@ -76,13 +76,14 @@ def _section(title: str, lines: Sequence[str], ids: Sequence[str] = ()) -> Compo
     )
 
 
-def _flags(s: ReleaseSummary, b: _Builder, author: str | None) -> dict[str, list[str]]:
-    """The alerts and warnings the PDF prints, as Flags, by the section that prints them."""
+def _flags(s: ReleaseSummary, b: _Builder) -> dict[str, list[str]]:
+    """The alerts and warnings the PDF prints, as Flags, by the section that prints them. No
+    author: the prison system raised the alerts, the record's rules the warnings."""
     pid = s.identifiers.patient_id
     out: dict[str, list[str]] = {}
 
     def put(section: str, key: str, message: str, category: str) -> None:
-        out.setdefault(section, []).append(b.add(entries.flag(key, message, category, pid, author)))
+        out.setdefault(section, []).append(b.add(entries.flag(key, message, category, pid)))
 
     for code in s.identifiers.alerts:
         put(
@@ -148,7 +149,7 @@ def build_bundle(
     def subject(signer: str | None) -> obs.Subject:
         return obs.Subject(pid, signer if signer in staff else None)
 
-    flags = _flags(s, b, author_id if author_id in staff else None)
+    flags = _flags(s, b)
     conditions = b.add_all(entries.condition(c, pid) for c in s.conditions)
     results: list[str] = []
     if coded.vitals is not None:

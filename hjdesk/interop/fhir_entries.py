@@ -167,7 +167,6 @@ def flag(key: str, text: str, category: str, patient_id: str, author_id: str | N
         category=[system_concept(FLAG_CATEGORY, category, category.replace("-", " ").title())],
         code=text_concept(text),
         subject=ref(patient_id),
-        author=ref(author_id) if author_id else None,
     )
 
 
