@@ -279,3 +279,16 @@ def test_the_same_record_exports_the_same_ids(shared_fhir_demo):
     ids = [r.id for r in resources(first) if r.get_resource_type() not in skip]
     assert ids == [r.id for r in resources(second) if r.get_resource_type() not in skip]
     assert base64  # the attachment is base64 in JSON; the library decodes it on reading
+
+
+def test_an_unknown_nhs_number_is_left_out_never_invented(shared_fhir_demo):
+    vault = shared_fhir_demo
+    with vault.session() as session:
+        row = session.scalars(
+            select(Patient).where(Patient.nhs_number.is_(None)).order_by(Patient.id).limit(1)
+        ).one()
+        patient_id, number = row.id, row.prison_number
+    bundle = read_back(build_fhir_summary(vault, patient_id).data)
+    [patient] = of_type(bundle, "Patient")
+    assert [(i.system, i.value) for i in patient.identifier] == [(PRISON_NUMBER_SYSTEM, number)]
+    assert "NHS number not known" in patient.text.div
