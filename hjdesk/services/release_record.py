@@ -22,8 +22,8 @@ from hjdesk.services.encounter_chain import standing_encounters
 from hjdesk.services.encounter_views import (  # the record's own mapping of these rows
     ObservationView,
     QuestionnaireView,
-    _observation,
-    _questionnaire,
+    observation_view,
+    questionnaire_view,
 )
 from hjdesk.storage.models import (
     CarePlan,
@@ -106,7 +106,7 @@ def _vitals(session: Session, patient_id: str, standing: list[str]) -> VitalSign
     )
     if row is None:
         return None
-    return VitalSigns(row.id, row.encounter_id, row.signed_by, _observation(row))
+    return VitalSigns(row.id, row.encounter_id, row.signed_by, observation_view(row))
 
 
 def _questionnaires(
@@ -126,7 +126,7 @@ def _questionnaires(
     for row in rows:
         latest.setdefault(row.instrument, row)
     return tuple(
-        ScoredQuestionnaire(r.id, r.encounter_id, r.signed_by, r.taken_at, _questionnaire(r))
+        ScoredQuestionnaire(r.id, r.encounter_id, r.signed_by, r.taken_at, questionnaire_view(r))
         for name in INSTRUMENTS
         if (r := latest.get(name)) is not None
     )

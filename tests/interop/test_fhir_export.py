@@ -292,3 +292,19 @@ def test_an_unknown_nhs_number_is_left_out_never_invented(shared_fhir_demo):
     [patient] = of_type(bundle, "Patient")
     assert [(i.system, i.value) for i in patient.identifier] == [(PRISON_NUMBER_SYSTEM, number)]
     assert "NHS number not known" in patient.text.div
+
+
+def test_only_clinical_staff_may_export(demo_home, tmp_path):
+    from hjdesk.storage.errors import PermissionDenied
+    from hjdesk.storage.vault import Vault
+    from tests.conftest import PASSWORD
+
+    admin = Vault(demo_home).unlock("admin", PASSWORD)
+    try:
+        patient_id = empty_patient(admin)
+        target = tmp_path / "x.json"
+        with pytest.raises(PermissionDenied):
+            save_fhir_summary(admin, patient_id, target)
+        assert not target.exists()
+    finally:
+        admin.lock()
