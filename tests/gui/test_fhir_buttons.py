@@ -117,6 +117,9 @@ def test_release_tab_buttons_wait_for_a_patient(qtbot, context):
     qtbot.addWidget(page)
     assert not page.release.fhir_button.isEnabled()
     assert not page.release.pdf_button.isEnabled()
+    # Tab moves along the row as it is drawn: PDF, FHIR, then the plan.
+    assert page.release.pdf_button.nextInFocusChain() is page.release.fhir_button
+    assert page.release.fhir_button.nextInFocusChain() is page.release.plan_button
 
 
 def test_reports_page_offers_fhir_for_the_transfer_summary_only(

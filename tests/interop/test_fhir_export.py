@@ -25,6 +25,7 @@ from hjdesk.interop.fhir_sections import NO_ALLERGIES, TITLES
 from hjdesk.reports.layout import UNSYNCED_MARK
 from hjdesk.services.encounters import amend_encounter
 from hjdesk.services.printing import SaveFailed
+from hjdesk.services.release_summary import release_summary
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.models import AuditEvent, Observation, Patient
 from tests.interop.helpers import (
@@ -142,6 +143,13 @@ def test_richest_patient_reads_back_as_a_uk_core_document(shared_fhir_demo):
     assert len(totals) == len(responses) >= 2
     phq9 = [o for o in totals if CODES["PHQ9_TOTAL"].code in _codes(o.code)]
     assert phq9, "the richest patient has a PHQ-9"
+
+    # HbA1c: LOINC, the same result the printed summary shows.
+    printed = release_summary(vault, patient_id).key_results.hba1c
+    [hba1c] = [o for o in observations.values() if _codes(o.code) == {"59261-8"}]
+    assert printed is not None
+    assert float(hba1c.valueQuantity.value) == printed.value
+    assert hba1c.valueQuantity.code == "mmol/mol"
 
     # The PDF itself rides along.
     [document] = of_type(bundle, "DocumentReference")

@@ -49,6 +49,10 @@ class ReleaseTab(RecordTab[ReleaseSummary]):
         layout.addWidget(self.message)
         layout.addWidget(self.text, 1)
         layout.addLayout(buttons)
+        # Keyboard order follows the screen: the summary, its two copies, then the plan.
+        self.setTabOrder(self.text, self.pdf_button)
+        self.setTabOrder(self.pdf_button, self.fhir_button)
+        self.setTabOrder(self.fhir_button, self.plan_button)
         self.plan_button.clicked.connect(self.edit_plan)
         self.pdf_button.clicked.connect(self.save_pdf)
         self.fhir_button.clicked.connect(self.save_fhir)
