@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from fhir.resources.R4B.annotation import Annotation
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.observation import Observation, ObservationComponent
-from fhir.resources.R4B.quantity import Quantity
 from fhir.resources.R4B.questionnaireresponse import (
     QuestionnaireResponse,
     QuestionnaireResponseItem,
@@ -27,6 +26,7 @@ from fhir.resources.R4B.reference import Reference
 from hjdesk.clinical.codes import NEWS2_COMPONENTS, OBSERVATION_CATEGORY_SYSTEM
 from hjdesk.clinical.questionnaires import GAD7_ITEMS, PHQ9_ITEMS, SIX_CIT_TOPICS
 from hjdesk.interop.fhir_common import (
+    as_fhir_date,
     concept,
     derived_id,
     meta,
@@ -69,7 +69,7 @@ def _observation(
     resource_id: str,
     subject: Subject,
     code: CodeableConcept,
-    when: datetime,
+    when: datetime | date,
     *,
     category: tuple[str, str],
     lines: list[str],
@@ -87,7 +87,7 @@ def _observation(
         code=code,
         subject=ref(subject.patient_id),
         encounter=ref(encounter_id) if encounter_id else None,
-        effectiveDateTime=utc(when),
+        effectiveDateTime=utc(when) if isinstance(when, datetime) else as_fhir_date(when),
         performer=[ref(performer)] if performer else None,
         **values,  # type: ignore[arg-type]  # value[x], component, derivedFrom… validated here
     )
@@ -227,19 +227,16 @@ def hba1c(m: MeasuredResult, subject: Subject) -> Observation:
 
 
 def frailty(f: FrailtyItem, subject: Subject, patient_id: str) -> Observation:
-    from datetime import UTC, time
-
-    when = datetime.combine(f.assessed_on, time(12), tzinfo=UTC)
     return _observation(
         derived_id(patient_id, "cfs", f.assessed_on.isoformat()),
         subject,
         concept("CFS_LEVEL"),
-        when,
+        f.assessed_on,  # the day only: the summary keeps no time for it
         category=SURVEY,
         lines=[f"Clinical Frailty Scale level {f.cfs_level}: {f.cfs_name}"],
         valueQuantity=score(f.cfs_level),
         interpretation=[text_concept(f.cfs_name)],
-        note=[Annotation(text=f"Recorded from: {words(f.source)}; date of assessment only.")],
+        note=[Annotation(text=f"Recorded from: {words(f.source)}")],
     )
 
 
@@ -300,6 +297,3 @@ def questionnaire(
         derivedFrom=[Reference(reference=f"urn:uuid:{response.id}")],
     )
     return response, total
-
-
-__all__ = ["Quantity", "Subject", "frailty", "hba1c", "questionnaire", "vital_signs"]
