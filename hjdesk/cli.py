@@ -232,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hjdesk.cli_report import register as register_report
 
     register_report(sub, _vault_options, open_vault)
+    from hjdesk.cli_export import register as register_export
+
+    register_export(sub, _vault_options, open_vault)
     return parser
 
 

@@ -71,7 +71,8 @@ def register(
     p.set_defaults(func=lambda args: cmd_report(args, open_vault))
 
 
-def _patient_id(vault: OpenVault, text: str) -> str:
+def patient_id_of(vault: OpenVault, text: str) -> str:
+    """The vault's patient with this prison number; a one-line error if none."""
     from hjdesk.clinical.identifiers import is_valid_prison_number, normalise_prison_number
     from hjdesk.services.patients import search
 
@@ -100,7 +101,7 @@ def _list_sessions(vault: OpenVault) -> None:
 def _request(args: argparse.Namespace, kind: ReportKind, vault: OpenVault) -> ReportRequest:
     return ReportRequest(
         kind=kind.name,
-        patient_id=_patient_id(vault, args.patient) if args.patient else None,
+        patient_id=patient_id_of(vault, args.patient) if args.patient else None,
         session_id=args.session.strip() if args.session else None,
         wing=args.wing.strip().upper() if args.wing else None,
         month=parse_month(args.month) if args.month else None,

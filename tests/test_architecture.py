@@ -42,6 +42,7 @@ def _within(module: str, package: str) -> bool:
         ("clinical", ("hjdesk.", "sqlalchemy", "PySide6", "sqlcipher3", "alembic")),
         ("storage", ("hjdesk.services", "hjdesk.ui", "hjdesk.cli", "hjdesk.reports", "PySide6")),
         ("services", ("hjdesk.ui", "hjdesk.cli", "PySide6.QtWidgets")),
+        ("interop", ("hjdesk.ui", "hjdesk.cli", "PySide6")),
     ],
 )
 def test_layer_does_not_import_outward(layer: str, forbidden: tuple[str, ...]) -> None:

@@ -137,7 +137,7 @@ class EncounterView:
         return PROMPT_ACCT in self.prompts
 
 
-def _observation(row: Observation) -> ObservationView:
+def observation_view(row: Observation) -> ObservationView:
     return ObservationView(
         taken_at=row.taken_at,
         resp_rate=row.resp_rate,
@@ -160,7 +160,7 @@ def _observation(row: Observation) -> ObservationView:
     )
 
 
-def _questionnaire(row: QuestionnaireResult) -> QuestionnaireView:
+def questionnaire_view(row: QuestionnaireResult) -> QuestionnaireView:
     override = loads(row.override)
     return QuestionnaireView(
         instrument=row.instrument,
@@ -255,8 +255,8 @@ def _view(e: Encounter, related: _Related) -> EncounterView:
         amends_id=e.amends_id,
         amendment_reason=e.amendment_reason,
         entered_in_error=e.entered_in_error,
-        observation=_observation(observation) if observation is not None else None,
-        questionnaires=tuple(_questionnaire(q) for q in related.questionnaires.get(e.id, [])),
+        observation=observation_view(observation) if observation is not None else None,
+        questionnaires=tuple(questionnaire_view(q) for q in related.questionnaires.get(e.id, [])),
         measurements=tuple(
             MeasurementView(m.code, m.value, m.text_value, m.unit, m.taken_at)
             for m in related.measurements.get(e.id, [])

@@ -72,15 +72,15 @@ def has_unsynced(
     return False
 
 
-def _write(path: Path, data: bytes) -> None:
+def _write(path: Path, data: bytes, what: str) -> None:
     try:
         path.write_bytes(data)
     except OSError as exc:
         path.unlink(missing_ok=True)
         if exc.errno == errno.ENOSPC:
-            raise DiskFull("The disk is full: the PDF was not saved.") from exc
+            raise DiskFull(f"The disk is full: the {what} was not saved.") from exc
         reason = exc.strerror or "the file could not be written"
-        raise SaveFailed(f"Could not save the PDF there: {reason}.") from exc
+        raise SaveFailed(f"Could not save the {what} there: {reason}.") from exc
 
 
 def save_printed(
@@ -91,22 +91,26 @@ def save_printed(
     *,
     patient_id: str | None = None,
     detail: Mapping[str, object] | None = None,
+    action: str = PRINT_ACTION,
+    what: str = "PDF",
 ) -> None:
-    """Write `data` to `path` and audit "printed `kind` for patient `patient_id`", together."""
+    """Write `data` to `path` and audit "printed `kind` for patient `patient_id`", together.
+    An export to another system (`action="export"`, e.g. the FHIR summary) is saved the same
+    way; `what` names the file in messages."""
     require(vault.actor, "view_caseload")
     target = Path(path)
     if target.is_dir():
-        raise SaveFailed("Choose a file name for the PDF, not a folder.")
+        raise SaveFailed(f"Choose a file name for the {what}, not a folder.")
     written = False
     try:
         with vault.transaction() as session:
             vault.audit(
-                PRINT_ACTION,
+                action,
                 patient_id=patient_id,
                 detail={"kind": kind, "bytes": len(data), **dict(detail or {})},
                 session=session,
             )
-            _write(target, data)
+            _write(target, data, what)
             written = True
     except BaseException:
         # The event did not commit: take the file back so no printout escapes the audit chain.

@@ -30,7 +30,7 @@ def suggested_path(kind: str, today: date | None = None) -> str:
     return str(Path(folder) / name) if folder else name
 
 
-def _status_bar(parent: QWidget) -> QStatusBar | None:
+def status_bar(parent: QWidget) -> QStatusBar | None:
     window = parent.window()
     if isinstance(window, QMainWindow):
         return window.statusBar()
@@ -93,7 +93,7 @@ def save_pdf(
     def done(message: str) -> None:
         if on_saved is not None:
             on_saved(message)
-        bar = _status_bar(parent)
+        bar = status_bar(parent)
         if bar is not None:
             bar.showMessage(message, STATUS_MS)
 

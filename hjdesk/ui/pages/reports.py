@@ -22,8 +22,10 @@ from hjdesk.services.clinics import SessionSummary, list_sessions
 from hjdesk.services.patients import PatientRow, search
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.save_fhir import BUTTON_NAME, BUTTON_TEXT, save_fhir
 from hjdesk.ui.save_pdf import save_pdf
 
+FHIR_KIND = "transfer-summary"  # the one document that also goes out as FHIR
 SESSIONS_SHOWN = 300  # newest first; older sessions are history
 MONTHS_SHOWN = 18
 
@@ -69,6 +71,9 @@ class ReportsPage(Page):
         self.month.setAccessibleName("Month")
         self.save = QPushButton("&Save as PDF…")
         self.save.setAccessibleName("Save the document as a PDF")
+        # The transfer/release summary can also go to another NHS system as FHIR.
+        self.save_fhir = QPushButton(BUTTON_TEXT)
+        self.save_fhir.setAccessibleName(BUTTON_NAME)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Result")
@@ -91,6 +96,7 @@ class ReportsPage(Page):
             self.form.addRow(self._label(text, buddy), field)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save)
+        buttons.addWidget(self.save_fhir)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
@@ -104,11 +110,13 @@ class ReportsPage(Page):
         self.setTabOrder(self.session, self.wing)
         self.setTabOrder(self.wing, self.month)
         self.setTabOrder(self.month, self.save)
+        self.setTabOrder(self.save, self.save_fhir)
 
         self.kind.currentIndexChanged.connect(lambda _: self._kind_changed())
         self.find_button.clicked.connect(self._find)
         self.patient_text.returnPressed.connect(self._find)
         self.save.clicked.connect(self._save)
+        self.save_fhir.clicked.connect(self._save_fhir)
         context.privacy.changed.connect(lambda _: self._redraw_patients())
         self._fill_months()
         self._kind_changed()
@@ -162,6 +170,7 @@ class ReportsPage(Page):
         ):
             self.form.setRowVisible(row, need is not Need.NO)
         self.month.setItemText(0, "This month" if kind.session is Need.OPTIONAL else "Every month")
+        self.save_fhir.setVisible(kind.name == FHIR_KIND)
         first = "Whole month instead" if kind.session is Need.OPTIONAL else "Choose a session…"
         if self.session.count():
             self.session.setItemText(0, first)
@@ -247,6 +256,17 @@ class ReportsPage(Page):
             on_saved=self.message.setText,
             on_failed=self._failed,
             **self.params(),
+        )
+
+    def _save_fhir(self) -> None:
+        self.message.clear()
+        save_fhir(
+            self,
+            self.context,
+            self.patient.currentData(),
+            on_started=lambda: self.message.setText("Saving…"),
+            on_saved=self.message.setText,
+            on_failed=self._failed,
         )
 
     def _failed(self, exc: BaseException) -> None:

@@ -1,5 +1,6 @@
 """The release tab: the transfer/release plan and the health summary the next service needs
-(domain.md §9), read from this laptop alone; and the action to start or update the plan."""
+(domain.md §9), read from this laptop alone; the action to start or update the plan; and the
+summary to hand on, as a PDF to print or as a FHIR document for another NHS system."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.release_plan_dialog import ReleasePlanDialog
 from hjdesk.ui.record.release_summary_html import summary_html
 from hjdesk.ui.record.tab_base import RecordTab
+from hjdesk.ui.save_fhir import BUTTON_NAME, BUTTON_TEXT, save_fhir
+from hjdesk.ui.save_pdf import save_pdf
 
 
 class ReleaseTab(RecordTab[ReleaseSummary]):
@@ -25,16 +28,34 @@ class ReleaseTab(RecordTab[ReleaseSummary]):
         self.plan_button = QPushButton("&Start a transfer or release plan…")
         self.plan_button.setAccessibleName("Start or update the transfer or release plan")
         self.plan_button.setEnabled(False)
+        self.pdf_button = QPushButton("Sa&ve summary as PDF…")
+        self.pdf_button.setAccessibleName("Save the transfer or release summary as a PDF")
+        self.fhir_button = QPushButton(BUTTON_TEXT)
+        self.fhir_button.setAccessibleName(BUTTON_NAME)
+        self.fhir_button.setToolTip(
+            "The same summary as a FHIR UK Core document, with the PDF inside it, "
+            "for the next service's system"
+        )
+        for button in (self.pdf_button, self.fhir_button):
+            button.setEnabled(False)
         self.dialog: ReleasePlanDialog | None = None
         self._edit_when_loaded = False
         buttons = QHBoxLayout()
+        buttons.addWidget(self.pdf_button)
+        buttons.addWidget(self.fhir_button)
         buttons.addStretch(1)
         buttons.addWidget(self.plan_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
         layout.addWidget(self.text, 1)
         layout.addLayout(buttons)
+        # Keyboard order follows the screen: the summary, its two copies, then the plan.
+        self.setTabOrder(self.text, self.pdf_button)
+        self.setTabOrder(self.pdf_button, self.fhir_button)
+        self.setTabOrder(self.fhir_button, self.plan_button)
         self.plan_button.clicked.connect(self.edit_plan)
+        self.pdf_button.clicked.connect(self.save_pdf)
+        self.fhir_button.clicked.connect(self.save_fhir)
 
     def fetch(self, vault: OpenVault, patient_id: str) -> ReleaseSummary:
         return release_summary(vault, patient_id)
@@ -46,6 +67,8 @@ class ReleaseTab(RecordTab[ReleaseSummary]):
             "&Update the plan…" if data.release_plan else "&Start a transfer or release plan…"
         )
         self.plan_button.setEnabled(True)
+        self.pdf_button.setEnabled(True)
+        self.fhir_button.setEnabled(True)
         if self._edit_when_loaded:
             self._edit_when_loaded = False
             self.edit_plan()
@@ -54,7 +77,8 @@ class ReleaseTab(RecordTab[ReleaseSummary]):
         self.summary = None
         self._edit_when_loaded = False
         self.text.clear()
-        self.plan_button.setEnabled(False)
+        for button in (self.plan_button, self.pdf_button, self.fhir_button):
+            button.setEnabled(False)
 
     def edit_plan(self) -> None:
         """Open the plan dialog; asked before the summary has loaded, open it once it has
@@ -71,3 +95,11 @@ class ReleaseTab(RecordTab[ReleaseSummary]):
         )
         self.dialog.accepted.connect(self.changed.emit)
         self.dialog.open()
+
+    def save_pdf(self) -> None:
+        if self.patient_id is not None:
+            save_pdf(self, self.context, "transfer-summary", patient_id=self.patient_id)
+
+    def save_fhir(self) -> None:
+        if self.patient_id is not None:
+            save_fhir(self, self.context, self.patient_id)

@@ -1,0 +1,94 @@
+"""The one "Save FHIR summary…" action (the Release tab and the Reports page call it): ask where,
+build the FHIR document off the UI thread, write it there (and nowhere else), audit the export,
+and say what happened.
+
+Like the PDF (save_pdf), the dialog starts in the user's Documents folder and suggests a name
+made of the document kind and the date, never a patient identifier; cancelling writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from hjdesk.storage.errors import InvalidInput, KnownError
+from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.save_pdf import STATUS_MS, status_bar
+
+KIND = "fhir-transfer-summary"
+BUTTON_TEXT = "Save F&HIR summary…"
+BUTTON_NAME = "Save the transfer or release summary as a FHIR document for another NHS system"
+
+
+def suggested_path(today: date | None = None) -> str:
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    name = f"transfer-summary-{(today or date.today()):%Y-%m-%d}.fhir.json"
+    return str(Path(folder) / name) if folder else name
+
+
+def saved_message(resources: int, path: Path, preliminary: bool) -> str:
+    text = f"Saved the FHIR summary ({resources} resources) as {path.name}."
+    if preliminary:
+        text += " It contains unsynced entries: the document is marked preliminary."
+    return text
+
+
+def save_fhir(
+    parent: QWidget,
+    context: PageContext,
+    patient_id: str | None,
+    *,
+    on_started: Callable[[], None] | None = None,
+    on_saved: Callable[[str], None] | None = None,
+    on_failed: Callable[[BaseException], None] | None = None,
+) -> None:
+    """Ask where to save the patient's FHIR summary, then build, write and audit it in the
+    background; report in the status bar, or through the callbacks."""
+
+    def failed(exc: BaseException) -> None:
+        if on_failed is not None:
+            on_failed(exc)
+        elif isinstance(exc, KnownError):
+            QMessageBox.warning(parent, "HJDesk", str(exc))
+        else:
+            raise exc  # a bug: the crash path logs it
+
+    try:
+        vault = context.require_vault()
+        if not patient_id:
+            raise InvalidInput("The FHIR summary is about one patient: choose them.")
+    except KnownError as exc:
+        failed(exc)
+        return
+    chosen, _ = QFileDialog.getSaveFileName(
+        parent,
+        "Save the transfer/release summary as FHIR",
+        suggested_path(),
+        "FHIR JSON documents (*.json)",
+    )
+    if not chosen:
+        return  # cancelled: nothing built, nothing written
+    path = Path(chosen)
+    if path.suffix.lower() != ".json":
+        path = path.with_name(path.name + ".json")
+
+    def work() -> str:
+        from hjdesk.interop import save_fhir_summary  # FHIR models load on first export only
+
+        export = save_fhir_summary(vault, patient_id, path)
+        return saved_message(export.resources, path, export.preliminary)
+
+    def done(message: str) -> None:
+        if on_saved is not None:
+            on_saved(message)
+        bar = status_bar(parent)
+        if bar is not None:
+            bar.showMessage(message, STATUS_MS)
+
+    if on_started is not None:
+        on_started()
+    context.runner.run_task(work, done, failed, write=True)
