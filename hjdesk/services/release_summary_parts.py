@@ -366,8 +366,43 @@ def screening(session: Session, patient_id: str) -> tuple[ScreeningItem, ...]:
     )
 
 
+REVIEW_NEEDS = "Social care needs identified at the older prisoner review"
+REVIEW_REFERRAL = "Referral made at the older prisoner review"
+
+
+def _split(text: object) -> list[str]:
+    """Free text listing several things ("Walking frame; shower chair") as separate items."""
+    if not isinstance(text, str):
+        return list(texts(text))
+    return [part.strip() for part in text.replace("\n", ";").split(";") if part.strip()]
+
+
+def review_answers(stored: object) -> dict[str, Any]:
+    """An older-prisoner review's answers in the summary's terms.
+
+    The encounter service stores `{"answers": …, "derived": …}` with yes/no answers for social
+    care needs and referral and free-text mobility equipment; the summary lists needs, referral
+    and equipment as lines, so yes becomes a line saying where it was identified and the
+    equipment text is split into items."""
+    data = stored if isinstance(stored, dict) else {}
+    answers = data.get("answers", data)
+    if not isinstance(answers, dict):
+        return {}
+    out: dict[str, Any] = {}
+    needs = answers.get("social_care_needs")
+    out["social_care_needs"] = [REVIEW_NEEDS] if needs is True else list(texts(needs or None))
+    referral = answers.get("social_care_referral")
+    out["social_care_referral"] = (
+        [REVIEW_REFERRAL] if referral is True else list(texts(referral or None))
+    )
+    out["equipment"] = [
+        item for key in ("mobility_equipment", "equipment") for item in _split(answers.get(key))
+    ]
+    return out
+
+
 def older_prisoner_review(session: Session, patient_id: str) -> tuple[date, dict[str, Any]] | None:
-    """The latest standing older-prisoner review: its day and its form answers."""
+    """The latest standing older-prisoner review: its day and its answers (`review_answers`)."""
     found = session.execute(
         select(Encounter.started_at, Encounter.data)
         .where(Encounter.patient_id == patient_id, *standing_where(OLDER_PRISONER_REVIEW))
@@ -376,16 +411,19 @@ def older_prisoner_review(session: Session, patient_id: str) -> tuple[date, dict
     ).first()
     if found is None:
         return None
-    data = loads(found[1], {})
-    return local_date(found[0]), data if isinstance(data, dict) else {}
+    return local_date(found[0]), review_answers(loads(found[1], {}))
 
 
-def frailty(
-    session: Session, patient_id: str, review: tuple[date, dict[str, Any]] | None
-) -> FrailtyItem | None:
-    """The latest CFS level, from a CFS result or an older-prisoner review, whichever is newer."""
+def frailty(session: Session, patient_id: str) -> FrailtyItem | None:
+    """The latest standing CFS level. An older-prisoner review stores its CFS level as a CFS
+    result of its encounter, so this covers reviews and stand-alone scores alike; `source` says
+    which it came from."""
     found = session.execute(
-        select(QuestionnaireResult.total, QuestionnaireResult.taken_at)
+        select(
+            QuestionnaireResult.total,
+            QuestionnaireResult.taken_at,
+            QuestionnaireResult.encounter_id,
+        )
         .where(
             QuestionnaireResult.patient_id == patient_id,
             QuestionnaireResult.instrument == "CFS",
@@ -395,19 +433,15 @@ def frailty(
         .order_by(QuestionnaireResult.taken_at.desc())
         .limit(1)
     ).first()
-    candidates: list[tuple[date, int, str]] = []
-    if found is not None:
-        candidates.append((local_date(found[1]), int(found[0]), "CFS"))
-    if review is not None and isinstance(review[1].get("cfs_level"), int):
-        candidates.append((review[0], int(review[1]["cfs_level"]), OLDER_PRISONER_REVIEW))
-    if not candidates:
+    if found is None:
         return None
-    day, level, source = max(candidates, key=lambda c: c[0])
+    kind = session.scalar(select(Encounter.kind).where(Encounter.id == found[2]))
+    source = OLDER_PRISONER_REVIEW if kind == OLDER_PRISONER_REVIEW else "CFS"
     try:
-        named = cfs_level(level)
+        named = cfs_level(int(found[0]))
     except ValueError:
         return None
-    return FrailtyItem(named.level, named.name, day, source)
+    return FrailtyItem(named.level, named.name, local_date(found[1]), source)
 
 
 def texts(value: object) -> tuple[str, ...]:

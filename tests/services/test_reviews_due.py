@@ -142,7 +142,7 @@ def test_diabetes_care_processes_lists_only_what_is_outstanding(world: World) ->
     pid = world.patient(conditions=(("DIABETES", None),))
     for code in ALL_PROCESS_CODES:
         if code != "UACR":
-            add_measurement(world.vault, pid, code, date(2025, 1, 10), value=1.0)
+            add_measurement(world.vault, pid, code, date(2025, 1, 10))
     (row,) = _rows(overdue_reviews(world.vault, today=TODAY).diabetes_care_processes, pid)
     assert row.items == ("URINE_ALBUMIN_CREATININE_RATIO",)
     assert row.what == "Diabetes care processes: urine albumin:creatinine ratio"
@@ -153,7 +153,7 @@ def test_diabetes_care_process_overdue_after_twelve_months(world: World) -> None
     pid = world.patient(conditions=(("DIABETES", None),))
     for code in ALL_PROCESS_CODES:
         day = date(2024, 3, 1) if code == "HBA1C" else date(2025, 2, 1)
-        add_measurement(world.vault, pid, code, day, value=50.0)
+        add_measurement(world.vault, pid, code, day)
     (row,) = _rows(overdue_reviews(world.vault, today=TODAY).diabetes_care_processes, pid)
     assert row.items == ("HBA1C",)
     assert (row.due_date, row.overdue, row.days_overdue) == (date(2025, 3, 1), True, 11)
@@ -162,7 +162,7 @@ def test_diabetes_care_process_overdue_after_twelve_months(world: World) -> None
 def test_diabetes_all_processes_done_gives_no_row(world: World) -> None:
     pid = world.patient(conditions=(("DIABETES", None),))
     for code in ALL_PROCESS_CODES:
-        add_measurement(world.vault, pid, code, date(2025, 2, 1), value=1.0)
+        add_measurement(world.vault, pid, code, date(2025, 2, 1))
     assert not _rows(overdue_reviews(world.vault, today=TODAY).diabetes_care_processes, pid)
 
 
