@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -152,10 +152,14 @@ class LoadedCase:
     late: tuple[rules.AcctEvent, ...] = ()
 
 
-def input_late(event: rules.AcctEvent, now: datetime) -> bool:
-    """A review past its time, not recorded as held, with no input planned or given."""
+def input_late(
+    event: rules.AcctEvent, now: datetime, events: Sequence[rules.AcctEvent] = ()
+) -> bool:
+    """A review past its time, not recorded as held, with no input planned or given (and not
+    missed: a review the case closed past is flagged, not waited for)."""
     return (
-        event.type in rules.REVIEW_EVENT_TYPES
+        not rules.missed(event, events)
+        and event.type in rules.REVIEW_EVENT_TYPES
         and event.held_at is None
         and event.scheduled_at is not None
         and event.scheduled_at < now
@@ -202,6 +206,39 @@ def scope(
 def _event_order(event: rules.AcctEvent) -> tuple[datetime, str]:
     when = event.held_at or event.scheduled_at
     return (when or datetime.max.replace(tzinfo=UTC), event.id)
+
+
+Period = tuple[date, date | None]
+
+
+def mh_caseload_periods(session: Session, patient_ids: Iterable[str]) -> dict[str, list[Period]]:
+    """Each patient's spells on the MH in-reach caseload (started on, ended on or None)."""
+    ids = list(set(patient_ids))
+    found: dict[str, list[Period]] = defaultdict(list)
+    for start in range(0, len(ids), 900):
+        for pid, began, ended in session.execute(
+            select(
+                CaseloadMembership.patient_id,
+                CaseloadMembership.started_on,
+                CaseloadMembership.ended_on,
+            ).where(
+                CaseloadMembership.patient_id.in_(ids[start : start + 900]),
+                CaseloadMembership.team == rules.Team.MH_IN_REACH.value,
+            )
+        ):
+            found[pid].append((began, ended))
+    return found
+
+
+def on_caseload_at(periods: Sequence[Period]) -> Callable[[datetime], bool]:
+    """Whether the patient was on the caseload on the (London) day of a moment: from the day
+    they joined, up to but not including the day they left."""
+
+    def at(moment: datetime) -> bool:
+        day = moment.astimezone(LONDON).date()
+        return any(began <= day and (ended is None or day < ended) for began, ended in periods)
+
+    return at
 
 
 def on_mh_caseload(session: Session, patient_ids: Iterable[str]) -> set[str]:
@@ -263,6 +300,7 @@ def load_cases(session: Session, cases: Sequence[CaseHead], now: datetime) -> li
     """Events, contributions and rule answers for `cases`, in three queries however many."""
     events, given = _rows_for(session, [c.id for c in cases])
     mh = on_mh_caseload(session, (c.patient_id for c in cases))
+    periods = mh_caseload_periods(session, (c.patient_id for c in cases))
     loaded: list[LoadedCase] = []
     for case in cases:
         rule_events = sorted(
@@ -280,9 +318,14 @@ def load_cases(session: Session, cases: Sequence[CaseHead], now: datetime) -> li
                 case=case,
                 events=tuple(rule_events),
                 on_mh_caseload=on_mh,
-                flags=tuple(rules.health_input_flags(rule_events, on_mh_caseload=on_mh)),
+                # The MH rule follows the caseload at each review's time, not today's.
+                flags=tuple(
+                    rules.health_input_flags(
+                        rule_events, on_mh_caseload=on_caseload_at(periods[case.patient_id])
+                    )
+                ),
                 warnings=tuple(rules.upcoming_warnings(rule_events, now)),
-                late=tuple(e for e in rule_events if input_late(e, now)),
+                late=tuple(e for e in rule_events if input_late(e, now, rule_events)),
             )
         )
     return loaded

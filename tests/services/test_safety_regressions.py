@@ -8,14 +8,17 @@ controls.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from hjdesk.reports.build import render_report
 from hjdesk.reports.kinds import ReportRequest
+from hjdesk.services import acct
 from hjdesk.services.encounter_forms import EscalationInput, QuestionnairesInput
 from hjdesk.services.release_summary import release_summary
+from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import AuditEvent, Task
 from tests.reports.conftest import pdf_text
 from tests.services.care_world import (  # noqa: F401
@@ -133,3 +136,124 @@ def test_a_correction_withdraws_only_the_tasks_it_no_longer_calls_for(world: Wor
         questionnaires=QuestionnairesInput(phq9=NO_ITEM9),
     )
     assert _task_status(world, pid, "RISK_ASSESSMENT") == ["WITHDRAWN"]
+
+
+# -- 3-6. ACCT health input -------------------------------------------------------------------
+
+OPENED = NOW - timedelta(days=5)
+
+
+def _open_acct(world: World, pid: str, opened: datetime = OPENED) -> acct.AcctCaseView:
+    return acct.open_case(
+        world.vault,
+        pid,
+        opened_at=opened,
+        concern_summary="Ligature found in cell",
+        risk_level="RAISED",
+        case_manager="SO Patel",
+        now=NOW,
+    )
+
+
+def _event(view: acct.AcctCaseView, kind: str) -> acct.AcctEventView:
+    return next(e for e in view.events if e.event_type == kind)
+
+
+def _flags(view: acct.AcctCaseView) -> list[tuple[str, str, str]]:
+    return [(f.code.value, f.event_type.value, f.severity.value) for f in view.flags]
+
+
+def test_attendance_cannot_be_given_before_the_review_happens(world: World) -> None:
+    view = _open_acct(world, world.patient(), opened=NOW - timedelta(hours=2))
+    first = _event(view, "CASE_REVIEW_FIRST")
+    assert first.scheduled_at == NOW + timedelta(hours=22)
+    with pytest.raises(InvalidInput, match="has not taken place yet"):
+        acct.add_contribution(
+            world.vault,
+            first.id,
+            contribution_type="ATTENDED_IN_PERSON",
+            team="PRIMARY_CARE",
+            summary="Will attend",
+            now=NOW,
+        )
+    # Planned is what it is; a written contribution can be sent ahead of the review.
+    acct.add_contribution(
+        world.vault, first.id, contribution_type="ATTENDED_IN_PERSON", team="PRIMARY_CARE",
+        summary="", planned=True, now=NOW,
+    )  # fmt: skip
+    held = acct.record_event_held(
+        world.vault, first.id, held_at=NOW + timedelta(hours=20), chair="SO Patel",
+        now=NOW + timedelta(hours=21),
+    )  # fmt: skip
+    # The plan alone never suppresses the HIGH flag once the review is held.
+    assert _flags(held) == [("ACCT_NO_HEALTH_INPUT", "CASE_REVIEW_FIRST", "HIGH")]
+
+
+def test_mh_in_reach_flag_follows_the_caseload_at_the_time_of_the_review(world: World) -> None:
+    pid = world.patient()
+    mh = world.as_user("mhnurse")
+    acct.set_caseload(mh, pid, "MH_IN_REACH", True, today=date(2025, 3, 1))
+    view = _open_acct(world, pid)
+    first = _event(view, "CASE_REVIEW_FIRST")
+    acct.record_event_held(world.vault, first.id, held_at=OPENED + timedelta(hours=20),
+                           chair="SO", now=NOW)  # fmt: skip
+    acct.add_contribution(world.vault, first.id, contribution_type="ATTENDED_IN_PERSON",
+                          team="PRIMARY_CARE", summary="Low mood", now=NOW)  # fmt: skip
+    mh_gap = [("ACCT_NO_MH_INPUT", "CASE_REVIEW_FIRST", "MEDIUM")]
+    assert _flags(acct.case_view(world.vault, view.id, NOW)) == mh_gap
+    # Discharged from the caseload afterwards: the past gap stays, in the record and the audit.
+    acct.set_caseload(mh, pid, "MH_IN_REACH", False, today=date(2025, 3, 11))
+    assert _flags(acct.case_view(world.vault, view.id, NOW)) == mh_gap
+    audit = acct.audit_report(world.vault)
+    assert [(f.code, f.case_id) for f in audit.flags] == [("ACCT_NO_MH_INPUT", view.id)]
+
+
+def test_joining_the_caseload_later_creates_no_flag_for_old_reviews(world: World) -> None:
+    pid = world.patient()
+    view = _open_acct(world, pid)
+    first = _event(view, "CASE_REVIEW_FIRST")
+    acct.record_event_held(world.vault, first.id, held_at=OPENED + timedelta(hours=20),
+                           chair="SO", now=NOW)  # fmt: skip
+    acct.add_contribution(world.vault, first.id, contribution_type="ATTENDED_IN_PERSON",
+                          team="PRIMARY_CARE", summary="Low mood", now=NOW)  # fmt: skip
+    acct.set_caseload(world.as_user("mhnurse"), pid, "MH_IN_REACH", True, today=TODAY)
+    after = acct.case_view(world.vault, view.id, NOW)
+    assert after.on_mh_caseload
+    assert _flags(after) == []
+
+
+def test_closing_an_acct_keeps_an_overdue_first_review_as_a_high_gap(world: World) -> None:
+    view = _open_acct(world, world.patient())  # first review due 4 days ago, never held
+    closed = acct.close_case(world.vault, view.id, held_at=NOW - timedelta(hours=1),
+                             chair="SO Patel", now=NOW)  # fmt: skip
+    first = _event(closed, "CASE_REVIEW_FIRST")
+    assert first.scheduled_at == OPENED + timedelta(hours=24)
+    assert ("ACCT_NO_HEALTH_INPUT", "CASE_REVIEW_FIRST", "HIGH") in _flags(closed)
+    missed = next(f for f in closed.flags if f.event_type.value == "CASE_REVIEW_FIRST")
+    assert "not recorded as held" in missed.message
+    assert ("CASE_REVIEW_FIRST", "HIGH") in {
+        (f.event_type, f.severity) for f in acct.audit_report(world.vault).flags
+    }
+    assert not first.input_late  # flagged, no longer waited for
+
+
+def test_post_closure_review_input_can_be_written_up_once_the_acct_has_ended(
+    world: World,
+) -> None:
+    view = _open_acct(world, world.patient(), opened=NOW - timedelta(days=10))
+    closed = acct.close_case(world.vault, view.id, held_at=NOW - timedelta(days=9),
+                             chair="SO", now=NOW)  # fmt: skip
+    review = _event(closed, "POST_CLOSURE_REVIEW")
+    assert review.scheduled_at == NOW - timedelta(days=2)
+    ended = acct.record_event_held(world.vault, review.id, held_at=review.scheduled_at,
+                                   chair="SO", now=NOW)  # fmt: skip
+    assert ended.status == "CLOSED"
+    assert ("ACCT_NO_HEALTH_INPUT", "POST_CLOSURE_REVIEW", "MEDIUM") in _flags(ended)
+    acct.add_contribution(world.vault, review.id, contribution_type="ATTENDED_IN_PERSON",
+                          team="PRIMARY_CARE", summary="Settled; engaging", now=NOW)  # fmt: skip
+    after = acct.case_view(world.vault, view.id, NOW)
+    assert ("ACCT_NO_HEALTH_INPUT", "POST_CLOSURE_REVIEW", "MEDIUM") not in _flags(after)
+    # Nothing can be planned for an ACCT that has ended.
+    with pytest.raises(InvalidInput, match="closed"):
+        acct.add_contribution(world.vault, review.id, contribution_type="ATTENDED_IN_PERSON",
+                              team="PRIMARY_CARE", summary="", planned=True, now=NOW)  # fmt: skip
