@@ -72,12 +72,17 @@ def test_second_stage_done_after_reception_clears_it(world: World) -> None:
     assert _rows(overdue_reviews(world.vault, today=today).second_stage_assessments, pid)
 
 
-def test_second_stage_lookback_leaves_old_receptions_out(world: World) -> None:
+def test_second_stage_lookback_moves_old_receptions_to_their_own_group(world: World) -> None:
     old = world.patient(reception=TODAY - timedelta(days=91))
     edge = world.patient(reception=TODAY - timedelta(days=90))
     future = world.patient(reception=TODAY + timedelta(days=1))
-    rows = overdue_reviews(world.vault, today=TODAY).second_stage_assessments
-    assert {r.patient_id for r in rows} == {edge}
+    report = overdue_reviews(world.vault, today=TODAY)
+    assert {r.patient_id for r in report.second_stage_assessments} == {edge}
+    # Never done and older than the look-back: still listed, in the long-overdue group.
+    (long,) = _rows(report.second_stage_long_overdue, old)
+    assert long.overdue
+    assert long.what.startswith("Second-stage health assessment never done")
+    assert set(report.second_stage_long_overdue) <= set(report.all_rows)
     longer = overdue_reviews(
         world.vault, today=TODAY, policy=ReviewsDuePolicy(second_stage_lookback_days=100)
     )

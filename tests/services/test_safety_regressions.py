@@ -17,7 +17,9 @@ from hjdesk.reports.build import render_report
 from hjdesk.reports.kinds import ReportRequest
 from hjdesk.services import acct
 from hjdesk.services.encounter_forms import EscalationInput, QuestionnairesInput
+from hjdesk.services.record_reads import patient_reviews
 from hjdesk.services.release_summary import release_summary
+from hjdesk.services.reviews_due import overdue_reviews
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import AuditEvent, Task
 from tests.reports.conftest import pdf_text
@@ -257,3 +259,21 @@ def test_post_closure_review_input_can_be_written_up_once_the_acct_has_ended(
     with pytest.raises(InvalidInput, match="closed"):
         acct.add_contribution(world.vault, review.id, contribution_type="ATTENDED_IN_PERSON",
                               team="PRIMARY_CARE", summary="", planned=True, now=NOW)  # fmt: skip
+
+
+# -- 7. a second-stage assessment never done stays visible ------------------------------------
+
+
+def test_second_stage_never_done_stays_overdue_after_the_look_back(world: World) -> None:
+    pid = world.patient(reception=TODAY - timedelta(days=120))
+    report = overdue_reviews(world.vault, today=TODAY)
+    (row,) = [r for r in report.second_stage_long_overdue if r.patient_id == pid]
+    assert (row.overdue, row.days_overdue) == (True, 113)
+    assert patient_reviews(world.vault, pid, today=TODAY).second_stage_status == "OVERDUE"
+    printed = render_report(world.vault, ReportRequest("overdue"), now=NOW, today=TODAY)
+    text = pdf_text(printed.data)
+    assert text.has("Second-stage assessments long overdue")
+    assert text.has(row.prison_number)
+    # Done at last: it leaves the list.
+    add_encounter(world.vault, pid, "SECOND_STAGE_ASSESSMENT", TODAY)
+    assert not overdue_reviews(world.vault, today=TODAY).second_stage_long_overdue
