@@ -8,7 +8,9 @@ controls.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +18,9 @@ from sqlalchemy import select
 from hjdesk.reports.build import render_report
 from hjdesk.reports.kinds import ReportRequest
 from hjdesk.services import acct
-from hjdesk.services.encounter_forms import EscalationInput, QuestionnairesInput
+from hjdesk.services.common import local_today
+from hjdesk.services.encounter_chain import local_day
+from hjdesk.services.encounter_forms import EscalationInput, QuestionnairesInput, VitalsInput
 from hjdesk.services.record_reads import patient_reviews
 from hjdesk.services.release_summary import release_summary
 from hjdesk.services.reviews_due import overdue_reviews
@@ -28,6 +32,7 @@ from tests.services.care_world import (  # noqa: F401
     TODAY,
     World,
     add_encounter,
+    at_noon,
     care_template_fixture,
     world_fixture,
 )
@@ -277,3 +282,44 @@ def test_second_stage_never_done_stays_overdue_after_the_look_back(world: World)
     # Done at last: it leaves the list.
     add_encounter(world.vault, pid, "SECOND_STAGE_ASSESSMENT", TODAY)
     assert not overdue_reviews(world.vault, today=TODAY).second_stage_long_overdue
+
+
+# -- the escalation time, and the day ---------------------------------------------------------
+
+SICK = VitalsInput(
+    resp_rate=26, spo2=90, on_oxygen=False, systolic_bp=88, pulse=135, consciousness="A",
+    temperature=39.5, diastolic_bp=60,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [
+        (at_noon(TODAY) + timedelta(days=365), "cannot be in the future"),
+        (at_noon(TODAY) - timedelta(hours=3), "before the encounter began"),
+    ],
+)
+def test_escalation_time_is_checked(world: World, at: datetime, message: str) -> None:
+    pid = world.patient()
+    escalation = EscalationInput("999 called; emergency code", "Ambulance control", at)
+    with pytest.raises(InvalidInput, match=message):
+        add_encounter(world.vault, pid, "CELL_DOOR", TODAY, vitals=SICK, escalation=escalation)
+    fine = EscalationInput("999 called", "Ambulance control", at_noon(TODAY) + timedelta(minutes=5))
+    add_encounter(world.vault, pid, "CELL_DOOR", TODAY, vitals=SICK, escalation=fine)
+
+
+def test_local_today_is_the_london_day_whatever_the_laptop_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
+    time.tzset()
+    try:
+        # 23:30 UTC on 30 June is 00:30 BST on 1 July in London, and 13:30 on 1 July in Kiribati;
+        # 10:30 UTC on 30 June is 00:30 on 1 July in Kiribati but still 30 June in London.
+        assert local_today(datetime(2025, 6, 30, 23, 30, tzinfo=UTC)) == date(2025, 7, 1)
+        assert local_today(datetime(2025, 6, 30, 10, 30, tzinfo=UTC)) == date(2025, 6, 30)
+        assert local_today() == datetime.now(ZoneInfo("Europe/London")).date()
+        assert local_day(datetime(2025, 6, 30, 10, 30, tzinfo=UTC)) == date(2025, 6, 30)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
