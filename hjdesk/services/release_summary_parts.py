@@ -41,6 +41,7 @@ from hjdesk.storage.models import (
     Encounter,
     Measurement,
     Medicine,
+    Observation,
     QuestionnaireResult,
     ScreeningEvent,
     Staff,
@@ -185,13 +186,38 @@ def key_results(session: Session, patient_id: str) -> KeyResults:
             return None
         return KeyResult(code, m.value, m.text_value, m.unit, local_date(m.taken_at))
 
-    bp = None
+    readings: list[tuple[datetime, BloodPressure]] = []
     systolic = latest.get("BP_SYSTOLIC")
     if systolic is not None and systolic.value is not None:
         # The diastolic taken with this systolic (same encounter and time), never another day's.
         paired = diastolic_at.get((systolic.encounter_id, systolic.taken_at))
-        bp = BloodPressure(systolic.value, paired, local_date(systolic.taken_at))
+        reading = BloodPressure(systolic.value, paired, local_date(systolic.taken_at))
+        readings.append((systolic.taken_at, reading))
+    observed = _observed_bp(session, patient_id)
+    if observed is not None:
+        readings.append(observed)
+    bp = max(readings, key=lambda r: r[0])[1] if readings else None
     return KeyResults(result("HBA1C"), bp, result("FOOT_RISK"))
+
+
+def _observed_bp(session: Session, patient_id: str) -> tuple[datetime, BloodPressure] | None:
+    """The latest blood pressure taken with a set of NEWS2 observations that still stands."""
+    found = session.execute(
+        select(Observation.taken_at, Observation.systolic_bp, Observation.diastolic_bp)
+        .where(
+            Observation.patient_id == patient_id,
+            Observation.signed_at.is_not(None),
+            Observation.encounter_id.is_(None)
+            | Observation.encounter_id.not_in(voided_encounters()),
+        )
+        .order_by(Observation.taken_at.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    taken, systolic, diastolic = found
+    lower = None if diastolic is None else float(diastolic)
+    return taken, BloodPressure(float(systolic), lower, local_date(taken))
 
 
 def medicines(session: Session, patient_id: str) -> tuple[MedicineItem, ...]:

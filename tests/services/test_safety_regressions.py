@@ -34,6 +34,7 @@ from tests.services.care_world import (  # noqa: F401
     add_encounter,
     at_noon,
     care_template_fixture,
+    measured,
     world_fixture,
 )
 
@@ -323,3 +324,32 @@ def test_local_today_is_the_london_day_whatever_the_laptop_zone(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# -- the last blood pressure includes NEWS2 observations -------------------------------------
+
+WELL = VitalsInput(
+    resp_rate=16, spo2=97, on_oxygen=False, systolic_bp=168, pulse=72, consciousness="A",
+    temperature=36.8, diastolic_bp=96,
+)  # fmt: skip
+
+
+def _clinic_bp(world: World, pid: str, day: date, systolic: int, diastolic: int) -> None:
+    bp = (measured("BP_SYSTOLIC", systolic), measured("BP_DIASTOLIC", diastolic))
+    add_encounter(
+        world.vault, pid, "LTC_REVIEW", day, ltc_condition="HYPERTENSION", measurements=bp
+    )
+
+
+def test_summary_last_bp_includes_bp_taken_with_news2_observations(world: World) -> None:
+    pid = world.patient()
+    _clinic_bp(world, pid, date(2025, 1, 10), 150, 90)
+    add_encounter(world.vault, pid, "CELL_DOOR", date(2025, 3, 1), vitals=WELL)
+    bp = release_summary(world.vault, pid, today=TODAY, now=NOW).key_results.blood_pressure
+    assert bp is not None
+    assert (bp.systolic, bp.diastolic, bp.taken_on) == (168, 96, date(2025, 3, 1))
+    # An older observation does not hide a newer clinic reading.
+    _clinic_bp(world, pid, date(2025, 3, 5), 138, 82)
+    bp = release_summary(world.vault, pid, today=TODAY, now=NOW).key_results.blood_pressure
+    assert bp is not None
+    assert (bp.systolic, bp.diastolic) == (138, 82)
