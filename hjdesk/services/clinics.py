@@ -152,6 +152,7 @@ def _book(
             position=position,
             reason=candidate.reason,
             ltc_condition=candidate.ltc_condition,
+            location=candidate.location[:60] or None,
         )
     )
     vault.audit(

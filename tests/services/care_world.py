@@ -102,6 +102,28 @@ class World:
         return pid
 
 
+def move(world: World, patient_id: str, location: str) -> None:
+    """A roll import that moves one person (as the prison system says they moved)."""
+    with world.vault.transaction() as session:
+        p = session.get(Patient, patient_id)
+        assert p is not None
+        row = RollRow(
+            row=2,
+            prison_number=p.prison_number,
+            nhs_number=p.nhs_number,
+            family_name=p.family_name,
+            given_names=p.given_names,
+            date_of_birth=p.date_of_birth,
+            sex=p.sex,
+            establishment="MDI",
+            location=tuple(location.split("-")),
+            reception_date=p.reception_date,
+            expected_release_date=p.expected_release_date,
+            alerts=tuple(a.code for a in p.alerts if a.active),
+        )
+        apply_rows(session, [row], ImportSummary(), full_roll=False)
+
+
 def at_noon(day: date) -> datetime:
     return datetime.combine(day, time(12, 0), tzinfo=UTC)
 

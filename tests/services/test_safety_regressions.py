@@ -18,6 +18,9 @@ from sqlalchemy import select
 from hjdesk.reports.build import render_report
 from hjdesk.reports.kinds import ReportRequest
 from hjdesk.services import acct
+from hjdesk.services.clinic_outcomes import record_outcome
+from hjdesk.services.clinic_reports import daily_exceptions
+from hjdesk.services.clinics import add_to_session, create_session
 from hjdesk.services.common import local_today
 from hjdesk.services.encounter_chain import local_day
 from hjdesk.services.encounter_forms import EscalationInput, QuestionnairesInput, VitalsInput
@@ -35,6 +38,7 @@ from tests.services.care_world import (  # noqa: F401
     at_noon,
     care_template_fixture,
     measured,
+    move,
     world_fixture,
 )
 
@@ -353,3 +357,21 @@ def test_summary_last_bp_includes_bp_taken_with_news2_observations(world: World)
     bp = release_summary(world.vault, pid, today=TODAY, now=NOW).key_results.blood_pressure
     assert bp is not None
     assert (bp.systolic, bp.diastolic) == (138, 82)
+
+
+# -- the exception report counts the wing at the appointment ----------------------------------
+
+
+def test_exception_report_uses_the_wing_at_the_appointment(world: World) -> None:
+    pid = world.patient(location="A-1-001")
+    world.patient(location="B-2-001")  # B wing exists on the roll
+    clinic = create_session(world.vault, clinic_type="GENERAL_NURSE", session_date=TODAY,
+                            period="AM", wings=["A", "B"])  # fmt: skip
+    booked = [a for a in clinic.appointments if a.patient_id == pid]
+    appointment_id = booked[0].id if booked else add_to_session(
+        world.vault, clinic.id, pid, "Dressing").id  # fmt: skip
+    record_outcome(world.vault, appointment_id, "NOT_UNLOCKED", reason="Staff shortage", now=NOW)
+    move(world, pid, "B-2-005")  # moved to B wing afterwards
+    report = daily_exceptions(world.vault, TODAY)
+    assert [e.wing for e in report.exceptions] == ["A"]
+    assert [w.wing for w in report.wings] == ["A"]
