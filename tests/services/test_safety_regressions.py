@@ -20,7 +20,7 @@ from hjdesk.reports.kinds import ReportRequest
 from hjdesk.services import acct
 from hjdesk.services.clinic_outcomes import record_outcome
 from hjdesk.services.clinic_reports import daily_exceptions
-from hjdesk.services.clinics import add_to_session, create_session
+from hjdesk.services.clinics import add_to_session, close_session, create_session
 from hjdesk.services.common import local_today
 from hjdesk.services.encounter_chain import local_day
 from hjdesk.services.encounter_forms import EscalationInput, QuestionnairesInput, VitalsInput
@@ -375,3 +375,24 @@ def test_exception_report_uses_the_wing_at_the_appointment(world: World) -> None
     report = daily_exceptions(world.vault, TODAY)
     assert [e.wing for e in report.exceptions] == ["A"]
     assert [w.wing for w in report.wings] == ["A"]
+
+
+# -- closing a clinic never records the patient's choice for a whole list ---------------------
+
+
+def test_closing_a_clinic_cannot_record_patient_choice_for_everyone_left(world: World) -> None:
+    for _ in range(3):
+        world.patient(location="A-1-001")
+    clinic = create_session(world.vault, clinic_type="GENERAL_NURSE", session_date=TODAY,
+                            period="AM", wings=["A"])  # fmt: skip
+    if not clinic.appointments:
+        for pid in [world.patient(location="A-1-002") for _ in range(2)]:
+            add_to_session(world.vault, clinic.id, pid, "Dressing")
+    for outcome in ("DNA_PATIENT_CHOSE", "AT_COURT", "IN_HOSPITAL"):
+        with pytest.raises(InvalidInput, match="one patient at a time"):
+            close_session(world.vault, clinic.id, remaining_outcome=outcome, reason="Not seen")
+    with pytest.raises(InvalidInput, match="Give the reason"):
+        close_session(world.vault, clinic.id, remaining_outcome="NOT_UNLOCKED")
+    closed = close_session(world.vault, clinic.id, remaining_outcome="NOT_UNLOCKED",
+                           reason="No officers on the wing")  # fmt: skip
+    assert {(a.outcome, a.attribution) for a in closed.appointments} == {("NOT_UNLOCKED", "PRISON")}
