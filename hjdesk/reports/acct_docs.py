@@ -35,6 +35,7 @@ from hjdesk.services.acct_views import (
     scope,
 )
 from hjdesk.services.printing import has_unsynced
+from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import AcctCase, AcctContribution, AcctEvent, Patient, Staff
 
@@ -44,7 +45,7 @@ def _latest_event(ctx: Context, patient_id: str) -> str:
     with ctx.vault.session() as session:
         found = session.scalar(
             select(AcctContribution.event_id)
-            .where(AcctContribution.patient_id == patient_id)
+            .where(AcctContribution.patient_id == patient_id, *standing(AcctContribution))
             .order_by(
                 AcctContribution.signed_at.is_(None),
                 AcctContribution.signed_at.desc(),

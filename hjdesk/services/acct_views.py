@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from hjdesk.clinical import acct as rules
 from hjdesk.services.common import get_or_error, utc_now
 from hjdesk.services.permissions import ALL_ROLES, require_role
+from hjdesk.services.standing import standing
 from hjdesk.storage.models import (
     AcctCase,
     AcctContribution,
@@ -286,7 +287,7 @@ def _rows_for(
                 AcctContribution.team,
                 AcctContribution.planned,
             )
-            .where(AcctContribution.case_id.in_(chunk))
+            .where(AcctContribution.case_id.in_(chunk), *standing(AcctContribution))
             .order_by(AcctContribution.signed_at, AcctContribution.id)
         ):
             contribution = rules.Contribution(
@@ -385,7 +386,7 @@ def build_case_view(session: Session, case_id: str, now: datetime) -> AcctCaseVi
     rows = {e.id: e for e in session.scalars(select(AcctEvent).where(AcctEvent.case_id == case.id))}
     contributions = session.scalars(
         select(AcctContribution)
-        .where(AcctContribution.case_id == case.id)
+        .where(AcctContribution.case_id == case.id, *standing(AcctContribution))
         .order_by(AcctContribution.signed_at, AcctContribution.id)
     ).all()
     unsynced = unacked_record_ids(session, (c.id for c in contributions))

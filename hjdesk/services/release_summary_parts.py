@@ -29,6 +29,7 @@ from hjdesk.services.reviews_due import (
     standing_where,
     voided_encounters,
 )
+from hjdesk.services.standing import standing
 from hjdesk.services.worklist_labels import local_date
 from hjdesk.storage.models import (
     AcctCase,
@@ -265,7 +266,7 @@ def live_plans(session: Session, patient_id: str, today: date) -> list[PlanBrief
     last: dict[str, date] = {}
     for plan_id, reviewed in session.execute(
         select(CarePlanReview.plan_id, func.max(CarePlanReview.review_date))
-        .where(CarePlanReview.plan_id.in_(ids), CarePlanReview.signed_at.is_not(None))
+        .where(CarePlanReview.plan_id.in_(ids), *standing(CarePlanReview))
         .group_by(CarePlanReview.plan_id)
     ):
         last[plan_id] = reviewed
@@ -380,7 +381,7 @@ def screening(session: Session, patient_id: str) -> tuple[ScreeningItem, ...]:
     """The latest signed event of each screening or immunisation programme."""
     query = (
         select(ScreeningEvent)
-        .where(ScreeningEvent.patient_id == patient_id, ScreeningEvent.signed_at.is_not(None))
+        .where(ScreeningEvent.patient_id == patient_id, *standing(ScreeningEvent))
         .order_by(ScreeningEvent.event_date.desc())
     )
     latest: dict[str, ScreeningEvent] = {}
