@@ -259,6 +259,71 @@ def test_unsaved_edits_survive_a_lock_as_a_draft(qtbot, page, demo, demo_home):
         reopened.lock()
 
 
+def _relock(page, demo, demo_home):
+    """What the shell does at a lock and the next unlock (the same user)."""
+    page.clear()
+    demo.lock()
+    reopened = Vault(demo_home).unlock("nurse", PASSWORD)
+    page.context.vault = reopened
+    page.set_vault(reopened)
+    return reopened
+
+
+def test_review_close_and_new_plan_dialogs_survive_a_lock(qtbot, page, demo, demo_home):
+    plan_id = create_and_activate_diabetes_plan(qtbot, page, diabetic_prison_number(demo))
+    qtbot.mouseClick(page.editor.review_button, Qt.MouseButton.LeftButton)
+    dialog = page.editor.review_dialog
+    qtbot.keyClicks(dialog.attendees, "Patient, Alex Morgan RN")
+    qtbot.keyClicks(dialog.outcome, "Feet checked; HbA1c falling")
+    reopen = dialog.close_for_lock()  # the shell, locking
+    assert not dialog.isVisible()
+    reopened = _relock(page, demo, demo_home)
+    try:
+        assert "Feet checked" not in page.editor.form.title.text()  # nothing held while locked
+        reopen()  # the shell, after the unlock
+        again = page.editor.review_dialog
+        assert again is not None and again is not dialog
+        assert page.editor.plan_id == plan_id
+        assert again.attendees.text() == "Patient, Alex Morgan RN"
+        assert again.outcome.toPlainText() == "Feet checked; HbA1c falling"
+        assert "before the laptop locked is back" in again.problem.text()
+        again.next_review.clear()
+        qtbot.keyClicks(again.next_review, dmy(date.today() + timedelta(days=100)))
+        qtbot.mouseClick(again.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+        stored = care_plans.plan_view(reopened, plan_id)
+        assert [r.outcome for r in stored.reviews] == ["Feet checked; HbA1c falling"]
+        from hjdesk.services.drafts import list_drafts
+
+        assert list_drafts(reopened, form="care_plan_review") == ()
+
+        # The close dialog keeps its reason the same way.
+        qtbot.mouseClick(page.editor.close_button, Qt.MouseButton.LeftButton)
+        closing = page.editor.close_dialog
+        choose(closing.reason, "TRANSFERRED")
+        reopen = closing.close_for_lock()
+        demo = reopened
+        reopened = _relock(page, demo, demo_home)
+        reopen()
+        assert page.editor.close_dialog.reason.currentData() == "TRANSFERRED"
+        page.editor.close_dialog.reject()  # cancelled: the draft goes
+        assert list_drafts(reopened, form="care_plan_close") == ()
+
+        # And the new-plan dialog its search and template.
+        page.start_new_plan()
+        new = page.new_dialog
+        qtbot.keyClicks(new.search, "Zz")
+        new.template.setCurrentIndex(2)
+        reopen = new.close_for_lock()
+        demo = reopened
+        reopened = _relock(page, demo, demo_home)
+        reopen()
+        assert page.new_dialog.search.text() == "Zz"
+        assert page.new_dialog.template.currentIndex() == 2
+        page.new_dialog.reject()
+    finally:
+        reopened.lock()
+
+
 def test_open_target_opens_the_plan_and_hca_cannot_activate(qtbot, demo_home):
     hca = Vault(demo_home).unlock("hca", PASSWORD)
     try:

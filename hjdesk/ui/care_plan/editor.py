@@ -76,6 +76,8 @@ class CarePlanEditor(QWidget):
         self.plan_rev = 0
         self.lifecycle = PlanLifecycle(context, self)
         self._pending_draft: Mapping[str, Any] | None = None
+        # A review or close dialog to reopen once this plan is loaded (kept at a lock).
+        self._then: tuple[str, Callable[[CarePlanView], None]] | None = None
         self.heading = QLabel("")
         self.heading.setObjectName("heading")
         self.heading.setWordWrap(True)
@@ -173,6 +175,23 @@ class CarePlanEditor(QWidget):
             lambda: load_plan(vault, plan_id), self._loaded, self._failed_to_load
         )
 
+    def resume_dialog(self, form: str, plan_id: str) -> None:
+        """After an unlock: show the plan and reopen the dialog that was open at the lock."""
+        self._then = (plan_id, lambda view: self.lifecycle.open_form(form, view))
+        if self.loaded is not None and self.loaded.view.id == plan_id:
+            self._run_then(self.loaded.view)
+        else:
+            self.open_plan(plan_id, draft=self._pending_draft)
+
+    def _run_then(self, view: CarePlanView) -> None:
+        then, self._then = self._then, None
+        if then is None:
+            return
+        if then[0] == view.id:
+            then[1](view)
+        else:
+            self._then = then  # for the load of that plan, still on its way
+
     def _failed_to_load(self, exc: BaseException) -> None:
         self._pending_draft = None
         self._error(exc)
@@ -183,6 +202,7 @@ class CarePlanEditor(QWidget):
         self.loaded = loaded
         self.problem.hide()
         self._show_view(loaded.view, reload_form=True)
+        self._run_then(loaded.view)
         draft, self._pending_draft = self._pending_draft, None
         if draft is None:
             return
@@ -205,6 +225,7 @@ class CarePlanEditor(QWidget):
     def clear(self) -> None:
         self.loaded = None
         self._pending_draft = None
+        self._then = None
         self.lifecycle.reject_all()
         self.heading.clear()
         self.status.clear()
