@@ -282,7 +282,8 @@ def test_review_close_and_new_plan_dialogs_survive_a_lock(qtbot, page, demo, dem
         assert "Feet checked" not in page.editor.form.title.text()  # nothing held while locked
         reopen()  # the shell, after the unlock
         again = page.editor.review_dialog
-        assert again is not None and again is not dialog
+        assert again is not None
+        assert again is not dialog
         assert page.editor.plan_id == plan_id
         assert again.attendees.text() == "Patient, Alex Morgan RN"
         assert again.outcome.toPlainText() == "Feet checked; HbA1c falling"
