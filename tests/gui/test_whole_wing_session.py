@@ -257,9 +257,7 @@ def test_a_whole_wing_session(qtbot, demo_home, monkeypatch, tmp_path):
     reopened[0].close_without_asking()
 
     # -- an AQ-10, and an entry in error that leaves the printed transfer summary -----------
-    _aq10_and_a_withdrawn_entry(
-        qtbot, workspace, vault, rows[5].patient_id, monkeypatch, tmp_path
-    )
+    _aq10_and_a_withdrawn_entry(qtbot, workspace, vault, rows[5].patient_id, monkeypatch, tmp_path)
 
     report = verify_chain(vault)
     assert report.ok, report.reason
