@@ -192,6 +192,27 @@ def test_record_review_and_close(qtbot, page, demo):
     assert not page.editor.close_button.isVisible()
 
 
+def test_a_review_marked_entered_in_error_puts_the_plan_back_to_due(qtbot, page, demo):
+    plan_id = create_and_activate_diabetes_plan(qtbot, page, diabetic_prison_number(demo))
+    before = care_plans.plan_view(demo, plan_id).review_due
+    record_continue_review(qtbot, page, "Recorded on the wrong plan", before + timedelta(days=90))
+    assert care_plans.plan_view(demo, plan_id).review_due == before + timedelta(days=90)
+    editor = page.editor
+    assert not editor.withdraw_review_button.isEnabled()
+    editor.review_table.selectRow(0)
+    assert editor.withdraw_review_button.isEnabled()
+    editor.withdraw_review_button.click()
+    dialog = editor.lifecycle.withdraw_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.reason, "Belongs to another patient's plan")
+    dialog.ok.click()
+    stored = care_plans.plan_view(demo, plan_id)
+    assert stored.reviews == ()
+    assert stored.review_due == date.today()  # due again from the day of the withdrawn review
+    assert editor.reviews.rowCount() == 0
+    assert "entered in error" in editor.notice.text()
+
+
 def test_bad_date_in_the_form_is_a_message_not_a_save(qtbot, page, demo):
     view = start_new_plan(qtbot, page, diabetic_prison_number(demo), "LTC", "DIABETES")
     form = page.editor.form

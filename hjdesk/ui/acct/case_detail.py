@@ -115,7 +115,7 @@ class CaseDetail(QWidget):
         wrap_rows(self.given_table)
         self.given_label = QLabel("Input for the chosen event")
         self.given_label.setObjectName("subheading")
-        self.withdraw_button = QPushButton("Mark the chosen input entered in &error…")
+        self.withdraw_button = QPushButton("&Withdraw the chosen input (entered in error)…")
         self.withdraw_button.setAccessibleName("Mark the chosen health input entered in error")
         self.withdraw_button.setEnabled(False)
         self.withdraw_button.clicked.connect(self._withdraw_chosen)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from hjdesk.clinical.care_plans import CarePlanStatus
 from hjdesk.services import care_plans, patients
 from hjdesk.services.care_plan_owners import OwnerChoice, owner_choices
-from hjdesk.services.care_plan_reads import CarePlanView
+from hjdesk.services.care_plan_reads import CarePlanView, ReviewRow
 from hjdesk.services.patients import PatientRow
 from hjdesk.services.permissions import REGISTERED_CLINICIANS
 from hjdesk.storage.errors import KnownError
@@ -104,7 +104,18 @@ class CarePlanEditor(QWidget):
         scroll.setWidget(self.form)
         self.tabs.addTab(scroll, "Deta&ils")
         self.tabs.addTab(self.grid, "CARE&MAP: goals and actions")
-        self.tabs.addTab(self.review_table, "Re&views")
+        self.withdraw_review_button = QPushButton("&Withdraw the chosen review (entered in error)…")
+        self.withdraw_review_button.setAccessibleName("Mark the chosen review entered in error")
+        self.withdraw_review_button.setEnabled(False)
+        self.withdraw_review_button.clicked.connect(self._withdraw_review)
+        self.review_table.selectionModel().selectionChanged.connect(
+            lambda *_: self.withdraw_review_button.setEnabled(self._chosen_review() is not None)
+        )
+        reviews_tab = QWidget()
+        reviews_layout = QVBoxLayout(reviews_tab)
+        reviews_layout.addWidget(self.review_table, 1)
+        reviews_layout.addWidget(self.withdraw_review_button)
+        self.tabs.addTab(reviews_tab, "Re&views")
         self._lay_out()
         self._connect()
 
@@ -174,6 +185,18 @@ class CarePlanEditor(QWidget):
         self.context.runner.run_task(
             lambda: load_plan(vault, plan_id), self._loaded, self._failed_to_load
         )
+
+    def _chosen_review(self) -> ReviewRow | None:
+        rows = self.review_table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        found = self.reviews.row_at(rows[0])
+        return found if isinstance(found, ReviewRow) else None
+
+    def _withdraw_review(self) -> None:
+        review, view = self._chosen_review(), self.view
+        if review is not None and view is not None:
+            self.lifecycle.open_withdraw(view, review)
 
     def resume_dialog(self, form: str, plan_id: str) -> None:
         """After an unlock: show the plan and reopen the dialog that was open at the lock."""
@@ -263,6 +286,7 @@ class CarePlanEditor(QWidget):
         self.grid.goals.model.load(view.goals, keep_goals)
         self.grid.interventions.model.load(view.interventions, keep_actions)
         self.reviews.load(list(view.reviews))
+        self.withdraw_review_button.setEnabled(False)
         self._show_heading()
         words, colour = status_words(view)
         self.status.setText(words)

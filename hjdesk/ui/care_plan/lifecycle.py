@@ -19,7 +19,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from hjdesk.services import care_plans, drafts
-from hjdesk.services.care_plan_reads import CarePlanView
+from hjdesk.services.amendments import amend_care_plan_review
+from hjdesk.services.care_plan_reads import CarePlanView, ReviewRow
 from hjdesk.services.common import local_today
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.care_plan.labels import date_text
@@ -32,6 +33,7 @@ from hjdesk.ui.care_plan.review_dialog import (
 from hjdesk.ui.care_plan.row_table import Column, RowTableModel, wrap_rows
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.privacy import PrivacyState
+from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
 
 DECISIONS = {"CONTINUE": "Continue", "CLOSE": "Close"}
 REVIEW_FORM, CLOSE_FORM = "care_plan_review", "care_plan_close"
@@ -88,6 +90,7 @@ class PlanLifecycle(QObject):
         self.owner = parent
         self.review_dialog: ReviewDialog | None = None
         self.close_dialog: CloseDialog | None = None
+        self.withdraw_dialog: WithdrawDialog | None = None
         self._draft_ids: dict[int, str] = {}  # id(dialog) -> its draft in the vault
         self._kept: set[int] = set()  # dialogs closed for a lock: their draft stays
 
@@ -161,9 +164,47 @@ class PlanLifecycle(QObject):
         )
 
     def reject_all(self) -> None:
-        for dialog in (self.review_dialog, self.close_dialog):
+        for dialog in (self.review_dialog, self.close_dialog, self.withdraw_dialog):
             if dialog is not None:
                 dialog.reject()
+
+    def open_withdraw(self, view: CarePlanView, review: ReviewRow) -> None:
+        """Mark a signed review entered in error (services.amendments): the plan follows."""
+        dialog = WithdrawDialog(
+            f"The review of {date_text(review.review_date)}: {review.outcome}", self.owner
+        )
+        dialog.submitted.connect(lambda why: self._withdraw_review(dialog, review, why))
+        dialog.finished.connect(lambda _: self._forget_withdraw(dialog))
+        self.withdraw_dialog = dialog
+        dialog.open()
+
+    def _forget_withdraw(self, dialog: WithdrawDialog) -> None:
+        if self.withdraw_dialog is dialog:
+            self.withdraw_dialog = None
+        dialog.deleteLater()
+
+    def _withdraw_review(self, dialog: WithdrawDialog, review: ReviewRow, why: str) -> None:
+        vault = self.context.vault
+        if vault is None:
+            return
+
+        def refused(exc: BaseException) -> None:
+            if not isinstance(exc, KnownError):
+                raise exc
+            if self.withdraw_dialog is dialog:
+                dialog.show_problem(str(exc))
+
+        def done(stored: CarePlanView) -> None:
+            if self.withdraw_dialog is dialog:
+                dialog.accept()
+            self.done.emit(stored, "Review marked entered in error: the plan follows the rest.")
+
+        self.context.runner.run_task(
+            lambda: amend_care_plan_review(vault, review.id, reason=why, entered_in_error=True),
+            done,
+            refused,
+            write=True,
+        )
 
     def _record_review(self, view: CarePlanView, dialog: ReviewDialog, given: ReviewInput) -> None:
         vault = self.context.vault

@@ -55,7 +55,7 @@ class ScreeningTab(RecordTab[tuple[ScreeningView, ...]]):
         self.tree = make_tree(COLUMNS, "Screening and immunisation events", 2)
         self.record_button = QPushButton("Record a screening or &immunisation…")
         self.record_button.setAccessibleName("Record a screening or immunisation")
-        self.withdraw_button = QPushButton("Mark entered in e&rror…")
+        self.withdraw_button = QPushButton("&Withdraw the chosen event (entered in error)…")
         self.withdraw_button.setAccessibleName("Mark the chosen event entered in error")
         self.withdraw_button.setEnabled(False)
         self.dialog: ScreeningDialog | None = None
