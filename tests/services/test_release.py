@@ -12,6 +12,8 @@ from sqlalchemy import event, select
 
 from hjdesk.services import acct
 from hjdesk.services import care_plans as cp
+from hjdesk.services.clinic_outcomes import record_outcome
+from hjdesk.services.clinics import add_to_session, create_session
 from hjdesk.services.common import dumps
 from hjdesk.services.encounter_forms import QuestionnairesInput
 from hjdesk.services.release import release_plans_due, save_release_plan
@@ -22,15 +24,13 @@ from hjdesk.services.tasks import complete_task
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import (
     Allergy,
-    Appointment,
     AuditEvent,
-    ClinicSession,
     Medicine,
     OutboxOp,
-    Patient,
     ReleasePlan,
     Task,
 )
+from hjdesk.storage.vault import OpenVault
 from tests.services.care_world import (  # noqa: F401
     NO_FALLS,
     NOW,
@@ -242,7 +242,6 @@ def _everything(w: World) -> str:
         record_screening(v, pid, programme, day, outcome, next_due=day + timedelta(days=365),
                          now=at_noon(day), today=TODAY)  # fmt: skip
     with v.transaction() as session:
-        establishment_id = session.get(Patient, pid).establishment_id
         # Allergies and medicines are mirrored from the central record: no HJDesk service
         # writes them, so these rows stand in for that mirror.
         session.add_all([
@@ -254,21 +253,12 @@ def _everything(w: World) -> str:
             Medicine(patient_id=pid, name="Warfarin", dose="as INR", critical=True),
             Medicine(patient_id=pid, name="Old drug", active=False),
         ])  # fmt: skip
-        for day, kind, outcome, rebook in (
-            (date(2025, 3, 20), "OLDER_PRISONER", None, False),
-            (date(2025, 3, 1), "LTC_DIABETES", "NOT_UNLOCKED", True),
-            (date(2025, 2, 1), "LTC_DIABETES", "ATTENDED", False),
-        ):
-            clinic = ClinicSession(
-                establishment_id=establishment_id, clinic_type=kind,
-                session_date=day, period="AM", wings="A",
-                status="PLANNED" if outcome is None else "CLOSED",
-            )  # fmt: skip
-            session.add(clinic)
-            session.flush()
-            session.add(Appointment(
-                session_id=clinic.id, patient_id=pid, reason="Diabetes review", outcome=outcome,
-                rebook_required=rebook))  # fmt: skip
+    for day, kind, outcome in (
+        (date(2025, 3, 20), "OLDER_PRISONER", None),
+        (date(2025, 3, 1), "LTC_DIABETES", "NOT_UNLOCKED"),
+        (date(2025, 2, 1), "LTC_DIABETES", "ATTENDED"),
+    ):
+        _booked(v, pid, kind, day, outcome)
     _plan(w, pid, "MENTAL_HEALTH", risk_management_plan="Triggers: bad news. Crisis: call MH",
           shared_with=["GP", "ACCT case manager"])  # fmt: skip
     _plan(w, pid, "SOCIAL_CARE", data={"social_care_referral": {"referred_on": "2025-03-01"},
@@ -277,6 +267,17 @@ def _everything(w: World) -> str:
     _plan(w, pid, "END_OF_LIFE", dnacpr_form_ref="DNACPR form 77, 2 Feb 2025")
     save_release_plan(v, pid, **{**COMPLETE, "days_of_medicine_supplied": 7}, fp10_given=True)
     return pid
+
+
+def _booked(v: OpenVault, pid: str, kind: str, day: date, outcome: str | None) -> None:
+    """A clinic session on the patient's wing with them on its list, and its outcome if any,
+    through the clinic services."""
+    clinic = create_session(v, clinic_type=kind, session_date=day, period="AM", wings=["A"])
+    booked = [a.id for a in clinic.appointments if a.patient_id == pid]
+    appointment = booked[0] if booked else add_to_session(v, clinic.id, pid, "Review").id
+    if outcome is not None:
+        reason = "Regime" if outcome in ("NOT_UNLOCKED", "NO_OFFICER_ESCORT") else None
+        record_outcome(v, appointment, outcome, reason=reason, now=at_noon(day))
 
 
 def _plan(w: World, pid: str, plan_type: str, **fields: object) -> None:
@@ -378,18 +379,8 @@ def test_summary_of_a_patient_with_nothing_recorded(world: World) -> None:
 
 def test_rebook_is_outstanding_until_a_later_clinic_of_that_type_is_booked(world: World) -> None:
     pid = world.patient()
-    with world.vault.transaction() as session:
-        establishment_id = session.get(Patient, pid).establishment_id
-        for day, outcome, rebook in ((date(2025, 3, 1), "NO_OFFICER_ESCORT", True),
-                                     (date(2025, 3, 5), "ATTENDED", False)):  # fmt: skip
-            clinic = ClinicSession(
-                establishment_id=establishment_id, clinic_type="LTC_EPILEPSY",
-                session_date=day, period="AM", wings="A", status="CLOSED",
-            )  # fmt: skip
-            session.add(clinic)
-            session.flush()
-            session.add(Appointment(session_id=clinic.id, patient_id=pid, outcome=outcome,
-                                    rebook_required=rebook))  # fmt: skip
+    _booked(world.vault, pid, "LTC_EPILEPSY", date(2025, 3, 1), "NO_OFFICER_ESCORT")
+    _booked(world.vault, pid, "LTC_EPILEPSY", date(2025, 3, 5), "ATTENDED")
     assert release_summary(world.vault, pid, today=TODAY).outstanding_appointments == ()
 
 
