@@ -80,7 +80,8 @@ STATUS_WORDS = {"OPEN": "Open", "POST_CLOSURE": "Post-closure", "CLOSED": "Close
 def _contribution_block(
     c: ContributionView, staff: dict[str, tuple[str, str, str]], held: bool
 ) -> Flowable:
-    name, role, _ = staff.get(c.contributor_id, ("unknown", "", ""))
+    name, present_role, _ = staff.get(c.contributor_id, ("unknown", "", ""))
+    role = c.signed_role or present_role  # as when they signed
     signer = staff.get(c.signed_by or "", (name, role, ""))[0]
     state = "Planned, not yet given" if c.planned else "Given"
     pairs: list[tuple[str, object]] = [

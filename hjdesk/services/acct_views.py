@@ -73,6 +73,7 @@ class ContributionView:
     signed_at: datetime | None
     signed_by: str | None
     synced: bool
+    signed_role: str | None = None  # the contributor's role when they signed
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +376,7 @@ def contribution_view(c: AcctContribution, unsynced: set[str]) -> ContributionVi
         signed_at=c.signed_at,
         signed_by=c.signed_by,
         synced=c.id not in unsynced,
+        signed_role=c.signed_role,
     )
 
 

@@ -24,11 +24,12 @@ from hjdesk.services.clinics import add_to_session, close_session, create_sessio
 from hjdesk.services.common import local_today
 from hjdesk.services.encounter_chain import local_day
 from hjdesk.services.encounter_forms import EscalationInput, QuestionnairesInput, VitalsInput
+from hjdesk.services.encounters import encounter_history
 from hjdesk.services.record_reads import patient_reviews
 from hjdesk.services.release_summary import release_summary
 from hjdesk.services.reviews_due import overdue_reviews
 from hjdesk.storage.errors import InvalidInput
-from hjdesk.storage.models import AuditEvent, Task
+from hjdesk.storage.models import AuditEvent, Staff, Task
 from tests.reports.conftest import pdf_text
 from tests.services.care_world import (  # noqa: F401
     NOW,
@@ -396,3 +397,27 @@ def test_closing_a_clinic_cannot_record_patient_choice_for_everyone_left(world: 
     closed = close_session(world.vault, clinic.id, remaining_outcome="NOT_UNLOCKED",
                            reason="No officers on the wing")  # fmt: skip
     assert {(a.outcome, a.attribution) for a in closed.appointments} == {("NOT_UNLOCKED", "PRISON")}
+
+
+# -- who signed, as they were when they signed ------------------------------------------------
+
+
+def test_an_entry_keeps_the_signers_role_at_signing(world: World) -> None:
+    pid = world.patient()
+    signed = add_encounter(world.vault, pid, "CELL_DOOR", TODAY, vitals=WELL)
+    view = _open_acct(world, pid)
+    first = _event(view, "CASE_REVIEW_FIRST")
+    acct.add_contribution(world.vault, first.id, contribution_type="WRITTEN_CONTRIBUTION",
+                          team="PRIMARY_CARE", summary="Settled", now=NOW)  # fmt: skip
+    # Later the nurse becomes an advanced nurse practitioner (an administrator's change to the
+    # staff record, which no clinical service makes).
+    with world.vault.transaction() as session:
+        staff = session.get(Staff, world.staff_id("nurse"))
+        assert staff is not None
+        staff.role = "ANP"
+    assert encounter_history(world.vault, signed).current.author_role == "RN"
+    (given,) = _event(acct.case_view(world.vault, view.id, NOW), "CASE_REVIEW_FIRST").contributions
+    assert given.signed_role == "RN"
+    sheet = render_report(world.vault, ReportRequest("acct-contribution", event_id=first.id),
+                          now=NOW, today=TODAY)  # fmt: skip
+    assert pdf_text(sheet.data).has("RN · Primary care")

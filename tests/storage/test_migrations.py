@@ -165,5 +165,8 @@ def test_0006_adds_amendments_and_appointment_location_to_an_existing_vault(home
                 assert {"amends_id", "amendment_reason", "entered_in_error"} <= names
             names = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(appointments)")}
             assert "location" in names
+            for table in ("encounters", "observations", "questionnaire_results", "measurements"):
+                names = {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+                assert "signed_role" in names
     finally:
         opened.lock()

@@ -1,4 +1,5 @@
-"""clinical safety: amendments of every signed kind; the appointment's location at the time
+"""clinical safety: amendments of every signed kind; signer's role and appointment's location at
+the time
 
 Revision ID: 0006
 Revises: 0003
@@ -7,8 +8,9 @@ Create Date: 2026-12-03
 ACCT contributions, screening events and care-plan reviews gain the amendment columns encounters
 have (a correction or "entered in error" is a new signed row pointing at the one it amends).
 Appointments keep the patient's location when booked and when the outcome was recorded, so the
-exception report counts them against the wing they were on at the time. Existing rows: not
-amended, no location (the report falls back to the patient's present wing for those).
+exception report counts them against the wing they were on at the time. Every signed kind keeps
+the signer's role at signing (`signed_role`). Existing rows: not amended, no location (the report
+falls back to the patient's present wing), no role (views fall back to the signer's present role).
 """
 
 import sqlalchemy as sa
@@ -20,6 +22,7 @@ branch_labels = None
 depends_on = None
 
 AMENDABLE = ("acct_contributions", "screening_events", "care_plan_reviews")
+SIGNED = ("encounters", "observations", "questionnaire_results", "measurements", *AMENDABLE)
 
 
 def upgrade() -> None:
@@ -38,9 +41,15 @@ def upgrade() -> None:
             )
     with op.batch_alter_table("appointments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("location", sa.String(length=60), nullable=True))
+    for table in SIGNED:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("signed_role", sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
+    for table in SIGNED:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("signed_role")
     with op.batch_alter_table("appointments", schema=None) as batch_op:
         batch_op.drop_column("location")
     for table in AMENDABLE:
