@@ -15,12 +15,19 @@ Decisions (ours, where domain.md is silent):
   The window is inclusive at both ends (now ... now + 24 hours); past events are not "upcoming".
 - Monthly figures group by the calendar month of `held_at` in the zone the caller passes
   (services pass Europe/London so a review at 00:30 BST on 1 April counts in April).
+- A review that was due before the case closed (or reopened) and was never recorded as held is
+  *missed*: it keeps its scheduled time and, without health input, carries the same flag as a
+  held review. Closing a case must not make the gap disappear.
+- The MH in-reach variant follows the caseload *at the time of the review* (held, or due when
+  missed): a later discharge does not erase past flags and a later referral does not create them.
+- Attendance (in person, remote, as healthcare assessor) can only be given once the review takes
+  place: before that it can only be planned (`attendance_given_too_early`).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from types import MappingProxyType
@@ -209,14 +216,21 @@ class Flag:
     message: str
 
 
-def _no_health_input_flag(event: AcctEvent) -> Flag:
+def _no_health_input_flag(event: AcctEvent, *, was_missed: bool = False) -> Flag:
     severity = Severity.HIGH if event.type in _HIGH_SEVERITY_TYPES else Severity.MEDIUM
+    label = EVENT_LABELS[event.type]
+    message = f"No health input was recorded for the {label}."
+    if was_missed:
+        message = (
+            f"The {label} was due before the ACCT closed and is not recorded as held; "
+            "no health input was recorded for it."
+        )
     return Flag(
         code=FlagCode.ACCT_NO_HEALTH_INPUT,
         event_id=event.id,
         event_type=event.type,
         severity=severity,
-        message=f"No health input was recorded for the {EVENT_LABELS[event.type]}.",
+        message=message,
     )
 
 
@@ -233,17 +247,69 @@ def _no_mh_input_flag(event: AcctEvent) -> Flag:
     )
 
 
-def health_input_flags(events: Iterable[AcctEvent], *, on_mh_caseload: bool) -> list[Flag]:
-    """Flags for held review events lacking health (or MH in-reach) input, in event order."""
+_ENDS_THE_WAIT = frozenset({AcctEventType.CLOSURE, AcctEventType.REOPEN})
+
+
+def missed(event: AcctEvent, events: Sequence[AcctEvent]) -> bool:
+    """A review never recorded as held, due before a closure (or reopening) that was held."""
+    due = event.scheduled_at
+    if event.held_at is not None or due is None or event.type not in REVIEW_EVENT_TYPES:
+        return False
+    return any(
+        other.type in _ENDS_THE_WAIT and other.held_at is not None and other.held_at >= due
+        for other in events
+        if other.id != event.id
+    )
+
+
+def health_input_flags(
+    events: Iterable[AcctEvent], *, on_mh_caseload: bool | Callable[[datetime], bool]
+) -> list[Flag]:
+    """Flags for held (or missed) review events lacking health (or MH in-reach) input, in event
+    order. `on_mh_caseload` is either a constant or says whether the patient was on the MH
+    in-reach caseload at a given moment (the review's time)."""
+    every = list(events)
     flags: list[Flag] = []
-    for event in events:
-        if event.held_at is None or event.type not in REVIEW_EVENT_TYPES:
+    for event in every:
+        if event.type not in REVIEW_EVENT_TYPES:
             continue
+        moment = event.held_at
+        if moment is None:
+            if not missed(event, every):
+                continue
+            moment = event.scheduled_at
+        assert moment is not None
         if not event.has_health_input:
-            flags.append(_no_health_input_flag(event))
-        if on_mh_caseload and not event.has_mh_in_reach_input:
+            flags.append(_no_health_input_flag(event, was_missed=event.held_at is None))
+        on_caseload = on_mh_caseload(moment) if callable(on_mh_caseload) else on_mh_caseload
+        if on_caseload and not event.has_mh_in_reach_input:
             flags.append(_no_mh_input_flag(event))
     return flags
+
+
+ATTENDANCE_TYPES = frozenset(
+    {
+        ContributionType.ATTENDED_IN_PERSON,
+        ContributionType.ATTENDED_REMOTE,
+        ContributionType.HEALTHCARE_ASSESSOR,
+    }
+)
+
+
+def attendance_given_too_early(
+    contribution_type: ContributionType,
+    *,
+    planned: bool,
+    scheduled_at: datetime | None,
+    held_at: datetime | None,
+    now: datetime,
+    slack: timedelta = timedelta(minutes=10),
+) -> bool:
+    """Attendance recorded as given for a review that has not taken place (not held, and its
+    time not yet come, give or take a few minutes of clock difference)."""
+    if planned or ContributionType(contribution_type) not in ATTENDANCE_TYPES or held_at:
+        return False
+    return scheduled_at is None or scheduled_at > require_aware(now, "The current time") + slack
 
 
 @dataclass(frozen=True, slots=True)

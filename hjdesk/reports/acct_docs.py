@@ -35,6 +35,7 @@ from hjdesk.services.acct_views import (
     scope,
 )
 from hjdesk.services.printing import has_unsynced
+from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import AcctCase, AcctContribution, AcctEvent, Patient, Staff
 
@@ -44,7 +45,7 @@ def _latest_event(ctx: Context, patient_id: str) -> str:
     with ctx.vault.session() as session:
         found = session.scalar(
             select(AcctContribution.event_id)
-            .where(AcctContribution.patient_id == patient_id)
+            .where(AcctContribution.patient_id == patient_id, *standing(AcctContribution))
             .order_by(
                 AcctContribution.signed_at.is_(None),
                 AcctContribution.signed_at.desc(),
@@ -79,7 +80,8 @@ STATUS_WORDS = {"OPEN": "Open", "POST_CLOSURE": "Post-closure", "CLOSED": "Close
 def _contribution_block(
     c: ContributionView, staff: dict[str, tuple[str, str, str]], held: bool
 ) -> Flowable:
-    name, role, _ = staff.get(c.contributor_id, ("unknown", "", ""))
+    name, present_role, _ = staff.get(c.contributor_id, ("unknown", "", ""))
+    role = c.signed_role or present_role  # as when they signed
     signer = staff.get(c.signed_by or "", (name, role, ""))[0]
     state = "Planned, not yet given" if c.planned else "Given"
     pairs: list[tuple[str, object]] = [

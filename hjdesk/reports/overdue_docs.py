@@ -19,6 +19,7 @@ SECTIONS = (
     ("diabetes_care_processes", "Diabetes care processes"),
     ("second_stage_assessments", "Second-stage assessments"),
     ("older_prisoner_reviews", "Older-prisoner reviews"),
+    ("second_stage_long_overdue", "Second-stage assessments long overdue (never done this stay)"),
 )
 
 

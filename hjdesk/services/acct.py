@@ -13,7 +13,9 @@ Decisions (ours, where domain.md is silent):
   the clinical record, linked by `clinical_note_id`); a planned contribution or a "not invited" /
   "unable to attend" record may leave it blank. Input cannot be "planned" for an event already
   held. A contribution may be recorded after the review it was given at (staff write it up back
-  on the wing); its signed time shows when.
+  on the wing); its signed time shows when — also once the case has CLOSED, for a review already
+  held (the post-closure review's input is often written up after it ends the case). Attendance
+  cannot be recorded as given before the review takes place: only planned.
 - Needed-by is the event's scheduled time; an event with no time yet gives no needed-by.
 - A new HA alert mirrors a case (source HA_ALERT, opened when the alert was seen, risk RAISED
   until the case manager says otherwise, first case review pencilled in at the 24-hour limit); a
@@ -139,7 +141,7 @@ class _Given:
 
 
 def _contribution_problems(
-    session: Session, event: AcctEvent, given: _Given, staff_team: str | None
+    session: Session, event: AcctEvent, given: _Given, staff_team: str | None, now: datetime
 ) -> list[str]:
     problems: list[str] = []
     types = {t.value for t in rules.ContributionType}
@@ -161,6 +163,17 @@ def _contribution_problems(
         )
     if given.planned and event.held_at is not None:
         problems.append("This review has been held: record the input given, not planned input.")
+    if given.contribution_type in types and rules.attendance_given_too_early(
+        rules.ContributionType(given.contribution_type),
+        planned=given.planned,
+        scheduled_at=event.scheduled_at,
+        held_at=event.held_at,
+        now=now,
+    ):
+        problems.append(
+            "This review has not taken place yet: record the attendance as planned now, and as "
+            "given once the review is held."
+        )
     if given.clinical_note_id is not None:
         note = session.get(Encounter, given.clinical_note_id)
         if note is None or note.patient_id != event.patient_id:
@@ -209,13 +222,20 @@ def add_contribution(
     with vault.transaction() as session:
         event = get_or_error(session, AcctEvent, event_id, "ACCT event")
         case = get_or_error(session, AcctCase, event.case_id, "ACCT")
-        if case.status == rules.AcctStatus.CLOSED.value:
-            raise InvalidInput("This ACCT is closed: reopen it to add input.")
+        if case.status == rules.AcctStatus.CLOSED.value and (
+            event.held_at is None or given.planned
+        ):
+            raise InvalidInput(
+                "This ACCT is closed: input can only be written up for a review already held "
+                "(reopen it to plan input)."
+            )
         staff = session.get(Staff, staff_id)
-        problems = _contribution_problems(session, event, given, staff.team if staff else None)
+        moment = now or utc_now()
+        own_team = staff.team if staff else None
+        problems = _contribution_problems(session, event, given, own_team, moment)
         if problems:
             raise InvalidInput(" ".join(problems))
-        row = _signed_row(event, given, staff_id, now or utc_now())
+        row = _signed_row(event, given, staff_id, moment)
         session.add(row)
         session.flush()
         detail = {

@@ -4,7 +4,8 @@ Use them through `hjdesk.services.acct`. Holding the CLOSURE event closes the ca
 post-closure review scheduled per policy); holding the POST_CLOSURE_REVIEW of a post-closure case
 ends it (CLOSED). Events still pending when a case closes or reopens keep their row but lose their
 scheduled time, so no warning asks for input to a review that will not happen; the audit event
-names them.
+names them. Only events due *after* the closure (or reopening) are cancelled: a review already
+overdue keeps its time, so the gap stays on the record and in the audit as a missed review.
 """
 
 from __future__ import annotations
@@ -34,11 +35,17 @@ from hjdesk.storage.models import AcctCase, AcctEvent
 from hjdesk.storage.vault import OpenVault
 
 
-def _cancel_pending(case: AcctCase, events: Iterable[AcctEvent]) -> list[str]:
-    """Pending events of a case that has closed or reopened: they will not be held."""
+def _cancel_pending(case: AcctCase, events: Iterable[AcctEvent], at: datetime) -> list[str]:
+    """Pending events of a case that closed or reopened at `at`, due after it: they will not
+    be held. Those due before it were missed and keep their time (clinical.acct.missed)."""
     cancelled = []
     for event in events:
-        if event.case_id == case.id and event.held_at is None and event.scheduled_at is not None:
+        if (
+            event.case_id == case.id
+            and event.held_at is None
+            and event.scheduled_at is not None
+            and event.scheduled_at > at
+        ):
             event.scheduled_at = None
             cancelled.append(event.id)
     return cancelled
@@ -54,7 +61,7 @@ def _apply_hold(session: Session, case: AcctCase, event: AcctEvent) -> list[str]
     kind = rules.AcctEventType(event.event_type)
     if kind is rules.AcctEventType.CLOSURE:
         others = [e for e in _case_events(session, case) if e.id != event.id]
-        cancelled = _cancel_pending(case, others)
+        cancelled = _cancel_pending(case, others, event.held_at)
         due = rules.post_closure_review_due(event.held_at)
         case.status = rules.AcctStatus.POST_CLOSURE.value
         case.closed_at = event.held_at
@@ -265,7 +272,7 @@ def close_case(
 
 def reopen(session: Session, case: AcctCase, reopened_at: datetime, reason: str) -> list[str]:
     """Back to OPEN with a held REOPEN event; the reason joins the concern summary."""
-    cancelled = _cancel_pending(case, _case_events(session, case))
+    cancelled = _cancel_pending(case, _case_events(session, case), reopened_at)
     case.status = rules.AcctStatus.OPEN.value
     case.closed_at = None
     case.post_closure_review_due = None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from hjdesk.clinical import acct as rules
 from hjdesk.services.common import get_or_error, utc_now
 from hjdesk.services.permissions import ALL_ROLES, require_role
+from hjdesk.services.standing import standing
 from hjdesk.storage.models import (
     AcctCase,
     AcctContribution,
@@ -72,6 +73,7 @@ class ContributionView:
     signed_at: datetime | None
     signed_by: str | None
     synced: bool
+    signed_role: str | None = None  # the contributor's role when they signed
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +154,14 @@ class LoadedCase:
     late: tuple[rules.AcctEvent, ...] = ()
 
 
-def input_late(event: rules.AcctEvent, now: datetime) -> bool:
-    """A review past its time, not recorded as held, with no input planned or given."""
+def input_late(
+    event: rules.AcctEvent, now: datetime, events: Sequence[rules.AcctEvent] = ()
+) -> bool:
+    """A review past its time, not recorded as held, with no input planned or given (and not
+    missed: a review the case closed past is flagged, not waited for)."""
     return (
-        event.type in rules.REVIEW_EVENT_TYPES
+        not rules.missed(event, events)
+        and event.type in rules.REVIEW_EVENT_TYPES
         and event.held_at is None
         and event.scheduled_at is not None
         and event.scheduled_at < now
@@ -204,6 +210,39 @@ def _event_order(event: rules.AcctEvent) -> tuple[datetime, str]:
     return (when or datetime.max.replace(tzinfo=UTC), event.id)
 
 
+Period = tuple[date, date | None]
+
+
+def mh_caseload_periods(session: Session, patient_ids: Iterable[str]) -> dict[str, list[Period]]:
+    """Each patient's spells on the MH in-reach caseload (started on, ended on or None)."""
+    ids = list(set(patient_ids))
+    found: dict[str, list[Period]] = defaultdict(list)
+    for start in range(0, len(ids), 900):
+        for pid, began, ended in session.execute(
+            select(
+                CaseloadMembership.patient_id,
+                CaseloadMembership.started_on,
+                CaseloadMembership.ended_on,
+            ).where(
+                CaseloadMembership.patient_id.in_(ids[start : start + 900]),
+                CaseloadMembership.team == rules.Team.MH_IN_REACH.value,
+            )
+        ):
+            found[pid].append((began, ended))
+    return found
+
+
+def on_caseload_at(periods: Sequence[Period]) -> Callable[[datetime], bool]:
+    """Whether the patient was on the caseload on the (London) day of a moment: from the day
+    they joined, up to but not including the day they left."""
+
+    def at(moment: datetime) -> bool:
+        day = moment.astimezone(LONDON).date()
+        return any(began <= day and (ended is None or day < ended) for began, ended in periods)
+
+    return at
+
+
 def on_mh_caseload(session: Session, patient_ids: Iterable[str]) -> set[str]:
     ids = list(set(patient_ids))
     found: set[str] = set()
@@ -249,7 +288,7 @@ def _rows_for(
                 AcctContribution.team,
                 AcctContribution.planned,
             )
-            .where(AcctContribution.case_id.in_(chunk))
+            .where(AcctContribution.case_id.in_(chunk), *standing(AcctContribution))
             .order_by(AcctContribution.signed_at, AcctContribution.id)
         ):
             contribution = rules.Contribution(
@@ -263,6 +302,7 @@ def load_cases(session: Session, cases: Sequence[CaseHead], now: datetime) -> li
     """Events, contributions and rule answers for `cases`, in three queries however many."""
     events, given = _rows_for(session, [c.id for c in cases])
     mh = on_mh_caseload(session, (c.patient_id for c in cases))
+    periods = mh_caseload_periods(session, (c.patient_id for c in cases))
     loaded: list[LoadedCase] = []
     for case in cases:
         rule_events = sorted(
@@ -280,9 +320,14 @@ def load_cases(session: Session, cases: Sequence[CaseHead], now: datetime) -> li
                 case=case,
                 events=tuple(rule_events),
                 on_mh_caseload=on_mh,
-                flags=tuple(rules.health_input_flags(rule_events, on_mh_caseload=on_mh)),
+                # The MH rule follows the caseload at each review's time, not today's.
+                flags=tuple(
+                    rules.health_input_flags(
+                        rule_events, on_mh_caseload=on_caseload_at(periods[case.patient_id])
+                    )
+                ),
                 warnings=tuple(rules.upcoming_warnings(rule_events, now)),
-                late=tuple(e for e in rule_events if input_late(e, now)),
+                late=tuple(e for e in rule_events if input_late(e, now, rule_events)),
             )
         )
     return loaded
@@ -331,6 +376,7 @@ def contribution_view(c: AcctContribution, unsynced: set[str]) -> ContributionVi
         signed_at=c.signed_at,
         signed_by=c.signed_by,
         synced=c.id not in unsynced,
+        signed_role=c.signed_role,
     )
 
 
@@ -342,7 +388,7 @@ def build_case_view(session: Session, case_id: str, now: datetime) -> AcctCaseVi
     rows = {e.id: e for e in session.scalars(select(AcctEvent).where(AcctEvent.case_id == case.id))}
     contributions = session.scalars(
         select(AcctContribution)
-        .where(AcctContribution.case_id == case.id)
+        .where(AcctContribution.case_id == case.id, *standing(AcctContribution))
         .order_by(AcctContribution.signed_at, AcctContribution.id)
     ).all()
     unsynced = unacked_record_ids(session, (c.id for c in contributions))

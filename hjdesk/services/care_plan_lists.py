@@ -14,6 +14,7 @@ from hjdesk.clinical.care_plans import DEFAULT_CARE_PLAN_POLICY, CarePlanPolicy
 from hjdesk.services.care_plan_reads import VIEW_ROLES, DisplayStatus, display_status
 from hjdesk.services.common import get_or_error, local_today
 from hjdesk.services.permissions import require_role
+from hjdesk.services.standing import standing
 from hjdesk.services.worklist_labels import days_past, display_name
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import CarePlan, CarePlanReview, Establishment, Location, Patient, Staff
@@ -50,7 +51,7 @@ def _list_query() -> _ListQuery:
             CarePlanReview.plan_id.label("plan_id"),
             func.max(CarePlanReview.review_date).label("last"),
         )
-        .where(CarePlanReview.signed_at.is_not(None))
+        .where(*standing(CarePlanReview))
         .group_by(CarePlanReview.plan_id)
         .subquery()
     )

@@ -34,6 +34,7 @@ from hjdesk.clinical.care_plans import (
 from hjdesk.services.care_plan_templates import prompts_for
 from hjdesk.services.common import get_or_error, loads, local_today
 from hjdesk.services.permissions import CLINICAL_WRITERS, REGISTERED_CLINICIANS, require_role
+from hjdesk.services.standing import standing
 from hjdesk.services.worklist_labels import days_past
 from hjdesk.storage.models import (
     CarePlan,
@@ -221,7 +222,7 @@ def build_view(
     reviews = list(
         session.scalars(
             select(CarePlanReview)
-            .where(CarePlanReview.plan_id == plan.id, CarePlanReview.signed_at.is_not(None))
+            .where(CarePlanReview.plan_id == plan.id, *standing(CarePlanReview))
             .order_by(CarePlanReview.review_date, CarePlanReview.signed_at)
         )
     )

@@ -72,6 +72,7 @@ from hjdesk.services.care_plan_reads import (
 from hjdesk.services.care_plan_templates import PlanTemplate, default_title, plan_template
 from hjdesk.services.common import dumps, get_or_error, loads, local_today, utc_now
 from hjdesk.services.permissions import CLINICAL_WRITERS, REGISTERED_CLINICIANS, require_role
+from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import (
     CarePlan,
@@ -390,7 +391,7 @@ def _review_problems(
         problems.append("The review date is before the plan started.")
     last = session.scalar(
         select(CarePlanReview.review_date)
-        .where(CarePlanReview.plan_id == plan.id)
+        .where(CarePlanReview.plan_id == plan.id, *standing(CarePlanReview))
         .order_by(CarePlanReview.review_date.desc())
         .limit(1)
     )

@@ -43,7 +43,7 @@ from hjdesk.services.common import get_or_error, utc_now
 from hjdesk.services.encounter_chain import standing_encounters
 from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
 from hjdesk.storage.errors import InvalidInput
-from hjdesk.storage.models import Appointment, ClinicSession, Task
+from hjdesk.storage.models import Appointment, ClinicSession, Location, Patient, Task
 from hjdesk.storage.vault import OpenVault
 
 REFUSAL_REVIEW = "REFUSAL_REVIEW"
@@ -110,6 +110,14 @@ def apply_outcome(
             "encounter entered in error before changing the outcome."
         )
     _set_outcome(appointment, outcome, details, when, vault.actor.staff_id)
+    # Where the patient is as the outcome is recorded: the wing this appointment counts against.
+    place = session.scalar(
+        select(Location.path)
+        .join(Patient, Patient.location_id == Location.id)
+        .where(Patient.id == appointment.patient_id)
+    )
+    if place:
+        appointment.location = place[:60]
     _audit_outcome(vault, session, appointment, previous)
 
 

@@ -6,8 +6,9 @@ carry no patient identifiers, so they can go to the prison; the rebook list name
 audited as a view.
 
 Decision (ours): an appointment counts against the wing its session targeted. For a session over
-several wings, it is the patient's present wing when that is one of the targets, else the first
-target (appointments keep no copy of the location at booking time).
+several wings, it is the wing the patient was on at the appointment (the location kept when the
+outcome was recorded, else when booked) when that is one of the targets, else the first target.
+Appointments from before that location was kept fall back to the patient's present wing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical.attendance import (
@@ -112,7 +113,7 @@ def _ended(session: Session, start: date, end: date, establishment: str | None) 
             ClinicSession.wings,
             ClinicSession.period,
             ClinicSession.clinic_type,
-            Location.wing,
+            func.coalesce(Appointment.location, Location.path),
         )
         .join(ClinicSession, Appointment.session_id == ClinicSession.id)
         .join(Patient, Appointment.patient_id == Patient.id)
@@ -130,7 +131,7 @@ def _ended(session: Session, start: date, end: date, establishment: str | None) 
     return [
         _Ended(
             day=day,
-            wing=_wing(split_wings(wings), current),
+            wing=_wing(split_wings(wings), current.split("-")[0] if current else None),
             period=RegimePeriod(period),
             clinic_type=clinic_type,
             outcome=Outcome(outcome or ""),

@@ -9,9 +9,12 @@ Decisions (ours):
   reasons.
 - A session is closed only when every appointment has an outcome; the refusal names the list
   positions and locations still open (not names: error messages carry no identifiers). A session
-  that could not run (a lockdown) is closed with `remaining_outcome` (and its reason) applied to
-  every appointment still open; that outcome cannot be a seen outcome or a refusal, which need a
-  person in front of the nurse.
+  that could not run (a lockdown) is closed with `remaining_outcome` (and its reason, always
+  required) applied to every appointment still open. That outcome must be one the prison or
+  healthcare caused (`BULK_OUTCOMES`): a seen outcome or a refusal needs a person in front of the
+  nurse, "did not attend (patient chose)" is a statement about one patient's choice (recording it
+  for a whole list would turn prison-caused non-attendance into the patient's), and court, hospital
+  or a move are facts about one person.
 - Patients added by hand go to the end of the stored order; lists are shown in location order.
 """
 
@@ -25,12 +28,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical.attendance import (
+    Attribution,
     ClinicType,
     Outcome,
     RegimePeriod,
     SessionStatus,
+    attribution,
     check_session_transition,
-    is_seen,
 )
 from hjdesk.clinical.identifiers import format_location, parse_location
 from hjdesk.services import clinic_lists
@@ -152,6 +156,7 @@ def _book(
             position=position,
             reason=candidate.reason,
             ltc_condition=candidate.ltc_condition,
+            location=candidate.location[:60] or None,
         )
     )
     vault.audit(
@@ -330,6 +335,12 @@ def start_session(vault: OpenVault, session_id: str) -> SessionView:
         return build_session_view(session, session_id)
 
 
+# Outcomes that may be recorded for everyone still waiting: what the prison or healthcare caused.
+BULK_OUTCOMES = tuple(
+    o for o in Outcome if attribution(o) in (Attribution.PRISON, Attribution.HEALTHCARE)
+)
+
+
 def _fill_remaining(
     vault: OpenVault,
     session: Session,
@@ -339,10 +350,14 @@ def _fill_remaining(
     when: datetime,
 ) -> None:
     outcome = parse_outcome(remaining)
-    if is_seen(outcome) or outcome is Outcome.REFUSED:
+    if outcome not in BULK_OUTCOMES:
         raise InvalidInput(
-            "Seen and refused outcomes are recorded one patient at a time, not for a whole list."
+            "Only a prison or healthcare reason (not unlocked, no escort, regime, lockdown, "
+            "cancelled, overran) can be recorded for a whole list; record other outcomes one "
+            "patient at a time."
         )
+    if not (reason or "").strip():
+        raise InvalidInput("Give the reason the clinic could not see everyone still waiting.")
     details = details_for(
         outcome, reason=reason, risks_explained=None, capacity_concern=None, witness_name=None
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -12,14 +13,18 @@ from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Base, Patient
 
 T = TypeVar("T", bound=Base)
+# Prisons in England keep London time; every "day" (due dates, worklists, reports) is a London
+# day whatever zone the laptop is set to.
+CLINIC_ZONE = ZoneInfo("Europe/London")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def local_today() -> date:
-    return date.today()
+def local_today(now: datetime | None = None) -> date:
+    """Today in Europe/London (the laptop's own zone may be UTC or anything else)."""
+    return (now or utc_now()).astimezone(CLINIC_ZONE).date()
 
 
 def dumps(value: Any) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 
 from hjdesk.clinical import falls, ltc
+from hjdesk.services.common import CLINIC_ZONE
 from hjdesk.services.encounter_forms import (
     MEASUREMENTS,
     EncounterInput,
@@ -83,7 +84,7 @@ def _ltc_findings(inp: EncounterInput, out: Prepared) -> None:
     foot = _value(out, "FOOT_RISK")
     if foot is not None and foot.text_value:
         risk = ltc.FootRisk(foot.text_value)
-        due = ltc.next_foot_review(risk, out.started_at.astimezone().date())
+        due = ltc.next_foot_review(risk, out.started_at.astimezone(CLINIC_ZONE).date())
         if risk is ltc.FootRisk.ACTIVE:
             out.tasks.append(
                 TaskSpec(
@@ -129,7 +130,7 @@ def _bp_findings(inp: EncounterInput, out: Prepared) -> None:
 
 
 def _due(day: date) -> datetime:
-    return datetime.combine(day, time(12, 0)).astimezone(UTC)
+    return datetime.combine(day, time(12, 0), tzinfo=CLINIC_ZONE).astimezone(UTC)
 
 
 def _falls(inp: EncounterInput, out: Prepared) -> None:

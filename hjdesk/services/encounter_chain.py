@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hjdesk.services.common import CLINIC_ZONE
 from hjdesk.storage.models import Encounter
 
 
@@ -28,9 +29,9 @@ class StandingEncounter:
 
 
 def local_day(moment: datetime) -> date:
-    """The calendar day on this laptop's clock (a 00:30 BST visit is that day, not the day before
-    in UTC)."""
-    return moment.astimezone().date()
+    """The calendar day in Europe/London, whatever the laptop's zone (a 00:30 BST visit is that
+    day, not the day before in UTC)."""
+    return moment.astimezone(CLINIC_ZONE).date()
 
 
 def superseded_ids(session: Session, encounter_ids: Collection[str]) -> set[str]:

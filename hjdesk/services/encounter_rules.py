@@ -241,6 +241,10 @@ def _escalation(inp: EncounterInput, out: Prepared) -> bool:
         except ValueError as exc:
             out.problems.append(f"{exc}.")
             return False
+        if at > out.now + FUTURE_SLACK:
+            out.problems.append("The escalation time cannot be in the future.")
+        elif inp.started_at.tzinfo is not None and at < inp.started_at:
+            out.problems.append("The escalation time is before the encounter began.")
         out.escalation = EscalationInput(esc.action.strip(), esc.escalated_to.strip(), at)
         return False
     flags = "; ".join(RED_FLAG_TEXT[f] for f in out.red_flags)

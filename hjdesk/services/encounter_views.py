@@ -245,7 +245,8 @@ def _view(e: Encounter, related: _Related) -> EncounterView:
         data=MappingProxyType(stored.get("answers", {})),
         author_id=e.signed_by or e.author_id,
         author_name=who.display_name if who else "unknown",
-        author_role=who.role if who else "",
+        # The role at signing; rows from before it was kept show the signer's present role.
+        author_role=e.signed_role or (who.role if who else ""),
         signed_at=e.signed_at,
         signed_by=e.signed_by,
         red_flags=tuple(loads(e.red_flags, [])),

@@ -15,7 +15,10 @@ Decisions (ours):
 - An amendment is made to the latest entry of a chain (so a chain is a straight line), by its
   author or by a registered clinician, and never to an entry marked entered in error. A
   correction keeps the patient and the appointment. Tasks already raised by an entry of the chain
-  are not raised again by its correction.
+  are not raised again by its correction. Open tasks raised by the chain are withdrawn when the
+  entry is marked entered in error, and when the correction no longer calls for them (a PHQ-9
+  item 9 corrected to 0 no longer asks for a risk assessment): they must not travel on a
+  transfer summary.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from hjdesk.services.permissions import (
     require,
     require_role,
 )
+from hjdesk.services.tasks import withdraw_tasks
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.ids import uuid7
 from hjdesk.storage.models import (
@@ -187,8 +191,9 @@ def _correct(
     reason: str,
     when: datetime,
     pathways: EscalationPathways,
-) -> Encounter:
-    """Sign the corrected entry: same patient, same appointment, every rule checked again."""
+) -> tuple[Encounter, set[str]]:
+    """Sign the corrected entry: same patient, same appointment, every rule checked again.
+    Returns it with the task kinds it calls for."""
     _check_role(vault, corrected)
     if corrected.patient_id != target.patient_id:
         raise InvalidInput(
@@ -200,7 +205,12 @@ def _correct(
     inp = replace(corrected, appointment_id=target.appointment_id)
     prepared = prepare(inp, age=_age(session, inp, when), now=when, pathways=pathways)
     _check_appointment(session, inp, chain)
-    return store(vault, session, inp, prepared, when, chain, target, reason)
+    stored = store(vault, session, inp, prepared, when, chain, target, reason)
+    return stored, {t.kind for t in prepared.tasks}
+
+
+def _how(corrected: EncounterInput | None) -> str:
+    return "marked entered in error" if corrected is None else "corrected"
 
 
 def amend_encounter(
@@ -227,13 +237,21 @@ def amend_encounter(
         if corrected is None:
             encounter = _entered_in_error(vault, target, reason.strip(), when)
             session.add(encounter)
-            action = "encounter_entered_in_error"
+            action, still_raised = "encounter_entered_in_error", set[str]()
         else:
-            encounter = _correct(
+            encounter, still_raised = _correct(
                 vault, session, target, chain, corrected, reason.strip(), when, pathways
             )
             action = "encounter_amended"
         session.flush()
+        withdraw_tasks(
+            vault,
+            session,
+            chain,
+            why=f"the entry that raised it was {_how(corrected)} ({reason.strip()})",
+            when=when,
+            keep_kinds=still_raised,
+        )
         vault.audit(
             action,
             patient_id=target.patient_id,

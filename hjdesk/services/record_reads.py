@@ -4,9 +4,9 @@ questionnaire results, and their conditions with the reviews due. Each read is a
 Decisions (ours, where domain.md is silent):
 - Questionnaire results from entries that no longer stand are still listed (the record shows
   both, domain.md §3), marked "corrected" or "entered in error".
-- A second-stage assessment missing from a reception older than the worklist's look-back (90 days
-  [C]) shows as NOT_RECORDED rather than OVERDUE: the worklist has stopped chasing it, and after
-  that long it is a records question, not a clinic task.
+- A second-stage assessment missing from a reception of this stay is OVERDUE however long ago the
+  reception was (the worklist lists old ones in their own long-overdue group): a gap must not
+  turn into "not recorded" by waiting.
 - An LTC review never recorded is due from the later of onset and reception (today if neither is
   known), the same rule as the overdue-reviews worklist, so the record and the list agree.
 """
@@ -14,7 +14,7 @@ Decisions (ours, where domain.md is silent):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,7 +30,6 @@ from hjdesk.clinical.ltc import (
 from hjdesk.clinical.reception import (
     DEFAULT_RECEPTION_POLICY,
     ReceptionPolicy,
-    SecondStageStatus,
     older_prisoner_review_due,
     second_stage_due,
     second_stage_status,
@@ -45,10 +44,8 @@ from hjdesk.services.permissions import require, require_role
 from hjdesk.services.reviews_due import (
     CARE_PROCESS_CODES,
     CONDITION_NAMES,
-    DEFAULT_REVIEWS_DUE_POLICY,
     LTC_REVIEW,
     OLDER_PRISONER_REVIEW,
-    ReviewsDuePolicy,
     fiftieth_birthday,
     standing_where,
     voided_encounters,
@@ -68,7 +65,6 @@ from hjdesk.storage.vault import OpenVault
 STANDS = "stands"
 CORRECTED = "corrected"
 ENTERED_IN_ERROR = "entered in error"
-NOT_RECORDED = "NOT_RECORDED"
 
 
 def patient_acct_cases(
@@ -192,7 +188,7 @@ class ReviewsView:
     care_processes: tuple[CareProcessRow, ...]  # diabetes only; empty otherwise
     reception_date: date | None
     second_stage_due: date | None
-    second_stage_status: str | None  # DUE, OVERDUE, DONE, NOT_RECORDED; None: no reception date
+    second_stage_status: str | None  # DUE, OVERDUE, DONE; None: no reception date
     second_stage_done_on: date | None
     older_prisoner_review_due: date | None  # None under 50
     last_older_prisoner_review: date | None
@@ -268,7 +264,6 @@ def patient_reviews(
     today: date | None = None,
     ltc_policy: LtcPolicy = DEFAULT_LTC_POLICY,
     reception_policy: ReceptionPolicy = DEFAULT_RECEPTION_POLICY,
-    reviews_policy: ReviewsDuePolicy = DEFAULT_REVIEWS_DUE_POLICY,
 ) -> ReviewsView:
     """Conditions with their last and next LTC review, diabetes care processes, the second-stage
     assessment and the older-prisoner review; an audited view."""
@@ -286,9 +281,6 @@ def patient_reviews(
         status = None
         if reception is not None and reception <= day:
             status = second_stage_status(reception, done, day, reception_policy).value
-            lookback = timedelta(days=reviews_policy.second_stage_lookback_days)
-            if status == SecondStageStatus.OVERDUE and reception < day - lookback:
-                status = NOT_RECORDED
         dob = patient.date_of_birth
         last_older = max(
             _last_reviews(session, patient.id, OLDER_PRISONER_REVIEW).values(), default=None

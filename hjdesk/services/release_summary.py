@@ -9,9 +9,10 @@ do not count.
 
 Decisions (ours, where domain.md is silent):
 - Care plans shown are the active ones (ACTIVE or REVIEW_DUE); drafts are not agreed plans.
-- Social care needs and equipment come from the latest older-prisoner review's answers
-  (`social_care_needs`, `social_care_referral`, `equipment` / `mobility_equipment`) and from an
-  active SOCIAL_CARE plan's details (same keys in `CarePlan.data`).
+- Social care needs and equipment come from the latest older-prisoner review's answers (read
+  from the shape the encounter service stores, `release_summary_parts.review_answers`) and from
+  an active SOCIAL_CARE plan's details (`social_care_needs`, `social_care_referral`,
+  `equipment` in `CarePlan.data`).
 - Communication needs: the active NEURODIVERSITY_ADJUSTMENTS plan's interventions are the
   adjustments; `communication_needs` in its details adds anything else; the HID alert is shown.
 """
@@ -323,7 +324,7 @@ def build_summary(
         outstanding_appointments=parts.outstanding_appointments(session, patient.id, today),
         referrals=parts.referrals(session, patient.id),
         screening=parts.screening(session, patient.id),
-        frailty=parts.frailty(session, patient.id, review),
+        frailty=parts.frailty(session, patient.id),
         social_care=_social_care(plans, review, ids.alerts),
         communication=_communication(plans, ids.alerts),
         end_of_life=EndOfLifeSummary(

@@ -29,6 +29,7 @@ from hjdesk.services.reviews_due import (
     standing_where,
     voided_encounters,
 )
+from hjdesk.services.standing import standing
 from hjdesk.services.worklist_labels import local_date
 from hjdesk.storage.models import (
     AcctCase,
@@ -41,6 +42,7 @@ from hjdesk.storage.models import (
     Encounter,
     Measurement,
     Medicine,
+    Observation,
     QuestionnaireResult,
     ScreeningEvent,
     Staff,
@@ -185,13 +187,38 @@ def key_results(session: Session, patient_id: str) -> KeyResults:
             return None
         return KeyResult(code, m.value, m.text_value, m.unit, local_date(m.taken_at))
 
-    bp = None
+    readings: list[tuple[datetime, BloodPressure]] = []
     systolic = latest.get("BP_SYSTOLIC")
     if systolic is not None and systolic.value is not None:
         # The diastolic taken with this systolic (same encounter and time), never another day's.
         paired = diastolic_at.get((systolic.encounter_id, systolic.taken_at))
-        bp = BloodPressure(systolic.value, paired, local_date(systolic.taken_at))
+        reading = BloodPressure(systolic.value, paired, local_date(systolic.taken_at))
+        readings.append((systolic.taken_at, reading))
+    observed = _observed_bp(session, patient_id)
+    if observed is not None:
+        readings.append(observed)
+    bp = max(readings, key=lambda r: r[0])[1] if readings else None
     return KeyResults(result("HBA1C"), bp, result("FOOT_RISK"))
+
+
+def _observed_bp(session: Session, patient_id: str) -> tuple[datetime, BloodPressure] | None:
+    """The latest blood pressure taken with a set of NEWS2 observations that still stands."""
+    found = session.execute(
+        select(Observation.taken_at, Observation.systolic_bp, Observation.diastolic_bp)
+        .where(
+            Observation.patient_id == patient_id,
+            Observation.signed_at.is_not(None),
+            Observation.encounter_id.is_(None)
+            | Observation.encounter_id.not_in(voided_encounters()),
+        )
+        .order_by(Observation.taken_at.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    taken, systolic, diastolic = found
+    lower = None if diastolic is None else float(diastolic)
+    return taken, BloodPressure(float(systolic), lower, local_date(taken))
 
 
 def medicines(session: Session, patient_id: str) -> tuple[MedicineItem, ...]:
@@ -239,7 +266,7 @@ def live_plans(session: Session, patient_id: str, today: date) -> list[PlanBrief
     last: dict[str, date] = {}
     for plan_id, reviewed in session.execute(
         select(CarePlanReview.plan_id, func.max(CarePlanReview.review_date))
-        .where(CarePlanReview.plan_id.in_(ids), CarePlanReview.signed_at.is_not(None))
+        .where(CarePlanReview.plan_id.in_(ids), *standing(CarePlanReview))
         .group_by(CarePlanReview.plan_id)
     ):
         last[plan_id] = reviewed
@@ -354,7 +381,7 @@ def screening(session: Session, patient_id: str) -> tuple[ScreeningItem, ...]:
     """The latest signed event of each screening or immunisation programme."""
     query = (
         select(ScreeningEvent)
-        .where(ScreeningEvent.patient_id == patient_id, ScreeningEvent.signed_at.is_not(None))
+        .where(ScreeningEvent.patient_id == patient_id, *standing(ScreeningEvent))
         .order_by(ScreeningEvent.event_date.desc())
     )
     latest: dict[str, ScreeningEvent] = {}
@@ -366,8 +393,43 @@ def screening(session: Session, patient_id: str) -> tuple[ScreeningItem, ...]:
     )
 
 
+REVIEW_NEEDS = "Social care needs identified at the older prisoner review"
+REVIEW_REFERRAL = "Referral made at the older prisoner review"
+
+
+def _split(text: object) -> list[str]:
+    """Free text listing several things ("Walking frame; shower chair") as separate items."""
+    if not isinstance(text, str):
+        return list(texts(text))
+    return [part.strip() for part in text.replace("\n", ";").split(";") if part.strip()]
+
+
+def review_answers(stored: object) -> dict[str, Any]:
+    """An older-prisoner review's answers in the summary's terms.
+
+    The encounter service stores `{"answers": …, "derived": …}` with yes/no answers for social
+    care needs and referral and free-text mobility equipment; the summary lists needs, referral
+    and equipment as lines, so yes becomes a line saying where it was identified and the
+    equipment text is split into items."""
+    data = stored if isinstance(stored, dict) else {}
+    answers = data.get("answers", data)
+    if not isinstance(answers, dict):
+        return {}
+    out: dict[str, Any] = {}
+    needs = answers.get("social_care_needs")
+    out["social_care_needs"] = [REVIEW_NEEDS] if needs is True else list(texts(needs or None))
+    referral = answers.get("social_care_referral")
+    out["social_care_referral"] = (
+        [REVIEW_REFERRAL] if referral is True else list(texts(referral or None))
+    )
+    out["equipment"] = [
+        item for key in ("mobility_equipment", "equipment") for item in _split(answers.get(key))
+    ]
+    return out
+
+
 def older_prisoner_review(session: Session, patient_id: str) -> tuple[date, dict[str, Any]] | None:
-    """The latest standing older-prisoner review: its day and its form answers."""
+    """The latest standing older-prisoner review: its day and its answers (`review_answers`)."""
     found = session.execute(
         select(Encounter.started_at, Encounter.data)
         .where(Encounter.patient_id == patient_id, *standing_where(OLDER_PRISONER_REVIEW))
@@ -376,16 +438,19 @@ def older_prisoner_review(session: Session, patient_id: str) -> tuple[date, dict
     ).first()
     if found is None:
         return None
-    data = loads(found[1], {})
-    return local_date(found[0]), data if isinstance(data, dict) else {}
+    return local_date(found[0]), review_answers(loads(found[1], {}))
 
 
-def frailty(
-    session: Session, patient_id: str, review: tuple[date, dict[str, Any]] | None
-) -> FrailtyItem | None:
-    """The latest CFS level, from a CFS result or an older-prisoner review, whichever is newer."""
+def frailty(session: Session, patient_id: str) -> FrailtyItem | None:
+    """The latest standing CFS level. An older-prisoner review stores its CFS level as a CFS
+    result of its encounter, so this covers reviews and stand-alone scores alike; `source` says
+    which it came from."""
     found = session.execute(
-        select(QuestionnaireResult.total, QuestionnaireResult.taken_at)
+        select(
+            QuestionnaireResult.total,
+            QuestionnaireResult.taken_at,
+            QuestionnaireResult.encounter_id,
+        )
         .where(
             QuestionnaireResult.patient_id == patient_id,
             QuestionnaireResult.instrument == "CFS",
@@ -395,19 +460,15 @@ def frailty(
         .order_by(QuestionnaireResult.taken_at.desc())
         .limit(1)
     ).first()
-    candidates: list[tuple[date, int, str]] = []
-    if found is not None:
-        candidates.append((local_date(found[1]), int(found[0]), "CFS"))
-    if review is not None and isinstance(review[1].get("cfs_level"), int):
-        candidates.append((review[0], int(review[1]["cfs_level"]), OLDER_PRISONER_REVIEW))
-    if not candidates:
+    if found is None:
         return None
-    day, level, source = max(candidates, key=lambda c: c[0])
+    kind = session.scalar(select(Encounter.kind).where(Encounter.id == found[2]))
+    source = OLDER_PRISONER_REVIEW if kind == OLDER_PRISONER_REVIEW else "CFS"
     try:
-        named = cfs_level(level)
+        named = cfs_level(int(found[0]))
     except ValueError:
         return None
-    return FrailtyItem(named.level, named.name, day, source)
+    return FrailtyItem(named.level, named.name, local_date(found[1]), source)
 
 
 def texts(value: object) -> tuple[str, ...]:

@@ -15,8 +15,10 @@ Decisions (ours, where domain.md is silent):
   never recorded counts as due from the same date as a never-done LTC review. A process counts as
   done by the latest signed measurement with its code (CARE_PROCESS_CODES).
 - Second-stage assessment: done by a signed SECOND_STAGE_ASSESSMENT encounter on or after the
-  reception day. Receptions older than `second_stage_lookback_days` (90 [C]) are left out: after
-  that the gap is a records question, not a clinic task, and it would bury this week's arrivals.
+  reception day. Receptions older than `second_stage_lookback_days` (90 [C]) that still have none
+  are listed in their own group (`second_stage_long_overdue`), so they neither bury this week's
+  arrivals nor drop out of sight: the gap stays visible until the assessment is done or the person
+  leaves the roll.
 - Older-prisoner review: first flagged on the later of the 50th birthday and the reception date.
 - A row is listed when overdue or due within `due_soon_days` (14 [C]); care plans use the
   care-plan REVIEW_DUE window so this list agrees with the plan's own status.
@@ -128,6 +130,7 @@ class OverdueReport:
     diabetes_care_processes: tuple[DueRow, ...]
     second_stage_assessments: tuple[DueRow, ...]
     older_prisoner_reviews: tuple[DueRow, ...]
+    second_stage_long_overdue: tuple[DueRow, ...] = ()
 
     @property
     def all_rows(self) -> tuple[DueRow, ...]:
@@ -137,6 +140,7 @@ class OverdueReport:
             + self.diabetes_care_processes
             + self.second_stage_assessments
             + self.older_prisoner_reviews
+            + self.second_stage_long_overdue
         )
 
 
@@ -336,21 +340,27 @@ def _second_stage_rows(
     today: date,
     policy: ReviewsDuePolicy,
     reception_policy: ReceptionPolicy,
-) -> list[DueRow]:
+) -> tuple[list[DueRow], list[DueRow]]:
+    """Receptions within the look-back with no assessment since, then older ones (long overdue)."""
     done = _latest_encounters(session, SECOND_STAGE_ASSESSMENT)
     oldest = today - timedelta(days=policy.second_stage_lookback_days)
     rows: list[DueRow] = []
+    long_overdue: list[DueRow] = []
     for label in labels.values():
         received = label.reception_date
-        if received is None or not oldest <= received <= today:
+        if received is None or received > today:
             continue
         last = done.get(label.id)
         if last is not None and local_date(last) >= received:
             continue
         due = second_stage_due(received, reception_policy)
-        what = f"Second-stage health assessment (received {received.isoformat()})"
-        rows.append(_row(DueKind.SECOND_STAGE_ASSESSMENT, label, what, due, today))
-    return rows
+        if received >= oldest:
+            what = f"Second-stage health assessment (received {received.isoformat()})"
+            rows.append(_row(DueKind.SECOND_STAGE_ASSESSMENT, label, what, due, today))
+        else:
+            what = f"Second-stage health assessment never done (received {received.isoformat()})"
+            long_overdue.append(_row(DueKind.SECOND_STAGE_ASSESSMENT, label, what, due, today))
+    return rows, long_overdue
 
 
 def fiftieth_birthday(date_of_birth: date, reception_policy: ReceptionPolicy) -> date:
@@ -407,7 +417,7 @@ def overdue_reviews(
         plans = _care_plan_rows(session, labels, day, (establishment, wing), care_plan_policy)
         ltc = _ltc_rows(session, labels, conditions, day, policy, ltc_policy)
         diabetes = _diabetes_rows(session, labels, conditions, day, ltc_policy)
-        second = _second_stage_rows(session, labels, day, policy, reception_policy)
+        second, long_overdue = _second_stage_rows(session, labels, day, policy, reception_policy)
         older = _older_prisoner_rows(session, labels, day, policy, reception_policy)
     return OverdueReport(
         day,
@@ -418,4 +428,5 @@ def overdue_reviews(
         _sorted(diabetes),
         _sorted(second),
         _sorted(older),
+        _sorted(long_overdue),
     )

@@ -38,6 +38,9 @@ class ScreeningView:
     next_due: date | None
     signed_at: datetime | None
     signed_by: str | None
+    amends_id: str | None = None
+    entered_in_error: bool = False
+    superseded: bool = False  # a later entry amends this one: the record shows both
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +54,7 @@ class SecondStageView:
     completed_on: date | None
 
 
-def _view(row: ScreeningEvent) -> ScreeningView:
+def screening_view(row: ScreeningEvent, superseded: bool = False) -> ScreeningView:
     return ScreeningView(
         id=row.id,
         patient_id=row.patient_id,
@@ -62,6 +65,9 @@ def _view(row: ScreeningEvent) -> ScreeningView:
         next_due=row.next_due,
         signed_at=row.signed_at,
         signed_by=row.signed_by,
+        amends_id=row.amends_id,
+        entered_in_error=bool(row.entered_in_error),
+        superseded=superseded,
     )
 
 
@@ -124,7 +130,7 @@ def record_screening(
             detail={"screening_id": row.id, "programme": row.programme},
             session=session,
         )
-        return _view(row)
+        return screening_view(row)
 
 
 def screening_history(vault: OpenVault, patient_id: str) -> tuple[ScreeningView, ...]:
@@ -136,8 +142,9 @@ def screening_history(vault: OpenVault, patient_id: str) -> tuple[ScreeningView,
             select(ScreeningEvent)
             .where(ScreeningEvent.patient_id == patient_id)
             .order_by(ScreeningEvent.event_date.desc(), ScreeningEvent.id.desc())
-        )
-        views = tuple(_view(r) for r in rows)
+        ).all()
+        amended = {r.amends_id for r in rows if r.amends_id}
+        views = tuple(screening_view(r, r.id in amended) for r in rows)
         vault.audit("view_screening", patient_id=patient_id, session=session)
     return views
 

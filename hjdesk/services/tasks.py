@@ -1,10 +1,18 @@
 """Closing the tasks the rules raise (a falls assessment done, the first ACCT review time found).
 
 A task is never deleted: it is marked DONE with what was done, by whom and when, so the audit
-trail and the hub keep the whole story.
+trail and the hub keep the whole story. A task raised by an entry later withdrawn (marked entered
+in error, or corrected so that it no longer raises it) is marked WITHDRAWN with the reason, so it
+leaves every worklist and the transfer summary but stays in the record.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hjdesk.services.common import get_or_error, utc_now
 from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
@@ -12,7 +20,7 @@ from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Task
 from hjdesk.storage.vault import OpenVault
 
-OPEN, DONE = "OPEN", "DONE"
+OPEN, DONE, WITHDRAWN = "OPEN", "DONE", "WITHDRAWN"
 
 
 def complete_task(vault: OpenVault, task_id: str, *, outcome: str) -> None:
@@ -35,3 +43,37 @@ def complete_task(vault: OpenVault, task_id: str, *, outcome: str) -> None:
             detail={"task_id": task.id, "kind": task.kind},
             session=session,
         )
+
+
+def withdraw_tasks(
+    vault: OpenVault,
+    session: Session,
+    source_ids: Collection[str],
+    *,
+    why: str,
+    when: datetime,
+    keep_kinds: Collection[str] = (),
+) -> list[str]:
+    """Mark WITHDRAWN the open tasks raised by these entries (all but `keep_kinds`), inside the
+    caller's transaction, each audited; returns their ids."""
+    if not source_ids:
+        return []
+    rows = session.scalars(
+        select(Task).where(Task.source_id.in_(list(source_ids)), Task.status == OPEN)
+    ).all()
+    withdrawn = []
+    stamp = when.strftime("%Y-%m-%d %H:%M UTC")
+    for task in rows:
+        if task.kind in keep_kinds:
+            continue
+        note = f"Withdrawn {stamp} by {vault.actor.username}: {why}"
+        task.detail = f"{task.detail}\n{note}" if task.detail else note
+        task.status = WITHDRAWN
+        withdrawn.append(task.id)
+        vault.audit(
+            "task_withdrawn",
+            patient_id=task.patient_id,
+            detail={"task_id": task.id, "kind": task.kind, "source_id": task.source_id},
+            session=session,
+        )
+    return withdrawn

@@ -39,6 +39,7 @@ from hjdesk.services.acct_reports import live_cases, unsynced_contributions
 from hjdesk.services.acct_views import LONDON, Who, scope, who_columns, who_from
 from hjdesk.services.common import utc_now
 from hjdesk.services.permissions import require
+from hjdesk.services.standing import standing
 from hjdesk.storage.models import CarePlan, CarePlanReview, Condition, Encounter, Patient, Task
 from hjdesk.storage.vault import OpenVault
 
@@ -220,7 +221,7 @@ def _care_plans(
 ) -> list[TodayItem]:
     last = (
         select(CarePlanReview.plan_id, func.max(CarePlanReview.review_date).label("last"))
-        .where(CarePlanReview.signed_at.is_not(None))
+        .where(*standing(CarePlanReview))
         .group_by(CarePlanReview.plan_id)
         .subquery()
     )

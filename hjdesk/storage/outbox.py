@@ -33,6 +33,7 @@ class DeviceContext:
 
     device_id: str
     author_id: str | None = None
+    author_role: str | None = None  # the signed-in user's role, stamped on what they sign
     clock: HybridClock = field(default_factory=HybridClock)
 
 

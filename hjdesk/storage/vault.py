@@ -305,6 +305,7 @@ class OpenVault:
         from hjdesk.storage import audit
 
         self.context.author_id = staff_id
+        self.context.author_role = role
         self.actor = audit.Actor(staff_id=staff_id, username=username, role=role)
 
     def _staff_by_username(self, username: str) -> Staff:

@@ -23,9 +23,11 @@ from hjdesk.clinical.acct import (
     MonthRow,
     Severity,
     Team,
+    attendance_given_too_early,
     counts_as_health_input,
     first_case_review_due,
     health_input_flags,
+    missed,
     monthly_health_input_report,
     needed_by,
     new_ha_alert_task,
@@ -496,3 +498,75 @@ def test_new_ha_alert_task_errors() -> None:
         new_ha_alert_task("  ", NOW)
     with pytest.raises(ValueError, match="time zone"):
         new_ha_alert_task("p", datetime(2024, 1, 1))
+
+
+# -- reviews missed at a closure, caseload at the time, attendance too early ------------------
+
+
+def test_a_review_due_before_a_held_closure_is_missed_and_flagged() -> None:
+    first = AcctEvent("first", E.CASE_REVIEW_FIRST, scheduled_at=NOW - timedelta(days=4))
+    later = AcctEvent("later", E.CASE_REVIEW, scheduled_at=NOW + timedelta(days=2))
+    closure = AcctEvent("close", E.CLOSURE, scheduled_at=NOW, held_at=NOW)
+    events = [first, later, closure]
+    assert missed(first, events)
+    assert not missed(later, events)  # due after the closure: cancelled, not missed
+    assert not missed(first, [first])  # no closure yet: still awaited (late), not missed
+    flags = health_input_flags(events, on_mh_caseload=False)
+    assert [(f.event_id, f.severity) for f in flags] == [
+        ("first", Severity.HIGH),
+        ("close", Severity.HIGH),
+    ]
+    assert "not recorded as held" in flags[0].message
+    given = AcctEvent(
+        "first", E.CASE_REVIEW_FIRST, scheduled_at=NOW - timedelta(days=4),
+        contributions=(Contribution(C.WRITTEN_CONTRIBUTION, Team.PRIMARY_CARE),),
+    )  # fmt: skip
+    assert [f.event_id for f in health_input_flags([given, closure], on_mh_caseload=False)] == [
+        "close"
+    ]
+
+
+def test_the_mh_rule_asks_about_the_caseload_at_each_reviews_time() -> None:
+    early = AcctEvent("early", E.CASE_REVIEW, held_at=NOW - timedelta(days=10))
+    late = AcctEvent("late", E.CASE_REVIEW, held_at=NOW)
+    given = (Contribution(C.ATTENDED_IN_PERSON, Team.PRIMARY_CARE),)
+    events = [
+        AcctEvent(e.id, e.type, held_at=e.held_at, contributions=given) for e in (early, late)
+    ]
+    asked: list[datetime] = []
+
+    def on_caseload(moment: datetime) -> bool:
+        asked.append(moment)
+        return moment >= NOW - timedelta(days=1)  # joined yesterday
+
+    flags = health_input_flags(events, on_mh_caseload=on_caseload)
+    assert [(f.code, f.event_id) for f in flags] == [(FlagCode.ACCT_NO_MH_INPUT, "late")]
+    assert asked == [NOW - timedelta(days=10), NOW]
+
+
+@pytest.mark.parametrize(
+    ("kind", "planned", "scheduled", "held", "early"),
+    [
+        (C.ATTENDED_IN_PERSON, False, NOW + timedelta(hours=22), None, True),
+        (C.ATTENDED_REMOTE, False, None, None, True),
+        (C.HEALTHCARE_ASSESSOR, False, NOW + timedelta(hours=1), None, True),
+        (C.ATTENDED_IN_PERSON, True, NOW + timedelta(hours=22), None, False),  # planned
+        (C.ATTENDED_IN_PERSON, False, NOW + timedelta(minutes=5), None, False),  # clock slack
+        (C.ATTENDED_IN_PERSON, False, NOW - timedelta(hours=1), None, False),  # due, not yet held
+        (C.ATTENDED_IN_PERSON, False, NOW + timedelta(hours=22), NOW, False),  # held
+        (C.WRITTEN_CONTRIBUTION, False, NOW + timedelta(hours=22), None, False),  # sent ahead
+    ],
+)
+def test_attendance_given_too_early(
+    kind: ContributionType,
+    planned: bool,
+    scheduled: datetime | None,
+    held: datetime | None,
+    early: bool,
+) -> None:
+    assert (
+        attendance_given_too_early(
+            kind, planned=planned, scheduled_at=scheduled, held_at=held, now=NOW
+        )
+        is early
+    )

@@ -160,7 +160,19 @@ def test_each_contribution_type_can_be_added(qtbot, page, demo, kind):
     open_acct_from_list(qtbot, page, case_id)
     assert page.detail.chosen_event().id == event_id  # the urgent event is offered first
     counts = rules.counts_as_health_input(rules.ContributionType(kind))
+
+    def given_count() -> int:
+        found = acct.case_view(demo, case_id).events
+        return len(next(e for e in found if e.id == event_id).contributions)
+
+    before = given_count()
     add_contribution(qtbot, page, event_id, kind, "Risk-relevant summary." if counts else "")
+    if rules.ContributionType(kind) in rules.ATTENDANCE_TYPES:
+        # The review is still to come: attendance can only be planned (a given one would
+        # clear the flag for a review nobody has attended yet).
+        assert "has not taken place yet" in page.detail.form.problem.text()
+        assert given_count() == before
+        return
     assert not page.detail.form.problem.isVisible(), page.detail.form.problem.text()
     view = acct.case_view(demo, case_id)
     event = next(e for e in view.events if e.id == event_id)
@@ -337,3 +349,27 @@ def test_mh_in_reach_staff_start_on_their_caseload(qtbot, demo_home, no_boxes):
         assert not page.detail.form.team.isEnabled()
     finally:
         mh.lock()
+
+
+def test_input_marked_entered_in_error_from_the_case_brings_the_gap_back(qtbot, page, demo):
+    case_id, event_id = _warned_event(demo)
+    open_acct_from_list(qtbot, page, case_id)
+    add_contribution(qtbot, page, event_id, "WRITTEN_CONTRIBUTION", "Wrong patient's summary.")
+    assert _event_status(page, event_id) == "Given"
+    table = page.detail.given_table
+    assert not page.detail.withdraw_button.isEnabled()
+    last = page.detail.given.rowCount() - 1
+    table.selectRow(last)
+    assert page.detail.withdraw_button.isEnabled()
+    page.detail.withdraw_button.click()
+    dialog = page.withdraw_dialog
+    assert dialog is not None
+    dialog.ok.click()
+    assert "Give the reason" in dialog.problem.text()
+    qtbot.keyClicks(dialog.reason, "Written for another patient")
+    dialog.ok.click()
+    assert page.withdraw_dialog is None
+    event = next(e for e in acct.case_view(demo, case_id).events if e.id == event_id)
+    assert all(c.summary != "Wrong patient's summary." for c in event.contributions)
+    assert _event_status(page, event_id) != "Given"
+    assert "entered in error" in page.detail.form.done.text()

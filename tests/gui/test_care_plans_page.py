@@ -192,6 +192,27 @@ def test_record_review_and_close(qtbot, page, demo):
     assert not page.editor.close_button.isVisible()
 
 
+def test_a_review_marked_entered_in_error_puts_the_plan_back_to_due(qtbot, page, demo):
+    plan_id = create_and_activate_diabetes_plan(qtbot, page, diabetic_prison_number(demo))
+    before = care_plans.plan_view(demo, plan_id).review_due
+    record_continue_review(qtbot, page, "Recorded on the wrong plan", before + timedelta(days=90))
+    assert care_plans.plan_view(demo, plan_id).review_due == before + timedelta(days=90)
+    editor = page.editor
+    assert not editor.withdraw_review_button.isEnabled()
+    editor.review_table.selectRow(0)
+    assert editor.withdraw_review_button.isEnabled()
+    editor.withdraw_review_button.click()
+    dialog = editor.lifecycle.withdraw_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.reason, "Belongs to another patient's plan")
+    dialog.ok.click()
+    stored = care_plans.plan_view(demo, plan_id)
+    assert stored.reviews == ()
+    assert stored.review_due == date.today()  # due again from the day of the withdrawn review
+    assert editor.reviews.rowCount() == 0
+    assert "entered in error" in editor.notice.text()
+
+
 def test_bad_date_in_the_form_is_a_message_not_a_save(qtbot, page, demo):
     view = start_new_plan(qtbot, page, diabetic_prison_number(demo), "LTC", "DIABETES")
     form = page.editor.form
@@ -255,6 +276,72 @@ def test_unsaved_edits_survive_a_lock_as_a_draft(qtbot, page, demo, demo_home):
         from hjdesk.services.drafts import list_drafts
 
         assert list_drafts(reopened, form="care_plan") == ()
+    finally:
+        reopened.lock()
+
+
+def _relock(page, demo, demo_home):
+    """What the shell does at a lock and the next unlock (the same user)."""
+    page.clear()
+    demo.lock()
+    reopened = Vault(demo_home).unlock("nurse", PASSWORD)
+    page.context.vault = reopened
+    page.set_vault(reopened)
+    return reopened
+
+
+def test_review_close_and_new_plan_dialogs_survive_a_lock(qtbot, page, demo, demo_home):
+    plan_id = create_and_activate_diabetes_plan(qtbot, page, diabetic_prison_number(demo))
+    qtbot.mouseClick(page.editor.review_button, Qt.MouseButton.LeftButton)
+    dialog = page.editor.review_dialog
+    qtbot.keyClicks(dialog.attendees, "Patient, Alex Morgan RN")
+    qtbot.keyClicks(dialog.outcome, "Feet checked; HbA1c falling")
+    reopen = dialog.close_for_lock()  # the shell, locking
+    assert not dialog.isVisible()
+    reopened = _relock(page, demo, demo_home)
+    try:
+        assert "Feet checked" not in page.editor.form.title.text()  # nothing held while locked
+        reopen()  # the shell, after the unlock
+        again = page.editor.review_dialog
+        assert again is not None
+        assert again is not dialog
+        assert page.editor.plan_id == plan_id
+        assert again.attendees.text() == "Patient, Alex Morgan RN"
+        assert again.outcome.toPlainText() == "Feet checked; HbA1c falling"
+        assert "before the laptop locked is back" in again.problem.text()
+        again.next_review.clear()
+        qtbot.keyClicks(again.next_review, dmy(date.today() + timedelta(days=100)))
+        qtbot.mouseClick(again.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+        stored = care_plans.plan_view(reopened, plan_id)
+        assert [r.outcome for r in stored.reviews] == ["Feet checked; HbA1c falling"]
+        from hjdesk.services.drafts import list_drafts
+
+        assert list_drafts(reopened, form="care_plan_review") == ()
+
+        # The close dialog keeps its reason the same way.
+        qtbot.mouseClick(page.editor.close_button, Qt.MouseButton.LeftButton)
+        closing = page.editor.close_dialog
+        choose(closing.reason, "TRANSFERRED")
+        reopen = closing.close_for_lock()
+        demo = reopened
+        reopened = _relock(page, demo, demo_home)
+        reopen()
+        assert page.editor.close_dialog.reason.currentData() == "TRANSFERRED"
+        page.editor.close_dialog.reject()  # cancelled: the draft goes
+        assert list_drafts(reopened, form="care_plan_close") == ()
+
+        # And the new-plan dialog its search and template.
+        page.start_new_plan()
+        new = page.new_dialog
+        qtbot.keyClicks(new.search, "Zz")
+        new.template.setCurrentIndex(2)
+        reopen = new.close_for_lock()
+        demo = reopened
+        reopened = _relock(page, demo, demo_home)
+        reopen()
+        assert page.new_dialog.search.text() == "Zz"
+        assert page.new_dialog.template.currentIndex() == 2
+        page.new_dialog.reject()
     finally:
         reopened.lock()
 

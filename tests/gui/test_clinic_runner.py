@@ -315,6 +315,12 @@ def test_closing_needs_every_outcome_or_one_for_those_left(qtbot, demo):
     assert "7 appointment(s) have no outcome yet" in page.closer.message.text()
     assert page.table.currentRow() == 1
     assert stored_session(context, page).status.value == "IN_PROGRESS"
+    # Only what the prison or healthcare caused can be recorded for everyone still waiting: never
+    # "did not attend (patient chose)" or a person's court date in one step.
+    offered = {page.closer.remaining.itemData(i) for i in range(page.closer.remaining.count())}
+    assert "DNA_PATIENT_CHOSE" not in offered
+    assert "AT_COURT" not in offered
+    assert {"NOT_UNLOCKED", "NO_OFFICER_ESCORT", "LOCKDOWN_INCIDENT", "SESSION_OVERRAN"} <= offered
     pick(page.closer.remaining, "LOCKDOWN_INCIDENT")
     page.closer.close_button.click()
     assert "Give the reason" in page.closer.message.text()

@@ -413,6 +413,29 @@ def test_mh_session(qtbot, demo):
     assert stored.data["sharing_decisions"].startswith("Agreed")
 
 
+def test_aq10_is_recorded_from_the_form(qtbot, demo):
+    form = _form(qtbot, demo, EncounterKind.SECOND_STAGE_ASSESSMENT)
+    aq10 = form.sections["aq10"]
+    for combo, value in zip(aq10.items[:5], [1, 1, 1, 0, 1], strict=True):
+        pick(combo, value)
+    assert aq10.result.text() == "AQ-10: 5 of 10 items scored"
+    type_narrative(qtbot, form, "Second-stage assessment on the wing.")
+    assert sign(qtbot, form) is None
+    assert "AQ-10: score every item (missing item 6, 7, 8, 9, 10)" in form.message.text()
+    for combo, value in zip(aq10.items[5:], [1, 1, 0, 0, 0], strict=True):
+        pick(combo, value)
+    assert aq10.result.text() == "AQ-10 total 6: offer a comprehensive autism assessment"
+    # An override that changes the verdict needs its reason (the service says so).
+    pick(aq10.override, False)
+    assert "clinician override" in aq10.result.text()
+    assert sign(qtbot, form) is None
+    assert "reason for overriding the AQ-10" in form.message.text()
+    pick(aq10.override, None)
+    stored = _sign_ok(qtbot, demo, form)
+    (result,) = [q for q in stored.questionnaires if q.instrument == "AQ10"]
+    assert (result.total, result.flagged) == (6, True)
+
+
 def test_older_prisoner_review(qtbot, demo):
     form = _form(qtbot, demo, EncounterKind.OLDER_PRISONER_REVIEW, older=True)
     type_narrative(qtbot, form, "Annual review.")

@@ -474,6 +474,35 @@ def test_screening_dialog_saves_a_signed_event(qtbot, demo):
     assert rows[0][1:4] == ["Flu vaccine", "Given", "FL12345"]
 
 
+def test_a_screening_event_is_marked_entered_in_error_from_the_tab(qtbot, demo):
+    patient_id = _patient_with(demo, Encounter)
+    page = _page(qtbot, demo)
+    page.open_target(patient_id)
+    dialog = _open_screening(page)
+    dialog.programme.setCurrentIndex(dialog.programme.findData("FLU_VACCINE"))
+    qtbot.keyClicks(dialog.outcome, "Given")
+    qtbot.keyClicks(dialog.batch, "FL-WRONG")
+    dialog.save_button.click()
+    assert not dialog.isVisible(), dialog.error.text()
+    saved = screening_history(demo, patient_id)[0]
+    assert saved.batch == "FL-WRONG"
+    tab = page.screening
+    assert not tab.withdraw_button.isEnabled()
+    tab.tree.setCurrentItem(tab.tree.topLevelItem(0))
+    assert tab.withdraw_button.isEnabled()
+    tab.withdraw_button.click()
+    withdraw = tab.withdraw_dialog
+    qtbot.keyClicks(withdraw.reason, "Given to the patient in the next cell")
+    withdraw.ok.click()
+    history = {v.id: v for v in screening_history(demo, patient_id)}
+    assert history[saved.id].superseded
+    assert any(v.entered_in_error and v.amends_id == saved.id for v in history.values())
+    shown = [row[2] for row in _tree_rows(tab.tree)]
+    assert shown[:2] == ["Entered in error", "Given (withdrawn: see the later entry)"]
+    assert _tree_rows(tab.tree)[0][3] == ""  # the withdrawal carries no batch of its own
+    assert not tab.withdraw_button.isEnabled()  # nothing chosen after the reload
+
+
 def test_screening_dialog_rejects_bad_input_with_a_message(qtbot, demo):
     patient_id = _patient_with(demo, Encounter)
     page = _page(qtbot, demo)

@@ -4,21 +4,29 @@ unlock → open a clinic on a wing → outcomes for ten patients (a REFUSED with
 NOT_UNLOCKED with a reason) → a seen patient scoring NEWS2 ≥ 5 cannot be signed until the
 escalation is recorded → an ACCT written contribution → a diabetes care plan created and activated
 → a note half-typed when the laptop idles into auto-lock → unlock → everything is still there,
-the half-typed note reopens with its text, and the audit chain verifies.
+the half-typed note reopens with its text → an AQ-10 recorded in a second-stage assessment → an MH
+session signed for the wrong patient (PHQ-9 item 9, escalated, raising a risk-assessment task that
+prints on the transfer summary) is marked entered in error from the record's timeline, and the
+reprinted summary (read back with pypdf) no longer carries its task → the audit chain verifies.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from hjdesk.clinical.attendance import Outcome
-from hjdesk.services import acct, care_plan_reads, clinics, encounters
+from hjdesk.services import acct, care_plan_reads, clinics, encounters, patients
 from hjdesk.services.audit_check import verify_chain
 from hjdesk.services.encounter_forms import EncounterKind
+from hjdesk.services.record_reads import patient_assessments
 from hjdesk.storage.vault import Vault
 from hjdesk.ui.app import Shell
 from hjdesk.ui.encounter import EncounterDialog
+from hjdesk.ui.record.timeline import ID_ROLE
 from hjdesk.ui.tasks import InlineRunner
 from tests.conftest import PASSWORD
 from tests.gui.helpers_care import (
@@ -29,9 +37,11 @@ from tests.gui.helpers_care import (
 )
 from tests.gui.helpers_clinic import (
     add_patients,
+    answer_items,
     fill_escalation,
     fill_vitals,
     open_clinic,
+    pick,
     record_outcome,
     sign,
     type_narrative,
@@ -78,7 +88,68 @@ def _flagged_event(vault) -> tuple[str, str]:
     raise AssertionError("the demo has an ACCT event without health input")
 
 
-def test_a_whole_wing_session(qtbot, demo_home, monkeypatch):
+RISK_TASK = "Immediate risk assessment"
+
+
+def _print_summary(record, monkeypatch, path: Path) -> str:
+    """Print the transfer summary from the record (the save dialog answered with `path`)."""
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(path), "PDF documents (*.pdf)")
+    )
+    record.print_button.print_kind("transfer-summary")
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(path).pages)
+
+
+def _timeline_row(record, encounter_id: str):
+    tree = record.timeline.tree
+    for number in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(number)
+        if item.data(0, ID_ROLE) == encounter_id:
+            return item
+    raise AssertionError("the signed entry is on the timeline")
+
+
+def _aq10_and_a_withdrawn_entry(qtbot, workspace, vault, patient_id, monkeypatch, tmp_path):
+    workspace.open_patient(patient_id)
+    record = workspace.page("Patient record")
+
+    # An AQ-10 in a second-stage assessment, scored from the form.
+    second = record.new_encounter(EncounterKind.SECOND_STAGE_ASSESSMENT)
+    aq10 = second.form.sections["aq10"]
+    for combo, score in zip(aq10.items, [1, 1, 1, 1, 0, 1, 1, 0, 1, 0], strict=True):
+        pick(combo, score)
+    assert aq10.result.text() == "AQ-10 total 7: offer a comprehensive autism assessment"
+    type_narrative(qtbot, second.form, "Second-stage assessment; social communication concerns.")
+    assert sign(qtbot, second.form), second.form.message.text()
+
+    # An MH session signed for this patient by mistake: item 9 positive, escalated.
+    wrong = record.new_encounter(EncounterKind.MH_SESSION)
+    answer_items(wrong.form.sections["phq9"], [1, 1, 1, 1, 1, 1, 1, 1, 2])
+    fill_escalation(qtbot, wrong.form, told="MH in-reach duty", action="Risk assessment booked")
+    type_narrative(qtbot, wrong.form, "Low mood; thoughts of self-harm.")
+    wrong_id = sign(qtbot, wrong.form)
+    assert wrong_id, wrong.form.message.text()
+    assert RISK_TASK in _print_summary(record, monkeypatch, tmp_path / "before.pdf")
+
+    # Marked entered in error from the record's timeline.
+    record.open_target(patient_id)
+    record.timeline.tree.setCurrentItem(_timeline_row(record, wrong_id))
+    record.timeline.amend_button.click()
+    amend = record.timeline.amend_dialog
+    amend.in_error.setChecked(True)
+    qtbot.keyClicks(amend.reason, "Recorded against the wrong patient")
+    amend.save_button.click()
+    assert encounters.encounter_history(vault, wrong_id).entered_in_error
+
+    printed = _print_summary(record, monkeypatch, tmp_path / "after.pdf")
+    number = next(p.prison_number for p in patients.caseload(vault) if p.id == patient_id)
+    assert number in printed
+    assert RISK_TASK not in printed, "a withdrawn entry's task must not travel"
+    aq = [r for r in patient_assessments(vault, patient_id) if r.instrument == "AQ10"]
+    assert [(r.total, r.flagged) for r in aq][:1] == [(7, True)]
+
+
+def test_a_whole_wing_session(qtbot, demo_home, monkeypatch, tmp_path):
     shell = Shell(Vault(demo_home), InlineRunner(), "nurse")
     qtbot.addWidget(shell)
     shell.resize(1280, 800)
@@ -183,8 +254,11 @@ def test_a_whole_wing_session(qtbot, demo_home, monkeypatch):
     assert [c.contribution_type for c in event.contributions][-1] == "WRITTEN_CONTRIBUTION"
 
     assert care_plan_reads.plan_view(vault, plan_id).status == "ACTIVE"
+    reopened[0].close_without_asking()
+
+    # -- an AQ-10, and an entry in error that leaves the printed transfer summary -----------
+    _aq10_and_a_withdrawn_entry(qtbot, workspace, vault, rows[5].patient_id, monkeypatch, tmp_path)
 
     report = verify_chain(vault)
     assert report.ok, report.reason
     assert report.checked > 0
-    reopened[0].close_without_asking()

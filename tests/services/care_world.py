@@ -2,16 +2,16 @@
 
 Import `care_template_fixture` and `world_fixture` into a test module to use the `world` fixture.
 
-People are added one at a time with exactly the dates a test needs; clinical history (encounters,
-measurements, medicines…) is written straight through the ORM, signed at creation, as the
-encounter service would write it.
+People are added one at a time with exactly the dates a test needs. Clinical history is written
+through the services (encounters and their measurements through the encounter service), never as
+hand-shaped rows: a fixture that stored another shape once hid a defect (tests/README.md).
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hjdesk.services.common import dumps
+from hjdesk.services.drafts import save_draft
+from hjdesk.services.encounter_forms import (
+    EncounterInput,
+    EscalationInput,
+    MeasurementInput,
+    QuestionnairesInput,
+    VitalsInput,
+)
+from hjdesk.services.encounters import amend_encounter, sign_encounter
 from hjdesk.services.roll_reconcile import apply_rows
 from hjdesk.services.roll_rows import ImportSummary, RollRow
-from hjdesk.storage.models import Condition, Encounter, Measurement, Patient, Staff
+from hjdesk.storage.models import Condition, Patient, Staff
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault
 from tests.conftest import FAST_KDF, PASSWORD
@@ -94,8 +102,72 @@ class World:
         return pid
 
 
+def move(world: World, patient_id: str, location: str) -> None:
+    """A roll import that moves one person (as the prison system says they moved)."""
+    with world.vault.transaction() as session:
+        p = session.get(Patient, patient_id)
+        assert p is not None
+        row = RollRow(
+            row=2,
+            prison_number=p.prison_number,
+            nhs_number=p.nhs_number,
+            family_name=p.family_name,
+            given_names=p.given_names,
+            date_of_birth=p.date_of_birth,
+            sex=p.sex,
+            establishment="MDI",
+            location=tuple(location.split("-")),
+            reception_date=p.reception_date,
+            expected_release_date=p.expected_release_date,
+            alerts=tuple(a.code for a in p.alerts if a.active),
+        )
+        apply_rows(session, [row], ImportSummary(), full_roll=False)
+
+
 def at_noon(day: date) -> datetime:
     return datetime.combine(day, time(12, 0), tzinfo=UTC)
+
+
+# A plausible value for each measurement code, so a test that only needs "recorded" passes the
+# service's range checks as a real form would.
+PLAUSIBLE: dict[str, float | str] = {
+    "HBA1C": 52.0,
+    "BP_SYSTOLIC": 132.0,
+    "BP_DIASTOLIC": 84.0,
+    "CHOLESTEROL": 4.8,
+    "CREATININE": 80.0,
+    "UACR": 2.0,
+    "BMI": 26.0,
+    "WEIGHT": 80.0,
+    "HEIGHT": 175.0,
+    "PEAK_FLOW": 450.0,
+    "FOOT_RISK": "LOW",
+    "SMOKING_STATUS": "NEVER_SMOKED",
+    "RETINAL_SCREENING": "No retinopathy",
+}
+NO_FALLS = {
+    "fallen_last_year": False,
+    "injury": False,
+    "fear_of_falling": False,
+    "gait_or_balance_concern": False,
+}
+
+
+def _form(
+    kind: str,
+    data: dict[str, Any] | None,
+    questionnaires: QuestionnairesInput | None,
+) -> tuple[dict[str, Any], QuestionnairesInput | None]:
+    """What the encounter form would hand over: an older prisoner review always carries the CFS
+    level and the falls answers (the service refuses one without them)."""
+    answers = dict(data or {})
+    if kind == "OLDER_PRISONER_REVIEW":
+        level = answers.pop("cfs_level", 3)
+        answers.setdefault("falls", dict(NO_FALLS))
+        if questionnaires is None or questionnaires.cfs_level is None:
+            base = questionnaires or QuestionnairesInput()
+            questionnaires = replace(base, cfs_level=level)
+    return answers, questionnaires
 
 
 def add_encounter(
@@ -109,25 +181,50 @@ def add_encounter(
     signed: bool = True,
     amends_id: str | None = None,
     entered_in_error: bool = False,
+    measurements: tuple[MeasurementInput, ...] = (),
+    questionnaires: QuestionnairesInput | None = None,
+    vitals: VitalsInput | None = None,
+    escalation: EscalationInput | None = None,
 ) -> str:
-    """A signed encounter written as the encounter service would (signed at creation)."""
-    with vault.transaction() as session:
-        encounter = Encounter(
-            patient_id=patient_id,
-            kind=kind,
-            ltc_condition=ltc_condition,
-            started_at=at_noon(day),
-            narrative="",
-            data=dumps(data or {}),
-            signed_at=at_noon(day) if signed else None,
-            signed_by=vault.actor.staff_id if signed else None,
-            amends_id=amends_id,
-            amendment_reason="entered in error" if entered_in_error else None,
-            entered_in_error=entered_in_error,
+    """An encounter at noon on `day`, signed then through the encounter service (so it is stored
+    in the service's shape, raises its tasks and is audited); `signed=False` leaves it as the
+    form's autosaved draft, which is all an unsigned encounter ever is. `amends_id` with
+    `entered_in_error` marks that entry entered in error; with corrected data, amends it."""
+    when = at_noon(day)
+    answers, scores = _form(kind, data, questionnaires)
+    if not signed:
+        return save_draft(
+            vault, "encounter", {"kind": kind, "data": answers}, patient_id=patient_id, now=when
         )
-        session.add(encounter)
-        session.flush()
-        return encounter.id
+    inp = EncounterInput(
+        patient_id=patient_id,
+        kind=kind,
+        started_at=when,
+        narrative="Seen on the wing.",
+        ltc_condition=ltc_condition,
+        vitals=vitals,
+        questionnaires=scores,
+        measurements=measurements,
+        data=answers,
+        escalation=escalation,
+    )
+    if amends_id is not None:
+        view = amend_encounter(
+            vault,
+            amends_id,
+            reason="entered in error" if entered_in_error else "corrected",
+            corrected=None if entered_in_error else inp,
+            entered_in_error=entered_in_error,
+            now=when,
+        )
+    else:
+        view = sign_encounter(vault, inp, now=when)
+    return view.id
+
+
+def measured(code: str, value: float | str | None = None) -> MeasurementInput:
+    """A measurement as the form hands it over, in the unit the service expects."""
+    return MeasurementInput(code, PLAUSIBLE[code] if value is None else value)
 
 
 def add_measurement(
@@ -136,25 +233,13 @@ def add_measurement(
     code: str,
     day: date,
     *,
-    value: float | None = None,
-    text_value: str | None = None,
-    unit: str = "",
-    encounter_id: str | None = None,
-) -> None:
-    with vault.transaction() as session:
-        session.add(
-            Measurement(
-                patient_id=patient_id,
-                encounter_id=encounter_id,
-                code=code,
-                value=value,
-                text_value=text_value,
-                unit=unit,
-                taken_at=at_noon(day),
-                signed_at=at_noon(day),
-                signed_by=vault.actor.staff_id,
-            )
-        )
+    value: float | str | None = None,
+) -> str:
+    """One result recorded at a clinic visit on `day` (a measurement is always part of a signed
+    encounter); returns the encounter's id."""
+    return add_encounter(
+        vault, patient_id, "CLINIC_VISIT", day, measurements=(measured(code, value),)
+    )
 
 
 @pytest.fixture(scope="session", name="care_template")

@@ -224,7 +224,8 @@ def test_case_review_without_input_is_medium(ward: Ward) -> None:
 def test_closure_without_input_is_high_and_opens_post_closure(ward: Ward) -> None:
     nurse = ward.login("nurse")
     view = _open(nurse, ward.pid())
-    _given(nurse, _event(view, "CASE_REVIEW_FIRST").id, planned=True)  # never held: no flag
+    ahead = acct.add_event(nurse, view.id, "CASE_REVIEW", scheduled_at=NOW + timedelta(days=2))
+    _given(nurse, ahead.id, planned=True)  # never held: no flag
     closed_at = NOW - timedelta(hours=1)
     after = acct.close_case(nurse, view.id, held_at=closed_at, chair="SO Patel", now=NOW)
     assert after.status == "POST_CLOSURE"
@@ -232,8 +233,13 @@ def test_closure_without_input_is_high_and_opens_post_closure(ward: Ward) -> Non
     assert after.post_closure_review_due == date(2025, 3, 17)
     review = _event(after, "POST_CLOSURE_REVIEW")
     assert review.scheduled_at == closed_at + timedelta(days=7)
-    assert _event(after, "CASE_REVIEW_FIRST").scheduled_at is None  # will not be held now
-    assert [(f.event_type.value, f.severity.value) for f in after.flags] == [("CLOSURE", "HIGH")]
+    assert _event(after, "CASE_REVIEW").scheduled_at is None  # will not be held now
+    # The first review was already two days overdue: it keeps its time and stays a HIGH gap.
+    assert _event(after, "CASE_REVIEW_FIRST").scheduled_at == OPENED + timedelta(hours=24)
+    assert [(f.event_type.value, f.severity.value) for f in after.flags] == [
+        ("CASE_REVIEW_FIRST", "HIGH"),
+        ("CLOSURE", "HIGH"),
+    ]
 
 
 def test_post_closure_review_without_input_is_medium_and_ends_the_acct(ward: Ward) -> None:
@@ -271,7 +277,7 @@ def test_non_qualifying_contributions_do_not_count(ward: Ward, kind: str) -> Non
 
 def test_mh_caseload_patient_needs_mh_in_reach_input(ward: Ward) -> None:
     nurse, mh = ward.login("nurse"), ward.login("mh")
-    acct.set_caseload(mh, ward.pid(), "MH_IN_REACH", True)
+    acct.set_caseload(mh, ward.pid(), "MH_IN_REACH", True, today=date(2025, 3, 1))
     view = _open(nurse, ward.pid())
     first = _event(view, "CASE_REVIEW_FIRST")
     acct.record_event_held(nurse, first.id, held_at=OPENED + timedelta(hours=2), chair="SO")

@@ -242,7 +242,9 @@ def test_add_to_session_refuses_duplicates_blank_reasons_and_closed_sessions(wor
         clinics.add_to_session(world.vault, view.id, world.ids["diabetic"], "  ")
     with pytest.raises(InvalidInput, match="patient is not in this vault"):
         clinics.add_to_session(world.vault, view.id, "missing", "Bloods")
-    clinics.close_session(world.vault, view.id, remaining_outcome="CANCELLED_BY_HEALTHCARE")
+    clinics.close_session(
+        world.vault, view.id, remaining_outcome="CANCELLED_BY_HEALTHCARE", reason="Nurse off sick"
+    )
     with pytest.raises(InvalidInput, match="closed"):
         clinics.add_to_session(world.vault, view.id, world.ids["diabetic"], "Bloods")
 

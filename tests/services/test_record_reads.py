@@ -27,7 +27,6 @@ from hjdesk.services.encounter_forms import (
 from hjdesk.services.record_reads import (
     CORRECTED,
     ENTERED_IN_ERROR,
-    NOT_RECORDED,
     STANDS,
     patient_acct_cases,
     patient_assessments,
@@ -120,7 +119,7 @@ def test_a_signed_ltc_review_sets_the_next_due_date(world: World) -> None:
 
 @pytest.mark.parametrize(
     ("who", "status", "due_days"),
-    [("new_arrival", "DUE", 4), ("overdue", "OVERDUE", -13), ("long_ago", NOT_RECORDED, -193)],
+    [("new_arrival", "DUE", 4), ("overdue", "OVERDUE", -13), ("long_ago", "OVERDUE", -193)],
 )
 def test_second_stage_status(world: World, who: str, status: str, due_days: int) -> None:
     view = patient_reviews(world.vault, world.ids[who], today=DAY)

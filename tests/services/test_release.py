@@ -10,28 +10,29 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
+from hjdesk.services import acct
 from hjdesk.services import care_plans as cp
+from hjdesk.services.clinic_outcomes import record_outcome
+from hjdesk.services.clinics import add_to_session, create_session
 from hjdesk.services.common import dumps
+from hjdesk.services.encounter_forms import QuestionnairesInput
 from hjdesk.services.release import release_plans_due, save_release_plan
 from hjdesk.services.release_medicines import medicines_on_release_checklist
 from hjdesk.services.release_summary import release_summary
+from hjdesk.services.screening import record_screening
+from hjdesk.services.tasks import complete_task
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import (
-    AcctCase,
     Allergy,
-    Appointment,
     AuditEvent,
-    CaseloadMembership,
-    ClinicSession,
     Medicine,
     OutboxOp,
-    Patient,
-    QuestionnaireResult,
     ReleasePlan,
-    ScreeningEvent,
     Task,
 )
+from hjdesk.storage.vault import OpenVault
 from tests.services.care_world import (  # noqa: F401
+    NO_FALLS,
     NOW,
     TODAY,
     World,
@@ -39,6 +40,7 @@ from tests.services.care_world import (  # noqa: F401
     add_measurement,
     at_noon,
     care_template_fixture,
+    measured,
     world_fixture,
 )
 
@@ -204,21 +206,44 @@ def _everything(w: World) -> str:
         expected_release=date(2025, 4, 1), family_name="Everything",
     )  # fmt: skip
     v = w.vault
-    review = add_encounter(v, pid, "LTC_REVIEW", date(2025, 1, 15), ltc_condition="DIABETES")
-    add_measurement(v, pid, "HBA1C", date(2024, 6, 1), value=70, unit="mmol/mol")
-    add_measurement(v, pid, "HBA1C", date(2025, 1, 15), value=52, unit="mmol/mol",
-                    encounter_id=review)  # fmt: skip
-    add_measurement(v, pid, "BP_SYSTOLIC", date(2025, 1, 15), value=132, encounter_id=review)
-    add_measurement(v, pid, "BP_DIASTOLIC", date(2025, 1, 15), value=84, encounter_id=review)
-    add_measurement(v, pid, "FOOT_RISK", date(2025, 1, 15), text_value="MODERATE",
-                    encounter_id=review)  # fmt: skip
-    older = add_encounter(
-        v, pid, "OLDER_PRISONER_REVIEW", date(2025, 2, 1),
-        data={"cfs_level": 5, "social_care_needs": "Help with washing",
-              "equipment": ["Walking frame", "Shower chair"], "social_care_referral": False},
+    add_encounter(
+        v, pid, "LTC_REVIEW", date(2025, 1, 15), ltc_condition="DIABETES",
+        measurements=(measured("HBA1C", 52), measured("BP_SYSTOLIC", 132),
+                      measured("BP_DIASTOLIC", 84), measured("FOOT_RISK", "MODERATE")),
     )  # fmt: skip
+    add_measurement(v, pid, "HBA1C", date(2024, 6, 1), value=70)
+    # The older prisoner review as the encounter form hands it over (yes/no answers, free-text
+    # equipment): it raises the falls and social-care referral tasks.
+    add_encounter(
+        v, pid, "OLDER_PRISONER_REVIEW", date(2025, 2, 1),
+        data={"cfs_level": 5, "social_care_needs": True, "social_care_referral": False,
+              "mobility_equipment": "Walking frame; Shower chair",
+              "falls": {**NO_FALLS, "fallen_last_year": True}},
+    )  # fmt: skip
+    add_encounter(v, pid, "GENERAL", date(2025, 2, 20),
+                  questionnaires=QuestionnairesInput(cfs_level=6))  # fmt: skip
+    with v.session() as session:
+        referral_task = session.scalar(select(Task.id).where(
+            Task.patient_id == pid, Task.kind == "SOCIAL_CARE_REFERRAL"))  # fmt: skip
+    assert referral_task is not None
+    complete_task(v, referral_task, outcome="Referred to the local authority")
+    acct.set_caseload(v, pid, "MH_IN_REACH", True, today=date(2024, 5, 1))
+    old = acct.open_case(v, pid, opened_at=NOW - timedelta(days=300), concern_summary="Low mood",
+                         risk_level="LOW", now=NOW)  # fmt: skip
+    after = acct.close_case(v, old.id, held_at=NOW - timedelta(days=299), chair="SO", now=NOW)
+    review = next(e for e in after.events if e.event_type == "POST_CLOSURE_REVIEW")
+    assert review.scheduled_at is not None
+    acct.record_event_held(v, review.id, held_at=review.scheduled_at, chair="SO", now=NOW)
+    acct.open_case(v, pid, opened_at=NOW - timedelta(days=3), concern_summary="Ligature",
+                   risk_level="HIGH", case_manager="SO Briggs", now=NOW)  # fmt: skip
+    for programme, day, outcome in (("FLU", date(2023, 10, 1), "GIVEN"),
+                                    ("FLU", date(2024, 10, 1), "GIVEN"),
+                                    ("HEP_B", date(2024, 2, 1), "DECLINED")):  # fmt: skip
+        record_screening(v, pid, programme, day, outcome, next_due=day + timedelta(days=365),
+                         now=at_noon(day), today=TODAY)  # fmt: skip
     with v.transaction() as session:
-        establishment_id = session.get(Patient, pid).establishment_id
+        # Allergies and medicines are mirrored from the central record: no HJDesk service
+        # writes them, so these rows stand in for that mirror.
         session.add_all([
             Allergy(patient_id=pid, substance="Penicillin", reaction="Rash"),
             Allergy(patient_id=pid, substance="Latex", active=False),
@@ -227,40 +252,13 @@ def _everything(w: World) -> str:
             Medicine(patient_id=pid, name="Metformin", dose="500 mg", medicine_class="BIGUANIDE"),
             Medicine(patient_id=pid, name="Warfarin", dose="as INR", critical=True),
             Medicine(patient_id=pid, name="Old drug", active=False),
-            CaseloadMembership(patient_id=pid, team="MH_IN_REACH", started_on=date(2024, 5, 1)),
-            AcctCase(patient_id=pid, opened_at=NOW - timedelta(days=3), status="OPEN",
-                     risk_level="HIGH", case_manager="SO Briggs", source="HA_ALERT"),
-            AcctCase(patient_id=pid, opened_at=NOW - timedelta(days=300), status="CLOSED",
-                     risk_level="LOW"),
-            Task(patient_id=pid, kind="FALLS_ASSESSMENT", title="Multifactorial falls assessment"),
-            Task(patient_id=pid, kind="OTHER", title="Done already", status="DONE"),
-            QuestionnaireResult(
-                patient_id=pid, encounter_id=older, instrument="CFS", answers="{}", total=6,
-                band="Living with moderate frailty", taken_at=at_noon(date(2025, 2, 20)),
-                signed_at=at_noon(date(2025, 2, 20)), signed_by=v.actor.staff_id),
         ])  # fmt: skip
-        for programme, day, outcome in (("FLU", date(2023, 10, 1), "GIVEN"),
-                                        ("FLU", date(2024, 10, 1), "GIVEN"),
-                                        ("HEP_B", date(2024, 2, 1), "DECLINED")):  # fmt: skip
-            session.add(ScreeningEvent(
-                patient_id=pid, programme=programme, event_date=day, outcome=outcome,
-                next_due=day + timedelta(days=365), signed_at=at_noon(day),
-                signed_by=v.actor.staff_id))  # fmt: skip
-        for day, kind, outcome, rebook in (
-            (date(2025, 3, 20), "OLDER_PRISONER", None, False),
-            (date(2025, 3, 1), "LTC_DIABETES", "NOT_UNLOCKED", True),
-            (date(2025, 2, 1), "LTC_DIABETES", "ATTENDED", False),
-        ):
-            clinic = ClinicSession(
-                establishment_id=establishment_id, clinic_type=kind,
-                session_date=day, period="AM", wings="A",
-                status="PLANNED" if outcome is None else "CLOSED",
-            )  # fmt: skip
-            session.add(clinic)
-            session.flush()
-            session.add(Appointment(
-                session_id=clinic.id, patient_id=pid, reason="Diabetes review", outcome=outcome,
-                rebook_required=rebook))  # fmt: skip
+    for day, kind, outcome in (
+        (date(2025, 3, 20), "OLDER_PRISONER", None),
+        (date(2025, 3, 1), "LTC_DIABETES", "NOT_UNLOCKED"),
+        (date(2025, 2, 1), "LTC_DIABETES", "ATTENDED"),
+    ):
+        _booked(v, pid, kind, day, outcome)
     _plan(w, pid, "MENTAL_HEALTH", risk_management_plan="Triggers: bad news. Crisis: call MH",
           shared_with=["GP", "ACCT case manager"])  # fmt: skip
     _plan(w, pid, "SOCIAL_CARE", data={"social_care_referral": {"referred_on": "2025-03-01"},
@@ -269,6 +267,17 @@ def _everything(w: World) -> str:
     _plan(w, pid, "END_OF_LIFE", dnacpr_form_ref="DNACPR form 77, 2 Feb 2025")
     save_release_plan(v, pid, **{**COMPLETE, "days_of_medicine_supplied": 7}, fp10_given=True)
     return pid
+
+
+def _booked(v: OpenVault, pid: str, kind: str, day: date, outcome: str | None) -> None:
+    """A clinic session on the patient's wing with them on its list, and its outcome if any,
+    through the clinic services."""
+    clinic = create_session(v, clinic_type=kind, session_date=day, period="AM", wings=["A"])
+    booked = [a.id for a in clinic.appointments if a.patient_id == pid]
+    appointment = booked[0] if booked else add_to_session(v, clinic.id, pid, "Review").id
+    if outcome is not None:
+        reason = "Regime" if outcome in ("NOT_UNLOCKED", "NO_OFFICER_ESCORT") else None
+        record_outcome(v, appointment, outcome, reason=reason, now=at_noon(day))
 
 
 def _plan(w: World, pid: str, plan_type: str, **fields: object) -> None:
@@ -335,7 +344,7 @@ def test_summary_holds_every_section(world: World) -> None:
     assert s.frailty is not None
     assert (s.frailty.cfs_level, s.frailty.source) == (6, "CFS")  # the newer of the two
     sc = s.social_care
-    assert sc.needs == ("Help with washing",)
+    assert sc.needs == ("Social care needs identified at the older prisoner review",)
     assert sc.equipment == ("Raised toilet seat", "Walking frame", "Shower chair")
     assert sc.referral
     assert not sc.needs_referral
@@ -370,30 +379,22 @@ def test_summary_of_a_patient_with_nothing_recorded(world: World) -> None:
 
 def test_rebook_is_outstanding_until_a_later_clinic_of_that_type_is_booked(world: World) -> None:
     pid = world.patient()
-    with world.vault.transaction() as session:
-        establishment_id = session.get(Patient, pid).establishment_id
-        for day, outcome, rebook in ((date(2025, 3, 1), "NO_OFFICER_ESCORT", True),
-                                     (date(2025, 3, 5), "ATTENDED", False)):  # fmt: skip
-            clinic = ClinicSession(
-                establishment_id=establishment_id, clinic_type="LTC_EPILEPSY",
-                session_date=day, period="AM", wings="A", status="CLOSED",
-            )  # fmt: skip
-            session.add(clinic)
-            session.flush()
-            session.add(Appointment(session_id=clinic.id, patient_id=pid, outcome=outcome,
-                                    rebook_required=rebook))  # fmt: skip
+    _booked(world.vault, pid, "LTC_EPILEPSY", date(2025, 3, 1), "NO_OFFICER_ESCORT")
+    _booked(world.vault, pid, "LTC_EPILEPSY", date(2025, 3, 5), "ATTENDED")
     assert release_summary(world.vault, pid, today=TODAY).outstanding_appointments == ()
 
 
 def test_post_closure_acct_and_entered_in_error_results(world: World) -> None:
     pid = world.patient()
-    with world.vault.transaction() as session:
-        session.add(AcctCase(patient_id=pid, opened_at=NOW - timedelta(days=40),
-                             status="POST_CLOSURE", risk_level="LOW"))  # fmt: skip
-    wrong = add_encounter(world.vault, pid, "LTC_REVIEW", date(2025, 3, 1))
-    add_measurement(world.vault, pid, "HBA1C", date(2025, 3, 1), value=99, encounter_id=wrong)
+    case = acct.open_case(world.vault, pid, opened_at=NOW - timedelta(days=40),
+                          concern_summary="Low mood", risk_level="LOW", now=NOW)  # fmt: skip
+    acct.close_case(world.vault, case.id, held_at=NOW - timedelta(days=2), chair="SO", now=NOW)
+    wrong = add_encounter(
+        world.vault, pid, "LTC_REVIEW", date(2025, 3, 1), ltc_condition="DIABETES",
+        measurements=(measured("HBA1C", 99),),
+    )  # fmt: skip
     add_encounter(world.vault, pid, "LTC_REVIEW", date(2025, 3, 1), amends_id=wrong,
-                  entered_in_error=True)  # fmt: skip
+                  entered_in_error=True, ltc_condition="DIABETES")  # fmt: skip
     s = release_summary(world.vault, pid, today=TODAY, now=NOW)
     assert s.acct.status == "POST_CLOSURE"
     assert s.key_results.hba1c is None  # a result from an entry in error is not shown

@@ -72,12 +72,17 @@ def test_second_stage_done_after_reception_clears_it(world: World) -> None:
     assert _rows(overdue_reviews(world.vault, today=today).second_stage_assessments, pid)
 
 
-def test_second_stage_lookback_leaves_old_receptions_out(world: World) -> None:
+def test_second_stage_lookback_moves_old_receptions_to_their_own_group(world: World) -> None:
     old = world.patient(reception=TODAY - timedelta(days=91))
     edge = world.patient(reception=TODAY - timedelta(days=90))
     future = world.patient(reception=TODAY + timedelta(days=1))
-    rows = overdue_reviews(world.vault, today=TODAY).second_stage_assessments
-    assert {r.patient_id for r in rows} == {edge}
+    report = overdue_reviews(world.vault, today=TODAY)
+    assert {r.patient_id for r in report.second_stage_assessments} == {edge}
+    # Never done and older than the look-back: still listed, in the long-overdue group.
+    (long,) = _rows(report.second_stage_long_overdue, old)
+    assert long.overdue
+    assert long.what.startswith("Second-stage health assessment never done")
+    assert set(report.second_stage_long_overdue) <= set(report.all_rows)
     longer = overdue_reviews(
         world.vault, today=TODAY, policy=ReviewsDuePolicy(second_stage_lookback_days=100)
     )
@@ -142,7 +147,7 @@ def test_diabetes_care_processes_lists_only_what_is_outstanding(world: World) ->
     pid = world.patient(conditions=(("DIABETES", None),))
     for code in ALL_PROCESS_CODES:
         if code != "UACR":
-            add_measurement(world.vault, pid, code, date(2025, 1, 10), value=1.0)
+            add_measurement(world.vault, pid, code, date(2025, 1, 10))
     (row,) = _rows(overdue_reviews(world.vault, today=TODAY).diabetes_care_processes, pid)
     assert row.items == ("URINE_ALBUMIN_CREATININE_RATIO",)
     assert row.what == "Diabetes care processes: urine albumin:creatinine ratio"
@@ -153,7 +158,7 @@ def test_diabetes_care_process_overdue_after_twelve_months(world: World) -> None
     pid = world.patient(conditions=(("DIABETES", None),))
     for code in ALL_PROCESS_CODES:
         day = date(2024, 3, 1) if code == "HBA1C" else date(2025, 2, 1)
-        add_measurement(world.vault, pid, code, day, value=50.0)
+        add_measurement(world.vault, pid, code, day)
     (row,) = _rows(overdue_reviews(world.vault, today=TODAY).diabetes_care_processes, pid)
     assert row.items == ("HBA1C",)
     assert (row.due_date, row.overdue, row.days_overdue) == (date(2025, 3, 1), True, 11)
@@ -162,7 +167,7 @@ def test_diabetes_care_process_overdue_after_twelve_months(world: World) -> None
 def test_diabetes_all_processes_done_gives_no_row(world: World) -> None:
     pid = world.patient(conditions=(("DIABETES", None),))
     for code in ALL_PROCESS_CODES:
-        add_measurement(world.vault, pid, code, date(2025, 2, 1), value=1.0)
+        add_measurement(world.vault, pid, code, date(2025, 2, 1))
     assert not _rows(overdue_reviews(world.vault, today=TODAY).diabetes_care_processes, pid)
 
 

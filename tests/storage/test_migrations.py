@@ -129,3 +129,44 @@ def test_backup_copies_the_encrypted_file_with_its_wal_folded_in(vault):
     finally:
         conn.close()
     assert names == {"admin", "nurse"}  # the latest commit was in the WAL, not yet in vault.db
+
+
+def test_vault_migrations_match_the_models(vault):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from hjdesk.storage.models import Base
+
+    with vault.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = [
+            d for d in compare_metadata(context, Base.metadata)
+            if "alembic_version" not in str(d)
+        ]  # fmt: skip
+    assert differences == []
+
+
+def test_0006_adds_amendments_and_appointment_location_to_an_existing_vault(home, monkeypatch):
+    def upgrade_to_0003(engine):
+        with engine.begin() as conn:
+            command.upgrade(migrate._config(conn), "0003")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(migrate, "upgrade", upgrade_to_0003)
+        opened = Vault.create(home, admin="admin", password=PASSWORD, kdf=FAST_KDF)
+    assert _revision(opened) == "0003"
+    opened.lock()
+    opened = Vault(home).unlock("admin", PASSWORD)
+    try:
+        assert _revision(opened) == migrate.head_revision()
+        with opened.engine.connect() as conn:
+            for table in ("acct_contributions", "screening_events", "care_plan_reviews"):
+                names = {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+                assert {"amends_id", "amendment_reason", "entered_in_error"} <= names
+            names = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(appointments)")}
+            assert "location" in names
+            for table in ("encounters", "observations", "questionnaire_results", "measurements"):
+                names = {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+                assert "signed_role" in names
+    finally:
+        opened.lock()

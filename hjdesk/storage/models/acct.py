@@ -56,3 +56,7 @@ class AcctContribution(Signed, Synced, Base):
     clinical_note_id: Mapped[str | None] = mapped_column(ForeignKey("encounters.id"))
     planned: Mapped[bool] = mapped_column(Boolean, default=False)
     needed_by: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    # A correction or "entered in error" is a new signed row pointing at the one it amends.
+    amends_id: Mapped[str | None] = mapped_column(ForeignKey("acct_contributions.id"), index=True)
+    amendment_reason: Mapped[str | None] = mapped_column(Text)
+    entered_in_error: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -73,3 +73,7 @@ class CarePlanReview(Signed, Synced, Base):
     changes: Mapped[str] = mapped_column(Text, default="")
     decision: Mapped[str] = mapped_column(String(20))
     next_review_due: Mapped[date | None] = mapped_column(Date)
+    # A correction or "entered in error" is a new signed row pointing at the one it amends.
+    amends_id: Mapped[str | None] = mapped_column(ForeignKey("care_plan_reviews.id"), index=True)
+    amendment_reason: Mapped[str | None] = mapped_column(Text)
+    entered_in_error: Mapped[bool] = mapped_column(Boolean, default=False)

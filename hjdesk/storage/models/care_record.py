@@ -46,6 +46,10 @@ class ScreeningEvent(Signed, Synced, Base):
     outcome: Mapped[str] = mapped_column(String(60))
     batch: Mapped[str | None] = mapped_column(String(60))
     next_due: Mapped[date | None] = mapped_column(Date)
+    # A correction or "entered in error" is a new signed row pointing at the one it amends.
+    amends_id: Mapped[str | None] = mapped_column(ForeignKey("screening_events.id"), index=True)
+    amendment_reason: Mapped[str | None] = mapped_column(Text)
+    entered_in_error: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Task(Synced, Base):

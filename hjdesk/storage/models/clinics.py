@@ -43,4 +43,7 @@ class Appointment(Synced, Base):
     risks_explained: Mapped[bool | None] = mapped_column(Boolean)
     capacity_concern: Mapped[bool | None] = mapped_column(Boolean)
     witness_name: Mapped[str | None] = mapped_column(String(120))
+    # Where the patient was (location path) when booked, then when the outcome was recorded: the
+    # exception report counts the appointment against that wing, not wherever they are today.
+    location: Mapped[str | None] = mapped_column(String(60))
     rebook_required: Mapped[bool] = mapped_column(Boolean, default=False)

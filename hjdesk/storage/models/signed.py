@@ -2,6 +2,9 @@
 
 A correction is a new entry that amends the old one (who, when, why); "entered in error" is an
 amendment too. The guard is a mapper hook, so no session and no code path can edit a signed row.
+
+The signer's role *at signing* is stamped on the row (`signed_role`) by a mapper hook too, so a
+later change of someone's role never changes what an old entry says about who signed it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from sqlalchemy import Connection, String, event, inspect
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from hjdesk.storage.models.base import UtcDateTime
-from hjdesk.storage.outbox import REMOTE_KEY
+from hjdesk.storage.outbox import CONTEXT_KEY, REMOTE_KEY, DeviceContext
 
 
 class SignedEntryImmutable(RuntimeError):
@@ -25,10 +28,20 @@ class Signed:
 
     signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     signed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    signed_role: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
+
+
+@event.listens_for(Signed, "before_insert", propagate=True)
+def _stamp_signer_role(mapper: Mapper[Any], connection: Connection, target: Signed) -> None:
+    if connection.info.get(REMOTE_KEY) or target.signed_at is None or target.signed_role:
+        return
+    ctx = connection.info.get(CONTEXT_KEY)
+    if isinstance(ctx, DeviceContext) and ctx.author_id and target.signed_by == ctx.author_id:
+        target.signed_role = ctx.author_role
 
 
 @event.listens_for(Signed, "before_update", propagate=True)

@@ -82,6 +82,7 @@ def _flag_colour(marks: list[tuple[str, str]]) -> str | None:
 class CaseDetail(QWidget):
     back_requested = Signal()
     event_chosen = Signal(str)
+    withdraw_requested = Signal(object)  # the ContributionView to mark entered in error
 
     def __init__(self, privacy: PrivacyState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,10 +115,17 @@ class CaseDetail(QWidget):
         wrap_rows(self.given_table)
         self.given_label = QLabel("Input for the chosen event")
         self.given_label.setObjectName("subheading")
+        self.withdraw_button = QPushButton("&Withdraw the chosen input (entered in error)…")
+        self.withdraw_button.setAccessibleName("Mark the chosen health input entered in error")
+        self.withdraw_button.setEnabled(False)
+        self.withdraw_button.clicked.connect(self._withdraw_chosen)
         self.form = ContributionForm()
         self._lay_out()
         self.back_button.clicked.connect(self.back_requested)
         self.event_table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.given_table.selectionModel().selectionChanged.connect(
+            lambda *_: self.withdraw_button.setEnabled(self.chosen_input() is not None)
+        )
         privacy.changed.connect(lambda _: self._show_heading())
 
     def _lay_out(self) -> None:
@@ -140,6 +148,7 @@ class CaseDetail(QWidget):
         given_layout.setContentsMargins(0, 0, 0, 0)
         given_layout.addWidget(self.given_label)
         given_layout.addWidget(self.given_table, 1)
+        given_layout.addWidget(self.withdraw_button)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
@@ -319,6 +328,18 @@ class CaseDetail(QWidget):
         event = self.events.row_at(rows[0])
         return event if isinstance(event, AcctEventView) else None
 
+    def chosen_input(self) -> ContributionView | None:
+        rows = self.given_table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        given = self.given.row_at(rows[0])
+        return given if isinstance(given, ContributionView) else None
+
+    def _withdraw_chosen(self) -> None:
+        given = self.chosen_input()
+        if given is not None:
+            self.withdraw_requested.emit(given)
+
     def _selection_changed(self, selected: QItemSelection, _: QItemSelection) -> None:
         event = self.chosen_event()
         self._show_given(event)
@@ -327,6 +348,7 @@ class CaseDetail(QWidget):
 
     def _show_given(self, event: AcctEventView | None) -> None:
         self.given.load(list(event.contributions) if event else [])
+        self.withdraw_button.setEnabled(False)
         self.given_label.setText(
             f"Input for the {event_label(event.event_type).lower()} ({len(event.contributions)})"
             if event

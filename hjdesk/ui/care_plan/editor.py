@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from hjdesk.clinical.care_plans import CarePlanStatus
 from hjdesk.services import care_plans, patients
 from hjdesk.services.care_plan_owners import OwnerChoice, owner_choices
-from hjdesk.services.care_plan_reads import CarePlanView
+from hjdesk.services.care_plan_reads import CarePlanView, ReviewRow
 from hjdesk.services.patients import PatientRow
 from hjdesk.services.permissions import REGISTERED_CLINICIANS
 from hjdesk.storage.errors import KnownError
@@ -76,6 +76,8 @@ class CarePlanEditor(QWidget):
         self.plan_rev = 0
         self.lifecycle = PlanLifecycle(context, self)
         self._pending_draft: Mapping[str, Any] | None = None
+        # A review or close dialog to reopen once this plan is loaded (kept at a lock).
+        self._then: tuple[str, Callable[[CarePlanView], None]] | None = None
         self.heading = QLabel("")
         self.heading.setObjectName("heading")
         self.heading.setWordWrap(True)
@@ -102,7 +104,18 @@ class CarePlanEditor(QWidget):
         scroll.setWidget(self.form)
         self.tabs.addTab(scroll, "Deta&ils")
         self.tabs.addTab(self.grid, "CARE&MAP: goals and actions")
-        self.tabs.addTab(self.review_table, "Re&views")
+        self.withdraw_review_button = QPushButton("&Withdraw the chosen review (entered in error)…")
+        self.withdraw_review_button.setAccessibleName("Mark the chosen review entered in error")
+        self.withdraw_review_button.setEnabled(False)
+        self.withdraw_review_button.clicked.connect(self._withdraw_review)
+        self.review_table.selectionModel().selectionChanged.connect(
+            lambda *_: self.withdraw_review_button.setEnabled(self._chosen_review() is not None)
+        )
+        reviews_tab = QWidget()
+        reviews_layout = QVBoxLayout(reviews_tab)
+        reviews_layout.addWidget(self.review_table, 1)
+        reviews_layout.addWidget(self.withdraw_review_button)
+        self.tabs.addTab(reviews_tab, "Re&views")
         self._lay_out()
         self._connect()
 
@@ -173,6 +186,35 @@ class CarePlanEditor(QWidget):
             lambda: load_plan(vault, plan_id), self._loaded, self._failed_to_load
         )
 
+    def _chosen_review(self) -> ReviewRow | None:
+        rows = self.review_table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        found = self.reviews.row_at(rows[0])
+        return found if isinstance(found, ReviewRow) else None
+
+    def _withdraw_review(self) -> None:
+        review, view = self._chosen_review(), self.view
+        if review is not None and view is not None:
+            self.lifecycle.open_withdraw(view, review)
+
+    def resume_dialog(self, form: str, plan_id: str) -> None:
+        """After an unlock: show the plan and reopen the dialog that was open at the lock."""
+        self._then = (plan_id, lambda view: self.lifecycle.open_form(form, view))
+        if self.loaded is not None and self.loaded.view.id == plan_id:
+            self._run_then(self.loaded.view)
+        else:
+            self.open_plan(plan_id, draft=self._pending_draft)
+
+    def _run_then(self, view: CarePlanView) -> None:
+        then, self._then = self._then, None
+        if then is None:
+            return
+        if then[0] == view.id:
+            then[1](view)
+        else:
+            self._then = then  # for the load of that plan, still on its way
+
     def _failed_to_load(self, exc: BaseException) -> None:
         self._pending_draft = None
         self._error(exc)
@@ -183,6 +225,7 @@ class CarePlanEditor(QWidget):
         self.loaded = loaded
         self.problem.hide()
         self._show_view(loaded.view, reload_form=True)
+        self._run_then(loaded.view)
         draft, self._pending_draft = self._pending_draft, None
         if draft is None:
             return
@@ -205,6 +248,7 @@ class CarePlanEditor(QWidget):
     def clear(self) -> None:
         self.loaded = None
         self._pending_draft = None
+        self._then = None
         self.lifecycle.reject_all()
         self.heading.clear()
         self.status.clear()
@@ -242,6 +286,7 @@ class CarePlanEditor(QWidget):
         self.grid.goals.model.load(view.goals, keep_goals)
         self.grid.interventions.model.load(view.interventions, keep_actions)
         self.reviews.load(list(view.reviews))
+        self.withdraw_review_button.setEnabled(False)
         self._show_heading()
         words, colour = status_words(view)
         self.status.setText(words)

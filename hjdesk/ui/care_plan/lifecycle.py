@@ -3,26 +3,50 @@ signed reviews as a read-only table (domain.md §7).
 
 A refusal from the service is shown in the dialog, which stays open with what was typed. If the
 dialog was closed meanwhile (the laptop locked), the message goes to the editor instead.
+
+At a lock an open dialog keeps what was typed as an encrypted draft (PageContext.save_draft, form
+`care_plan_review` / `care_plan_close`, keyed on the plan) and asks to be reopened after the next
+unlock (`resume_requested`); opening a dialog restores its plan's draft. Signing or cancelling
+discards the draft; closing for a lock keeps it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from hjdesk.services import care_plans
-from hjdesk.services.care_plan_reads import CarePlanView
+from hjdesk.services import care_plans, drafts
+from hjdesk.services.amendments import amend_care_plan_review
+from hjdesk.services.care_plan_reads import CarePlanView, ReviewRow
+from hjdesk.services.common import local_today
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.care_plan.labels import date_text
-from hjdesk.ui.care_plan.review_dialog import CloseDialog, ReviewDialog, ReviewInput
+from hjdesk.ui.care_plan.review_dialog import (
+    CloseDialog,
+    KeptDialog,
+    ReviewDialog,
+    ReviewInput,
+)
 from hjdesk.ui.care_plan.row_table import Column, RowTableModel, wrap_rows
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.privacy import PrivacyState
+from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
 
 DECISIONS = {"CONTINUE": "Continue", "CLOSE": "Close"}
+REVIEW_FORM, CLOSE_FORM = "care_plan_review", "care_plan_close"
+
+
+def find_draft(vault: Any, form: str, context_id: str | None) -> drafts.DraftView | None:
+    """The user's latest draft of `form` for this plan (worker thread)."""
+    for kept in drafts.list_drafts(vault, form=form):
+        if kept.context_id == context_id:
+            return drafts.load_draft(vault, kept.id)
+    return None
+
+
 Dialog = ReviewDialog | CloseDialog
 
 
@@ -58,6 +82,7 @@ class ReviewsTable(QTableView):
 class PlanLifecycle(QObject):
     done = Signal(object, str)  # the plan as now stored, and what to tell the user
     failed = Signal(str)  # a refusal that arrived after its dialog closed
+    resume_requested = Signal(str, str)  # form, plan id: reopen a dialog kept at a lock
 
     def __init__(self, context: PageContext, parent: QWidget) -> None:
         super().__init__(parent)
@@ -65,25 +90,121 @@ class PlanLifecycle(QObject):
         self.owner = parent
         self.review_dialog: ReviewDialog | None = None
         self.close_dialog: CloseDialog | None = None
+        self.withdraw_dialog: WithdrawDialog | None = None
+        self._draft_ids: dict[int, str] = {}  # id(dialog) -> its draft in the vault
+        self._kept: set[int] = set()  # dialogs closed for a lock: their draft stays
 
     def open_review(self, view: CarePlanView) -> None:
-        dialog = ReviewDialog(view.title, date.today(), self.owner)
+        dialog = ReviewDialog(view.title, local_today(), self.owner)
         dialog.submitted.connect(lambda given: self._record_review(view, dialog, given))
-        dialog.finished.connect(lambda _: self._forget(dialog))
         self.review_dialog = dialog
-        dialog.open()
+        self._start(dialog, REVIEW_FORM, view)
 
     def open_close(self, view: CarePlanView) -> None:
         dialog = CloseDialog(view.title, self.owner)
         dialog.submitted.connect(lambda reason: self._close_plan(view, dialog, reason))
-        dialog.finished.connect(lambda _: self._forget(dialog))
         self.close_dialog = dialog
+        self._start(dialog, CLOSE_FORM, view)
+
+    def open_form(self, form: str, view: CarePlanView) -> None:
+        """Reopen the dialog a draft belongs to (after an unlock)."""
+        (self.open_review if form == REVIEW_FORM else self.open_close)(view)
+
+    # -- drafts ------------------------------------------------------------------------------
+    def _start(self, dialog: Dialog, form: str, view: CarePlanView) -> None:
+        dialog.finished.connect(lambda _: self._forget(dialog))
+        dialog.keeper = lambda: self._keep(dialog, form, view)
         dialog.open()
+        vault = self.context.vault
+        if vault is not None:
+            self.context.runner.run_task(
+                lambda: find_draft(vault, form, view.id),
+                lambda found: self._restore(dialog, found),
+                self._draft_failed,
+            )
+
+    def _restore(self, dialog: Dialog, found: drafts.DraftView | None) -> None:
+        if found is None or not self._is_open(dialog):
+            return
+        self._draft_ids[id(dialog)] = found.id
+        dialog.restore(found.payload)
+
+    def _keep(self, dialog: KeptDialog, form: str, view: CarePlanView) -> Callable[[], None]:
+        """The laptop is locking: keep what was typed, close, and ask to be reopened."""
+        self.context.save_draft(
+            form,
+            dialog.state(),
+            patient_id=view.patient_id,
+            context_id=view.id,
+            draft_id=self._draft_ids.get(id(dialog)),
+            on_saved=lambda _: None,
+            on_error=self._draft_failed,
+        )
+        self._kept.add(id(dialog))
+        dialog.reject()
+        plan_id = view.id
+        return lambda: self.resume_requested.emit(form, plan_id)
+
+    def _draft_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, KnownError):
+            raise exc
+        self.failed.emit(str(exc))
+
+    def _drop_draft(self, dialog: KeptDialog) -> None:
+        draft_id, vault = self._draft_ids.pop(id(dialog), None), self.context.vault
+        kept = id(dialog) in self._kept
+        self._kept.discard(id(dialog))
+        if draft_id is None or vault is None or kept:
+            return
+        self.context.runner.run_task(
+            lambda: drafts.discard_draft(vault, draft_id),
+            lambda _: None,
+            self._draft_failed,
+            write=True,
+        )
 
     def reject_all(self) -> None:
-        for dialog in (self.review_dialog, self.close_dialog):
+        for dialog in (self.review_dialog, self.close_dialog, self.withdraw_dialog):
             if dialog is not None:
                 dialog.reject()
+
+    def open_withdraw(self, view: CarePlanView, review: ReviewRow) -> None:
+        """Mark a signed review entered in error (services.amendments): the plan follows."""
+        dialog = WithdrawDialog(
+            f"The review of {date_text(review.review_date)}: {review.outcome}", self.owner
+        )
+        dialog.submitted.connect(lambda why: self._withdraw_review(dialog, review, why))
+        dialog.finished.connect(lambda _: self._forget_withdraw(dialog))
+        self.withdraw_dialog = dialog
+        dialog.open()
+
+    def _forget_withdraw(self, dialog: WithdrawDialog) -> None:
+        if self.withdraw_dialog is dialog:
+            self.withdraw_dialog = None
+        dialog.deleteLater()
+
+    def _withdraw_review(self, dialog: WithdrawDialog, review: ReviewRow, why: str) -> None:
+        vault = self.context.vault
+        if vault is None:
+            return
+
+        def refused(exc: BaseException) -> None:
+            if not isinstance(exc, KnownError):
+                raise exc
+            if self.withdraw_dialog is dialog:
+                dialog.show_problem(str(exc))
+
+        def done(stored: CarePlanView) -> None:
+            if self.withdraw_dialog is dialog:
+                dialog.accept()
+            self.done.emit(stored, "Review marked entered in error: the plan follows the rest.")
+
+        self.context.runner.run_task(
+            lambda: amend_care_plan_review(vault, review.id, reason=why, entered_in_error=True),
+            done,
+            refused,
+            write=True,
+        )
 
     def _record_review(self, view: CarePlanView, dialog: ReviewDialog, given: ReviewInput) -> None:
         vault = self.context.vault
@@ -126,7 +247,9 @@ class PlanLifecycle(QObject):
         return dialog is self.review_dialog or dialog is self.close_dialog
 
     def _forget(self, dialog: Dialog) -> None:
-        """A dialog closed (signed, cancelled, or closed for a lock): let it go."""
+        """A dialog closed (signed, cancelled, or closed for a lock): let it go, with its draft
+        unless it was closed for a lock."""
+        self._drop_draft(dialog)
         if self.review_dialog is dialog:
             self.review_dialog = None
         if self.close_dialog is dialog:

@@ -7,14 +7,15 @@ runner, so this widget never touches the vault.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services.patients import PatientRow
 from hjdesk.ui.care_plan.labels import template_choices
-from hjdesk.ui.care_plan.review_dialog import problem_label
+from hjdesk.ui.care_plan.review_dialog import KeptDialog, problem_label
 from hjdesk.ui.privacy import PrivacyState
 
 PATIENT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -43,7 +44,7 @@ class NewPlanChoice:
     template: bool
 
 
-class NewPlanDialog(QDialog):
+class NewPlanDialog(KeptDialog):
     search_requested = Signal(str)
     submitted = Signal(object)  # NewPlanChoice
 
@@ -144,9 +145,23 @@ class NewPlanDialog(QDialog):
                 return
         raise KeyError(f"No template for {plan_type} {condition}")
 
-    def show_problem(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.show()
+    def state(self) -> dict[str, Any]:
+        # The search text, not the patient found: the search runs again after the unlock.
+        return {
+            "search": self.search.text(),
+            "template": self.template.currentIndex(),
+            "use_template": self.use_template.isChecked(),
+        }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        search, template = state.get("search"), state.get("template")
+        if isinstance(search, str):
+            self.search.setText(search)
+            self._search()
+        if isinstance(template, int) and 0 <= template < self.template.count():
+            self.template.setCurrentIndex(template)
+        self.use_template.setChecked(state.get("use_template") is not False)
+        self.show_restored()
 
     def _submit(self) -> None:
         item = self.results.currentItem()

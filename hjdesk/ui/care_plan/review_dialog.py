@@ -3,13 +3,17 @@
 A review is signed when recorded: date, who attended, outcome, changes, and the decision —
 continue with a next review date, or close with a reason. Closing outside a review (a transfer,
 a superseded draft) takes only a reason. Both dialogs check what they can themselves and show
-the service's refusal inline, staying open so nothing typed is lost.
+the service's refusal inline, staying open so nothing typed is lost. What is typed also survives a
+lock: `state()` / `restore()` give the dialog's fields as a draft payload, and `close_for_lock()`
+(called by the shell) hands over to `keeper`, which keeps the draft and says how to reopen.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -46,14 +50,64 @@ class ReviewInput:
     closed_reason: str | None
 
 
+def _style(level: str) -> str:
+    return f"color: {severity_colour(level).name()}; font-weight: 600;"
+
+
 def problem_label() -> QLabel:
     """A red, word-wrapped line for what went wrong (hidden while empty)."""
     label = QLabel("")
     label.setWordWrap(True)
     label.setAccessibleName("Problem")
-    label.setStyleSheet(f"color: {severity_colour('RED').name()}; font-weight: 600;")
+    label.setStyleSheet(_style("RED"))
     label.hide()
     return label
+
+
+Keeper = Callable[[], Callable[[], None] | None]
+
+
+class KeptDialog(QDialog):
+    """A dialog whose typing survives a lock: `keeper` saves it as a draft and closes it."""
+
+    keeper: Keeper | None = None
+    restored_note = "What you typed before the laptop locked is back."
+    problem: QLabel
+
+    def show_problem(self, text: str) -> None:
+        self.problem.setStyleSheet(_style("RED"))
+        self.problem.setText(text)
+        self.problem.show()
+
+    def show_restored(self) -> None:
+        """Not a problem: say (in the normal text colour) that the draft kept at the lock is
+        back."""
+        self.problem.setStyleSheet("font-weight: 600;")
+        self.problem.setText(self.restored_note)
+        self.problem.show()
+
+    def close_for_lock(self) -> Callable[[], None] | None:
+        if self.keeper is None:
+            self.reject()
+            return None
+        return self.keeper()
+
+    def state(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+
+def _text(state: Mapping[str, Any], key: str) -> str:
+    value = state.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _choose(combo: QComboBox, value: object) -> None:
+    index = combo.findData(value)
+    if index >= 0:
+        combo.setCurrentIndex(index)
 
 
 def _reasons() -> QComboBox:
@@ -65,7 +119,7 @@ def _reasons() -> QComboBox:
     return combo
 
 
-class ReviewDialog(QDialog):
+class ReviewDialog(KeptDialog):
     submitted = Signal(object)  # ReviewInput
 
     def __init__(self, title: str, today: date, parent: QWidget | None = None) -> None:
@@ -126,14 +180,31 @@ class ReviewDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self._decision_changed()
 
+    def state(self) -> dict[str, Any]:
+        return {
+            "review_date": self.review_date.text(),
+            "attendees": self.attendees.text(),
+            "outcome": self.outcome.toPlainText(),
+            "changes": self.changes.toPlainText(),
+            "close": self.close_plan.isChecked(),
+            "next_review": self.next_review.text(),
+            "reason": self.reason.currentData(),
+        }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        self.review_date.setText(_text(state, "review_date"))
+        self.attendees.setText(_text(state, "attendees"))
+        self.outcome.setPlainText(_text(state, "outcome"))
+        self.changes.setPlainText(_text(state, "changes"))
+        (self.close_plan if state.get("close") is True else self.continue_plan).setChecked(True)
+        self.next_review.setText(_text(state, "next_review"))
+        _choose(self.reason, state.get("reason"))
+        self.show_restored()
+
     def _decision_changed(self) -> None:
         continuing = self.continue_plan.isChecked()
         self.next_review.setEnabled(continuing)
         self.reason.setEnabled(not continuing)
-
-    def show_problem(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.show()
 
     def _submit(self) -> None:
         problems: list[str] = []
@@ -168,7 +239,7 @@ class ReviewDialog(QDialog):
         )
 
 
-class CloseDialog(QDialog):
+class CloseDialog(KeptDialog):
     submitted = Signal(str)  # the closing reason code
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
@@ -195,9 +266,12 @@ class CloseDialog(QDialog):
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
 
-    def show_problem(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.show()
+    def state(self) -> dict[str, Any]:
+        return {"reason": self.reason.currentData()}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        _choose(self.reason, state.get("reason"))
+        self.show_restored()
 
     def _submit(self) -> None:
         reason = self.reason.currentData()

@@ -9,7 +9,13 @@ from hjdesk.clinical.ltc import LtcCondition
 from hjdesk.services.encounter_forms import EncounterKind
 from hjdesk.ui.encounter.escalation import EscalationSection
 from hjdesk.ui.encounter.ltc import CLINIC_CONDITIONS, LtcSection
-from hjdesk.ui.encounter.questionnaires import CfsSection, Gad7Section, Phq9Section, SixCitSection
+from hjdesk.ui.encounter.questionnaires import (
+    Aq10Section,
+    CfsSection,
+    Gad7Section,
+    Phq9Section,
+    SixCitSection,
+)
 from hjdesk.ui.encounter.sections import (
     BasicsSection,
     FallsSection,
@@ -20,6 +26,8 @@ from hjdesk.ui.encounter.sections import (
 )
 from hjdesk.ui.encounter.vitals import VitalsSection
 from hjdesk.ui.encounter.widgets import Section
+
+AQ10_KINDS = frozenset({EncounterKind.MH_SESSION, EncounterKind.SECOND_STAGE_ASSESSMENT})
 
 
 def build_sections(kind: EncounterKind, clinic_type: str | None) -> dict[str, Section]:
@@ -46,6 +54,9 @@ def build_sections(kind: EncounterKind, clinic_type: str | None) -> dict[str, Se
     elif clinic_ltc:
         # A visit in an LTC clinic (an HCA's) still records the condition's measurements.
         out["ltc"] = LtcSection(choices=clinic_ltc, required=False)
+    if kind in AQ10_KINDS or clinic_type == "NEURODIVERSITY":
+        # The autism screen where neurodiversity is asked about (domain.md §4, NICE CG142).
+        out["aq10"] = Aq10Section()
     if not visit:
         out["vitals"] = VitalsSection()
     out["escalation"] = EscalationSection()

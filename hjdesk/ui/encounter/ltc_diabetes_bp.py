@@ -4,12 +4,11 @@ postural drop."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtWidgets import QLineEdit
 
 from hjdesk.clinical import ltc
 from hjdesk.clinical.ltc import FootRisk
+from hjdesk.services.common import local_today
 from hjdesk.ui.encounter.ltc_page import SMOKING, ConditionPage, unit
 from hjdesk.ui.encounter.parts import FormParts
 from hjdesk.ui.encounter.widgets import Combo, NumberField, YesNo, clean, paint
@@ -92,7 +91,7 @@ class DiabetesPage(ConditionPage):
                 )
         foot = self.foot.value()
         if foot is not None:
-            due = ltc.next_foot_review(FootRisk(foot), date.today())
+            due = ltc.next_foot_review(FootRisk(foot), local_today())
             what = "refer to the foot service by" if foot == "ACTIVE" else "next foot review by"
             lines.append(f"Foot risk {foot.lower()}: {what} {due:%d %b %Y}.")
             if foot == "ACTIVE":

@@ -8,6 +8,7 @@ from typing import Any
 
 from hjdesk.services.encounter_forms import (
     MEASUREMENTS,
+    Aq10Input,
     MeasurementInput,
     QuestionnairesInput,
     SixCitInput,
@@ -25,6 +26,7 @@ class FormParts:
     phq9: tuple[int, ...] | None = None
     gad7: tuple[int, ...] | None = None
     six_cit: SixCitInput | None = None
+    aq10: Aq10Input | None = None
     cfs_level: int | None = None
 
     def measure(self, code: str, value: float | str | None) -> None:
@@ -34,8 +36,13 @@ class FormParts:
         self.measurements.append(MeasurementInput(code, value, MEASUREMENTS[code].unit))
 
     def questionnaires(self) -> QuestionnairesInput | None:
-        if all(v is None for v in (self.phq9, self.gad7, self.six_cit, self.cfs_level)):
+        given = (self.phq9, self.gad7, self.six_cit, self.aq10, self.cfs_level)
+        if all(v is None for v in given):
             return None
         return QuestionnairesInput(
-            phq9=self.phq9, gad7=self.gad7, six_cit=self.six_cit, cfs_level=self.cfs_level
+            phq9=self.phq9,
+            gad7=self.gad7,
+            six_cit=self.six_cit,
+            aq10=self.aq10,
+            cfs_level=self.cfs_level,
         )

@@ -1,18 +1,23 @@
-"""Questionnaires scored live: PHQ-9, GAD-7, 6CIT and the Clinical Frailty Scale.
+"""Questionnaires scored live: PHQ-9, GAD-7, 6CIT, AQ-10 and the Clinical Frailty Scale.
 
 Scores come from `clinical.questionnaires` and `clinical.frailty`. A questionnaire left wholly blank
 is not recorded; one partly answered cannot be signed (all items are required). The 6CIT is shown by
-topic only (its wording is not reproduced: licence unclear, domain.md §4).
+topic only (its wording is not reproduced: licence unclear, domain.md §4). The AQ-10 is recorded as
+its ten item scores (1 where the answer points towards autism, by the published key), numbered, not
+reworded; a score of 6 or more offers a comprehensive assessment (NICE CG142) unless the clinician
+overrides it with a reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtWidgets import QLineEdit
+
 from hjdesk.clinical import frailty, questionnaires
-from hjdesk.services.encounter_forms import SixCitInput
+from hjdesk.services.encounter_forms import Aq10Input, SixCitInput
 from hjdesk.ui.encounter.parts import FormParts
-from hjdesk.ui.encounter.widgets import Combo, Section, lower_first, paint
+from hjdesk.ui.encounter.widgets import Combo, Section, clean, lower_first, paint
 
 ANSWERS = tuple(
     (score, f"{score} {label}") for score, label in enumerate(questionnaires.ANSWER_LABELS)
@@ -218,6 +223,72 @@ class SixCitSection(Section):
             parts.problems.append("6CIT: record every topic, or clear them all.")
             return
         parts.six_cit = given
+
+
+AQ10_ITEM = ((0, "0 (not towards autism)"), (1, "1 (towards autism)"))
+OVERRIDE = ((True, "Offer an assessment"), (False, "Do not offer one"))
+
+
+class Aq10Section(Section):
+    """AQ-10 autism screen: ten items scored 0/1 by the published key, live total and verdict."""
+
+    def __init__(self) -> None:
+        super().__init__("AQ-10 autism screen (if there is a concern)")
+        self.layout_.addRow(
+            self.note(
+                "Score each item of the AQ-10 as its key says: 1 where the answer points "
+                "towards autism, otherwise 0."
+            )
+        )
+        self.items = [
+            self.add(f"aq10_item{n}", f"AQ-10 item {n}", Combo(AQ10_ITEM, f"AQ-10 item {n}"))
+            for n in range(1, 11)
+        ]
+        self.override = self.add(
+            "aq10_override", "Clinician &override", Combo(OVERRIDE, "AQ-10 clinician override")
+        )
+        self.reason = self.add("aq10_reason", "Override &reason", QLineEdit())
+        self.reason.setAccessibleName("AQ-10 override reason")
+        self.result = self.note()
+        self.result.setAccessibleName("AQ-10 total")
+        self.changed.connect(self.refresh)
+        self.refresh()
+
+    def answers(self) -> list[int | None]:
+        return [None if c.value() is None else int(c.value()) for c in self.items]
+
+    def refresh(self) -> None:
+        given = self.answers()
+        if any(a is None for a in given):
+            count = sum(1 for a in given if a is not None)
+            self.result.setText(f"AQ-10: {count} of 10 items scored")
+            paint(self.result, None)
+            return
+        override = self.override.value()
+        result = questionnaires.aq10([int(a or 0) for a in given], override=override)
+        verdict = (
+            "offer a comprehensive autism assessment"
+            if result.offer_assessment
+            else ("no assessment offered")
+        )
+        note = " (clinician override)" if result.overridden else ""
+        self.result.setText(f"AQ-10 total {result.total}: {verdict}{note}")
+        paint(self.result, "AMBER" if result.offer_assessment else "GREEN")
+
+    def contribute(self, parts: FormParts) -> None:
+        given = self.answers()
+        override = self.override.value()
+        if all(a is None for a in given) and override is None:
+            return
+        if any(a is None for a in given):
+            missing = ", ".join(str(n) for n, a in enumerate(given, start=1) if a is None)
+            parts.problems.append(f"AQ-10: score every item (missing item {missing}), or clear it.")
+            return
+        parts.aq10 = Aq10Input(
+            items=tuple(int(a or 0) for a in given),
+            override=override,
+            override_reason=clean(self.reason.text()) or None,
+        )
 
 
 class CfsSection(Section):

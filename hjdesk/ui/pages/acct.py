@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QWidget
 from hjdesk.clinical import acct as rules
 from hjdesk.services import acct, drafts, patients
 from hjdesk.services.acct import AcctCaseRow, AcctCaseView, ContributionView, InputDueRow
+from hjdesk.services.amendments import amend_contribution
 from hjdesk.services.common import utc_now
 from hjdesk.services.drafts import DraftView
 from hjdesk.services.patients import PatientRow
@@ -29,6 +30,7 @@ from hjdesk.ui.acct.labels import CONTRIBUTION_TYPES, event_label, when
 from hjdesk.ui.care_plan.review_dialog import problem_label
 from hjdesk.ui.pages.base import Page, PageContext
 from hjdesk.ui.print_menu import PrintButton
+from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
 
 DRAFT_FORM = "acct_contribution"
 
@@ -84,6 +86,8 @@ class AcctPage(Page):
         self.detail.back_requested.connect(self.back_to_list)
         self.detail.event_chosen.connect(lambda _: self._point_form())
         self.detail.form.submitted.connect(self._add)
+        self.detail.withdraw_requested.connect(self._withdraw)
+        self.withdraw_dialog: WithdrawDialog | None = None
 
     @property
     def form(self) -> ContributionForm:
@@ -271,6 +275,45 @@ class AcctPage(Page):
             f"Added ({status}): {kind} for the {label} — {counted} as health input. "
             f"Waiting to sync{needed}."
         )
+
+    # -- entered in error ---------------------------------------------------------------------
+    def _withdraw(self, given: ContributionView) -> None:
+        kind = CONTRIBUTION_TYPES.get(given.contribution_type, given.contribution_type)
+        dialog = WithdrawDialog(f"Health input: {kind}.", self)
+        dialog.submitted.connect(lambda reason: self._withdraw_signed(dialog, given, reason))
+        dialog.finished.connect(lambda _: self._forget_withdraw(dialog))
+        self.withdraw_dialog = dialog
+        dialog.open()
+
+    def _forget_withdraw(self, dialog: WithdrawDialog) -> None:
+        if self.withdraw_dialog is dialog:
+            self.withdraw_dialog = None
+        dialog.deleteLater()
+
+    def _withdraw_signed(self, dialog: WithdrawDialog, given: ContributionView, why: str) -> None:
+        vault = self.vault
+        if vault is None:
+            return
+
+        def refused(exc: BaseException) -> None:
+            if not isinstance(exc, KnownError):
+                raise exc
+            if self.withdraw_dialog is dialog:
+                dialog.show_problem(str(exc))
+
+        self.context.runner.run_task(
+            lambda: amend_contribution(vault, given.id, reason=why, entered_in_error=True),
+            lambda _: self._withdrawn(dialog, given),
+            refused,
+            write=True,
+        )
+
+    def _withdrawn(self, dialog: WithdrawDialog, given: ContributionView) -> None:
+        if self.withdraw_dialog is dialog:
+            dialog.accept()
+        self.form.show_done("Marked entered in error: it no longer counts as health input.")
+        self.context.navigator.data_changed.emit()
+        self._load_case(given.case_id, given.event_id)
 
     def _add_failed(self, exc: BaseException) -> None:
         if not isinstance(exc, KnownError):

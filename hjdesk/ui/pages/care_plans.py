@@ -8,6 +8,7 @@ unlock the page reopens the plan with them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
@@ -19,12 +20,14 @@ from hjdesk.services.drafts import DraftView
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.care_plan.editor import CarePlanEditor
+from hjdesk.ui.care_plan.lifecycle import find_draft
 from hjdesk.ui.care_plan.list_view import CarePlanList
 from hjdesk.ui.care_plan.new_plan import NewPlanChoice, NewPlanDialog
 from hjdesk.ui.care_plan.review_dialog import problem_label
 from hjdesk.ui.pages.base import Page, PageContext
 
 DRAFT_FORM = "care_plan"
+NEW_PLAN_FORM = "care_plan_new"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,9 @@ class CarePlansPage(Page):
         self.editor.back_requested.connect(self.back_to_list)
         self.editor.changed.connect(self._written)
         self.editor.saved_clean.connect(self._discard_draft)
+        self.editor.lifecycle.resume_requested.connect(self._resume_dialog)
+        self._new_draft_id: str | None = None
+        self._new_kept = False
 
     # -- the hooks the workspace calls ---------------------------------------------------------
     def set_vault(self, vault: OpenVault) -> None:
@@ -193,15 +199,52 @@ class CarePlansPage(Page):
             write=True,
         )
 
+    def _resume_dialog(self, form: str, plan_id: str) -> None:
+        """After an unlock: back to the plan, with the review or close dialog reopened."""
+        self.context.navigator.open_page(self.title)
+        self.message.hide()
+        self.stack.setCurrentWidget(self.editor)
+        self.editor.resume_dialog(form, plan_id)
+
     # -- new plan ------------------------------------------------------------------------------
     def start_new_plan(self) -> None:
         dialog = NewPlanDialog(self.context.privacy, self)
         dialog.search_requested.connect(self._search_patients)
         dialog.submitted.connect(self._create_plan)
         dialog.finished.connect(lambda _: self._forget_dialog(dialog))
+        dialog.keeper = lambda: self._keep_new_dialog(dialog)
         self.new_dialog = dialog
+        self._new_draft_id, self._new_kept = None, False
         dialog.open()
         dialog.search.setFocus()
+        vault = self.vault
+        if vault is not None:
+            self.context.runner.run_task(
+                lambda: find_draft(vault, NEW_PLAN_FORM, None),
+                lambda found: self._new_draft_found(dialog, found),
+                self._list_failed,
+            )
+
+    def _new_draft_found(self, dialog: NewPlanDialog, found: DraftView | None) -> None:
+        if found is None or self.new_dialog is not dialog:
+            return
+        self._new_draft_id = found.id
+        dialog.restore(found.payload)
+
+    def _keep_new_dialog(self, dialog: NewPlanDialog) -> Callable[[], None]:
+        """The laptop is locking: keep the new-plan choice as a draft and reopen it after."""
+        self.context.save_draft(
+            NEW_PLAN_FORM,
+            dialog.state(),
+            patient_id=None,
+            context_id=None,
+            draft_id=self._new_draft_id,
+            on_saved=lambda _: None,
+            on_error=self._list_failed,
+        )
+        self._new_kept = True
+        dialog.reject()
+        return self.start_new_plan
 
     def _search_patients(self, text: str) -> None:
         vault, dialog = self.vault, self.new_dialog
@@ -231,6 +274,15 @@ class CarePlansPage(Page):
     def _forget_dialog(self, dialog: NewPlanDialog) -> None:
         if self.new_dialog is dialog:
             self.new_dialog = None
+        draft_id, vault = self._new_draft_id, self.vault
+        if draft_id is not None and vault is not None and not self._new_kept:
+            self.context.runner.run_task(
+                lambda: drafts.discard_draft(vault, draft_id),
+                lambda _: None,
+                self._list_failed,
+                write=True,
+            )
+        self._new_draft_id, self._new_kept = None, False
         dialog.deleteLater()
 
     def _created(self, view: CarePlanView) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hjdesk.clinical.attendance import ClinicType, Outcome, RegimePeriod, SessionStatus, is_seen
+from hjdesk.clinical.attendance import ClinicType, RegimePeriod, SessionStatus
 from hjdesk.services import clinics
 from hjdesk.services.clinic_views import SessionSummary, SessionView
 from hjdesk.storage.errors import KnownError
@@ -180,7 +180,7 @@ class SessionCreator(_Panel):
 
 
 # Closing a whole list at once is for a session that could not run: never seen or refused.
-BULK_OUTCOMES = tuple(o for o in Outcome if not is_seen(o) and o is not Outcome.REFUSED)
+BULK_OUTCOMES = clinics.BULK_OUTCOMES
 
 
 class SessionCloser(_Panel):

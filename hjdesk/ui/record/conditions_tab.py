@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from hjdesk.clinical.ltc import CareProcessState
-from hjdesk.services.record_reads import NOT_RECORDED, ReviewsView, patient_reviews
+from hjdesk.services.record_reads import ReviewsView, patient_reviews
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.tab_base import RecordTab, day_text, make_tree, tree_item
@@ -31,8 +31,6 @@ def _second_stage(view: ReviewsView) -> tuple[str, str, str, str | None] | None:
         return what, due, f"Done {day_text(view.second_stage_done_on)}", None
     if view.second_stage_status == "OVERDUE":
         return what, due, "OVERDUE", "RED"
-    if view.second_stage_status == NOT_RECORDED:
-        return what, due, "Not recorded for this stay (no longer chased on the worklist)", "GREY"
     return what, due, "Due", "AMBER"
 
 

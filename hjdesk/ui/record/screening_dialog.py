@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hjdesk.services.common import local_today
 from hjdesk.services.screening import ScreeningView, record_screening
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.tab_base import message_label
@@ -62,7 +63,7 @@ class ScreeningDialog(WriteDialog):
         self.context = context
         self.patient_id = patient_id
         self.saved: ScreeningView | None = None
-        day = today or date.today()
+        day = today or local_today()
         self.setWindowTitle("Record a screening or immunisation")
         self.setAccessibleName("Record a screening or immunisation")
         for_whom = QLabel(f"For {who}")

@@ -1,5 +1,7 @@
 """The screening tab: screening and immunisation events, newest first, with next-due dates
-(overdue in red and in words), and the action to record a new one."""
+(overdue in red and in words), and the actions to record a new one or mark one entered in error.
+An event withdrawn (entered in error, or corrected by a later entry) stays listed, marked, and
+never counts as the programme's latest."""
 
 from __future__ import annotations
 
@@ -7,11 +9,15 @@ from datetime import date
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from hjdesk.services.amendments import amend_screening
+from hjdesk.services.common import local_today
 from hjdesk.services.screening import ScreeningView, screening_history
+from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.screening_dialog import PROGRAMMES, ScreeningDialog
 from hjdesk.ui.record.tab_base import RecordTab, day_text, make_tree, tree_item, words
+from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
 
 COLUMNS = ("Date", "Programme", "Outcome", "Batch", "Next due")
 NAMES = {code: label.split(" (")[0] for code, label in PROGRAMMES}
@@ -19,6 +25,16 @@ NAMES = {code: label.split(" (")[0] for code, label in PROGRAMMES}
 
 def programme_name(code: str) -> str:
     return NAMES.get(code, words(code))
+
+
+def standing(view: ScreeningView) -> bool:
+    return not view.entered_in_error and not view.superseded
+
+
+def outcome_text(view: ScreeningView) -> str:
+    if view.entered_in_error:
+        return "Entered in error"
+    return f"{view.outcome} (withdrawn: see the later entry)" if view.superseded else view.outcome
 
 
 def next_due_text(view: ScreeningView, latest: bool, today: date) -> tuple[str, str | None]:
@@ -39,15 +55,22 @@ class ScreeningTab(RecordTab[tuple[ScreeningView, ...]]):
         self.tree = make_tree(COLUMNS, "Screening and immunisation events", 2)
         self.record_button = QPushButton("Record a screening or &immunisation…")
         self.record_button.setAccessibleName("Record a screening or immunisation")
+        self.withdraw_button = QPushButton("&Withdraw the chosen event (entered in error)…")
+        self.withdraw_button.setAccessibleName("Mark the chosen event entered in error")
+        self.withdraw_button.setEnabled(False)
         self.dialog: ScreeningDialog | None = None
+        self.withdraw_dialog: WithdrawDialog | None = None
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.withdraw_button)
         buttons.addWidget(self.record_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         self.record_button.clicked.connect(self.record)
+        self.withdraw_button.clicked.connect(self.withdraw)
+        self.tree.currentItemChanged.connect(lambda *_: self._chosen_changed())
 
     def fetch(self, vault: OpenVault, patient_id: str) -> tuple[ScreeningView, ...]:
         return screening_history(vault, patient_id)
@@ -55,20 +78,21 @@ class ScreeningTab(RecordTab[tuple[ScreeningView, ...]]):
     def show_data(self, data: tuple[ScreeningView, ...]) -> None:
         self.rows = data
         self.tree.clear()
-        today = date.today()
+        today = local_today()
         seen: set[str] = set()
         for view in data:  # newest first, so the first of each programme is its latest
-            latest = view.programme not in seen
-            seen.add(view.programme)
+            latest = standing(view) and view.programme not in seen
+            if standing(view):
+                seen.add(view.programme)
             due, severity = next_due_text(view, latest, today)
             self.tree.addTopLevelItem(
                 tree_item(
                     [
                         day_text(view.event_date),
                         programme_name(view.programme),
-                        view.outcome,
-                        view.batch or "",
-                        due,
+                        outcome_text(view),
+                        "" if view.entered_in_error else view.batch or "",
+                        "" if view.entered_in_error else due,
                     ],
                     severity,
                 )
@@ -79,6 +103,51 @@ class ScreeningTab(RecordTab[tuple[ScreeningView, ...]]):
     def reset(self) -> None:
         self.rows = ()
         self.tree.clear()
+        self.withdraw_button.setEnabled(False)
+
+    def chosen(self) -> ScreeningView | None:
+        item = self.tree.currentItem()
+        index = -1 if item is None else self.tree.indexOfTopLevelItem(item)
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def _chosen_changed(self) -> None:
+        chosen = self.chosen()
+        self.withdraw_button.setEnabled(chosen is not None and standing(chosen))
+
+    def withdraw(self) -> None:
+        chosen = self.chosen()
+        if chosen is None or not standing(chosen):
+            return
+        dialog = WithdrawDialog(
+            f"{programme_name(chosen.programme)} on {day_text(chosen.event_date)}: "
+            f"{chosen.outcome}.",
+            self,
+        )
+        dialog.submitted.connect(lambda why: self._withdraw_signed(dialog, chosen, why))
+        self.withdraw_dialog = dialog
+        dialog.open()
+
+    def _withdraw_signed(self, dialog: WithdrawDialog, chosen: ScreeningView, why: str) -> None:
+        vault = self.context.vault
+        if vault is None:
+            return
+
+        def refused(exc: BaseException) -> None:
+            if not isinstance(exc, KnownError):
+                raise exc
+            dialog.show_problem(str(exc))
+
+        def done(_: object) -> None:
+            dialog.accept()
+            self.withdraw_dialog = None
+            self.changed.emit()
+
+        self.context.runner.run_task(
+            lambda: amend_screening(vault, chosen.id, reason=why, entered_in_error=True),
+            done,
+            refused,
+            write=True,
+        )
 
     def record(self) -> None:
         if self.patient_id is None:

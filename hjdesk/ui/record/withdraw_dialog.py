@@ -1,0 +1,64 @@
+"""Marking a signed entry "entered in error": the reason, then a new signed entry that withdraws
+it (domain.md §3). Used for ACCT health input; the page runs the service call and shows its
+refusal here, so nothing typed is lost."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hjdesk.ui.care_plan.review_dialog import problem_label
+
+
+class WithdrawDialog(QDialog):
+    submitted = Signal(str)  # the reason
+
+    def __init__(self, what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Mark entered in error")
+        self.setAccessibleName("Mark entered in error")
+        note = QLabel(
+            f"{what}\n\nThe entry is kept, with this marking, in the record's history and audit "
+            "trail, and stops counting everywhere (flags, lists, printouts). Record the right "
+            "entry separately."
+        )
+        note.setWordWrap(True)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason it was entered in error")
+        self.reason.setPlaceholderText("e.g. recorded against the wrong patient")
+        self.problem = problem_label()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("&Mark entered in error")
+        label = QLabel("&Reason:")
+        label.setBuddy(self.reason)
+        form = QFormLayout()
+        form.addRow(label, self.reason)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+
+    def show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.show()
+
+    def _submit(self) -> None:
+        reason = self.reason.text().strip()
+        if not reason:
+            self.show_problem("Give the reason the entry was made in error.")
+            return
+        self.submitted.emit(reason)

@@ -1,0 +1,166 @@
+"""Amend and entered-in-error for ACCT contributions, screening events and care-plan reviews:
+the new signed row, the rules about chains and reasons, and the effects downstream (flags
+recomputed, the transfer summary, the printed contribution sheet, the plan's review date)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from hjdesk.reports.build import render_report
+from hjdesk.reports.kinds import ReportRequest
+from hjdesk.services import acct
+from hjdesk.services import care_plans as cp
+from hjdesk.services.amendments import (
+    ContributionCorrection,
+    ReviewCorrection,
+    ScreeningCorrection,
+    amend_care_plan_review,
+    amend_contribution,
+    amend_screening,
+)
+from hjdesk.services.release_summary import release_summary
+from hjdesk.services.screening import record_screening, screening_history
+from hjdesk.storage.errors import InvalidInput, PermissionDenied
+from hjdesk.storage.models import AuditEvent, CarePlanReview
+from tests.reports.conftest import pdf_text
+from tests.services.care_world import (  # noqa: F401
+    NOW,
+    TODAY,
+    World,
+    at_noon,
+    care_template_fixture,
+    world_fixture,
+)
+
+SUMMARY = "Low mood after bad news; no current plans"
+
+
+def _held_first_review(world: World) -> tuple[str, str, str]:
+    """A case whose first review was held with one contribution; (case, event, contribution)."""
+    pid = world.patient()
+    view = acct.open_case(world.vault, pid, opened_at=NOW - timedelta(days=3),
+                          concern_summary="Ligature", risk_level="RAISED", now=NOW)  # fmt: skip
+    first = next(e for e in view.events if e.event_type == "CASE_REVIEW_FIRST")
+    acct.record_event_held(world.vault, first.id, held_at=NOW - timedelta(days=2), chair="SO",
+                           now=NOW)  # fmt: skip
+    given = acct.add_contribution(world.vault, first.id, contribution_type="ATTENDED_IN_PERSON",
+                                  team="PRIMARY_CARE", summary=SUMMARY, now=NOW)  # fmt: skip
+    assert acct.case_view(world.vault, view.id, NOW).flags == ()
+    return view.id, first.id, given.id
+
+
+def _severities(world: World, case_id: str) -> list[str]:
+    return [f.severity.value for f in acct.case_view(world.vault, case_id, NOW).flags]
+
+
+def test_contribution_entered_in_error_brings_the_flag_back_and_leaves_the_sheet(
+    world: World,
+) -> None:
+    case_id, event_id, given = _held_first_review(world)
+    amend_contribution(world.vault, given, reason="Wrong patient", entered_in_error=True, now=NOW)
+    assert _severities(world, case_id) == ["HIGH"]
+    event = next(e for e in acct.case_view(world.vault, case_id, NOW).events if e.id == event_id)
+    assert event.contributions == ()
+    sheet = render_report(world.vault, ReportRequest("acct-contribution", event_id=event_id),
+                          now=NOW, today=TODAY)  # fmt: skip
+    text = pdf_text(sheet.data)
+    assert not text.has(SUMMARY)
+    assert text.has("No health input is recorded for this event.")
+    with world.vault.session() as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert "acct_contribution_entered_in_error" in actions
+    with pytest.raises(InvalidInput, match="already been amended"):
+        amend_contribution(world.vault, given, reason="again", entered_in_error=True, now=NOW)
+
+
+def test_contribution_correction_is_checked_and_recounted(world: World) -> None:
+    case_id, _, given = _held_first_review(world)
+    with pytest.raises(InvalidInput, match="reason"):
+        amend_contribution(world.vault, given, reason=" ", entered_in_error=True)
+    with pytest.raises(InvalidInput, match="not both"):
+        amend_contribution(world.vault, given, reason="x")
+    with pytest.raises(PermissionDenied):
+        amend_contribution(world.as_user("hca"), given, reason="x", entered_in_error=True)
+    fixed = amend_contribution(
+        world.vault, given, reason="Was invited, could not attend",
+        corrected=ContributionCorrection("INVITED_UNABLE_TO_ATTEND", ""), now=NOW,
+    )  # fmt: skip
+    assert fixed.contribution_type == "INVITED_UNABLE_TO_ATTEND"
+    assert _severities(world, case_id) == ["HIGH"]  # no qualifying input now
+    again = amend_contribution(
+        world.vault, fixed.id, reason="Sent a written note after all",
+        corrected=ContributionCorrection("WRITTEN_CONTRIBUTION", SUMMARY), now=NOW,
+    )  # fmt: skip
+    assert again.summary == SUMMARY
+    assert _severities(world, case_id) == []
+
+
+def test_screening_entered_in_error_leaves_the_summary_and_is_marked_in_history(
+    world: World,
+) -> None:
+    pid = world.patient()
+    older = record_screening(world.vault, pid, "FLU", date(2024, 10, 1), "GIVEN",
+                             now=at_noon(date(2024, 10, 1)), today=TODAY)  # fmt: skip
+    wrong = record_screening(world.vault, pid, "FLU", date(2025, 3, 1), "GIVEN", batch="AB12",
+                             now=at_noon(date(2025, 3, 1)), today=TODAY)  # fmt: skip
+    assert [s.event_date for s in release_summary(world.vault, pid, today=TODAY).screening] == [
+        date(2025, 3, 1)
+    ]
+    amend_screening(world.vault, wrong.id, reason="Given to another patient",
+                    entered_in_error=True, now=NOW)  # fmt: skip
+    assert [s.event_date for s in release_summary(world.vault, pid, today=TODAY).screening] == [
+        date(2024, 10, 1)
+    ]
+    history = {s.id: s for s in screening_history(world.vault, pid)}
+    assert history[wrong.id].superseded
+    assert any(s.entered_in_error and s.amends_id == wrong.id for s in history.values())
+    fixed = amend_screening(
+        world.vault, older.id, reason="Batch number misread",
+        corrected=ScreeningCorrection(date(2024, 10, 1), "GIVEN", batch="XY99"), now=NOW,
+        today=TODAY,
+    )  # fmt: skip
+    assert fixed.batch == "XY99"
+    tomorrow = ScreeningCorrection(TODAY + timedelta(days=1), "GIVEN")
+    with pytest.raises(InvalidInput, match="future"):
+        amend_screening(world.vault, fixed.id, reason="x", today=TODAY, corrected=tomorrow)
+
+
+def _reviewed_plan(world: World) -> tuple[str, str]:
+    pid = world.patient()
+    plan = cp.create_plan(world.vault, pid, "MENTAL_HEALTH", today=TODAY - timedelta(days=60))
+    plan = cp.update_plan(world.vault, plan.id, base_rev=plan.rev,
+                          review_due=TODAY - timedelta(days=5), patient_involvement="AGREED",
+                          risk_management_plan="Crisis: call MH duty",
+                          shared_with=["GP"])  # fmt: skip
+    cp.activate_plan(world.vault, plan.id, today=TODAY - timedelta(days=60))
+    cp.record_review(world.vault, plan.id, review_date=TODAY - timedelta(days=2),
+                     attendees=["Patient", "RMN"], outcome="Settled", decision="CONTINUE",
+                     next_review_due=TODAY + timedelta(days=90), today=TODAY)  # fmt: skip
+    with world.vault.session() as session:
+        review = session.scalar(select(CarePlanReview.id).where(CarePlanReview.plan_id == plan.id))
+    assert review is not None
+    return plan.id, review
+
+
+def test_care_plan_review_entered_in_error_puts_the_plan_back_to_due(world: World) -> None:
+    _, review = _reviewed_plan(world)
+    view = amend_care_plan_review(world.vault, review, reason="Recorded on the wrong plan",
+                                  entered_in_error=True, today=TODAY, now=NOW)  # fmt: skip
+    assert view.review_due == TODAY - timedelta(days=2)  # due when the withdrawn review was
+    assert view.display_status.value == "OVERDUE"
+    assert len(view.reviews) == 0
+
+
+def test_care_plan_review_correction_moves_the_next_review(world: World) -> None:
+    _, review = _reviewed_plan(world)
+    view = amend_care_plan_review(
+        world.vault, review, reason="Next review agreed sooner", today=TODAY, now=NOW,
+        corrected=ReviewCorrection(
+            ["Patient", "RMN"], "Settled", next_review_due=TODAY + timedelta(days=28)
+        ),
+    )  # fmt: skip
+    assert view.review_due == TODAY + timedelta(days=28)
+    assert [r.outcome for r in view.reviews] == ["Settled"]
