@@ -206,7 +206,9 @@ class Vault:
                 opened._set_user(staff.id, staff.username, slots.get(user).role)
                 for failure in slots.take_unreported_failures(user):
                     failed_at, _, refused = failure.partition(" ")
-                    detail = {"at": failed_at, **({"refused": refused} if refused else {})}
+                    detail: dict[str, object] = {"at": failed_at}
+                    if refused:
+                        detail["refused"] = refused
                     opened.audit("unlock_failed", detail=detail)
                 opened.audit("unlock")
         except BaseException:
