@@ -393,6 +393,13 @@ class KeySlots:
         return taken
 
     # -- authority ------------------------------------------------------------------------
+    def seal_valid(self, username: str, data_key: bytes) -> bool:
+        slot = self.get(username)
+        fields = slot.sealed_fields(self.vault_id)
+        return slot.seal is not None and slot_crypto.seal_ok(
+            data_key, self.vault_id, fields, slot.seal
+        )
+
     def verify(self, username: str, opened: Opened) -> list[str]:
         """After a successful unlock: check every slot's seal and bring older slots up to date.
 

@@ -533,6 +533,12 @@ class OpenVault:
         user = _check_username(username)
         with self._slots_locked():
             slot = self._slots.get(user)
+            if slot.seal is not None and not self._slots.seal_valid(user, self._data_key()):
+                # The role in the slot cannot be trusted: an administrator states it first.
+                raise InvalidInput(
+                    f"The key slot of {user!r} was changed outside HJDesk: set the user's role "
+                    f"again first ('hjdesk users role {user} ROLE'), then reset the password."
+                )
             with self.transaction() as session:
                 staff = session.scalar(select(Staff).where(Staff.username == user))
                 if staff is not None and not staff.active:
