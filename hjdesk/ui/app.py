@@ -37,8 +37,12 @@ class Shell(QMainWindow):
 
     def __init__(self, vault: Vault, runner: TaskRunner, user: str | None = None) -> None:
         super().__init__()
+        from hjdesk.ui import plain
         from hjdesk.ui.unlock import UnlockScreen
 
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            plain.install(app)  # before any label exists: record data is shown as typed
         self.setWindowTitle("HJDesk")
         self.vault = vault
         self.runner = runner
