@@ -61,6 +61,8 @@ def make_engine(path: Path, key: bytes) -> Engine:
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
+        # An error's message must never carry a row's values (names, numbers) into a log.
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "begin")
