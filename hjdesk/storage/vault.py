@@ -512,15 +512,16 @@ class OpenVault:
 
         self.require_admin()
         old_key = self._data_key()
-        self.engine.dispose()
-        try:
-            with known_errors():
-                new_key, stranded = rekey.rekey(self.home.vault, self.home.keyslots, old_key)
-        except BaseException:
-            self._attach(make_engine(self.home.vault, old_key))
-            raise
-        self._key = new_key
-        self._attach(make_engine(self.home.vault, new_key))
+        with self.writing():  # this process's other writers (sync) wait for the new key
+            self.engine.dispose()
+            try:
+                with known_errors():
+                    new_key, stranded = rekey.rekey(self.home.vault, self.home.keyslots, old_key)
+            except BaseException:
+                self._attach(make_engine(self.home.vault, old_key))
+                raise
+            self._key = new_key
+            self._attach(make_engine(self.home.vault, new_key))
         self._slots = KeySlots.load(self.home.keyslots)
         self.audit("vault_rekeyed", detail={"reason": reason, "needs_reset": stranded})
         return stranded

@@ -293,7 +293,8 @@ class UsersPanel(QWidget):
         if vault is None or name is None:
             return
         self._write(
-            lambda: vault.disable_user(name), f"Disabled {name}: their password opens nothing now."
+            lambda: vault.disable_user(name),
+            f"Disabled {name}, and changed the vault key: no copy of their key slot opens it now.",
         )
 
     def reset_selected(self) -> None:
