@@ -268,13 +268,16 @@ class UsersPanel(QWidget):
 
     # -- actions --------------------------------------------------------------------------
     def _write(
-        self, fn: Callable[[], object], done: str, after: Callable[[], None] | None = None
+        self,
+        fn: Callable[[], object],
+        done: str | Callable[[object], str],
+        after: Callable[[], None] | None = None,
     ) -> None:
-        def finished(_: object) -> None:
+        def finished(result: object) -> None:
             self._clear_passwords()
             if after is not None:
                 after()
-            self.message.ok(done)
+            self.message.ok(done if isinstance(done, str) else done(result))
             self.refresh()
 
         def failed(exc: BaseException) -> None:
@@ -311,10 +314,15 @@ class UsersPanel(QWidget):
         vault, name = self.context.vault, self.selected_username()
         if vault is None or name is None:
             return
-        self._write(
-            lambda: vault.disable_user(name),
-            f"Disabled {name}, and changed the vault key: no copy of their key slot opens it now.",
-        )
+
+        def said(stranded: object) -> str:
+            text = f"Disabled {name}, and changed the vault key: no copy of their slot opens it."
+            if isinstance(stranded, list) and stranded:
+                # Slots from before this release: they could not be carried to the new key.
+                text += f" Reset the password of {', '.join(stranded)} to let them in again."
+            return text
+
+        self._write(lambda: vault.disable_user(name), said)
 
     def change_role(self) -> None:
         vault, name = self.context.vault, self.selected_username()
