@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from hjdesk.storage import rekey
-from hjdesk.storage.errors import UserDisabled, VaultDamaged, WrongPassword
+from hjdesk.storage.errors import UserDisabled, VaultBusy, VaultDamaged, WrongPassword
 from hjdesk.storage.models import AuditEvent
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import Vault
@@ -117,3 +117,24 @@ def test_a_rekey_carries_no_slot_it_cannot_rewrap_and_says_so(ward):
     admin.reset_password("hca", "a new password", kdf=FAST_KDF)
     admin.lock()
     Vault(ward.home).unlock("hca", "a new password").lock()
+
+
+def test_a_rekey_while_the_vault_is_open_elsewhere_is_refused_and_undone(ward):
+    """Another HJDesk (here: another unlocked vault, in a read) keeps the file: the rekey cannot
+    run, says why, and leaves everything as it was."""
+    before = ward.home.keyslots.read_bytes()
+    other = Vault(ward.home).unlock("nurse", PASSWORD)
+    try:
+        with other.session() as session:
+            session.scalar(select(AuditEvent.seq).limit(1))  # a read transaction stays open
+            with pytest.raises(VaultBusy, match="open elsewhere"):
+                ward.rekey()
+    finally:
+        other.lock()
+    assert not rekey.pending_path(ward.home.keyslots).exists()
+    assert (
+        json.loads(ward.home.keyslots.read_text())["key_check"] == json.loads(before)["key_check"]
+    )
+    assert _actions(ward)[-1] != "vault_rekeyed"  # the open vault carries on with the old key
+    ward.lock()
+    assert _opens(ward.home, "hca")
