@@ -138,8 +138,14 @@ def cmd_users(args: argparse.Namespace) -> int:
             )
             print(f"Reset the password of {args.username}.")
         elif args.users_cmd == "disable":
-            opened.disable_user(args.username)
-            print(f"Disabled {args.username}.")
+            _print_stranded(opened.disable_user(args.username))
+            print(f"Disabled {args.username}; the vault key was changed.")
+        elif args.users_cmd == "rekey":
+            _print_stranded(opened.rekey())
+            print("The vault key was changed; every active user's key slot was re-wrapped.")
+        elif args.users_cmd == "role":
+            opened.set_role(args.username, args.role)
+            print(f"{args.username} is now {args.role.upper()}.")
         elif args.users_cmd == "passwd":
             new = _new_password("New password: ")
             opened.change_own_password(password("Current password: "), new)
@@ -147,6 +153,11 @@ def cmd_users(args: argparse.Namespace) -> int:
     finally:
         opened.lock()
     return 0
+
+
+def _print_stranded(users: list[str]) -> None:
+    for name in users:
+        print(f"{name} has not unlocked since the upgrade: reset their password to let them in.")
 
 
 def _new_password(prompt: str) -> str:
@@ -222,6 +233,14 @@ def build_parser() -> argparse.ArgumentParser:
         u = users_sub.add_parser(name)
         _vault_options(u)
         u.add_argument("username")
+    u = users_sub.add_parser("role", help="change a user's role (it lives in their key slot)")
+    _vault_options(u)
+    u.add_argument("username")
+    u.add_argument("role")
+    u = users_sub.add_parser(
+        "rekey", help="change the vault key and re-wrap every active user's key slot"
+    )
+    _vault_options(u)
     u = users_sub.add_parser("passwd", help="change your own password")
     _vault_options(u)
     p.set_defaults(func=cmd_users)

@@ -22,6 +22,11 @@ from hjdesk.storage.vault import OpenVault, Vault
 # is a slot parameter, so a cheap one exercises exactly the same code.
 FAST_KDF = KdfParams(memory_kib=1024, iterations=1, lanes=1)
 PASSWORD = "correct horse"
+# The explicit test profile: a real vault's slots must meet OWASP's floor (keyslots.KDF_FLOOR);
+# the test process, and only it, accepts FAST_KDF. Set for the whole run, because session-scoped
+# fixtures (templates) create vaults before any function-scoped fixture runs. Tests of the floor
+# itself raise it back with monkeypatch.
+keyslots.KDF_FLOOR = keyslots.TEST_KDF_FLOOR
 
 
 @pytest.fixture(autouse=True)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from hjdesk.clinical import identifiers as ids
 from hjdesk.storage.errors import KnownError
+from hjdesk.storage.models import Establishment, Location, Patient
 
 COLUMNS = (
     "prison_number",
@@ -30,6 +32,36 @@ COLUMNS = (
 )
 SEXES = {"M": "M", "MALE": "M", "F": "F", "FEMALE": "F", "NK": "NK", "NS": "NS", "X": "NS"}
 MAX_BYTES = 64 * 1024 * 1024
+# Only the first 64 KiB decide whether a file is a binary file; a NUL further on is a control
+# character in one row (refused with its row number, the other rows load).
+BINARY_SNIFF = 65536
+
+
+def _length(column: object) -> int:
+    length = getattr(getattr(column, "type", None), "length", None)
+    assert isinstance(length, int)
+    return length
+
+
+# The longest each field may be, as typed (before trimming): the vault column's length where the
+# field is stored as typed; room for spaces or dashes where it is normalised first (an NHS number
+# "999 123 4567"); dates are YYYY-MM-DD. Nothing longer reaches a column or a report line.
+FIELD_LIMITS = {
+    "prison_number": _length(Patient.prison_number) + 4,
+    "nhs_number": _length(Patient.nhs_number) + 4,
+    "family_name": _length(Patient.family_name),
+    "given_names": _length(Patient.given_names),
+    "date_of_birth": 12,
+    "sex": _length(Patient.sex),
+    "establishment": _length(Establishment.code) + 4,
+    "location": _length(Location.path),
+    "reception_date": 12,
+    "expected_release_date": 12,
+    "alerts": 400,
+}
+# Bidirectional overrides and isolates can make a name display as another (Trojan Source);
+# they have no place in a roll field, any more than C0/C1 control characters.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class RollFileError(KnownError):
@@ -84,12 +116,15 @@ def decode_roll(data: bytes) -> list[tuple[int, dict[str | None, str | None]]]:
     with the line it starts on (header = 1; blank lines count, as in an editor or spreadsheet)."""
     if not data.strip():
         raise RollFileError("The roll file is empty.")
-    if b"\x00" in data[:65536]:
+    if b"\x00" in data[:BINARY_SNIFF]:
         raise RollFileError("The roll file is not text (it looks like a binary file).")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RollFileError(f"The roll file is not UTF-8 text (byte {exc.start}).") from None
+    # A field longer than csv's default limit (128 KiB) must be one row's error, reported with
+    # its row number, not the whole file's (the limit is process-wide; raising it is harmless).
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[tuple[int, dict[str | None, str | None]]] = []
     try:
@@ -117,6 +152,16 @@ def decode_roll(data: bytes) -> list[tuple[int, dict[str | None, str | None]]]:
     return records
 
 
+def check_field(name: str, value: str) -> None:
+    """Refuse a field too long for its column or holding a control character (ValueError)."""
+    limit = FIELD_LIMITS.get(name)
+    if limit is not None and len(value) > limit:
+        raise ValueError(f"{name} is longer than {limit} characters ({len(value)})")
+    for char in value:
+        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
+            raise ValueError(f"{name} contains a control character (U+{ord(char):04X})")
+
+
 def _date(value: str, name: str, *, required: bool) -> date | None:
     value = value.strip()
     if not value:
@@ -135,6 +180,8 @@ def parse_row(
     """Validate one row; raise ValueError with the reason, or return it with any warnings."""
     if None in raw or any(raw.get(c) is None for c in COLUMNS):
         raise ValueError("wrong number of fields")
+    for name in COLUMNS:  # first: later messages quote values, which are then short and clean
+        check_field(name, raw[name] or "")
     get = {k: (v or "").strip() for k, v in raw.items() if k is not None}
     warnings: list[str] = []
     nhs: str | None = None

@@ -16,6 +16,9 @@ from sqlalchemy.pool import QueuePool
 
 from hjdesk.storage.errors import translate_database_error
 
+# Execution option that makes a transaction begin IMMEDIATE (see `_begin`).
+IMMEDIATE = "hjdesk_immediate"
+
 PRAGMAS = (
     # Whether SQLCipher wipes freed memory: measured (benchmarks) as too costly for what it buys
     # on a laptop whose swap is encrypted; revisit if the platform changes.
@@ -58,11 +61,17 @@ def make_engine(path: Path, key: bytes) -> Engine:
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
+        # An error's message must never carry a row's values (names, numbers) into a log.
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # Writers say IMMEDIATE: they take the write lock at BEGIN and queue within the busy
+        # timeout. A deferred transaction that reads and then writes after another connection
+        # committed gets SQLITE_BUSY at once, whatever the timeout (WAL snapshot rule).
+        immediate = conn.get_execution_options().get(IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     @event.listens_for(engine, "handle_error")
     def _known(context: Any) -> None:

@@ -47,6 +47,14 @@ class VaultDamaged(KnownError):
     pass
 
 
+class WeakKeySlot(KnownError):
+    """A key slot's KDF parameters are below the floor: refused before the KDF runs."""
+
+
+class SlotTampered(KnownError):
+    """A key slot's sealed metadata (role, disabled state, KDF, keys) was changed outside HJDesk."""
+
+
 class VaultTooNew(KnownError):
     pass
 

@@ -8,9 +8,10 @@ the vault, so nothing is lost). Errors a person can act on are `KnownError`s.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from hjdesk.storage.errors import (
     InvalidInput,
     KnownError,
     PermissionDenied,
+    SlotTampered,
     VaultDamaged,
     VaultExists,
     VaultLocked,
@@ -43,6 +45,8 @@ ROLES = (
     "RN", "RMN", "HCA", "GP", "ANP", "PHARMACIST", "PSYCHOLOGIST", "OT", "SOCIAL_WORKER", "ADMIN",
 )  # fmt: skip
 ADMIN_ROLE = "ADMIN"
+# A write held up longer than this by another of this process's writers is announced as waiting.
+WAIT_NOTICE_SECONDS = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,15 +172,19 @@ class Vault:
         return opened
 
     def unlock(self, username: str, password: str) -> OpenVault:
-        from hjdesk.storage import migrate
+        """Open the vault as a user. The role comes from the user's sealed key slot, never from
+        the (synced) staff row; a slot whose seal fails is refused and audited."""
+        from hjdesk.storage import migrate, rekey
         from hjdesk.storage.engine import make_engine
 
         slots = self._slots()
         user = _check_username(username)
-        try:
-            data_key = slots.unwrap(user, password)
-        finally:
-            slots.save()
+        opened_slot = slots.open(user, password)
+        with known_errors():
+            data_key = rekey.settle(self.home.vault, self.home.keyslots, user, opened_slot)
+        if data_key != opened_slot.data_key:
+            slots = KeySlots.load(self.home.keyslots)
+            opened_slot = replace(opened_slot, data_key=data_key)
         engine = make_engine(self.home.vault, data_key)
         try:
             with known_errors():
@@ -186,15 +194,26 @@ class Vault:
                     migrate.upgrade(engine)
                 device_id = _setting(engine, "device_id")
                 opened = OpenVault(self, engine, slots, device_id, data_key)
+                tampered = slots.verify(user, opened_slot)
+                for name in tampered:
+                    opened.audit("key_slot_tampered", detail={"username": name})
+                if user in tampered:
+                    raise SlotTampered(
+                        f"The key slot of {user!r} was changed outside HJDesk and is refused: "
+                        "ask an administrator to reset the password."
+                    )
                 staff = opened._staff_by_username(user)
-                opened._set_user(staff.id, staff.username, staff.role)
-                for failed_at in slots.take_unreported_failures(user):
-                    opened.audit("unlock_failed", detail={"at": failed_at})
+                opened._set_user(staff.id, staff.username, slots.get(user).role)
+                for failure in slots.take_unreported_failures(user):
+                    failed_at, _, refused = failure.partition(" ")
+                    detail: dict[str, object] = {"at": failed_at}
+                    if refused:
+                        detail["refused"] = refused
+                    opened.audit("unlock_failed", detail=detail)
                 opened.audit("unlock")
         except BaseException:
             engine.dispose()
             raise
-        slots.save()
         return opened
 
 
@@ -259,26 +278,37 @@ class OpenVault:
     def __init__(
         self, vault: Vault, engine: Engine, slots: KeySlots, device_id: str, key: bytes
     ) -> None:
-        from sqlalchemy import event
-        from sqlalchemy.orm import sessionmaker
-
         from hjdesk.storage import audit
-        from hjdesk.storage.outbox import CONTEXT_KEY, DeviceContext
+        from hjdesk.storage.outbox import DeviceContext
 
         self.vault = vault
         self._key: bytes | None = key
         self.home = vault.home
-        self._engine: Engine | None = engine
+        self._engine: Engine | None = None
         self._slots = slots
         self.device_id = device_id
         self.context: DeviceContext = DeviceContext(device_id=device_id)
         self.actor: Actor = audit.Actor(staff_id=None, username="system", role="SYSTEM")
+        self._write_lock = threading.RLock()
+        self._wait_listeners: list[Callable[[bool], None]] = []
+        self._attach(engine)
+
+    def _attach(self, engine: Engine) -> None:
+        """Use `engine` from now on (at unlock, and after a rekey replaced the key)."""
+        from sqlalchemy import event
+        from sqlalchemy.orm import sessionmaker
+
+        from hjdesk.storage.engine import IMMEDIATE
+        from hjdesk.storage.outbox import CONTEXT_KEY
 
         @event.listens_for(engine, "checkout")
         def _attach(dbapi_conn: object, record: object, proxy: object) -> None:
             record.info[CONTEXT_KEY] = self.context  # type: ignore[attr-defined]
 
+        self._engine = engine
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        writer = engine.execution_options(**{IMMEDIATE: True})
+        self._write_sessions = sessionmaker(bind=writer, expire_on_commit=False)
 
     # -- state ----------------------------------------------------------------------------
     @property
@@ -299,7 +329,7 @@ class OpenVault:
             self._engine.dispose()
             self._engine = None
             self._key = None
-            self._sessions = sessionmaker()
+            self._sessions = self._write_sessions = sessionmaker()
 
     def _set_user(self, staff_id: str, username: str, role: str) -> None:
         from hjdesk.storage import audit
@@ -327,9 +357,33 @@ class OpenVault:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One user action = one transaction: record, audit and outbox rows commit together."""
-        with known_errors(), self.session() as session, session.begin():
+        """One user action = one transaction: record, audit and outbox rows commit together.
+
+        Writers of this process queue on one lock first (a wait the app causes itself, e.g. a
+        save while sync stores a page, is never reported as "busy"), then BEGIN IMMEDIATE, whose
+        busy timeout is then only ever spent on another process."""
+        self.engine  # noqa: B018 - raises VaultLocked when locked
+        with self.writing(), known_errors(), self._write_sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold this process's writer lock; listeners hear when a writer has to wait for it."""
+        if not self._write_lock.acquire(timeout=WAIT_NOTICE_SECONDS):
+            for listener in list(self._wait_listeners):
+                listener(True)
+            self._write_lock.acquire()
+            for listener in list(self._wait_listeners):
+                listener(False)
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
+    def add_wait_listener(self, listener: Callable[[bool], None]) -> None:
+        """`listener(True)` when a write starts waiting for another of this process, `(False)`
+        when it goes ahead. Called on the waiting thread."""
+        self._wait_listeners.append(listener)
 
     def audit(
         self,
@@ -380,26 +434,25 @@ class OpenVault:
 
         self.require_admin()
         user, role_value = _check_username(username), _check_role(role)
-        self._reload_slots()
-        if user in self._slots:
-            raise InvalidInput(f"User {user!r} already exists.")
-        with self.transaction() as session:
-            staff = Staff(
-                username=user, display_name=display_name.strip() or user, role=role_value, team=team
-            )
-            session.add(staff)
-            session.flush()
-            self.audit("user_added", detail={"username": user, "role": role_value}, session=session)
-            self._slots.set_password(
-                user,
-                password,
-                self._data_key(),
-                display_name=staff.display_name,
-                role=role_value,
-                kdf=kdf,
-            )
-            self._slots.save()
-            return staff.id
+        with self._slots_locked():
+            if user in self._slots:
+                raise InvalidInput(f"User {user!r} already exists.")
+            with self.transaction() as session:
+                staff = Staff(
+                    username=user, display_name=display_name.strip() or user, role=role_value,
+                    team=team,
+                )  # fmt: skip
+                session.add(staff)
+                session.flush()
+                self.audit(
+                    "user_added", detail={"username": user, "role": role_value}, session=session
+                )
+                self._slots.set_password(
+                    user, password, self._data_key(), display_name=staff.display_name,
+                    role=role_value, kdf=kdf,
+                )  # fmt: skip
+                self._slots.save()
+                return staff.id
 
     def reset_password(self, username: str, password: str, *, kdf: KdfParams = DEFAULT_KDF) -> None:
         self.require_admin()
@@ -408,14 +461,32 @@ class OpenVault:
     def change_own_password(
         self, old_password: str, new_password: str, *, kdf: KdfParams = DEFAULT_KDF
     ) -> None:
-        self._reload_slots()
-        try:
-            self._slots.unwrap(self.actor.username, old_password)
-        finally:
-            self._slots.save()  # a wrong current password counts towards the lockout
+        self.engine  # noqa: B018 - raises VaultLocked when locked
+        # Counted like an unlock: a wrong current password counts towards the lockout.
+        self._slots.open(self.actor.username, old_password)
         self._rewrap(self.actor.username, new_password, kdf, action="password_changed")
 
-    def disable_user(self, username: str) -> None:
+    def set_role(self, username: str, role: str) -> None:
+        """Change a user's role: it lives in their sealed key slot, written only here."""
+        self.require_admin()
+        user, role_value = _check_username(username), _check_role(role)
+        if user == self.actor.username:
+            raise InvalidInput("You cannot change your own role.")
+        with self._slots_locked():
+            self._slots.get(user)
+            with self.transaction() as session:
+                self.audit(
+                    "user_role_changed", detail={"username": user, "role": role_value},
+                    session=session,
+                )  # fmt: skip
+                self._slots.reseal(user, self._data_key(), role=role_value)
+                self._slots.save()
+
+    def disable_user(self, username: str) -> list[str]:
+        """Disable a user and rotate the vault key so no copy of their slot opens it again.
+
+        Returns the users whose older-format slots the rekey could not carry (they need a
+        password reset)."""
         from sqlalchemy import select
 
         from hjdesk.storage.models import Staff
@@ -424,15 +495,37 @@ class OpenVault:
         user = _check_username(username)
         if user == self.actor.username:
             raise InvalidInput("You cannot disable yourself.")
-        self._reload_slots()
-        self._slots.get(user)
-        with self.transaction() as session:
-            staff = session.scalar(select(Staff).where(Staff.username == user))
-            if staff is not None:
-                staff.active = False
-            self.audit("user_disabled", detail={"username": user}, session=session)
-            self._slots.disable(user)
-            self._slots.save()
+        with self._slots_locked():
+            self._slots.get(user)
+            with self.transaction() as session:
+                staff = session.scalar(select(Staff).where(Staff.username == user))
+                if staff is not None:
+                    staff.active = False
+                self.audit("user_disabled", detail={"username": user}, session=session)
+                self._slots.disable(user, self._data_key())
+                self._slots.save()
+        return self.rekey(reason="user_disabled")
+
+    def rekey(self, *, reason: str = "requested") -> list[str]:
+        """Replace the data key (`PRAGMA rekey`) and re-seal every remaining slot to it."""
+        from hjdesk.storage import rekey
+        from hjdesk.storage.engine import make_engine
+
+        self.require_admin()
+        old_key = self._data_key()
+        with self.writing():  # this process's other writers (sync) wait for the new key
+            self.engine.dispose()
+            try:
+                with known_errors():
+                    new_key, stranded = rekey.rekey(self.home.vault, self.home.keyslots, old_key)
+            except BaseException:
+                self._attach(make_engine(self.home.vault, old_key))
+                raise
+            self._key = new_key
+            self._attach(make_engine(self.home.vault, new_key))
+        self._slots = KeySlots.load(self.home.keyslots)
+        self.audit("vault_rekeyed", detail={"reason": reason, "needs_reset": stranded})
+        return stranded
 
     def _rewrap(self, username: str, password: str, kdf: KdfParams, *, action: str) -> None:
         from sqlalchemy import select
@@ -440,29 +533,33 @@ class OpenVault:
         from hjdesk.storage.models import Staff
 
         user = _check_username(username)
-        self._reload_slots()
-        slot = self._slots.get(user)
-        with self.transaction() as session:
-            staff = session.scalar(select(Staff).where(Staff.username == user))
-            if staff is not None and not staff.active:
-                staff.active = True
-            self.audit(action, detail={"username": user}, session=session)
-            self._slots.set_password(
-                user,
-                password,
-                self._data_key(),
-                display_name=slot.display_name,
-                role=slot.role,
-                kdf=kdf,
-            )
-            self._slots.save()
+        with self._slots_locked():
+            slot = self._slots.get(user)
+            if slot.seal is not None and not self._slots.seal_valid(user, self._data_key()):
+                # The role in the slot cannot be trusted: an administrator states it first.
+                raise InvalidInput(
+                    f"The key slot of {user!r} was changed outside HJDesk: set the user's role "
+                    f"again first ('hjdesk users role {user} ROLE'), then reset the password."
+                )
+            with self.transaction() as session:
+                staff = session.scalar(select(Staff).where(Staff.username == user))
+                if staff is not None and not staff.active:
+                    staff.active = True
+                self.audit(action, detail={"username": user}, session=session)
+                self._slots.set_password(
+                    user, password, self._data_key(), display_name=slot.display_name,
+                    role=slot.role, kdf=kdf,
+                )  # fmt: skip
+                self._slots.save()
 
-    def _reload_slots(self) -> None:
-        """Re-read keyslots.json before changing it: since this vault was unlocked, other unlock
-        attempts may have counted failures there, and saving a stale copy would erase them (and
-        with them a lockout and the failures still to be audited)."""
+    @contextmanager
+    def _slots_locked(self) -> Iterator[None]:
+        """Re-read keyslots.json under its lock before changing it: since this vault was
+        unlocked, other unlock attempts may have counted failures there, and saving a stale
+        copy would erase them (and with them a lockout and the failures still to be audited)."""
         self.engine  # noqa: B018 - raises VaultLocked when locked
-        self._slots = KeySlots.load(self.home.keyslots)
+        with self._slots.locked():
+            yield
 
     def _data_key(self) -> bytes:
         if self._key is None:

@@ -233,15 +233,18 @@ def _wipe(vault: OpenVault, hub: HubClient, report: ProgressFn) -> bool:
     home = vault.home
     vault.lock()
     # The key slots go first: without them the vault file is unreadable ciphertext.
-    if home.keyslots.exists():
-        size = home.keyslots.stat().st_size
-        with open(home.keyslots, "r+b") as handle:
-            handle.write(os.urandom(max(size, 1)))
-            handle.flush()
-            os.fsync(handle.fileno())
-        home.keyslots.unlink()
+    # (and an interrupted rekey's new slots beside them, which hold key material as well)
+    for slots in (home.keyslots, home.keyslots.with_name(home.keyslots.name + ".rekey")):
+        if slots.exists():
+            size = slots.stat().st_size
+            with open(slots, "r+b") as handle:
+                handle.write(os.urandom(max(size, 1)))
+                handle.flush()
+                os.fsync(handle.fileno())
+            slots.unlink()
     for path in (home.vault, home.vault.with_name(home.vault.name + "-wal"),
-                 home.vault.with_name(home.vault.name + "-shm"), home.root / CA_FILE):  # fmt: skip
+                 home.vault.with_name(home.vault.name + "-shm"), home.root / CA_FILE, home.log,
+                 home.keyslots.with_name(home.keyslots.name + ".lock")):  # fmt: skip
         path.unlink(missing_ok=True)
     shutil.rmtree(home.backups, ignore_errors=True)
     # If the hub does not hear, it shows "wipe requested" still; the vault is gone regardless.

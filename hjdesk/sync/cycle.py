@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Row, func, select, update
 from sqlalchemy.orm import Session
 
+from hjdesk.storage.engine import IMMEDIATE
 from hjdesk.storage.models import OutboxOp, SyncPendingPurge, utcnow
 from hjdesk.storage.outbox import REMOTE_KEY
 from hjdesk.storage.vault import OpenVault, known_errors
@@ -197,7 +198,8 @@ def push(
 @contextmanager
 def remote_session(vault: OpenVault) -> Iterator[Session]:
     """A transaction that writes the hub's records: no outbox ops, references not enforced."""
-    with known_errors(), vault.engine.connect() as conn:
+    with vault.writing(), known_errors(), vault.engine.connect() as conn:
+        conn.execution_options(**{IMMEDIATE: True})
         raw = conn.connection.dbapi_connection
         assert raw is not None
         # Only outside a transaction does SQLite honour this pragma; it is restored below.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -37,8 +38,12 @@ class Shell(QMainWindow):
 
     def __init__(self, vault: Vault, runner: TaskRunner, user: str | None = None) -> None:
         super().__init__()
+        from hjdesk.ui import plain
         from hjdesk.ui.unlock import UnlockScreen
 
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            plain.install(app)  # before any label exists: record data is shown as typed
         self.setWindowTitle("HJDesk")
         self.vault = vault
         self.runner = runner
@@ -171,13 +176,19 @@ def _import_for_unlock() -> None:
             importlib.import_module(info.name)
 
 
-def _configure_logging(home: HomePaths) -> None:
+def configure_logging(home: HomePaths) -> logging.Handler:
+    """Log to the home folder's file, which is the user's alone (0600) like the rest of the home
+    folder; a wipe removes it. Records never carry values: see `crash.scrubbed_traceback`."""
     home.ensure()
-    logging.basicConfig(
-        filename=home.log,
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    os.close(os.open(home.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    if os.name == "posix":
+        home.log.chmod(0o600)
+    handler = logging.FileHandler(home.log, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return handler
 
 
 def make_application() -> QApplication:
@@ -201,7 +212,7 @@ def run_app(home: str | None = None, user: str | None = None) -> int:
         raise KnownError(
             f"No vault in {paths.root}: create one with 'hjdesk init' or 'hjdesk demo' first."
         )
-    _configure_logging(paths)
+    configure_logging(paths)
     app = make_application()
     CrashHandler().install()
     apply_theme()

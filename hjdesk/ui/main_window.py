@@ -34,10 +34,15 @@ from hjdesk.ui.tasks import TaskRunner
 PATIENT_RECORD = "Patient record"
 
 
+WAITING_MESSAGE = "Saving: waiting a moment while sync stores what it received…"
+
+
 class Workspace(QWidget):
     """What an unlocked user works in."""
 
     lock_requested = Signal()
+    # From the vault, on the thread of a save that waits for another of this app's writes.
+    write_waiting = Signal(bool)
 
     def __init__(self, runner: TaskRunner, status_bar: QStatusBar, privacy: PrivacyState) -> None:
         super().__init__()
@@ -81,6 +86,8 @@ class Workspace(QWidget):
         status_bar.addPermanentWidget(self.sync_label)
         self.user_label = QLabel("")
         status_bar.addWidget(self.user_label)
+        self.status_bar = status_bar
+        self.write_waiting.connect(self._show_write_waiting)
 
         navigator = self.context.navigator
         navigator.patient_requested.connect(self.open_patient)
@@ -162,8 +169,16 @@ class Workspace(QWidget):
         if PATIENT_RECORD in self.pages:
             self.show_page(PATIENT_RECORD, patient_id)
 
+    def _show_write_waiting(self, waiting: bool) -> None:
+        """A save held up by the app's own sync says so (and never that the vault is busy)."""
+        if waiting:
+            self.status_bar.showMessage(WAITING_MESSAGE)
+        elif self.status_bar.currentMessage() == WAITING_MESSAGE:
+            self.status_bar.clearMessage()
+
     def set_vault(self, vault: OpenVault) -> None:
         self.context.vault = vault
+        vault.add_wait_listener(self.write_waiting.emit)
         actor = vault.actor
         self.user_label.setText(f"Signed in: {actor.username} ({actor.role})")
         for page in self.pages.values():

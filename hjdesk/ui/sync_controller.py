@@ -234,7 +234,7 @@ class SyncController(QObject):
             work,
             lambda result: self._synced(generation, automatic, result),
             lambda exc: self._sync_failed(generation, automatic, exc),
-            write=True,
+            background=True,
         )
         return True
 

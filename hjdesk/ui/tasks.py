@@ -1,7 +1,9 @@
 """The one helper for background work (style.md 4): `run_task(fn, on_done, on_error)`.
 
 Workers run on a QThreadPool, catch everything (`BaseException`) and always report back on the GUI
-thread through queued signals. Writes go through a single-thread pool so they never race.
+thread through queued signals. A person's writes go through a single-thread pool so they never
+race; long work that writes in short transactions of its own (sync) has its own single-thread pool,
+so a save never queues behind a whole sync, only (inside the vault) behind one page of it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class TaskRunner(QObject):
         self.reads.setMaxThreadCount(2)
         self.writes = QThreadPool(self)
         self.writes.setMaxThreadCount(1)
+        self.background = QThreadPool(self)
+        self.background.setMaxThreadCount(1)
         self._live: set[_Bridge] = set()
 
     def run_task(
@@ -51,6 +55,7 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None],
         *,
         write: bool = False,
+        background: bool = False,
     ) -> None:
         bridge = _Bridge()
         self._live.add(bridge)
@@ -61,11 +66,13 @@ class TaskRunner(QObject):
 
         bridge.done.connect(lambda value: finish(on_done, value))
         bridge.failed.connect(lambda exc: finish(on_error, exc))
-        (self.writes if write else self.reads).start(_Task(fn, bridge))
+        pool = self.background if background else self.writes if write else self.reads
+        pool.start(_Task(fn, bridge))
 
     def wait(self) -> None:
         self.reads.waitForDone()
         self.writes.waitForDone()
+        self.background.waitForDone()
 
 
 class InlineRunner(TaskRunner):
@@ -78,6 +85,7 @@ class InlineRunner(TaskRunner):
         on_error: Callable[[BaseException], None],
         *,
         write: bool = False,
+        background: bool = False,
     ) -> None:
         try:
             result = fn()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -272,8 +274,17 @@ def test_users_add_list_reset_disable(cli, admin_vault):
         == 0
     )
     Vault(admin_vault.home).unlock("nurse", "reset password").lock()
-    assert cli("users", "disable", "nurse", "--home", home, "--user", "admin").code == 0
-    assert "nurse\tRN\tdisabled" in cli("users", "list", "--home", home, "--user", "admin").out
+    assert cli("users", "role", "nurse", "rmn", "--home", home, "--user", "admin").code == 0
+    assert "nurse\tRMN\tactive" in cli("users", "list", "--home", home, "--user", "admin").out
+    before = json.loads(admin_vault.home.keyslots.read_text())["key_check"]
+    result = cli("users", "disable", "nurse", "--home", home, "--user", "admin")
+    assert result.code == 0, result.err
+    assert "key was changed" in result.out
+    assert "nurse\tRMN\tdisabled" in cli("users", "list", "--home", home, "--user", "admin").out
+    assert json.loads(admin_vault.home.keyslots.read_text())["key_check"] != before
+    result = cli("users", "rekey", "--home", home, "--user", "admin")
+    assert result.code == 0, result.err
+    Vault(admin_vault.home).unlock("admin", PASSWORD).lock()
 
 
 def test_users_non_admin_and_own_password(cli, two_users):

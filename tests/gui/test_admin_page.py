@@ -70,9 +70,21 @@ def test_admin_adds_disables_and_resets_a_user(qtbot, admin_vault: OpenVault) ->
     home = admin_vault.home
     Vault(home).unlock("jsmith", PASSWORD).lock()
 
+    # The role lives in the key slot: changed here, it is the role the next unlock gets.
+    users.select_user("jsmith")
+    assert users.role_choice.currentText() == "RMN"
+    users.role_choice.setCurrentText("RN")
+    users.role_button.click()
+    assert users.message.text() == "jsmith is now RN."
+    assert _users_table(page)["jsmith"] == ("RN", "active")
+    opened = Vault(home).unlock("jsmith", PASSWORD)
+    assert opened.actor.role == "RN"
+    opened.lock()
+
     users.select_user("jsmith")
     users.disable_button.click()
-    assert _users_table(page)["jsmith"] == ("RMN", "disabled")
+    assert "changed the vault key" in users.message.text()
+    assert _users_table(page)["jsmith"] == ("RN", "disabled")
     assert next(u for u in Vault(home).users() if u.username == "jsmith").disabled
     with pytest.raises(UserDisabled):
         Vault(home).unlock("jsmith", PASSWORD)
@@ -82,12 +94,13 @@ def test_admin_adds_disables_and_resets_a_user(qtbot, admin_vault: OpenVault) ->
     qtbot.keyClicks(users.reset_repeat, NEW_PASSWORD)
     users.reset_button.click()
     assert users.message.text().startswith("Reset the password of jsmith")
-    assert _users_table(page)["jsmith"] == ("RMN", "active")
+    assert _users_table(page)["jsmith"] == ("RN", "active")
     Vault(home).unlock("jsmith", NEW_PASSWORD).lock()
 
     # The administrator cannot disable themselves: the button is not offered.
     users.select_user("admin")
     assert not users.disable_button.isEnabled()
+    assert not users.role_button.isEnabled()  # nor change their own role
 
 
 def test_a_weak_password_is_refused_in_words(qtbot, admin_vault: OpenVault) -> None:

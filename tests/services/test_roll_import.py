@@ -285,15 +285,17 @@ def test_row_numbers_count_the_header_as_row_one_and_blank_lines_too(admin_vault
             roll.line("BAD1"),  # line 4
             roll.line("A3001AA", given_names="Anne\nMarie"),  # lines 5-6: a quoted break
             roll.line("BAD2"),  # line 7
+            roll.line("A3002AA"),  # line 8
         ]
     )
     path = roll.folder / "numbered.csv"
     path.write_text(text + "\n", encoding="utf-8")
     summary = import_roll(admin_vault, path)
     assert summary.added == 2
-    assert [row for row, _ in summary.rejected] == [4, 7]
+    # A line break inside a name is a control character: refused, and counted as two lines.
+    assert [row for row, _ in summary.rejected] == [4, 5, 7]
+    assert summary.rejected[1] == (5, "given_names contains a control character (U+000A)")
     assert summary.lines()[1].startswith("row 4: rejected: ")
-    assert _patient(admin_vault, "A3001AA").given_names == "Anne\nMarie"
 
 
 def test_names_with_accents_apostrophes_and_hyphens_survive(admin_vault, roll):
@@ -408,3 +410,58 @@ def test_roles_that_may_not_import(admin_vault, roll, three):
         assert import_roll(nurse, roll.write(three)).added == 3
     finally:
         nurse.lock()
+
+
+# -- the whole file scanned: control characters and field lengths (issue 11) ------------------
+
+
+def _prison_number(i: int) -> str:
+    return f"A{i:04d}{chr(65 + i // 260 % 26)}{chr(65 + i // 10 % 26)}"
+
+
+def test_a_nul_far_into_the_file_refuses_only_its_row(admin_vault, roll):
+    """Past the first 64 KiB (where a binary file is recognised) a NUL is one row's error."""
+    lines = [
+        roll.line(_prison_number(i), family_name=f"Person{i}", given_names="Pat " * 20)
+        for i in range(900)
+    ]
+    lines[850] = roll.line(_prison_number(850), family_name="Nul\x00Name")
+    path = roll.write(lines)
+    assert path.read_bytes().index(b"\x00") > 65536
+    summary = import_roll(admin_vault, path)
+    assert summary.rejected == [(852, "family_name contains a control character (U+0000)")]
+    assert summary.added == 899
+    with admin_vault.session() as session:
+        names = session.scalars(select(Patient.family_name)).all()
+    assert not any("\x00" in n for n in names)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("family_name", "X" * 120_000, "family_name is longer than 100 characters (120000)"),
+        ("given_names", "Y" * 151, "given_names is longer than 150 characters (151)"),
+        ("location", "A-" * 40, "location is longer than 60 characters (80)"),
+        ("family_name", "Bell\x07", "family_name contains a control character (U+0007)"),
+        ("given_names", "Tab\there", "given_names contains a control character (U+0009)"),
+        ("given_names", "Line\nbreak", "given_names contains a control character (U+000A)"),
+        ("family_name", "evil\u202etxt.exe", "family_name contains a control character (U+202E)"),
+        ("family_name", "C1\x85", "family_name contains a control character (U+0085)"),
+        ("alerts", "HA;" * 200, "alerts is longer than 400 characters (600)"),
+    ],
+)
+def test_an_overlong_or_control_field_is_refused_with_its_row_and_the_rest_load(
+    admin_vault, roll, field, value, reason
+):
+    lines = [roll.line("A1111AA"), roll.line("B2222BB", **{field: value}), roll.line("C3333CC")]
+    summary = import_roll(admin_vault, roll.write(lines))
+    assert summary.rejected == [(3, reason)]
+    assert summary.added == 2
+    assert len(" ".join(summary.lines())) < 500  # the report never echoes the long value
+
+
+def test_fields_at_their_columns_length_load(admin_vault, roll):
+    line = roll.line("A1111AA", family_name="F" * 100, given_names="G" * 150)
+    summary = import_roll(admin_vault, roll.write([line]))
+    assert summary.rejected == []
+    assert _patient(admin_vault, "A1111AA").family_name == "F" * 100

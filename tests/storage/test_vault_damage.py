@@ -213,8 +213,8 @@ def test_binary_key_slot_file_is_vault_damaged(vault):
 def test_a_tampered_wrapped_key_is_indistinguishable_from_a_wrong_password(vault):
     vault.lock()
     raw = json.loads(vault.home.keyslots.read_text(encoding="utf-8"))
-    wrapped = raw["slots"]["admin"]["wrapped_key"]
-    raw["slots"]["admin"]["wrapped_key"] = ("B" if wrapped[0] != "B" else "C") + wrapped[1:]
+    wrapped = raw["slots"]["admin"]["wrapped_private"]
+    raw["slots"]["admin"]["wrapped_private"] = ("B" if wrapped[0] != "B" else "C") + wrapped[1:]
     vault.home.keyslots.write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(WrongPassword):
         Vault(vault.home).unlock("admin", PASSWORD)

@@ -76,7 +76,10 @@ def test_create_makes_an_encrypted_vault_and_a_key_slot_file(home):
     slot = _slot(home, "admin")
     assert slot["role"] == "ADMIN"
     assert slot["failed_count"] == 0
-    assert len(slot["wrapped_key"]) > 40  # 32-byte key + 16-byte tag, base64
+    assert slot["wrapped_key"] == ""  # the format-1 field; the data key is in the envelope
+    assert len(slot["wrapped_private"]) > 40  # 32-byte private key + 16-byte tag, base64
+    assert set(slot["envelope"]) == {"ephemeral", "nonce", "sealed_key"}
+    assert slot["seal"]
 
 
 def test_create_records_the_creation_in_the_audit_chain(vault):
@@ -185,8 +188,11 @@ def test_five_failures_lock_the_user_out_even_with_the_right_password(vault):
         Vault(vault.home).unlock("admin", PASSWORD)
     assert 0 < caught.value.seconds <= 30
     assert isinstance(caught.value, KnownError)
-    # A locked-out try is not another failure: the delay does not grow while waiting.
-    assert _slot(vault.home, "admin")["failed_count"] == FREE_ATTEMPTS
+    # A locked-out try is not another failure: the delay does not grow while waiting; but it is
+    # recorded, for the audit chain.
+    slot = _slot(vault.home, "admin")
+    assert slot["failed_count"] == FREE_ATTEMPTS
+    assert slot["unreported_failures"][-1].endswith(" locked-out")
 
 
 def test_lockout_survives_a_restart(vault):

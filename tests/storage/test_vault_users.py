@@ -120,12 +120,13 @@ def test_disabled_user_cannot_unlock_even_with_the_old_password(admin_vault):
         Vault(admin_vault.home).unlock("nurse", PASSWORD)
     infos = {u.username: u for u in Vault(admin_vault.home).users()}
     assert infos["nurse"].disabled
-    # The wrapped key is destroyed, not just flagged: clearing the flag in the file opens nothing.
+    # The key material is destroyed, not just flagged: clearing the flag in the file opens nothing.
     raw = json.loads(admin_vault.home.keyslots.read_text())
-    assert raw["slots"]["nurse"]["wrapped_key"] == ""
+    assert raw["slots"]["nurse"]["wrapped_private"] == ""
+    assert raw["slots"]["nurse"]["envelope"] is None
     raw["slots"]["nurse"]["disabled"] = False
     admin_vault.home.keyslots.write_text(json.dumps(raw))
-    with pytest.raises(WrongPassword):
+    with pytest.raises(UserDisabled):
         Vault(admin_vault.home).unlock("nurse", PASSWORD)
 
 
@@ -194,8 +195,9 @@ def test_non_admins_cannot_manage_users(admin_vault):
     }
 
 
-def test_no_user_change_re_encrypts_the_database(admin_vault, tmp_path):
-    """The data key never changes: the new key slots open a copy of the database taken before."""
+def test_no_user_change_but_a_disable_re_encrypts_the_database(admin_vault, tmp_path):
+    """Adding users and changing passwords keep the data key: the new key slots open a copy of
+    the database taken before. (Disabling a user rotates it: tests/storage/test_rekey.py.)"""
     admin_vault.add_user("nurse", PASSWORD, display_name="N", role="RN", kdf=FAST_KDF)
     admin_vault.add_user("hca", PASSWORD, display_name="H", role="HCA", kdf=FAST_KDF)
     admin_vault.lock()  # folds the WAL into vault.db
@@ -205,7 +207,6 @@ def test_no_user_change_re_encrypts_the_database(admin_vault, tmp_path):
     admin = Vault(admin_vault.home).unlock("admin", PASSWORD)
     admin.add_user("gp", PASSWORD, display_name="G", role="GP", kdf=FAST_KDF)
     admin.reset_password("hca", NEW, kdf=FAST_KDF)
-    admin.disable_user("nurse")
     admin.change_own_password(PASSWORD, NEW, kdf=FAST_KDF)
     admin.lock()
 

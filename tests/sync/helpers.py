@@ -49,7 +49,7 @@ def run_cli(
     *args: str, cwd: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "hjdesk.cli", *args],
+        [sys.executable, "-m", "tests.cli_test_profile", *args],
         capture_output=True, text=True, env=cli_env(), cwd=cwd, timeout=timeout,
     )  # fmt: skip
 

@@ -12,9 +12,13 @@ from __future__ import annotations
 import os
 import sys
 
+from hjdesk.storage import keyslots
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import Vault
 from hjdesk.sync.client import SyncProgress, sync
+
+# The test profile (tests/cli_test_profile.py): test vaults use a cheap KDF.
+keyslots.KDF_FLOOR = keyslots.TEST_KDF_FLOOR
 
 
 def _child(home: str, batch: int) -> int:

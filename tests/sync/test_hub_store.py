@@ -40,3 +40,21 @@ def test_database_urls() -> None:
     assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database_url("sqlite:///x.db") == "sqlite:///x.db"
     assert database_url("hub.db").startswith("sqlite:////")
+
+
+def test_the_sqlite_hub_file_is_private_to_its_user(tmp_path):
+    """Every record of the hub's prisons is in this file: 0600, in a folder that is 0700."""
+    import stat
+
+    folder = tmp_path / "hub-data"
+    store = HubStore(str(folder / "hub.db"))
+    try:
+        with store.reading() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        store.close()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for name in ("hub.db", "hub.db-wal", "hub.db-shm"):
+        path = folder / name
+        if path.exists():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, name

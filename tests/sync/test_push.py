@@ -146,8 +146,8 @@ def test_hub_stopped_and_restarted_mid_batch(
     for round_ in range(3):
         laptop.add_patients(est, 1000, prefix=f"R{round_}")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "hjdesk.cli", "sync", "--home", str(laptop.home.root),
-             "--batch-size", "1000"],
+            [sys.executable, "-m", "tests.cli_test_profile", "sync", "--home",
+             str(laptop.home.root), "--batch-size", "1000"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(), text=True,
         )  # fmt: skip
         assert proc.stdout is not None

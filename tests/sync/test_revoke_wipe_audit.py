@@ -62,10 +62,12 @@ def test_wipe_waits_for_the_outbox_then_destroys_the_vault(
     assert laptop.home.vault.exists()
     assert laptop.home.keyslots.exists()
 
+    laptop.home.log.write_text("the app's log\n", encoding="utf-8")
     result = run_cli("sync", "--home", str(laptop.home.root))
     assert result.returncode == 0, result.stderr
     assert "vault has been destroyed" in result.stdout
-    for path in (laptop.home.vault, laptop.home.keyslots, Path(f"{laptop.home.vault}-wal")):
+    for path in (laptop.home.vault, laptop.home.keyslots, Path(f"{laptop.home.vault}-wal"),
+                 laptop.home.log):  # fmt: skip
         assert not path.exists()
     assert all(hub.doc("patient", p) is not None for p in unsent)  # uploaded before the wipe
     with hub.store.reading() as conn:

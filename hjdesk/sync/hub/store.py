@@ -11,6 +11,8 @@ of its own, so several copies can serve one PostgreSQL database.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,13 +53,38 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def _private_sqlite_file(database: str | None) -> None:
+    """The hub's SQLite file holds every record of its prisons: 0600, in a folder that is 0700
+    (and its WAL and shared-memory files too, which SQLite creates with the file's mode)."""
+    if not database or database == ":memory:" or os.name != "posix":
+        return
+    path = Path(database)
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+    info = folder.stat()
+    # A shared folder (sticky, like /tmp) or someone else's is left alone: the file's own mode
+    # still keeps it private, and the README says to give the hub a folder of its own.
+    if info.st_uid == os.getuid() and not info.st_mode & stat.S_ISVTX:
+        folder.chmod(0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+        if name.exists():
+            name.chmod(0o600)
+
+
 def _make_engine(url: str) -> Engine:
     try:
         parsed = make_url(database_url(url))
     except ArgumentError as exc:
         raise HubStoreError(f"Not a database URL: {url!r}.") from exc
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"isolation_level": None, "timeout": 30})
+        _private_sqlite_file(parsed.database)
+        engine = create_engine(
+            parsed,
+            connect_args={"isolation_level": None, "timeout": 30},
+            hide_parameters=True,
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, record: Any) -> None:
@@ -79,7 +106,9 @@ def _make_engine(url: str) -> Engine:
 
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        return create_engine(
+            parsed, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
+        )
     raise HubStoreError("The hub runs on SQLite or PostgreSQL (postgresql+psycopg://…).")
 
 

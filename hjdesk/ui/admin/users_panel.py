@@ -133,6 +133,18 @@ class UsersPanel(QWidget):
         reset_row.addWidget(self.reset_button)
         hint = QLabel("Resetting the password of a disabled user enables them again.")
         hint.setWordWrap(True)
+        # The role lives in the user's sealed key slot on this laptop, nowhere else.
+        self.role_choice = QComboBox()
+        self.role_choice.setAccessibleName("Selected user: role")
+        self.role_choice.addItems(list(ROLES))
+        self.role_button = QPushButton("Change ro&le")
+        self.role_button.setAccessibleName("Change the selected user's role")
+        role_row = QHBoxLayout()
+        role_label = QLabel("Role:")
+        role_label.setBuddy(self.role_choice)
+        role_row.addWidget(role_label)
+        role_row.addWidget(self.role_choice, 1)
+        role_row.addWidget(self.role_button)
 
         selected = QVBoxLayout()
         top = QHBoxLayout()
@@ -141,6 +153,7 @@ class UsersPanel(QWidget):
         selected.addLayout(top)
         selected.addLayout(reset_row)
         selected.addWidget(hint)
+        selected.addLayout(role_row)
         selected.addStretch(1)
 
         layout = QHBoxLayout(box)
@@ -149,6 +162,7 @@ class UsersPanel(QWidget):
         self.add_button.clicked.connect(self.add_user)
         self.disable_button.clicked.connect(self.disable_selected)
         self.reset_button.clicked.connect(self.reset_selected)
+        self.role_button.clicked.connect(self.change_role)
         self.new_repeat.returnPressed.connect(self.add_user)
         self.reset_repeat.returnPressed.connect(self.reset_selected)
         return box
@@ -246,16 +260,24 @@ class UsersPanel(QWidget):
         self.disable_button.setEnabled(chosen is not None and not chosen.disabled and not own)
         for widget in (self.reset_password, self.reset_repeat, self.reset_button):
             widget.setEnabled(chosen is not None)
+        changeable = chosen is not None and not chosen.disabled and not own
+        self.role_choice.setEnabled(changeable)
+        self.role_button.setEnabled(changeable)
+        if chosen is not None and chosen.role in ROLES:
+            self.role_choice.setCurrentText(chosen.role)
 
     # -- actions --------------------------------------------------------------------------
     def _write(
-        self, fn: Callable[[], object], done: str, after: Callable[[], None] | None = None
+        self,
+        fn: Callable[[], object],
+        done: str | Callable[[object], str],
+        after: Callable[[], None] | None = None,
     ) -> None:
-        def finished(_: object) -> None:
+        def finished(result: object) -> None:
             self._clear_passwords()
             if after is not None:
                 after()
-            self.message.ok(done)
+            self.message.ok(done if isinstance(done, str) else done(result))
             self.refresh()
 
         def failed(exc: BaseException) -> None:
@@ -292,9 +314,22 @@ class UsersPanel(QWidget):
         vault, name = self.context.vault, self.selected_username()
         if vault is None or name is None:
             return
-        self._write(
-            lambda: vault.disable_user(name), f"Disabled {name}: their password opens nothing now."
-        )
+
+        def said(stranded: object) -> str:
+            text = f"Disabled {name}, and changed the vault key: no copy of their slot opens it."
+            if isinstance(stranded, list) and stranded:
+                # Slots from before this release: they could not be carried to the new key.
+                text += f" Reset the password of {', '.join(stranded)} to let them in again."
+            return text
+
+        self._write(lambda: vault.disable_user(name), said)
+
+    def change_role(self) -> None:
+        vault, name = self.context.vault, self.selected_username()
+        if vault is None or name is None:
+            return
+        role = self.role_choice.currentText()
+        self._write(lambda: vault.set_role(name, role), f"{name} is now {role}.")
 
     def reset_selected(self) -> None:
         vault, name = self.context.vault, self.selected_username()
