@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from hjdesk.storage.models import OutboxOp, SyncPendingPurge, utcnow
 from hjdesk.storage.outbox import REMOTE_KEY
 from hjdesk.storage.vault import OpenVault, known_errors
-from hjdesk.sync import conflicts, local_state
+from hjdesk.sync import conflicts, local_state, quarantine
 from hjdesk.sync.errors import SyncError
 from hjdesk.sync.local_apply import PageResult, apply_changes, purge_patient
 from hjdesk.sync.protocol import DeviceState, PushReply, WireOp, op_id
-from hjdesk.sync.transport import HubClient, SeqGapRefused
+from hjdesk.sync.transport import HubClient, OpsRefusedByHub, SeqGapRefused
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ class Tally:
     new_conflicts: int = 0
     pull: PageResult = field(default_factory=PageResult)
     pulled: int = 0
+    quarantined: int = 0
     state: DeviceState | None = None
 
 
@@ -167,6 +168,17 @@ def push(
             upcoming = helper.submit(_next_batch, vault, batch.last, batch_size)
             try:
                 reply = hub.push_json(batch.body)
+            except OpsRefusedByHub as refused:
+                collect()
+                upcoming.result()
+                # The hub stored nothing of the batch and named every op it refuses: set those
+                # aside (kept, audited, listed on the Sync page) and send the rest again.
+                moved = quarantine.set_aside_refused(vault, refused.refused)
+                if not moved:
+                    raise
+                tally.quarantined += moved
+                batch = _next_batch(vault, 0, batch_size)
+                continue
             except SeqGapRefused as gap:
                 collect()
                 if requeued or gap.expected_seq >= batch.first:

@@ -145,6 +145,25 @@ class ConflictInfo(_Model):
     created_at: str
 
 
+class Refused(_Model):
+    """One op the hub refused: which, and the rule it breaks (architecture.md §5a)."""
+
+    op_id: str
+    seq: int
+    kind: str
+    record_id: str
+    rule: str
+    reason: str
+
+
+class PushRefused(_Model):
+    """422 on push: ops that break a rule. Nothing of the batch was stored; the hub remembers the
+    refusals, so the laptop may set those ops aside and send the rest without them."""
+
+    detail: str
+    refused: list[Refused]
+
+
 class PushReply(_Model):
     acked_seq: int
     applied: int
