@@ -11,12 +11,14 @@ message; an unreachable hub is one of them, and nothing is lost when it happens.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import platform
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import utcnow
@@ -130,8 +132,7 @@ def enrol(
     """Exchange a one-time code for this laptop's device token (administrators only)."""
     if vault.actor.role != ADMIN_ROLE:
         raise PermissionDenied("Only an administrator can enrol this laptop with a hub.")
-    if not hub_url.startswith(("https://", "http://")):
-        raise InvalidInput("The hub address starts with https:// (for example https://hub:8443).")
+    check_hub_address(hub_url)
     if sync_config(vault) is not None:
         raise AlreadyEnrolled("This laptop is already enrolled with a hub.")
     stored_bundle: Path | None = None
@@ -156,6 +157,35 @@ def enrol(
         local_state.put(session, local_state.CURSOR, "0")
         vault.audit("sync_enrolled", detail={"establishment": reply.establishment}, session=session)
     return EnrolResult(reply.device_id, reply.establishment, hub_url.rstrip("/"))
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_hub_address(hub_url: str) -> None:
+    """An https:// address, or plain http:// only to this machine (a hub on loopback, tests):
+    over a network, plain http would show the device token and records to anyone listening."""
+    parsed = urlsplit(hub_url.strip())
+    try:
+        host = parsed.hostname or ""
+    except ValueError:
+        host = ""
+    if parsed.scheme == "https" and host:
+        return
+    if parsed.scheme == "http" and host:
+        if _loopback(host):
+            return
+        raise InvalidInput(
+            f"Refusing plain http:// to {host}: use the hub's https:// address (plain http is "
+            "only for a hub on this machine)."
+        )
+    raise InvalidInput("The hub address starts with https:// (for example https://hub:8443).")
 
 
 def hub_reachable(vault: OpenVault, *, timeout: float = 3.0) -> bool:
