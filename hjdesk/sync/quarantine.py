@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hjdesk.storage.models import OutboxOp, SyncQuarantine, utcnow
 from hjdesk.storage.vault import OpenVault
-from hjdesk.sync.protocol import Change, Refused
+from hjdesk.sync.protocol import MAX_BATCH, Change, Refused
 
 PUSH, PULL = "push", "pull"
 AUDIT_ACTION = "sync_quarantined"
@@ -33,6 +33,8 @@ _ADVICE = {
     "transfer-only-by-roll-claim": "A patient moves between prisons only through a roll import. "
     "Import the current roll; tell the system administrator if this keeps appearing.",
     "signed-write-once": "A signed entry cannot be changed. Record an amendment to correct it.",
+    "too-large": "The change is too large to send to the office in one piece. It is kept on "
+    "this laptop: tell the system administrator.",
     "staff-authority-not-synced": "A person's role is changed only on their own laptop by an "
     "administrator. Tell the system administrator.",
 }
@@ -95,6 +97,59 @@ def set_aside_refused(vault: OpenVault, refused: list[Refused]) -> int:
         session.flush()
         _audit(vault, session)
     return moved
+
+
+TOO_LARGE = "too-large"
+
+
+def set_aside_oversized(vault: OpenVault, budget: int) -> int:
+    """Ops too large for one push (the hub's body limit) leave the queue for quarantine rather
+    than being refused again at every sync; the hub hears of their seqs (`withdrawn_json`)."""
+    # Characters never exceed bytes, so a payload under a quarter of the budget always fits.
+    limit = budget // 4
+    with vault.transaction() as session:
+        big = session.scalars(
+            select(OutboxOp).where(
+                OutboxOp.acked_at.is_(None), func.length(OutboxOp.payload) > limit
+            )
+        ).all()
+        moved = 0
+        now = utcnow()
+        for op in big:
+            if len(op.payload.encode()) + 1024 <= budget:
+                continue
+            session.add(
+                SyncQuarantine(
+                    direction=PUSH, kind=op.kind, record_id=op.record_id,
+                    patient_id=op.patient_id, op_seq=op.seq, rule=TOO_LARGE,
+                    reason=f"{len(op.payload.encode()) // 1024} KiB: larger than the hub takes "
+                    "in one request",
+                    payload=op.payload, detected_at=now,
+                )
+            )  # fmt: skip
+            op.acked_at = now
+            moved += 1
+        if moved:
+            session.flush()
+            _audit(vault, session)
+    return moved
+
+
+def withdrawn_json(session: Session, after: int, last: int) -> bytes:
+    """The ops set aside as too large between two seqs, as the push request's `withdrawn`."""
+    rows = session.execute(
+        select(SyncQuarantine.op_seq, SyncQuarantine.kind, SyncQuarantine.record_id)
+        .where(
+            SyncQuarantine.rule == TOO_LARGE,
+            SyncQuarantine.op_seq > after,
+            SyncQuarantine.op_seq < last,
+        )
+        .order_by(SyncQuarantine.op_seq)
+        .limit(MAX_BATCH)
+    ).all()
+    return json.dumps(
+        [{"seq": seq, "kind": kind, "record_id": record_id} for seq, kind, record_id in rows]
+    ).encode()
 
 
 def set_aside_pulled(session: Session, change: Change, rule: str, reason: str) -> None:

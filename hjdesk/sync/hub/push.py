@@ -96,9 +96,11 @@ def apply_push(store: HubStore, device_id: str, request: PushRequest) -> PushRep
         raise
 
 
-def _missing(conn: Connection, device_id: str, watermark: int, ops: list[WireOp]) -> int | None:
+def _missing(
+    conn: Connection, device_id: str, watermark: int, ops: list[WireOp], withdrawn: set[int]
+) -> int | None:
     """The first seq up to the batch's last that the hub neither has nor refused, if any."""
-    sent = {op.seq for op in ops if op.seq > watermark}
+    sent = {op.seq for op in ops if op.seq > watermark} | withdrawn
     holes = [s for s in range(watermark + 1, ops[-1].seq + 1) if s not in sent]
     if not holes:
         return None
@@ -117,8 +119,12 @@ def _apply_push(store: HubStore, device_id: str, request: PushRequest) -> PushRe
             .one()
         )
         watermark = int(device["acked_seq"])
-        if ops[-1].seq > watermark and (gap := _missing(conn, device_id, watermark, ops)):
+        withdrawn = [w for w in request.withdrawn if watermark < w.seq < ops[-1].seq]
+        seqs_out = {w.seq for w in withdrawn}
+        if ops[-1].seq > watermark and (gap := _missing(conn, device_id, watermark, ops, seqs_out)):
             raise SeqGap(gap)
+        if withdrawn:
+            refusals.withdraw(conn, device_id, withdrawn)
         fresh = [op for op in ops if op.seq > watermark]
         batch = _Batch(conn, seqs, device)
         batch.prefetch(fresh)

@@ -18,6 +18,7 @@ from hjdesk.sync.hub.authorise import Refusal
 from hjdesk.sync.hub.devices import HubRefusal
 from hjdesk.sync.hub.schema import utcnow
 from hjdesk.sync.hub.store import HubStore
+from hjdesk.sync.protocol import Withdrawn
 
 
 class OpsRefused(HubRefusal):
@@ -52,6 +53,27 @@ def record(store: HubStore, device_id: str, refusals: list[Refusal]) -> None:
                 for r in refusals
             ],
         )  # fmt: skip
+
+
+TOO_LARGE = "too-large"
+
+
+def withdraw(conn: Connection, device_id: str, withdrawn: list[Withdrawn]) -> None:
+    """Ops the laptop set aside as too large to send, recorded as refused (in the push's
+    transaction)."""
+    table = schema.refusals
+    seqs = [w.seq for w in withdrawn]
+    conn.execute(delete(table).where(table.c.device_id == device_id, table.c.seq.in_(seqs)))
+    conn.execute(
+        table.insert(),
+        [
+            {"device_id": device_id, "seq": w.seq, "op_id": f"{device_id}:{w.seq}"[:80],
+             "kind": w.kind, "record_id": w.record_id, "rule": TOO_LARGE,
+             "reason": "larger than the hub takes in one request; set aside on the laptop",
+             "refused_at": utcnow()}
+            for w in withdrawn
+        ],
+    )  # fmt: skip
 
 
 def refused_seqs(conn: Connection, device_id: str, first: int, last: int) -> set[int]:
