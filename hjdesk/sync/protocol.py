@@ -209,6 +209,20 @@ class ChangesReply(_Model):
     device: DeviceState
 
 
+class Receipt(_Model):
+    """What the hub holds of one device's ops up to `upto` (the handover check): the seqs it
+    neither stored nor refused, as inclusive ranges; the seqs it refused; and how far it has
+    verified the device's audit chain."""
+
+    upto: int
+    missing: list[tuple[int, int]]
+    refused: list[int]
+    audit_seq: int
+    audit_hash: str | None
+    audit_breaks: int = 0
+    device: DeviceState
+
+
 class ConflictList(_Model):
     conflicts: list[ConflictInfo]
     device: DeviceState

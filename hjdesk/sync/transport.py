@@ -23,6 +23,7 @@ from hjdesk.sync.protocol import (
     PushRefused,
     PushReply,
     PushRequest,
+    Receipt,
     Refused,
 )
 
@@ -112,6 +113,9 @@ class HubClient:
 
     def conflicts(self) -> ConflictList:
         return self._call("GET", "/conflicts", ConflictList)
+
+    def receipt(self, upto: int) -> Receipt:
+        return self._call("GET", "/receipt", Receipt, params={"upto": upto})
 
     def wiped(self) -> DeviceState:
         return self._call("POST", "/wiped", DeviceState)

@@ -25,6 +25,7 @@ from hjdesk.sync.hub import devices
 from hjdesk.sync.hub.devices import HubRefusal
 from hjdesk.sync.hub.feed import changes_since
 from hjdesk.sync.hub.push import SeqGap, apply_push, conflicts_of
+from hjdesk.sync.hub.receipt import receipt
 from hjdesk.sync.hub.refusals import OpsRefused
 from hjdesk.sync.hub.store import HubStore
 from hjdesk.sync.protocol import (
@@ -44,6 +45,7 @@ from hjdesk.sync.protocol import (
     PushRefused,
     PushReply,
     PushRequest,
+    Receipt,
 )
 
 DB_ENV = "HJDESK_HUB_DB"
@@ -222,6 +224,14 @@ def _routes(app: FastAPI, store: HubStore) -> None:
         with store.reading() as conn:
             found = conflicts_of(conn, me["id"])
         return ConflictList(conflicts=found, device=devices.state_of(me))
+
+    @app.get(f"{API}/receipt", response_model=Receipt, responses=_REFUSALS)
+    def device_receipt(
+        me: Device, upto: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0
+    ) -> Receipt:
+        """Which of this device's ops up to `upto` the hub holds (a revoked device may ask:
+        it is how a laptop proves its work is at the office before it is wiped)."""
+        return receipt(store, me, upto)
 
     @app.post(f"{API}/wiped", response_model=DeviceState, responses=_REFUSALS)
     def wiped(me: Device) -> DeviceState:
