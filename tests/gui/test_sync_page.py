@@ -243,3 +243,25 @@ def test_a_refused_change_is_listed_with_what_to_do_and_the_handover_check_says_
         text = page.quarantine.handover.text()
         assert text.startswith("NOT everything on this laptop is at the office")
         assert "establishment-own-only" in text
+
+
+def test_an_unexpected_failure_in_sync_is_a_plain_message_never_a_traceback(
+    qtbot, gui_hub: HubProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop = GuiLaptop(tmp_path, "u")
+    laptop.add_establishment("GEU")
+    laptop.enrol(gui_hub, "GEU")
+    with laptop.vault() as opened:
+        page, controller = sync_page(qtbot, opened)
+        qtbot.waitUntil(lambda: not controller.running)
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise KeyError("family_name")  # what a malformed record once caused
+
+        monkeypatch.setattr("hjdesk.sync.client.sync", broken)
+        with qtbot.waitSignal(controller.finished) as finished:
+            page.sync_now()
+        error = finished.args[0].error
+        assert error.startswith("Sync stopped on an unexpected problem (KeyError)")
+        assert "Traceback" not in error
+        assert "family_name" not in error
