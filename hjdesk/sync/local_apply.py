@@ -317,7 +317,11 @@ def _unsent_work(session: Session, patient_id: str) -> bool:
     return False
 
 
-_LOCAL_ONLY_SKIP = {"outbox", "sync_conflicts", "sync_pending_purges", "audit_events"}
+# Set-aside records never reach the office by syncing, so they do not hold a purge back; they stay
+# in quarantine (and count against the handover check) until a person deals with them.
+_LOCAL_ONLY_SKIP = {
+    "outbox", "sync_conflicts", "sync_pending_purges", "audit_events", "sync_quarantine",
+}  # fmt: skip
 
 
 @cache

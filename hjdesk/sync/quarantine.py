@@ -83,8 +83,13 @@ def set_aside_refused(vault: OpenVault, refused: list[Refused]) -> int:
             select(OutboxOp).where(OutboxOp.seq.in_(list(by_seq)), OutboxOp.acked_at.is_(None))
         ).all()
         now = utcnow()
+        kept = _kept_seqs(session, [op.seq for op in ops])
         for op in ops:
             why = by_seq[op.seq]
+            op.acked_at = now
+            moved += 1
+            if op.seq in kept:  # sent again after a hub restore: it is here already
+                continue
             session.add(
                 SyncQuarantine(
                     direction=PUSH, kind=op.kind, record_id=op.record_id,
@@ -92,8 +97,6 @@ def set_aside_refused(vault: OpenVault, refused: list[Refused]) -> int:
                     reason=why.reason[:300], payload=op.payload, detected_at=now,
                 )
             )  # fmt: skip
-            op.acked_at = now
-            moved += 1
         session.flush()
         _audit(vault, session)
     return moved
@@ -115,8 +118,13 @@ def set_aside_oversized(vault: OpenVault, budget: int) -> int:
         ).all()
         moved = 0
         now = utcnow()
+        kept = _kept_seqs(session, [op.seq for op in big])
         for op in big:
             if len(op.payload.encode()) + 1024 <= budget:
+                continue
+            op.acked_at = now
+            moved += 1
+            if op.seq in kept:
                 continue
             session.add(
                 SyncQuarantine(
@@ -127,12 +135,19 @@ def set_aside_oversized(vault: OpenVault, budget: int) -> int:
                     payload=op.payload, detected_at=now,
                 )
             )  # fmt: skip
-            op.acked_at = now
-            moved += 1
         if moved:
             session.flush()
             _audit(vault, session)
     return moved
+
+
+def _kept_seqs(session: Session, seqs: list[int]) -> set[int]:
+    """Which of these ops are in quarantine already (a hub restored from a backup asked for
+    them again)."""
+    if not seqs:
+        return set()
+    found = session.scalars(select(SyncQuarantine.op_seq).where(SyncQuarantine.op_seq.in_(seqs)))
+    return {seq for seq in found if seq is not None}
 
 
 def withdrawn_json(session: Session, after: int, last: int) -> bytes:
