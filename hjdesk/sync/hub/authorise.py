@@ -266,12 +266,21 @@ class Authority:
 
         Moving a patient is never an ordinary edit: only a roll import may claim a patient into
         its device's establishment (architecture.md §5a, "transfers"). The transfer-claim
-        handling hooks in here; an op it does not accept as a claim is refused."""
+        handling hooks in here: it returns None for an op it recognises as a roll claim into
+        `self.code` (the op then goes on to push.py, which settles the claim: pending or
+        effective), and every other move is refused with this rule."""
         return self._refuse(
             op, "transfer-only-by-roll-claim",
             f"moving a patient from {before or 'no establishment'} to "
             f"{after or 'no establishment'} is a transfer: only a roll import may claim one",
         )  # fmt: skip
+
+    def claimed_here(self, patient_id: str) -> bool:
+        """The second branch point for transfers: whether this device's establishment holds a
+        pending claim on the patient, so that its roll-mirrored records of them (alerts) may be
+        written before the claim takes effect. No claims are recorded here (see
+        `claim_transfer`)."""
+        return False
 
     def _may_write(self, patient_id: str | None, code: str | None, doc: HubDoc | None) -> bool:
         if patient_id is None:
@@ -280,6 +289,8 @@ class Authority:
         if placement is None:
             return False
         if self._code_of_establishment(placement[0]) == self.code:
+            return True
+        if self.claimed_here(patient_id):
             return True
         # A patient who left this establishment: work written here before the laptop heard
         # still reaches the office (new records, or this device's own), so nothing is lost.
