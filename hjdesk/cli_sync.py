@@ -8,15 +8,17 @@ FastAPI.
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hjdesk.storage.errors import InvalidInput
+from hjdesk.storage.errors import InvalidInput, KnownError
 from hjdesk.storage.vault import OpenVault
 
 DEFAULT_DB = "hub.db"
+log = logging.getLogger("hjdesk.sync")
 _CODE = re.compile(r"^[A-Z0-9]{2,10}$")
 
 OpenVaultFn = Callable[[argparse.Namespace], OpenVault]
@@ -68,6 +70,9 @@ def register(
     p = hub_parser("audit-report", "report each laptop's audit chain and any break in it")
     p.set_defaults(func=cmd_hub_audit_report)
 
+    p = hub_parser("refusals", "list the changes the hub refused, with the device and the rule")
+    p.set_defaults(func=cmd_hub_refusals)
+
     p = sub.add_parser("enrol", help="enrol this laptop with a hub (admin)")
     vault_options(p)
     p.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub:8443")
@@ -77,6 +82,17 @@ def register(
 
     p = sub.add_parser("sync", help="send this laptop's changes to the hub, then receive")
     vault_options(p)
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="after syncing, ask the hub whether everything on this laptop is at the office "
+        "(exit 0 yes, 1 no): before handing the laptop over or wiping it",
+    )
+    p.add_argument(
+        "--quarantine",
+        action="store_true",
+        help="list what sync set aside (refused by the hub, or not storable here), without syncing",
+    )
     p.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
     p.add_argument("--page-size", type=int, default=1000, help=argparse.SUPPRESS)
     p.set_defaults(func=lambda args: cmd_sync(args, open_vault))
@@ -174,6 +190,23 @@ def cmd_hub_audit_report(args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
+def cmd_hub_refusals(args: argparse.Namespace) -> int:
+    from hjdesk.sync.hub.refusals import list_refusals
+    from hjdesk.sync.hub.store import HubStore
+
+    store = HubStore(args.db)
+    try:
+        found = list_refusals(store)
+    finally:
+        store.close()
+    if not found:
+        print("The hub has refused nothing.")
+    for r in found:
+        print(f"{r.refused_at:%Y-%m-%d %H:%M}\t{r.device_id} ({r.establishment})\tseq {r.seq}\t"
+              f"{r.kind} {r.record_id}\t{r.rule}: {r.reason}")  # fmt: skip
+    return 0
+
+
 # -- laptop ---------------------------------------------------------------------------------
 
 
@@ -191,19 +224,46 @@ def cmd_enrol(args: argparse.Namespace, open_vault: OpenVaultFn) -> int:
 
 def cmd_sync(args: argparse.Namespace, open_vault: OpenVaultFn) -> int:
     from hjdesk.sync.client import SyncProgress, sync
+    from hjdesk.sync.handover import check_handover
+    from hjdesk.sync.quarantine import list_quarantine
 
     def show(step: SyncProgress) -> None:
         print(f"{step.phase}: {step.message}", flush=True)
 
     opened = open_vault(args)
     try:
-        summary = sync(opened, progress=show, batch_size=args.batch_size,
-                       page_size=args.page_size)  # fmt: skip
+        if args.quarantine:
+            _print_quarantine(list_quarantine(opened))
+            return 0
+        try:
+            summary = sync(opened, progress=show, batch_size=args.batch_size,
+                           page_size=args.page_size)  # fmt: skip
+            for line in summary.lines():
+                print(line)
+            if not args.check or summary.wiped:
+                return 0
+            report = check_handover(opened)
+        except KnownError:
+            raise
+        except Exception as exc:  # a bug: one plain line, never a traceback (nor record data)
+            log.error("sync failed: %s", type(exc).__name__)
+            raise KnownError(
+                f"Sync stopped on an unexpected problem ({type(exc).__name__}). Your work is kept "
+                "on this laptop; tell the system administrator."
+            ) from None
     finally:
         opened.lock()
-    for line in summary.lines():
+    for line in report.lines():
         print(line)
-    return 0
+    return 0 if report.complete else 1
+
+
+def _print_quarantine(items: list[Any]) -> None:
+    if not items:
+        print("Nothing is set aside.")
+    for item in items:
+        print(f"{item.id}\t{item.direction}\t{item.kind}\t{item.record_id}\t{item.rule}: "
+              f"{item.reason}\n\t{item.advice}")  # fmt: skip
 
 
 def cmd_conflicts(args: argparse.Namespace, open_vault: OpenVaultFn) -> int:

@@ -11,17 +11,19 @@ message; an unreachable hub is one of them, and nothing is lost when it happens.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import platform
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import utcnow
 from hjdesk.storage.vault import ADMIN_ROLE, OpenVault
-from hjdesk.sync import conflicts, cycle, local_state
+from hjdesk.sync import conflicts, cycle, local_state, quarantine
 from hjdesk.sync.conflicts import ConflictView, list_conflicts, resolve_conflict
 from hjdesk.sync.cycle import ProgressFn, SyncProgress, Tally
 from hjdesk.sync.errors import AlreadyEnrolled, NotEnrolled, SyncError
@@ -70,6 +72,8 @@ class SyncSummary:
     revoked: bool
     wiped: bool
     receipt_at: datetime
+    quarantined: int = 0  # set aside by this sync (refused by the hub, or not appliable here)
+    in_quarantine: int = 0  # all set aside on this laptop
 
     def lines(self) -> list[str]:
         out = [
@@ -86,6 +90,12 @@ class SyncSummary:
             out.append(
                 f"{self.open_conflicts} conflicts to resolve ({self.new_conflicts} new): both "
                 "versions are kept until someone chooses."
+            )
+        if self.quarantined or self.in_quarantine:
+            out.append(
+                f"{self.in_quarantine} records set aside ({self.quarantined} new): the hub "
+                "refused them or they could not be stored here. See 'hjdesk sync --quarantine' "
+                "or the Sync page."
             )
         if self.revoked:
             out.append("This laptop's access was revoked at the hub: it can no longer receive.")
@@ -122,8 +132,7 @@ def enrol(
     """Exchange a one-time code for this laptop's device token (administrators only)."""
     if vault.actor.role != ADMIN_ROLE:
         raise PermissionDenied("Only an administrator can enrol this laptop with a hub.")
-    if not hub_url.startswith(("https://", "http://")):
-        raise InvalidInput("The hub address starts with https:// (for example https://hub:8443).")
+    check_hub_address(hub_url)
     if sync_config(vault) is not None:
         raise AlreadyEnrolled("This laptop is already enrolled with a hub.")
     stored_bundle: Path | None = None
@@ -148,6 +157,35 @@ def enrol(
         local_state.put(session, local_state.CURSOR, "0")
         vault.audit("sync_enrolled", detail={"establishment": reply.establishment}, session=session)
     return EnrolResult(reply.device_id, reply.establishment, hub_url.rstrip("/"))
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_hub_address(hub_url: str) -> None:
+    """An https:// address, or plain http:// only to this machine (a hub on loopback, tests):
+    over a network, plain http would show the device token and records to anyone listening."""
+    parsed = urlsplit(hub_url.strip())
+    try:
+        host = parsed.hostname or ""
+    except ValueError:
+        host = ""
+    if parsed.scheme == "https" and host:
+        return
+    if parsed.scheme == "http" and host:
+        if _loopback(host):
+            return
+        raise InvalidInput(
+            f"Refusing plain http:// to {host}: use the hub's https:// address (plain http is "
+            "only for a hub on this machine)."
+        )
+    raise InvalidInput("The hub address starts with https:// (for example https://hub:8443).")
 
 
 def hub_reachable(vault: OpenVault, *, timeout: float = 3.0) -> bool:
@@ -187,14 +225,15 @@ def sync(
         report(SyncProgress("connect", 0, None, f"connecting to {found.hub_url}"))
         tally.state = hub.device()
         cycle.push(vault, hub, tally, report, batch_size)
-        listed = hub.conflicts()
-        with vault.transaction() as session:
-            tally.new_conflicts += conflicts.store_hub_conflicts(
-                session, listed.conflicts, complete=True
-            )
         revoked = tally.state.revoked if tally.state else False
-        if not revoked:
+        if not revoked:  # a revoked laptop may no longer read: no conflicts, no pull
+            listed = hub.conflicts()
+            with vault.transaction() as session:
+                tally.new_conflicts += conflicts.store_hub_conflicts(
+                    session, listed.conflicts, complete=True
+                )
             cycle.pull(vault, hub, tally, report, page_size)
+        quarantine.audit_pending(vault)
         with vault.transaction() as session:
             local_state.put(session, local_state.REVOKED, "true" if revoked else "false")
             vault.audit(
@@ -208,17 +247,20 @@ def sync(
         # Purges that waited for unsent work: everything is acknowledged now.
         cycle.run_pending_purges(vault, tally)
         wiped = bool(tally.state and tally.state.wipe) and _wipe(vault, hub, report)
+    in_quarantine = 0
     if wiped:
         waiting = open_conflicts = 0
     else:
         with vault.session() as session:
             waiting, open_conflicts = cycle.unsent(session), conflicts.count_open(session)
+            in_quarantine = quarantine.count(session)
     summary = SyncSummary(
         pushed=tally.pushed, duplicates=tally.duplicates, new_conflicts=tally.new_conflicts,
         pulled=tally.pulled, applied=tally.pull.applied, skipped=tally.pull.skipped,
         deferred=tally.pull.deferred, purged=tally.pull.purged,
         purges_waiting=tally.pull.purges_waiting, open_conflicts=open_conflicts, waiting=waiting,
         revoked=revoked, wiped=wiped, receipt_at=utcnow(),
+        quarantined=tally.quarantined + tally.pull.quarantined, in_quarantine=in_quarantine,
     )  # fmt: skip
     report(SyncProgress("done", 1, 1, "sync complete"))
     return summary

@@ -21,11 +21,11 @@ from hjdesk.storage.engine import IMMEDIATE
 from hjdesk.storage.models import OutboxOp, SyncPendingPurge, utcnow
 from hjdesk.storage.outbox import REMOTE_KEY
 from hjdesk.storage.vault import OpenVault, known_errors
-from hjdesk.sync import conflicts, local_state
+from hjdesk.sync import conflicts, local_state, protocol, quarantine
 from hjdesk.sync.errors import SyncError
 from hjdesk.sync.local_apply import PageResult, apply_changes, purge_patient
 from hjdesk.sync.protocol import DeviceState, PushReply, WireOp, op_id
-from hjdesk.sync.transport import HubClient, SeqGapRefused
+from hjdesk.sync.transport import HubClient, OpsRefusedByHub, SeqGapRefused
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,7 @@ class Tally:
     new_conflicts: int = 0
     pull: PageResult = field(default_factory=PageResult)
     pulled: int = 0
+    quarantined: int = 0
     state: DeviceState | None = None
 
 
@@ -97,7 +98,10 @@ class _Batch:
 
 
 def _next_batch(vault: OpenVault, after: int, size: int) -> _Batch | None:
-    """The next unacknowledged ops after seq `after`, written as a push request."""
+    """The next unacknowledged ops after seq `after`, written as a push request of at most
+    `size` ops and `protocol.PUSH_BODY_BUDGET` bytes (an op too large alone was set aside by
+    `quarantine.set_aside_oversized` before the push began)."""
+    budget = protocol.PUSH_BODY_BUDGET
     with vault.session() as session:
         ops = session.execute(
             select(*_WIRE_COLUMNS)
@@ -108,8 +112,18 @@ def _next_batch(vault: OpenVault, after: int, size: int) -> _Batch | None:
         if not ops:
             return None
         resolves = conflicts.resolutions(session, ops[0].seq, ops[-1].seq)
-    wire = ",".join(_wire_json(op, resolves.get(op.seq, [])) for op in ops)
-    return _Batch(ops[0].seq, ops[-1].seq, f'{{"ops":[{wire}]}}'.encode())
+        withdrawn = quarantine.withdrawn_json(session, after, ops[-1].seq)
+    parts: list[bytes] = []
+    used = len(withdrawn) + 64
+    for op in ops:
+        part = _wire_json(op, resolves.get(op.seq, [])).encode()
+        if parts and used + len(part) + 1 > budget:
+            break
+        parts.append(part)
+        used += len(part) + 1
+    last = ops[len(parts) - 1].seq
+    body = b'{"ops":[' + b",".join(parts) + b'],"withdrawn":' + withdrawn + b"}"
+    return _Batch(ops[0].seq, last, body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +153,7 @@ def _record_reply(vault: OpenVault, reply: PushReply) -> _Acked:
 def push(
     vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, batch_size: int
 ) -> None:
+    tally.quarantined += quarantine.set_aside_oversized(vault, protocol.PUSH_BODY_BUDGET)
     with vault.session() as session:
         total = unsent(session)
     done = 0
@@ -168,6 +183,17 @@ def push(
             upcoming = helper.submit(_next_batch, vault, batch.last, batch_size)
             try:
                 reply = hub.push_json(batch.body)
+            except OpsRefusedByHub as refused:
+                collect()
+                upcoming.result()
+                # The hub stored nothing of the batch and named every op it refuses: set those
+                # aside (kept, audited, listed on the Sync page) and send the rest again.
+                moved = quarantine.set_aside_refused(vault, refused.refused)
+                if not moved:
+                    raise
+                tally.quarantined += moved
+                batch = _next_batch(vault, 0, batch_size)
+                continue
             except SeqGapRefused as gap:
                 collect()
                 if requeued or gap.expected_seq >= batch.first:

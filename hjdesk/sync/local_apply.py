@@ -8,6 +8,11 @@ outbox ops and pass the signed-entry guard (they are the hub's copies, not edits
   as a conflict), and one with an open conflict only refreshes the conflict's hub version;
 - a record that collides with a local one (a unique code) is kept as a "clash" conflict rather
   than stopping the sync;
+- a record that is not a valid record of its kind, or a change to an entry signed here, is never
+  applied: it is set aside in quarantine with the reason (`hjdesk.sync.quarantine`), and the rest
+  of the page goes on;
+- a staff row's role and active state are never taken from another laptop (they are decided on
+  the person's own laptop), so an update leaves them as they are here;
 - references are not checked while applying (`PRAGMA foreign_keys` off for the pull): a laptop
   holds one establishment's slice, so a record may point at one it will never receive.
 """
@@ -41,13 +46,19 @@ from hjdesk.storage.models import (
     Base,
     OutboxOp,
     Patient,
+    Signed,
+    Staff,
     SyncConflict,
     Synced,
     SyncPendingPurge,
     utcnow,
 )
+from hjdesk.sync import payloads, quarantine
 from hjdesk.sync.bulk import insert_many
 from hjdesk.sync.protocol import Change
+
+# Staff fields that say what a person may do: never applied from a pulled row.
+STAFF_AUTHORITY = ("role", "active")
 
 
 @cache
@@ -112,6 +123,7 @@ class PageResult:
     deferred: int = 0
     conflicts: int = 0
     unknown: int = 0
+    quarantined: int = 0
     purged: int = 0
     purges_waiting: int = 0
 
@@ -148,9 +160,20 @@ def apply_changes(session: Session, changes: list[Change], result: PageResult) -
             continue
         writes: list[tuple[Change, dict[str, Any], bool]] = []
         local = _local_revs(conn, table_of(cls), [c.record_id for c in group])
+        signed = _signed_here(conn, cls, [c.record_id for c in group if c.record_id in local])
         for change in group:
             held = conflicted.get((kind, change.record_id))
-            if held is not None:
+            why = payloads.problem(kind, change.record_id, change.payload)
+            if why is not None:
+                quarantine.set_aside_pulled(session, change, "payload-invalid", why)
+                result.quarantined += 1
+            elif change.record_id in signed and change.rev > local[change.record_id]:
+                quarantine.set_aside_pulled(
+                    session, change, "signed-write-once",
+                    "a change to an entry signed here; the signed original is kept",
+                )  # fmt: skip
+                result.quarantined += 1
+            elif held is not None:
                 if change.rev > held.hub_rev:
                     held.hub_rev, held.hub_payload = change.rev, json.dumps(change.payload)
                 result.conflicts += 1
@@ -162,10 +185,15 @@ def apply_changes(session: Session, changes: list[Change], result: PageResult) -
                 try:
                     row = to_row(cls, change.payload)
                 except (ValueError, TypeError):
-                    _clash(session, change, "its values could not be read")
-                    result.conflicts += 1
+                    quarantine.set_aside_pulled(
+                        session, change, "payload-invalid", "its values could not be read"
+                    )
+                    result.quarantined += 1
                     continue
                 row["id"] = change.record_id
+                if cls is Staff and change.record_id in local:
+                    for name in STAFF_AUTHORITY:
+                        row.pop(name, None)
                 writes.append((change, row, change.record_id not in local))
         _write(session, cls, writes, result)
         if cls is Patient:
@@ -173,6 +201,23 @@ def apply_changes(session: Session, changes: list[Change], result: PageResult) -
             session.execute(
                 delete(SyncPendingPurge).where(SyncPendingPurge.patient_id.in_(arrived))
             )
+
+
+def _signed_here(conn: Connection, cls: type[Synced], ids: list[str]) -> set[str]:
+    """Which of these records are signed entries on this laptop (never changed by a pull)."""
+    if not issubclass(cls, Signed) or not ids:
+        return set()
+    table = table_of(cls)
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            conn.execute(
+                select(table.c.id).where(
+                    table.c.id.in_(ids[start : start + 500]), table.c.signed_at.is_not(None)
+                )
+            ).scalars()
+        )
+    return found
 
 
 def _local_revs(conn: Connection, table: Table, ids: list[str]) -> dict[str, int]:
@@ -272,7 +317,11 @@ def _unsent_work(session: Session, patient_id: str) -> bool:
     return False
 
 
-_LOCAL_ONLY_SKIP = {"outbox", "sync_conflicts", "sync_pending_purges", "audit_events"}
+# Set-aside records never reach the office by syncing, so they do not hold a purge back; they stay
+# in quarantine (and count against the handover check) until a person deals with them.
+_LOCAL_ONLY_SKIP = {
+    "outbox", "sync_conflicts", "sync_pending_purges", "audit_events", "sync_quarantine",
+}  # fmt: skip
 
 
 @cache

@@ -21,6 +21,9 @@ DEFAULT_BATCH = 500
 MAX_PAGE = 5000
 DEFAULT_PAGE = 1000
 MAX_BODY_BYTES = 32 * 1024 * 1024
+# A laptop fills a push body to at most this (the rest is headroom for the envelope), and sets
+# aside an op that alone would not fit (architecture.md §5a: batches split by bytes and count).
+PUSH_BODY_BUDGET = MAX_BODY_BYTES - 1024 * 1024
 MAX_SEQ = 2**62
 MAX_PAYLOAD_DEPTH = 8
 AUDIT_KIND = "audit_event"
@@ -126,8 +129,18 @@ class WireOp(_Model):
     resolves: Annotated[list[Annotated[int, Field(ge=1, le=MAX_SEQ)]], Field(max_length=50)] = []
 
 
+class Withdrawn(_Model):
+    """An op the laptop set aside before sending (too large for the hub's body limit): the hub
+    records it as refused, so the seqs after it leave no gap."""
+
+    seq: Annotated[int, Field(ge=1, le=MAX_SEQ)]
+    kind: Kind
+    record_id: RecordId
+
+
 class PushRequest(_Model):
     ops: Annotated[list[WireOp], Field(min_length=1, max_length=MAX_BATCH)]
+    withdrawn: Annotated[list[Withdrawn], Field(max_length=MAX_BATCH)] = []
 
 
 class ConflictInfo(_Model):
@@ -143,6 +156,25 @@ class ConflictInfo(_Model):
     hub_rev: int
     hub_payload: dict[str, Any]
     created_at: str
+
+
+class Refused(_Model):
+    """One op the hub refused: which, and the rule it breaks (architecture.md §5a)."""
+
+    op_id: str
+    seq: int
+    kind: str
+    record_id: str
+    rule: str
+    reason: str
+
+
+class PushRefused(_Model):
+    """422 on push: ops that break a rule. Nothing of the batch was stored; the hub remembers the
+    refusals, so the laptop may set those ops aside and send the rest without them."""
+
+    detail: str
+    refused: list[Refused]
 
 
 class PushReply(_Model):
@@ -174,6 +206,20 @@ class ChangesReply(_Model):
     purges: list[Purge]
     next_since: int
     more: bool
+    device: DeviceState
+
+
+class Receipt(_Model):
+    """What the hub holds of one device's ops up to `upto` (the handover check): the seqs it
+    neither stored nor refused, as inclusive ranges; the seqs it refused; and how far it has
+    verified the device's audit chain."""
+
+    upto: int
+    missing: list[tuple[int, int]]
+    refused: list[int]
+    audit_seq: int
+    audit_hash: str | None
+    audit_breaks: int = 0
     device: DeviceState
 
 

@@ -20,8 +20,11 @@ from hjdesk.sync.protocol import (
     EnrolReply,
     EnrolRequest,
     Health,
+    PushRefused,
     PushReply,
     PushRequest,
+    Receipt,
+    Refused,
 )
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -33,6 +36,14 @@ class SeqGapRefused(HubRefused):
     def __init__(self, message: str, expected_seq: int) -> None:
         super().__init__(message, 409)
         self.expected_seq = expected_seq
+
+
+class OpsRefusedByHub(HubRefused):
+    """The hub refused ops of a push (422): `refused` names each op and the rule it breaks."""
+
+    def __init__(self, message: str, refused: list[Refused]) -> None:
+        super().__init__(message, 422)
+        self.refused = refused
 
 
 def tls_context(ca_bundle: Path | None) -> ssl.SSLContext:
@@ -103,6 +114,9 @@ class HubClient:
     def conflicts(self) -> ConflictList:
         return self._call("GET", "/conflicts", ConflictList)
 
+    def receipt(self, upto: int) -> Receipt:
+        return self._call("GET", "/receipt", Receipt, params={"upto": upto})
+
     def wiped(self) -> DeviceState:
         return self._call("POST", "/wiped", DeviceState)
 
@@ -165,6 +179,13 @@ class HubClient:
             except (ValueError, KeyError, TypeError):
                 expected = 1
             raise SeqGapRefused(detail, expected)
+        if response.status_code == 422 and b'"refused"' in response.content:
+            try:
+                refused = PushRefused.model_validate_json(response.content)
+            except ValidationError:
+                pass
+            else:
+                raise OpsRefusedByHub(f"The hub refused changes: {refused.detail}", refused.refused)
         if response.status_code >= 500:
             raise HubRefused(
                 f"The hub had a problem (HTTP {response.status_code}): try again later.",

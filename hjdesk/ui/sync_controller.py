@@ -16,6 +16,7 @@ Decisions (ours):
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ from hjdesk.ui.pages.base import PageContext
 
 CHECK_MS = 60_000
 AUTO_EVERY_S = 5 * 60
+
+log = logging.getLogger("hjdesk.sync")
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,8 +268,13 @@ class SyncController(QObject):
             return
         self._running = False
         if not isinstance(exc, KnownError):
-            self._emit_status()
-            raise exc
+            # A bug, but sync must never put a traceback in front of a nurse (architecture.md
+            # §5a): logged by type only (messages can hold record values), shown in words.
+            log.error("sync failed unexpectedly: %s", type(exc).__name__, exc_info=False)
+            exc = KnownError(
+                f"Sync stopped on an unexpected problem ({type(exc).__name__}). Your work is "
+                "kept on this laptop; tell the system administrator."
+            )
         if isinstance(exc, HubUnreachable):
             self._online = False
         elif isinstance(exc, NotEnrolled):

@@ -216,3 +216,52 @@ def test_a_merged_value_of_the_wrong_type_is_refused_in_words(typed, hub) -> Non
     row = FieldRow("count", "Count", hub, hub, differs=False, editable=True, private=None)
     with pytest.raises(InvalidInput, match=r"^Count: "):
         parse_value(typed, row)
+
+
+def test_a_refused_change_is_listed_with_what_to_do_and_the_handover_check_says_so(
+    qtbot, gui_hub: HubProcess, tmp_path: Path
+) -> None:
+    laptop = GuiLaptop(tmp_path, "q")
+    laptop.add_establishment("GEQ")
+    laptop.enrol(gui_hub, "GEQ")
+    laptop.sync()
+    laptop.add_establishment("GEZ")  # another prison's record: the hub refuses it
+    with laptop.vault() as opened:
+        page, _ = sync_page(qtbot, opened)
+        page.sync_now()  # (or the sync the page starts on its own): it carries on regardless
+        qtbot.waitUntil(lambda: page.quarantine.table.rowCount() == 1)
+        assert "Set &aside by sync: 1." in page.quarantine.banner.text()
+        table = page.quarantine.table
+        texts = [table.item(0, c).text() for c in range(table.columnCount())]  # type: ignore[union-attr]
+        assert texts[1] == "Not accepted by the office"
+        assert "establishment-own-only" in texts[3]
+        assert "tell the system administrator" in texts[4].lower()
+
+        page.quarantine.check_button.click()
+        qtbot.waitUntil(lambda: "office" in page.quarantine.handover.text()
+                        and "Asking" not in page.quarantine.handover.text())  # fmt: skip
+        text = page.quarantine.handover.text()
+        assert text.startswith("NOT everything on this laptop is at the office")
+        assert "establishment-own-only" in text
+
+
+def test_an_unexpected_failure_in_sync_is_a_plain_message_never_a_traceback(
+    qtbot, gui_hub: HubProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop = GuiLaptop(tmp_path, "u")
+    laptop.add_establishment("GEU")
+    laptop.enrol(gui_hub, "GEU")
+    with laptop.vault() as opened:
+        page, controller = sync_page(qtbot, opened)
+        qtbot.waitUntil(lambda: not controller.running)
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise KeyError("family_name")  # what a malformed record once caused
+
+        monkeypatch.setattr("hjdesk.sync.client.sync", broken)
+        with qtbot.waitSignal(controller.finished) as finished:
+            page.sync_now()
+        error = finished.args[0].error
+        assert error.startswith("Sync stopped on an unexpected problem (KeyError)")
+        assert "Traceback" not in error
+        assert "family_name" not in error

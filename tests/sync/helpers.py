@@ -150,6 +150,20 @@ class HubProcess:
             )
         return dict(row) if row else None
 
+    def docs_of_patient(self, patient_id: str) -> list[dict[str, Any]]:
+        docs = schema.documents
+        with self.store.reading() as conn:
+            rows = conn.execute(select(docs).where(docs.c.patient_id == patient_id)).mappings()
+            return [dict(r) for r in rows]
+
+
+def _prison_number(prefix: str, index: int) -> str:
+    """A valid 7-character number (A1234BC): the prefix's letter, the index, and two letters
+    from the prefix's digits ("K3" → K0001AD), so batches of one test stay distinct."""
+    tail = prefix[1:]
+    n = int(tail) + 1 if tail.isdigit() else 1
+    return f"{prefix[0]}{index:04d}{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}"
+
 
 class Laptop:
     """One laptop's vault, with an admin user, opened and locked around each use."""
@@ -222,7 +236,7 @@ class Laptop:
     def add_patients(self, establishment_id: str, count: int, prefix: str = "Z") -> list[str]:
         with self.vault() as v, v.transaction() as s:
             patients = [
-                Patient(prison_number=f"{prefix}{i:04d}AB", family_name="Testperson",
+                Patient(prison_number=_prison_number(prefix, i), family_name="Testperson",
                         given_names=f"Pat {i}", family_fold="testperson", given_fold=f"pat{i}",
                         date_of_birth=date(1980, 1, 1), sex="M", establishment_id=establishment_id)
                 for i in range(count)

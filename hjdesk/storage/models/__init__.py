@@ -27,7 +27,7 @@ from hjdesk.storage.models.encounters import (
 from hjdesk.storage.models.problems import Condition
 from hjdesk.storage.models.roll import Alert, Establishment, Location, Patient, Staff
 from hjdesk.storage.models.signed import Signed, SignedEntryImmutable
-from hjdesk.storage.models.sync_state import SyncConflict, SyncPendingPurge
+from hjdesk.storage.models.sync_state import SyncConflict, SyncPendingPurge, SyncQuarantine
 from hjdesk.storage.models.system import AuditEvent, OutboxOp, Setting
 
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
     "Staff",
     "SyncConflict",
     "SyncPendingPurge",
+    "SyncQuarantine",
     "Synced",
     "Task",
     "UtcDateTime",

@@ -46,3 +46,27 @@ class SyncPendingPurge(Base):
 
     patient_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SyncQuarantine(Base):
+    """A record set aside by sync, with the reason and what to do (architecture.md §5a).
+
+    `direction` is "push" (the hub refused one of this laptop's ops: the op left the queue and its
+    payload is kept here, so nothing is silently lost) or "pull" (a record from the hub could not
+    be applied here). Sync carries on with everything else; `audited_at` is set once the
+    quarantine is in the audit chain.
+    """
+
+    __tablename__ = "sync_quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    direction: Mapped[str] = mapped_column(String(4))
+    kind: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    patient_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    op_seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[str] = mapped_column(Text)
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    audited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -25,6 +25,8 @@ from hjdesk.sync.hub import devices
 from hjdesk.sync.hub.devices import HubRefusal
 from hjdesk.sync.hub.feed import changes_since
 from hjdesk.sync.hub.push import SeqGap, apply_push, conflicts_of
+from hjdesk.sync.hub.receipt import receipt
+from hjdesk.sync.hub.refusals import OpsRefused
 from hjdesk.sync.hub.store import HubStore
 from hjdesk.sync.protocol import (
     API,
@@ -40,8 +42,10 @@ from hjdesk.sync.protocol import (
     Gap,
     Health,
     Problem,
+    PushRefused,
     PushReply,
     PushRequest,
+    Receipt,
 )
 
 DB_ENV = "HJDESK_HUB_DB"
@@ -119,6 +123,11 @@ def _handlers(app: FastAPI) -> None:
             Gap(detail=exc.message, expected_seq=exc.expected).model_dump(), status_code=409
         )
 
+    @app.exception_handler(OpsRefused)
+    async def _ops_refused(request: Request, exc: OpsRefused) -> JSONResponse:
+        body = PushRefused(detail=exc.message, refused=[r.wire() for r in exc.refusals])
+        return JSONResponse(body.model_dump(), status_code=422)
+
     @app.exception_handler(HubRefusal)
     async def _refused(request: Request, exc: HubRefusal) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -182,7 +191,11 @@ def _routes(app: FastAPI, store: HubStore) -> None:
     def device_state(me: Device) -> DeviceState:
         return devices.state_of(me)
 
-    @app.post(f"{API}/push", response_model=PushReply, responses={409: {"model": Gap}, **_REFUSALS})
+    @app.post(
+        f"{API}/push",
+        response_model=PushReply,
+        responses={**_REFUSALS, 409: {"model": Gap}, 422: {"model": PushRefused}},
+    )
     def push(body: PushRequest, me: Device) -> PushReply:
         return apply_push(store, me["id"], body)
 
@@ -200,11 +213,25 @@ def _routes(app: FastAPI, store: HubStore) -> None:
             raise HubRefusal("This laptop's access was revoked: it can no longer pull.", 403)
         return changes_since(store, me, since, limit)
 
-    @app.get(f"{API}/conflicts", response_model=ConflictList, responses=_REFUSALS)
+    @app.get(
+        f"{API}/conflicts",
+        response_model=ConflictList,
+        responses={403: {"model": Problem}, **_REFUSALS},
+    )
     def conflicts(me: Device) -> ConflictList:
+        if me["revoked_at"] is not None:
+            raise HubRefusal("This laptop's access was revoked: it can no longer read.", 403)
         with store.reading() as conn:
             found = conflicts_of(conn, me["id"])
         return ConflictList(conflicts=found, device=devices.state_of(me))
+
+    @app.get(f"{API}/receipt", response_model=Receipt, responses=_REFUSALS)
+    def device_receipt(
+        me: Device, upto: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0
+    ) -> Receipt:
+        """Which of this device's ops up to `upto` the hub holds (a revoked device may ask:
+        it is how a laptop proves its work is at the office before it is wiped)."""
+        return receipt(store, me, upto)
 
     @app.post(f"{API}/wiped", response_model=DeviceState, responses=_REFUSALS)
     def wiped(me: Device) -> DeviceState:

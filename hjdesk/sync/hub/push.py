@@ -21,8 +21,9 @@ from sqlalchemy import Connection, and_, bindparam, func, select, update
 from sqlalchemy.engine import RowMapping
 
 from hjdesk.sync.bulk import among, insert_many
-from hjdesk.sync.hub import schema
+from hjdesk.sync.hub import refusals, schema
 from hjdesk.sync.hub.audit_check import ChainChecker
+from hjdesk.sync.hub.authorise import Authority, Refusal, visible_conflicts
 from hjdesk.sync.hub.devices import HubRefusal, state_of
 from hjdesk.sync.hub.schema import utcnow
 from hjdesk.sync.hub.scope import Scope
@@ -79,13 +80,35 @@ def check_shape(device_id: str, ops: list[WireOp]) -> None:
     for index, op in enumerate(ops):
         if op.op_id != op_id(device_id, op.seq):
             raise HubRefusal(f"op {index}: op_id must be '<your device id>:<seq>'.", 422)
-        if index and op.seq != ops[index - 1].seq + 1:
-            raise HubRefusal(f"op {index}: seqs must be consecutive and ascending.", 422)
+        # Holes are allowed only where the hub refused an op (checked in `apply_push`).
+        if index and op.seq <= ops[index - 1].seq:
+            raise HubRefusal(f"op {index}: seqs must be ascending.", 422)
         if op.base_rev is not None and op.rev <= op.base_rev:
             raise HubRefusal(f"op {index}: rev must be greater than base_rev.", 422)
 
 
 def apply_push(store: HubStore, device_id: str, request: PushRequest) -> PushReply:
+    """Apply the batch, or refuse it whole (422) naming every op that breaks a rule."""
+    try:
+        return _apply_push(store, device_id, request)
+    except refusals.OpsRefused as refused:
+        refusals.record(store, device_id, refused.refusals)
+        raise
+
+
+def _missing(
+    conn: Connection, device_id: str, watermark: int, ops: list[WireOp], withdrawn: set[int]
+) -> int | None:
+    """The first seq up to the batch's last that the hub neither has nor refused, if any."""
+    sent = {op.seq for op in ops if op.seq > watermark} | withdrawn
+    holes = [s for s in range(watermark + 1, ops[-1].seq + 1) if s not in sent]
+    if not holes:
+        return None
+    refused = refusals.refused_seqs(conn, device_id, holes[0], holes[-1])
+    return next((s for s in holes if s not in refused), None)
+
+
+def _apply_push(store: HubStore, device_id: str, request: PushRequest) -> PushReply:
     ops = request.ops
     check_shape(device_id, ops)
     with store.writing() as (conn, seqs):
@@ -96,13 +119,19 @@ def apply_push(store: HubStore, device_id: str, request: PushRequest) -> PushRep
             .one()
         )
         watermark = int(device["acked_seq"])
-        if ops[0].seq > watermark + 1:
-            raise SeqGap(watermark + 1)
+        withdrawn = [w for w in request.withdrawn if watermark < w.seq < ops[-1].seq]
+        seqs_out = {w.seq for w in withdrawn}
+        if ops[-1].seq > watermark and (gap := _missing(conn, device_id, watermark, ops, seqs_out)):
+            raise SeqGap(gap)
+        if withdrawn:
+            refusals.withdraw(conn, device_id, withdrawn)
         fresh = [op for op in ops if op.seq > watermark]
         batch = _Batch(conn, seqs, device)
         batch.prefetch(fresh)
         for op in fresh:
             batch.apply(op)
+        if batch.refused:
+            raise refusals.OpsRefused(batch.refused)
         batch.flush()
         acked = max(watermark, ops[-1].seq)
         conn.execute(
@@ -124,6 +153,16 @@ def apply_push(store: HubStore, device_id: str, request: PushRequest) -> PushRep
 
 def conflicts_of(
     conn: Connection, device_id: str, first: int = 0, last: int | None = None
+) -> list[ConflictInfo]:
+    """The device's open conflicts that it may still read (`visible_conflicts`)."""
+    device = conn.execute(select(schema.devices).where(schema.devices.c.id == device_id))
+    return visible_conflicts(
+        conn, device.mappings().one(), _open_conflicts(conn, device_id, first, last)
+    )
+
+
+def _open_conflicts(
+    conn: Connection, device_id: str, first: int, last: int | None
 ) -> list[ConflictInfo]:
     table = schema.conflicts
     query = select(table).where(table.c.device_id == device_id, table.c.status == "open")
@@ -157,6 +196,8 @@ class _Batch:
         self.recheck_flag: set[tuple[str, str]] = set()
         self.audit = ChainChecker(conn)
         self.scope = Scope(conn, seqs)
+        self.authority = Authority(conn, device, self.docs, self.scope)
+        self.refused: list[Refusal] = []
         self.counts = _Counts()
 
     def prefetch(self, ops: list[WireOp]) -> None:
@@ -177,12 +218,18 @@ class _Batch:
                 )
             ):
                 self.mine_open.setdefault((kind, record_id), []).append(cid)
+        self.authority.prefetch(ops)
 
     def apply(self, op: WireOp) -> None:
-        if op.kind == AUDIT_KIND:
-            self.audit.check(self.device_id, op)
         key = (op.kind, op.record_id)
         doc = self.docs.get(key)
+        refusal = self.authority.check(op, doc)
+        if refusal is not None:
+            # The rest is still checked, so one reply names every op the laptop must set aside.
+            self.refused.append(refusal)
+            return
+        if op.kind == AUDIT_KIND:
+            self.audit.check(self.device_id, op)
         open_mine = self.mine_open.get(key, [])
         if doc is None:
             outcome = self._write(op, None)

@@ -194,4 +194,19 @@ audit_breaks = Table(
     Column("detected_at", UtcTime, nullable=False),
 )
 
+# Ops the hub refused (architecture.md §5a): evidence for the administrator, and the seqs a
+# device may leave out of its stream (it sets them aside) without the hub seeing a gap.
+refusals = Table(
+    "refusals",
+    metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("op_id", String(80), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("record_id", String(36), nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("reason", String(300), nullable=False),
+    Column("refused_at", UtcTime, nullable=False),
+)
+
 CHANGE_COUNTER = "change_seq"

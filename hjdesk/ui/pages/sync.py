@@ -24,13 +24,17 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services.acct import UnsyncedContribution, unsynced_safety_critical
 from hjdesk.services.status import PatientLabel, patient_labels
+from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
 from hjdesk.sync.client import ConflictView, SyncProgress, list_conflicts, sync_config
+from hjdesk.sync.handover import HandoverReport, check_handover
+from hjdesk.sync.quarantine import QuarantineView, list_quarantine
 from hjdesk.ui.admin.feedback import MessageLine
 from hjdesk.ui.pages.base import Page, PageContext
 from hjdesk.ui.sync.conflicts_panel import ConflictsPanel
 from hjdesk.ui.sync.enrol_panel import EnrolPanel
 from hjdesk.ui.sync.needed_by import NeededByPanel
+from hjdesk.ui.sync.quarantine_panel import QuarantinePanel
 from hjdesk.ui.sync_controller import SyncController, SyncOutcome
 
 
@@ -41,6 +45,7 @@ class SyncPageData:
     conflicts: list[ConflictView]
     labels: dict[str, PatientLabel]
     unsynced: tuple[UnsyncedContribution, ...]
+    set_aside: list[QuarantineView]
 
 
 def load_page(vault: OpenVault) -> SyncPageData:
@@ -53,6 +58,7 @@ def load_page(vault: OpenVault) -> SyncPageData:
         conflicts=conflicts,
         labels=labels,
         unsynced=unsynced_safety_critical(vault),
+        set_aside=list_quarantine(vault),
     )
 
 
@@ -94,6 +100,7 @@ class SyncPage(Page):
 
         self.needed = NeededByPanel(context)
         self.conflicts = ConflictsPanel(context)
+        self.quarantine = QuarantinePanel(context)
         top = QHBoxLayout()
         top.addWidget(self.enrol, 1, Qt.AlignmentFlag.AlignTop)
         top.addWidget(sync_box, 1, Qt.AlignmentFlag.AlignTop)
@@ -103,9 +110,11 @@ class SyncPage(Page):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.needed)
+        layout.addWidget(self.quarantine)
         layout.addWidget(self.conflicts, 1)
 
         self.sync_button.clicked.connect(self.sync_now)
+        self.quarantine.check_button.clicked.connect(self.check_handover)
         self.enrol.enrolled.connect(self._enrolled)
         self.conflicts.resolved.connect(self._resolved)
         controller.status_changed.connect(self._status_changed)
@@ -131,6 +140,7 @@ class SyncPage(Page):
         self.progress.hide()
         self.enrol.clear()
         self.needed.clear()
+        self.quarantine.clear()
         self.conflicts.clear()
 
     def _show(self, data: SyncPageData) -> None:
@@ -139,6 +149,7 @@ class SyncPage(Page):
         self.data = data
         self.enrol.show_state(data.hub_url, data.establishment)
         self.needed.show_items(data.unsynced)
+        self.quarantine.show_items(data.set_aside)
         self.conflicts.show_conflicts(data.conflicts, data.labels)
         self._update_button()
 
@@ -146,8 +157,28 @@ class SyncPage(Page):
         enrolled = self.data is not None and self.data.hub_url is not None
         self.sync_button.setEnabled(enrolled and not self.controller.running)
         self.sync_button.setToolTip("" if enrolled else "Enrol this laptop with a hub first.")
+        self.quarantine.check_button.setEnabled(enrolled and not self.controller.running)
         if not self.controller.running:
             self.step.setText("" if enrolled else "Enrol this laptop with a hub first.")
+
+    # -- handover ---------------------------------------------------------------------------
+    def check_handover(self) -> None:
+        vault = self.vault
+        if vault is None:
+            return
+        self.quarantine.handover.setText("Asking the office…")
+        self.context.runner.run_task(
+            lambda: check_handover(vault), self._handover_done, self._handover_failed
+        )
+
+    def _handover_done(self, report: HandoverReport) -> None:
+        self.quarantine.show_handover(report)
+
+    def _handover_failed(self, error: BaseException) -> None:
+        if isinstance(error, KnownError):
+            self.quarantine.handover_failed(error.message)
+        else:
+            self.message.fail(error)
 
     # -- syncing --------------------------------------------------------------------------
     def sync_now(self) -> None:

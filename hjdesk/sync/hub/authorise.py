@@ -1,0 +1,362 @@
+"""What a device may write: the hub's rules for every pushed op (architecture.md §5a).
+
+A device token is a credential a thief or a hostile insider may hold, so nothing a device sends is
+trusted because it sent it. Each op is checked against the hub's own state *before* it is applied:
+
+- shape: the payload is a valid record of its kind (`hjdesk.sync.payloads`);
+- links: the op's patient is the payload's patient;
+- scope: the record is in the device's establishment before and after the change (a patient of
+  its establishment; an establishment-level record of its establishment). A patient moved between
+  establishments is a transfer, which only a roll import may claim (`claim_transfer`);
+- write-once: a signed entry or an audit event is never changed; a device pushes only its own
+  audit chain;
+- authority: authors and signers are staff of the device's establishment; a staff row's role and
+  active state are never changed by another device; a revoked device writes only what it created.
+
+A broken rule is a `Refusal` naming the op and the rule; the batch is refused with 422 (see
+`push.py`) and the refusal is recorded so the laptop can set the op aside and carry on.
+`origin_device` is stamped by the hub, never taken from the payload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, select
+from sqlalchemy.engine import RowMapping
+
+from hjdesk.sync import payloads
+from hjdesk.sync.bulk import among
+from hjdesk.sync.hub import schema
+from hjdesk.sync.hub.scope import Scope
+from hjdesk.sync.protocol import (
+    AUDIT_KIND,
+    ESTABLISHMENT_KIND,
+    PATIENT_KIND,
+    ConflictInfo,
+    Refused,
+    WireOp,
+)
+
+STAFF_KIND = "staff"
+# Fields of a staff row that say what a person may do: never taken from another device.
+STAFF_AUTHORITY_FIELDS = ("role", "active")
+# Who wrote or signed a record: each must be staff of the writing device's establishment.
+PERSON_FIELDS = (("author_id", "author-not-staff"), ("signed_by", "signer-not-staff"))
+
+
+class HubDoc(Protocol):
+    """The hub's current version of a document (push.py's `_Doc`)."""
+
+    kind: str
+    id: str
+    rev: int
+    patient_id: str | None
+    est_code: str | None
+    est_ref: str | None
+    payload: dict[str, Any]
+    origin_device: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    op_id: str
+    seq: int
+    kind: str
+    record_id: str
+    rule: str
+    reason: str
+
+    def wire(self) -> Refused:
+        return Refused(
+            op_id=self.op_id, seq=self.seq, kind=self.kind, record_id=self.record_id,
+            rule=self.rule, reason=self.reason,
+        )  # fmt: skip
+
+
+class Authority:
+    """The rules for one device's push, over the batch's documents and scope indexes."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        device: RowMapping,
+        docs: dict[tuple[str, str], Any],
+        scope: Scope,
+    ) -> None:
+        self.conn, self.docs, self.scope = conn, docs, scope
+        self.me: str = device["id"]
+        self.code: str = device["establishment"]
+        self.revoked = device["revoked_at"] is not None
+        self._staff_codes: dict[str, str | None] = {}
+        self._left_here: dict[str, bool] = {}
+
+    def prefetch(self, ops: list[WireOp]) -> None:
+        """The establishments of every staff member the batch names as author or signer."""
+        people = sorted(
+            {
+                value
+                for op in ops
+                for name, _ in PERSON_FIELDS
+                if isinstance(value := op.payload.get(name), str)
+            }
+        )
+        self.scope.prefetch(sorted({op.patient_id for op in ops if op.patient_id}))
+        docs = schema.documents
+        for start in range(0, len(people), 500):
+            chunk = people[start : start + 500]
+            for person in chunk:
+                self._staff_codes.setdefault(person, None)
+            for staff_id, code in self.conn.execute(
+                select(docs.c.id, docs.c.est_code).where(
+                    docs.c.kind == STAFF_KIND, among(self.conn, docs.c.id, chunk)
+                )
+            ):
+                self._staff_codes[staff_id] = code
+
+    # -- the rules ----------------------------------------------------------------------------
+    def check(self, op: WireOp, doc: HubDoc | None) -> Refusal | None:
+        """Why `op` may not change `doc` (None: a new record), or None when it may.
+
+        Stamps the payload's `origin_device` first: the hub's record of who created it."""
+        why = payloads.problem(op.kind, op.record_id, op.payload)
+        if why is not None:
+            return self._refuse(op, "payload-invalid", why)
+        op.payload["origin_device"] = self.me if doc is None else doc.origin_device
+        if op.kind == AUDIT_KIND:
+            return self._audit(op, doc)
+        for rule in (self._links, self._revoked, self._signed, self._scope, self._staff_row,
+                     self._people):  # fmt: skip
+            found = rule(op, doc)
+            if found is not None:
+                return found
+        return None
+
+    def _refuse(self, op: WireOp, rule: str, reason: str) -> Refusal:
+        return Refusal(op.op_id, op.seq, op.kind, op.record_id, rule, reason)
+
+    @staticmethod
+    def _unchanged(op: WireOp, doc: HubDoc | None) -> bool:
+        return doc is not None and {**doc.payload, **op.payload} == doc.payload
+
+    def _audit(self, op: WireOp, doc: HubDoc | None) -> Refusal | None:
+        if op.payload.get("device_id") != self.me:
+            return self._refuse(op, "audit-own-chain", "a device pushes only its own audit chain")
+        if op.base_rev is not None or (doc is not None and not self._unchanged(op, doc)):
+            return self._refuse(
+                op, "audit-write-once", "an audit event is never changed once written"
+            )
+        return None
+
+    def _links(self, op: WireOp, doc: HubDoc | None) -> Refusal | None:
+        if op.kind == PATIENT_KIND:
+            expected: Any = op.record_id
+        elif payloads.has_patient(op.kind):
+            expected = op.payload.get("patient_id")
+        else:
+            expected = None
+        if op.patient_id != expected:
+            return self._refuse(
+                op, "patient-link", "the op's patient is not the patient its record belongs to"
+            )
+        return None
+
+    def _revoked(self, op: WireOp, doc: HubDoc | None) -> Refusal | None:
+        if self.revoked and doc is not None and doc.origin_device != self.me:
+            return self._refuse(
+                op, "revoked-own-records-only",
+                "this device's access was revoked: it may upload only records it created",
+            )  # fmt: skip
+        return None
+
+    def _signed(self, op: WireOp, doc: HubDoc | None) -> Refusal | None:
+        if (
+            doc is not None
+            and payloads.is_signed_kind(op.kind)
+            and doc.payload.get("signed_at") is not None
+            and not self._unchanged(op, doc)
+        ):
+            return self._refuse(
+                op, "signed-write-once",
+                "a signed entry is never changed: record an amendment instead",
+            )  # fmt: skip
+        return None
+
+    def _staff_row(self, op: WireOp, doc: HubDoc | None) -> Refusal | None:
+        if op.kind != STAFF_KIND or doc is None or doc.origin_device == self.me:
+            return None
+        for name in STAFF_AUTHORITY_FIELDS:
+            if name in op.payload and op.payload[name] != doc.payload.get(name):
+                return self._refuse(
+                    op, "staff-authority-not-synced",
+                    f"a staff member's {name} is set on their own laptop, never by another device",
+                )  # fmt: skip
+        return None
+
+    def _people(self, op: WireOp, doc: HubDoc | None) -> Refusal | None:
+        for name, rule in PERSON_FIELDS:
+            person = op.payload.get(name)
+            if person is None or (doc is not None and doc.payload.get(name) == person):
+                continue
+            if self._staff_code(person) != self.code:
+                return self._refuse(op, rule, f"'{name}' is not a member of staff of {self.code}")
+        return None
+
+    def _staff_code(self, staff_id: Any) -> str | None:
+        if not isinstance(staff_id, str):
+            return None
+        written = self.docs.get((STAFF_KIND, staff_id))
+        if written is not None:
+            return written.est_code  # type: ignore[no-any-return]
+        if staff_id not in self._staff_codes:
+            docs = schema.documents
+            self._staff_codes[staff_id] = self.conn.execute(
+                select(docs.c.est_code).where(docs.c.kind == STAFF_KIND, docs.c.id == staff_id)
+            ).scalar_one_or_none()
+        return self._staff_codes[staff_id]
+
+    # -- scope ----------------------------------------------------------------------------------
+    def _scope(self, op: WireOp, doc: HubDoc | None) -> Refusal | None:
+        if op.kind == ESTABLISHMENT_KIND:
+            return self._establishment(op, doc)
+        if op.kind == PATIENT_KIND:
+            return self._patient(op, doc)
+        if doc is not None and not self._may_write(doc.patient_id, self._doc_code(doc), doc):
+            return self._refuse(op, "scope-before", "the record is not in this device's scope")
+        if not self._may_write(op.patient_id, self._payload_code(op), doc):
+            return self._refuse(
+                op, "scope-after", "the change would put the record outside this device's scope"
+            )
+        return None
+
+    def _establishment(self, op: WireOp, doc: HubDoc | None) -> Refusal | None:
+        if doc is not None and doc.est_code != self.code:
+            return self._refuse(
+                op, "scope-before", "this establishment record belongs to another establishment"
+            )
+        if op.payload.get("code") != self.code:
+            return self._refuse(
+                op, "establishment-own-only",
+                f"a device of {self.code} may write only its own establishment's record",
+            )  # fmt: skip
+        return None
+
+    def _patient(self, op: WireOp, doc: HubDoc | None) -> Refusal | None:
+        after = self._code_of_establishment(op.payload.get("establishment_id"))
+        placement = self._placement(op.record_id)
+        if placement is None:  # a patient new to the hub
+            if after != self.code:
+                return self._refuse(
+                    op, "scope-after", "the patient would belong to another establishment"
+                )
+            return None
+        before = self._code_of_establishment(placement[0])
+        if before == self.code and after == self.code:
+            return None
+        if before != after:
+            return self.claim_transfer(op, doc, before, after)
+        return self._refuse(op, "scope-before", "the patient is in another establishment")
+
+    def claim_transfer(
+        self, op: WireOp, doc: HubDoc | None, before: str | None, after: str | None
+    ) -> Refusal | None:
+        """THE branch point for transfers: `op` would move a patient from establishment
+        `before` to `after` (either may be None: on no known establishment).
+
+        Moving a patient is never an ordinary edit: only a roll import may claim a patient into
+        its device's establishment (architecture.md §5a, "transfers"). The transfer-claim
+        handling hooks in here: it returns None for an op it recognises as a roll claim into
+        `self.code` (the op then goes on to push.py, which settles the claim: pending or
+        effective), and every other move is refused with this rule."""
+        return self._refuse(
+            op, "transfer-only-by-roll-claim",
+            f"moving a patient from {before or 'no establishment'} to "
+            f"{after or 'no establishment'} is a transfer: only a roll import may claim one",
+        )  # fmt: skip
+
+    def claimed_here(self, patient_id: str) -> bool:
+        """The second branch point for transfers: whether this device's establishment holds a
+        pending claim on the patient, so that its roll-mirrored records of them (alerts) may be
+        written before the claim takes effect. No claims are recorded here (see
+        `claim_transfer`)."""
+        return False
+
+    def _may_write(self, patient_id: str | None, code: str | None, doc: HubDoc | None) -> bool:
+        if patient_id is None:
+            return code == self.code
+        placement = self._placement(patient_id)
+        if placement is None:
+            return False
+        if self._code_of_establishment(placement[0]) == self.code:
+            return True
+        if self.claimed_here(patient_id):
+            return True
+        # A patient who left this establishment: work written here before the laptop heard
+        # still reaches the office (new records, or this device's own), so nothing is lost.
+        return self._left_from_here(patient_id) and (doc is None or doc.origin_device == self.me)
+
+    def _placement(self, patient_id: str) -> tuple[str | None, bool] | None:
+        if patient_id not in self.scope.placements:
+            self.scope.prefetch([patient_id])
+        return self.scope.placements.get(patient_id)
+
+    def _code_of_establishment(self, ref: Any) -> str | None:
+        return self.scope.codes.get(ref) if isinstance(ref, str) else None
+
+    def _doc_code(self, doc: HubDoc) -> str | None:
+        return doc.est_code or self._code_of_establishment(doc.est_ref)
+
+    def _payload_code(self, op: WireOp) -> str | None:
+        ref = op.payload.get("establishment_id")
+        return self.code if ref is None else self._code_of_establishment(ref)
+
+    def _left_from_here(self, patient_id: str) -> bool:
+        if patient_id not in self._left_here:
+            purges = schema.purges
+            self._left_here[patient_id] = (
+                self.conn.execute(
+                    select(purges.c.seq)
+                    .where(purges.c.patient_id == patient_id, purges.c.est_code == self.code)
+                    .limit(1)
+                ).first()
+                is not None
+            )
+        return self._left_here[patient_id]
+
+
+def visible_conflicts(
+    conn: Connection, device: RowMapping, found: list[ConflictInfo]
+) -> list[ConflictInfo]:
+    """The conflicts a device may read: none once revoked, and only records still in its scope
+    (a conflict reply never carries the hub's version of a record outside it)."""
+    if device["revoked_at"] is not None or not found:
+        return []
+    code = device["establishment"]
+    est, pat, docs = schema.establishments, schema.patients, schema.documents
+    here = set(conn.execute(select(est.c.id).where(est.c.code == code)).scalars())
+    patient_ids = sorted({c.patient_id for c in found if c.patient_id})
+    mine: set[str] = set()
+    for start in range(0, len(patient_ids), 500):
+        chunk = patient_ids[start : start + 500]
+        mine.update(
+            pid
+            for pid, ref in conn.execute(
+                select(pat.c.id, pat.c.establishment_id).where(among(conn, pat.c.id, chunk))
+            )
+            if ref in here
+        )
+    visible = []
+    for conflict in found:
+        if conflict.patient_id is not None:
+            if conflict.patient_id in mine:
+                visible.append(conflict)
+            continue
+        row = conn.execute(
+            select(docs.c.est_code, docs.c.est_ref).where(
+                docs.c.kind == conflict.kind, docs.c.id == conflict.record_id
+            )
+        ).first()
+        if row is not None and (row.est_code == code or row.est_ref in here):
+            visible.append(conflict)
+    return visible
