@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hjdesk.storage.errors import KnownError, UserLockedOut
+from hjdesk.storage.errors import KnownError, UserLockedOut, VaultDamaged, VaultTooNew
 from hjdesk.storage.vault import OpenVault, UserInfo, Vault
 from hjdesk.ui.tasks import TaskRunner
 
@@ -22,6 +22,8 @@ class UnlockScreen(QWidget):
     """Emits `unlocked(OpenVault)` once a user's password opens the vault."""
 
     unlocked = Signal(object)
+    # A vault found damaged or too new on unlock (KnownError): the shell explains what to do.
+    vault_problem = Signal(object)
 
     def __init__(self, vault: Vault, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,6 +144,10 @@ class UnlockScreen(QWidget):
         self.button.setEnabled(True)
         if isinstance(exc, UserLockedOut):
             self._tick()
+            return
+        if isinstance(exc, VaultDamaged | VaultTooNew):
+            self._show(exc.message, error=True)
+            self.vault_problem.emit(exc)
             return
         if isinstance(exc, KnownError):
             self._show(exc.message, error=True)
