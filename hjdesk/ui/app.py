@@ -17,6 +17,7 @@ from hjdesk.storage.vault import OpenVault, Vault
 from hjdesk.ui.crash import CrashHandler
 from hjdesk.ui.idle import IdleWatcher
 from hjdesk.ui.privacy import PrivacyState
+from hjdesk.ui.resources import app_icon
 from hjdesk.ui.tasks import TaskRunner
 from hjdesk.ui.theme import apply_theme, is_high_contrast
 
@@ -246,6 +247,8 @@ def make_application() -> QApplication:
     )
     app = QApplication(sys.argv)
     app.setApplicationName("HJDesk")
+    app.setDesktopFileName("uk.nhs.hjdesk")  # the Linux desktop entry: taskbar icon and name
+    app.setWindowIcon(app_icon())
     return app
 
 
