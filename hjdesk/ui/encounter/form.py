@@ -118,6 +118,8 @@ class EncounterForm(QWidget):
         self.scroller.setWidgetResizable(True)
         self.scroller.setWidget(body)
         self.scroller.setAccessibleName("Encounter fields")
+        # Tab goes field to field (the area scrolls to follow), not onto the unnamed-role pane.
+        self.scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.flag_banner = QLabel("")
         self.flag_banner.setWordWrap(True)
         self.flag_banner.setAccessibleName("Red flag banner")

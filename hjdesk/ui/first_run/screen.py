@@ -43,6 +43,9 @@ def centred(box: QWidget) -> QScrollArea:
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
     scroll.setWidget(holder)
+    # Tab moves between the fields (the scroll area follows the focus), never onto the
+    # scroll area itself, which a screen reader would announce as an unnamed pane.
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return scroll
 
 
