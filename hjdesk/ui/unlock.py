@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -53,14 +54,22 @@ class UnlockScreen(QWidget):
         box.setObjectName("unlockBox")
         box.setMaximumWidth(460)
         inner = QVBoxLayout(box)
+        inner.setContentsMargins(20, 16, 20, 16)
+        inner.setSpacing(10)
         inner.addWidget(self.title)
         inner.addWidget(self.subtitle)
         inner.addLayout(form)
         inner.addWidget(self.button)
         inner.addWidget(self.message)
+        # Stretches around the box, not an alignment flag: an aligned widget gets its size
+        # hint, which for wrapped text is too short and squashes the fields.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box, 3)
+        row.addStretch(1)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(row)
         outer.addStretch(2)
 
         self._countdown = QTimer(self)

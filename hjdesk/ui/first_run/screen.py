@@ -7,7 +7,15 @@ given the newly opened vault; both stay on those pages for later.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault
@@ -21,11 +29,16 @@ def card(title: str, *parts: QWidget) -> QWidget:
     """A centred box with a heading, as the unlock screen has."""
     box = QWidget()
     box.setObjectName("card")
-    box.setMaximumWidth(640)
+    # A fixed width: centred by its size hint alone, a card of wrapped text gets too narrow and
+    # then too short for its fields.
+    box.setFixedWidth(600)
     heading = QLabel(title)
     heading.setObjectName("cardTitle")
     heading.setWordWrap(True)
     inner = QVBoxLayout(box)
+    # Margins in the layout, not style-sheet padding, which the layout's size hint ignores.
+    inner.setContentsMargins(20, 16, 20, 16)
+    inner.setSpacing(10)
     inner.addWidget(heading)
     for part in parts:
         inner.addWidget(part)
@@ -35,9 +48,15 @@ def card(title: str, *parts: QWidget) -> QWidget:
 def centred(box: QWidget) -> QScrollArea:
     """The box in the middle of the window, scrolling when the window is small."""
     holder = QWidget()
+    # Stretches around the box, not an alignment flag: an aligned widget gets its size hint,
+    # which for wrapped text is too short and squashes the fields.
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(box)
+    row.addStretch(1)
     outer = QVBoxLayout(holder)
     outer.addStretch(1)
-    outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+    outer.addLayout(row)
     outer.addStretch(2)
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
