@@ -2,7 +2,8 @@
 
 In a source checkout (and an editable install) that is the repository's `resources/`; in the
 one-folder build, build.spec copies the parts needed at run time (style sheets, icon sizes) to
-`resources/` beside the program. One copy in the repository, no second one inside the package.
+`resources/` beside the program; a wheel carries them as `hjdesk/_assets` (setup.py). One copy in
+the repository, none inside the package's source folder.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ def resource_root() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)  # set by PyInstaller in the built app
     if bundle:
         return Path(bundle) / "resources"
+    installed = Path(__file__).resolve().parents[1] / "_assets"  # a wheel (setup.py build_py)
+    if installed.is_dir():
+        return installed
     return Path(__file__).resolve().parents[2] / "resources"
 
 
