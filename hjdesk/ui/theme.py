@@ -168,6 +168,8 @@ def text_pairs(name: str) -> list[tuple[str, str, str]]:
             container = behind.get(where.split()[0])
             grounds = [container] if container and " " in where else ["page", "base"]
             pairs += [(where, colours[fg], colours[b]) for b in grounds]
+    for tone, (fg, bg) in _TONES.items():
+        pairs.append((f"tone {tone}", colours.get(fg, colours["text"]), colours[bg]))
     for level, ink in theme.severity.items():
         pairs += [(f"severity {level}", ink, colours[b]) for b in ("page", "base")]
     return pairs
@@ -199,6 +201,21 @@ def apply_theme(*, high_contrast: bool = False) -> None:
         theme = current()
         app.setPalette(_palette(theme.colours))
         app.setStyleSheet(style_sheet(theme.name))
+
+
+_TONES = {  # tone: (text, background), the same names the style sheets' tone rules use
+    "error": ("error", "base"),
+    "late": ("late_text", "late_bg"),
+    "redflag": ("redflag_text", "redflag"),
+}
+
+
+def tone_colours(tone: str) -> tuple[QColor, QColor]:
+    """A tone's text and background in the current theme, for cells of item views (which
+    style sheets cannot reach)."""
+    colours = current().colours
+    fg, bg = _TONES[tone]
+    return QColor(colours.get(fg, colours["text"])), QColor(colours[bg])
 
 
 def set_tone(widget: QWidget, tone: str | None) -> None:
