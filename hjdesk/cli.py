@@ -66,7 +66,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     first = password("New admin password: ")
     if PASSWORD_ENV not in os.environ and getpass.getpass("Repeat it: ") != first:
         raise InvalidInput("The two passwords differ.")
-    opened = Vault.create(HomePaths.resolve(args.home), admin=args.admin, password=first)
+    from hjdesk.services.first_run import create_vault
+
+    home = HomePaths.resolve(args.home)
+    opened = create_vault(home, admin=args.admin, password=first, full_name=args.name or "",
+                          establishment=args.establishment or "")  # fmt: skip
     print(f"Created a vault in {opened.home.root} with administrator {opened.actor.username!r}.")
     opened.lock()
     return 0
@@ -199,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="create a vault with its first (admin) user")
     p.add_argument("--home", default=argparse.SUPPRESS)
     p.add_argument("--admin", required=True, help="user name of the first administrator")
+    p.add_argument("--name", help="the administrator's full name")
+    p.add_argument("--establishment", help="this laptop's establishment code, e.g. MDI")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", help="create a vault filled with a synthetic establishment")
@@ -257,7 +263,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, report: Callable[[str], None] | None = None) -> int:
+    """Run one command. `report`, when given, also receives every error message (the
+    `hjdesk-gui` program shows them in a window: it has no console)."""
+
+    def fail(message: str, code: int) -> int:
+        print(message, file=sys.stderr)
+        if report is not None:
+            report(message)
+        return code
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -268,18 +283,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except UsageError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        return fail(str(exc), 2)
     except KnownError as exc:
-        print(f"hjdesk: {exc.message}", file=sys.stderr)
-        return 1
+        return fail(f"hjdesk: {exc.message}", 1)
     except KeyboardInterrupt:
-        print("hjdesk: interrupted", file=sys.stderr)
-        return 1
+        return fail("hjdesk: interrupted", 1)
     except OSError as exc:
         # Files the user named (permissions, missing folders): their fault, not ours.
-        print(f"hjdesk: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
-        return 1
+        return fail(f"hjdesk: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 1)
+    except Exception:
+        if report is None:
+            raise  # the command line shows a bug's traceback
+        where = _log_startup_fault(argv)
+        return fail(
+            "HJDesk could not start because of a fault inside it. Nothing in the vault was "
+            f"changed. The details are in {where}, for IT support.",
+            1,
+        )
+
+
+def _log_startup_fault(argv: Sequence[str] | None) -> str:
+    """Append the current exception to the home folder's log (the app's log); say where.
+
+    Written directly: logging may not be set up yet, or set up elsewhere."""
+    import traceback
+    from datetime import datetime
+
+    try:
+        known, _ = build_parser().parse_known_args(argv)
+        home = HomePaths.resolve(known.home)
+        home.ensure()
+        with home.log.open("a", encoding="utf-8") as out:
+            out.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} ERROR hjdesk.crash: start-up failed\n")
+            out.write(traceback.format_exc())
+        return str(home.log)
+    except Exception:
+        return "the HJDesk folder's hjdesk.log (it could not be written)"
+
+
+def gui_main(argv: Sequence[str] | None = None) -> int:
+    """`hjdesk-gui`, the desktop shortcut's program: the app without a console window, so
+    every start-up error is shown in a window as well."""
+    from hjdesk.ui.startup_error import show_startup_error
+
+    return main(argv, report=show_startup_error)
 
 
 if __name__ == "__main__":

@@ -83,7 +83,14 @@ def _steps(run: _Run, folder: Path) -> None:
     from hjdesk.ui.theme import apply_theme
 
     app = make_application()
-    apply_theme()
+    run.step("checking the icon and the style sheets are installed")
+    from hjdesk.ui.resources import app_icon
+
+    sizes = sorted(size.width() for size in app_icon().availableSizes())
+    if not sizes:
+        raise SelfTestFailed("the application icon is missing (resources/icons/png)")
+    apply_theme()  # reads resources/qss: raises if a style sheet is missing
+    run.ok(f"icon sizes {', '.join(map(str, sizes))}")
     runner = TaskRunner()
     from hjdesk.storage.vault import Vault
 

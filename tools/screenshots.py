@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import Vault
-from hjdesk.ui.app import Shell
+from hjdesk.ui.app import Shell, make_application
 from hjdesk.ui.tasks import TaskRunner
 from hjdesk.ui.theme import apply_theme
 
@@ -45,7 +46,9 @@ def shoot(app: QApplication, runner: TaskRunner, name: str) -> None:
     print(f"saved {path}")
 
 
-def _extra_shots(app: QApplication, runner: TaskRunner, shell: Shell) -> dict[str, Callable[[], None]]:
+def _extra_shots(
+    app: QApplication, runner: TaskRunner, shell: Shell
+) -> dict[str, Callable[[], None]]:
     """Screens reached from a page: an encounter with a red flag, a record, a plan, an ACCT."""
     from hjdesk.services.encounter_forms import EncounterKind
     from hjdesk.services.today import today_worklists
@@ -122,10 +125,17 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", help="page titles to shoot (default: all)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv)
+    app = make_application()
     QCoreApplication.setApplicationName("HJDesk")
     apply_theme()
     runner = TaskRunner()
+    with tempfile.TemporaryDirectory() as empty:  # a new laptop: the first-run screen
+        first = Shell(Vault(HomePaths.resolve(empty)), runner)
+        first.resize(1280, 760)
+        first.move(0, 0)
+        first.show()
+        shoot(app, runner, "first-run")
+        first.close()
     shell = Shell(Vault(HomePaths.resolve(args.home)), runner, args.user)
     app.installEventFilter(shell.idle)
     shell.resize(1280, 760)

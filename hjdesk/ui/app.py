@@ -18,10 +18,13 @@ from hjdesk.storage.vault import OpenVault, Vault
 from hjdesk.ui.crash import CrashHandler
 from hjdesk.ui.idle import IdleWatcher
 from hjdesk.ui.privacy import PrivacyState
+from hjdesk.ui.resources import app_icon
 from hjdesk.ui.tasks import TaskRunner
 from hjdesk.ui.theme import apply_theme, is_high_contrast
 
 if TYPE_CHECKING:
+    from hjdesk.services.first_run import Diagnosis
+    from hjdesk.ui.first_run import FirstRunScreen, VaultProblemScreen
     from hjdesk.ui.main_window import Workspace
 
 # The workspace, its pages and the services behind them are imported when first needed, not here:
@@ -55,14 +58,66 @@ class Shell(QMainWindow):
         self.idle.idle.connect(self.lock)
         self.unlock_screen = UnlockScreen(vault, runner)
         self._workspace: Workspace | None = None
+        self.first_run: FirstRunScreen | None = None
+        self.problem_screen: VaultProblemScreen | None = None
         self.stack = QStackedWidget()
         self.stack.addWidget(self.unlock_screen)
         self.setCentralWidget(self.stack)
         self.unlock_screen.unlocked.connect(self._on_unlocked)
-        if user:
-            self.unlock_screen.reload_users(select=user)
+        self.unlock_screen.vault_problem.connect(self._on_vault_problem)
         self.statusBar().hide()
         self.resize(1100, 720)
+        self.check_vault(select=user)
+
+    def check_vault(self, select: str | None = None) -> None:
+        """Show what the home folder calls for: the unlock screen, the first-run screen for a
+        new laptop, or what to do about a vault that cannot be opened."""
+        from hjdesk.services.first_run import VaultState, diagnose
+
+        found = diagnose(self.vault)
+        if found.state is VaultState.READY:
+            self.unlock_screen.reload_users(select=select)
+            self.stack.setCurrentWidget(self.unlock_screen)
+        elif found.state is VaultState.NONE:
+            log.info("no vault in the home folder: first-run screen")
+            self._show_first_run()
+        else:
+            log.warning("the vault cannot be opened (%s): problem screen", found.state.value)
+            self._show_problem(found)
+
+    def _show_first_run(self) -> None:
+        from hjdesk.ui.first_run import FirstRunScreen
+
+        if self.first_run is None:
+            self.first_run = FirstRunScreen(self.vault.home, self.runner)
+            self.first_run.finished.connect(self._first_run_done)
+            self.stack.addWidget(self.first_run)
+        self.stack.setCurrentWidget(self.first_run)
+        self.first_run.form.username.setFocus()
+
+    def _first_run_done(self, opened: OpenVault) -> None:
+        screen, self.first_run = self.first_run, None
+        self.unlock_screen.reload_users(select=opened.actor.username)
+        self._on_unlocked(opened)
+        if screen is not None:
+            self.stack.removeWidget(screen)
+            screen.deleteLater()
+
+    def _show_problem(self, found: Diagnosis) -> None:
+        from hjdesk.ui.first_run import VaultProblemScreen
+
+        if self.problem_screen is None:
+            self.problem_screen = VaultProblemScreen(self.vault.home)
+            self.problem_screen.check_again.connect(self.check_vault)
+            self.problem_screen.quit_requested.connect(self.close)
+            self.stack.addWidget(self.problem_screen)
+        self.problem_screen.show_diagnosis(found)
+        self.stack.setCurrentWidget(self.problem_screen)
+
+    def _on_vault_problem(self, exc: KnownError) -> None:
+        from hjdesk.services.first_run import problem
+
+        self._show_problem(problem(self.vault, exc))
 
     @property
     def workspace(self) -> Workspace:
@@ -158,6 +213,8 @@ class Shell(QMainWindow):
         self.runner.wait()
         if self.opened is not None:
             self.opened.lock()
+        if self.first_run is not None and self.first_run.opened is not None:
+            self.first_run.opened.lock()  # created, but closed before "Open HJDesk"
         super().closeEvent(event)  # type: ignore[arg-type]
 
 
@@ -201,17 +258,15 @@ def make_application() -> QApplication:
     )
     app = QApplication(sys.argv)
     app.setApplicationName("HJDesk")
+    app.setDesktopFileName("uk.nhs.hjdesk")  # the Linux desktop entry: taskbar icon and name
+    app.setWindowIcon(app_icon())
     return app
 
 
 def run_app(home: str | None = None, user: str | None = None) -> int:
     """The desktop app's main loop; returns the process exit code."""
     paths = HomePaths.resolve(home)
-    vault = Vault(paths)
-    if not vault.exists():
-        raise KnownError(
-            f"No vault in {paths.root}: create one with 'hjdesk init' or 'hjdesk demo' first."
-        )
+    vault = Vault(paths)  # no vault yet: the shell shows the first-run screen
     configure_logging(paths)
     app = make_application()
     CrashHandler().install()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QStackedWidget,
     QStatusBar,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from hjdesk.services import patients
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.global_search import GlobalSearch
+from hjdesk.ui.nav_icons import nav_icon
 from hjdesk.ui.pages.base import Page, PageContext
 from hjdesk.ui.pages.registry import navigation_pages, other_pages
 from hjdesk.ui.privacy import PrivacyState
@@ -60,26 +62,36 @@ class Workspace(QWidget):
         self.lock_button.setToolTip("Lock now (Ctrl+L); drafts are kept")
         self.nav = QListWidget()
         self.nav.setAccessibleName("Navigation")
-        self.nav.setMaximumWidth(170)
+        self.nav.setObjectName("navigation")
+        self.nav.setMaximumWidth(190)
+        self.nav.setIconSize(QSize(20, 20))
         self.stack = QStackedWidget()
         self.pages: dict[str, Page] = {}
         self.sync = SyncController(self.context, self)
         for page in navigation_pages(self.context, self.sync):
-            self.nav.addItem(page.title)
+            self.nav.addItem(QListWidgetItem(nav_icon(self.style(), page.title), page.title))
             self._add(page)
         for page in other_pages(self.context):
             self._add(page)
 
-        header = QHBoxLayout()
+        self.header = QWidget()
+        self.header.setObjectName("appHeader")
+        header = QHBoxLayout(self.header)
+        header.setContentsMargins(12, 8, 12, 8)
+        header.setSpacing(12)
         header.addWidget(self.heading)
         header.addWidget(self.search, 1)
         header.addWidget(self.privacy_switch)
         header.addWidget(self.lock_button)
         body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 8, 8)
+        body.setSpacing(12)
         body.addWidget(self.nav)
         body.addWidget(self.stack, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(header)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.header)
         layout.addLayout(body, 1)
         self.sync_label = QLabel("")
         self.sync_label.setAccessibleName("Sync status")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hjdesk.storage.errors import KnownError, UserLockedOut
+from hjdesk.storage.errors import KnownError, UserLockedOut, VaultDamaged, VaultTooNew
 from hjdesk.storage.vault import OpenVault, UserInfo, Vault
 from hjdesk.ui.tasks import TaskRunner
 
@@ -22,6 +23,8 @@ class UnlockScreen(QWidget):
     """Emits `unlocked(OpenVault)` once a user's password opens the vault."""
 
     unlocked = Signal(object)
+    # A vault found damaged or too new on unlock (KnownError): the shell explains what to do.
+    vault_problem = Signal(object)
 
     def __init__(self, vault: Vault, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,14 +54,22 @@ class UnlockScreen(QWidget):
         box.setObjectName("unlockBox")
         box.setMaximumWidth(460)
         inner = QVBoxLayout(box)
+        inner.setContentsMargins(20, 16, 20, 16)
+        inner.setSpacing(10)
         inner.addWidget(self.title)
         inner.addWidget(self.subtitle)
         inner.addLayout(form)
         inner.addWidget(self.button)
         inner.addWidget(self.message)
+        # Stretches around the box, not an alignment flag: an aligned widget gets its size
+        # hint, which for wrapped text is too short and squashes the fields.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box, 3)
+        row.addStretch(1)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(row)
         outer.addStretch(2)
 
         self._countdown = QTimer(self)
@@ -142,6 +153,10 @@ class UnlockScreen(QWidget):
         self.button.setEnabled(True)
         if isinstance(exc, UserLockedOut):
             self._tick()
+            return
+        if isinstance(exc, VaultDamaged | VaultTooNew):
+            self._show(exc.message, error=True)
+            self.vault_problem.emit(exc)
             return
         if isinstance(exc, KnownError):
             self._show(exc.message, error=True)

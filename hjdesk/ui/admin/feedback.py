@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from hjdesk.storage.errors import KnownError
-from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.theme import set_tone
 
 
 class MessageLine(QLabel):
@@ -40,6 +40,5 @@ class MessageLine(QLabel):
 
     def _show(self, text: str, *, error: bool) -> None:
         self.is_error = error
-        colour = severity_colour("RED").name() if error else ""
-        self.setStyleSheet(f"color: {colour}; font-weight: 600;" if error else "")
+        set_tone(self, "error" if error else None)
         self.setText(text)

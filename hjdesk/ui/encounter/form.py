@@ -47,8 +47,8 @@ from hjdesk.ui.encounter.sections import (
     NarrativeSection,
 )
 from hjdesk.ui.encounter.vitals import VitalsSection
-from hjdesk.ui.encounter.widgets import paint
 from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.theme import set_tone
 
 AUTOSAVE_MS = 30_000
 DRAFT_VERSION = 1
@@ -118,6 +118,8 @@ class EncounterForm(QWidget):
         self.scroller.setWidgetResizable(True)
         self.scroller.setWidget(body)
         self.scroller.setAccessibleName("Encounter fields")
+        # Tab goes field to field (the area scrolls to follow), not onto the unnamed-role pane.
+        self.scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.flag_banner = QLabel("")
         self.flag_banner.setWordWrap(True)
         self.flag_banner.setAccessibleName("Red flag banner")
@@ -255,10 +257,10 @@ class EncounterForm(QWidget):
             self.flag_banner.setText(
                 "RED FLAG: " + "; ".join(RED_FLAG_TEXT[f] for f in flags) + "." + todo
             )
-            paint(self.flag_banner, "RED")
+            set_tone(self.flag_banner, "redflag")  # its own look: not "late", not an error
         else:
             self.flag_banner.setText("")
-            paint(self.flag_banner, None)
+            set_tone(self.flag_banner, None)
         self.flag_banner.setVisible(bool(flags))
 
     # --- drafts -------------------------------------------------------------------------
@@ -399,7 +401,7 @@ class EncounterForm(QWidget):
 
     def show_message(self, text: str, *, error: bool = True) -> None:
         self.message.setText(text)
-        paint(self.message, "RED" if error and text else None)
+        set_tone(self.message, "error" if error and text else None)
 
     # --- closing ------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from hjdesk.services.tasks import complete_task
 from hjdesk.services.today import HIGH, MEDIUM, TodayItem, TodayLists, today_worklists
 from hjdesk.ui.pages.base import Page, PageContext
-from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.theme import severity_colour, tone_colours
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("Worklist / patient", "Prison no.", "Location", "What", "Due", "Urgency")
@@ -181,6 +181,11 @@ class TodayPage(Page):
             font = cells[5].font()
             font.setBold(True)
             cells[5].setFont(font)
+        if cells[4].text().endswith("(late)"):
+            # "Late" has its own treatment (theme tones): a warning band, not one more red.
+            ink, band = tone_colours("late")
+            cells[4].setForeground(QBrush(ink))
+            cells[4].setBackground(QBrush(band))
         return cells
 
     def _task_ids(self) -> set[str]:

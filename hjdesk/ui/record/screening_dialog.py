@@ -71,6 +71,9 @@ class ScreeningDialog(WriteDialog):
         self.programme = QComboBox()
         self.programme.setEditable(True)
         self.programme.setAccessibleName("Programme")
+        line = self.programme.lineEdit()
+        if line is not None:  # the typing part is its own control to a screen reader
+            line.setAccessibleName("Programme")
         self.programme.addItem("", "")
         for code, name in PROGRAMMES:
             self.programme.addItem(name, code)
