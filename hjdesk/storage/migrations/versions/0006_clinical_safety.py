@@ -2,7 +2,7 @@
 the time
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-03
 
 ACCT contributions, screening events and care-plan reviews gain the amendment columns encounters
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
