@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog
 
+from hjdesk.storage import keyslots
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import Vault
 from hjdesk.ui.app import Shell, make_application
@@ -28,6 +29,10 @@ from hjdesk.ui.theme import apply_theme
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # where Debian's python3-pyatspi is
 WALKER = Path(__file__).with_name("atspi_walk.py")
+
+# The demo vault was made with the tests' cheap KDF profile; like tests/cli_test_profile.py, this
+# test process (and only it) accepts that profile. The application has no such switch.
+keyslots.KDF_FLOOR = keyslots.TEST_KDF_FLOOR
 
 
 def settle(app: QApplication, runner: TaskRunner, seconds: float = 0.8) -> None:
