@@ -145,8 +145,16 @@ def test_a_move_updates_the_location(admin_vault, roll, three):
     brown = _patient(admin_vault, "B2222BB")
     assert _location(admin_vault, brown) == "D-1-003"
     assert brown.rev == 2
-    patient_ops = [op for op in _new_ops(admin_vault, before) if op.kind == "patient"]
-    assert [(op.record_id, op.base_rev, op.rev) for op in patient_ops] == [(brown.id, 1, 2)]
+    patient_ops = {op.record_id: op for op in _new_ops(admin_vault, before) if op.kind == "patient"}
+    assert (patient_ops[brown.id].base_rev, patient_ops[brown.id].rev) == (1, 2)
+    # The two who stayed agree with the newer roll: only its stamp is renewed on them, so the hub
+    # knows their fields are this newer roll's (estate_ids.merge_mirrored); nothing else changes.
+    for op in patient_ops.values():
+        if op.record_id != brown.id:
+            payload = json.loads(op.payload)
+            stamp = payload["roll_stamps"]["family_name"]
+            assert payload["roll_stamps"]["placement"] == stamp
+            assert set(payload["roll_stamps"].values()) == {stamp}
 
 
 def test_a_changed_detail_is_an_update(admin_vault, roll, three):
