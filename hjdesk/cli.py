@@ -11,6 +11,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from hjdesk import __version__
@@ -66,7 +67,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     first = password("New admin password: ")
     if PASSWORD_ENV not in os.environ and getpass.getpass("Repeat it: ") != first:
         raise InvalidInput("The two passwords differ.")
-    opened = Vault.create(HomePaths.resolve(args.home), admin=args.admin, password=first)
+    opened = Vault.create(
+        HomePaths.resolve(args.home),
+        admin=args.admin,
+        password=first,
+        establishment=args.establishment,
+    )
     print(f"Created a vault in {opened.home.root} with administrator {opened.actor.username!r}.")
     opened.lock()
     return 0
@@ -91,14 +97,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_import_roll(args: argparse.Namespace) -> int:
     from hjdesk.services.roll_import import import_roll
 
+    as_of = _as_of(args.as_of) if args.as_of else None
     opened = open_vault(args)
     try:
-        summary = import_roll(opened, Path(args.file), full_roll=not args.partial)
+        summary = import_roll(opened, Path(args.file), full_roll=not args.partial, as_of=as_of)
     finally:
         opened.lock()
     for line in summary.lines():
         print(line)
     return 0
+
+
+def _as_of(text: str) -> datetime:
+    """An ISO date-time; without a zone it is this computer's local time."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"--as-of {text!r} is not a date and time (e.g. 2026-12-01T06:00+00:00)."
+        ) from None
+    return value if value.tzinfo else value.astimezone()
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -188,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="create a vault with its first (admin) user")
     p.add_argument("--home", default=argparse.SUPPRESS)
     p.add_argument("--admin", required=True, help="user name of the first administrator")
+    p.add_argument("--establishment", help="this laptop's prison code (else enrolment sets it)")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", help="create a vault filled with a synthetic establishment")
@@ -200,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
     _vault_options(p)
     p.add_argument("file")
     p.add_argument("--partial", action="store_true", help="not a full roll: mark nobody as left")
+    p.add_argument(
+        "--as-of",
+        metavar="DATETIME",
+        help="when the roll was taken from the prison system, e.g. 2026-12-01T06:00+00:00 "
+        "(default: the file's modification time); the newest roll wins",
+    )
     p.set_defaults(func=cmd_import_roll)
 
     p = sub.add_parser("audit", help="the audit chain")
