@@ -1,13 +1,17 @@
-"""A patient transferred between establishments: their history follows them to the destination's
-laptops and is purged from the origin's, once nothing of theirs is waiting to be sent."""
+"""A patient transferred between establishments by roll imports (architecture.md §5a): their
+history follows them to the destination's laptops and is purged from the origin's, once nothing of
+theirs is waiting to be sent. tests/sync/test_estate.py covers the estate at large."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
+from hjdesk.clinical import estate_ids
 from hjdesk.storage.audit import verify
 from hjdesk.storage.models import (
     AuditEvent,
@@ -19,8 +23,18 @@ from hjdesk.storage.models import (
 )
 from hjdesk.sync import cycle, local_state
 from hjdesk.sync.cycle import Tally
+from hjdesk.sync.hub import schema
 from hjdesk.sync.transport import HubClient
-from tests.sync.helpers import HubProcess, Laptop
+from tests.sync.helpers import (
+    HubProcess,
+    Laptop,
+    Prisoner,
+    import_roll_as,
+    test_nhs_number,
+    write_roll,
+)
+
+T0 = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 
 
 def _add_conditions(laptop: Laptop, patient_id: str, *codes: str) -> None:
@@ -47,29 +61,31 @@ def _quiet(step: object) -> None:
 
 
 def test_transfer_brings_history_to_destination_and_purges_origin(
-    hub: HubProcess, make_laptop: Callable[[str], Laptop]
+    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
 ) -> None:
     origin, destination = make_laptop("origin"), make_laptop("destination")
-    here = origin.add_establishment("AAA")
-    there = origin.add_establishment("BBB")
-    moving, staying = origin.add_patients(here, 2)
-    _add_conditions(origin, moving, "ASTHMA", "DIABETES", "EPILEPSY")
-    _add_conditions(origin, staying, "COPD")
+    mover = Prisoner("A0001AA", test_nhs_number(1), "Mover", location="A-1-001")
+    stayer = Prisoner("A0002AA", test_nhs_number(2), "Stayer", location="A-1-002")
     origin.enrol(hub, "AAA")
     destination.enrol(hub, "BBB")
+    import_roll_as(origin, write_roll(tmp_path / "aaa.csv", "AAA", [mover, stayer]), T0)
+    moving, staying = estate_ids.patient_id(mover.number), estate_ids.patient_id(stayer.number)
+    _add_conditions(origin, moving, "ASTHMA", "DIABETES", "EPILEPSY")
+    _add_conditions(origin, staying, "COPD")
     origin.sync()
     destination.sync()
     assert destination.patient(moving) is None
     assert destination.patient(staying) is None
-    assert destination.establishment_id("BBB") == there  # establishment records are in scope
 
-    # The origin's cell is left on the record: at the destination it points at a location that
-    # laptop never receives, and the pull must store the patient all the same.
-    cell = _add_location(origin, here, "A-1-001")
-    origin.edit_patient(moving, location_id=cell)
-    origin.sync()
-    origin.edit_patient(moving, establishment_id=there)
-    with origin.vault() as v:  # push the transfer only, so the hub knows before we pull
+    # The destination's roll lists the mover (a claim), then the origin's roll drops them: the
+    # transfer takes effect with the origin's push, before the origin pulls.
+    there = write_roll(tmp_path / "bbb.csv", "BBB", [replace(mover, location="2-04")])
+    import_roll_as(destination, there, T0 + timedelta(hours=1))
+    destination.sync()
+    import_roll_as(
+        origin, write_roll(tmp_path / "aaa-2.csv", "AAA", [stayer]), T0 + timedelta(hours=2)
+    )
+    with origin.vault() as v:  # push the origin's roll only, so the hub decides before we pull
         config = local_state.config(v.session())
         assert config is not None
         with HubClient(config.hub_url, token=config.token) as client:
@@ -102,9 +118,34 @@ def test_transfer_brings_history_to_destination_and_purges_origin(
     destination.sync()
     arrived = destination.patient(moving)
     assert arrived is not None
-    assert arrived.establishment_id == there
-    assert arrived.location_id == cell  # dangling here by design: a slice of the whole
+    assert arrived.establishment_id == estate_ids.establishment_id("BBB")
+    assert arrived.location_id == estate_ids.location_id("BBB", "2-04")  # the destination's cell
     assert _conditions(destination, moving) == ["ASTHMA", "DIABETES", "EPILEPSY", "HYPERTENSION"]
     assert destination.patient(staying) is None
     with destination.peek() as s:
         assert s.scalar(select(func.count()).select_from(Patient)) == 1
+
+
+def test_a_device_cannot_move_a_patient_by_editing_the_record(
+    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    """Only a roll import claims a patient: a hand edit of the establishment moves nobody."""
+    origin, other = make_laptop("origin"), make_laptop("other")
+    origin.enrol(hub, "AAA")
+    other.enrol(hub, "BBB")
+    person = Prisoner("A0003AA", test_nhs_number(3), "Stays")
+    import_roll_as(origin, write_roll(tmp_path / "aaa.csv", "AAA", [person]), T0)
+    resident = Prisoner("B0001BB", test_nhs_number(4), "Resident")
+    import_roll_as(other, write_roll(tmp_path / "bbb.csv", "BBB", [resident]), T0)
+    origin.sync()
+    other.sync()
+    patient = estate_ids.patient_id(person.number)
+    origin.add_establishment("BBB")
+    origin.edit_patient(patient, establishment_id=estate_ids.establishment_id("BBB"))
+    origin.sync()
+    other.sync()
+    assert other.patient(patient) is None
+    doc = hub.doc("patient", patient)
+    assert doc is not None
+    assert doc["payload"]["establishment_id"] == estate_ids.establishment_id("AAA")
+    assert hub.count(schema.transfers) == 0
