@@ -17,6 +17,7 @@ so it does not depend on the ORM models of a later release.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -86,11 +87,32 @@ def _rows(conn: Connection, sql: str) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(text(sql)).mappings()]
 
 
+def _clashed(conn: Connection, kind: str, key: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    query = text(
+        "SELECT record_id, hub_payload FROM sync_conflicts WHERE reason = 'clash' AND kind = :k"
+    )
+    for row in conn.execute(query, {"k": kind}).mappings():
+        try:
+            value = json.loads(row["hub_payload"]).get(key)
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(value, str) and value:
+            found.append({"record_id": row["record_id"], key: value})
+    return found
+
+
 def plan_vault(conn: Connection, *, staff_only: bool = False) -> Plan:
     """Derived ids for every estate-wide row of this vault (or only its staff)."""
     plan = Plan()
     if not staff_only:
         ests = _rows(conn, "SELECT id, code, rev, updated_at FROM establishments")
+        # Another laptop's copy of an establishment this one holds was kept aside as a "clash";
+        # records pulled from that laptop point at it: it is the same establishment.
+        ests += [
+            {"id": r["record_id"], "code": r["code"], "rev": 0, "updated_at": ""}
+            for r in _clashed(conn, "establishment", "code")
+        ]
         codes = {e["id"]: e["code"] for e in ests}
         plan.add("establishments", "establishment", ests,
                  lambda r: estate_ids.establishment_id(r["code"]))  # fmt: skip
@@ -106,6 +128,10 @@ def plan_vault(conn: Connection, *, staff_only: bool = False) -> Plan:
                  lambda r: estate_ids.alert_id(new_patient.get(r["patient_id"], r["patient_id"]),
                                                r["code"]))  # fmt: skip
     staff = _rows(conn, "SELECT id, username, rev, updated_at FROM staff")
+    staff += [
+        {"id": r["record_id"], "username": r["username"], "rev": 0, "updated_at": ""}
+        for r in _clashed(conn, "staff", "username")
+    ]
     plan.add("staff", "staff", staff, lambda r: staff_key(conn, r["username"]))
     return plan
 
@@ -136,6 +162,13 @@ def apply(conn: Connection, plan: Plan) -> int:
         ]
         if columns:
             rewritten += _rewrite_table(conn, table, columns, plan.mapping)
+    # Clashes between two copies of one estate record are settled: they are one record now.
+    conn.execute(
+        text(
+            "DELETE FROM sync_conflicts WHERE reason = 'clash' AND kind IN "
+            "('establishment', 'location', 'patient', 'alert', 'staff')"
+        )
+    )
     now = datetime.now(UTC).replace(tzinfo=None)
     conn.execute(
         text(
