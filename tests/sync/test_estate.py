@@ -17,9 +17,19 @@ import pytest
 from sqlalchemy import select
 
 from hjdesk.clinical import estate_ids
-from hjdesk.storage.models import CarePlan, Encounter, Location, Patient, Staff, TransferNotice
+from hjdesk.services.patients import open_patient
+from hjdesk.storage.models import (
+    CarePlan,
+    Encounter,
+    Location,
+    Patient,
+    RollLinkFlag,
+    Staff,
+    TransferNotice,
+)
 from hjdesk.sync.client import list_conflicts
 from hjdesk.sync.hub import schema
+from hjdesk.ui.record.header import badges_for
 from tests.sync.helpers import (
     HubProcess,
     Laptop,
@@ -216,6 +226,13 @@ def test_a_move_claimed_by_the_destination_first_waits_until_the_origin_lets_go(
     for laptop in prison_a:
         assert _notices(laptop) == [(MOVER_ID, "leaving", "AAA", "BBB")]
         assert rows_of(laptop, Encounter, MOVER_ID) == sorted(visits)
+    # What the nurse sees in the record's header, on each side.
+    with prison_b[0].vault() as v:
+        arriving = badges_for(open_patient(v, MOVER_ID))
+    assert ("Arriving — history at the office (from AAA)", "AMBER") in arriving
+    with prison_a[0].vault() as v:
+        leaving = badges_for(open_patient(v, MOVER_ID))
+    assert ("Leaving — to BBB", "AMBER") in leaving
     listed = run_cli("hub", "transfers", "--db", hub.db_url)
     assert listed.returncode == 0, listed.stderr
     assert f"{pending['id']}\t{MOVER.number}\tAAA -> BBB\tpending" in listed.stdout
@@ -291,8 +308,6 @@ def test_a_new_prison_number_with_a_known_nhs_number_is_flagged_not_merged(
     rolls = [first, both] if order == "a-first" else [both]
     summaries = [import_roll_as(laptop, r, T0 + i * HOUR) for i, r in enumerate(rolls)]
     assert summaries[-1].flagged == 1
-    from hjdesk.storage.models import RollLinkFlag
-
     with laptop.peek() as s:
         (flag,) = s.scalars(select(RollLinkFlag))
         numbers = {flag.patient_id, flag.other_patient_id}
