@@ -93,11 +93,12 @@ def _mirror(record: Patient | Alert, stamp: str, values: dict[str, Any]) -> tupl
 
 def _place(patient: Patient, stamp: str, **values: Any) -> bool | None:
     """Move the patient as this roll says: True moved, False already there, None a newer roll
-    placed them (this roll is older and does not count)."""
+    placed them elsewhere (this roll is older and does not count)."""
     stamps = _stamps(patient)
     mine = stamps.get(estate_ids.PLACEMENT_STAMP, "")
     if mine > stamp:
-        return None
+        differs = any(getattr(patient, name) != value for name, value in values.items())
+        return None if differs else False
     changed = False
     for name, value in values.items():
         if getattr(patient, name) != value:
