@@ -313,3 +313,35 @@ def test_a_new_prison_number_with_a_known_nhs_number_is_flagged_not_merged(
         numbers = {flag.patient_id, flag.other_patient_id}
     assert numbers == {estate_ids.patient_id("A9999ZZ"), MOVER_ID}
     assert sorted(patient_numbers(laptop)) == sorted([*_numbers(A_ROLL), "A9999ZZ"])
+
+
+def test_users_and_work_from_before_enrolment_take_their_prisons_ids(
+    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    """A laptop set up before it knew its prison: its users' records, and everything they wrote,
+    get the prison's staff ids at enrolment, before anything is sent; the audit chain stays whole
+    and the hub accepts it unbroken."""
+    early, other = make_laptop("early"), make_laptop("other")
+    add_nurse(early)
+    import_roll_as(early, write_roll(tmp_path / "aaa.csv", "AAA", A_ROLL), T0)
+    visit = sign_visit(early, MOVER_ID, "Seen before the laptop was enrolled.")
+    early.enrol(hub, "AAA")
+    other.enrol(hub, "AAA")
+    add_nurse(other)
+    nurse = estate_ids.staff_id("AAA", "nurse")
+    with early.peek() as s:
+        assert sorted(s.scalars(select(Staff.id))) == sorted(
+            [estate_ids.staff_id("AAA", "admin"), nurse]
+        )
+        encounter = s.get(Encounter, visit)
+        assert encounter is not None
+        assert encounter.author_id == nurse
+    _settle([early, other])
+    with other.peek() as s:
+        pulled = s.get(Encounter, visit)
+        assert pulled is not None
+        assert pulled.author_id == nurse  # the same nurse on both laptops
+        assert sorted(s.scalars(select(Staff.username))) == ["admin", "nurse"]
+    report = run_cli("hub", "audit-report", "--db", hub.db_url)
+    assert report.returncode == 0, report.stdout
+    _no_conflicts(hub, [early, other])
