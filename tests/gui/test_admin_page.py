@@ -319,6 +319,10 @@ def test_a_new_prison_number_with_a_known_nhs_number_is_listed_until_checked(
     assert panel.flags.rowCount() == 1
     assert [panel.flags.item(0, c).text() for c in range(3)] == ["Z9999ZZ", "A1111AA", nhs]
     assert "not merged" in panel.flags_label.text()
+    page.context.privacy.set_masked(True)  # a wing laptop others can see: identifiers masked
+    assert all(nhs not in panel.flags.item(0, c).text() for c in range(3))
+    assert panel.flags.item(0, 0).text() != "Z9999ZZ"
+    page.context.privacy.set_masked(False)
     assert _on_roll(admin_vault) == {"A1111AA", "Z9999ZZ"}  # two records, never one
     assert not panel.check_flag.isEnabled()
     panel.flags.selectRow(0)

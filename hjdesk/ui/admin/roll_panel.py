@@ -127,6 +127,7 @@ class RollImportPanel(QWidget):
             lambda: self.check_flag.setEnabled(bool(self.flags.selectedItems()))
         )
         self.check_flag.clicked.connect(self.mark_selected_checked)
+        context.privacy.changed.connect(lambda _: self.refresh_flags())
         self.open_flags: list[LinkFlag] = []
 
         top = QHBoxLayout()
@@ -193,10 +194,11 @@ class RollImportPanel(QWidget):
         with bulk_fill(self.flags):
             self.flags.setRowCount(count)
             for index, flag in enumerate(self.open_flags):
+                hide = self.context.privacy.identifier  # the privacy switch masks identifiers
                 cells = (
-                    flag.prison_number,
-                    flag.other_prison_number,
-                    flag.nhs_number,
+                    hide(flag.prison_number),
+                    hide(flag.other_prison_number),
+                    hide(flag.nhs_number),
                     f"{flag.flagged_at.astimezone():%Y-%m-%d %H:%M}",
                 )
                 for column, text in enumerate(cells):
@@ -214,7 +216,8 @@ class RollImportPanel(QWidget):
         except KnownError as exc:
             self.message.fail(exc)
             return
-        self.message.ok(f"Marked {flag.prison_number} as checked.")
+        shown = self.context.privacy.identifier(flag.prison_number)
+        self.message.ok(f"Marked {shown} as checked.")
         self.refresh_flags()
 
     def taken_at(self, path: Path) -> datetime:
