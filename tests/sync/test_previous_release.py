@@ -12,7 +12,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from alembic import command
+from sqlalchemy import create_engine, func, select, text
 
 from hjdesk.clinical import estate_ids
 from hjdesk.storage import migrate
@@ -29,6 +30,7 @@ from hjdesk.storage.models import (
 from hjdesk.storage.paths import HomePaths
 from hjdesk.sync import local_state
 from hjdesk.sync.hub import schema
+from hjdesk.sync.hub.store import _alembic_config, database_url
 from tests.sync.helpers import HubProcess, Laptop, run_cli
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "previous_release"
@@ -44,10 +46,35 @@ def _laptop_from_fixture(root: Path) -> Laptop:
     return laptop
 
 
-def test_a_previous_release_vault_and_hub_migrate_and_sync(tmp_path: Path) -> None:
-    hub_file = tmp_path / "hub.db"
-    shutil.copyfile(FIXTURES / "hub.sqlite.fixture", hub_file)
-    hub = HubProcess(f"sqlite:///{hub_file}", tmp_path / "hubdir").start()  # migrates to head
+def _previous_hub(url: str, tmp_path: Path) -> None:
+    """The fixture hub at `url`: the SQLite file itself, or on PostgreSQL the same rows loaded into
+    a database at the previous release's schema (h0001), so both engines run migration h0002."""
+    if url.startswith("sqlite"):
+        shutil.copyfile(FIXTURES / "hub.sqlite.fixture", url.removeprefix("sqlite:///"))
+        return
+    source_file = tmp_path / "previous-hub.db"
+    shutil.copyfile(FIXTURES / "hub.sqlite.fixture", source_file)
+    source = create_engine(f"sqlite:///{source_file}")
+    target = create_engine(database_url(url))
+    try:
+        with target.begin() as conn:
+            command.upgrade(_alembic_config(conn), "h0001")
+        with source.connect() as read, target.begin() as write:
+            for table in schema.metadata.sorted_tables:
+                if table.name in ("transfers", "id_aliases"):
+                    continue  # made by h0002
+                rows = [dict(r) for r in read.execute(select(table)).mappings()]
+                write.execute(table.delete())
+                if rows:
+                    write.execute(table.insert(), rows)
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+def test_a_previous_release_vault_and_hub_migrate_and_sync(hub_db_url: str, tmp_path: Path) -> None:
+    _previous_hub(hub_db_url, tmp_path)
+    hub = HubProcess(hub_db_url, tmp_path / "hubdir").start()  # migrates to head
     try:
         laptop = _laptop_from_fixture(tmp_path)
         with laptop.vault():  # unlocking migrates the vault (a backup is kept)
