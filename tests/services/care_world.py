@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from hjdesk.clinical import estate_ids
 from hjdesk.services.common import dumps
 from hjdesk.services.roll_reconcile import apply_rows
 from hjdesk.services.roll_rows import ImportSummary, RollRow
@@ -85,7 +86,9 @@ class World:
             alerts=alerts,
         )
         with self.vault.transaction() as session:
-            apply_rows(session, [row], ImportSummary(), full_roll=False)
+            now = datetime.now(UTC)
+            stamp = estate_ids.roll_stamp(now, now, self.vault.device_id)
+            apply_rows(session, [row], ImportSummary(), full_roll=False, stamp=stamp)
             session.flush()
             pid = session.scalar(select(Patient.id).where(Patient.prison_number == number))
             assert pid is not None

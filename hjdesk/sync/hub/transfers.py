@@ -78,6 +78,22 @@ def _take_effect(
     return estate_ids.take_placement(merged, newest["placement"])
 
 
+def is_roll_claim(
+    current: Mapping[str, Any], incoming: Mapping[str, Any], device_code: str
+) -> bool:
+    """Whether a patient op moves the patient into the sending device's own establishment from a
+    roll import: its placement carries a roll stamp newer than the hub's, and names the device's
+    establishment. Any other change of a patient's establishment is not a claim (and moves
+    nobody: `settle_patient` keeps the placement)."""
+    there = incoming.get("establishment_id")
+    return (
+        there != current.get("establishment_id")
+        and there == estate_ids.establishment_id(device_code)
+        and incoming.get("on_roll") is not False
+        and estate_ids.newer_placement(current, incoming)
+    )
+
+
 def settle_patient(
     conn: Connection,
     device: RowMapping,
@@ -106,7 +122,7 @@ def settle_patient(
             mine = [c["id"] for c in _pending(conn, patient_id) if c["to_code"] == device_code]
             _decide(conn, mine, CANCELLED, f"roll of {device_code}")
         return merged
-    if not own or not estate_ids.newer_placement(current, incoming):
+    if not is_roll_claim(current, incoming, device_code):
         # Not a roll import of the device's own establishment, or an older roll than the one
         # that placed the patient: the placement stays as it is.
         return merged
