@@ -12,12 +12,11 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from hjdesk.storage.errors import InvalidInput, KnownError
 from hjdesk.ui.pages.base import PageContext
-from hjdesk.ui.save_pdf import STATUS_MS, status_bar
+from hjdesk.ui.save_file import ask_path, documents_path, failure_handler, run_save
 
 KIND = "fhir-transfer-summary"
 BUTTON_TEXT = "Save F&HIR summary…"
@@ -25,9 +24,7 @@ BUTTON_NAME = "Save the transfer or release summary as a FHIR document for anoth
 
 
 def suggested_path(today: date | None = None) -> str:
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    name = f"transfer-summary-{(today or date.today()):%Y-%m-%d}.fhir.json"
-    return str(Path(folder) / name) if folder else name
+    return documents_path("transfer-summary", ".fhir.json", today)
 
 
 def saved_message(resources: int, path: Path, preliminary: bool) -> str:
@@ -48,15 +45,7 @@ def save_fhir(
 ) -> None:
     """Ask where to save the patient's FHIR summary, then build, write and audit it in the
     background; report in the status bar, or through the callbacks."""
-
-    def failed(exc: BaseException) -> None:
-        if on_failed is not None:
-            on_failed(exc)
-        elif isinstance(exc, KnownError):
-            QMessageBox.warning(parent, "HJDesk", str(exc))
-        else:
-            raise exc  # a bug: the crash path logs it
-
+    failed = failure_handler(parent, on_failed)
     try:
         vault = context.require_vault()
         if not patient_id:
@@ -64,31 +53,21 @@ def save_fhir(
     except KnownError as exc:
         failed(exc)
         return
-    chosen, _ = QFileDialog.getSaveFileName(
+    path = ask_path(
         parent,
         "Save the transfer/release summary as FHIR",
         suggested_path(),
         "FHIR JSON documents (*.json)",
+        ".json",
     )
-    if not chosen:
+    if path is None:
         return  # cancelled: nothing built, nothing written
-    path = Path(chosen)
-    if path.suffix.lower() != ".json":
-        path = path.with_name(path.name + ".json")
+    chosen, patient = path, patient_id
 
     def work() -> str:
         from hjdesk.interop import save_fhir_summary  # FHIR models load on first export only
 
-        export = save_fhir_summary(vault, patient_id, path)
-        return saved_message(export.resources, path, export.preliminary)
+        export = save_fhir_summary(vault, patient, chosen)
+        return saved_message(export.resources, chosen, export.preliminary)
 
-    def done(message: str) -> None:
-        if on_saved is not None:
-            on_saved(message)
-        bar = status_bar(parent)
-        if bar is not None:
-            bar.showMessage(message, STATUS_MS)
-
-    if on_started is not None:
-        on_started()
-    context.runner.run_task(work, done, failed, write=True)
+    run_save(parent, context, work, failed, on_started=on_started, on_saved=on_saved)

@@ -14,28 +14,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStatusBar, QWidget
+from PySide6.QtWidgets import QWidget
 
 from hjdesk.reports.kinds import ReportRequest
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.pages.base import PageContext
-
-STATUS_MS = 15_000
+from hjdesk.ui.save_file import ask_path, documents_path, failure_handler, run_save
 
 
 def suggested_path(kind: str, today: date | None = None) -> str:
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    name = f"{kind}-{(today or date.today()):%Y-%m-%d}.pdf"
-    return str(Path(folder) / name) if folder else name
-
-
-def status_bar(parent: QWidget) -> QStatusBar | None:
-    window = parent.window()
-    if isinstance(window, QMainWindow):
-        return window.statusBar()
-    found = window.findChild(QStatusBar)
-    return found if isinstance(found, QStatusBar) else None
+    return documents_path(kind, ".pdf", today)
 
 
 def saved_message(title: str, pages: int, path: Path, unsynced: bool) -> str:
@@ -59,15 +47,7 @@ def save_pdf(
     """Ask where to save `kind` (with `params`: patient_id, session_id, plan_id, event_id, wing,
     month), then render, write and audit it in the background; report in the status bar, or
     through `on_started` / `on_saved` / `on_failed` when the caller shows results itself."""
-
-    def failed(exc: BaseException) -> None:
-        if on_failed is not None:
-            on_failed(exc)
-        elif isinstance(exc, KnownError):
-            QMessageBox.warning(parent, "HJDesk", str(exc))
-        else:
-            raise exc  # a bug: the crash path logs it
-
+    failed = failure_handler(parent, on_failed)
     try:
         vault = context.require_vault()
         request = ReportRequest(kind=kind, **params)
@@ -75,28 +55,17 @@ def save_pdf(
     except KnownError as exc:
         failed(exc)
         return
-    chosen, _ = QFileDialog.getSaveFileName(
-        parent, f"Save {label} as PDF", suggested_path(kind), "PDF documents (*.pdf)"
+    path = ask_path(
+        parent, f"Save {label} as PDF", suggested_path(kind), "PDF documents (*.pdf)", ".pdf"
     )
-    if not chosen:
+    if path is None:
         return  # cancelled: nothing rendered, nothing written
-    path = Path(chosen)
-    if path.suffix.lower() != ".pdf":
-        path = path.with_name(path.name + ".pdf")
+    chosen = path
 
     def work() -> str:
         from hjdesk.reports.build import save_report  # ReportLab loads on first print only
 
-        report = save_report(vault, request, path)
-        return saved_message(report.title, report.pages, path, report.unsynced)
+        report = save_report(vault, request, chosen)
+        return saved_message(report.title, report.pages, chosen, report.unsynced)
 
-    def done(message: str) -> None:
-        if on_saved is not None:
-            on_saved(message)
-        bar = status_bar(parent)
-        if bar is not None:
-            bar.showMessage(message, STATUS_MS)
-
-    if on_started is not None:
-        on_started()
-    context.runner.run_task(work, done, failed, write=True)
+    run_save(parent, context, work, failed, on_started=on_started, on_saved=on_saved)

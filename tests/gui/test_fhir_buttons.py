@@ -4,54 +4,22 @@ file is written only where the user chose, the export is audited, cancelling wri
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 from sqlalchemy import select
 
 from hjdesk.storage.models import AuditEvent
-from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.pages.patient_record import PatientRecordPage
 from hjdesk.ui.pages.reports import ReportsPage
-from hjdesk.ui.privacy import PrivacyState
-from hjdesk.ui.tasks import InlineRunner
+from tests.gui.helpers_save import Dialog, forbid_message_boxes
 from tests.interop.helpers import read_back, richest_patient
 from tests.reports.conftest import patient_row, pdf_text
 
 
-class Dialog:
-    """Stands in for QFileDialog.getSaveFileName: returns `answer`, remembers what it was asked."""
-
-    def __init__(self, answer: str) -> None:
-        self.answer = answer
-        self.asked: list[tuple[str, str]] = []
-
-    def __call__(self, parent, caption, directory, filters):
-        self.asked.append((caption, directory))
-        return self.answer, filters
-
-
 @pytest.fixture(autouse=True)
 def _no_message_boxes(monkeypatch):
-    def no_box(*args, **kwargs):
-        raise AssertionError(f"unexpected message box: {args[2] if len(args) > 2 else args}")
-
-    for name in ("warning", "information", "question", "critical"):
-        monkeypatch.setattr(QMessageBox, name, no_box)
-
-
-@pytest.fixture
-def context(demo):
-    return PageContext(runner=InlineRunner(), privacy=PrivacyState(), vault=demo)
-
-
-@pytest.fixture
-def out(tmp_path) -> Path:
-    folder = tmp_path / "chosen"
-    folder.mkdir()
-    return folder
+    forbid_message_boxes(monkeypatch)
 
 
 def _exports(vault) -> list[AuditEvent]:

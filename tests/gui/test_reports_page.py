@@ -8,52 +8,21 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 from sqlalchemy import select
 
 from hjdesk.reports.kinds import KINDS
 from hjdesk.services.clinics import session_view
 from hjdesk.storage.models import AuditEvent
-from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.pages.reports import ReportsPage
-from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.save_pdf import save_pdf
-from hjdesk.ui.tasks import InlineRunner
+from tests.gui.helpers_save import Dialog, forbid_message_boxes
 from tests.reports.conftest import medicines_patient, patient_row, pdf_text, planned_session
-
-
-class Dialog:
-    """Stands in for QFileDialog.getSaveFileName: returns `answer`, remembers what it was asked."""
-
-    def __init__(self, answer: str) -> None:
-        self.answer = answer
-        self.asked: list[tuple[str, str]] = []
-
-    def __call__(self, parent, caption, directory, filters):
-        self.asked.append((caption, directory))
-        return self.answer, filters
 
 
 @pytest.fixture(autouse=True)
 def _no_message_boxes(monkeypatch):
-    def no_box(*args, **kwargs):
-        raise AssertionError(f"unexpected message box: {args[2] if len(args) > 2 else args}")
-
-    for name in ("warning", "information", "question", "critical"):
-        monkeypatch.setattr(QMessageBox, name, no_box)
-
-
-@pytest.fixture
-def context(demo):
-    return PageContext(runner=InlineRunner(), privacy=PrivacyState(), vault=demo)
-
-
-@pytest.fixture
-def out(tmp_path) -> Path:
-    """Where the user saves (tmp_path itself also holds the demo vault's copy)."""
-    folder = tmp_path / "chosen"
-    folder.mkdir()
-    return folder
+    forbid_message_boxes(monkeypatch)
 
 
 @pytest.fixture
