@@ -467,7 +467,14 @@ class OpenVault:
         self._rewrap(self.actor.username, new_password, kdf, action="password_changed")
 
     def set_role(self, username: str, role: str) -> None:
-        """Change a user's role: it lives in their sealed key slot, written only here."""
+        """Change a user's role: it lives in their sealed key slot, written only here.
+
+        The staff row's role follows in the same transaction: it is what the screens show of a
+        colleague (care-plan owners, signers), never what decides a permission."""
+        from sqlalchemy import select
+
+        from hjdesk.storage.models import Staff
+
         self.require_admin()
         user, role_value = _check_username(username), _check_role(role)
         if user == self.actor.username:
@@ -475,6 +482,9 @@ class OpenVault:
         with self._slots_locked():
             self._slots.get(user)
             with self.transaction() as session:
+                staff = session.scalar(select(Staff).where(Staff.username == user))
+                if staff is not None:
+                    staff.role = role_value
                 self.audit(
                     "user_role_changed", detail={"username": user, "role": role_value},
                     session=session,
