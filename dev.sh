@@ -80,7 +80,20 @@ run_tests() {
   say "mypy"
   "$VENV/bin/mypy"
   say "pytest"
-  QT_QPA_PLATFORM=offscreen "$VENV/bin/python" -m pytest "$@"
+  # The whole suite (no test paths given) measures coverage and checks its floors afterwards;
+  # a run of chosen tests does neither (its coverage would say nothing about the whole).
+  local whole=1 arg
+  for arg in "$@"; do
+    case "$arg" in tests|tests/*|*.py|*::*) whole=0 ;; esac
+  done
+  if [ "$whole" = 1 ]; then
+    rm -f .coverage
+    QT_QPA_PLATFORM=offscreen "$VENV/bin/python" -m pytest --cov --cov-report= "$@"
+    say "coverage"
+    "$VENV/bin/python" tools/coverage_floors.py
+  else
+    QT_QPA_PLATFORM=offscreen "$VENV/bin/python" -m pytest "$@"
+  fi
 }
 
 case "${1:-}" in

@@ -79,3 +79,14 @@ def test_news2_total_and_every_parameter_have_a_code():
 
 def test_text_only_concepts_have_no_code():
     assert not set(TEXT_ONLY) & set(CODES)
+
+
+def test_lookup_and_profile_urls():
+    from hjdesk.clinical.codes import code, uk_core_profile
+
+    assert code("NEWS2_TOTAL") is CODES["NEWS2_TOTAL"]
+    with pytest.raises(KeyError):
+        code("not-a-code")
+    assert uk_core_profile("Patient") == (
+        "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"
+    )
