@@ -75,8 +75,8 @@ demo() {
 run_tests() {
   setup
   say "ruff"
-  "$VENV/bin/ruff" check hjdesk tests benchmarks
-  "$VENV/bin/ruff" format --check hjdesk tests benchmarks
+  "$VENV/bin/ruff" check hjdesk tests benchmarks tools
+  "$VENV/bin/ruff" format --check hjdesk tests benchmarks tools
   say "mypy"
   "$VENV/bin/mypy"
   say "pytest"
