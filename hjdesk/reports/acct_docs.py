@@ -7,9 +7,9 @@ contribution made on the wing has not reached the office before the review.
 
 The audit lists every ACCT_NO_HEALTH_INPUT flag and, per month, the share of case reviews and
 closures without health input (a case review past its time and never recorded as held counts, in
-the month it was due, in its own "not held" column too). Decision (ours): with --wing, the monthly figures are worked
-out from that wing's cases only (by the patient's present location), so the percentages and the
-flags below them describe the same people.
+the month it was due, in its own "not held" column too). Decision (ours): with --wing, the monthly
+figures are worked out from that wing's cases only (by the patient's present location), so the
+percentages and the flags below them describe the same people.
 """
 
 from __future__ import annotations
