@@ -95,6 +95,10 @@ def _contribution_block(
         ("Summary shared (risk-relevant only)", c.summary or "–"),
         ("Electronically signed", f"{signer}, {moment(c.signed_at)}" if c.signed_at else "No"),
     ]
+    if c.amends_id is not None:
+        # The corrected entry is the one that counts; the sheet says it replaced another, never
+        # what that one said (the superseded text stays in the healthcare record).
+        pairs.append(("Correction", f"Replaces an earlier entry. Reason: {c.amendment_reason}"))
     parts: list[Flowable] = [key_values(pairs, (1, 2.4))]
     if not c.synced:
         handover = "" if held else ": hand this sheet to the case manager before the review"

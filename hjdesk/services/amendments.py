@@ -37,7 +37,7 @@ from hjdesk.services.acct_views import ContributionView, contribution_view
 from hjdesk.services.care_plan_reads import CarePlanView, build_view
 from hjdesk.services.common import dumps, get_or_error, local_today, utc_now
 from hjdesk.services.permissions import CLINICAL_WRITERS, REGISTERED_CLINICIANS, require_role
-from hjdesk.services.screening import ScreeningView, screening_view
+from hjdesk.services.screening import ScreeningView, screening_problems, screening_view
 from hjdesk.services.standing import standing
 from hjdesk.services.tasks import withdraw_tasks
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
@@ -160,7 +160,7 @@ def amend_contribution(
         _stamp(vault, row, target, why, entered_in_error, when)
         session.add(row)
         _audit(vault, session, "acct_contribution", row, target)
-        return contribution_view(row, {row.id})
+        return contribution_view(row, {row.id}, target)
 
 
 def _correct_contribution(
@@ -228,13 +228,15 @@ def amend_screening(
 
 
 def _correct_screening(row: ScreeningEvent, corrected: ScreeningCorrection, today: date) -> None:
-    problems = []
-    if corrected.event_date > today:
-        problems.append("The date cannot be in the future.")
-    if not corrected.outcome.strip():
-        problems.append("Record the outcome.")
-    if corrected.next_due is not None and corrected.next_due < corrected.event_date:
-        problems.append("The next due date is before the event.")
+    # The same checks as recording one (screening.record_screening): a correction is no laxer.
+    problems = screening_problems(
+        row.programme,
+        corrected.event_date,
+        corrected.outcome,
+        corrected.batch,
+        corrected.next_due,
+        today,
+    )
     if problems:
         raise InvalidInput(" ".join(problems))
     row.event_date, row.outcome = corrected.event_date, corrected.outcome.strip()
