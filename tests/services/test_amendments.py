@@ -210,8 +210,10 @@ def test_a_corrected_planned_contribution_that_no_longer_counts_brings_the_warni
     view = acct.open_case(world.vault, pid, opened_at=NOW - timedelta(hours=4),
                           concern_summary="Ligature", risk_level="RAISED", now=NOW)  # fmt: skip
     first = next(e for e in view.events if e.event_type == "CASE_REVIEW_FIRST")
-    planned = acct.add_contribution(world.vault, first.id, contribution_type="ATTENDED_IN_PERSON",
-                                    team="PRIMARY_CARE", summary="", planned=True, now=NOW)  # fmt: skip
+    planned = acct.add_contribution(
+        world.vault, first.id, contribution_type="ATTENDED_IN_PERSON", team="PRIMARY_CARE",
+        summary="", planned=True, now=NOW,
+    )  # fmt: skip
     assert acct.case_view(world.vault, view.id, NOW).warnings == ()
     amend_contribution(
         world.vault, planned.id, reason="Not invited after all", now=NOW,
