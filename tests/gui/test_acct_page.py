@@ -373,3 +373,66 @@ def test_input_marked_entered_in_error_from_the_case_brings_the_gap_back(qtbot, 
     assert all(c.summary != "Wrong patient's summary." for c in event.contributions)
     assert _event_status(page, event_id) != "Given"
     assert "entered in error" in page.detail.form.done.text()
+
+
+def _given_row(page, summary: str) -> int:
+    return next(n for n, c in enumerate(page.detail.given.rows) if c.summary == summary)
+
+
+def test_input_amended_from_the_case_is_recounted_and_keeps_the_original(qtbot, page, demo):
+    """The Amend action: a corrected entry replaces the original (kept, readable), and the
+    flags follow the correction at once."""
+    case_id, event_id = _flagged_event(demo)
+    open_acct_from_list(qtbot, page, case_id)
+    add_written_contribution(qtbot, page, event_id, "Shared the wrong review's summary.")
+    assert "HIGH" not in _event_flags(page, event_id)
+    assert not page.detail.amend_button.isEnabled()
+    page.detail.given_table.selectRow(_given_row(page, "Shared the wrong review's summary."))
+    assert page.detail.amend_button.isEnabled()
+    qtbot.mouseClick(page.detail.amend_button, Qt.MouseButton.LeftButton)
+    dialog = page.amend_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.summary.toPlainText() == "Shared the wrong review's summary."
+    dialog.sign_button.click()
+    assert "Give the reason" in dialog.problem.text()
+    qtbot.keyClicks(dialog.reason, "Was invited but could not attend; nothing was shared")
+    dialog.sign_button.click()
+    assert "Nothing has been corrected" in dialog.problem.text()
+    choose(dialog.kind, "INVITED_UNABLE_TO_ATTEND")
+    dialog.summary.setPlainText("")
+    dialog.sign_button.click()
+    assert page.amend_dialog is None, dialog.problem.text()
+    # The correction no longer counts: the HIGH gap is back on the screen and in the service.
+    assert "HIGH" in _event_flags(page, event_id)
+    view = acct.case_view(demo, case_id)
+    assert any(f.event_id == event_id and f.severity is rules.Severity.HIGH for f in view.flags)
+    event = next(e for e in view.events if e.id == event_id)
+    fixed = next(c for c in event.contributions if c.amends_id is not None)
+    assert fixed.contribution_type == "INVITED_UNABLE_TO_ATTEND"
+    assert fixed.replaced == "Written contribution: Shared the wrong review's summary."
+    assert all(c.summary != "Shared the wrong review's summary." for c in event.contributions)
+    row = next(n for n, c in enumerate(page.detail.given.rows) if c.id == fixed.id)
+    assert page.detail.given.index(row, 0).data().endswith("(corrected)")
+    tip = page.detail.given.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Shared the wrong review's summary." in tip
+    assert "Amended" in page.detail.form.done.text()
+
+
+def test_an_hca_cannot_amend_or_withdraw_health_input(qtbot, demo_home, no_boxes):
+    hca = Vault(demo_home).unlock("hca", PASSWORD)
+    try:
+        page = AcctPage(page_context(hca))
+        show(qtbot, page)
+        page.on_shown()
+        case_id, _ = _flagged_event(hca)
+        event = next(e for e in acct.case_view(hca, case_id).events if e.contributions)
+        open_acct_from_list(qtbot, page, case_id)
+        assert page.detail.choose_event(event.id)
+        page.detail.given_table.selectRow(0)
+        assert page.detail.chosen_input() is not None
+        assert not page.detail.amend_button.isEnabled()
+        assert not page.detail.withdraw_button.isEnabled()
+        assert "role" in page.detail.amend_button.toolTip()
+    finally:
+        hca.lock()
