@@ -294,7 +294,15 @@ def health_input_audit(ctx: Context, month: date | None, wing: str | None) -> Do
             flagged=[i for i, f in enumerate(flags) if f.severity == rules.Severity.HIGH.value],
         )
         if flags
-        else para("No flags: every case review and closure in scope had health input."),
+        else para(
+            "No flags: every case review and closure held in scope had health input."
+            + (
+                " Reviews past their time and not recorded as held are counted above ('of "
+                "which not held') and shown as late on the ACCT screen."
+                if any(m.case_reviews_not_held for m in months)
+                else ""
+            )
+        ),
     ]
     return Document(
         title="ACCT health-input audit",

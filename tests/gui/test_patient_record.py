@@ -28,6 +28,7 @@ from hjdesk.storage.models import (
     Patient,
     QuestionnaireResult,
     ReleasePlan,
+    ScreeningEvent,
 )
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault
@@ -543,6 +544,31 @@ def test_a_screening_event_is_amended_from_the_tab(qtbot, demo):
     summary = release_summary(demo, patient_id)
     flu = [s for s in summary.screening if s.programme == "FLU_VACCINE"]
     assert [s.outcome for s in flu] == ["Given"]
+
+
+def test_an_hca_may_correct_only_their_own_screening_entries(qtbot, demo_home):
+    hca = Vault(demo_home).unlock("hca", PASSWORD)
+    try:
+        patient_id = _patient_with(hca, ScreeningEvent)
+        page = _page(qtbot, hca)
+        page.open_target(patient_id)
+        _tab(page, "Screening")
+        tab = page.screening
+        others = [r for r in range(len(tab.rows)) if tab.rows[r].signed_by != hca.actor.staff_id]
+        assert others
+        tab.tree.setCurrentItem(tab.tree.topLevelItem(others[0]))
+        assert not tab.amend_button.isEnabled()
+        assert not tab.withdraw_button.isEnabled()
+        dialog = _open_screening(page)
+        dialog.programme.setCurrentIndex(dialog.programme.findData("FLU_VACCINE"))
+        qtbot.keyClicks(dialog.outcome, "Given")
+        dialog.save_button.click()
+        own = next(r for r in range(len(tab.rows)) if tab.rows[r].signed_by == hca.actor.staff_id)
+        tab.tree.setCurrentItem(tab.tree.topLevelItem(own))
+        assert tab.amend_button.isEnabled()
+        assert tab.withdraw_button.isEnabled()
+    finally:
+        hca.lock()
 
 
 def test_screening_dialog_rejects_bad_input_with_a_message(qtbot, demo):
