@@ -12,6 +12,9 @@ Decisions (ours, as for encounters):
   signer or a registered clinician; a reason is always required.
 - A contribution: the correction may change the type, the summary and the planned flag (the
   event, case, patient and team stay). Its needed-by time is the event's, as when first signed.
+  As when signing, a contributor speaks for their own team: staff with a team correct (or
+  withdraw) only their team's input, so no one outside MH in-reach can alter or clear what MH
+  in-reach said; the summary has the same limit as when signed.
 - A screening event: the correction may change the date, outcome, batch and next due (the
   programme stays: another programme is a new event).
 - A care-plan review: the correction may change attendees, outcome, changes and the next review
@@ -33,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from hjdesk.clinical import acct as rules
 from hjdesk.clinical.care_plans import CarePlanStatus, ReviewDecision
+from hjdesk.services.acct import SUMMARY_MAX
 from hjdesk.services.acct_views import ContributionView, contribution_view
 from hjdesk.services.care_plan_reads import CarePlanView, build_view
 from hjdesk.services.common import dumps, get_or_error, local_today, utc_now
@@ -47,6 +51,7 @@ from hjdesk.storage.models import (
     CarePlan,
     CarePlanReview,
     ScreeningEvent,
+    Staff,
 )
 from hjdesk.storage.vault import OpenVault
 
@@ -142,6 +147,7 @@ def amend_contribution(
         target: AcctContribution = _amendable(
             vault, session, AcctContribution, contribution_id, "ACCT contribution"
         )
+        _same_team(vault, session, target)
         event = get_or_error(session, AcctEvent, target.event_id, "ACCT event")
         row = AcctContribution(
             event_id=target.event_id,
@@ -163,6 +169,15 @@ def amend_contribution(
         return contribution_view(row, {row.id}, target)
 
 
+def _same_team(vault: OpenVault, session: Session, target: AcctContribution) -> None:
+    staff = session.get(Staff, vault.actor.staff_id) if vault.actor.staff_id else None
+    if staff is not None and staff.team and staff.team != target.team:
+        team = target.team.replace("_", " ").lower()
+        raise PermissionDenied(
+            f"This input was recorded for another team ({team}): ask that team to correct it."
+        )
+
+
 def _correct_contribution(
     row: AcctContribution, event: AcctEvent, corrected: ContributionCorrection, when: datetime
 ) -> None:
@@ -181,6 +196,8 @@ def _correct_contribution(
         now=when,
     ):
         problems.append("This review has not taken place yet: record the attendance as planned.")
+    if len(corrected.summary.strip()) > SUMMARY_MAX:
+        problems.append(f"Keep the summary to {SUMMARY_MAX} characters.")
     if corrected.planned and event.held_at is not None:
         problems.append("This review has been held: record the input given, not planned input.")
     if problems:

@@ -433,6 +433,26 @@ def test_an_hca_cannot_amend_or_withdraw_health_input(qtbot, demo_home, no_boxes
         assert page.detail.chosen_input() is not None
         assert not page.detail.amend_button.isEnabled()
         assert not page.detail.withdraw_button.isEnabled()
-        assert "role" in page.detail.amend_button.toolTip()
+        assert "registered clinician" in page.detail.amend_button.toolTip()
     finally:
         hca.lock()
+
+
+def test_another_teams_input_cannot_be_corrected_from_the_case(qtbot, page, demo):
+    """As when signing, a clinician corrects only their own team's input (the nurse is primary
+    care; MH in-reach input stays theirs)."""
+    found = next(
+        (view.id, event.id, c.id)
+        for row in acct.open_cases(demo)
+        for view in [acct.case_view(demo, row.case_id)]
+        for event in view.events
+        for c in event.contributions
+        if c.team == "MH_IN_REACH"
+    )
+    case_id, event_id, contribution_id = found
+    open_acct_from_list(qtbot, page, case_id)
+    assert page.detail.choose_event(event_id)
+    row = next(n for n, c in enumerate(page.detail.given.rows) if c.id == contribution_id)
+    page.detail.given_table.selectRow(row)
+    assert not page.detail.amend_button.isEnabled()
+    assert not page.detail.withdraw_button.isEnabled()

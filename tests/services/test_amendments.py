@@ -273,3 +273,24 @@ def test_a_corrected_review_prints_the_correction_not_the_superseded_text(world:
     assert text.has("Reason: Outcome typed into the wrong plan")
     with pytest.raises(InvalidInput, match="already been amended"):
         amend_care_plan_review(world.vault, review, reason="x", entered_in_error=True)
+
+
+def test_only_the_contributing_team_corrects_its_input(world: World) -> None:
+    """As when signing: no one outside MH in-reach can alter or clear what MH in-reach said."""
+    pid = world.patient()
+    mh = world.as_user("mhnurse")
+    view = acct.open_case(world.vault, pid, opened_at=NOW - timedelta(days=3),
+                          concern_summary="Ligature", risk_level="RAISED", now=NOW)  # fmt: skip
+    first = next(e for e in view.events if e.event_type == "CASE_REVIEW_FIRST")
+    acct.record_event_held(world.vault, first.id, held_at=NOW - timedelta(days=2), chair="SO",
+                           now=NOW)  # fmt: skip
+    given = acct.add_contribution(mh, first.id, contribution_type="ATTENDED_IN_PERSON",
+                                  team="MH_IN_REACH", summary=SUMMARY, now=NOW)  # fmt: skip
+    with pytest.raises(PermissionDenied, match="another team"):
+        amend_contribution(world.vault, given.id, reason="x", entered_in_error=True, now=NOW)
+    too_long = ContributionCorrection("WRITTEN_CONTRIBUTION", "x" * 2001)
+    with pytest.raises(InvalidInput, match="2000 characters"):
+        amend_contribution(mh, given.id, reason="x", now=NOW, corrected=too_long)
+    written = ContributionCorrection("WRITTEN_CONTRIBUTION", SUMMARY)
+    fixed = amend_contribution(mh, given.id, reason="Wrote it up", now=NOW, corrected=written)
+    assert (fixed.team, fixed.contribution_type) == ("MH_IN_REACH", "WRITTEN_CONTRIBUTION")

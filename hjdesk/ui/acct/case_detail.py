@@ -359,7 +359,11 @@ class CaseDetail(QWidget):
         allowed = given is not None and self.may_correct(given)
         self.amend_button.setEnabled(allowed)
         self.withdraw_button.setEnabled(allowed)
-        tip = "" if given is None or allowed else "Your role cannot correct this entry."
+        tip = (
+            ""
+            if given is None or allowed
+            else "Only a registered clinician of the team that gave this input can correct it."
+        )
         for button in (self.amend_button, self.withdraw_button):
             button.setToolTip(tip)
 

@@ -89,6 +89,7 @@ class AcctPage(Page):
         self.detail.event_chosen.connect(lambda _: self._point_form())
         self.detail.form.submitted.connect(self._add)
         self.corrections = CorrectionFlow(context, self)
+        self._team: str | None = None  # the signed-in clinician's team, once a case is shown
         self.detail.may_correct = self._may_correct
         self.detail.withdraw_requested.connect(self._withdraw)
         self.detail.amend_requested.connect(self._amend)
@@ -113,6 +114,7 @@ class AcctPage(Page):
 
     def clear(self) -> None:
         self.draft_id = None
+        self._team = None
         self._filter_defaulted = False
         self._pending_draft = None
         self.list.clear()
@@ -204,6 +206,7 @@ class AcctPage(Page):
         if self.vault is None:
             return
         self.message.hide()
+        self._team = case.team
         self.form.set_team(case.team)
         wanted = event_id if any(e.id == event_id for e in case.view.events) else None
         draft, self._pending_draft = self._pending_draft, None
@@ -292,7 +295,11 @@ class AcctPage(Page):
         return shown if isinstance(shown, ContributionAmendDialog) else None
 
     def _may_correct(self, given: ContributionView) -> bool:
-        return may_correct(self.vault, given.signed_by, REGISTERED_CLINICIANS)
+        # As when signing: a registered clinician, for their own team's input (services).
+        team = self._team
+        return may_correct(self.vault, given.signed_by, REGISTERED_CLINICIANS) and (
+            team is None or team == given.team
+        )
 
     def _withdraw(self, given: ContributionView) -> None:
         kind = CONTRIBUTION_TYPES.get(given.contribution_type, given.contribution_type)
