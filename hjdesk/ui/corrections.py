@@ -7,6 +7,10 @@ record and the audit trail. One `CorrectionFlow` per screen holds the open dialo
 and shows a refusal in the dialog (which stays open with what was typed); if the dialog has gone
 meanwhile (the laptop locked), the refusal is dropped with it, as the write never happened.
 
+What is typed survives a lock: each dialog's `close_for_lock` keeps its fields as an encrypted
+draft (form `correct_<kind>`, keyed on the entry) and closes; correcting the same entry again
+brings them back. Signing or cancelling discards the draft.
+
 Who may correct: the roles that may sign that kind of entry, and — for a role that may sign but
 is not a registered clinician (an HCA's screening entry) — only their own entries
 (`may_correct`); the service checks the same and its message is shown if the screen was wrong.
@@ -14,7 +18,7 @@ is not a registered clinician (an HCA's screening entry) — only their own entr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -29,16 +33,34 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hjdesk.services import drafts
 from hjdesk.services.permissions import REGISTERED_CLINICIANS
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.care_plan.review_dialog import problem_label
+from hjdesk.ui.care_plan.review_dialog import problem_label, problem_style
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
 
 T = TypeVar("T")
 
 NOTHING_CHANGED = "Nothing has been corrected: change the entry, or cancel."
+RESTORED = "What you typed before the laptop locked is back."
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """Where a correction's typing is kept at a lock: the draft form and the entry it is for."""
+
+    form: str  # e.g. correct_acct_contribution
+    entry_id: str
+    patient_id: str
+
+
+def _find_draft(vault: OpenVault, form: str, entry_id: str) -> drafts.DraftView | None:
+    for kept in drafts.list_drafts(vault, form=form):
+        if kept.context_id == entry_id:
+            return drafts.load_draft(vault, kept.id)
+    return None
 
 
 def may_correct(vault: OpenVault | None, signed_by: str | None, roles: Collection[str]) -> bool:
@@ -63,6 +85,8 @@ class AmendEntryDialog(QDialog):
     them to `form` and builds its correction in `correction()`), the reason, and Sign."""
 
     submitted = Signal(object)  # Amendment
+    # Set by CorrectionFlow: at a lock, keep what was typed as a draft and close.
+    keeper: Callable[[], None] | None = None
 
     def __init__(self, title: str, what: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,8 +139,30 @@ class AmendEntryDialog(QDialog):
         """True when the correction says exactly what the entry said."""
         raise NotImplementedError
 
+    def fields(self) -> dict[str, Any]:
+        """The corrected fields as typed (for a draft)."""
+        raise NotImplementedError
+
+    def restore_fields(self, state: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+    def state(self) -> dict[str, Any]:
+        return {"reason": self.reason.text(), **self.fields()}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        reason = state.get("reason")
+        self.reason.setText(reason if isinstance(reason, str) else "")
+        self.restore_fields(state)
+
+    def close_for_lock(self) -> None:
+        if self.keeper is not None:
+            self.keeper()
+        else:
+            self.reject()
+
     def show_problem(self, text: str) -> None:
         self.sign_button.setEnabled(True)
+        self.problem.setStyleSheet(problem_style())
         self.problem.setText(text)
         self.problem.show()
 
@@ -142,6 +188,11 @@ class AmendEntryDialog(QDialog):
 CorrectionDialog = WithdrawDialog | AmendEntryDialog
 
 
+def replace_form(kept: Kept, mode: str) -> Kept:
+    """Amending and withdrawing the same entry keep separate drafts."""
+    return Kept(f"{mode}_{kept.form}", kept.entry_id, kept.patient_id)
+
+
 class CorrectionFlow(QObject):
     """A screen's one open correction dialog and the signed write behind it."""
 
@@ -150,13 +201,19 @@ class CorrectionFlow(QObject):
         self.context = context
         self.owner = parent
         self.dialog: CorrectionDialog | None = None
+        self._draft_ids: dict[int, str] = {}  # id(dialog) -> its draft in the vault
+        self._kept: set[int] = set()  # dialogs closed for a lock: their draft stays
 
     def withdraw(
-        self, what: str, work: Callable[[OpenVault, str], T], done: Callable[[T], None]
+        self,
+        what: str,
+        work: Callable[[OpenVault, str], T],
+        done: Callable[[T], None],
+        kept: Kept,
     ) -> WithdrawDialog:
         """Ask for the reason, then run `work(vault, reason)` (mark entered in error)."""
         dialog = WithdrawDialog(what, self.owner)
-        self._open(dialog, work, done)
+        self._open(dialog, work, done, replace_form(kept, "withdraw"))
         return dialog
 
     def amend(
@@ -164,9 +221,10 @@ class CorrectionFlow(QObject):
         dialog: AmendEntryDialog,
         work: Callable[[OpenVault, Amendment], T],
         done: Callable[[T], None],
+        kept: Kept,
     ) -> AmendEntryDialog:
         """Show `dialog`, then run `work(vault, amendment)` with what it gives."""
-        self._open(dialog, work, done)
+        self._open(dialog, work, done, replace_form(kept, "amend"))
         return dialog
 
     def reject(self) -> None:
@@ -178,17 +236,68 @@ class CorrectionFlow(QObject):
         dialog: CorrectionDialog,
         work: Callable[[OpenVault, Any], T],
         done: Callable[[T], None],
+        kept: Kept,
     ) -> None:
         self.reject()  # one at a time
         dialog.submitted.connect(lambda given: self._run(dialog, work, given, done))
         dialog.finished.connect(lambda _: self._forget(dialog))
+        dialog.keeper = lambda: self._keep(dialog, kept)
         self.dialog = dialog
         dialog.open()
+        vault = self.context.vault
+        if vault is not None:
+            self.context.runner.run_task(
+                lambda: _find_draft(vault, kept.form, kept.entry_id),
+                lambda found: self._restore(dialog, found),
+                self._draft_failed,
+            )
+
+    def _restore(self, dialog: CorrectionDialog, found: drafts.DraftView | None) -> None:
+        if found is None or self.dialog is not dialog:
+            return
+        self._draft_ids[id(dialog)] = found.id
+        dialog.restore(found.payload)
+        dialog.problem.setText(RESTORED)
+        dialog.problem.setStyleSheet("font-weight: 600;")  # news, not a problem
+        dialog.problem.show()
+
+    def _keep(self, dialog: CorrectionDialog, kept: Kept) -> None:
+        """The laptop is locking: keep what was typed (encrypted, in the vault) and close."""
+        self.context.save_draft(
+            kept.form,
+            dialog.state(),
+            patient_id=kept.patient_id,
+            context_id=kept.entry_id,
+            draft_id=self._draft_ids.get(id(dialog)),
+            on_saved=lambda _: None,
+            on_error=self._draft_failed,
+        )
+        self._kept.add(id(dialog))
+        dialog.reject()
 
     def _forget(self, dialog: CorrectionDialog) -> None:
+        """Signed, cancelled or closed for a lock: let it go, with its draft unless locked."""
+        key = id(dialog)
+        draft_id = self._draft_ids.pop(key, None)
+        if key in self._kept:
+            self._kept.discard(key)
+        elif draft_id is not None and self.context.vault is not None:
+            vault = self.context.vault
+            self.context.runner.run_task(
+                lambda: drafts.discard_draft(vault, draft_id),
+                lambda _: None,
+                self._draft_failed,
+                write=True,
+            )
         if self.dialog is dialog:
             self.dialog = None
         dialog.deleteLater()
+
+    def _draft_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, KnownError):
+            raise exc
+        if self.dialog is not None:
+            self.dialog.show_problem(str(exc))
 
     def _run(
         self,

@@ -456,3 +456,33 @@ def test_another_teams_input_cannot_be_corrected_from_the_case(qtbot, page, demo
     page.detail.given_table.selectRow(row)
     assert not page.detail.amend_button.isEnabled()
     assert not page.detail.withdraw_button.isEnabled()
+
+
+def test_a_correction_being_typed_survives_a_lock(qtbot, page, demo):
+    """At a lock the amend dialog keeps what was typed as a draft (in the vault) and closes;
+    amending the same input again brings it back; signing discards the draft."""
+    case_id, event_id = _flagged_event(demo)
+    open_acct_from_list(qtbot, page, case_id)
+    add_written_contribution(qtbot, page, event_id, "Summary for the wrong review.")
+    page.detail.given_table.selectRow(_given_row(page, "Summary for the wrong review."))
+    page.detail.amend_button.click()
+    dialog = page.amend_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.reason, "Typed against the wrong review")
+    dialog.summary.setPlainText("Settled; sleeping better.")
+    dialog.close_for_lock()  # what the shell does to every dialog when the laptop locks
+    assert page.amend_dialog is None
+    (kept,) = list_drafts(demo, form="amend_acct_contribution")
+    page.detail.given_table.selectRow(_given_row(page, "Summary for the wrong review."))
+    page.detail.amend_button.click()
+    again = page.amend_dialog
+    assert again is not None
+    assert again.reason.text() == "Typed against the wrong review"
+    assert again.summary.toPlainText() == "Settled; sleeping better."
+    assert "before the laptop locked" in again.problem.text()
+    again.sign_button.click()
+    assert page.amend_dialog is None, again.problem.text()
+    assert list_drafts(demo, form="amend_acct_contribution") == ()
+    event = next(e for e in acct.case_view(demo, case_id).events if e.id == event_id)
+    assert "Settled; sleeping better." in [c.summary for c in event.contributions]
+    assert kept.context_id is not None

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox
 
 from hjdesk.services import care_plans
+from hjdesk.services.drafts import list_drafts
 from hjdesk.storage.vault import Vault
 from hjdesk.ui.care_plan.row_table import ROW_ROLE
 from hjdesk.ui.pages.care_plans import CarePlansPage
@@ -245,6 +246,28 @@ def test_a_review_amended_from_the_editor_moves_the_next_review(qtbot, page, dem
         "Corrected: Outcome and next review agreed differently"
     )
     assert "amended" in editor.notice.text()
+
+
+def test_a_withdrawal_being_typed_survives_a_lock_and_cancel_discards_it(qtbot, page, demo):
+    plan_id = create_and_activate_diabetes_plan(qtbot, page, diabetic_prison_number(demo))
+    record_continue_review(qtbot, page, "Recorded on the wrong plan", date.today() + timedelta(90))
+    editor = page.editor
+    editor.review_table.selectRow(0)
+    editor.withdraw_review_button.click()
+    dialog = editor.lifecycle.withdraw_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.reason, "Belongs to another patient's plan")
+    dialog.close_for_lock()
+    assert editor.lifecycle.withdraw_dialog is None
+    assert len(list_drafts(demo, form="withdraw_care_plan_review")) == 1
+    editor.review_table.selectRow(0)
+    editor.withdraw_review_button.click()
+    again = editor.lifecycle.withdraw_dialog
+    assert again is not None
+    assert again.reason.text() == "Belongs to another patient's plan"
+    again.reject()  # cancelled: the kept typing goes too
+    assert list_drafts(demo, form="withdraw_care_plan_review") == ()
+    assert len(care_plans.plan_view(demo, plan_id).reviews) == 1  # nothing was signed
 
 
 def test_a_hca_sees_the_reviews_but_cannot_correct_them(qtbot, demo_home, monkeypatch):

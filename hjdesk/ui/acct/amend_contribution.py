@@ -4,7 +4,9 @@ team and contributor stay: input for another event or team is a new contribution
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QPlainTextEdit, QWidget
 
@@ -70,6 +72,22 @@ class ContributionAmendDialog(AmendEntryDialog):
             summary=summary,
             planned=self.planned.isChecked(),
         )
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "contribution_type": self.kind.currentData(),
+            "planned": self.planned.isChecked(),
+            "summary": self.summary.toPlainText(),
+        }
+
+    def restore_fields(self, state: Mapping[str, Any]) -> None:
+        found = self.kind.findData(state.get("contribution_type"))
+        if found >= 0:
+            self.kind.setCurrentIndex(found)
+        if self.planned.isEnabled():
+            self.planned.setChecked(state.get("planned") is True)
+        if isinstance(state.get("summary"), str):
+            self.summary.setPlainText(state["summary"])
 
     def unchanged(self, corrected: ContributionCorrection) -> bool:
         given = self.given

@@ -32,7 +32,7 @@ from hjdesk.ui.care_plan.review_dialog import (
     ReviewInput,
 )
 from hjdesk.ui.care_plan.row_table import Column, RowTableModel, wrap_rows
-from hjdesk.ui.corrections import CorrectionFlow
+from hjdesk.ui.corrections import CorrectionFlow, Kept
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
@@ -202,6 +202,7 @@ class PlanLifecycle(QObject):
             lambda stored: self.done.emit(
                 stored, "Review marked entered in error: the plan follows the rest."
             ),
+            Kept("care_plan_review", review.id, view.patient_id),
         )
 
     def open_amend(self, view: CarePlanView, review: ReviewRow) -> None:
@@ -215,6 +216,7 @@ class PlanLifecycle(QObject):
             lambda stored: self.done.emit(
                 stored, "Review amended: the correction replaces it; the original is kept."
             ),
+            Kept("care_plan_review", review.id, view.patient_id),
         )
 
     def _record_review(self, view: CarePlanView, dialog: ReviewDialog, given: ReviewInput) -> None:

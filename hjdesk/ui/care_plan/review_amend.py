@@ -5,6 +5,9 @@ recording it again."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget
 
 from hjdesk.services.amendments import ReviewCorrection
@@ -62,6 +65,22 @@ class ReviewAmendDialog(AmendEntryDialog):
             changes=self.changes.toPlainText().strip(),
             next_review_due=next_due,
         )
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "attendees": self.attendees.text(),
+            "outcome": self.outcome.toPlainText(),
+            "changes": self.changes.toPlainText(),
+            "next_review": self.next_review.text(),
+        }
+
+    def restore_fields(self, state: Mapping[str, Any]) -> None:
+        for key, line in (("attendees", self.attendees), ("next_review", self.next_review)):
+            if isinstance(state.get(key), str):
+                line.setText(state[key])
+        for key, box in (("outcome", self.outcome), ("changes", self.changes)):
+            if isinstance(state.get(key), str):
+                box.setPlainText(state[key])
 
     def unchanged(self, corrected: ReviewCorrection) -> bool:
         review = self.review

@@ -29,7 +29,7 @@ from hjdesk.ui.acct.case_list import AcctCaseList
 from hjdesk.ui.acct.contribution_form import ContributionForm, ContributionInput
 from hjdesk.ui.acct.labels import CONTRIBUTION_TYPES, event_label, when
 from hjdesk.ui.care_plan.review_dialog import problem_label
-from hjdesk.ui.corrections import CorrectionFlow, may_correct
+from hjdesk.ui.corrections import CorrectionFlow, Kept, may_correct
 from hjdesk.ui.pages.base import Page, PageContext
 from hjdesk.ui.print_menu import PrintButton
 from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
@@ -311,6 +311,7 @@ class AcctPage(Page):
             lambda _: self._corrected(
                 given, "Marked entered in error: it no longer counts as health input."
             ),
+            Kept("acct_contribution", given.id, given.patient_id),
         )
 
     def _amend(self, given: ContributionView) -> None:
@@ -321,6 +322,7 @@ class AcctPage(Page):
                 vault, given.id, reason=amendment.reason, corrected=amendment.corrected
             ),
             lambda fixed: self._corrected(given, self._amended_text(fixed)),
+            Kept("acct_contribution", given.id, given.patient_id),
         )
 
     @staticmethod

@@ -3,7 +3,10 @@ outcome, batch and next due. The programme stays: another programme is a new eve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from contextlib import suppress
 from datetime import date
+from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QLineEdit, QWidget
 
@@ -60,6 +63,24 @@ class ScreeningAmendDialog(AmendEntryDialog):
             batch=self.batch.text().strip() or None,
             next_due=_pydate(self.next_due.date()) if self.has_next_due.isChecked() else None,
         )
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "event_date": _pydate(self.event_date.date()).isoformat(),
+            "outcome": self.outcome.text(),
+            "batch": self.batch.text(),
+            "has_next_due": self.has_next_due.isChecked(),
+            "next_due": _pydate(self.next_due.date()).isoformat(),
+        }
+
+    def restore_fields(self, state: Mapping[str, Any]) -> None:
+        for key, edit in (("event_date", self.event_date), ("next_due", self.next_due)):
+            with suppress(ValueError):  # an unreadable date keeps the entry's own
+                edit.setDate(_qdate(date.fromisoformat(str(state.get(key)))))
+        for key, line in (("outcome", self.outcome), ("batch", self.batch)):
+            if isinstance(state.get(key), str):
+                line.setText(state[key])
+        self.has_next_due.setChecked(state.get("has_next_due") is True)
 
     def unchanged(self, corrected: ScreeningCorrection) -> bool:
         view = self.view

@@ -15,7 +15,7 @@ from hjdesk.services.common import local_today
 from hjdesk.services.permissions import CLINICAL_WRITERS
 from hjdesk.services.screening import ScreeningView, screening_history
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.corrections import CorrectionFlow, may_correct
+from hjdesk.ui.corrections import CorrectionFlow, Kept, may_correct
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.screening_amend import ScreeningAmendDialog
 from hjdesk.ui.record.screening_dialog import PROGRAMMES, ScreeningDialog
@@ -155,6 +155,7 @@ class ScreeningTab(RecordTab[tuple[ScreeningView, ...]]):
             f"{chosen.outcome}.",
             lambda vault, why: amend_screening(vault, chosen.id, reason=why, entered_in_error=True),
             lambda _: self.changed.emit(),
+            Kept("screening", chosen.id, chosen.patient_id),
         )
 
     def amend(self) -> None:
@@ -168,6 +169,7 @@ class ScreeningTab(RecordTab[tuple[ScreeningView, ...]]):
                 vault, chosen.id, reason=amendment.reason, corrected=amendment.corrected
             ),
             lambda _: self.changed.emit(),
+            Kept("screening", chosen.id, chosen.patient_id),
         )
 
     def record(self) -> None:
