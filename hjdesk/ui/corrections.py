@@ -8,8 +8,10 @@ and shows a refusal in the dialog (which stays open with what was typed); if the
 meanwhile (the laptop locked), the refusal is dropped with it, as the write never happened.
 
 What is typed survives a lock: each dialog's `close_for_lock` keeps its fields as an encrypted
-draft (form `correct_<kind>`, keyed on the entry) and closes; correcting the same entry again
-brings them back. Signing or cancelling discards the draft.
+draft (form `amend_<kind>` or `withdraw_<kind>`, keyed on the entry) and closes; correcting the
+same entry again brings them back. Signing or cancelling discards the draft. (Unlike the
+care-plan dialogs, these do not reopen by themselves after the unlock: the screen they belong
+to is reloaded from scratch then, and the nurse chooses the entry again.)
 
 Who may correct: the roles that may sign that kind of entry, and — for a role that may sign but
 is not a registered clinician (an HCA's screening entry) — only their own entries
@@ -51,7 +53,7 @@ RESTORED = "What you typed before the laptop locked is back."
 class Kept:
     """Where a correction's typing is kept at a lock: the draft form and the entry it is for."""
 
-    form: str  # e.g. correct_acct_contribution
+    form: str  # the kind, e.g. acct_contribution (drafts: amend_… / withdraw_…)
     entry_id: str
     patient_id: str
 
