@@ -15,6 +15,12 @@ Decisions (ours, where domain.md is silent):
   The window is inclusive at both ends (now ... now + 24 hours); past events are not "upcoming".
 - Monthly figures group by the calendar month of `held_at` in the zone the caller passes
   (services pass Europe/London so a review at 00:30 BST on 1 April counts in April).
+- A case review whose time has passed and that is not recorded as held (missed, or not yet
+  written up) counts in the monthly figures too, in the month it was due, as a review without
+  health input unless input was given for it: a review that never happened must not improve the
+  percentage (domain.md §6 counts case reviews without health input, not only those held). It
+  counts from its scheduled time, as the late-input warning does; once recorded as held it
+  counts in the month it was held.
 - A review that was due before the case closed (or reopened) and was never recorded as held is
   *missed*: it keeps its scheduled time and, without health input, carries the same flag as a
   held review. Closing a case must not make the gap disappear.
@@ -364,6 +370,7 @@ class MonthRow:
     closures_without_input: int
     case_reviews: int
     case_reviews_without_input: int
+    case_reviews_not_held: int = 0  # past their time, never recorded as held (in case_reviews)
 
     @property
     def closures_without_input_pct(self) -> float | None:
@@ -377,18 +384,37 @@ class MonthRow:
 _CASE_REVIEWS = frozenset({AcctEventType.CASE_REVIEW_FIRST, AcctEventType.CASE_REVIEW})
 
 
-def monthly_health_input_report(events: Iterable[AcctEvent], tz: tzinfo = UTC) -> list[MonthRow]:
-    """Per month of holding: closures and case reviews, and how many had no health input."""
-    # counts per month: [closures, closures without, case reviews, case reviews without]
+def review_not_held(event: AcctEvent, now: datetime) -> bool:
+    """A case review past its scheduled time that is not recorded as held."""
+    return (
+        event.type in _CASE_REVIEWS
+        and event.held_at is None
+        and event.scheduled_at is not None
+        and event.scheduled_at < now
+    )
+
+
+def monthly_health_input_report(
+    events: Iterable[AcctEvent], tz: tzinfo = UTC, now: datetime | None = None
+) -> list[MonthRow]:
+    """Per month: closures and case reviews, and how many had no health input. With `now`, case
+    reviews past their time and never recorded as held count too, in the month they were due."""
+    # counts per month: [closures, without, case reviews, without, reviews not held]
     months: dict[tuple[int, int], list[int]] = {}
+    cutoff = None if now is None else require_aware(now, "The report time")
     for event in events:
-        if event.held_at is None or event.type not in (_CASE_REVIEWS | {AcctEventType.CLOSURE}):
+        if event.type not in (_CASE_REVIEWS | {AcctEventType.CLOSURE}):
             continue
-        local = event.held_at.astimezone(tz)
-        counts = months.setdefault((local.year, local.month), [0, 0, 0, 0])
+        unheld = cutoff is not None and review_not_held(event, cutoff)
+        moment = event.scheduled_at if unheld else event.held_at
+        if moment is None:
+            continue
+        local = moment.astimezone(tz)
+        counts = months.setdefault((local.year, local.month), [0, 0, 0, 0, 0])
         offset = 0 if event.type is AcctEventType.CLOSURE else 2
         counts[offset] += 1
         counts[offset + 1] += 0 if event.has_health_input else 1
+        counts[4] += 1 if unheld else 0
     return [MonthRow(year, month, *counts) for (year, month), counts in sorted(months.items())]
 
 

@@ -6,9 +6,10 @@ record), who gave it, their role, when, and a line to sign: it is also the hando
 contribution made on the wing has not reached the office before the review.
 
 The audit lists every ACCT_NO_HEALTH_INPUT flag and, per month, the share of case reviews and
-closures held without health input. Decision (ours): with --wing, the monthly figures are worked
-out from that wing's cases only (by the patient's present location), so the percentages and the
-flags below them describe the same people.
+closures without health input (a case review past its time and never recorded as held counts, in
+the month it was due, in its own "not held" column too). Decision (ours): with --wing, the monthly
+figures are worked out from that wing's cases only (by the patient's present location), so the
+percentages and the flags below them describe the same people.
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ def _contribution_block(
         ("Summary shared (risk-relevant only)", c.summary or "–"),
         ("Electronically signed", f"{signer}, {moment(c.signed_at)}" if c.signed_at else "No"),
     ]
+    if c.amends_id is not None:
+        # The corrected entry is the one that counts; the sheet says it replaced another, never
+        # what that one said (the superseded text stays in the healthcare record).
+        pairs.append(("Correction", f"Replaces an earlier entry. Reason: {c.amendment_reason}"))
     parts: list[Flowable] = [key_values(pairs, (1, 2.4))]
     if not c.synced:
         handover = "" if held else ": hand this sheet to the case manager before the review"
@@ -175,7 +180,9 @@ def _wing_months(ctx: Context, wing: str) -> list[rules.MonthRow]:
         )
         heads = [CaseHead(*row) for row in session.execute(query)]
         loaded = load_cases(session, heads, now)
-    return rules.monthly_health_input_report((e for case in loaded for e in case.events), tz=LONDON)
+    return rules.monthly_health_input_report(
+        (e for case in loaded for e in case.events), tz=LONDON, now=now
+    )
 
 
 def _capital(text: str) -> str:
@@ -217,6 +224,7 @@ def health_input_audit(ctx: Context, month: date | None, wing: str | None) -> Do
         [
             f"{date(m.year, m.month, 1):%B %Y}",
             m.case_reviews,
+            m.case_reviews_not_held,
             m.case_reviews_without_input,
             percent(m.case_reviews_without_input_pct),
             m.closures,
@@ -227,6 +235,7 @@ def health_input_audit(ctx: Context, month: date | None, wing: str | None) -> Do
     ]
     if len(months) > 1:
         reviews = sum(m.case_reviews for m in months)
+        not_held = sum(m.case_reviews_not_held for m in months)
         reviews_without = sum(m.case_reviews_without_input for m in months)
         closures = sum(m.closures for m in months)
         closures_without = sum(m.closures_without_input for m in months)
@@ -234,6 +243,7 @@ def health_input_audit(ctx: Context, month: date | None, wing: str | None) -> Do
             [
                 "All months",
                 reviews,
+                not_held,
                 reviews_without,
                 percent(rules.percentage(reviews_without, reviews)),
                 closures,
@@ -250,13 +260,15 @@ def health_input_audit(ctx: Context, month: date | None, wing: str | None) -> Do
             "Case reviews (first and later) and closures held with no qualifying health input "
             "(attended in person or remotely, written contribution, information shared with the "
             "case manager, or healthcare assessor). 'Invited, unable to attend' and 'not "
-            "invited' do not count.",
+            "invited' do not count. A case review past its time and not recorded as held counts "
+            "in the month it was due ('not held'), without health input unless input was given.",
         ),
         heading("Per month"),
         table(
             (
                 "Month",
                 "Case reviews",
+                "of which not held",
                 "without health input",
                 "%",
                 "Closures",
@@ -264,7 +276,7 @@ def health_input_audit(ctx: Context, month: date | None, wing: str | None) -> Do
                 "%",
             ),
             month_rows,
-            (22, 13, 15, 9, 13, 15, 9),
+            (19, 11, 11, 14, 8, 11, 14, 8),
             flagged=[
                 i
                 for i, m in enumerate(months)
@@ -272,7 +284,7 @@ def health_input_audit(ctx: Context, month: date | None, wing: str | None) -> Do
             ],
         )
         if month_rows
-        else para("No case review or closure was held in this period."),
+        else para("No case review or closure was held or due in this period."),
         heading(f"Flags ({len(flags)}: {high} high, {len(flags) - high} medium)"),
         table(
             ("Severity", "Held", "Event", "Patient", "Location", "ACCT", "Flag"),
@@ -282,7 +294,15 @@ def health_input_audit(ctx: Context, month: date | None, wing: str | None) -> Do
             flagged=[i for i, f in enumerate(flags) if f.severity == rules.Severity.HIGH.value],
         )
         if flags
-        else para("No flags: every case review and closure in scope had health input."),
+        else para(
+            "No flags: every case review and closure held in scope had health input."
+            + (
+                " Reviews past their time and not recorded as held are counted above ('of "
+                "which not held') and shown as late on the ACCT screen."
+                if any(m.case_reviews_not_held for m in months)
+                else ""
+            )
+        ),
     ]
     return Document(
         title="ACCT health-input audit",

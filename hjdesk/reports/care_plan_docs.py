@@ -121,6 +121,14 @@ def _review_block(review: ReviewRow) -> Flowable:
         ("Next review due", day(review.next_review_due, "–")),
         ("Signed", f"{review.signed_by_name}, {moment(review.signed_at)}"),
     ]
+    if review.amends_id is not None:
+        # The superseded review is not printed: it stays, marked, in the record and audit.
+        pairs.append(
+            (
+                "Correction",
+                f"Replaces an earlier record of this review. Reason: {review.amendment_reason}",
+            )
+        )
     return KeepTogether([key_values(pairs, (1, 3)), gap(2)])
 
 

@@ -106,7 +106,8 @@ class AcctCaseRow:
 
 
 def audit_report(vault: OpenVault, *, establishment: str | None = None) -> AcctAuditReport:
-    """Per month, closures and case reviews held without health input; and every flag."""
+    """Per month, closures and case reviews without health input (reviews past their time and
+    never recorded as held included: clinical.acct); and every flag."""
     require_role(vault.actor, ACCT_VIEWERS, "view the ACCT health-input audit")
     now = utc_now()
     with vault.transaction() as session:
@@ -121,7 +122,7 @@ def audit_report(vault: OpenVault, *, establishment: str | None = None) -> AcctA
             "view_acct_audit", detail={"establishment": establishment or ""}, session=session
         )
     months = rules.monthly_health_input_report(
-        (e for case in loaded for e in case.events), tz=LONDON
+        (e for case in loaded for e in case.events), tz=LONDON, now=now
     )
     flags: list[AuditFlagRow] = []
     for row, case in zip(rows, loaded, strict=True):

@@ -74,6 +74,10 @@ class ContributionView:
     signed_by: str | None
     synced: bool
     signed_role: str | None = None  # the contributor's role when they signed
+    # A correction: the entry it amends, why, and what that entry said (kept readable).
+    amends_id: str | None = None
+    amendment_reason: str | None = None
+    replaced: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +361,16 @@ def input_status(event: rules.AcctEvent) -> InputStatus:
     return InputStatus.NON_QUALIFYING_ONLY if event.contributions else InputStatus.NONE
 
 
-def contribution_view(c: AcctContribution, unsynced: set[str]) -> ContributionView:
+def replaced_text(c: AcctContribution) -> str:
+    """What an amended contribution said, in one line (the correction shows it)."""
+    kind = c.contribution_type.replace("_", " ").capitalize()
+    planned = " (planned)" if c.planned else ""
+    return f"{kind}{planned}: {c.summary}" if c.summary else f"{kind}{planned}"
+
+
+def contribution_view(
+    c: AcctContribution, unsynced: set[str], replaced: AcctContribution | None = None
+) -> ContributionView:
     return ContributionView(
         id=c.id,
         event_id=c.event_id,
@@ -377,6 +390,9 @@ def contribution_view(c: AcctContribution, unsynced: set[str]) -> ContributionVi
         signed_by=c.signed_by,
         synced=c.id not in unsynced,
         signed_role=c.signed_role,
+        amends_id=c.amends_id,
+        amendment_reason=c.amendment_reason,
+        replaced=replaced_text(replaced) if replaced is not None else None,
     )
 
 
@@ -392,9 +408,18 @@ def build_case_view(session: Session, case_id: str, now: datetime) -> AcctCaseVi
         .order_by(AcctContribution.signed_at, AcctContribution.id)
     ).all()
     unsynced = unacked_record_ids(session, (c.id for c in contributions))
+    amended = [c.amends_id for c in contributions if c.amends_id]
+    earlier = {
+        c.id: c
+        for c in (
+            session.scalars(select(AcctContribution).where(AcctContribution.id.in_(amended)))
+            if amended
+            else ()
+        )
+    }
     by_event: dict[str, list[ContributionView]] = defaultdict(list)
     for c in contributions:
-        by_event[c.event_id].append(contribution_view(c, unsynced))
+        by_event[c.event_id].append(contribution_view(c, unsynced, earlier.get(c.amends_id or "")))
     events = tuple(
         AcctEventView(
             id=e.id,

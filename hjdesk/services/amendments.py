@@ -12,6 +12,9 @@ Decisions (ours, as for encounters):
   signer or a registered clinician; a reason is always required.
 - A contribution: the correction may change the type, the summary and the planned flag (the
   event, case, patient and team stay). Its needed-by time is the event's, as when first signed.
+  As when signing, a contributor speaks for their own team: staff with a team correct (or
+  withdraw) only their team's input, so no one outside MH in-reach can alter or clear what MH
+  in-reach said; the summary has the same limit as when signed.
 - A screening event: the correction may change the date, outcome, batch and next due (the
   programme stays: another programme is a new event).
 - A care-plan review: the correction may change attendees, outcome, changes and the next review
@@ -33,11 +36,12 @@ from sqlalchemy.orm import Session
 
 from hjdesk.clinical import acct as rules
 from hjdesk.clinical.care_plans import CarePlanStatus, ReviewDecision
+from hjdesk.services.acct import SUMMARY_MAX
 from hjdesk.services.acct_views import ContributionView, contribution_view
 from hjdesk.services.care_plan_reads import CarePlanView, build_view
 from hjdesk.services.common import dumps, get_or_error, local_today, utc_now
 from hjdesk.services.permissions import CLINICAL_WRITERS, REGISTERED_CLINICIANS, require_role
-from hjdesk.services.screening import ScreeningView, screening_view
+from hjdesk.services.screening import ScreeningView, screening_problems, screening_view
 from hjdesk.services.standing import standing
 from hjdesk.services.tasks import withdraw_tasks
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
@@ -47,6 +51,7 @@ from hjdesk.storage.models import (
     CarePlan,
     CarePlanReview,
     ScreeningEvent,
+    Staff,
 )
 from hjdesk.storage.vault import OpenVault
 
@@ -142,6 +147,7 @@ def amend_contribution(
         target: AcctContribution = _amendable(
             vault, session, AcctContribution, contribution_id, "ACCT contribution"
         )
+        _same_team(vault, session, target)
         event = get_or_error(session, AcctEvent, target.event_id, "ACCT event")
         row = AcctContribution(
             event_id=target.event_id,
@@ -160,7 +166,16 @@ def amend_contribution(
         _stamp(vault, row, target, why, entered_in_error, when)
         session.add(row)
         _audit(vault, session, "acct_contribution", row, target)
-        return contribution_view(row, {row.id})
+        return contribution_view(row, {row.id}, target)
+
+
+def _same_team(vault: OpenVault, session: Session, target: AcctContribution) -> None:
+    staff = session.get(Staff, vault.actor.staff_id) if vault.actor.staff_id else None
+    if staff is not None and staff.team and staff.team != target.team:
+        team = target.team.replace("_", " ").lower()
+        raise PermissionDenied(
+            f"This input was recorded for another team ({team}): ask that team to correct it."
+        )
 
 
 def _correct_contribution(
@@ -181,6 +196,8 @@ def _correct_contribution(
         now=when,
     ):
         problems.append("This review has not taken place yet: record the attendance as planned.")
+    if len(corrected.summary.strip()) > SUMMARY_MAX:
+        problems.append(f"Keep the summary to {SUMMARY_MAX} characters.")
     if corrected.planned and event.held_at is not None:
         problems.append("This review has been held: record the input given, not planned input.")
     if problems:
@@ -228,13 +245,15 @@ def amend_screening(
 
 
 def _correct_screening(row: ScreeningEvent, corrected: ScreeningCorrection, today: date) -> None:
-    problems = []
-    if corrected.event_date > today:
-        problems.append("The date cannot be in the future.")
-    if not corrected.outcome.strip():
-        problems.append("Record the outcome.")
-    if corrected.next_due is not None and corrected.next_due < corrected.event_date:
-        problems.append("The next due date is before the event.")
+    # The same checks as recording one (screening.record_screening): a correction is no laxer.
+    problems = screening_problems(
+        row.programme,
+        corrected.event_date,
+        corrected.outcome,
+        corrected.batch,
+        corrected.next_due,
+        today,
+    )
     if problems:
         raise InvalidInput(" ".join(problems))
     row.event_date, row.outcome = corrected.event_date, corrected.outcome.strip()

@@ -115,6 +115,10 @@ class ReviewRow:
     next_review_due: date | None
     signed_at: datetime | None
     signed_by_name: str
+    # A correction: the review it amends, why, and that review's outcome (kept readable).
+    amends_id: str | None = None
+    amendment_reason: str | None = None
+    replaced: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +231,16 @@ def build_view(
         )
     )
     staff = _staff_names(session, {plan.owner_id, *(r.signed_by for r in reviews)})
-    return _view(plan, goals, interventions, reviews, staff, today, policy)
+    amended = [r.amends_id for r in reviews if r.amends_id]
+    earlier = {
+        r.id: r
+        for r in (
+            session.scalars(select(CarePlanReview).where(CarePlanReview.id.in_(amended)))
+            if amended
+            else ()
+        )
+    }
+    return _view(plan, goals, interventions, reviews, staff, today, policy, earlier)
 
 
 def _view(
@@ -238,6 +251,7 @@ def _view(
     staff: dict[str, Staff],
     today: date,
     policy: CarePlanPolicy,
+    earlier: dict[str, CarePlanReview] | None = None,
 ) -> CarePlanView:
     data = loads(plan.data, {})
     last_review = max((r.review_date for r in reviews), default=None)
@@ -288,11 +302,21 @@ def _view(
             )
             for i in interventions
         ),
-        reviews=tuple(_review_row(r, staff) for r in reviews),
+        reviews=tuple(
+            _review_row(r, staff, (earlier or {}).get(r.amends_id or "")) for r in reviews
+        ),
     )
 
 
-def _review_row(review: CarePlanReview, staff: dict[str, Staff]) -> ReviewRow:
+def _replaced_text(review: CarePlanReview) -> str:
+    changes = f" Changes: {review.changes}" if review.changes else ""
+    due = f" Next review {review.next_review_due:%d/%m/%Y}." if review.next_review_due else ""
+    return f"{review.outcome}{changes}{due}"
+
+
+def _review_row(
+    review: CarePlanReview, staff: dict[str, Staff], replaced: CarePlanReview | None = None
+) -> ReviewRow:
     signer = staff.get(review.signed_by or "")
     return ReviewRow(
         id=review.id,
@@ -304,6 +328,9 @@ def _review_row(review: CarePlanReview, staff: dict[str, Staff]) -> ReviewRow:
         next_review_due=review.next_review_due,
         signed_at=review.signed_at,
         signed_by_name=signer.display_name if signer else "",
+        amends_id=review.amends_id,
+        amendment_reason=review.amendment_reason,
+        replaced=_replaced_text(replaced) if replaced is not None else None,
     )
 
 

@@ -71,7 +71,7 @@ def screening_view(row: ScreeningEvent, superseded: bool = False) -> ScreeningVi
     )
 
 
-def _check(
+def screening_problems(
     programme: str,
     event_date: date,
     outcome: str,
@@ -107,7 +107,9 @@ def record_screening(
 ) -> ScreeningView:
     """Record and sign a screening or immunisation event."""
     require_role(vault.actor, CLINICAL_WRITERS, "record screening and immunisations")
-    problems = _check(programme, event_date, outcome, batch, next_due, today or local_today())
+    problems = screening_problems(
+        programme, event_date, outcome, batch, next_due, today or local_today()
+    )
     if problems:
         raise InvalidInput(" ".join(problems))
     with vault.transaction() as session:

@@ -15,8 +15,10 @@ Decisions (ours, where domain.md is silent):
   the condition's onset and the patient's reception (a condition found in prison, or a new arrival,
   gets a full interval); with neither date known the review is overdue now.
 - Second-stage assessments list receptions in the last 8 weeks [TodayPolicy] with no assessment
-  since reception, DUE up to reception + 7 days and OVERDUE after: older receptions predate the
-  laptop's records and are the reception report's business.
+  since reception, DUE up to reception + 7 days and OVERDUE after. Older receptions never
+  assessed stay visible in their own "long overdue" list (hazard H-27: a gap must not drop off
+  because time passed) until the assessment is done or the person leaves the roll; kept apart so
+  a backlog does not bury this week's arrivals.
 - Older-prisoner review: the first flag is the later of the reception date and the 50th birthday.
 - Severity: HIGH for overdue and safety-critical items (ACCT gaps and warnings, unsynced input
   within 2 hours of needed-by), MEDIUM for items due now, LOW for open tasks not yet due.
@@ -44,6 +46,7 @@ from hjdesk.storage.models import CarePlan, CarePlanReview, Condition, Encounter
 from hjdesk.storage.vault import OpenVault
 
 HIGH, MEDIUM, LOW = "HIGH", "MEDIUM", "LOW"
+LONG_OVERDUE_SECOND_STAGE = "Second-stage assessments long overdue (never done this stay)"
 _RANK = {HIGH: 0, MEDIUM: 1, LOW: 2}
 
 
@@ -84,6 +87,7 @@ class TodayLists:
     older_prisoner_reviews: tuple[TodayItem, ...]
     unsynced: tuple[TodayItem, ...]
     tasks: tuple[TodayItem, ...]
+    second_stage_long_overdue: tuple[TodayItem, ...] = ()
 
     def named(self) -> tuple[tuple[str, tuple[TodayItem, ...]], ...]:
         return (
@@ -94,6 +98,8 @@ class TodayLists:
             ("Older-prisoner reviews due", self.older_prisoner_reviews),
             ("Unsynced safety-critical records", self.unsynced),
             ("Open tasks", self.tasks),
+            # Last: a backlog, in view without pushing this shift's lists down.
+            (LONG_OVERDUE_SECOND_STAGE, self.second_stage_long_overdue),
         )
 
 
@@ -293,17 +299,19 @@ def _second_stage(
     establishment: str | None,
     wing: str | None,
     policy: TodayPolicy,
-) -> list[TodayItem]:
+) -> tuple[list[TodayItem], list[TodayItem]]:
+    """Receptions within the look-back not yet assessed, then older ones never assessed."""
     last = _last_signed("SECOND_STAGE_ASSESSMENT").subquery()
     since = today - timedelta(days=policy.second_stage_lookback_days)
     query = _on_roll(
         select(Patient.reception_date, last.c.last, *who_columns())
         .outerjoin(last, last.c.patient_id == Patient.id)
-        .where(Patient.reception_date >= since, Patient.reception_date <= today),
+        .where(Patient.reception_date <= today),
         establishment,
         wing,
     )
     items: list[TodayItem] = []
+    long_overdue: list[TodayItem] = []
     for row in _rows(session, query):
         received, last_done = row[0], _local_day(row[1])
         done = last_done if last_done is not None and last_done >= received else None
@@ -312,8 +320,14 @@ def _second_stage(
             continue
         due = reception.second_stage_due(received)
         overdue = status is reception.SecondStageStatus.OVERDUE
-        what = "Second-stage assessment " + ("overdue" if overdue else "due")
         who = who_from(row, 2)
+        if received < since:
+            what = f"Second-stage assessment never done (received {received:%d %b %Y})"
+            long_overdue.append(
+                _item(who, "patient", who.patient_id, who.patient_id, what, HIGH, due=due)
+            )
+            continue
+        what = "Second-stage assessment " + ("overdue" if overdue else "due")
         items.append(
             _item(
                 who,
@@ -325,7 +339,7 @@ def _second_stage(
                 due=due,
             )
         )
-    return items
+    return items, long_overdue
 
 
 def _older_prisoners(
@@ -428,12 +442,14 @@ def today_worklists(
     moment = now or utc_now()
     today = moment.astimezone(LONDON).date()
     with vault.session() as session:
+        second, long_overdue = _second_stage(session, today, establishment, wing, policy)
         return TodayLists(
             acct=_sorted(_acct(session, moment, establishment, wing)),
             care_plan_reviews=_sorted(_care_plans(session, today, establishment, wing)),
             ltc_reviews=_sorted(_ltc(session, today, establishment, wing)),
-            second_stage=_sorted(_second_stage(session, today, establishment, wing, policy)),
+            second_stage=_sorted(second),
             older_prisoner_reviews=_sorted(_older_prisoners(session, today, establishment, wing)),
             unsynced=_sorted(_unsynced(session, moment, establishment, wing)),
             tasks=_sorted(_tasks(session, moment, establishment, wing)),
+            second_stage_long_overdue=_sorted(long_overdue),
         )

@@ -373,6 +373,21 @@ def test_monthly_report_counts_and_percentages() -> None:
     assert row.case_reviews_without_input_pct == 50.0
 
 
+def test_monthly_report_counts_reviews_past_their_time_and_never_held() -> None:
+    events = [
+        AcctEvent("1", E.CASE_REVIEW_FIRST, held_at=at(2024, 3, 2), contributions=(GIVEN,)),
+        AcctEvent("2", E.CASE_REVIEW, scheduled_at=at(2024, 3, 5)),  # never held, no input
+        AcctEvent("3", E.CASE_REVIEW, scheduled_at=at(2024, 3, 6), contributions=(GIVEN,)),
+        AcctEvent("4", E.CASE_REVIEW, scheduled_at=at(2024, 4, 20)),  # not yet due
+        AcctEvent("5", E.CLOSURE, scheduled_at=at(2024, 3, 7)),  # a closure not held: no closure
+    ]
+    (row,) = monthly_health_input_report(events, now=at(2024, 3, 31))
+    assert row == MonthRow(2024, 3, 0, 0, 3, 1, 2)
+    assert row.case_reviews_without_input_pct == pytest.approx(100 / 3)
+    # Without the report's time (the rule's old use), only held reviews count.
+    assert monthly_health_input_report(events) == [MonthRow(2024, 3, 0, 0, 1, 0)]
+
+
 def test_monthly_report_zero_denominators() -> None:
     reviews_only = monthly_health_input_report(
         [AcctEvent("1", E.CASE_REVIEW, held_at=at(2024, 1, 5))]

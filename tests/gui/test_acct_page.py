@@ -373,3 +373,116 @@ def test_input_marked_entered_in_error_from_the_case_brings_the_gap_back(qtbot, 
     assert all(c.summary != "Wrong patient's summary." for c in event.contributions)
     assert _event_status(page, event_id) != "Given"
     assert "entered in error" in page.detail.form.done.text()
+
+
+def _given_row(page, summary: str) -> int:
+    return next(n for n, c in enumerate(page.detail.given.rows) if c.summary == summary)
+
+
+def test_input_amended_from_the_case_is_recounted_and_keeps_the_original(qtbot, page, demo):
+    """The Amend action: a corrected entry replaces the original (kept, readable), and the
+    flags follow the correction at once."""
+    case_id, event_id = _flagged_event(demo)
+    open_acct_from_list(qtbot, page, case_id)
+    add_written_contribution(qtbot, page, event_id, "Shared the wrong review's summary.")
+    assert "HIGH" not in _event_flags(page, event_id)
+    assert not page.detail.amend_button.isEnabled()
+    page.detail.given_table.selectRow(_given_row(page, "Shared the wrong review's summary."))
+    assert page.detail.amend_button.isEnabled()
+    qtbot.mouseClick(page.detail.amend_button, Qt.MouseButton.LeftButton)
+    dialog = page.amend_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.summary.toPlainText() == "Shared the wrong review's summary."
+    dialog.sign_button.click()
+    assert "Give the reason" in dialog.problem.text()
+    qtbot.keyClicks(dialog.reason, "Was invited but could not attend; nothing was shared")
+    dialog.sign_button.click()
+    assert "Nothing has been corrected" in dialog.problem.text()
+    choose(dialog.kind, "INVITED_UNABLE_TO_ATTEND")
+    dialog.summary.setPlainText("")
+    dialog.sign_button.click()
+    assert page.amend_dialog is None, dialog.problem.text()
+    # The correction no longer counts: the HIGH gap is back on the screen and in the service.
+    assert "HIGH" in _event_flags(page, event_id)
+    view = acct.case_view(demo, case_id)
+    assert any(f.event_id == event_id and f.severity is rules.Severity.HIGH for f in view.flags)
+    event = next(e for e in view.events if e.id == event_id)
+    fixed = next(c for c in event.contributions if c.amends_id is not None)
+    assert fixed.contribution_type == "INVITED_UNABLE_TO_ATTEND"
+    assert fixed.replaced == "Written contribution: Shared the wrong review's summary."
+    assert all(c.summary != "Shared the wrong review's summary." for c in event.contributions)
+    row = next(n for n, c in enumerate(page.detail.given.rows) if c.id == fixed.id)
+    assert page.detail.given.index(row, 0).data().endswith("(corrected)")
+    tip = page.detail.given.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Shared the wrong review's summary." in tip
+    assert "Amended" in page.detail.form.done.text()
+
+
+def test_an_hca_cannot_amend_or_withdraw_health_input(qtbot, demo_home, no_boxes):
+    hca = Vault(demo_home).unlock("hca", PASSWORD)
+    try:
+        page = AcctPage(page_context(hca))
+        show(qtbot, page)
+        page.on_shown()
+        case_id, _ = _flagged_event(hca)
+        event = next(e for e in acct.case_view(hca, case_id).events if e.contributions)
+        open_acct_from_list(qtbot, page, case_id)
+        assert page.detail.choose_event(event.id)
+        page.detail.given_table.selectRow(0)
+        assert page.detail.chosen_input() is not None
+        assert not page.detail.amend_button.isEnabled()
+        assert not page.detail.withdraw_button.isEnabled()
+        assert "registered clinician" in page.detail.amend_button.toolTip()
+    finally:
+        hca.lock()
+
+
+def test_another_teams_input_cannot_be_corrected_from_the_case(qtbot, page, demo):
+    """As when signing, a clinician corrects only their own team's input (the nurse is primary
+    care; MH in-reach input stays theirs)."""
+    found = next(
+        (view.id, event.id, c.id)
+        for row in acct.open_cases(demo)
+        for view in [acct.case_view(demo, row.case_id)]
+        for event in view.events
+        for c in event.contributions
+        if c.team == "MH_IN_REACH"
+    )
+    case_id, event_id, contribution_id = found
+    open_acct_from_list(qtbot, page, case_id)
+    assert page.detail.choose_event(event_id)
+    row = next(n for n, c in enumerate(page.detail.given.rows) if c.id == contribution_id)
+    page.detail.given_table.selectRow(row)
+    assert not page.detail.amend_button.isEnabled()
+    assert not page.detail.withdraw_button.isEnabled()
+
+
+def test_a_correction_being_typed_survives_a_lock(qtbot, page, demo):
+    """At a lock the amend dialog keeps what was typed as a draft (in the vault) and closes;
+    amending the same input again brings it back; signing discards the draft."""
+    case_id, event_id = _flagged_event(demo)
+    open_acct_from_list(qtbot, page, case_id)
+    add_written_contribution(qtbot, page, event_id, "Summary for the wrong review.")
+    page.detail.given_table.selectRow(_given_row(page, "Summary for the wrong review."))
+    page.detail.amend_button.click()
+    dialog = page.amend_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.reason, "Typed against the wrong review")
+    dialog.summary.setPlainText("Settled; sleeping better.")
+    dialog.close_for_lock()  # what the shell does to every dialog when the laptop locks
+    assert page.amend_dialog is None
+    (kept,) = list_drafts(demo, form="amend_acct_contribution")
+    page.detail.given_table.selectRow(_given_row(page, "Summary for the wrong review."))
+    page.detail.amend_button.click()
+    again = page.amend_dialog
+    assert again is not None
+    assert again.reason.text() == "Typed against the wrong review"
+    assert again.summary.toPlainText() == "Settled; sleeping better."
+    assert "before the laptop locked" in again.problem.text()
+    again.sign_button.click()
+    assert page.amend_dialog is None, again.problem.text()
+    assert list_drafts(demo, form="amend_acct_contribution") == ()
+    event = next(e for e in acct.case_view(demo, case_id).events if e.id == event_id)
+    assert "Settled; sleeping better." in [c.summary for c in event.contributions]
+    assert kept.context_id is not None

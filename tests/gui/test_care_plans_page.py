@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox
 
 from hjdesk.services import care_plans
+from hjdesk.services.drafts import list_drafts
 from hjdesk.storage.vault import Vault
 from hjdesk.ui.care_plan.row_table import ROW_ROLE
 from hjdesk.ui.pages.care_plans import CarePlansPage
@@ -211,6 +212,88 @@ def test_a_review_marked_entered_in_error_puts_the_plan_back_to_due(qtbot, page,
     assert stored.review_due == date.today()  # due again from the day of the withdrawn review
     assert editor.reviews.rowCount() == 0
     assert "entered in error" in editor.notice.text()
+
+
+def test_a_review_amended_from_the_editor_moves_the_next_review(qtbot, page, demo):
+    plan_id = create_and_activate_diabetes_plan(qtbot, page, diabetic_prison_number(demo))
+    first_due = date.today() + timedelta(days=90)
+    record_continue_review(qtbot, page, "Typed into the wrong box", first_due)
+    editor = page.editor
+    assert not editor.amend_review_button.isEnabled()
+    editor.review_table.selectRow(0)
+    assert editor.amend_review_button.isEnabled()
+    qtbot.mouseClick(editor.amend_review_button, Qt.MouseButton.LeftButton)
+    dialog = editor.lifecycle.amend_dialog
+    assert dialog is not None
+    assert dialog.outcome.toPlainText() == "Typed into the wrong box"
+    qtbot.keyClicks(dialog.reason, "Outcome and next review agreed differently")
+    dialog.next_review.setText("31/02/2030")
+    dialog.sign_button.click()
+    assert dialog.problem.isVisible()  # a bad date is a message, not a save
+    sooner = date.today() + timedelta(days=28)
+    dialog.outcome.setPlainText("HbA1c improving; feet checked")
+    dialog.next_review.setText(sooner.strftime("%d/%m/%Y"))
+    dialog.sign_button.click()
+    assert editor.lifecycle.amend_dialog is None, dialog.problem.text()
+    stored = care_plans.plan_view(demo, plan_id)
+    (review,) = stored.reviews
+    assert (review.outcome, review.next_review_due) == ("HbA1c improving; feet checked", sooner)
+    assert review.replaced is not None
+    assert review.replaced.startswith("Typed into the wrong box")
+    assert stored.review_due == sooner
+    column = [c.title for c in editor.reviews.columns].index("Correction")
+    assert editor.reviews.index(0, column).data() == (
+        "Corrected: Outcome and next review agreed differently"
+    )
+    assert "amended" in editor.notice.text()
+
+
+def test_a_withdrawal_being_typed_survives_a_lock_and_cancel_discards_it(qtbot, page, demo):
+    plan_id = create_and_activate_diabetes_plan(qtbot, page, diabetic_prison_number(demo))
+    record_continue_review(qtbot, page, "Recorded on the wrong plan", date.today() + timedelta(90))
+    editor = page.editor
+    editor.review_table.selectRow(0)
+    editor.withdraw_review_button.click()
+    dialog = editor.lifecycle.withdraw_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.reason, "Belongs to another patient's plan")
+    dialog.close_for_lock()
+    assert editor.lifecycle.withdraw_dialog is None
+    assert len(list_drafts(demo, form="withdraw_care_plan_review")) == 1
+    editor.review_table.selectRow(0)
+    editor.withdraw_review_button.click()
+    again = editor.lifecycle.withdraw_dialog
+    assert again is not None
+    assert again.reason.text() == "Belongs to another patient's plan"
+    again.reject()  # cancelled: the kept typing goes too
+    assert list_drafts(demo, form="withdraw_care_plan_review") == ()
+    assert len(care_plans.plan_view(demo, plan_id).reviews) == 1  # nothing was signed
+
+
+def test_a_hca_sees_the_reviews_but_cannot_correct_them(qtbot, demo_home, monkeypatch):
+    nurse = Vault(demo_home).unlock("nurse", PASSWORD)
+    try:
+        nurse_page = CarePlansPage(page_context(nurse))
+        show(qtbot, nurse_page)
+        nurse_page.on_shown()
+        plan_id = create_and_activate_diabetes_plan(
+            qtbot, nurse_page, diabetic_prison_number(nurse)
+        )
+        record_continue_review(qtbot, nurse_page, "Settled", date.today() + timedelta(days=90))
+    finally:
+        nurse.lock()
+    hca = Vault(demo_home).unlock("hca", PASSWORD)
+    try:
+        page = CarePlansPage(page_context(hca))
+        show(qtbot, page)
+        page.on_shown()
+        page.open_target(plan_id)
+        page.editor.review_table.selectRow(0)
+        assert page.editor.reviews.rowCount() == 1
+        assert not page.editor.amend_review_button.isEnabled()
+        assert not page.editor.withdraw_review_button.isEnabled()
+    finally:
+        hca.lock()
 
 
 def test_bad_date_in_the_form_is_a_message_not_a_save(qtbot, page, demo):

@@ -15,6 +15,7 @@ from hjdesk.services.encounter_views import observations_series, patient_timelin
 from hjdesk.services.encounters import encounter_history
 from hjdesk.services.record_reads import patient_acct_cases, patient_assessments
 from hjdesk.services.release import save_release_plan
+from hjdesk.services.release_summary import release_summary
 from hjdesk.services.screening import screening_history
 from hjdesk.storage.models import (
     AcctCase,
@@ -27,6 +28,7 @@ from hjdesk.storage.models import (
     Patient,
     QuestionnaireResult,
     ReleasePlan,
+    ScreeningEvent,
 )
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault
@@ -501,6 +503,72 @@ def test_a_screening_event_is_marked_entered_in_error_from_the_tab(qtbot, demo):
     assert shown[:2] == ["Entered in error", "Given (withdrawn: see the later entry)"]
     assert _tree_rows(tab.tree)[0][3] == ""  # the withdrawal carries no batch of its own
     assert not tab.withdraw_button.isEnabled()  # nothing chosen after the reload
+
+
+def test_a_screening_event_is_amended_from_the_tab(qtbot, demo):
+    """Amend: the corrected event replaces the original on the summary; both stay listed."""
+    patient_id = _patient_with(demo, Encounter)
+    page = _page(qtbot, demo)
+    page.open_target(patient_id)
+    dialog = _open_screening(page)
+    dialog.programme.setCurrentIndex(dialog.programme.findData("FLU_VACCINE"))
+    qtbot.keyClicks(dialog.outcome, "Declined")
+    dialog.save_button.click()
+    saved = screening_history(demo, patient_id)[0]
+    tab = page.screening
+    assert not tab.amend_button.isEnabled()
+    tab.tree.setCurrentItem(tab.tree.topLevelItem(0))
+    assert tab.amend_button.isEnabled()
+    tab.amend_button.click()
+    amend = tab.amend_dialog
+    assert amend is not None
+    assert amend.outcome.text() == "Declined"
+    qtbot.keyClicks(amend.reason, "Outcome recorded wrongly: it was given")
+    amend.sign_button.click()
+    assert "Nothing has been corrected" in amend.problem.text()
+    amend.outcome.setText("G" * 61)
+    amend.sign_button.click()
+    assert "60 characters" in amend.problem.text()  # the service's refusal, shown in place
+    assert amend.sign_button.isEnabled()
+    amend.outcome.setText("Given")
+    qtbot.keyClicks(amend.batch, "FL777")
+    amend.sign_button.click()
+    assert tab.amend_dialog is None, amend.problem.text()
+    history = {v.id: v for v in screening_history(demo, patient_id)}
+    assert history[saved.id].superseded
+    fixed = next(v for v in history.values() if v.amends_id == saved.id)
+    assert (fixed.outcome, fixed.batch, fixed.entered_in_error) == ("Given", "FL777", False)
+    rows = _tree_rows(tab.tree)
+    assert rows[0][2:4] == ["Given (corrected)", "FL777"]
+    assert rows[1][2] == "Declined (replaced by a correction: see the later entry)"
+    summary = release_summary(demo, patient_id)
+    flu = [s for s in summary.screening if s.programme == "FLU_VACCINE"]
+    assert [s.outcome for s in flu] == ["Given"]
+
+
+def test_an_hca_may_correct_only_their_own_screening_entries(qtbot, demo_home):
+    hca = Vault(demo_home).unlock("hca", PASSWORD)
+    try:
+        patient_id = _patient_with(hca, ScreeningEvent)
+        page = _page(qtbot, hca)
+        page.open_target(patient_id)
+        _tab(page, "Screening")
+        tab = page.screening
+        others = [r for r in range(len(tab.rows)) if tab.rows[r].signed_by != hca.actor.staff_id]
+        assert others
+        tab.tree.setCurrentItem(tab.tree.topLevelItem(others[0]))
+        assert not tab.amend_button.isEnabled()
+        assert not tab.withdraw_button.isEnabled()
+        dialog = _open_screening(page)
+        dialog.programme.setCurrentIndex(dialog.programme.findData("FLU_VACCINE"))
+        qtbot.keyClicks(dialog.outcome, "Given")
+        dialog.save_button.click()
+        own = next(r for r in range(len(tab.rows)) if tab.rows[r].signed_by == hca.actor.staff_id)
+        tab.tree.setCurrentItem(tab.tree.topLevelItem(own))
+        assert tab.amend_button.isEnabled()
+        assert tab.withdraw_button.isEnabled()
+    finally:
+        hca.lock()
 
 
 def test_screening_dialog_rejects_bad_input_with_a_message(qtbot, demo):

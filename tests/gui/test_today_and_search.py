@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from hjdesk.services import patients
-from hjdesk.services.today import today_worklists
+from hjdesk.services.today import LONG_OVERDUE_SECOND_STAGE, today_worklists
 from hjdesk.storage.vault import Vault
 from hjdesk.ui.app import Shell
 from hjdesk.ui.global_search import PATIENT_ID_ROLE
@@ -43,9 +43,9 @@ def test_today_is_the_first_page_and_lists_every_worklist(qtbot, demo_home):
     assert _headings(page) == {name: len(items) for name, items in expected.named()}
     # The demo makes every worklist non-empty; short lists open expanded, long ones collapsed.
     assert all(len(items) > 0 for name, items in expected.named() if name != "Open tasks")
-    for row, (_, items) in enumerate(expected.named()):
+    for row, (name, items) in enumerate(expected.named()):
         expanded = page.tree.isExpanded(page.model.index(row, 0))
-        assert expanded == (0 < len(items) <= 12)
+        assert expanded == (0 < len(items) <= 12 and name != LONG_OVERDUE_SECOND_STAGE)
     assert shell.workspace.heading.text() == "HMP Demoford (synthetic)"
 
 
@@ -74,6 +74,45 @@ def test_today_items_open_the_right_place(qtbot, demo_home):
     person = page.model.index(0, 0, second_stage)
     page.tree.activated.emit(person)
     assert patients_opened == [person.data(ITEM_ROLE).patient_id]
+
+
+def test_second_stage_gaps_older_than_the_look_back_have_their_own_group(qtbot, demo_home):
+    """Receptions over 8 weeks ago never assessed used to vanish from Today: they are listed in a
+    long-overdue group (collapsed at first, with its count), each line opening the record."""
+    shell = _unlocked(qtbot, demo_home)
+    page = shell.workspace.current_page
+    assert isinstance(page, TodayPage)
+    expected = today_worklists(shell.opened).second_stage_long_overdue
+    assert expected
+    row = next(
+        r
+        for r in range(page.model.rowCount())
+        if page.model.item(r).text().startswith(LONG_OVERDUE_SECOND_STAGE)
+    )
+    heading = page.model.index(row, 0)
+    assert heading.data() == f"{LONG_OVERDUE_SECOND_STAGE} ({len(expected)})"
+    assert not page.tree.isExpanded(heading)
+    page.tree.activated.emit(heading)  # Enter on the heading opens the group
+    assert page.tree.isExpanded(heading)
+    first = page.model.index(0, 0, heading)
+    item = first.data(ITEM_ROLE)
+    assert item == expected[0]
+    assert item.what.startswith("Second-stage assessment never done (received ")
+    assert page.model.index(0, 5, heading).data() == "High"
+    assert "(overdue)" in page.model.index(0, 4, heading).data()
+    opened: list[str] = []
+    shell.workspace.context.navigator.patient_requested.connect(opened.append)
+    page.tree.activated.emit(first)
+    assert opened == [item.patient_id]
+    # The wing filter applies to the group as to every list.
+    wing = item.wing
+    page.wing.setCurrentIndex(page.wing.findText(wing))
+    page.wing.activated.emit(page.wing.currentIndex())
+    heading = page.model.index(row, 0)
+    count = page.model.rowCount(heading)
+    children = [page.model.index(r, 0, heading).data(ITEM_ROLE) for r in range(count)]
+    assert children
+    assert all(c.wing == wing for c in children)
 
 
 def test_today_filters_by_wing_and_masks_names(qtbot, demo_home):

@@ -155,7 +155,10 @@ def test_acct_audit_gives_the_monthly_percentages_the_service_computes(shared_de
     assert pdf.has("Flags (")
     for m in audit.months:
         pct = m.case_reviews_without_input_pct
-        line = f"{date(m.year, m.month, 1):%B %Y} {m.case_reviews} {m.case_reviews_without_input}"
+        line = (
+            f"{date(m.year, m.month, 1):%B %Y} {m.case_reviews} {m.case_reviews_not_held} "
+            f"{m.case_reviews_without_input}"
+        )
         assert pdf.has(line + (f" {pct:.0f}%" if pct is not None else " –")), line
     high = [f for f in audit.flags if f.severity == "HIGH"]
     assert high

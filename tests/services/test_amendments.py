@@ -164,3 +164,133 @@ def test_care_plan_review_correction_moves_the_next_review(world: World) -> None
     )  # fmt: skip
     assert view.review_due == TODAY + timedelta(days=28)
     assert [r.outcome for r in view.reviews] == ["Settled"]
+
+
+# -- a correction through to the screens' reads and the printouts -----------------------------
+
+CORRECTED = "Settled since the move; no thoughts of self-harm"
+
+
+def test_a_corrected_contribution_counts_prints_and_keeps_the_original_readable(
+    world: World,
+) -> None:
+    case_id, event_id, given = _held_first_review(world)
+    fixed = amend_contribution(
+        world.vault, given, reason="Summary written about the wrong review", now=NOW,
+        corrected=ContributionCorrection("WRITTEN_CONTRIBUTION", CORRECTED),
+    )  # fmt: skip
+    assert (fixed.amends_id, fixed.amendment_reason) == (
+        given,
+        "Summary written about the wrong review",
+    )
+    event = next(e for e in acct.case_view(world.vault, case_id, NOW).events if e.id == event_id)
+    (shown,) = event.contributions
+    assert (shown.id, shown.summary, shown.contribution_type) == (
+        fixed.id,
+        CORRECTED,
+        "WRITTEN_CONTRIBUTION",
+    )
+    assert shown.replaced == f"Attended in person: {SUMMARY}"  # the original stays readable
+    assert _severities(world, case_id) == []  # a written contribution still counts
+    sheet = render_report(world.vault, ReportRequest("acct-contribution", event_id=event_id),
+                          now=NOW, today=TODAY)  # fmt: skip
+    text = pdf_text(sheet.data)
+    assert text.has(CORRECTED)
+    assert not text.has(SUMMARY)  # the superseded text is not handed to the case manager
+    assert text.has("Replaces an earlier entry. Reason: Summary written about the wrong review")
+    with world.vault.session() as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert "acct_contribution_amended" in actions
+
+
+def test_a_corrected_planned_contribution_that_no_longer_counts_brings_the_warning_back(
+    world: World,
+) -> None:
+    pid = world.patient()
+    view = acct.open_case(world.vault, pid, opened_at=NOW - timedelta(hours=4),
+                          concern_summary="Ligature", risk_level="RAISED", now=NOW)  # fmt: skip
+    first = next(e for e in view.events if e.event_type == "CASE_REVIEW_FIRST")
+    planned = acct.add_contribution(
+        world.vault, first.id, contribution_type="ATTENDED_IN_PERSON", team="PRIMARY_CARE",
+        summary="", planned=True, now=NOW,
+    )  # fmt: skip
+    assert acct.case_view(world.vault, view.id, NOW).warnings == ()
+    amend_contribution(
+        world.vault, planned.id, reason="Not invited after all", now=NOW,
+        corrected=ContributionCorrection("NOT_INVITED", ""),
+    )  # fmt: skip
+    (warning,) = acct.case_view(world.vault, view.id, NOW).warnings
+    assert warning.event_id == first.id
+
+
+def test_a_corrected_screening_event_replaces_the_original_on_the_summary(world: World) -> None:
+    pid = world.patient()
+    wrong = record_screening(world.vault, pid, "FLU", date(2025, 3, 1), "Declined",
+                             now=at_noon(date(2025, 3, 1)), today=TODAY)  # fmt: skip
+    with pytest.raises(InvalidInput, match="60 characters"):
+        amend_screening(world.vault, wrong.id, reason="x", today=TODAY,
+                        corrected=ScreeningCorrection(date(2025, 3, 1), "G" * 61))  # fmt: skip
+    fixed = amend_screening(
+        world.vault, wrong.id, reason="Outcome recorded wrongly", now=NOW, today=TODAY,
+        corrected=ScreeningCorrection(date(2025, 3, 2), "Given", "AB12", date(2026, 3, 1)),
+    )  # fmt: skip
+    (item,) = release_summary(world.vault, pid, today=TODAY).screening
+    assert (item.event_date, item.outcome, item.next_due) == (
+        date(2025, 3, 2),
+        "Given",
+        date(2026, 3, 1),
+    )
+    printed = render_report(world.vault, ReportRequest("transfer-summary", patient_id=pid),
+                            now=NOW, today=TODAY)  # fmt: skip
+    text = pdf_text(printed.data)
+    assert text.has("Given")
+    assert not text.has("Declined")
+    history = {s.id: s for s in screening_history(world.vault, pid)}
+    assert history[wrong.id].superseded
+    assert history[fixed.id].amends_id == wrong.id
+
+
+def test_a_corrected_review_prints_the_correction_not_the_superseded_text(world: World) -> None:
+    plan_id, review = _reviewed_plan(world)
+    view = amend_care_plan_review(
+        world.vault, review, reason="Outcome typed into the wrong plan", today=TODAY, now=NOW,
+        corrected=ReviewCorrection(["Patient", "RMN", "GP"], "Mood lifting, sleeping better",
+                                   "Crisis plan updated", TODAY + timedelta(days=60)),
+    )  # fmt: skip
+    (row,) = view.reviews
+    assert (row.outcome, row.attendees, row.amends_id) == (
+        "Mood lifting, sleeping better",
+        ("Patient", "RMN", "GP"),
+        review,
+    )
+    assert row.replaced is not None
+    assert row.replaced.startswith("Settled")
+    printed = render_report(world.vault, ReportRequest("care-plan", plan_id=plan_id),
+                            now=NOW, today=TODAY)  # fmt: skip
+    text = pdf_text(printed.data)
+    assert text.has("Mood lifting, sleeping better")
+    assert not text.has("Settled")
+    assert text.has("Reason: Outcome typed into the wrong plan")
+    with pytest.raises(InvalidInput, match="already been amended"):
+        amend_care_plan_review(world.vault, review, reason="x", entered_in_error=True)
+
+
+def test_only_the_contributing_team_corrects_its_input(world: World) -> None:
+    """As when signing: no one outside MH in-reach can alter or clear what MH in-reach said."""
+    pid = world.patient()
+    mh = world.as_user("mhnurse")
+    view = acct.open_case(world.vault, pid, opened_at=NOW - timedelta(days=3),
+                          concern_summary="Ligature", risk_level="RAISED", now=NOW)  # fmt: skip
+    first = next(e for e in view.events if e.event_type == "CASE_REVIEW_FIRST")
+    acct.record_event_held(world.vault, first.id, held_at=NOW - timedelta(days=2), chair="SO",
+                           now=NOW)  # fmt: skip
+    given = acct.add_contribution(mh, first.id, contribution_type="ATTENDED_IN_PERSON",
+                                  team="MH_IN_REACH", summary=SUMMARY, now=NOW)  # fmt: skip
+    with pytest.raises(PermissionDenied, match="another team"):
+        amend_contribution(world.vault, given.id, reason="x", entered_in_error=True, now=NOW)
+    too_long = ContributionCorrection("WRITTEN_CONTRIBUTION", "x" * 2001)
+    with pytest.raises(InvalidInput, match="2000 characters"):
+        amend_contribution(mh, given.id, reason="x", now=NOW, corrected=too_long)
+    written = ContributionCorrection("WRITTEN_CONTRIBUTION", SUMMARY)
+    fixed = amend_contribution(mh, given.id, reason="Wrote it up", now=NOW, corrected=written)
+    assert (fixed.team, fixed.contribution_type) == ("MH_IN_REACH", "WRITTEN_CONTRIBUTION")

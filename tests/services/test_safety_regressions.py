@@ -250,6 +250,29 @@ def test_closing_an_acct_keeps_an_overdue_first_review_as_a_high_gap(world: Worl
     assert not first.input_late  # flagged, no longer waited for
 
 
+def test_monthly_review_percentage_counts_a_review_never_held(world: World) -> None:
+    """A first case review past its time and never held (case still open) counts as a review
+    without health input: before, only held reviews counted, so the month read 0%."""
+    held_case = _open_acct(world, world.patient())
+    first = _event(held_case, "CASE_REVIEW_FIRST")
+    acct.record_event_held(world.vault, first.id, held_at=OPENED + timedelta(hours=20),
+                           chair="SO", now=NOW)  # fmt: skip
+    acct.add_contribution(world.vault, first.id, contribution_type="ATTENDED_IN_PERSON",
+                          team="PRIMARY_CARE", summary="Low mood", now=NOW)  # fmt: skip
+    never_held = _open_acct(world, world.patient())  # first review due 4 days ago
+    assert never_held.status == "OPEN"
+    assert _event(never_held, "CASE_REVIEW_FIRST").held_at is None
+    (month,) = acct.audit_report(world.vault).months
+    assert (month.year, month.month) == (2025, 3)
+    counts = (month.case_reviews, month.case_reviews_not_held, month.case_reviews_without_input)
+    assert counts == (2, 1, 1)
+    assert month.case_reviews_without_input_pct == 50.0
+    printed = render_report(world.vault, ReportRequest("acct-audit"), now=NOW, today=TODAY)
+    text = pdf_text(printed.data)
+    assert text.has("of which not held")
+    assert text.has("50%")
+
+
 def test_post_closure_review_input_can_be_written_up_once_the_acct_has_ended(
     world: World,
 ) -> None:

@@ -3,6 +3,7 @@ input given to the chosen event, and the form to add more (domain.md §6)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
@@ -67,7 +68,18 @@ def _input_summary(c: ContributionView) -> str:
     kind = CONTRIBUTION_TYPES.get(c.contribution_type, c.contribution_type)
     counts = "" if c.counts_as_health_input else " (does not count)"
     planned = " — PLANNED" if c.planned else ""
-    return f"{kind}{counts}{planned}, {TEAMS.get(c.team, c.team)}"
+    corrected = " (corrected)" if c.amends_id else ""
+    return f"{kind}{counts}{planned}, {TEAMS.get(c.team, c.team)}{corrected}"
+
+
+def _input_tip(c: ContributionView) -> str:
+    signed = f"Signed {when(c.signed_at, utc_now())}"
+    if not c.amends_id:
+        return signed
+    return (
+        f"{signed}, correcting an earlier entry. Reason: {c.amendment_reason}\n"
+        f"The earlier entry said: {c.replaced or '–'}"
+    )
 
 
 def _flag_text(marks: list[tuple[str, str]]) -> str:
@@ -83,6 +95,7 @@ class CaseDetail(QWidget):
     back_requested = Signal()
     event_chosen = Signal(str)
     withdraw_requested = Signal(object)  # the ContributionView to mark entered in error
+    amend_requested = Signal(object)  # the ContributionView to correct
 
     def __init__(self, privacy: PrivacyState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,12 +132,18 @@ class CaseDetail(QWidget):
         self.withdraw_button.setAccessibleName("Mark the chosen health input entered in error")
         self.withdraw_button.setEnabled(False)
         self.withdraw_button.clicked.connect(self._withdraw_chosen)
+        self.amend_button = QPushButton("A&mend the chosen input…")
+        self.amend_button.setAccessibleName("Amend the chosen health input")
+        self.amend_button.setEnabled(False)
+        self.amend_button.clicked.connect(self._amend_chosen)
+        # Whether the user may correct an entry (the page knows who is signed in).
+        self.may_correct: Callable[[ContributionView], bool] = lambda _: False
         self.form = ContributionForm()
         self._lay_out()
         self.back_button.clicked.connect(self.back_requested)
         self.event_table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.given_table.selectionModel().selectionChanged.connect(
-            lambda *_: self.withdraw_button.setEnabled(self.chosen_input() is not None)
+            lambda *_: self._enable_corrections()
         )
         privacy.changed.connect(lambda _: self._show_heading())
 
@@ -148,7 +167,11 @@ class CaseDetail(QWidget):
         given_layout.setContentsMargins(0, 0, 0, 0)
         given_layout.addWidget(self.given_label)
         given_layout.addWidget(self.given_table, 1)
-        given_layout.addWidget(self.withdraw_button)
+        corrections = QHBoxLayout()
+        corrections.addWidget(self.amend_button)
+        corrections.addWidget(self.withdraw_button)
+        corrections.addStretch(1)
+        given_layout.addLayout(corrections)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
@@ -217,11 +240,7 @@ class CaseDetail(QWidget):
             return f"Needed at the office by {when(c.needed_by, utc_now())} (the review time)"
 
         return [
-            Column(
-                "Input",
-                _input_summary,
-                tooltip=lambda c: f"Signed {when(c.signed_at, utc_now())}",
-            ),
+            Column("Input", _input_summary, tooltip=_input_tip),
             Column("Summary shared", lambda c: c.summary, tooltip=lambda c: c.summary),
             Column(
                 "Office",
@@ -335,10 +354,28 @@ class CaseDetail(QWidget):
         given = self.given.row_at(rows[0])
         return given if isinstance(given, ContributionView) else None
 
+    def _enable_corrections(self) -> None:
+        given = self.chosen_input()
+        allowed = given is not None and self.may_correct(given)
+        self.amend_button.setEnabled(allowed)
+        self.withdraw_button.setEnabled(allowed)
+        tip = (
+            ""
+            if given is None or allowed
+            else "Only a registered clinician of the team that gave this input can correct it."
+        )
+        for button in (self.amend_button, self.withdraw_button):
+            button.setToolTip(tip)
+
     def _withdraw_chosen(self) -> None:
         given = self.chosen_input()
         if given is not None:
             self.withdraw_requested.emit(given)
+
+    def _amend_chosen(self) -> None:
+        given = self.chosen_input()
+        if given is not None:
+            self.amend_requested.emit(given)
 
     def _selection_changed(self, selected: QItemSelection, _: QItemSelection) -> None:
         event = self.chosen_event()
@@ -348,7 +385,7 @@ class CaseDetail(QWidget):
 
     def _show_given(self, event: AcctEventView | None) -> None:
         self.given.load(list(event.contributions) if event else [])
-        self.withdraw_button.setEnabled(False)
+        self._enable_corrections()
         self.given_label.setText(
             f"Input for the {event_label(event.event_type).lower()} ({len(event.contributions)})"
             if event

@@ -46,6 +46,7 @@ from hjdesk.ui.care_plan.save import (
     save_and_activate,
     save_edits,
 )
+from hjdesk.ui.corrections import may_correct
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.print_menu import PrintButton
 from hjdesk.ui.theme import severity_colour
@@ -108,13 +109,21 @@ class CarePlanEditor(QWidget):
         self.withdraw_review_button.setAccessibleName("Mark the chosen review entered in error")
         self.withdraw_review_button.setEnabled(False)
         self.withdraw_review_button.clicked.connect(self._withdraw_review)
+        self.amend_review_button = QPushButton("&Amend the chosen review…")
+        self.amend_review_button.setAccessibleName("Amend the chosen review")
+        self.amend_review_button.setEnabled(False)
+        self.amend_review_button.clicked.connect(self._amend_review)
         self.review_table.selectionModel().selectionChanged.connect(
-            lambda *_: self.withdraw_review_button.setEnabled(self._chosen_review() is not None)
+            lambda *_: self._enable_review_corrections()
         )
         reviews_tab = QWidget()
         reviews_layout = QVBoxLayout(reviews_tab)
         reviews_layout.addWidget(self.review_table, 1)
-        reviews_layout.addWidget(self.withdraw_review_button)
+        review_buttons = QHBoxLayout()
+        review_buttons.addWidget(self.amend_review_button)
+        review_buttons.addWidget(self.withdraw_review_button)
+        review_buttons.addStretch(1)
+        reviews_layout.addLayout(review_buttons)
         self.tabs.addTab(reviews_tab, "Re&views")
         self._lay_out()
         self._connect()
@@ -193,10 +202,24 @@ class CarePlanEditor(QWidget):
         found = self.reviews.row_at(rows[0])
         return found if isinstance(found, ReviewRow) else None
 
+    def _enable_review_corrections(self) -> None:
+        # Signing a review needs a registered clinician (services.care_plans.SIGN_ROLES); so
+        # does correcting one.
+        allowed = self._chosen_review() is not None and may_correct(
+            self.context.vault, None, REGISTERED_CLINICIANS
+        )
+        self.withdraw_review_button.setEnabled(allowed)
+        self.amend_review_button.setEnabled(allowed)
+
     def _withdraw_review(self) -> None:
         review, view = self._chosen_review(), self.view
         if review is not None and view is not None:
             self.lifecycle.open_withdraw(view, review)
+
+    def _amend_review(self) -> None:
+        review, view = self._chosen_review(), self.view
+        if review is not None and view is not None:
+            self.lifecycle.open_amend(view, review)
 
     def resume_dialog(self, form: str, plan_id: str) -> None:
         """After an unlock: show the plan and reopen the dialog that was open at the lock."""
@@ -287,6 +310,7 @@ class CarePlanEditor(QWidget):
         self.grid.interventions.model.load(view.interventions, keep_actions)
         self.reviews.load(list(view.reviews))
         self.withdraw_review_button.setEnabled(False)
+        self.amend_review_button.setEnabled(False)
         self._show_heading()
         words, colour = status_words(view)
         self.status.setText(words)

@@ -24,6 +24,7 @@ from hjdesk.services.care_plan_reads import CarePlanView, ReviewRow
 from hjdesk.services.common import local_today
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.care_plan.labels import date_text
+from hjdesk.ui.care_plan.review_amend import ReviewAmendDialog
 from hjdesk.ui.care_plan.review_dialog import (
     CloseDialog,
     KeptDialog,
@@ -31,6 +32,7 @@ from hjdesk.ui.care_plan.review_dialog import (
     ReviewInput,
 )
 from hjdesk.ui.care_plan.row_table import Column, RowTableModel, wrap_rows
+from hjdesk.ui.corrections import CorrectionFlow, Kept
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
@@ -59,7 +61,18 @@ def review_columns() -> list[Column]:
         Column("Next review", lambda r: date_text(r.next_review_due)),
         Column("Attended", lambda r: ", ".join(r.attendees)),
         Column("Signed by", lambda r: r.signed_by_name),
+        Column("Correction", _correction_text, tooltip=_correction_tip),
     ]
+
+
+def _correction_text(review: ReviewRow) -> str:
+    return f"Corrected: {review.amendment_reason}" if review.amends_id else ""
+
+
+def _correction_tip(review: ReviewRow) -> str:
+    if not review.amends_id:
+        return ""
+    return f"The earlier record of this review said: {review.replaced or '–'}"
 
 
 class ReviewsTable(QTableView):
@@ -90,7 +103,7 @@ class PlanLifecycle(QObject):
         self.owner = parent
         self.review_dialog: ReviewDialog | None = None
         self.close_dialog: CloseDialog | None = None
-        self.withdraw_dialog: WithdrawDialog | None = None
+        self.corrections = CorrectionFlow(context, parent)
         self._draft_ids: dict[int, str] = {}  # id(dialog) -> its draft in the vault
         self._kept: set[int] = set()  # dialogs closed for a lock: their draft stays
 
@@ -164,46 +177,46 @@ class PlanLifecycle(QObject):
         )
 
     def reject_all(self) -> None:
-        for dialog in (self.review_dialog, self.close_dialog, self.withdraw_dialog):
+        for dialog in (self.review_dialog, self.close_dialog):
             if dialog is not None:
                 dialog.reject()
+        self.corrections.reject()
+
+    @property
+    def withdraw_dialog(self) -> WithdrawDialog | None:
+        shown = self.corrections.dialog
+        return shown if isinstance(shown, WithdrawDialog) else None
+
+    @property
+    def amend_dialog(self) -> ReviewAmendDialog | None:
+        shown = self.corrections.dialog
+        return shown if isinstance(shown, ReviewAmendDialog) else None
 
     def open_withdraw(self, view: CarePlanView, review: ReviewRow) -> None:
         """Mark a signed review entered in error (services.amendments): the plan follows."""
-        dialog = WithdrawDialog(
-            f"The review of {date_text(review.review_date)}: {review.outcome}", self.owner
+        self.corrections.withdraw(
+            f"The review of {date_text(review.review_date)}: {review.outcome}",
+            lambda vault, why: amend_care_plan_review(
+                vault, review.id, reason=why, entered_in_error=True
+            ),
+            lambda stored: self.done.emit(
+                stored, "Review marked entered in error: the plan follows the rest."
+            ),
+            Kept("care_plan_review", review.id, view.patient_id),
         )
-        dialog.submitted.connect(lambda why: self._withdraw_review(dialog, review, why))
-        dialog.finished.connect(lambda _: self._forget_withdraw(dialog))
-        self.withdraw_dialog = dialog
-        dialog.open()
 
-    def _forget_withdraw(self, dialog: WithdrawDialog) -> None:
-        if self.withdraw_dialog is dialog:
-            self.withdraw_dialog = None
-        dialog.deleteLater()
-
-    def _withdraw_review(self, dialog: WithdrawDialog, review: ReviewRow, why: str) -> None:
-        vault = self.context.vault
-        if vault is None:
-            return
-
-        def refused(exc: BaseException) -> None:
-            if not isinstance(exc, KnownError):
-                raise exc
-            if self.withdraw_dialog is dialog:
-                dialog.show_problem(str(exc))
-
-        def done(stored: CarePlanView) -> None:
-            if self.withdraw_dialog is dialog:
-                dialog.accept()
-            self.done.emit(stored, "Review marked entered in error: the plan follows the rest.")
-
-        self.context.runner.run_task(
-            lambda: amend_care_plan_review(vault, review.id, reason=why, entered_in_error=True),
-            done,
-            refused,
-            write=True,
+    def open_amend(self, view: CarePlanView, review: ReviewRow) -> None:
+        """Correct a signed review (services.amendments): the plan's next review date follows."""
+        dialog = ReviewAmendDialog(view.title, review, self.owner)
+        self.corrections.amend(
+            dialog,
+            lambda vault, amendment: amend_care_plan_review(
+                vault, review.id, reason=amendment.reason, corrected=amendment.corrected
+            ),
+            lambda stored: self.done.emit(
+                stored, "Review amended: the correction replaces it; the original is kept."
+            ),
+            Kept("care_plan_review", review.id, view.patient_id),
         )
 
     def _record_review(self, view: CarePlanView, dialog: ReviewDialog, given: ReviewInput) -> None:

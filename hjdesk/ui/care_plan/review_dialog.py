@@ -54,6 +54,11 @@ def _style(level: str) -> str:
     return f"color: {severity_colour(level).name()}; font-weight: 600;"
 
 
+def problem_style() -> str:
+    """The red of a problem line (after it showed news in the normal colour)."""
+    return _style("RED")
+
+
 def problem_label() -> QLabel:
     """A red, word-wrapped line for what went wrong (hidden while empty)."""
     label = QLabel("")

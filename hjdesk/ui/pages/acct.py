@@ -23,11 +23,13 @@ from hjdesk.services.patients import PatientRow
 from hjdesk.services.permissions import REGISTERED_CLINICIANS
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
+from hjdesk.ui.acct.amend_contribution import ContributionAmendDialog
 from hjdesk.ui.acct.case_detail import CaseDetail
 from hjdesk.ui.acct.case_list import AcctCaseList
 from hjdesk.ui.acct.contribution_form import ContributionForm, ContributionInput
 from hjdesk.ui.acct.labels import CONTRIBUTION_TYPES, event_label, when
 from hjdesk.ui.care_plan.review_dialog import problem_label
+from hjdesk.ui.corrections import CorrectionFlow, Kept, may_correct
 from hjdesk.ui.pages.base import Page, PageContext
 from hjdesk.ui.print_menu import PrintButton
 from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
@@ -86,8 +88,11 @@ class AcctPage(Page):
         self.detail.back_requested.connect(self.back_to_list)
         self.detail.event_chosen.connect(lambda _: self._point_form())
         self.detail.form.submitted.connect(self._add)
+        self.corrections = CorrectionFlow(context, self)
+        self._team: str | None = None  # the signed-in clinician's team, once a case is shown
+        self.detail.may_correct = self._may_correct
         self.detail.withdraw_requested.connect(self._withdraw)
-        self.withdraw_dialog: WithdrawDialog | None = None
+        self.detail.amend_requested.connect(self._amend)
 
     @property
     def form(self) -> ContributionForm:
@@ -109,6 +114,7 @@ class AcctPage(Page):
 
     def clear(self) -> None:
         self.draft_id = None
+        self._team = None
         self._filter_defaulted = False
         self._pending_draft = None
         self.list.clear()
@@ -200,6 +206,7 @@ class AcctPage(Page):
         if self.vault is None:
             return
         self.message.hide()
+        self._team = case.team
         self.form.set_team(case.team)
         wanted = event_id if any(e.id == event_id for e in case.view.events) else None
         draft, self._pending_draft = self._pending_draft, None
@@ -276,42 +283,60 @@ class AcctPage(Page):
             f"Waiting to sync{needed}."
         )
 
-    # -- entered in error ---------------------------------------------------------------------
-    def _withdraw(self, given: ContributionView) -> None:
-        kind = CONTRIBUTION_TYPES.get(given.contribution_type, given.contribution_type)
-        dialog = WithdrawDialog(f"Health input: {kind}.", self)
-        dialog.submitted.connect(lambda reason: self._withdraw_signed(dialog, given, reason))
-        dialog.finished.connect(lambda _: self._forget_withdraw(dialog))
-        self.withdraw_dialog = dialog
-        dialog.open()
+    # -- corrections: entered in error, amend -----------------------------------------------
+    @property
+    def withdraw_dialog(self) -> WithdrawDialog | None:
+        shown = self.corrections.dialog
+        return shown if isinstance(shown, WithdrawDialog) else None
 
-    def _forget_withdraw(self, dialog: WithdrawDialog) -> None:
-        if self.withdraw_dialog is dialog:
-            self.withdraw_dialog = None
-        dialog.deleteLater()
+    @property
+    def amend_dialog(self) -> ContributionAmendDialog | None:
+        shown = self.corrections.dialog
+        return shown if isinstance(shown, ContributionAmendDialog) else None
 
-    def _withdraw_signed(self, dialog: WithdrawDialog, given: ContributionView, why: str) -> None:
-        vault = self.vault
-        if vault is None:
-            return
-
-        def refused(exc: BaseException) -> None:
-            if not isinstance(exc, KnownError):
-                raise exc
-            if self.withdraw_dialog is dialog:
-                dialog.show_problem(str(exc))
-
-        self.context.runner.run_task(
-            lambda: amend_contribution(vault, given.id, reason=why, entered_in_error=True),
-            lambda _: self._withdrawn(dialog, given),
-            refused,
-            write=True,
+    def _may_correct(self, given: ContributionView) -> bool:
+        # As when signing: a registered clinician, for their own team's input (services).
+        team = self._team
+        return may_correct(self.vault, given.signed_by, REGISTERED_CLINICIANS) and (
+            team is None or team == given.team
         )
 
-    def _withdrawn(self, dialog: WithdrawDialog, given: ContributionView) -> None:
-        if self.withdraw_dialog is dialog:
-            dialog.accept()
-        self.form.show_done("Marked entered in error: it no longer counts as health input.")
+    def _withdraw(self, given: ContributionView) -> None:
+        kind = CONTRIBUTION_TYPES.get(given.contribution_type, given.contribution_type)
+        self.corrections.withdraw(
+            f"Health input: {kind}.",
+            lambda vault, why: amend_contribution(
+                vault, given.id, reason=why, entered_in_error=True
+            ),
+            lambda _: self._corrected(
+                given, "Marked entered in error: it no longer counts as health input."
+            ),
+            Kept("acct_contribution", given.id, given.patient_id),
+        )
+
+    def _amend(self, given: ContributionView) -> None:
+        dialog = ContributionAmendDialog(given, self.detail.chosen_event(), utc_now(), self)
+        self.corrections.amend(
+            dialog,
+            lambda vault, amendment: amend_contribution(
+                vault, given.id, reason=amendment.reason, corrected=amendment.corrected
+            ),
+            lambda fixed: self._corrected(given, self._amended_text(fixed)),
+            Kept("acct_contribution", given.id, given.patient_id),
+        )
+
+    @staticmethod
+    def _amended_text(fixed: ContributionView) -> str:
+        kind = CONTRIBUTION_TYPES.get(fixed.contribution_type, fixed.contribution_type)
+        counts = fixed.counts_as_health_input and not fixed.planned
+        counted = "counts" if counts else "does not count"
+        return (
+            f"Amended: {kind} ({'planned' if fixed.planned else 'given'}) — {counted} as health "
+            "input. The original stays in the history."
+        )
+
+    def _corrected(self, given: ContributionView, message: str) -> None:
+        self.form.show_done(message)
         self.context.navigator.data_changed.emit()
         self._load_case(given.case_id, given.event_id)
 

@@ -19,7 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.services.tasks import complete_task
-from hjdesk.services.today import HIGH, MEDIUM, TodayItem, TodayLists, today_worklists
+from hjdesk.services.today import (
+    HIGH,
+    LONG_OVERDUE_SECOND_STAGE,
+    MEDIUM,
+    TodayItem,
+    TodayLists,
+    today_worklists,
+)
 from hjdesk.ui.pages.base import Page, PageContext
 from hjdesk.ui.theme import severity_colour, tone_colours
 
@@ -34,6 +41,9 @@ _PAGE_FOR = {"acct_case": "ACCT", "care_plan": "Care plans"}
 
 # Lists longer than this start collapsed, so every worklist's heading and count stays in view.
 EXPAND_UP_TO = 12
+# A backlog kept in view (its heading and count) without burying this shift's work: it starts
+# collapsed whatever its length, and opens like any other list.
+START_COLLAPSED = {LONG_OVERDUE_SECOND_STAGE}
 
 
 def _due_text(item: TodayItem, today: date) -> str:
@@ -156,9 +166,8 @@ class TodayPage(Page):
             index = heading.index()
             # First load: open the short lists that have work; afterwards keep the user's choice.
             first_load = not expanded
-            self.tree.setExpanded(
-                index, 0 < len(items) <= EXPAND_UP_TO if first_load else name in expanded
-            )
+            opened = 0 < len(items) <= EXPAND_UP_TO and name not in START_COLLAPSED
+            self.tree.setExpanded(index, opened if first_load else name in expanded)
         self.summary.setText(f"{total} items across {len(lists.named())} worklists")
 
     def _row(self, item: TodayItem, today: date) -> list[QStandardItem]:

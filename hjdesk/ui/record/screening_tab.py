@@ -1,5 +1,6 @@
 """The screening tab: screening and immunisation events, newest first, with next-due dates
-(overdue in red and in words), and the actions to record a new one or mark one entered in error.
+(overdue in red and in words), and the actions to record a new one, amend one or mark one entered
+in error (ui.corrections).
 An event withdrawn (entered in error, or corrected by a later entry) stays listed, marked, and
 never counts as the programme's latest."""
 
@@ -11,10 +12,12 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from hjdesk.services.amendments import amend_screening
 from hjdesk.services.common import local_today
+from hjdesk.services.permissions import CLINICAL_WRITERS
 from hjdesk.services.screening import ScreeningView, screening_history
-from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
+from hjdesk.ui.corrections import CorrectionFlow, Kept, may_correct
 from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.record.screening_amend import ScreeningAmendDialog
 from hjdesk.ui.record.screening_dialog import PROGRAMMES, ScreeningDialog
 from hjdesk.ui.record.tab_base import RecordTab, day_text, make_tree, tree_item, words
 from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
@@ -31,10 +34,16 @@ def standing(view: ScreeningView) -> bool:
     return not view.entered_in_error and not view.superseded
 
 
-def outcome_text(view: ScreeningView) -> str:
+def outcome_text(view: ScreeningView, later: ScreeningView | None = None) -> str:
+    """The outcome, saying whether the entry was withdrawn, replaced by a correction (`later`,
+    the entry amending it) or is itself a correction."""
     if view.entered_in_error:
         return "Entered in error"
-    return f"{view.outcome} (withdrawn: see the later entry)" if view.superseded else view.outcome
+    if view.superseded:
+        if later is not None and not later.entered_in_error:
+            return f"{view.outcome} (replaced by a correction: see the later entry)"
+        return f"{view.outcome} (withdrawn: see the later entry)"
+    return f"{view.outcome} (corrected)" if view.amends_id else view.outcome
 
 
 def next_due_text(view: ScreeningView, latest: bool, today: date) -> tuple[str, str | None]:
@@ -58,10 +67,14 @@ class ScreeningTab(RecordTab[tuple[ScreeningView, ...]]):
         self.withdraw_button = QPushButton("&Withdraw the chosen event (entered in error)…")
         self.withdraw_button.setAccessibleName("Mark the chosen event entered in error")
         self.withdraw_button.setEnabled(False)
+        self.amend_button = QPushButton("A&mend the chosen event…")
+        self.amend_button.setAccessibleName("Amend the chosen event")
+        self.amend_button.setEnabled(False)
         self.dialog: ScreeningDialog | None = None
-        self.withdraw_dialog: WithdrawDialog | None = None
+        self.corrections = CorrectionFlow(context, self)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.amend_button)
         buttons.addWidget(self.withdraw_button)
         buttons.addWidget(self.record_button)
         layout = QVBoxLayout(self)
@@ -70,6 +83,7 @@ class ScreeningTab(RecordTab[tuple[ScreeningView, ...]]):
         layout.addLayout(buttons)
         self.record_button.clicked.connect(self.record)
         self.withdraw_button.clicked.connect(self.withdraw)
+        self.amend_button.clicked.connect(self.amend)
         self.tree.currentItemChanged.connect(lambda *_: self._chosen_changed())
 
     def fetch(self, vault: OpenVault, patient_id: str) -> tuple[ScreeningView, ...]:
@@ -80,6 +94,7 @@ class ScreeningTab(RecordTab[tuple[ScreeningView, ...]]):
         self.tree.clear()
         today = local_today()
         seen: set[str] = set()
+        later = {v.amends_id: v for v in data if v.amends_id}
         for view in data:  # newest first, so the first of each programme is its latest
             latest = standing(view) and view.programme not in seen
             if standing(view):
@@ -90,7 +105,7 @@ class ScreeningTab(RecordTab[tuple[ScreeningView, ...]]):
                     [
                         day_text(view.event_date),
                         programme_name(view.programme),
-                        outcome_text(view),
+                        outcome_text(view, later.get(view.id)),
                         "" if view.entered_in_error else view.batch or "",
                         "" if view.entered_in_error else due,
                     ],
@@ -104,6 +119,7 @@ class ScreeningTab(RecordTab[tuple[ScreeningView, ...]]):
         self.rows = ()
         self.tree.clear()
         self.withdraw_button.setEnabled(False)
+        self.amend_button.setEnabled(False)
 
     def chosen(self) -> ScreeningView | None:
         item = self.tree.currentItem()
@@ -112,41 +128,48 @@ class ScreeningTab(RecordTab[tuple[ScreeningView, ...]]):
 
     def _chosen_changed(self) -> None:
         chosen = self.chosen()
-        self.withdraw_button.setEnabled(chosen is not None and standing(chosen))
+        allowed = (
+            chosen is not None
+            and standing(chosen)
+            and may_correct(self.context.vault, chosen.signed_by, CLINICAL_WRITERS)
+        )
+        self.amend_button.setEnabled(allowed)
+        self.withdraw_button.setEnabled(allowed)
+
+    @property
+    def withdraw_dialog(self) -> WithdrawDialog | None:
+        shown = self.corrections.dialog
+        return shown if isinstance(shown, WithdrawDialog) else None
+
+    @property
+    def amend_dialog(self) -> ScreeningAmendDialog | None:
+        shown = self.corrections.dialog
+        return shown if isinstance(shown, ScreeningAmendDialog) else None
 
     def withdraw(self) -> None:
         chosen = self.chosen()
         if chosen is None or not standing(chosen):
             return
-        dialog = WithdrawDialog(
+        self.corrections.withdraw(
             f"{programme_name(chosen.programme)} on {day_text(chosen.event_date)}: "
             f"{chosen.outcome}.",
-            self,
+            lambda vault, why: amend_screening(vault, chosen.id, reason=why, entered_in_error=True),
+            lambda _: self.changed.emit(),
+            Kept("screening", chosen.id, chosen.patient_id),
         )
-        dialog.submitted.connect(lambda why: self._withdraw_signed(dialog, chosen, why))
-        self.withdraw_dialog = dialog
-        dialog.open()
 
-    def _withdraw_signed(self, dialog: WithdrawDialog, chosen: ScreeningView, why: str) -> None:
-        vault = self.context.vault
-        if vault is None:
+    def amend(self) -> None:
+        chosen = self.chosen()
+        if chosen is None or not standing(chosen):
             return
-
-        def refused(exc: BaseException) -> None:
-            if not isinstance(exc, KnownError):
-                raise exc
-            dialog.show_problem(str(exc))
-
-        def done(_: object) -> None:
-            dialog.accept()
-            self.withdraw_dialog = None
-            self.changed.emit()
-
-        self.context.runner.run_task(
-            lambda: amend_screening(vault, chosen.id, reason=why, entered_in_error=True),
-            done,
-            refused,
-            write=True,
+        dialog = ScreeningAmendDialog(chosen, programme_name(chosen.programme), local_today(), self)
+        self.corrections.amend(
+            dialog,
+            lambda vault, amendment: amend_screening(
+                vault, chosen.id, reason=amendment.reason, corrected=amendment.corrected
+            ),
+            lambda _: self.changed.emit(),
+            Kept("screening", chosen.id, chosen.patient_id),
         )
 
     def record(self) -> None:

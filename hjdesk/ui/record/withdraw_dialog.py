@@ -1,8 +1,12 @@
 """Marking a signed entry "entered in error": the reason, then a new signed entry that withdraws
-it (domain.md §3). Used for ACCT health input; the page runs the service call and shows its
-refusal here, so nothing typed is lost."""
+it (domain.md §3). Used for ACCT health input, screening events and care-plan reviews through
+ui.corrections, which runs the service call and shows its refusal here, so nothing typed is lost
+(at a lock too: `close_for_lock` hands the reason to `keeper`, kept as a draft)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -15,11 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hjdesk.ui.care_plan.review_dialog import problem_label
+from hjdesk.ui.care_plan.review_dialog import problem_label, problem_style
 
 
 class WithdrawDialog(QDialog):
     submitted = Signal(str)  # the reason
+    # Set by ui.corrections: at a lock, keep what was typed as a draft and close.
+    keeper: Callable[[], None] | None = None
 
     def __init__(self, what: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,8 +59,22 @@ class WithdrawDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
     def show_problem(self, text: str) -> None:
+        self.problem.setStyleSheet(problem_style())
         self.problem.setText(text)
         self.problem.show()
+
+    def state(self) -> dict[str, Any]:
+        return {"reason": self.reason.text()}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        reason = state.get("reason")
+        self.reason.setText(reason if isinstance(reason, str) else "")
+
+    def close_for_lock(self) -> None:
+        if self.keeper is not None:
+            self.keeper()
+        else:
+            self.reject()
 
     def _submit(self) -> None:
         reason = self.reason.text().strip()

@@ -1,0 +1,92 @@
+"""Amending a screening or immunisation event (services.amendments.amend_screening): date,
+outcome, batch and next due. The programme stays: another programme is a new event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import suppress
+from datetime import date
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QLineEdit, QWidget
+
+from hjdesk.services.amendments import ScreeningCorrection
+from hjdesk.services.screening import ScreeningView
+from hjdesk.ui.corrections import AmendEntryDialog
+from hjdesk.ui.record.screening_dialog import DATE_FORMAT, _pydate, _qdate
+from hjdesk.ui.record.tab_base import day_text
+
+
+class ScreeningAmendDialog(AmendEntryDialog):
+    def __init__(
+        self, view: ScreeningView, programme: str, today: date, parent: QWidget | None = None
+    ) -> None:
+        batch = f", batch {view.batch}" if view.batch else ""
+        super().__init__(
+            "Amend a screening or immunisation",
+            f"{programme} on {day_text(view.event_date)}: {view.outcome}{batch}.",
+            parent,
+        )
+        self.view = view
+        self.event_date = QDateEdit(_qdate(view.event_date))
+        self.event_date.setCalendarPopup(True)
+        self.event_date.setDisplayFormat(DATE_FORMAT)
+        self.event_date.setMaximumDate(_qdate(today))
+        self.event_date.setAccessibleName("Corrected date of the event")
+        self.outcome = QLineEdit(view.outcome)
+        self.outcome.setAccessibleName("Corrected outcome")
+        self.batch = QLineEdit(view.batch or "")
+        self.batch.setAccessibleName("Corrected batch number")
+        self.batch.setPlaceholderText("for vaccines")
+        self.has_next_due = QCheckBox("Ne&xt due:")
+        self.has_next_due.setAccessibleName("Record a next due date")
+        self.has_next_due.setChecked(view.next_due is not None)
+        self.next_due = QDateEdit(_qdate(view.next_due or today))
+        self.next_due.setCalendarPopup(True)
+        self.next_due.setDisplayFormat(DATE_FORMAT)
+        self.next_due.setAccessibleName("Corrected next due date")
+        self.next_due.setEnabled(view.next_due is not None)
+        self.add_row("&Date:", self.event_date)
+        self.add_row("&Outcome:", self.outcome)
+        self.add_row("&Batch:", self.batch)
+        due_row = QHBoxLayout()
+        due_row.addWidget(self.next_due)
+        due_row.addStretch(1)
+        self.form.addRow(self.has_next_due, due_row)
+        self.has_next_due.toggled.connect(self.next_due.setEnabled)
+        self.resize(520, self.sizeHint().height())
+
+    def correction(self) -> ScreeningCorrection:
+        return ScreeningCorrection(
+            event_date=_pydate(self.event_date.date()),
+            outcome=self.outcome.text().strip(),
+            batch=self.batch.text().strip() or None,
+            next_due=_pydate(self.next_due.date()) if self.has_next_due.isChecked() else None,
+        )
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "event_date": _pydate(self.event_date.date()).isoformat(),
+            "outcome": self.outcome.text(),
+            "batch": self.batch.text(),
+            "has_next_due": self.has_next_due.isChecked(),
+            "next_due": _pydate(self.next_due.date()).isoformat(),
+        }
+
+    def restore_fields(self, state: Mapping[str, Any]) -> None:
+        for key, edit in (("event_date", self.event_date), ("next_due", self.next_due)):
+            with suppress(ValueError):  # an unreadable date keeps the entry's own
+                edit.setDate(_qdate(date.fromisoformat(str(state.get(key)))))
+        for key, line in (("outcome", self.outcome), ("batch", self.batch)):
+            if isinstance(state.get(key), str):
+                line.setText(state[key])
+        self.has_next_due.setChecked(state.get("has_next_due") is True)
+
+    def unchanged(self, corrected: ScreeningCorrection) -> bool:
+        view = self.view
+        return (corrected.event_date, corrected.outcome, corrected.batch, corrected.next_due) == (
+            view.event_date,
+            view.outcome,
+            view.batch,
+            view.next_due,
+        )
