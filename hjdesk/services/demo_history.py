@@ -4,10 +4,10 @@ Deterministic from the seed, with dates relative to the demo's day: eight weeks 
 with mixed outcomes and today's planned sessions; encounters with observations, questionnaires
 and LTC results; earlier LTC and older-prisoner reviews (some now overdue); care plans of every
 type and state; ACCT mirrors with and without health input; the MH in-reach caseload; medicines,
-allergies, screening and release plans; and a few new receptions whose second-stage assessment
-is late. Rows go in through the ORM inside vault transactions (so each is audited as one build
-and queued in the outbox like any other write), in batches that keep memory flat at 100,000
-patients.
+allergies, screening and release plans; second-stage assessments of earlier receptions (about
+one in 150 never done) and a few new receptions whose assessment is late. Rows go in through the
+ORM inside vault transactions (so each is audited as one build and queued in the outbox like any
+other write), in batches that keep memory flat at 100,000 patients.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from hjdesk.services.demo_acct import acct_history
 from hjdesk.services.demo_care_plans import care_plans
-from hjdesk.services.demo_clinics import past_sessions, todays_sessions
+from hjdesk.services.demo_clinics import earlier_assessments, past_sessions, todays_sessions
 from hjdesk.services.demo_context import (
     LONDON,
     Batch,
@@ -116,6 +116,7 @@ def build_history(
     choose_caseload(ctx)
     counts: Counter[str] = Counter()
     write(vault, [caseload_rows(ctx)], counts)
+    write(vault, earlier_assessments(ctx), counts)
     write(vault, past_sessions(ctx, late), counts)
     write(vault, [todays_sessions(ctx)], counts)
     write(vault, review_history(ctx), counts)
