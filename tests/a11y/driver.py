@@ -10,6 +10,9 @@ health-input form, a care plan in the editor, a clinic session, a patient's reco
 dialog in DIALOGS. tests/a11y/test_dialog_coverage.py fails when a QDialog subclass in hjdesk/ui
 is not in DIALOGS: a new dialog is added there, with how to open it.
 
+Qt's own dialogs that HJDesk opens are walked where a page opens them (QT_DIALOGS): Today's
+"Close task" question and the encounter form's "Keep a draft?". The other message boxes (a
+changed clinic outcome, a full roll import, errors) are the same QMessageBox with other words.
 Left out: the operating system's file choosers (save a PDF/FHIR file, choose a roll or CA file),
 which are the platform's own dialogs, not HJDesk's.
 """
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QTabWidget, QWidget
 
@@ -109,6 +112,10 @@ DIALOGS: tuple[DialogCase, ...] = (
         lambda d: ScreeningDialog(d.context, d.patient, "the patient", d.parent),
     ),
 )
+
+
+# Qt's dialogs, walked as the app opens them (_qt_dialogs): step "dialog NAME".
+QT_DIALOGS = ("close task", "keep a draft")
 
 
 def settle(app: QApplication, runner: TaskRunner, seconds: float = 0.8) -> None:
@@ -210,6 +217,53 @@ def _second_states(app: QApplication, runner: TaskRunner, workspace: Workspace) 
         walk_tabs(app, runner, f"page {title} / {what}", workspace.page(title))
 
 
+def walk_modal(
+    app: QApplication, runner: TaskRunner, name: str, open_it: Callable[[], object]
+) -> None:
+    """`open_it` opens a modal dialog and waits in it (QInputDialog.getText, QMessageBox.question):
+    the walk runs from inside that wait, then dismisses the dialog (Cancel)."""
+    seen: list[QDialog] = []
+    tries = iter(range(200))
+
+    def walk_it() -> None:
+        modal = QApplication.activeModalWidget()
+        if not isinstance(modal, QDialog):
+            if next(tries, None) is not None:
+                QTimer.singleShot(50, walk_it)
+            return
+        seen.append(modal)
+        step(app, runner, f"dialog {name}", modal)
+        modal.reject()
+
+    QTimer.singleShot(100, walk_it)
+    open_it()
+    assert seen, f"{name}: no dialog opened"
+
+
+def _qt_dialogs(app: QApplication, runner: TaskRunner, workspace: Workspace, demo: Demo) -> None:
+    from hjdesk.ui.pages.today import TodayPage
+
+    workspace.context.navigator.open_page("Today")
+    settle(app, runner)
+    today = workspace.page("Today")
+    assert isinstance(today, TodayPage)
+    model = today.model
+    rows = [model.index(r, 0, model.index(g, 0)) for g in range(model.rowCount())
+            for r in range(model.rowCount(model.index(g, 0)))]  # fmt: skip
+    for index in rows:  # the first row that is a task: "Close task…" is enabled for it
+        today.tree.setCurrentIndex(index)
+        if today.close_task.isEnabled():
+            break
+    assert today.close_task.isEnabled(), "Today lists no task to close"
+    walk_modal(app, runner, "close task", today.close_task.click)
+    dialog = _encounter(demo)
+    assert isinstance(dialog, EncounterDialog)
+    dialog.form.narrative.text.setPlainText("Started, not finished.")
+    walk_modal(app, runner, "keep a draft", dialog.close)  # Cancel: the form stays open
+    dialog.close_without_asking()
+    settle(app, runner, 0.2)
+
+
 def _unlock(app: QApplication, runner: TaskRunner, shell: Shell, password: str) -> None:
     QTest.keyClicks(shell.unlock_screen.password, password)
     QTest.keyClick(shell.unlock_screen.password, Qt.Key.Key_Return)
@@ -247,6 +301,7 @@ def main() -> int:
         step(app, runner, f"dialog {case.name}", dialog)
         dialog.close()
         settle(app, runner, 0.2)
+    _qt_dialogs(app, runner, workspace, demo)
     workspace.context.navigator.open_patient(demo.patient)
     settle(app, runner)
     walk_tabs(app, runner, "page Patient record", workspace.page("Patient record"))
