@@ -3,6 +3,18 @@ screens for tests/a11y/test_atspi.py. Each screen, once settled, is walked by
 tests/a11y/atspi_walk.py and reported as one JSON line; `DONE` at the end.
 
     python tests/a11y/driver.py DEMO_HOME PASSWORD
+
+Screens: the first-run screen (both steps), the vault-problem screen, unlock, every page of the
+navigation with every tab of its tab widgets, the pages' second states (an ACCT case with its
+health-input form, a care plan in the editor, a clinic session, a patient's record), and every
+dialog in DIALOGS. tests/a11y/test_dialog_coverage.py fails when a QDialog subclass in hjdesk/ui
+is not in DIALOGS: a new dialog is added there, with how to open it.
+
+Qt's own dialogs that HJDesk opens are walked where a page opens them (QT_DIALOGS): Today's
+"Close task" question and the encounter form's "Keep a draft?". The other message boxes (a
+changed clinic outcome, a full roll import, errors) are the same QMessageBox with other words.
+Left out: the operating system's file choosers (save a PDF/FHIR file, choose a roll or CA file),
+which are the platform's own dialogs, not HJDesk's.
 """
 
 from __future__ import annotations
@@ -13,26 +25,97 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QTabWidget, QWidget
 
+from hjdesk.services.encounter_views import EncounterView
 from hjdesk.storage import keyslots
 from hjdesk.storage.paths import HomePaths
-from hjdesk.storage.vault import Vault
+from hjdesk.storage.vault import OpenVault, Vault
 from hjdesk.ui.app import Shell, make_application
+from hjdesk.ui.care_plan.new_plan import NewPlanDialog
+from hjdesk.ui.care_plan.review_dialog import CloseDialog, ReviewDialog
+from hjdesk.ui.encounter.dialog import EncounterDialog
+from hjdesk.ui.main_window import Workspace
 from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.record.amend_dialog import AmendDialog
+from hjdesk.ui.record.release_plan_dialog import ReleasePlanDialog
+from hjdesk.ui.record.screening_dialog import ScreeningDialog
+from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
 from hjdesk.ui.tasks import TaskRunner
 from hjdesk.ui.theme import apply_theme
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # where Debian's python3-pyatspi is
 WALKER = Path(__file__).with_name("atspi_walk.py")
 
-# The demo vault was made with the tests' cheap KDF profile; like tests/cli_test_profile.py, this
-# test process (and only it) accepts that profile. The application has no such switch.
-keyslots.KDF_FLOOR = keyslots.TEST_KDF_FLOOR
+
+@dataclass(frozen=True)
+class Demo:
+    """What the dialogs are opened for: a demo patient and one of their signed entries."""
+
+    context: PageContext
+    patient: str
+    entry: EncounterView
+    parent: QWidget  # the workspace, as the pages parent their dialogs
+
+
+@dataclass(frozen=True)
+class DialogCase:
+    name: str  # the walk's step is "dialog NAME"
+    kind: type[QDialog]  # what `make` opens (checked by the walk)
+    make: Callable[[Demo], QDialog]
+
+
+def _encounter(demo: Demo) -> QDialog:
+    from hjdesk.services.encounter_forms import EncounterKind
+    from hjdesk.ui.encounter import open_encounter_dialog
+
+    return open_encounter_dialog(
+        demo.context, demo.patient, EncounterKind.CLINIC_VISIT, parent=demo.parent
+    )
+
+
+# Every dialog of hjdesk/ui, opened with what its page would give it. A new QDialog subclass goes
+# here (tests/a11y/test_dialog_coverage.py says which are missing).
+DIALOGS: tuple[DialogCase, ...] = (
+    DialogCase("encounter", EncounterDialog, _encounter),
+    DialogCase(
+        "amend entry",
+        AmendDialog,
+        lambda d: AmendDialog(d.context, d.entry, "the patient", d.parent),
+    ),
+    DialogCase(
+        "entered in error",
+        WithdrawDialog,
+        lambda d: WithdrawDialog("Health input: attended the case review.", d.parent),
+    ),
+    DialogCase(
+        "new care plan", NewPlanDialog, lambda d: NewPlanDialog(d.context.privacy, d.parent)
+    ),
+    DialogCase(
+        "care plan review", ReviewDialog, lambda d: ReviewDialog("Plan", date.today(), d.parent)
+    ),
+    DialogCase("close care plan", CloseDialog, lambda d: CloseDialog("Plan", d.parent)),
+    DialogCase(
+        "release plan",
+        ReleasePlanDialog,
+        lambda d: ReleasePlanDialog(d.context, d.patient, "the patient", parent=d.parent),
+    ),
+    DialogCase(
+        "screening",
+        ScreeningDialog,
+        lambda d: ScreeningDialog(d.context, d.patient, "the patient", d.parent),
+    ),
+)
+
+
+# Qt's dialogs, walked as the app opens them (_qt_dialogs): step "dialog NAME".
+QT_DIALOGS = ("close task", "keep a draft")
 
 
 def settle(app: QApplication, runner: TaskRunner, seconds: float = 0.8) -> None:
@@ -43,7 +126,7 @@ def settle(app: QApplication, runner: TaskRunner, seconds: float = 0.8) -> None:
         time.sleep(0.02)
 
 
-def step(app: QApplication, runner: TaskRunner, name: str) -> None:
+def step(app: QApplication, runner: TaskRunner, name: str, dialog: QDialog | None = None) -> None:
     """Walk the accessibility tree of what is on screen now; the walk's findings go to stdout.
 
     The walker is another process (a screen reader's view); this one keeps answering the
@@ -60,68 +143,173 @@ def step(app: QApplication, runner: TaskRunner, name: str) -> None:
         walker.kill()
     out, _ = walker.communicate()
     controls = [json.loads(line) for line in out.splitlines() if line.strip()]
-    print(json.dumps({"step": name, "code": walker.returncode, "controls": controls}), flush=True)
+    found: dict[str, object] = {"step": name, "code": walker.returncode, "controls": controls}
+    if dialog is not None:
+        kind = type(dialog)
+        found["dialog"] = f"{kind.__module__}.{kind.__qualname__}"
+        found["visible"] = dialog.isVisible()
+    print(json.dumps(found), flush=True)
 
 
-def _dialogs(context: PageContext, patient: str) -> list[tuple[str, Callable[[], QDialog]]]:
-    """The record's and care plans' dialogs, as their pages open them."""
-    from datetime import date
-
-    from hjdesk.ui.care_plan.new_plan import NewPlanDialog
-    from hjdesk.ui.care_plan.review_dialog import CloseDialog, ReviewDialog
-    from hjdesk.ui.record.release_plan_dialog import ReleasePlanDialog
-    from hjdesk.ui.record.screening_dialog import ScreeningDialog
-
-    return [
-        ("new care plan", lambda: NewPlanDialog(context.privacy)),
-        ("care plan review", lambda: ReviewDialog("Plan", date.today())),
-        ("close care plan", lambda: CloseDialog("Plan")),
-        ("release plan", lambda: ReleasePlanDialog(context, patient, "the patient")),
-        ("screening", lambda: ScreeningDialog(context, patient, "the patient")),
-    ]
+def walk_tabs(app: QApplication, runner: TaskRunner, name: str, within: QWidget) -> None:
+    """The screen as it is, then each other tab of each tab widget on it."""
+    step(app, runner, name)
+    for tabs in within.findChildren(QTabWidget):
+        if not tabs.isVisible():
+            continue
+        first = tabs.currentIndex()
+        for index in range(tabs.count()):
+            if index == first:
+                continue
+            tabs.setCurrentIndex(index)
+            step(app, runner, f"{name} / {tabs.tabText(index).replace('&', '')}")
+        tabs.setCurrentIndex(first)
 
 
-def main() -> int:
-    home, password = sys.argv[1], sys.argv[2]
-    app = make_application()
-    apply_theme()
-    runner = TaskRunner()
+def _first_run(app: QApplication, runner: TaskRunner) -> None:
     with tempfile.TemporaryDirectory() as empty:
         first = Shell(Vault(HomePaths.resolve(empty)), runner)
         first.show()
         step(app, runner, "first-run")
+        screen = first.first_run
+        assert screen is not None
+        screen.setCurrentWidget(screen.steps_page)  # after the vault is made
+        step(app, runner, "first-run: connect and load the roll")
         first.close()
-    shell = Shell(Vault(HomePaths.resolve(home)), runner, "admin")
-    shell.show()
-    step(app, runner, "unlock")
+    with tempfile.TemporaryDirectory() as damaged:
+        home = HomePaths.resolve(damaged)
+        home.ensure()
+        home.vault.write_bytes(b"not a vault")  # and no key slots: the problem screen
+        problem = Shell(Vault(home), runner)
+        problem.show()
+        step(app, runner, "vault problem")
+        problem.close()
+
+
+def _demo(vault: OpenVault, workspace: Workspace) -> Demo:
+    """The first patient on the caseload with a signed entry (the amend dialog needs one)."""
+    from hjdesk.services import patients
+    from hjdesk.services.encounter_views import patient_timeline
+    from hjdesk.services.encounters import encounter_history
+
+    for person in patients.caseload(vault):
+        signed = [i for i in patient_timeline(vault, person.id) if not i.entered_in_error]
+        if signed:
+            entry = encounter_history(vault, signed[0].encounter_id).current
+            return Demo(workspace.context, person.id, entry, workspace)
+    raise AssertionError("no demo patient has a signed entry to amend")
+
+
+def _second_states(app: QApplication, runner: TaskRunner, workspace: Workspace) -> None:
+    """The pages' other faces: a case, a plan, a session opened from their lists."""
+    from hjdesk.services import acct, care_plan_lists, clinics
+
+    vault = workspace.context.vault
+    assert vault is not None
+    targets = (
+        ("ACCT", "case", acct.open_cases(vault)[0].case_id),
+        ("Care plans", "plan", care_plan_lists.plans_list(vault)[0].plan_id),
+        ("Wing clinics", "session", clinics.list_sessions(vault)[0].id),
+    )
+    for title, what, target in targets:
+        workspace.context.navigator.open_page(title, target)
+        settle(app, runner)
+        walk_tabs(app, runner, f"page {title} / {what}", workspace.page(title))
+
+
+def walk_modal(
+    app: QApplication, runner: TaskRunner, name: str, open_it: Callable[[], object]
+) -> None:
+    """`open_it` opens a modal dialog and waits in it (QInputDialog.getText, QMessageBox.question):
+    the walk runs from inside that wait, then dismisses the dialog (Cancel)."""
+    seen: list[QDialog] = []
+    tries = iter(range(200))
+
+    def walk_it() -> None:
+        modal = QApplication.activeModalWidget()
+        if not isinstance(modal, QDialog):
+            if next(tries, None) is not None:
+                QTimer.singleShot(50, walk_it)
+            return
+        seen.append(modal)
+        step(app, runner, f"dialog {name}", modal)
+        modal.reject()
+
+    QTimer.singleShot(100, walk_it)
+    open_it()
+    assert seen, f"{name}: no dialog opened"
+
+
+def _qt_dialogs(app: QApplication, runner: TaskRunner, workspace: Workspace, demo: Demo) -> None:
+    from hjdesk.ui.pages.today import TodayPage
+
+    workspace.context.navigator.open_page("Today")
+    settle(app, runner)
+    today = workspace.page("Today")
+    assert isinstance(today, TodayPage)
+    model = today.model
+    rows = [model.index(r, 0, model.index(g, 0)) for g in range(model.rowCount())
+            for r in range(model.rowCount(model.index(g, 0)))]  # fmt: skip
+    for index in rows:  # the first row that is a task: "Close task…" is enabled for it
+        today.tree.setCurrentIndex(index)
+        if today.close_task.isEnabled():
+            break
+    assert today.close_task.isEnabled(), "Today lists no task to close"
+    walk_modal(app, runner, "close task", today.close_task.click)
+    dialog = _encounter(demo)
+    assert isinstance(dialog, EncounterDialog)
+    dialog.form.narrative.text.setPlainText("Started, not finished.")
+    walk_modal(app, runner, "keep a draft", dialog.close)  # Cancel: the form stays open
+    dialog.close_without_asking()
+    settle(app, runner, 0.2)
+
+
+def _unlock(app: QApplication, runner: TaskRunner, shell: Shell, password: str) -> None:
     QTest.keyClicks(shell.unlock_screen.password, password)
     QTest.keyClick(shell.unlock_screen.password, Qt.Key.Key_Return)
     deadline = time.monotonic() + 60
     while shell.opened is None and time.monotonic() < deadline:
         settle(app, runner, 0.2)
+    assert shell.opened is not None, "the demo vault did not unlock"
+
+
+def main() -> int:
+    # The demo vault was made with the tests' cheap KDF profile; like tests/cli_test_profile.py,
+    # this test process (and only it) accepts that profile. The application has no such switch.
+    keyslots.KDF_FLOOR = keyslots.TEST_KDF_FLOOR
+    home, password = sys.argv[1], sys.argv[2]
+    app = make_application()
+    apply_theme()
+    runner = TaskRunner()
+    _first_run(app, runner)
+    # A nurse sees the clinical pages as they are used; the administrator, Admin's own controls.
+    shell = Shell(Vault(HomePaths.resolve(home)), runner, "nurse")
+    shell.show()
+    step(app, runner, "unlock")
+    _unlock(app, runner, shell, password)
     workspace = shell.workspace
     for row in range(workspace.nav.count()):
         workspace.nav.setCurrentRow(row)
-        step(app, runner, f"page {workspace.nav.item(row).text()}")
-    from hjdesk.services.encounter_forms import EncounterKind
-    from hjdesk.services.today import today_worklists
-    from hjdesk.ui.encounter import open_encounter_dialog
-
+        title = workspace.nav.item(row).text()
+        walk_tabs(app, runner, f"page {title}", workspace.page(title))
+    _second_states(app, runner, workspace)
     assert shell.opened is not None
-    patient = today_worklists(shell.opened).ltc_reviews[0].patient_id
-    assert patient is not None
-    dialog = open_encounter_dialog(
-        workspace.context, patient, EncounterKind.CLINIC_VISIT, parent=workspace
-    )
-    step(app, runner, "dialog encounter")
-    dialog.close()
-    for name, make in _dialogs(workspace.context, patient):
-        other = make()
-        other.show()
-        step(app, runner, f"dialog {name}")
-        other.close()
-    workspace.context.navigator.open_patient(patient)
-    step(app, runner, "page Patient record")
+    demo = _demo(shell.opened, workspace)
+    for case in DIALOGS:
+        dialog = case.make(demo)
+        dialog.show()  # the encounter form shows itself; show() again does nothing
+        step(app, runner, f"dialog {case.name}", dialog)
+        dialog.close()
+        settle(app, runner, 0.2)
+    _qt_dialogs(app, runner, workspace, demo)
+    workspace.context.navigator.open_patient(demo.patient)
+    settle(app, runner)
+    walk_tabs(app, runner, "page Patient record", workspace.page("Patient record"))
+    shell.lock()
+    shell.unlock_screen.reload_users(select="admin")
+    _unlock(app, runner, shell, password)
+    workspace.context.navigator.open_page("Admin")
+    walk_tabs(app, runner, "administrator: page Admin", workspace.page("Admin"))
     print("DONE", flush=True)
     shell.close()
     return 0

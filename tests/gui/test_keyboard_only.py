@@ -3,7 +3,9 @@ every control is reached with Tab (or its shortcut), and any mouse event fails t
 
 unlock → Wing clinics (Alt+2) → a new session → outcomes by their keys (a seen patient with a
 NEWS2 needing escalation, signed with Ctrl+Return; a refusal with its answers; a not-unlocked
-with a reason) → lock (Ctrl+L) → unlock → what was recorded is stored.
+with a reason) → ACCT (Alt+4): a case opened from the list, an event chosen, health input signed
+→ Care plans (Alt+5): a live plan opened, a review recorded in its dialog and signed → lock
+(Ctrl+L) → unlock → what was recorded is stored, as the services read it back.
 """
 
 from __future__ import annotations
@@ -12,10 +14,18 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QTableWidget, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDialogButtonBox,
+    QTableWidget,
+    QWidget,
+)
 
 from hjdesk.clinical.attendance import Outcome
-from hjdesk.services import clinics, encounters, patients
+from hjdesk.services import acct, clinics, encounters, patients
+from hjdesk.services.care_plan_reads import DisplayStatus, plan_view
 from hjdesk.storage.vault import Vault
 from hjdesk.ui.app import Shell
 from hjdesk.ui.tasks import InlineRunner
@@ -92,6 +102,18 @@ class Keyboard:
                 return
             self.press(Qt.Key.Key_Down if table.currentRow() < row else Qt.Key.Key_Up)
         raise AssertionError(f"row {row} cannot be reached with the arrow keys")
+
+    def view_row(self, view: QAbstractItemView, row: int) -> None:
+        """Ctrl+Home, then Down, in a list of rows: `row` becomes the current and chosen one (Space
+        chooses it when the arrows did not move: the focus alone makes a row current)."""
+        self.tab_to(view)
+        self.press(Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)  # the first row
+        for _ in range(row):
+            self.press(Qt.Key.Key_Down)
+        assert view.currentIndex().row() == row
+        if not view.selectionModel().isRowSelected(row):
+            self.press(Qt.Key.Key_Space)
+        assert [i.row() for i in view.selectionModel().selectedRows()] == [row]
 
     def fill(self, field: QWidget, text: str) -> None:
         self.tab_to(field)
@@ -180,6 +202,52 @@ def test_a_wing_session_with_the_keyboard_alone(qtbot, demo_home, no_mouse) -> N
     keys.fill(panel.reason, "Wing short-staffed after an incident")
     keys.press(Qt.Key.Key_Return)
 
+    # -- ACCT: health input for a review of the first open case ---------------------------
+    keys.press(Qt.Key.Key_4, Qt.KeyboardModifier.AltModifier)
+    acct_page = workspace.page("ACCT")
+    assert workspace.current_page is acct_page
+    case_id = acct_page.list.shown_rows()[0].case_id
+    keys.view_row(acct_page.list.table, 0)
+    keys.press(Qt.Key.Key_Return)  # opens the case
+    detail = acct_page.detail
+    assert detail.view is not None
+    assert detail.view.id == case_id
+    keys.view_row(detail.event_table, 0)
+    event_id = detail.events.rows[0].id
+    contribution = acct_page.form
+    assert contribution.add_button.isEnabled(), contribution.refusal.text()
+    keys.choose(contribution.kind, "WRITTEN_CONTRIBUTION")
+    keys.fill(contribution.summary, "Seen on the wing today; engaging, no new self-harm.")
+    keys.tab_to(contribution.add_button)
+    keys.press(Qt.Key.Key_Space)
+    assert "Added" in contribution.done.text(), contribution.problem.text()
+
+    # -- Care plans: a review of the first live plan ---------------------------------------
+    keys.press(Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
+    plans_page = workspace.page("Care plans")
+    assert workspace.current_page is plans_page
+    listed = plans_page.list.model.rows
+    row = next(i for i, r in enumerate(listed) if r.display_status is not DisplayStatus.DRAFT)
+    plan_id = listed[row].plan_id
+    reviews_before = len(plan_view(vault, plan_id).reviews)
+    keys.view_row(plans_page.list.table, row)
+    keys.press(Qt.Key.Key_Return)  # opens the plan in the editor
+    editor = plans_page.editor
+    assert editor.plan_id == plan_id
+    keys.tab_to(editor.review_button)
+    keys.press(Qt.Key.Key_Space)
+    review = editor.lifecycle.review_dialog
+    assert review is not None
+    assert review.isVisible()
+    _activate(qtbot, review)
+    keys.fill(review.attendees, "Alex Morgan, patient")
+    keys.fill(review.outcome, "Sleeping better; goals on track.")
+    keys.fill(review.changes, "None.")
+    keys.tab_to(review.buttons.button(QDialogButtonBox.StandardButton.Ok))
+    keys.press(Qt.Key.Key_Space)
+    assert not review.isVisible(), review.problem.text()
+    _activate(qtbot, shell)
+
     # -- lock and unlock from the keyboard -------------------------------------------------
     keys.press(Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert shell.stack.currentWidget() is shell.unlock_screen
@@ -198,3 +266,16 @@ def test_a_wing_session_with_the_keyboard_alone(qtbot, demo_home, no_mouse) -> N
     assert stored[0].encounter_id is not None
     signed = encounters.encounter_history(vault, stored[0].encounter_id).current
     assert signed.escalated_to == "Duty GP, Dr Okafor"
+
+    (event,) = [e for e in acct.case_view(vault, case_id).events if e.id == event_id]
+    (given,) = [c for c in event.contributions if c.contribution_type == "WRITTEN_CONTRIBUTION"
+                and c.summary == "Seen on the wing today; engaging, no new self-harm."]  # fmt: skip
+    assert (given.team, given.planned, given.signed_at is not None) == ("PRIMARY_CARE", False, True)
+    assert given.counts_as_health_input
+
+    reviews = plan_view(vault, plan_id).reviews
+    assert len(reviews) == reviews_before + 1
+    (recorded,) = [r for r in reviews if r.outcome == "Sleeping better; goals on track."]
+    assert recorded.attendees == ("Alex Morgan", "patient")
+    assert (recorded.decision, recorded.changes) == ("CONTINUE", "None.")
+    assert recorded.signed_at is not None

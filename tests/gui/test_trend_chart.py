@@ -178,3 +178,18 @@ def test_demo_patient_chart_has_the_service_points(qtbot, demo):
     chart.resize(900, 700)
     image = chart.grab().toImage()
     assert _colour_count(image, STYLES["HbA1c"].colour) > 10
+
+
+def test_a_screen_reader_meets_a_chart_with_its_name_and_what_it_shows(qtbot):
+    from PySide6.QtGui import QAccessible
+
+    chart = TrendChart()
+    qtbot.addWidget(chart)
+    chart.set_model(chart_model(_series()))
+    found = QAccessible.queryAccessibleInterface(chart)
+    assert found is not None
+    assert found.role() == QAccessible.Role.Chart  # not the "filler" of a plain widget
+    assert found.text(QAccessible.Text.Name) == "Observation trend chart"
+    assert found.text(QAccessible.Text.Description) == chart.model.describe()
+    assert "NEWS2" in found.text(QAccessible.Text.Description)
+    assert found.state().focusable  # reached with Tab

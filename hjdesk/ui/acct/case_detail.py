@@ -175,6 +175,9 @@ class CaseDetail(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
+        # The form's fields take the focus; a focusable scroll area is an unnamed stop in the
+        # Tab order that a screen reader announces as nothing (tests/a11y).
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(given)
         lower.addWidget(scroll)

@@ -100,9 +100,11 @@ class CarePlanEditor(QWidget):
         self.review_table = ReviewsTable(context.privacy)
         self.reviews = self.review_table.rows
         self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Parts of the care plan")
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the form's fields take the focus
         self.tabs.addTab(scroll, "Deta&ils")
         self.tabs.addTab(self.grid, "CARE&MAP: goals and actions")
         self.withdraw_review_button = QPushButton("&Withdraw the chosen review (entered in error)…")

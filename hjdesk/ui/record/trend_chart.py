@@ -14,9 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent, QPen, QPolygonF
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleInterface,
+    QColor,
+    QFontMetrics,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import QAccessibleWidget, QSizePolicy, QWidget
 
 from hjdesk.services.encounter_views import ObservationSeries, SeriesPoint
 from hjdesk.ui.theme import is_high_contrast
@@ -166,12 +175,27 @@ class _Ink:
     high_contrast: bool
 
 
+def _chart_interface(key: str, obj: QObject) -> QAccessibleInterface | None:
+    """A chart is announced as a chart (its name, then what it shows from its description),
+    not as an unnamed "filler", the role Qt gives a plain widget."""
+    if isinstance(obj, TrendChart):
+        return QAccessibleWidget(obj, QAccessible.Role.Chart)
+    return None
+
+
+_factory_installed = False
+
+
 class TrendChart(QWidget):
     """Paints a `ChartModel`: one panel per scale, stacked, sharing the time axis."""
 
     PANEL_MIN_HEIGHT = 150
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        global _factory_installed
+        if not _factory_installed:  # once per process: Qt asks every factory for every object
+            QAccessible.installFactory(_chart_interface)
+            _factory_installed = True
         super().__init__(parent)
         self.model = ChartModel((), None, None)
         self.setAccessibleName("Observation trend chart")
