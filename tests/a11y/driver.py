@@ -37,14 +37,17 @@ from hjdesk.services.encounter_views import EncounterView
 from hjdesk.storage import keyslots
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault
+from hjdesk.ui.acct.amend_contribution import ContributionAmendDialog
 from hjdesk.ui.app import Shell, make_application
 from hjdesk.ui.care_plan.new_plan import NewPlanDialog
+from hjdesk.ui.care_plan.review_amend import ReviewAmendDialog
 from hjdesk.ui.care_plan.review_dialog import CloseDialog, ReviewDialog
 from hjdesk.ui.encounter.dialog import EncounterDialog
 from hjdesk.ui.main_window import Workspace
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.amend_dialog import AmendDialog
 from hjdesk.ui.record.release_plan_dialog import ReleasePlanDialog
+from hjdesk.ui.record.screening_amend import ScreeningAmendDialog
 from hjdesk.ui.record.screening_dialog import ScreeningDialog
 from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
 from hjdesk.ui.tasks import TaskRunner
@@ -80,6 +83,48 @@ def _encounter(demo: Demo) -> QDialog:
     )
 
 
+def _contribution_amend(demo: Demo) -> QDialog:
+    """Amend the first ACCT health input of a live case, as the ACCT page would."""
+    from hjdesk.services.acct_reports import open_cases
+    from hjdesk.services.acct_views import case_view
+    from hjdesk.services.common import utc_now
+
+    vault = demo.context.require_vault()
+    for row in open_cases(vault):
+        for event in case_view(vault, row.case_id).events:
+            for given in event.contributions:
+                return ContributionAmendDialog(given, event, utc_now(), demo.parent)
+    raise AssertionError("the demo has no ACCT health input to amend")
+
+
+def _review_amend(demo: Demo) -> QDialog:
+    """Amend the first signed review of a care plan, as the plan editor would."""
+    from hjdesk.services.care_plan_lists import plans_list
+    from hjdesk.services.care_plan_reads import plan_view
+
+    vault = demo.context.require_vault()
+    for row in plans_list(vault):
+        view = plan_view(vault, row.plan_id)
+        if view.reviews:
+            return ReviewAmendDialog(view.title, view.reviews[0], demo.parent)
+    raise AssertionError("the demo has no care-plan review to amend")
+
+
+def _screening_amend(demo: Demo) -> QDialog:
+    """Amend the first screening event of someone on the caseload, as the record's tab would."""
+    from hjdesk.services import patients
+    from hjdesk.services.common import local_today
+    from hjdesk.services.screening import screening_history
+    from hjdesk.ui.record.screening_tab import programme_name
+
+    vault = demo.context.require_vault()
+    for person in patients.caseload(vault):
+        for event in screening_history(vault, person.id):
+            name = programme_name(event.programme)
+            return ScreeningAmendDialog(event, name, local_today(), demo.parent)
+    raise AssertionError("the demo has no screening event to amend")
+
+
 # Every dialog of hjdesk/ui, opened with what its page would give it. A new QDialog subclass goes
 # here (tests/a11y/test_dialog_coverage.py says which are missing).
 DIALOGS: tuple[DialogCase, ...] = (
@@ -106,6 +151,9 @@ DIALOGS: tuple[DialogCase, ...] = (
         ReleasePlanDialog,
         lambda d: ReleasePlanDialog(d.context, d.patient, "the patient", parent=d.parent),
     ),
+    DialogCase("amend health input", ContributionAmendDialog, _contribution_amend),
+    DialogCase("amend care plan review", ReviewAmendDialog, _review_amend),
+    DialogCase("amend screening", ScreeningAmendDialog, _screening_amend),
     DialogCase(
         "screening",
         ScreeningDialog,

@@ -7,7 +7,6 @@ the tasks those raise) is written through the services as a nurse, never as hand
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -324,16 +323,14 @@ def statements(demo: OpenVault) -> Iterator[list[str]]:
     event.remove(demo.engine, "before_cursor_execute", count)
 
 
-def test_today_is_a_handful_of_queries_and_fast(demo: OpenVault, statements: list[str]) -> None:
+def test_today_is_a_handful_of_queries(demo: OpenVault, statements: list[str]) -> None:
+    """A fixed number of queries whatever the roll's size: never one per patient. (How fast it
+    is, is measured by benchmarks/, not asserted here.)"""
     today_worklists(demo)
     statements.clear()
-    started = time.perf_counter()
     lists = today_worklists(demo)
-    elapsed = time.perf_counter() - started
     assert len(statements) <= 15, statements
     assert sum(len(items) for _, items in lists.named()) > 100
-    print(f"\nToday on the 1,200-patient demo: {elapsed * 1000:.0f} ms, {len(statements)} queries")
-    assert elapsed < 2.0  # a guard against per-patient queries, not a benchmark
 
 
 def test_demo_patients_match_roll_rows(demo: OpenVault) -> None:
