@@ -445,6 +445,38 @@ def test_amendment_needs_a_reason_and_a_change(qtbot, demo):
     assert len(encounter_history(demo, original).entries) == 1
 
 
+def test_an_amendment_in_progress_survives_a_lock_and_goes_once_signed(qtbot, demo):
+    """What the shell calls at a lock (`close_for_lock`) keeps the typing as a draft in the
+    vault; amending the same entry again brings it back; signing discards the draft."""
+    from hjdesk.services import drafts
+    from hjdesk.ui.record.amend_dialog import DRAFT_FORM, RESTORED
+
+    patient_id = _patient_with(demo, Encounter)
+    page = _page(qtbot, demo)
+    page.open_target(patient_id)
+    original = _select_first_standing(page)
+    page.timeline.amend_button.click()
+    dialog = page.timeline.amend_dialog
+    dialog.narrative.setPlainText("Reviewed on the wing: settled, eating and drinking.")
+    qtbot.keyClicks(dialog.reason, "Narrative belonged to another visit")
+    dialog.close_for_lock()
+    assert not dialog.isVisible()
+    kept = drafts.list_drafts(demo, form=DRAFT_FORM)
+    assert [d.context_id for d in kept] == [original]
+
+    page.timeline.amend_button.click()
+    again = page.timeline.amend_dialog
+    assert again is not dialog
+    assert again.reason.text() == "Narrative belonged to another visit"
+    assert again.narrative.toPlainText() == "Reviewed on the wing: settled, eating and drinking."
+    assert again.error.text() == RESTORED
+    again.save_button.click()
+    assert not again.isVisible()
+    history = encounter_history(demo, original)
+    assert history.current.narrative == "Reviewed on the wing: settled, eating and drinking."
+    assert drafts.list_drafts(demo, form=DRAFT_FORM) == ()
+
+
 # -- screening and release dialogs -------------------------------------------------------------
 
 

@@ -4,9 +4,16 @@ A signed entry never changes (domain.md §3): both choices write a new signed en
 the one it amends, with the reason. A correction here keeps everything the entry recorded
 (observations, scores, measurements, answers) and changes only its wording; wrong numbers are
 corrected by marking the entry entered in error and recording the encounter again.
+
+What is typed survives the laptop locking itself: `close_for_lock` keeps the fields as an
+encrypted draft (form `amend_encounter`, keyed on the entry) and closes; amending the same entry
+again brings them back (`restore_draft`). Signing or cancelling discards the draft.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -21,13 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hjdesk.services import drafts
 from hjdesk.services.encounter_corrections import correction_input
 from hjdesk.services.encounter_views import EncounterView
 from hjdesk.services.encounters import amend_encounter
+from hjdesk.storage.errors import KnownError
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.labels import kind_label
 from hjdesk.ui.record.tab_base import message_label, moment_text
 from hjdesk.ui.record.write_dialog import WriteDialog
+
+DRAFT_FORM = "amend_encounter"
+RESTORED = "What you typed before the laptop locked is back."
 
 KEEPS_NOTE = (
     "A correction keeps the observations, scores and measurements of the entry. If those are "
@@ -109,7 +121,92 @@ class AmendDialog(WriteDialog):
         self.in_error.toggled.connect(self._mode_changed)
         self.buttons.accepted.connect(self.sign)
         self.buttons.rejected.connect(self.reject)
+        self.draft_id: str | None = None
+        self._kept = False  # closed for a lock: the draft stays
+        self.finished.connect(self._discard_draft)
         self.resize(560, 460)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "in_error": self.in_error.isChecked(),
+            "reason": self.reason.text(),
+            "narrative": self.narrative.toPlainText(),
+            "place": self.place.text(),
+            "consent": self.consent.isChecked(),
+            "capacity": self.capacity.isChecked(),
+        }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        def text(key: str, default: str) -> str:
+            value = state.get(key)
+            return value if isinstance(value, str) else default
+
+        def flag(key: str, default: bool) -> bool:
+            value = state.get(key)
+            return value if isinstance(value, bool) else default
+
+        (self.in_error if flag("in_error", False) else self.correct).setChecked(True)
+        self.reason.setText(text("reason", ""))
+        self.narrative.setPlainText(text("narrative", self.entry.narrative))
+        self.place.setText(text("place", self.entry.place))
+        self.consent.setChecked(flag("consent", self.entry.consent_recorded))
+        self.capacity.setChecked(flag("capacity", self.entry.capacity_concern))
+
+    def restore_draft(self) -> None:
+        """Bring back what was typed for this entry before a lock, if anything was."""
+        vault = self.context.vault
+        if vault is None:
+            return
+        entry_id = self.entry.id
+
+        def find() -> drafts.DraftView | None:
+            for kept in drafts.list_drafts(vault, form=DRAFT_FORM):
+                if kept.context_id == entry_id:
+                    return drafts.load_draft(vault, kept.id)
+            return None
+
+        self.context.runner.run_task(find, self._restored, self._draft_failed)
+
+    def _restored(self, found: drafts.DraftView | None) -> None:
+        if found is None or not self.isVisible():
+            return
+        self.draft_id = found.id
+        self.restore(found.payload)
+        self.error.setText(RESTORED)
+        self.error.setStyleSheet("font-weight: 600;")  # news, not a problem
+        self.error.show()
+
+    def close_for_lock(self) -> None:
+        """The laptop is locking: keep what was typed (encrypted, in the vault) and close."""
+        self.context.save_draft(
+            DRAFT_FORM,
+            self.state(),
+            patient_id=self.entry.patient_id,
+            context_id=self.entry.id,
+            draft_id=self.draft_id,
+            on_saved=lambda _: None,
+            on_error=self._draft_failed,
+        )
+        self._kept = True
+        self.reject()
+
+    def _discard_draft(self, _: int) -> None:
+        """Signed or cancelled: the draft has served (a lock keeps it)."""
+        vault, draft_id = self.context.vault, self.draft_id
+        if self._kept or draft_id is None or vault is None:
+            return
+        self.draft_id = None
+        self.context.runner.run_task(
+            lambda: drafts.discard_draft(vault, draft_id),
+            lambda _: None,
+            self._draft_failed,
+            write=True,
+        )
+
+    def _draft_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, KnownError):
+            raise exc
+        self._problem(str(exc))
 
     def _mode_changed(self) -> None:
         for widget in self.correction_fields:

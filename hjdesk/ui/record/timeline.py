@@ -245,3 +245,4 @@ class TimelineTab(RecordTab[tuple[TimelineItem, ...]]):
         self.amend_dialog = AmendDialog(self.context, self.history.current, self.who(), self)
         self.amend_dialog.accepted.connect(self.changed.emit)
         self.amend_dialog.open()
+        self.amend_dialog.restore_draft()
