@@ -295,9 +295,7 @@ class CorrectionFlow(QObject):
             self.dialog = None
         dialog.deleteLater()
 
-    def _draft_failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, KnownError):
-            raise exc
+    def _draft_failed(self, exc: KnownError) -> None:
         if self.dialog is not None:
             self.dialog.show_problem(str(exc))
 
@@ -313,9 +311,7 @@ class CorrectionFlow(QObject):
             dialog.show_problem("The laptop is locked.")
             return
 
-        def refused(exc: BaseException) -> None:
-            if not isinstance(exc, KnownError):
-                raise exc
+        def refused(exc: KnownError) -> None:
             if self.dialog is dialog:
                 dialog.show_problem(str(exc))
 

@@ -41,7 +41,7 @@ def save_fhir(
     *,
     on_started: Callable[[], None] | None = None,
     on_saved: Callable[[str], None] | None = None,
-    on_failed: Callable[[BaseException], None] | None = None,
+    on_failed: Callable[[KnownError], None] | None = None,
 ) -> None:
     """Ask where to save the patient's FHIR summary, then build, write and audit it in the
     background; report in the status bar, or through the callbacks."""

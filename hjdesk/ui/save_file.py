@@ -21,7 +21,7 @@ from hjdesk.ui.pages.base import PageContext
 
 STATUS_MS = 15_000
 
-Failed = Callable[[BaseException], None]
+Failed = Callable[[KnownError], None]
 
 
 def documents_path(stem: str, suffix: str, today: date | None = None) -> str:
@@ -40,15 +40,13 @@ def status_bar(parent: QWidget) -> QStatusBar | None:
 
 
 def failure_handler(parent: QWidget, on_failed: Failed | None) -> Failed:
-    """The caller's handler, or a warning box for a known error (a bug is re-raised)."""
+    """The caller's handler, or a warning box (the runner hands over known errors only)."""
 
-    def failed(exc: BaseException) -> None:
+    def failed(exc: KnownError) -> None:
         if on_failed is not None:
             on_failed(exc)
-        elif isinstance(exc, KnownError):
-            QMessageBox.warning(parent, "HJDesk", str(exc))
         else:
-            raise exc  # a bug: the crash path logs it
+            QMessageBox.warning(parent, "HJDesk", str(exc))
 
     return failed
 

@@ -41,7 +41,7 @@ def save_pdf(
     *,
     on_started: Callable[[], None] | None = None,
     on_saved: Callable[[str], None] | None = None,
-    on_failed: Callable[[BaseException], None] | None = None,
+    on_failed: Callable[[KnownError], None] | None = None,
     **params: Any,
 ) -> None:
     """Ask where to save `kind` (with `params`: patient_id, session_id, plan_id, event_id, wing,

@@ -165,10 +165,8 @@ class SyncController(QObject):
         self._status = found
         self._emit_status()
 
-    def _status_failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation or isinstance(exc, KnownError):
-            return  # locked meanwhile, or a known storage failure the pages report themselves
-        raise exc
+    def _status_failed(self, generation: int, exc: KnownError) -> None:
+        """Locked meanwhile, or a known storage failure the pages report themselves."""
 
     # -- reachability and automatic sync --------------------------------------------------
     def check_hub(self) -> None:
@@ -188,6 +186,7 @@ class SyncController(QObject):
             probe,
             lambda found: self._checked(generation, found),
             lambda exc: self._check_failed(generation, exc),
+            on_bug=lambda exc: self._check_failed(generation, exc, bug=True),
         )
 
     def _checked(self, generation: int, found: tuple[bool, bool]) -> None:
@@ -204,12 +203,12 @@ class SyncController(QObject):
         if reachable and self._wants_auto_sync(came_back):
             self.sync_now(automatic=True)
 
-    def _check_failed(self, generation: int, exc: BaseException) -> None:
+    def _check_failed(self, generation: int, exc: BaseException, *, bug: bool = False) -> None:
         if generation != self._generation:
             return
-        self._checking = False
-        if not isinstance(exc, KnownError):
-            raise exc
+        self._checking = False  # the next check may run, whatever stopped this one
+        if bug:
+            raise exc  # the crash path
 
     def _wants_auto_sync(self, came_back: bool) -> bool:
         waiting = self._status.waiting if self._status is not None else 0
@@ -238,6 +237,7 @@ class SyncController(QObject):
             lambda result: self._synced(generation, automatic, result),
             lambda exc: self._sync_failed(generation, automatic, exc),
             background=True,
+            on_bug=lambda exc: self._sync_failed(generation, automatic, exc),
         )
         return True
 

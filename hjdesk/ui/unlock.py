@@ -148,7 +148,7 @@ class UnlockScreen(QWidget):
         self.button.setEnabled(True)
         self.unlocked.emit(opened)
 
-    def _on_failed(self, exc: BaseException) -> None:
+    def _on_failed(self, exc: KnownError) -> None:
         self.password.clear()
         self.button.setEnabled(True)
         if isinstance(exc, UserLockedOut):
@@ -158,10 +158,7 @@ class UnlockScreen(QWidget):
             self._show(exc.message, error=True)
             self.vault_problem.emit(exc)
             return
-        if isinstance(exc, KnownError):
+        self._show(exc.message, error=True)
+        self._tick()
+        if not self.message.text():
             self._show(exc.message, error=True)
-            self._tick()
-            if not self.message.text():
-                self._show(exc.message, error=True)
-            return
-        raise exc

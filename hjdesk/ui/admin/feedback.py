@@ -30,9 +30,7 @@ class MessageLine(QLabel):
         # Said in words ("Not done:"), not by colour alone.
         self._show(f"Not done: {text}", error=True)
 
-    def fail(self, exc: BaseException) -> None:
-        if not isinstance(exc, KnownError):
-            raise exc
+    def fail(self, exc: KnownError) -> None:
         self.error(str(exc))
 
     def clear(self) -> None:

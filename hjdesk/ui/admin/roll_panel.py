@@ -29,6 +29,7 @@ from hjdesk.services.permissions import POLICY
 from hjdesk.services.roll_import import import_roll
 from hjdesk.services.roll_rows import COLUMNS as ROLL_COLUMNS
 from hjdesk.services.roll_rows import ImportSummary
+from hjdesk.storage.errors import KnownError
 from hjdesk.ui.admin.feedback import MessageLine
 from hjdesk.ui.admin.tables import bulk_fill
 from hjdesk.ui.pages.base import PageContext
@@ -178,7 +179,7 @@ class RollImportPanel(QWidget):
         self.busy.hide()
         self.choose.setEnabled(True)
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, exc: KnownError) -> None:
         self._finish()
         self.file_label.clear()
         self.message.fail(exc)

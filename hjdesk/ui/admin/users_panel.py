@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import ADMIN_ROLE, ROLES, UserInfo
 from hjdesk.ui.admin.feedback import MessageLine
 from hjdesk.ui.admin.tables import bulk_fill
@@ -280,7 +281,7 @@ class UsersPanel(QWidget):
             self.message.ok(done if isinstance(done, str) else done(result))
             self.refresh()
 
-        def failed(exc: BaseException) -> None:
+        def failed(exc: KnownError) -> None:
             self._clear_passwords()  # type them again, rather than guess which one was wrong
             self.message.fail(exc)
 

@@ -240,7 +240,7 @@ class CarePlanEditor(QWidget):
         else:
             self._then = then  # for the load of that plan, still on its way
 
-    def _failed_to_load(self, exc: BaseException) -> None:
+    def _failed_to_load(self, exc: KnownError) -> None:
         self._pending_draft = None
         self._error(exc)
 
@@ -364,11 +364,8 @@ class CarePlanEditor(QWidget):
         self.problem.setText(text)
         self.problem.show()
 
-    def _error(self, exc: BaseException) -> None:
-        if isinstance(exc, KnownError):
-            self.show_problem(str(exc))
-            return
-        raise exc
+    def _error(self, exc: KnownError) -> None:
+        self.show_problem(str(exc))
 
     # -- edits -------------------------------------------------------------------------------
     def dirty(self) -> bool:

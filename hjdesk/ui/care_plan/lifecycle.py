@@ -158,9 +158,7 @@ class PlanLifecycle(QObject):
         plan_id = view.id
         return lambda: self.resume_requested.emit(form, plan_id)
 
-    def _draft_failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, KnownError):
-            raise exc
+    def _draft_failed(self, exc: KnownError) -> None:
         self.failed.emit(str(exc))
 
     def _drop_draft(self, dialog: KeptDialog) -> None:
@@ -269,10 +267,8 @@ class PlanLifecycle(QObject):
             self.close_dialog = None
         dialog.deleteLater()
 
-    def _refused(self, dialog: Dialog) -> Callable[[BaseException], None]:
-        def shown(exc: BaseException) -> None:
-            if not isinstance(exc, KnownError):
-                raise exc
+    def _refused(self, dialog: Dialog) -> Callable[[KnownError], None]:
+        def shown(exc: KnownError) -> None:
             if self._is_open(dialog):
                 dialog.show_problem(str(exc))
             else:

@@ -388,16 +388,13 @@ class EncounterForm(QWidget):
         self.show_message(f"Signed at {datetime.now():%H:%M}.", error=False)
         self.signed.emit(view.id)
 
-    def _sign_failed(self, exc: BaseException) -> None:
+    def _sign_failed(self, exc: KnownError) -> None:
         self.busy = False
         self.sign_button.setEnabled(True)
         self._failed(exc)
 
-    def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, KnownError):
-            self.show_message(str(exc))
-            return
-        raise exc
+    def _failed(self, exc: KnownError) -> None:
+        self.show_message(str(exc))
 
     def show_message(self, text: str, *, error: bool = True) -> None:
         self.message.setText(text)

@@ -10,7 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from hjdesk.services.first_run import PASSWORD_RULE, create_vault
-from hjdesk.storage.errors import InvalidInput
+from hjdesk.storage.errors import InvalidInput, KnownError
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.admin.feedback import MessageLine
@@ -110,7 +110,7 @@ class CreateVaultForm(QWidget):
             self.create_button.setEnabled(True)
             self.created.emit(opened)
 
-        def failed(exc: BaseException) -> None:
+        def failed(exc: KnownError) -> None:
             self._forget_passwords()
             self.create_button.setEnabled(True)
             self.message.fail(exc)

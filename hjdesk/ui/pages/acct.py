@@ -168,9 +168,7 @@ class AcctPage(Page):
             self.list.mh_only.setChecked(overview.team == rules.Team.MH_IN_REACH)
         self.list.show_rows(list(overview.rows), list(overview.due))
 
-    def _failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, KnownError):
-            raise exc
+    def _failed(self, exc: KnownError) -> None:
         self.message.setText(str(exc))
         self.message.show()
 
@@ -340,9 +338,7 @@ class AcctPage(Page):
         self.context.navigator.data_changed.emit()
         self._load_case(given.case_id, given.event_id)
 
-    def _add_failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, KnownError):
-            raise exc
+    def _add_failed(self, exc: KnownError) -> None:
         self.form.show_problem(str(exc))
 
     # -- drafts --------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ class PageContext:
         context_id: str | None,
         draft_id: str | None,
         on_saved: Callable[[str], None],
-        on_error: Callable[[BaseException], None],
+        on_error: Callable[[KnownError], None],
     ) -> None:
         """Write a form's draft on the write pool (the one way every form keeps a draft)."""
         vault = self.vault
@@ -143,9 +143,7 @@ class Page(QWidget):
         layout.addWidget(stack, 1)
         return stack
 
-    def show_error(self, exc: BaseException) -> None:
-        """A user-facing failure: known errors say what to do; anything else is a bug."""
-        if isinstance(exc, KnownError):
-            QMessageBox.warning(self, "HJDesk", str(exc))
-            return
-        raise exc
+    def show_error(self, exc: KnownError) -> None:
+        """A user-facing failure, in words (bugs never reach here: the runner sends them to the
+        crash path)."""
+        QMessageBox.warning(self, "HJDesk", str(exc))

@@ -146,9 +146,7 @@ class CarePlansPage(Page):
         if self.editor.plan_id is None:
             self._restore(draft)
 
-    def _list_failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, KnownError):
-            raise exc
+    def _list_failed(self, exc: KnownError) -> None:
         self.message.setText(str(exc))
         self.message.show()
 
@@ -291,7 +289,8 @@ class CarePlansPage(Page):
         self._written()
         self.open_target(view.id)
 
-    def _dialog_failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, KnownError) or self.new_dialog is None:
-            raise exc
+    def _dialog_failed(self, exc: KnownError) -> None:
+        if self.new_dialog is None:
+            self.show_error(exc)  # the dialog went meanwhile: say it on the page
+            return
         self.new_dialog.show_problem(str(exc))

@@ -88,11 +88,8 @@ class _Panel(QWidget):
         self.message.setText(text)
         paint(self.message, "RED" if text else None)
 
-    def failed(self, exc: BaseException) -> None:
-        if isinstance(exc, KnownError):
-            self.show_message(str(exc))
-            return
-        raise exc
+    def failed(self, exc: KnownError) -> None:
+        self.show_message(str(exc))
 
 
 class SessionCreator(_Panel):
@@ -216,7 +213,7 @@ class SessionCloser(_Panel):
         self.show_message("")
         self.close_button.setFocus()
 
-    def failed(self, exc: BaseException) -> None:
+    def failed(self, exc: KnownError) -> None:
         super().failed(exc)
         if isinstance(exc, clinics.OutcomesMissing):
             self.missing.emit(exc.appointment_ids)

@@ -336,9 +336,9 @@ class ClinicsPage(Page):
         if saved.opens_encounter:
             self.open_encounter(saved)
 
-    def _outcome_failed(self, exc: BaseException) -> None:
+    def _outcome_failed(self, exc: KnownError) -> None:
         asking = self.outcomes.currentWidget() is self.outcomes.details
-        if isinstance(exc, KnownError) and asking:
+        if asking:
             self.outcomes.show_message(str(exc))
             return
         self._failed(exc)
@@ -407,8 +407,5 @@ class ClinicsPage(Page):
         self.message.setText(text)
         paint(self.message, "RED" if error and text else None)
 
-    def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, KnownError):
-            self.show_message(str(exc))
-            return
-        raise exc
+    def _failed(self, exc: KnownError) -> None:
+        self.show_message(str(exc))

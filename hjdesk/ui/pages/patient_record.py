@@ -202,11 +202,9 @@ class PatientRecordPage(Page):
         self.header_message.hide()
         self.header.show_patient(row)
 
-    def _header_failed(self, token: int, exc: BaseException) -> None:
+    def _header_failed(self, token: int, exc: KnownError) -> None:
         if token != self._header_token:
             return
-        if not isinstance(exc, KnownError):
-            raise exc
         self.header_message.setText(str(exc))
         self.header_message.show()
 

@@ -269,8 +269,5 @@ class ReportsPage(Page):
             on_failed=self._failed,
         )
 
-    def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, KnownError):
-            self.message.setText(str(exc))
-            return
-        raise exc
+    def _failed(self, exc: KnownError) -> None:
+        self.message.setText(str(exc))

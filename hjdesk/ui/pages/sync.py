@@ -174,7 +174,7 @@ class SyncPage(Page):
     def _handover_done(self, report: HandoverReport) -> None:
         self.quarantine.show_handover(report)
 
-    def _handover_failed(self, error: BaseException) -> None:
+    def _handover_failed(self, error: KnownError) -> None:
         if isinstance(error, KnownError):
             self.quarantine.handover_failed(error.message)
         else:

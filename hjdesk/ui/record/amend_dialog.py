@@ -203,9 +203,7 @@ class AmendDialog(WriteDialog):
             write=True,
         )
 
-    def _draft_failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, KnownError):
-            raise exc
+    def _draft_failed(self, exc: KnownError) -> None:
         self._problem(str(exc))
 
     def _mode_changed(self) -> None:

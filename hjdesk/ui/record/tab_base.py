@@ -157,10 +157,8 @@ class RecordTab(QWidget, Generic[T]):
         self.say("")
         self.show_data(data)
 
-    def _failed(self, token: int, exc: BaseException) -> None:
+    def _failed(self, token: int, exc: KnownError) -> None:
         if token != self._token:
             return
-        if not isinstance(exc, KnownError):
-            raise exc
         self.reset()
         show_problem(self.message, str(exc))

@@ -230,9 +230,7 @@ class TimelineTab(RecordTab[tuple[TimelineItem, ...]]):
         self.detail.setHtml(history_html(history))
         self.amend_button.setEnabled(not history.entered_in_error)
 
-    def _history_failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, KnownError):
-            raise exc
+    def _history_failed(self, exc: KnownError) -> None:
         self.detail.setPlainText(str(exc))
 
     def amend(self) -> None:

@@ -18,9 +18,7 @@ class WriteDialog(QDialog):
     def _problem(self, text: str) -> None:
         show_problem(self.error, text)
 
-    def _failed(self, exc: BaseException) -> None:
-        """A refused write: say why on the form and let the user try again; a bug propagates."""
+    def _failed(self, exc: KnownError) -> None:
+        """A refused write: say why on the form and let the user try again."""
         self.save_button.setEnabled(True)
-        if not isinstance(exc, KnownError):
-            raise exc
         self._problem(str(exc))

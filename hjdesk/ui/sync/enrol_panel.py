@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import ADMIN_ROLE
 from hjdesk.sync.client import EnrolResult, enrol
 from hjdesk.ui.admin.feedback import MessageLine
@@ -134,7 +135,7 @@ class EnrolPanel(QGroupBox):
             )
             self.enrolled.emit(result)
 
-        def failed(exc: BaseException) -> None:
+        def failed(exc: KnownError) -> None:
             self.enrol_button.setEnabled(True)
             self.message.fail(exc)
 
