@@ -171,8 +171,9 @@ def _last_signed(kind: str, patient_id: Any, condition: Any = None) -> Any:
 
 
 # How far a stored value can sit past the cut-off worked out in Python and still turn out due:
-# the local day of a UTC time is at most a day later. The exact rule decides in Python after SQL
-# has left out the rows that cannot be due (docs/performance.md).
+# the local day of a UTC time is at most a day later, and a month-end clamped by add_months at
+# most one more. The exact rule decides in Python after SQL has left out the rows that cannot be
+# due (docs/performance.md; tests/services/test_today_prefilter.py).
 _SLACK = timedelta(days=2)
 
 
