@@ -20,13 +20,23 @@ from benchmarks.harness import Figure, Report, format_value
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "{mode}.json"
 SUITES = ("launch", "search", "entry", "today", "cipher", "ui", "sync", "large")
+# Run only when named (`--only scale`): about 10-15 minutes on its own (benchmarks/scale.py).
+EXTRA_SUITES = ("scale",)
 
 
 def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="reduced set, under a minute")
     parser.add_argument("--json", type=Path, help="where to write the figures (JSON)")
-    parser.add_argument("--only", help=f"comma-separated suites: {', '.join(SUITES)}")
+    parser.add_argument(
+        "--only", help=f"comma-separated suites: {', '.join(SUITES + EXTRA_SUITES)}"
+    )
+    parser.add_argument(
+        "--scale-records",
+        type=int,
+        default=None,
+        help="the large record count of the scale suite (default 200,000)",
+    )
     parser.add_argument("--workdir", type=Path, help="scratch folder (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     return parser.parse_args(argv)
@@ -34,9 +44,9 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _args(argv)
-    mode = "quick" if args.quick else "full"
     chosen = set(SUITES if not args.only else args.only.split(","))
-    unknown = chosen - set(SUITES)
+    mode = "quick" if args.quick else "scale" if chosen == {"scale"} else "full"
+    unknown = chosen - set(SUITES + EXTRA_SUITES)
     if unknown:
         print(f"unknown suites: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
@@ -62,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  ({name}: {time.monotonic() - start:.0f} s)", flush=True)
 
     try:
-        _suites(run, work, quick=args.quick)
+        _suites(run, work, quick=args.quick, scale_records=args.scale_records)
     finally:
         path = args.json or Path(str(DEFAULT_JSON).format(mode=mode))
         report.write_json(path)
@@ -78,8 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _suites(run: Callable[[str, Callable[[], list[Figure]]], None], work: Workdir, *,
-            quick: bool) -> None:  # fmt: skip
-    from benchmarks import launch, reads, syncing, writes
+            quick: bool, scale_records: int | None = None) -> None:  # fmt: skip
+    from benchmarks import launch, reads, scale, syncing, writes
+
+    records = scale_records or scale.DEFAULT_RECORDS
+    run("scale", lambda: [scale.today_figure(work), *scale.sync_scale_figures(
+        work, records=records, engines=("sqlite", "postgresql"))])  # fmt: skip
 
     small = work.demo(2000)
     if quick:

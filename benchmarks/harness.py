@@ -124,6 +124,8 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{value:.2f}×"
     if unit == "ms":
         return f"{value:.1f} ms" if value < 100 else f"{value:,.0f} ms"
+    if unit == "MiB":
+        return f"{value:,.0f} MiB"
     if unit == "s":
         return f"{value:.2f} s" if value < 100 else f"{value:,.0f} s"
     return f"{value:g} {unit}"

@@ -19,3 +19,16 @@ PUSH = Target(
 PULL = Target(5000.0, better="higher", judged_on="median", reference="same")
 CIPHER_RATIO = Target(1.15, judged_on="median", reference="raw bulk insert: SQLCipher ~1.37×")
 UI_HANDLER = Target(50.0, judged_on="max", reference="100 ms feels instant")
+
+# Issue 15 (docs/performance.md, "Scale"): beside §9's.
+TODAY_LARGE = Target(150.0, judged_on="median", reference="Today at 1,200 patients: ~30 ms")
+# Seconds per record at the large count ÷ at 10,000: cost linear in the work, no worse.
+PER_RECORD = Target(1.3, judged_on="median", reference="linear: 1.0×")
+# 1,000,000 records in ≤ 120 s, as a rate so that any size measured can be judged.
+FIRST_SYNC = Target(
+    1_000_000 / 120,
+    better="higher",
+    judged_on="median",
+    reference="OpenSRP's first sync: 4 h 51 min",
+)
+RSS = Target(600.0, judged_on="max", reference="a 4 GiB laptop running Office beside it")

@@ -225,10 +225,14 @@ def cmd_enrol(args: argparse.Namespace, open_vault: OpenVaultFn) -> int:
 def cmd_sync(args: argparse.Namespace, open_vault: OpenVaultFn) -> int:
     from hjdesk.sync.client import SyncProgress, sync
     from hjdesk.sync.handover import check_handover
+    from hjdesk.sync.progress import RateMeter
     from hjdesk.sync.quarantine import list_quarantine
 
+    meter = RateMeter()
+
     def show(step: SyncProgress) -> None:
-        print(f"{step.phase}: {step.message}", flush=True)
+        # Records so far, the rate and (when the total is known) the time left.
+        print(f"{step.phase}: {meter.update(step).text()}", flush=True)
 
     opened = open_vault(args)
     try:

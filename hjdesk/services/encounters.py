@@ -36,8 +36,8 @@ from hjdesk.services.common import dumps, get_or_error, utc_now
 from hjdesk.services.encounter_chain import chain_ids, local_day, standing_encounters
 from hjdesk.services.encounter_forms import HCA_KINDS, EncounterInput, EncounterKind
 from hjdesk.services.encounter_rules import EscalationRequired, parse_kind, prepare
-from hjdesk.services.encounter_store import store
-from hjdesk.services.encounter_views import EncounterView, encounter_views
+from hjdesk.services.encounter_store import store, store_rows
+from hjdesk.services.encounter_views import EncounterView, encounter_views, written_view
 from hjdesk.services.permissions import (
     CLINICAL_WRITERS,
     REGISTERED_CLINICIANS,
@@ -128,7 +128,8 @@ def sign_encounter(
     with vault.transaction() as session:
         prepared = prepare(inp, age=_age(session, inp, when), now=when, pathways=pathways)
         _check_appointment(session, inp, [])
-        encounter = store(vault, session, inp, prepared, when, [])
+        stored = store_rows(vault, session, inp, prepared, when, [])
+        encounter = stored.encounter
         vault.audit(
             "encounter_signed",
             patient_id=inp.patient_id,
@@ -141,7 +142,7 @@ def sign_encounter(
             },
             session=session,
         )
-        return _view(session, encounter)
+        return written_view(session, encounter, stored.scores, stored.tasks)
 
 
 def _amendable(

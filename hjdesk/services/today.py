@@ -31,7 +31,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, cast, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, aliased
 
 from hjdesk.clinical import acct as acct_rules
@@ -140,26 +151,43 @@ def _local_day(moment: datetime | None) -> date | None:
     return None if moment is None else moment.astimezone(LONDON).date()
 
 
-def _last_signed(kind: str, *keys: str) -> Select[*tuple[Any, ...]]:
-    """Latest signed, not-in-error encounter of `kind`, per patient (and per `keys`)."""
+def _last_signed(kind: str, patient_id: Any, condition: Any = None) -> Any:
+    """Start of the latest signed, not-in-error encounter of `kind` for the patient (and LTC
+    condition) of the enclosing row: a correlated subquery, one walk of the
+    `ix_encounters_latest` index per row listed. Grouping every such encounter in the vault first
+    cost a temporary B-tree and a table read per encounter (docs/performance.md)."""
+    latest = aliased(Encounter)
     amendment = aliased(Encounter)
     # Correlated on the amends_id index: cheaper than listing every amendment in the vault.
     in_error = (
         select(amendment.id)
-        .where(amendment.amends_id == Encounter.id, amendment.entered_in_error.is_(True))
+        .where(amendment.amends_id == latest.id, amendment.entered_in_error.is_(True))
         .exists()
     )
-    columns = [Encounter.patient_id, *(getattr(Encounter, k) for k in keys)]
-    return (
-        select(*columns, func.max(Encounter.started_at).label("last"))
-        .where(
-            Encounter.kind == kind,
-            Encounter.signed_at.is_not(None),
-            Encounter.entered_in_error.is_(False),
-            ~in_error,
-        )
-        .group_by(*columns)
+    query = select(func.max(latest.started_at)).where(
+        latest.kind == kind,
+        latest.patient_id == patient_id,
+        latest.signed_at.is_not(None),
+        latest.entered_in_error.is_(False),
+        ~in_error,
     )
+    if condition is not None:
+        query = query.where(latest.ltc_condition == condition)
+    return query.scalar_subquery()
+
+
+# How far a stored value can sit past the cut-off worked out in Python and still turn out due:
+# the local day of a UTC time is at most a day later, and a month-end clamped by add_months at
+# most one more. The exact rule decides in Python after SQL has left out the rows that cannot be
+# due (docs/performance.md; tests/services/test_today_prefilter.py).
+_SLACK = timedelta(days=2)
+
+
+def _none_or_before(value: Any, cutoff: ColumnElement[str] | str) -> ColumnElement[bool]:
+    """`value` (a stored date or UTC time) is NULL or earlier than `cutoff` (ISO text): SQLite
+    stores both as ISO text, which orders as the moments do."""
+    stored: ColumnElement[str] = type_coerce(func.coalesce(value, literal_column("''")), String)
+    return stored < cutoff
 
 
 def _rows(session: Session, query: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -225,17 +253,17 @@ def _acct(
 def _care_plans(
     session: Session, today: date, establishment: str | None, wing: str | None
 ) -> list[TodayItem]:
+    # Correlated: only the plans past their review date are looked up (plan_id index), instead
+    # of grouping every review in the vault.
     last = (
-        select(CarePlanReview.plan_id, func.max(CarePlanReview.review_date).label("last"))
-        .where(*standing(CarePlanReview))
-        .group_by(CarePlanReview.plan_id)
-        .subquery()
+        select(func.max(CarePlanReview.review_date))
+        .where(CarePlanReview.plan_id == CarePlan.id, *standing(CarePlanReview))
+        .scalar_subquery()
     )
     live = (care_plans.CarePlanStatus.ACTIVE.value, care_plans.CarePlanStatus.REVIEW_DUE.value)
     query = _on_roll(
-        select(CarePlan.id, CarePlan.title, CarePlan.review_due, last.c.last, *who_columns())
+        select(CarePlan.id, CarePlan.title, CarePlan.review_due, last, *who_columns())
         .join(Patient, CarePlan.patient_id == Patient.id)
-        .outerjoin(last, last.c.plan_id == CarePlan.id)
         .where(CarePlan.status.in_(live), CarePlan.review_due < today),
         establishment,
         wing,
@@ -254,23 +282,34 @@ def _care_plans(
 def _ltc(
     session: Session, today: date, establishment: str | None, wing: str | None
 ) -> list[TodayItem]:
-    last = _last_signed("LTC_REVIEW", "ltc_condition").subquery()
+    last = _last_signed("LTC_REVIEW", Condition.patient_id, Condition.code)
     codes = [c.value for c in ltc.LtcCondition]
+    # Overdue when add_months(baseline, interval) < today; add_months only grows with its
+    # argument, so no baseline after add_months(today, -interval) (plus slack) can be overdue.
+    intervals = ltc.DEFAULT_LTC_POLICY.review_interval_months
+    cutoff = case(
+        {c.value: (add_months(today, -intervals[c]) + _SLACK).isoformat() for c in intervals},
+        value=Condition.code,
+    )
+    onset_or_received = func.max(
+        func.coalesce(Condition.onset, Patient.reception_date),
+        func.coalesce(Patient.reception_date, Condition.onset),
+    )
     query = _on_roll_any_plan(
         select(
             Condition.id,
             Condition.code,
             Condition.onset,
             Patient.reception_date,
-            last.c.last,
+            last,
             *who_columns(),
         )
         .join(Patient, Condition.patient_id == Patient.id)
-        .outerjoin(
-            last,
-            and_(last.c.patient_id == Condition.patient_id, last.c.ltc_condition == Condition.code),
-        )
-        .where(Condition.active.is_(True), Condition.code.in_(codes)),
+        .where(
+            Condition.active.is_(True),
+            Condition.code.in_(codes),
+            _none_or_before(func.coalesce(last, onset_or_received), cutoff),
+        ),
         establishment,
         wing,
     )
@@ -301,12 +340,15 @@ def _second_stage(
     policy: TodayPolicy,
 ) -> tuple[list[TodayItem], list[TodayItem]]:
     """Receptions within the look-back not yet assessed, then older ones never assessed."""
-    last = _last_signed("SECOND_STAGE_ASSESSMENT").subquery()
+    last = _last_signed("SECOND_STAGE_ASSESSMENT", Patient.id)
     since = today - timedelta(days=policy.second_stage_lookback_days)
+    # Every reception on the roll counts (a gap never drops off with time), so SQL leaves out
+    # those assessed since reception, with the same slack as the other lists (exact rule below).
+    assessed_by = func.date(Patient.reception_date, f"+{_SLACK.days} days")
     query = _on_roll(
-        select(Patient.reception_date, last.c.last, *who_columns())
-        .outerjoin(last, last.c.patient_id == Patient.id)
-        .where(Patient.reception_date <= today),
+        select(Patient.reception_date, last, *who_columns()).where(
+            Patient.reception_date <= today, _none_or_before(last, assessed_by)
+        ),
         establishment,
         wing,
     )
@@ -345,13 +387,17 @@ def _second_stage(
 def _older_prisoners(
     session: Session, today: date, establishment: str | None, wing: str | None
 ) -> list[TodayItem]:
-    last = _last_signed("OLDER_PRISONER_REVIEW").subquery()
+    last = _last_signed("OLDER_PRISONER_REVIEW", Patient.id)
     years = reception.DEFAULT_RECEPTION_POLICY.older_prisoner_age
     born_by = add_months(today, -12 * years) + timedelta(days=1)  # exact check below
+    months = reception.DEFAULT_RECEPTION_POLICY.older_prisoner_review_months
+    reviewed_by = add_months(today, -months)
     query = _on_roll(
-        select(Patient.date_of_birth, Patient.reception_date, last.c.last, *who_columns())
-        .outerjoin(last, last.c.patient_id == Patient.id)
-        .where(Patient.date_of_birth <= born_by),
+        select(Patient.date_of_birth, Patient.reception_date, last, *who_columns()).where(
+            Patient.date_of_birth <= born_by,
+            # Not due while the last review is younger than the interval (exact check below).
+            _none_or_before(last, (reviewed_by + _SLACK).isoformat()),
+        ),
         establishment,
         wing,
     )

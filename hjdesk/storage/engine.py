@@ -28,6 +28,10 @@ PRAGMAS = (
     "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
+    # Up to 64 MiB of decrypted pages per connection (SQLite's default is 2 MiB): at 100,000
+    # patients the worklists read ~30,000 pages, and re-decrypting them on every visit was a
+    # third of Today's time (docs/performance.md). Freed when the vault locks (engine disposed).
+    "PRAGMA cache_size = -65536",
 )
 
 

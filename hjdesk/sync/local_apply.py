@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -72,29 +73,38 @@ def synced_classes() -> dict[str, type[Synced]]:
     return found
 
 
-def _convert(column_type: Any, value: Any) -> Any:
-    """JSON values back to what the column takes: dates and datetimes travel as ISO text."""
-    if value is None:
-        return None
+def _datetime_from_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _date_from_text(value: Any) -> Any:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """How a JSON value goes back to what the column takes (dates and datetimes travel as ISO
+    text); None when it goes as it is."""
     base = column_type.impl if isinstance(column_type, TypeDecorator) else column_type
-    if isinstance(base, DateTime) and isinstance(value, str):
-        moment = datetime.fromisoformat(value)
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if isinstance(base, Date) and isinstance(value, str):
-        return date.fromisoformat(value)
-    return value
+    if isinstance(base, DateTime):
+        return _datetime_from_text
+    if isinstance(base, Date):
+        return _date_from_text
+    return None
 
 
-_COLUMNS: dict[type[Synced], tuple[tuple[str, str, Any], ...]] = {}
+_COLUMNS: dict[type[Synced], tuple[tuple[str, str, Callable[[Any], Any] | None], ...]] = {}
 
 
-def _columns(cls: type[Synced]) -> tuple[tuple[str, str, Any], ...]:
-    """(attribute, column name, column type) of each column: looked up once per class, not per
-    pulled record."""
+def _columns(cls: type[Synced]) -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...]:
+    """(attribute, column name, converter) of each column: worked out once per class, not per
+    pulled record and field (those type checks were a seventh of a pull, docs/performance.md)."""
     found = _COLUMNS.get(cls)
     if found is None:
         found = _COLUMNS[cls] = tuple(
-            (attr.key, attr.columns[0].name, attr.columns[0].type)
+            (attr.key, attr.columns[0].name, _converter(attr.columns[0].type))
             for attr in inspect(cls).column_attrs
         )
     return found
@@ -103,10 +113,10 @@ def _columns(cls: type[Synced]) -> tuple[tuple[str, str, Any], ...]:
 def to_row(cls: type[Synced], payload: dict[str, Any]) -> dict[str, Any]:
     """The payload's values for this class's columns; unknown keys (a newer version's) dropped."""
     row: dict[str, Any] = {}
-    for key, name, column_type in _columns(cls):
+    for key, name, convert in _columns(cls):
         if key in payload:
             value = payload[key]
-            row[name] = value if value is None else _convert(column_type, value)
+            row[name] = value if value is None or convert is None else convert(value)
     return row
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -170,3 +171,66 @@ def test_0006_adds_amendments_and_appointment_location_to_an_existing_vault(home
                 assert "signed_role" in names
     finally:
         opened.lock()
+
+
+def _index_names(opened, table: str) -> set[str]:
+    with opened.engine.connect() as conn:
+        return {row[1] for row in conn.exec_driver_sql(f"PRAGMA index_list({table})")}
+
+
+def test_0007_adds_the_worklist_indexes_to_an_existing_vault_and_today_uses_them(home, monkeypatch):
+    from datetime import UTC, datetime
+
+    from hjdesk.services.today import today_worklists
+
+    def upgrade_to_0006(engine):
+        with engine.begin() as conn:
+            command.upgrade(migrate._config(conn), "0006")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(migrate, "upgrade", upgrade_to_0006)
+        opened = Vault.create(home, admin="admin", password=PASSWORD, kdf=FAST_KDF)
+    assert _revision(opened) == "0006"
+    assert "ix_encounters_latest" not in _index_names(opened, "encounters")
+    opened.lock()
+
+    opened = Vault(home).unlock("admin", PASSWORD)
+    try:
+        assert _revision(opened) == migrate.head_revision()
+        assert "ix_encounters_latest" in _index_names(opened, "encounters")
+        assert "ix_patients_reception_date" in _index_names(opened, "patients")
+        with opened.engine.connect() as conn:
+            info = conn.exec_driver_sql("PRAGMA index_info(ix_encounters_latest)")
+            columns = [r[2] for r in info]
+            plan = " ".join(
+                str(r[3])
+                for r in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT max(started_at) FROM encounters WHERE kind = ? "
+                    "AND patient_id = ? AND signed_at IS NOT NULL AND entered_in_error IS 0",
+                    ("LTC_REVIEW", "x"),
+                )
+            )
+        assert columns[:4] == ["kind", "patient_id", "ltc_condition", "started_at"]
+        assert "COVERING INDEX ix_encounters_latest" in plan
+        # Today still answers on the migrated vault (the admin may view the caseload).
+        lists = today_worklists(opened, now=datetime.now(UTC))
+        assert all(items == () for _, items in lists.named())
+    finally:
+        opened.lock()
+
+    # Downgrade drops them again, leaving the rest of the schema as 0006 had it.
+    with opened_engine(home) as engine, engine.begin() as conn:
+        command.downgrade(migrate._config(conn), "0006")
+        names = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list(encounters)")}
+        assert "ix_encounters_latest" not in names
+        assert "ix_encounters_kind" in names
+
+
+@contextlib.contextmanager
+def opened_engine(home):
+    key = KeySlots.load(home.keyslots).unwrap("admin", PASSWORD)
+    engine = make_engine(home.vault, key)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hjdesk.storage.models.base import Base, Synced, UtcDateTime
@@ -17,6 +17,20 @@ class Encounter(Signed, Synced, Base):
 
     __tablename__ = "encounters"
     __sync_kind__ = "encounter"
+    # Today's "latest signed review of this kind for this patient (and LTC condition)": answered
+    # from the index alone, without reading the encounters (docs/performance.md, migration 0007).
+    __table_args__ = (
+        Index(
+            "ix_encounters_latest",
+            "kind",
+            "patient_id",
+            "ltc_condition",
+            "started_at",
+            "signed_at",
+            "entered_in_error",
+            "id",
+        ),
+    )
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id"))

@@ -39,6 +39,8 @@ class Patient(Synced, Base):
     __table_args__ = (
         Index("ix_patients_family_fold", "establishment_id", "family_fold"),
         Index("ix_patients_given_fold", "establishment_id", "given_fold"),
+        # Today's second-stage list: the last few weeks' receptions (migration 0007).
+        Index("ix_patients_reception_date", "reception_date"),
     )
 
     prison_number: Mapped[str] = mapped_column(String(7), index=True)

@@ -28,6 +28,7 @@ from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
 from hjdesk.sync.client import ConflictView, SyncProgress, list_conflicts, sync_config
 from hjdesk.sync.handover import HandoverReport, check_handover
+from hjdesk.sync.progress import RateMeter
 from hjdesk.sync.quarantine import QuarantineView, list_quarantine
 from hjdesk.ui.admin.feedback import MessageLine
 from hjdesk.ui.pages.base import Page, PageContext
@@ -83,6 +84,7 @@ class SyncPage(Page):
         self.progress.hide()
         self.step = QLabel("")
         self.step.setAccessibleName("Sync step")
+        self._meter = RateMeter()
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Summary of the last sync")
@@ -192,6 +194,7 @@ class SyncPage(Page):
             self.needed.redraw()
 
     def _started(self, automatic: bool) -> None:
+        self._meter = RateMeter()  # a new sync: its rates start afresh
         self.progress.setRange(0, 0)
         self.progress.show()
         self.step.setText("Starting an automatic sync…" if automatic else "Starting…")
@@ -203,7 +206,8 @@ class SyncPage(Page):
             self.progress.setValue(min(step.done, step.total))
         else:
             self.progress.setRange(0, 0)
-        self.step.setText(step.message)
+        # Records so far, the rate and (when the total is known) the time left.
+        self.step.setText(self._meter.update(step).text())
 
     def _finished(self, outcome: SyncOutcome) -> None:
         self.progress.hide()

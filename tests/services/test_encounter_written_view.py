@@ -1,0 +1,132 @@
+"""Signing returns the entry built from the rows it wrote (no read-back): it must be exactly
+the view the record shows when the entry is read back, for every kind of content an entry holds
+(observations, questionnaires with an override, measurements, tasks it raised, a time given in
+another zone than UTC)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hjdesk.services import encounter_views, encounters
+from hjdesk.services.encounter_forms import (
+    Aq10Input,
+    EncounterInput,
+    MeasurementInput,
+    QuestionnairesInput,
+    SixCitInput,
+)
+from hjdesk.storage.models import Encounter
+from hjdesk.storage.vault import OpenVault
+from tests.services.clinic_world import NOON, World, make_template, open_world
+from tests.services.test_encounters import CALM, ESCALATED, MEDIUM, NO_FALLS, visit
+
+
+@pytest.fixture(scope="module")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_template(tmp_path_factory.mktemp("world"))
+
+
+@pytest.fixture
+def world(world_template: Path, tmp_path: Path) -> Iterator[World]:
+    opened = open_world(world_template, tmp_path / "world")
+    yield opened
+    opened.vault.lock()
+
+
+def _read_back(vault: OpenVault, encounter_id: str) -> encounter_views.EncounterView:
+    with vault.session() as session:
+        row = session.get(Encounter, encounter_id)
+        assert row is not None
+        return encounter_views.encounter_views(session, [row])[0]
+
+
+def _entries(world: World) -> list[tuple[str, EncounterInput]]:
+    london = ZoneInfo("Europe/London")
+    return [
+        (
+            "nurse",
+            visit(
+                world,
+                vitals=MEDIUM,
+                escalation=ESCALATED,
+                questionnaires=QuestionnairesInput(phq9=(1, 1, 0, 0, 0, 0, 0, 0, 0), gad7=(0,) * 7),
+                measurements=(
+                    MeasurementInput("HBA1C", 52, "mmol/mol"),
+                    MeasurementInput("BMI", 27.5),
+                ),
+            ),
+        ),
+        (
+            "mhnurse",
+            visit(
+                world,
+                kind="MH_SESSION",
+                questionnaires=QuestionnairesInput(phq9=(0,) * 8 + (1,)),
+                escalation=ESCALATED,
+            ),
+        ),
+        (
+            "mhnurse",
+            visit(
+                world,
+                kind="MH_SESSION",
+                questionnaires=QuestionnairesInput(
+                    six_cit=SixCitInput(True, False, False, 1, 0, 2),
+                    aq10=Aq10Input((1,) * 6 + (0,) * 4, override=False, override_reason="Seen"),
+                ),
+            ),
+        ),
+        (
+            "nurse",
+            visit(
+                world,
+                "copd_asthma",
+                kind="OLDER_PRISONER_REVIEW",
+                questionnaires=QuestionnairesInput(cfs_level=6),
+                data={"falls": dict(NO_FALLS, fallen_last_year=True)},
+            ),
+        ),
+        (
+            "nurse",
+            visit(
+                world,
+                "diabetic_htn",
+                kind="LTC_REVIEW",
+                ltc_condition="diabetes",
+                measurements=(
+                    MeasurementInput("HBA1C", 60),
+                    MeasurementInput("FOOT_RISK", "active"),
+                ),
+                data={"on_hypoglycaemic_drug": True},
+            ),
+        ),
+        (
+            "nurse",
+            replace(
+                visit(world, vitals=CALM),
+                started_at=(NOON - timedelta(minutes=20)).astimezone(london),
+                ended_at=(NOON - timedelta(minutes=5)).astimezone(london),
+            ),
+        ),
+    ]
+
+
+def test_the_signed_view_is_the_read_back_view(world: World) -> None:
+    seen = {"tasks": 0, "questionnaires": 0, "measurements": 0, "observation": 0}
+    for user, inp in _entries(world):
+        vault = world.vault if user == "nurse" else world.as_user(user)
+        signed = encounters.sign_encounter(vault, inp, now=NOON)
+        assert signed == _read_back(world.vault, signed.id)
+        assert signed.started_at.utcoffset() == timedelta(0)
+        seen["tasks"] += len(signed.tasks)
+        seen["questionnaires"] += len(signed.questionnaires)
+        seen["measurements"] += len(signed.measurements)
+        seen["observation"] += signed.observation is not None
+    # Every part of a view was compared at least once (the entries above are not all empty).
+    assert all(n >= 1 for n in seen.values()), seen
