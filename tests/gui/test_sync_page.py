@@ -158,6 +158,8 @@ def test_hub_down_says_offline_without_freezing(qtbot, gui_hub: HubProcess, tmp_
         qtbot.waitUntil(lambda: controller.online is False, timeout=15_000)
         assert controller.status_text.startswith("Offline · ")
         assert "records waiting" in controller.status_text
+        # The button comes on once the page has read the enrolment (a read of its own).
+        qtbot.waitUntil(page.sync_button.isEnabled, timeout=15_000)
 
         with qtbot.waitSignal(controller.finished, timeout=15_000) as finished:
             page.sync_button.click()
