@@ -73,6 +73,11 @@ def register(
     p = hub_parser("refusals", "list the changes the hub refused, with the device and the rule")
     p.set_defaults(func=cmd_hub_refusals)
 
+    p = hub_parser("transfers", "list transfers waiting for the origin's roll, or confirm one")
+    p.add_argument("--confirm", type=int, metavar="ID", help="make a pending transfer effective")
+    p.add_argument("--all", action="store_true", help="also list effective and cancelled ones")
+    p.set_defaults(func=cmd_hub_transfers)
+
     p = sub.add_parser("enrol", help="enrol this laptop with a hub (admin)")
     vault_options(p)
     p.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub:8443")
@@ -166,6 +171,36 @@ def cmd_hub_devices(args: argparse.Namespace) -> int:
         seen = f"{d.last_seen_at:%Y-%m-%d %H:%M}" if d.last_seen_at else "never"
         print(f"{d.id}\t{d.establishment}\t{d.status}\tlast seen {seen}\t{d.acked_seq} ops\t"
               f"{d.open_conflicts} open conflicts\t{d.name}")  # fmt: skip
+    return 0
+
+
+def cmd_hub_transfers(args: argparse.Namespace) -> int:
+    from hjdesk.sync.hub import transfers
+    from hjdesk.sync.hub.devices import HubRefusal
+    from hjdesk.sync.hub.store import HubStore
+
+    store = HubStore(args.db)
+    try:
+        if args.confirm is not None:
+            try:
+                done = transfers.confirm(store, args.confirm)
+            except HubRefusal as exc:
+                raise InvalidInput(exc.message) from None
+            print(
+                f"Transfer {done.id} is effective: {done.to_code} receives the history, "
+                f"{done.from_code} removes it once its laptops have sent their work."
+            )
+            return 0
+        rows = transfers.list_transfers(store, every=args.all)
+        numbers = transfers.prison_numbers(store, [r.patient_id for r in rows])
+    finally:
+        store.close()
+    if not rows:
+        print("No transfers are waiting." if not args.all else "No transfers.")
+    for r in rows:
+        decided = f"{r.decided_at:%Y-%m-%d %H:%M} by {r.decided_by}" if r.decided_at else "-"
+        print(f"{r.id}\t{numbers.get(r.patient_id, '?')}\t{r.from_code or '?'} -> {r.to_code}\t"
+              f"{r.status}\tclaimed {r.claimed_at:%Y-%m-%d %H:%M}\t{decided}")  # fmt: skip
     return 0
 
 

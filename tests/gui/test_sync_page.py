@@ -81,7 +81,8 @@ def test_a_care_plan_edited_on_two_laptops_is_shown_side_by_side_and_resolved(
     qtbot, gui_hub: HubProcess, tmp_path: Path
 ) -> None:
     a, b = GuiLaptop(tmp_path, "a"), GuiLaptop(tmp_path, "b")
-    (patient,) = a.add_patients(a.add_establishment("GCF"), 1)
+    # Its own prisoner: the module's hub is shared, and one prison number is one person estate-wide.
+    (patient,) = a.add_patients(a.add_establishment("GCF"), 1, prefix="C")
     a.add_user("nurse_a", "RN")
     b.add_user("nurse_b", "RN")
     plan = a.create_plan("nurse_a", patient)
