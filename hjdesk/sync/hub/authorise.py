@@ -93,8 +93,7 @@ class Authority:
         self.revoked = device["revoked_at"] is not None
         self._staff_codes: dict[str, str | None] = {}
         self._left_here: dict[str, bool] = {}
-        self._claims: set[str] = set()
-        self._pending_here: dict[str, bool] = {}
+        self._claims: set[str] = set()  # patients this batch claimed (settled after the check)
 
     def prefetch(self, ops: list[WireOp]) -> None:
         """The establishments of every staff member the batch names as author or signer."""
@@ -285,6 +284,8 @@ class Authority:
           its roll (the same roll imported on every laptop of the prison), changing nothing else.
         Every other move is refused, and nobody moves."""
         if doc is not None and after == self.code:
+            if op.payload.get("on_roll") is False:
+                self._claims.discard(op.record_id)  # this prison's roll dropped them again
             if transfers.is_roll_claim(doc.payload, op.payload, self.code):
                 self._claims.add(op.record_id)
                 return None
@@ -313,21 +314,21 @@ class Authority:
         claim takes effect, so care given on arrival reaches the office."""
         if patient_id in self._claims:
             return True
-        if patient_id not in self._pending_here:
-            table = schema.transfers
-            self._pending_here[patient_id] = (
-                self.conn.execute(
-                    select(table.c.id)
-                    .where(
-                        table.c.patient_id == patient_id,
-                        table.c.status == transfers.PENDING,
-                        table.c.to_code == self.code,
-                    )
-                    .limit(1)
-                ).first()
-                is not None
-            )
-        return self._pending_here[patient_id]
+        # Not cached: an op earlier in the batch may have cancelled the claim (its roll dropped
+        # the patient). Asked only for patients not placed here.
+        table = schema.transfers
+        return (
+            self.conn.execute(
+                select(table.c.id)
+                .where(
+                    table.c.patient_id == patient_id,
+                    table.c.status == transfers.PENDING,
+                    table.c.to_code == self.code,
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
 
     def _may_write(self, patient_id: str | None, code: str | None, doc: HubDoc | None) -> bool:
         if patient_id is None:
