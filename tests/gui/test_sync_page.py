@@ -254,6 +254,11 @@ def test_a_refused_change_is_listed_with_what_to_do_and_the_handover_check_says_
         panel.show_button.click()
         qtbot.waitUntil(lambda: panel.record.isVisible())
         assert '"code": "GEZ"' in panel.record.toPlainText()
+        page.context.privacy.set_masked(True)  # what is on screen goes behind the privacy screen
+        assert "GEZ" not in panel.record.toPlainText()
+        panel.show_button.click()
+        qtbot.waitUntil(lambda: "privacy screen" in panel.record.toPlainText())
+        page.context.privacy.set_masked(False)
         assert not panel.dismiss_button.isEnabled()  # no reason yet
         qtbot.keyClicks(panel.reason, "Made by mistake; GEZ is not our prison")
         assert panel.dismiss_button.isEnabled()

@@ -34,6 +34,7 @@ from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.sync.conflict_fields import label
 
 COLUMNS = ("Found", "What", "Record", "Why", "What to do")
+PRIVATE = "Hidden while the privacy screen is on: turn it off to read the record."
 
 
 class QuarantinePanel(QWidget):
@@ -111,7 +112,12 @@ class QuarantinePanel(QWidget):
         self.retry_button.clicked.connect(self.retry)
         self.show_button.clicked.connect(self.show_record)
         self.dismiss_button.clicked.connect(self.dismiss)
+        context.privacy.changed.connect(self._privacy_changed)
         self._update_actions()
+
+    def _privacy_changed(self, masked: bool) -> None:
+        if masked and self.record.isVisible():
+            self.record.setPlainText(PRIVATE)
 
     def show_items(
         self, items: list[QuarantineView], dismissed: list[QuarantineView] | None = None
@@ -206,7 +212,8 @@ class QuarantinePanel(QWidget):
             return
 
         def done(text: str) -> None:
-            self.record.setPlainText(text)
+            # The record may hold a patient's details: not on screen behind the privacy screen.
+            self.record.setPlainText(PRIVATE if self.context.privacy.masked else text)
             self.record.show()
 
         self.context.runner.run_task(
