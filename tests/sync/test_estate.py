@@ -353,3 +353,41 @@ def test_users_and_work_from_before_enrolment_take_their_prisons_ids(
     report = run_cli("hub", "audit-report", "--db", hub.db_url)
     assert report.returncode == 0, report.stdout
     _no_conflicts(hub, [early, other])
+
+
+def test_after_a_move_the_origin_may_say_only_that_the_patient_is_off_its_roll(
+    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    """The previous prison's late 'off our roll' is let through (it moves nobody); the same op
+    carrying any other change of the patient (here a renamed person with a newer roll stamp) is
+    refused: the origin holds no authority over a patient who has left."""
+    from tests.sync.test_hostile_device import Attacker, _edit
+
+    prison_a, prison_b = _estate(hub, make_laptop, a=1, b=1)
+    import_roll_as(prison_a[0], write_roll(tmp_path / "aaa.csv", "AAA", A_ROLL), T0)
+    prison_a[0].sync()
+    roll_b = write_roll(tmp_path / "bbb.csv", "BBB", [*B_ROLL, MOVER])
+    import_roll_as(prison_b[0], roll_b, T0 + HOUR)
+    prison_b[0].sync()
+    without = write_roll(tmp_path / "aaa-2.csv", "AAA", [p for p in A_ROLL if p is not MOVER])
+    import_roll_as(prison_a[0], without, T0 + 2 * HOUR)
+    prison_a[0].sync()
+    held = hub.doc("patient", MOVER_ID)
+    assert held is not None
+    assert held["payload"]["establishment_id"] == estate_ids.establishment_id("BBB")
+
+    attacker = Attacker(hub, prison_a[0])
+    late = estate_ids.roll_stamp(T0 + 3 * HOUR, T0 + 3 * HOUR, attacker.device)
+    origin = {"establishment_id": estate_ids.establishment_id("AAA"), "on_roll": False,
+              "roll_stamps": {**held["payload"]["roll_stamps"], "placement": late}}  # fmt: skip
+    renamed = {**origin, "family_name": "Forged",
+               "roll_stamps": {**origin["roll_stamps"], "family_name": late}}  # fmt: skip
+    refused = attacker.push(_edit(hub, "patient", MOVER_ID, **renamed))
+    assert refused.status_code == 422, refused.text
+    assert [r["rule"] for r in refused.json()["refused"]] == ["transfer-only-by-roll-claim"]
+    accepted = attacker.push(_edit(hub, "patient", MOVER_ID, **origin))
+    assert accepted.status_code == 200, accepted.text
+    after = hub.doc("patient", MOVER_ID)
+    assert after is not None
+    assert after["payload"]["establishment_id"] == estate_ids.establishment_id("BBB")
+    assert after["payload"]["family_name"] == MOVER.family
