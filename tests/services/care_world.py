@@ -124,7 +124,9 @@ def move(world: World, patient_id: str, location: str) -> None:
             expected_release_date=p.expected_release_date,
             alerts=tuple(a.code for a in p.alerts if a.active),
         )
-        apply_rows(session, [row], ImportSummary(), full_roll=False)
+        now = datetime.now(UTC)  # a later roll than the one that placed them
+        stamp = estate_ids.roll_stamp(now, now, world.vault.device_id)
+        apply_rows(session, [row], ImportSummary(), full_roll=False, stamp=stamp)
 
 
 def at_noon(day: date) -> datetime:
