@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, inspect
 
+from hjdesk.clinical import estate_ids
 from hjdesk.services.demo import (
     ESTABLISHMENT,
     ESTABLISHMENT_NAME,
@@ -105,7 +106,11 @@ def _write_batches(vault: OpenVault, batches: Iterable[Batch], counts: Counter[s
 def _roll(vault: OpenVault, patients: int, seed: int, today: date) -> None:
     """The roll and conditions, mapped as `roll_reconcile.apply_rows` maps a new person."""
     rows = generate_rows(patients, seed, today)
-    establishment = Establishment(id=uuid7(), code=ESTABLISHMENT, name=ESTABLISHMENT_NAME)
+    establishment = Establishment(
+        id=estate_ids.establishment_id(ESTABLISHMENT), code=ESTABLISHMENT, name=ESTABLISHMENT_NAME
+    )
+    now = datetime.now(UTC)
+    stamp = estate_ids.roll_stamp(now, now, vault.device_id)
     locations: dict[str, Location] = {}
     people: list[Base] = []
     alerts: list[Base] = []
@@ -114,21 +119,32 @@ def _roll(vault: OpenVault, patients: int, seed: int, today: date) -> None:
         path = "-".join(row.location)
         place = locations.get(path)
         if place is None:
-            place = Location(id=uuid7(), establishment_id=establishment.id, path=path,
+            place = Location(id=estate_ids.location_id(ESTABLISHMENT, path),
+                             establishment_id=establishment.id, path=path,
                              wing=row.location[0], depth=len(row.location))  # fmt: skip
             locations[path] = place
         patient = Patient(
-            id=uuid7(), prison_number=row.prison_number, establishment_id=establishment.id,
+            id=estate_ids.patient_id(row.prison_number), prison_number=row.prison_number,
+            establishment_id=establishment.id,
             location_id=place.id, on_roll=True, nhs_number=row.nhs_number,
             family_name=row.family_name, given_names=row.given_names,
             family_fold=fold(row.family_name), given_fold=fold(row.given_names),
             date_of_birth=row.date_of_birth, sex=row.sex, reception_date=row.reception_date,
             expected_release_date=row.expected_release_date,
+            roll_stamps={**dict.fromkeys(estate_ids.PATIENT_DETAILS, stamp),
+                         estate_ids.PLACEMENT_STAMP: stamp},
         )  # fmt: skip
         people.append(patient)
         by_number[row.prison_number] = patient.id
         alerts.extend(
-            Alert(id=uuid7(), patient_id=patient.id, code=code, active=True) for code in row.alerts
+            Alert(
+                id=estate_ids.alert_id(patient.id, code),
+                patient_id=patient.id,
+                code=code,
+                active=True,
+                roll_stamps={"active": stamp, "source": stamp},
+            )
+            for code in row.alerts
         )
     conditions: list[Any] = _conditions(rows, by_number, seed, today)
     for condition in conditions:
@@ -149,7 +165,12 @@ def build_pulled_demo(
     """The demo establishment of `build_demo(home, patients=…, seed=…)`, stored as pulled."""
     day = today or date.today()
     vault = Vault.create(
-        home, admin="admin", password=password, display_name="Demo Administrator", kdf=kdf
+        home,
+        admin="admin",
+        password=password,
+        display_name="Demo Administrator",
+        kdf=kdf,
+        establishment=ESTABLISHMENT,
     )
     for username, name, role, team in STAFF:
         vault.add_user(username, password, display_name=name, role=role, team=team, kdf=kdf)

@@ -11,6 +11,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from hjdesk import __version__
@@ -95,14 +96,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_import_roll(args: argparse.Namespace) -> int:
     from hjdesk.services.roll_import import import_roll
 
+    as_of = _as_of(args.as_of) if args.as_of else None
     opened = open_vault(args)
     try:
-        summary = import_roll(opened, Path(args.file), full_roll=not args.partial)
+        summary = import_roll(opened, Path(args.file), full_roll=not args.partial, as_of=as_of)
     finally:
         opened.lock()
     for line in summary.lines():
         print(line)
     return 0
+
+
+def _as_of(text: str) -> datetime:
+    """An ISO date-time; without a zone it is this computer's local time."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"--as-of {text!r} is not a date and time (e.g. 2026-12-01T06:00+00:00)."
+        ) from None
+    return value if value.tzinfo else value.astimezone()
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -217,6 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
     _vault_options(p)
     p.add_argument("file")
     p.add_argument("--partial", action="store_true", help="not a full roll: mark nobody as left")
+    p.add_argument(
+        "--as-of",
+        metavar="DATETIME",
+        help="when the roll was taken from the prison system, e.g. 2026-12-01T06:00+00:00 "
+        "(default: the file's modification time); the newest roll wins",
+    )
     p.set_defaults(func=cmd_import_roll)
 
     p = sub.add_parser("audit", help="the audit chain")

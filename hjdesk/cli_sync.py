@@ -73,6 +73,11 @@ def register(
     p = hub_parser("refusals", "list the changes the hub refused, with the device and the rule")
     p.set_defaults(func=cmd_hub_refusals)
 
+    p = hub_parser("transfers", "list transfers waiting for the origin's roll, or confirm one")
+    p.add_argument("--confirm", type=int, metavar="ID", help="make a pending transfer effective")
+    p.add_argument("--all", action="store_true", help="also list effective and cancelled ones")
+    p.set_defaults(func=cmd_hub_transfers)
+
     p = sub.add_parser("enrol", help="enrol this laptop with a hub (admin)")
     vault_options(p)
     p.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub:8443")
@@ -93,6 +98,20 @@ def register(
         action="store_true",
         help="list what sync set aside (refused by the hub, or not storable here), without syncing",
     )
+    p.add_argument("--show", type=int, metavar="ID", help="print a set-aside record in full")
+    p.add_argument(
+        "--resend", type=int, metavar="ID", help="queue a refused change again (after a fix)"
+    )
+    p.add_argument(
+        "--retry", type=int, metavar="ID", help="try again to store a record from the office"
+    )
+    p.add_argument(
+        "--dismiss",
+        type=int,
+        metavar="ID",
+        help="let a set-aside record go (administrator; needs --reason); it stays readable",
+    )
+    p.add_argument("--reason", help="why it is dismissed (with --dismiss)")
     p.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
     p.add_argument("--page-size", type=int, default=1000, help=argparse.SUPPRESS)
     p.set_defaults(func=lambda args: cmd_sync(args, open_vault))
@@ -169,6 +188,36 @@ def cmd_hub_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hub_transfers(args: argparse.Namespace) -> int:
+    from hjdesk.sync.hub import transfers
+    from hjdesk.sync.hub.devices import HubRefusal
+    from hjdesk.sync.hub.store import HubStore
+
+    store = HubStore(args.db)
+    try:
+        if args.confirm is not None:
+            try:
+                done = transfers.confirm(store, args.confirm)
+            except HubRefusal as exc:
+                raise InvalidInput(exc.message) from None
+            print(
+                f"Transfer {done.id} is effective: {done.to_code} receives the history, "
+                f"{done.from_code} removes it once its laptops have sent their work."
+            )
+            return 0
+        rows = transfers.list_transfers(store, every=args.all)
+        numbers = transfers.prison_numbers(store, [r.patient_id for r in rows])
+    finally:
+        store.close()
+    if not rows:
+        print("No transfers are waiting." if not args.all else "No transfers.")
+    for r in rows:
+        decided = f"{r.decided_at:%Y-%m-%d %H:%M} by {r.decided_by}" if r.decided_at else "-"
+        print(f"{r.id}\t{numbers.get(r.patient_id, '?')}\t{r.from_code or '?'} -> {r.to_code}\t"
+              f"{r.status}\tclaimed {r.claimed_at:%Y-%m-%d %H:%M}\t{decided}")  # fmt: skip
+    return 0
+
+
 def cmd_hub_audit_report(args: argparse.Namespace) -> int:
     from hjdesk.sync.hub.audit_check import audit_report
     from hjdesk.sync.hub.store import HubStore
@@ -226,7 +275,6 @@ def cmd_sync(args: argparse.Namespace, open_vault: OpenVaultFn) -> int:
     from hjdesk.sync.client import SyncProgress, sync
     from hjdesk.sync.handover import check_handover
     from hjdesk.sync.progress import RateMeter
-    from hjdesk.sync.quarantine import list_quarantine
 
     meter = RateMeter()
 
@@ -234,11 +282,18 @@ def cmd_sync(args: argparse.Namespace, open_vault: OpenVaultFn) -> int:
         # Records so far, the rate and (when the total is known) the time left.
         print(f"{step.phase}: {meter.update(step).text()}", flush=True)
 
+    chosen = (args.show, args.resend, args.retry, args.dismiss)
+    actions = sum(v is not None for v in chosen) + int(args.quarantine)
+    if actions > 1 or (actions and args.check):
+        raise InvalidInput(
+            "Give one of --quarantine, --show, --resend, --retry, --dismiss (they do not sync)."
+        )
+    if (args.dismiss is None) != (args.reason is None):
+        raise InvalidInput("Give --dismiss ID together with --reason TEXT.")
     opened = open_vault(args)
     try:
-        if args.quarantine:
-            _print_quarantine(list_quarantine(opened))
-            return 0
+        if actions:
+            return _quarantine_action(args, opened)
         try:
             summary = sync(opened, progress=show, batch_size=args.batch_size,
                            page_size=args.page_size)  # fmt: skip
@@ -262,12 +317,40 @@ def cmd_sync(args: argparse.Namespace, open_vault: OpenVaultFn) -> int:
     return 0 if report.complete else 1
 
 
-def _print_quarantine(items: list[Any]) -> None:
+def _quarantine_action(args: argparse.Namespace, opened: Any) -> int:
+    from hjdesk.sync import quarantine
+
+    if args.show is not None:
+        print(quarantine.payload_text(opened, args.show))
+    elif args.resend is not None:
+        quarantine.resend(opened, args.resend)
+        print(f"Change {args.resend} is queued again: the next sync sends it.")
+    elif args.retry is not None:
+        if quarantine.retry(opened, args.retry):
+            print(f"Record {args.retry} is stored on this laptop.")
+        else:
+            print(f"Record {args.retry} still cannot be stored: it is set aside again.")
+            return 1
+    elif args.dismiss is not None:
+        quarantine.dismiss(opened, args.dismiss, args.reason)
+        print(
+            f"Dismissed {args.dismiss}; it stays readable with 'hjdesk sync --show {args.dismiss}'."
+        )
+    else:
+        _print_quarantine(quarantine.list_quarantine(opened), quarantine.list_dismissed(opened))
+    return 0
+
+
+def _print_quarantine(items: list[Any], dismissed: list[Any]) -> None:
     if not items:
         print("Nothing is set aside.")
     for item in items:
         print(f"{item.id}\t{item.direction}\t{item.kind}\t{item.record_id}\t{item.rule}: "
               f"{item.reason}\n\t{item.advice}")  # fmt: skip
+    for item in dismissed:
+        print(f"{item.id}\tdismissed by {item.dismissed_by} "
+              f"{item.dismissed_at:%Y-%m-%d %H:%M}\t{item.kind}\t{item.record_id}\t"
+              f"{item.rule}: {item.dismissal_reason}")  # fmt: skip
 
 
 def cmd_conflicts(args: argparse.Namespace, open_vault: OpenVaultFn) -> int:

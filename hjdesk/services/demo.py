@@ -11,11 +11,12 @@ import json
 import math
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 
 from sqlalchemy import select
 
+from hjdesk.clinical import estate_ids
 from hjdesk.services.demo_history import build_history
 from hjdesk.services.roll_reconcile import apply_rows
 from hjdesk.services.roll_rows import ImportSummary, RollRow
@@ -171,14 +172,21 @@ def build_demo(
     With `history`, it also gets weeks of clinical history (`demo_history`)."""
     day = today or date.today()
     vault = Vault.create(
-        home, admin="admin", password=password, display_name="Demo Administrator", kdf=kdf
+        home,
+        admin="admin",
+        password=password,
+        display_name="Demo Administrator",
+        kdf=kdf,
+        establishment=ESTABLISHMENT,
     )
     for username, name, role, team in STAFF:
         vault.add_user(username, password, display_name=name, role=role, team=team, kdf=kdf)
     rows = generate_rows(patients, seed, day)
     summary = ImportSummary()
     with vault.transaction() as session:
-        apply_rows(session, rows, summary, full_roll=False)
+        now = datetime.now(UTC)
+        stamp = estate_ids.roll_stamp(now, now, vault.device_id)
+        apply_rows(session, rows, summary, full_roll=False, stamp=stamp)
         session.flush()
         by_number = {n: i for n, i in session.execute(select(Patient.prison_number, Patient.id))}
         session.add_all(_conditions(rows, by_number, seed, day))

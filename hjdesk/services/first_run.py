@@ -49,16 +49,14 @@ def create_vault(
     if len(name) > MAX_FULL_NAME:
         raise InvalidInput(f"A full name has at most {MAX_FULL_NAME} characters.")
     code = check_establishment(establishment) if establishment.strip() else ""
-    opened = Vault.create(home, admin=admin, password=password, display_name=name or None)
-    if code:
-        from hjdesk.services import settings  # SQLAlchemy's models: not for the first paint
-
-        try:
-            settings.put(opened, settings.ESTABLISHMENT, code)
-        except BaseException:
-            opened.lock()
-            raise
-    return opened
+    # With the code known now, the administrator gets the estate-wide staff id at once (§5a).
+    return Vault.create(
+        home,
+        admin=admin,
+        password=password,
+        display_name=name or None,
+        establishment=code or None,
+    )
 
 
 class VaultState(Enum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from hjdesk.clinical.identifiers import age_on, format_nhs_number, is_older_prisoner
 from hjdesk.services.permissions import require
-from hjdesk.storage.models import Alert, Establishment, Location, Patient
+from hjdesk.storage.models import Alert, Establishment, Location, Patient, TransferNotice
 from hjdesk.storage.vault import OpenVault
 
 ALERT_LABELS = {
@@ -48,6 +48,10 @@ class PatientRow:
     alerts: tuple[str, ...]
     older_prisoner: bool
     on_roll: bool
+    # A transfer the hub holds pending (architecture.md §5a): "arriving" (history still at the
+    # office) or "leaving", with the other establishment's code; empty when none.
+    transfer: str = ""
+    transfer_other: str = ""
 
     @property
     def display_name(self) -> str:
@@ -270,6 +274,10 @@ def open_patient(vault: OpenVault, patient_id: str, *, today: date | None = None
 
             raise InvalidInput("That patient is not in this vault.")
         row = _row(found[0], found[1], today or date.today())
+        notice = session.get(TransferNotice, patient_id)
+        if notice is not None:
+            other = notice.from_code if notice.direction == "arriving" else notice.to_code
+            row = replace(row, transfer=notice.direction, transfer_other=other)
         vault.audit("view_patient", patient_id=patient_id, session=session)
     return row
 

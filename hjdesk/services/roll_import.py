@@ -8,9 +8,10 @@ is ever half-written.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from hjdesk.clinical import estate_ids
 from hjdesk.services.acct import raise_ha_alert_work
 from hjdesk.services.permissions import require
 from hjdesk.services.roll_reconcile import apply_rows
@@ -36,8 +37,12 @@ def import_roll(
     full_roll: bool = True,
     today: date | None = None,
     dry_run: bool = False,
+    as_of: datetime | None = None,
 ) -> ImportSummary:
     """Load a roll file: every valid row in one transaction, every bad row reported.
+
+    `as_of` is when the roll was taken from the prison system (default: the file's modification
+    time); of two rolls, the one taken later wins each field, whatever order they are imported in.
 
     With `dry_run` the whole import runs and is rolled back: the summary says what it would do
     (the desktop asks before a "full" roll marks a large part of the prison as left).
@@ -48,12 +53,21 @@ def import_roll(
         if size > MAX_BYTES:
             raise RollFileError(f"The roll file is too large ({size // 1_048_576} MiB).")
         data = path.read_bytes()
+        taken = as_of or datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except FileNotFoundError:
         raise InvalidInput(f"No file at {path}.") from None
     except IsADirectoryError:
         raise InvalidInput(f"{path} is a folder, not a roll file.") from None
     except PermissionError:
         raise InvalidInput(f"HJDesk may not read {path}.") from None
+    now = datetime.now(UTC)
+    if taken.tzinfo is None:
+        raise InvalidInput(
+            "The time the roll was taken needs a time zone (e.g. 2026-12-01T06:00Z)."
+        )
+    if taken > now + timedelta(minutes=5):
+        raise InvalidInput("The time the roll was taken is in the future: check the date.")
+    stamp = estate_ids.roll_stamp(taken, now, vault.device_id)
     records = decode_roll(data)
     summary = ImportSummary()
     rows = parse_rows(records, summary, today or date.today())
@@ -61,12 +75,20 @@ def import_roll(
         raise RollFileError("The roll file has a header but no rows.")
     try:
         with vault.transaction() as session:
-            apply_rows(session, rows, summary, full_roll=full_roll, keep=_numbers_in(records))
+            apply_rows(
+                session,
+                rows,
+                summary,
+                full_roll=full_roll,
+                stamp=stamp,
+                keep=_numbers_in(records),
+            )
             # A new HA alert (ACCT opened by the prison): mirror the case, ask for the review time.
             raise_ha_alert_work(session, summary.new_acct_alerts, datetime.now(UTC))
             if dry_run:
                 raise _Preview
-            vault.audit("roll_import", detail=_audit_detail(summary), session=session)
+            detail = {**_audit_detail(summary), "as_of": taken.astimezone(UTC).isoformat()}
+            vault.audit("roll_import", detail=detail, session=session)
     except _Preview:
         pass
     return summary
@@ -80,6 +102,8 @@ def _audit_detail(summary: ImportSummary) -> dict[str, object]:
         "returned": summary.returned,
         "updated": summary.updated,
         "rejected": len(summary.rejected),
+        "older": summary.older,
+        "flagged": summary.flagged,
         "at": datetime.now(UTC).isoformat(),
     }
 

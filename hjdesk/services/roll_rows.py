@@ -92,6 +92,10 @@ class ImportSummary:
     returned: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Rows a newer roll (taken later from the prison system) had already written: kept as they are.
+    older: int = 0
+    # New prison numbers whose NHS number is another patient's (Admin → Roll, to link).
+    flagged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
     new_acct_alerts: list[str] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
@@ -105,6 +109,12 @@ class ImportSummary:
         out = [head]
         out += [f"row {row}: rejected: {reason}" for row, reason in self.rejected]
         out += [f"row {row}: warning: {reason}" for row, reason in self.warnings]
+        if self.older:
+            out.append(f"{self.older} rows kept the values of a newer roll already here")
+        if self.flagged:
+            out.append(
+                f"{self.flagged} NHS numbers to check on Admin → Roll (possible same person)"
+            )
         return out
 
 

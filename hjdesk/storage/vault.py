@@ -138,8 +138,12 @@ class Vault:
         password: str,
         display_name: str | None = None,
         kdf: KdfParams = DEFAULT_KDF,
+        establishment: str | None = None,
     ) -> OpenVault:
-        """Make a new vault with a random 256-bit data key and its first (admin) user."""
+        """Make a new vault with a random 256-bit data key and its first (admin) user.
+
+        With `establishment` (a prison code) the users get their estate-wide ids at once;
+        without it, enrolment gives them (staff ids derive from establishment and user name)."""
         from hjdesk.storage import migrate
         from hjdesk.storage.engine import make_engine
 
@@ -157,7 +161,7 @@ class Vault:
         try:
             with known_errors():
                 migrate.upgrade(engine)
-                device_id = _init_settings(engine, slots.vault_id)
+                device_id = _init_settings(engine, slots.vault_id, establishment)
                 staff_id = _create_staff(engine, device_id, username, name, ADMIN_ROLE)
         except BaseException:
             engine.dispose()
@@ -225,9 +229,10 @@ def _probe(engine: Engine) -> None:
         conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
 
 
-def _init_settings(engine: Engine, vault_id: str) -> str:
+def _init_settings(engine: Engine, vault_id: str, establishment: str | None) -> str:
     from sqlalchemy.orm import Session
 
+    from hjdesk.clinical.identifiers import normalise_establishment_code
     from hjdesk.storage.ids import uuid7
     from hjdesk.storage.models import Setting
 
@@ -240,6 +245,12 @@ def _init_settings(engine: Engine, vault_id: str) -> str:
                 Setting(key="created_at", value=datetime.now(UTC).isoformat()),
             ]
         )
+        if establishment:
+            try:
+                code = normalise_establishment_code(establishment)
+            except ValueError as exc:
+                raise InvalidInput(str(exc)) from None
+            session.add(Setting(key="establishment", value=code))
     return device_id
 
 
@@ -258,13 +269,19 @@ def _setting(engine: Engine, key: str) -> str:
 def _create_staff(engine: Engine, device_id: str, username: str, name: str, role: str) -> str:
     from sqlalchemy.orm import Session
 
+    from hjdesk.storage import id_rewrite
     from hjdesk.storage.models import Staff
     from hjdesk.storage.outbox import CONTEXT_KEY, DeviceContext
 
     with engine.connect() as conn:
         conn.info[CONTEXT_KEY] = DeviceContext(device_id=device_id)
         with Session(conn) as session:
-            staff = Staff(username=username, display_name=name, role=role)
+            staff = Staff(
+                id=id_rewrite.staff_key(conn, username),
+                username=username,
+                display_name=name,
+                role=role,
+            )
             session.add(staff)
             session.commit()
             staff_id = staff.id
@@ -437,8 +454,11 @@ class OpenVault:
         with self._slots_locked():
             if user in self._slots:
                 raise InvalidInput(f"User {user!r} already exists.")
+            from hjdesk.storage import id_rewrite
+
             with self.transaction() as session:
                 staff = Staff(
+                    id=id_rewrite.staff_key(session.connection(), user),
                     username=user, display_name=display_name.strip() or user, role=role_value,
                     team=team,
                 )  # fmt: skip

@@ -20,6 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session
+
+from hjdesk.storage import id_rewrite
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import utcnow
 from hjdesk.storage.vault import ADMIN_ROLE, OpenVault
@@ -155,6 +158,7 @@ def enrol(
         if stored_bundle is not None:
             local_state.put(session, local_state.CA_BUNDLE, str(stored_bundle))
         local_state.put(session, local_state.CURSOR, "0")
+        _derive_staff_ids(vault, session)
         vault.audit("sync_enrolled", detail={"establishment": reply.establishment}, session=session)
     return EnrolResult(reply.device_id, reply.establishment, hub_url.rstrip("/"))
 
@@ -186,6 +190,20 @@ def check_hub_address(hub_url: str) -> None:
             "only for a hub on this machine)."
         )
     raise InvalidInput("The hub address starts with https:// (for example https://hub:8443).")
+
+
+def _derive_staff_ids(vault: OpenVault, session: Session) -> None:
+    """Users made before the laptop knew its establishment get their estate-wide ids now, before
+    anything is pushed: the same person on every laptop of the prison (architecture.md §5a)."""
+    session.flush()
+    conn = session.connection()
+    plan = id_rewrite.plan_vault(conn, staff_only=True)
+    id_rewrite.apply(conn, plan)
+    session.expire_all()
+    actor = vault.actor
+    new_id = plan.mapping.get(actor.staff_id or "")
+    if new_id is not None:
+        vault._set_user(new_id, actor.username, actor.role)
 
 
 def hub_reachable(vault: OpenVault, *, timeout: float = 3.0) -> bool:

@@ -23,7 +23,12 @@ from hjdesk.storage.outbox import REMOTE_KEY
 from hjdesk.storage.vault import OpenVault, known_errors
 from hjdesk.sync import conflicts, local_state, protocol, quarantine
 from hjdesk.sync.errors import SyncError
-from hjdesk.sync.local_apply import PageResult, apply_changes, purge_patient
+from hjdesk.sync.local_apply import (
+    PageResult,
+    apply_changes,
+    purge_patient,
+    store_transfer_notes,
+)
 from hjdesk.sync.protocol import DeviceState, PushReply, WireOp, op_id
 from hjdesk.sync.transport import HubClient, OpsRefusedByHub, SeqGapRefused
 
@@ -258,6 +263,8 @@ def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, p
                 for purge in reply.purges:
                     if purge_patient(session, purge.patient_id):
                         tally.pull.purged += 1
+                if not reply.more:
+                    store_transfer_notes(session, reply.transfers)
                 local_state.put(session, local_state.CURSOR, str(reply.next_since))
                 local_state.put(session, local_state.LAST_RECEIPT, utcnow().isoformat())
             stamps = [c.payload.get("hlc") for c in reply.changes]

@@ -56,7 +56,8 @@ def check_handover(vault: OpenVault) -> HandoverReport:
         ).first()
         set_aside = session.execute(
             select(SyncQuarantine.kind, SyncQuarantine.record_id, SyncQuarantine.rule)
-            .where(SyncQuarantine.direction == PUSH)
+            # A dismissed one was let go by a person, with the reason in the audit trail.
+            .where(SyncQuarantine.direction == PUSH, SyncQuarantine.dismissed_at.is_(None))
             .order_by(SyncQuarantine.op_seq)
         ).all()
     with HubClient(found.hub_url, token=found.token, ca_bundle=found.ca_bundle) as hub:

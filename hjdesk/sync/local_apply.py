@@ -42,21 +42,24 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hjdesk.clinical import estate_ids
 from hjdesk.storage.models import (
     AuditEvent,
     Base,
     OutboxOp,
     Patient,
+    RollLinkFlag,
     Signed,
     Staff,
     SyncConflict,
     Synced,
     SyncPendingPurge,
+    TransferNotice,
     utcnow,
 )
 from hjdesk.sync import payloads, quarantine
 from hjdesk.sync.bulk import insert_many
-from hjdesk.sync.protocol import Change
+from hjdesk.sync.protocol import Change, TransferNote
 
 # Staff fields that say what a person may do: never applied from a pulled row.
 STAFF_AUTHORITY = ("role", "active")
@@ -168,6 +171,9 @@ def apply_changes(session: Session, changes: list[Change], result: PageResult) -
         if cls is None or cls is AuditEvent:
             result.unknown += len(group)  # a newer version's record type: the hub keeps it
             continue
+        if kind in estate_ids.MIRRORED:
+            _apply_mirrored(session, cls, kind, group, result)
+            continue
         writes: list[tuple[Change, dict[str, Any], bool]] = []
         local = _local_revs(conn, table_of(cls), [c.record_id for c in group])
         signed = _signed_here(conn, cls, [c.record_id for c in group if c.record_id in local])
@@ -228,6 +234,58 @@ def _signed_here(conn: Connection, cls: type[Synced], ids: list[str]) -> set[str
             ).scalars()
         )
     return found
+
+
+def _apply_mirrored(
+    session: Session, cls: type[Synced], kind: str, group: list[Change], result: PageResult
+) -> None:
+    """Roll-mirrored records (patients, alerts) never conflict: the hub's version and this
+    laptop's merge field by field, the newest roll winning each (estate_ids.merge_mirrored), even
+    while this laptop has unsent ops for them — the hub makes the same merge when they arrive."""
+    conn = session.connection()
+    table = table_of(cls)
+    fields = (*estate_ids.MIRRORED[kind], estate_ids.STAMPS)
+    placed = kind == "patient"
+    if placed:
+        fields = (*fields, *estate_ids.PLACEMENT)
+    held: dict[str, dict[str, Any]] = {}
+    ids = [c.record_id for c in group]
+    for start in range(0, len(ids), 500):
+        for found in conn.execute(select(table).where(table.c.id.in_(ids[start : start + 500]))):
+            held[found.id] = dict(found._mapping)
+    writes: list[tuple[Change, dict[str, Any], bool]] = []
+    for change in group:
+        why = payloads.problem(kind, change.record_id, change.payload)
+        if why is not None:
+            quarantine.set_aside_pulled(session, change, "payload-invalid", why)
+            result.quarantined += 1
+            continue
+        try:
+            incoming = to_row(cls, change.payload)
+        except (ValueError, TypeError):
+            quarantine.set_aside_pulled(
+                session, change, "payload-invalid", "its values could not be read"
+            )
+            result.quarantined += 1
+            continue
+        incoming["id"] = change.record_id
+        mine = held.get(change.record_id)
+        if mine is None:
+            writes.append((change, incoming, True))
+            continue
+        merged = estate_ids.merge_mirrored(mine, incoming, estate_ids.MIRRORED[kind])
+        if placed and estate_ids.newer_placement(mine, incoming):
+            merged = estate_ids.take_placement(merged, incoming)
+        row = {name: merged[name] for name in fields if name in merged}
+        if all(row.get(name) == mine.get(name) for name in row):
+            result.skipped += 1
+            continue
+        row["id"] = change.record_id
+        row["rev"] = max(int(mine["rev"]), change.rev)
+        writes.append((change, row, False))
+    _write(session, cls, writes, result)
+    if placed:  # back in this laptop's scope: a purge still waiting is void
+        session.execute(delete(SyncPendingPurge).where(SyncPendingPurge.patient_id.in_(ids)))
 
 
 def _local_revs(conn: Connection, table: Table, ids: list[str]) -> dict[str, int]:
@@ -303,6 +361,24 @@ def _clash(session: Session, change: Change, why: str) -> None:
     existing.local_payload = json.dumps({"problem": why})
 
 
+def store_transfer_notes(session: Session, notes: list[TransferNote]) -> None:
+    """Replace the pending transfers this laptop knows of with the hub's list."""
+    session.execute(delete(TransferNotice))
+    for note in notes:
+        if note.direction not in ("arriving", "leaving"):
+            continue
+        session.add(
+            TransferNotice(
+                patient_id=note.patient_id,
+                hub_id=note.id,
+                direction=note.direction,
+                from_code=note.from_code[:10],
+                to_code=note.to_code[:10],
+                claimed_at=_convert(TransferNotice.claimed_at.type, note.claimed_at),
+            )
+        )
+
+
 # -- purge ------------------------------------------------------------------------------------
 
 
@@ -328,9 +404,11 @@ def _unsent_work(session: Session, patient_id: str) -> bool:
 
 
 # Set-aside records never reach the office by syncing, so they do not hold a purge back; they stay
-# in quarantine (and count against the handover check) until a person deals with them.
+# in quarantine (and count against the handover check) until a person deals with them. Notes and
+# flags about the patient (pending transfers, NHS-number flags) are dropped with the patient.
 _LOCAL_ONLY_SKIP = {
     "outbox", "sync_conflicts", "sync_pending_purges", "audit_events", "sync_quarantine",
+    "transfer_notices", "roll_link_flags",
 }  # fmt: skip
 
 
@@ -360,6 +438,12 @@ def purge_patient(session: Session, patient_id: str) -> bool:
         elif "patient_id" in table.c:
             conn.execute(delete(table).where(table.c.patient_id == patient_id))
     session.execute(delete(SyncConflict).where(SyncConflict.patient_id == patient_id))
+    session.execute(delete(TransferNotice).where(TransferNotice.patient_id == patient_id))
+    session.execute(
+        delete(RollLinkFlag).where(
+            (RollLinkFlag.patient_id == patient_id) | (RollLinkFlag.other_patient_id == patient_id)
+        )
+    )
     session.execute(delete(SyncPendingPurge).where(SyncPendingPurge.patient_id == patient_id))
     conn.execute(
         update(OutboxOp)

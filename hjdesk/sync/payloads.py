@@ -10,12 +10,13 @@ not have are kept (a newer version's fields) but must be plain values of bounded
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Text, inspect
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, inspect
 from sqlalchemy.sql.type_api import TypeEngine
 
 from hjdesk.storage.models import Base, Signed, Synced
@@ -23,12 +24,16 @@ from hjdesk.storage.models import Base, Signed, Synced
 # Long free text (narratives, JSON held in Text columns): generous, but bounded.
 MAX_TEXT = 100_000
 MAX_EXTRA_TEXT = 10_000
+# A roll stamp (estate_ids.roll_stamp): as-of time | import time | device id, fixed width.
+_TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"
+_STAMP = re.compile(_TIME + r"\|" + _TIME + r"\|[0-9a-f-]{1,36}")
+MAX_STAMPS = 40
 
 
 @dataclass(frozen=True, slots=True)
 class Field:
     name: str
-    kind: str  # "str", "int", "float", "bool", "date", "datetime"
+    kind: str  # "str", "int", "float", "bool", "date", "datetime", "stamps"
     max_length: int | None
     nullable: bool
     required: bool
@@ -44,6 +49,8 @@ class KindSpec:
 
 def _kind_of(column_type: TypeEngine[Any]) -> tuple[str, int | None]:
     base = getattr(column_type, "impl", column_type)
+    if isinstance(base, JSON):  # the only JSON columns of synced models: roll stamps
+        return "stamps", None
     if isinstance(base, DateTime):
         return "datetime", None
     if isinstance(base, Date):
@@ -99,6 +106,8 @@ def _type_problem(field: Field, value: Any) -> str | None:
     if field.kind == "float":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         return None if ok else "must be a number"
+    if field.kind == "stamps":
+        return _stamps_problem(value)
     if not isinstance(value, str):
         return "must be text"
     if "\x00" in value:
@@ -115,6 +124,20 @@ def _type_problem(field: Field, value: Any) -> str | None:
             datetime.fromisoformat(value)
         except ValueError:
             return "must be a date and time (ISO 8601)"
+    return None
+
+
+def _stamps_problem(value: Any) -> str | None:
+    """Roll stamps: a map of field name to the stamp of the roll that wrote it."""
+    if not isinstance(value, dict):
+        return "must be a map of field names to roll stamps"
+    if len(value) > MAX_STAMPS:
+        return f"has more than {MAX_STAMPS} entries"
+    for name, stamp in value.items():
+        if not isinstance(name, str) or not 0 < len(name) <= 60 or "\x00" in name:
+            return "has a field name that is not a short text"
+        if not isinstance(stamp, str) or not _STAMP.fullmatch(stamp):
+            return f"entry '{name[:60]}' is not a roll stamp"
     return None
 
 

@@ -201,12 +201,26 @@ class Purge(_Model):
     patient_id: str
 
 
+class TransferNote(_Model):
+    """A transfer the hub holds pending: the patient is `leaving` this device's establishment, or
+    `arriving` with their history still at the office (architecture.md §5a)."""
+
+    id: int
+    patient_id: str
+    direction: str
+    from_code: str
+    to_code: str
+    claimed_at: str
+
+
 class ChangesReply(_Model):
     changes: list[Change]
     purges: list[Purge]
     next_since: int
     more: bool
     device: DeviceState
+    # Every pending transfer of the device's establishment, on the last page of a pull.
+    transfers: list[TransferNote] = []
 
 
 class Receipt(_Model):

@@ -5,6 +5,14 @@ Sync never stops for one bad record (architecture.md §5a). A refused op leaves 
 silently lost; a pulled record that cannot be applied is kept here and the cursor moves on. Each
 one is audited ("sync_quarantined", ids and rule only) and listed on the Sync page with what to
 do about it.
+
+What a person can do about one, once the cause is fixed (`hjdesk sync --quarantine`, Sync page):
+- `resend`: queue a refused change again, exactly as it was; the hub checks it afresh at the next
+  sync and, if it still breaks a rule, it comes back here;
+- `retry`: apply a pulled record again now (e.g. after an update of HJDesk);
+- `dismiss`: an administrator decides it will not go to the office, giving a reason. The record
+  stays here, readable (`payload_text`), marked dismissed; it no longer counts as waiting.
+Each is audited.
 """
 
 from __future__ import annotations
@@ -13,11 +21,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import OutboxOp, SyncQuarantine, utcnow
-from hjdesk.storage.vault import OpenVault
+from hjdesk.storage.vault import ADMIN_ROLE, OpenVault
 from hjdesk.sync.protocol import MAX_BATCH, Change, Refused
 
 PUSH, PULL = "push", "pull"
@@ -59,6 +68,10 @@ class QuarantineView:
     reason: str
     advice: str
     detected_at: datetime
+    patient_id: str | None = None
+    dismissed_at: datetime | None = None
+    dismissed_by: str | None = None
+    dismissal_reason: str | None = None
 
 
 _ADVICE_PULL_SIGNED = (
@@ -198,17 +211,170 @@ def _audit(vault: OpenVault, session: Session) -> None:
         item.audited_at = utcnow()
 
 
+def _view(r: SyncQuarantine) -> QuarantineView:
+    return QuarantineView(
+        id=r.id, direction=r.direction, kind=r.kind, record_id=r.record_id, rule=r.rule,
+        reason=r.reason, advice=advice(r.direction, r.rule), detected_at=r.detected_at,
+        patient_id=r.patient_id, dismissed_at=r.dismissed_at, dismissed_by=r.dismissed_by,
+        dismissal_reason=r.dismissal_reason,
+    )  # fmt: skip
+
+
 def list_quarantine(vault: OpenVault) -> list[QuarantineView]:
+    """What is set aside and still waiting for a person, newest first."""
     with vault.session() as session:
-        rows = session.scalars(select(SyncQuarantine).order_by(SyncQuarantine.id.desc())).all()
-        return [
-            QuarantineView(
-                id=r.id, direction=r.direction, kind=r.kind, record_id=r.record_id, rule=r.rule,
-                reason=r.reason, advice=advice(r.direction, r.rule), detected_at=r.detected_at,
-            )
-            for r in rows
-        ]  # fmt: skip
+        rows = session.scalars(
+            select(SyncQuarantine)
+            .where(SyncQuarantine.dismissed_at.is_(None))
+            .order_by(SyncQuarantine.id.desc())
+        ).all()
+        return [_view(r) for r in rows]
+
+
+def list_dismissed(vault: OpenVault) -> list[QuarantineView]:
+    """Set-aside records a person dismissed, with who and why, newest first."""
+    with vault.session() as session:
+        rows = session.scalars(
+            select(SyncQuarantine)
+            .where(SyncQuarantine.dismissed_at.is_not(None))
+            .order_by(SyncQuarantine.id.desc())
+        ).all()
+        return [_view(r) for r in rows]
 
 
 def count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(SyncQuarantine)) or 0
+    """Set-aside records still waiting for a person (dismissed ones are not)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(SyncQuarantine)
+            .where(SyncQuarantine.dismissed_at.is_(None))
+        )
+        or 0
+    )
+
+
+# -- what a person does about one ------------------------------------------------------------
+
+MAX_DISMISSAL_REASON = 300
+
+
+def _item(session: Session, item_id: int) -> SyncQuarantine:
+    item = session.get(SyncQuarantine, item_id)
+    if item is None:
+        raise InvalidInput(f"Nothing set aside has id {item_id}: see 'hjdesk sync --quarantine'.")
+    if item.dismissed_at is not None:
+        raise InvalidInput(f"Set-aside record {item_id} was dismissed: it stays as it is.")
+    return item
+
+
+def payload_text(vault: OpenVault, item_id: int) -> str:
+    """The set-aside record itself (dismissed or not), as indented JSON, for a person to read."""
+    with vault.session() as session:
+        item = session.get(SyncQuarantine, item_id)
+        if item is None:
+            raise InvalidInput(
+                f"Nothing set aside has id {item_id}: see 'hjdesk sync --quarantine'."
+            )
+        try:
+            return json.dumps(json.loads(item.payload), indent=2, ensure_ascii=False)
+        except ValueError:
+            return item.payload
+
+
+def resend(vault: OpenVault, item_id: int) -> None:
+    """Queue a refused change again as it was (a new op: the hub checks it afresh at the next
+    sync). The set-aside copy goes; if the hub refuses the change again, it comes back."""
+    with vault.transaction() as session:
+        item = _item(session, item_id)
+        if item.direction != PUSH:
+            raise InvalidInput(
+                f"Set-aside record {item_id} came from the office: retry storing it instead."
+            )
+        if item.rule == TOO_LARGE:
+            raise InvalidInput(
+                f"Set-aside change {item_id} is too large for the office to take: it cannot be "
+                "sent again, only dismissed."
+            )
+        original = session.get(OutboxOp, item.op_seq) if item.op_seq is not None else None
+        payload = json.loads(item.payload)
+        session.add(
+            OutboxOp(
+                device_id=vault.device_id, kind=item.kind, record_id=item.record_id,
+                patient_id=item.patient_id,
+                base_rev=original.base_rev if original is not None else None,
+                rev=original.rev if original is not None else int(payload.get("rev") or 1),
+                payload=item.payload,
+                hlc=original.hlc if original is not None else str(payload.get("hlc") or ""),
+                created_at=utcnow(),
+            )
+        )  # fmt: skip
+        vault.audit(
+            "sync_quarantine_resent",
+            patient_id=item.patient_id,
+            detail={"kind": item.kind, "record_id": item.record_id, "rule": item.rule},
+            session=session,
+        )
+        session.delete(item)
+
+
+def retry(vault: OpenVault, item_id: int) -> bool:
+    """Apply a pulled record that was set aside, now. True if it is stored (or no longer
+    needed: this laptop holds a newer version); False if it was set aside again."""
+    from hjdesk.sync.cycle import remote_session
+    from hjdesk.sync.local_apply import PageResult, apply_changes
+
+    with vault.session() as session:
+        item = _item(session, item_id)
+        if item.direction != PULL:
+            raise InvalidInput(
+                f"Set-aside record {item_id} is this laptop's change: send it again instead."
+            )
+        kind, record_id, patient_id, raw = item.kind, item.record_id, item.patient_id, item.payload
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise InvalidInput(f"Set-aside record {item_id} cannot be read as a record: dismiss it.")
+    rev = payload.get("rev")
+    change = Change(
+        seq=0, kind=kind, record_id=record_id, patient_id=patient_id, payload=payload,
+        rev=rev if isinstance(rev, int) and not isinstance(rev, bool) else 1,
+    )  # fmt: skip
+    result = PageResult()
+    with remote_session(vault) as session:
+        session.execute(delete(SyncQuarantine).where(SyncQuarantine.id == item_id))
+        apply_changes(session, [change], result)
+    stored = not result.quarantined
+    vault.audit(
+        "sync_quarantine_retried",
+        patient_id=patient_id,
+        detail={"kind": kind, "record_id": record_id, "stored": stored},
+    )
+    audit_pending(vault)
+    return stored
+
+
+def dismiss(vault: OpenVault, item_id: int, reason: str) -> None:
+    """An administrator decides a set-aside record will not go to the office (or be stored here).
+    The reason is required and audited; the record stays readable, marked dismissed."""
+    why = " ".join(reason.split())
+    if not why:
+        raise InvalidInput("Say why it is dismissed: a reason is required.")
+    if len(why) > MAX_DISMISSAL_REASON:
+        raise InvalidInput(f"A reason has at most {MAX_DISMISSAL_REASON} characters.")
+    if vault.actor.role != ADMIN_ROLE:
+        raise PermissionDenied("Only an administrator can dismiss a record set aside by sync.")
+    with vault.transaction() as session:
+        item = _item(session, item_id)
+        item.dismissed_at = utcnow()
+        item.dismissed_by = vault.actor.username[:40]
+        item.dismissal_reason = why
+        vault.audit(
+            "sync_quarantine_dismissed",
+            patient_id=item.patient_id,
+            detail={"direction": item.direction, "kind": item.kind,
+                    "record_id": item.record_id, "rule": item.rule, "reason": why},
+            session=session,
+        )  # fmt: skip

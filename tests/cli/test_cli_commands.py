@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from hjdesk.clinical import estate_ids
 from hjdesk.storage.models import AuditEvent, OutboxOp, Patient
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import Vault
@@ -296,3 +297,59 @@ def test_users_non_admin_and_own_password(cli, two_users):
     result = cli("users", "passwd", "--home", home, env=nurse)
     assert result.code == 0, result.err
     Vault(two_users).unlock("nurse", "another secret").lock()
+
+
+def test_import_roll_as_of_orders_rolls_by_when_they_were_taken(cli, admin_vault, roll):
+    admin_vault.lock()
+    home = admin_vault.home.root
+    newer = roll.write([roll.line("A1000AA", location="C-1-001")], name="newer.csv")
+    older = roll.write([roll.line("A1000AA", location="A-1-001")], name="older.csv")
+    done = cli("import-roll", newer, "--home", home, "--partial", "--as-of",
+               "2026-12-01T06:00+00:00", env=PW)  # fmt: skip
+    assert done.code == 0, done.err
+    late = cli("import-roll", older, "--home", home, "--partial", "--as-of",
+               "2026-11-30T06:00+00:00", env=PW)  # fmt: skip
+    assert late.code == 0, late.err
+    assert "1 rows kept the values of a newer roll already here" in late.out
+    opened = Vault(HomePaths.resolve(home)).unlock("admin", PASSWORD)
+    try:
+        with opened.session() as session:
+            patient = session.scalar(select(Patient))
+            assert patient is not None
+            assert patient.location is not None
+            assert patient.location.path == "C-1-001"
+    finally:
+        opened.lock()
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("yesterday", "is not a date and time"), ("2999-01-01T00:00+00:00", "in the future")],
+)
+def test_import_roll_refuses_a_bad_as_of_and_writes_nothing(cli, admin_vault, roll, value, words):
+    admin_vault.lock()
+    home = HomePaths.resolve(admin_vault.home.root)
+    before = _counts(home)
+    path = roll.write([roll.line("A1000AA")])
+    result = cli("import-roll", path, "--home", home.root, "--as-of", value, env=PW)
+    assert result.code == 1
+    assert words in result.one_line_error
+    after = _counts(home)
+    assert (after["patients"], after["imports"]) == (before["patients"], before["imports"])
+
+
+def test_init_with_an_establishment_gives_users_their_estate_ids(cli, tmp_path):
+    home = tmp_path / "laptop"
+    result = cli("init", "--home", home, "--admin", "boss", "--establishment", "brx", env=PW)
+    assert result.code == 0, result.err
+    opened = Vault(HomePaths.resolve(home)).unlock("boss", PASSWORD)
+    try:
+        assert opened.actor.staff_id == estate_ids.staff_id("BRX", "boss")
+        nurse = opened.add_user("nurse", PASSWORD, display_name="N", role="RN", kdf=FAST_KDF)
+        assert nurse == estate_ids.staff_id("BRX", "nurse")
+    finally:
+        opened.lock()
+    bad = cli("init", "--home", tmp_path / "other", "--admin", "boss", "--establishment", "BR",
+              env=PW)  # fmt: skip
+    assert bad.code == 1
+    assert "three letters" in bad.one_line_error

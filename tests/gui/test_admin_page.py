@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from sqlalchemy import func, select
 
@@ -277,3 +281,67 @@ def test_idle_minutes_high_contrast_and_pathways_are_saved(qtbot, admin_vault: O
         "Not done: The establishment code 'X1' must be three letters, e.g. MDI."
     )
     assert settings.get(admin_vault, settings.ESTABLISHMENT) == "MDI"
+
+
+def _roll_as_of(opened: OpenVault) -> str:
+    with opened.session() as s:
+        events = list(
+            s.scalars(
+                select(AuditEvent.detail)
+                .where(AuditEvent.action == "roll_import")
+                .order_by(AuditEvent.seq)
+            )
+        )
+    return str(json.loads(events[-1])["as_of"])
+
+
+def test_the_roll_is_dated_by_its_file_or_by_the_time_typed_in(
+    qtbot, admin_vault: OpenVault, roll: RollWriter
+) -> None:
+    page = _page(qtbot, admin_vault)
+    panel = page.roll
+    path = roll.write([roll.line("A1111AA")])
+    saved = datetime(2026, 11, 30, 6, 15, tzinfo=UTC)
+    os.utime(path, (saved.timestamp(), saved.timestamp()))
+    assert panel.use_file_time.isChecked()
+    assert not panel.taken.isEnabled()
+    panel.import_file(path)
+    assert _roll_as_of(admin_vault) == saved.isoformat()
+    shown = panel.taken.dateTime().toSecsSinceEpoch()
+    assert shown == int(saved.timestamp())  # the field shows the file's time
+
+    panel.use_file_time.click()
+    assert panel.taken.isEnabled()
+    typed = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
+    panel.taken.setDateTime(QDateTime.fromSecsSinceEpoch(int(typed.timestamp())))
+    panel.import_file(path)
+    assert _roll_as_of(admin_vault) == typed.isoformat()
+
+
+def test_a_new_prison_number_with_a_known_nhs_number_is_listed_until_checked(
+    qtbot, admin_vault: OpenVault, roll: RollWriter
+) -> None:
+    page = _page(qtbot, admin_vault)
+    panel = page.roll
+    nhs = "9990000018"
+    panel.import_file(roll.write([roll.line("A1111AA", nhs_number=nhs)], name="one.csv"))
+    assert panel.flags.rowCount() == 0
+    assert panel.flags_label.text() == "NHS numbers to check: none."
+    both = [roll.line("A1111AA", nhs_number=nhs), roll.line("Z9999ZZ", nhs_number=nhs)]
+    panel.import_file(roll.write(both, name="two.csv"))
+    assert panel.flags.rowCount() == 1
+    assert [panel.flags.item(0, c).text() for c in range(3)] == ["Z9999ZZ", "A1111AA", nhs]
+    assert "not merged" in panel.flags_label.text()
+    page.context.privacy.set_masked(True)  # a wing laptop others can see: identifiers masked
+    assert all(nhs not in panel.flags.item(0, c).text() for c in range(3))
+    assert panel.flags.item(0, 0).text() != "Z9999ZZ"
+    page.context.privacy.set_masked(False)
+    assert _on_roll(admin_vault) == {"A1111AA", "Z9999ZZ"}  # two records, never one
+    assert not panel.check_flag.isEnabled()
+    panel.flags.selectRow(0)
+    panel.check_flag.click()
+    assert panel.message.text() == "Marked Z9999ZZ as checked."
+    assert panel.flags.rowCount() == 0
+    with admin_vault.session() as s:
+        actions = list(s.scalars(select(AuditEvent.action)))
+    assert "roll_link_checked" in actions

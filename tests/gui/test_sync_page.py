@@ -81,7 +81,8 @@ def test_a_care_plan_edited_on_two_laptops_is_shown_side_by_side_and_resolved(
     qtbot, gui_hub: HubProcess, tmp_path: Path
 ) -> None:
     a, b = GuiLaptop(tmp_path, "a"), GuiLaptop(tmp_path, "b")
-    (patient,) = a.add_patients(a.add_establishment("GCF"), 1)
+    # Its own prisoner: the module's hub is shared, and one prison number is one person estate-wide.
+    (patient,) = a.add_patients(a.add_establishment("GCF"), 1, prefix="C")
     a.add_user("nurse_a", "RN")
     b.add_user("nurse_b", "RN")
     plan = a.create_plan("nurse_a", patient)
@@ -245,6 +246,39 @@ def test_a_refused_change_is_listed_with_what_to_do_and_the_handover_check_says_
         text = page.quarantine.handover.text()
         assert text.startswith("NOT everything on this laptop is at the office")
         assert "establishment-own-only" in text
+
+        # Choose it: read it in full, then (an administrator, with a reason) dismiss it.
+        panel = page.quarantine
+        assert not panel.show_button.isEnabled()
+        table.selectRow(0)
+        assert panel.resend_button.isEnabled()  # this laptop's change: it may be sent again
+        assert not panel.retry_button.isEnabled()  # only for a record from the office
+        panel.show_button.click()
+        qtbot.waitUntil(lambda: panel.record.isVisible())
+        assert '"code": "GEZ"' in panel.record.toPlainText()
+        page.context.privacy.set_masked(True)  # what is on screen goes behind the privacy screen
+        assert "GEZ" not in panel.record.toPlainText()
+        panel.show_button.click()
+        qtbot.waitUntil(lambda: "privacy screen" in panel.record.toPlainText())
+        page.context.privacy.set_masked(False)
+        assert not panel.dismiss_button.isEnabled()  # no reason yet
+        qtbot.keyClicks(panel.reason, "Made by mistake; GEZ is not our prison")
+        assert panel.dismiss_button.isEnabled()
+        panel.dismiss_button.click()
+        qtbot.waitUntil(lambda: "nothing waiting" in panel.banner.text())
+        assert "Dismissed earlier: 1." in panel.banner.text()
+        texts = [table.item(0, c).text() for c in range(table.columnCount())]  # type: ignore[union-attr]
+        assert texts[1] == "Dismissed"
+        assert texts[4].startswith("Dismissed by admin on ")
+        assert texts[4].endswith(": Made by mistake; GEZ is not our prison")
+        table.selectRow(0)
+        assert not panel.resend_button.isEnabled()
+        assert not panel.dismiss_button.isEnabled()
+        assert panel.show_button.isEnabled()  # still readable
+        panel.check_button.click()
+        qtbot.waitUntil(lambda: "office" in panel.handover.text()
+                        and "Asking" not in panel.handover.text())  # fmt: skip
+        assert "establishment-own-only" not in panel.handover.text()
 
 
 def test_an_unexpected_failure_in_sync_is_a_plain_message_never_a_traceback(

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from hjdesk.clinical import estate_ids
 from hjdesk.services.drafts import save_draft
 from hjdesk.services.encounter_forms import (
     EncounterInput,
@@ -93,7 +94,9 @@ class World:
             alerts=alerts,
         )
         with self.vault.transaction() as session:
-            apply_rows(session, [row], ImportSummary(), full_roll=False)
+            now = datetime.now(UTC)
+            stamp = estate_ids.roll_stamp(now, now, self.vault.device_id)
+            apply_rows(session, [row], ImportSummary(), full_roll=False, stamp=stamp)
             session.flush()
             pid = session.scalar(select(Patient.id).where(Patient.prison_number == number))
             assert pid is not None
@@ -121,7 +124,9 @@ def move(world: World, patient_id: str, location: str) -> None:
             expected_release_date=p.expected_release_date,
             alerts=tuple(a.code for a in p.alerts if a.active),
         )
-        apply_rows(session, [row], ImportSummary(), full_roll=False)
+        now = datetime.now(UTC)  # a later roll than the one that placed them
+        stamp = estate_ids.roll_stamp(now, now, world.vault.device_id)
+        apply_rows(session, [row], ImportSummary(), full_roll=False, stamp=stamp)
 
 
 def at_noon(day: date) -> datetime:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from hjdesk.clinical import estate_ids
 from hjdesk.services.roll_reconcile import apply_rows
 from hjdesk.services.roll_rows import ImportSummary, RollRow
 from hjdesk.storage.models import Condition, Patient
@@ -118,7 +119,8 @@ def build_world(home: HomePaths) -> World:
     for username, name, role, team in USERS:
         admin.add_user(username, PASSWORD, display_name=name, role=role, team=team, kdf=FAST_KDF)
     with admin.transaction() as session:
-        apply_rows(session, _rows(), ImportSummary(), full_roll=False)
+        stamp = estate_ids.roll_stamp(datetime.now(UTC), datetime.now(UTC), admin.device_id)
+        apply_rows(session, _rows(), ImportSummary(), full_roll=False, stamp=stamp)
         session.flush()
         by_number = {n: i for n, i in session.execute(select(Patient.prison_number, Patient.id))}
         ids = {p.key: by_number[f"A{1000 + i:04d}BC"] for i, p in enumerate(PEOPLE)}

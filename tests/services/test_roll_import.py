@@ -145,8 +145,16 @@ def test_a_move_updates_the_location(admin_vault, roll, three):
     brown = _patient(admin_vault, "B2222BB")
     assert _location(admin_vault, brown) == "D-1-003"
     assert brown.rev == 2
-    patient_ops = [op for op in _new_ops(admin_vault, before) if op.kind == "patient"]
-    assert [(op.record_id, op.base_rev, op.rev) for op in patient_ops] == [(brown.id, 1, 2)]
+    patient_ops = {op.record_id: op for op in _new_ops(admin_vault, before) if op.kind == "patient"}
+    assert (patient_ops[brown.id].base_rev, patient_ops[brown.id].rev) == (1, 2)
+    # The two who stayed agree with the newer roll: only its stamp is renewed on them, so the hub
+    # knows their fields are this newer roll's (estate_ids.merge_mirrored); nothing else changes.
+    for op in patient_ops.values():
+        if op.record_id != brown.id:
+            payload = json.loads(op.payload)
+            stamp = payload["roll_stamps"]["family_name"]
+            assert payload["roll_stamps"]["placement"] == stamp
+            assert set(payload["roll_stamps"].values()) == {stamp}
 
 
 def test_a_changed_detail_is_an_update(admin_vault, roll, three):
@@ -465,3 +473,48 @@ def test_fields_at_their_columns_length_load(admin_vault, roll):
     summary = import_roll(admin_vault, roll.write([line]))
     assert summary.rejected == []
     assert _patient(admin_vault, "A1111AA").family_name == "F" * 100
+
+
+# -- the estate: one identity per real thing, newest roll wins --------------------------------
+
+
+def test_records_take_their_estate_wide_ids(admin_vault, roll, three):
+    from hjdesk.clinical import estate_ids
+
+    import_roll(admin_vault, roll.write(three))
+    adams = _patient(admin_vault, "A1111AA")
+    assert adams.id == estate_ids.patient_id("A1111AA")
+    assert adams.establishment_id == estate_ids.establishment_id("MDI")
+    assert adams.location_id == estate_ids.location_id("MDI", "A-1-001")
+    assert [a.id for a in adams.alerts] == [estate_ids.alert_id(adams.id, "HA")]
+
+
+def test_an_older_roll_imported_late_changes_nothing_the_newer_one_wrote(admin_vault, roll, three):
+    from datetime import UTC, datetime
+
+    taken = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    renamed = three[2].replace("Clark", "Clarke").replace("C-3-101", "D-1-001")
+    import_roll(admin_vault, roll.write([*three[:2], renamed], name="new.csv"), as_of=taken)
+    before = _max_op(admin_vault)
+    older = taken.replace(day=1, hour=5)
+    summary = import_roll(admin_vault, roll.write(three, name="old.csv"), as_of=older)
+    assert summary.older == 1
+    assert (summary.updated, summary.moved) == (0, 0)
+    clarke = _patient(admin_vault, "C3333CC")
+    assert clarke.family_name == "Clarke"
+    assert _location(admin_vault, clarke) == "D-1-001"
+    # Nothing of the people changes (the old roll's cell is still recorded as a place).
+    assert {op.kind for op in _new_ops(admin_vault, before)} <= {"audit_event", "location"}
+    assert "1 rows kept the values of a newer roll already here" in summary.lines()
+
+
+def test_a_roll_time_without_a_zone_or_in_the_future_is_refused(admin_vault, roll, three):
+    from datetime import UTC, datetime, timedelta
+
+    path = roll.write(three)
+    before = _counts(admin_vault)
+    with pytest.raises(InvalidInput, match="time zone"):
+        import_roll(admin_vault, path, as_of=datetime(2026, 12, 1, 6, 0))
+    with pytest.raises(InvalidInput, match="in the future"):
+        import_roll(admin_vault, path, as_of=datetime.now(UTC) + timedelta(days=1))
+    assert _counts(admin_vault) == before

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hjdesk.clinical import estate_ids
 from hjdesk.storage.engine import make_engine
 from hjdesk.storage.keyslots import KeySlots
 from hjdesk.storage.models import Establishment, OutboxOp, Patient, Setting
@@ -224,7 +225,7 @@ class Laptop:
     # -- records --------------------------------------------------------------------------
     def add_establishment(self, code: str) -> str:
         with self.vault() as v, v.transaction() as s:
-            est = Establishment(code=code, name=f"HMP {code}")
+            est = Establishment(id=estate_ids.establishment_id(code), code=code, name=f"HMP {code}")
             s.add(est)
             s.flush()
             return est.id
@@ -236,7 +237,8 @@ class Laptop:
     def add_patients(self, establishment_id: str, count: int, prefix: str = "Z") -> list[str]:
         with self.vault() as v, v.transaction() as s:
             patients = [
-                Patient(prison_number=_prison_number(prefix, i), family_name="Testperson",
+                Patient(id=estate_ids.patient_id(_prison_number(prefix, i)),
+                        prison_number=_prison_number(prefix, i), family_name="Testperson",
                         given_names=f"Pat {i}", family_fold="testperson", given_fold=f"pat{i}",
                         date_of_birth=date(1980, 1, 1), sex="M", establishment_id=establishment_id)
                 for i in range(count)
@@ -244,6 +246,19 @@ class Laptop:
             s.add_all(patients)
             s.flush()
             return [p.id for p in patients]
+
+    def rename_establishment(self, establishment_id: str, name: str) -> None:
+        """An edit of a record every laptop of the prison holds (offline edits of it conflict)."""
+        with self.vault() as v, v.transaction() as s:
+            found = s.get(Establishment, establishment_id)
+            assert found is not None
+            found.name = name
+
+    def establishment_name(self, establishment_id: str) -> str:
+        with self.peek() as s:
+            found = s.get(Establishment, establishment_id)
+            assert found is not None
+            return found.name
 
     def patient(self, patient_id: str) -> Patient | None:
         with self.peek() as s:
@@ -258,3 +273,112 @@ class Laptop:
             assert patient is not None
             for key, value in values.items():
                 setattr(patient, key, value)
+
+
+# -- the estate: rolls, users and clinical history through the services ----------------------
+
+ROLL_COLUMNS = (
+    "prison_number,nhs_number,family_name,given_names,date_of_birth,sex,establishment,location,"
+    "reception_date,expected_release_date,alerts\n"
+)
+
+
+def test_nhs_number(index: int) -> str:
+    """A checksum-valid NHS number from the 999 test range (never a real person's)."""
+    body = 999_000_000 + index * 7
+    while True:
+        digits = f"{body:09d}"
+        check = (
+            11 - sum(w * int(d) for w, d in zip(range(10, 1, -1), digits, strict=True)) % 11
+        ) % 11
+        if check != 10:
+            return digits + str(check)
+        body += 1
+
+
+test_nhs_number.__test__ = False  # type: ignore[attr-defined] - a helper, not a test
+
+
+@dataclass(frozen=True)
+class Prisoner:
+    number: str
+    nhs: str
+    family: str
+    given: str = "Sam"
+    location: str = "A-1-001"
+    alerts: str = ""
+    release: str = ""
+
+    def line(self, establishment: str) -> str:
+        return (
+            f"{self.number},{self.nhs},{self.family},{self.given},1980-04-01,M,{establishment},"
+            f"{self.location},2024-01-15,{self.release},{self.alerts}\n"
+        )
+
+
+def write_roll(path: Path, establishment: str, prisoners: list[Prisoner]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ROLL_COLUMNS + "".join(p.line(establishment) for p in prisoners), "utf-8")
+    return path
+
+
+def import_roll_as(laptop: Laptop, path: Path, as_of: datetime, *, full: bool = True) -> Any:
+    from hjdesk.services.roll_import import import_roll
+
+    with laptop.vault() as v:
+        return import_roll(v, path, full_roll=full, as_of=as_of)
+
+
+def add_nurse(laptop: Laptop, username: str = "nurse") -> None:
+    with laptop.vault() as v:
+        v.add_user(username, PASSWORD, display_name="Nurse Test", role="RN", kdf=FAST_KDF)
+
+
+@contextmanager
+def as_user(laptop: Laptop, username: str) -> Iterator[OpenVault]:
+    opened = Vault(laptop.home).unlock(username, PASSWORD)
+    try:
+        yield opened
+    finally:
+        opened.lock()
+
+
+def sign_visit(laptop: Laptop, patient_id: str, narrative: str, user: str = "nurse") -> str:
+    """A signed clinic visit, through the encounter service; returns its id."""
+    from hjdesk.services.encounter_forms import EncounterInput
+    from hjdesk.services.encounters import sign_encounter
+
+    now = datetime.now(UTC)
+    with as_user(laptop, user) as v:
+        view = sign_encounter(
+            v,
+            EncounterInput(
+                patient_id=patient_id,
+                kind="CLINIC_VISIT",
+                started_at=now - timedelta(minutes=20),
+                ended_at=now - timedelta(minutes=5),
+                narrative=narrative,
+                place="Wing treatment room",
+                consent_recorded=True,
+            ),
+            now=now,
+        )
+        return view.id
+
+
+def draft_care_plan(laptop: Laptop, patient_id: str, user: str = "nurse") -> str:
+    from hjdesk.services.care_plans import create_plan
+
+    with as_user(laptop, user) as v:
+        return create_plan(v, patient_id, "SMOKING", title="Stopping smoking").id
+
+
+def patient_numbers(laptop: Laptop) -> list[str]:
+    """Every patient row on the laptop (on the roll or not), by prison number, sorted."""
+    with laptop.peek() as s:
+        return sorted(s.scalars(select(Patient.prison_number)))
+
+
+def rows_of(laptop: Laptop, model: Any, patient_id: str) -> list[str]:
+    with laptop.peek() as s:
+        return sorted(s.scalars(select(model.id).where(model.patient_id == patient_id)))

@@ -37,16 +37,15 @@ def test_a_laptop_clock_a_day_wrong_loses_and_overwrites_nothing(
 ) -> None:
     right, wrong = make_laptop("right"), make_laptop("wrong")
     est = right.add_establishment("DMO")
-    (shared,) = right.add_patients(est, 1)
     right.enrol(hub, "DMO")
     wrong.enrol(hub, "DMO")
     right.sync()
     wrong.sync()
 
-    right.edit_patient(shared, given_names="Right")
+    right.rename_establishment(est, "Right")
     right_new = right.add_patients(est, 3, prefix="R")
     with clock_off_by(shift, monkeypatch):
-        wrong.edit_patient(shared, given_names="Wrong")
+        wrong.rename_establishment(est, "Wrong")
         wrong_new = wrong.add_patients(est, 3, prefix="W")
         stamp = wrong.patient(wrong_new[0])
         assert stamp is not None
@@ -59,14 +58,14 @@ def test_a_laptop_clock_a_day_wrong_loses_and_overwrites_nothing(
         second.sync()
     first.sync()
 
-    doc = hub.doc("patient", shared)
+    doc = hub.doc("establishment", est)
     winner = "Right" if first is right else "Wrong"
     loser = "Wrong" if first is right else "Right"
     assert doc is not None
-    assert doc["payload"]["given_names"] == winner
+    assert doc["payload"]["name"] == winner
     with hub.store.reading() as conn:
         (kept,) = conn.execute(schema.conflicts.select()).mappings().all()
-    assert kept["payload"]["given_names"] == loser
+    assert kept["payload"]["name"] == loser
     for laptop in (right, wrong):  # every new record reached every laptop
         for patient_id in right_new + wrong_new:
             assert laptop.patient(patient_id) is not None

@@ -1,7 +1,8 @@
 """Two laptops edit one record offline: both versions are kept and flagged; a person resolves.
 
-The record under test is pluggable (`Editable`): patients' names today; care plans, once their
-editing service lands, by adding an `Editable` for them to `RECORDS`.
+The record under test is pluggable (`Editable`): an establishment's name today (patients' roll
+fields are mirrored from the prison system and never conflict: tests/sync/test_estate.py); care
+plans, once their editing service lands, by adding an `Editable` for them to `RECORDS`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from hjdesk.storage.errors import InvalidInput
+from hjdesk.storage.models import Location
 from hjdesk.sync.client import list_conflicts, resolve_conflict
 from hjdesk.sync.hub import schema
 from tests.sync.helpers import HubProcess, Laptop, run_cli
@@ -26,20 +28,14 @@ class Editable:
     field: str
 
 
-def _patient_name(laptop: Laptop, record_id: str) -> str:
-    found = laptop.patient(record_id)
-    assert found is not None
-    return found.given_names
-
-
-PATIENT_NAMES = Editable(
-    kind="patient",
-    create=lambda laptop, patient_id: patient_id,
-    edit=lambda laptop, record_id, text: laptop.edit_patient(record_id, given_names=text),
-    read=_patient_name,
-    field="given_names",
+ESTABLISHMENT_NAME = Editable(
+    kind="establishment",
+    create=lambda laptop, patient_id: laptop.establishment_id("DMO") or "",
+    edit=lambda laptop, record_id, text: laptop.rename_establishment(record_id, text),
+    read=lambda laptop, record_id: laptop.establishment_name(record_id),
+    field="name",
 )
-RECORDS = [PATIENT_NAMES]
+RECORDS = [ESTABLISHMENT_NAME]
 
 
 def _two_laptops_one_record(
@@ -113,12 +109,19 @@ def test_offline_edits_of_one_record_are_both_kept_then_resolved(
 def test_a_pulled_record_that_collides_is_held_not_fatal(
     hub: HubProcess, make_laptop: Callable[[str], Laptop]
 ) -> None:
-    """Every vault has an `admin` staff record; another laptop's one cannot be stored beside it
-    (unique user name), so it is held as a "clash" for a person to dismiss."""
-    _, b, _ = _two_laptops_one_record(hub, make_laptop, PATIENT_NAMES)
+    """A location made with a random id (as a release before estate-wide ids did) on another
+    laptop cannot be stored beside this laptop's one of the same path (unique path), so it is held
+    as a "clash" for a person to dismiss. The `admin` user of both laptops is one staff record."""
+    a, b, _ = _two_laptops_one_record(hub, make_laptop, ESTABLISHMENT_NAME)
+    est = a.establishment_id("DMO") or ""
+    for laptop in (a, b):
+        with laptop.vault() as v, v.transaction() as s:
+            s.add(Location(establishment_id=est, path="A-1-001", wing="A", depth=3))
+    a.sync()
+    b.sync()
     with b.vault() as v:
         clashes = [c for c in list_conflicts(v) if c.reason == "clash"]
-        assert [c.kind for c in clashes] == ["staff"]
+        assert [c.kind for c in clashes] == ["location"]
         assert clashes[0].mine is None
         with pytest.raises(InvalidInput):
             resolve_conflict(v, clashes[0].id, "hub")
@@ -130,7 +133,7 @@ def test_a_pulled_record_that_collides_is_held_not_fatal(
 def test_resolving_from_the_command_line_keeping_the_hub_version(
     hub: HubProcess, make_laptop: Callable[[str], Laptop]
 ) -> None:
-    record = PATIENT_NAMES
+    record = ESTABLISHMENT_NAME
     a, b, record_id = _two_laptops_one_record(hub, make_laptop, record)
     record.edit(a, record_id, "Alpha")
     record.edit(b, record_id, "Bravo")

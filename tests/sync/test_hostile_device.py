@@ -19,8 +19,10 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from hjdesk.clinical import estate_ids
 from hjdesk.services import encounters
 from hjdesk.services.encounter_forms import EncounterInput
+from hjdesk.storage.keyslots import KeySlots
 from hjdesk.storage.models import (
     AuditEvent,
     Encounter,
@@ -100,7 +102,16 @@ def estate(hub: HubProcess, make_laptop: Callable[[str], Laptop]) -> Estate:
     for _ in range(2):
         for laptop in (a1, a2, b):
             laptop.sync()
+    # Enrolment gave the nurse, made before it, the prison's estate-wide staff id.
+    assert nurse == estate_ids.local_staff_id(_vault_id(a1), "nurse")
+    nurse = estate_ids.staff_id("AAA", "nurse")
+    with a1.peek() as s:
+        assert s.get(Staff, nurse) is not None
     return Estate(hub, a1, a2, b, est_a, est_b, patients_a, patient_b, encounter, nurse)
+
+
+def _vault_id(laptop: Laptop) -> str:
+    return KeySlots.load(laptop.home.keyslots).vault_id
 
 
 # -- what a laptop holds, and the attacker's raw pushes ----------------------------------------
@@ -239,7 +250,8 @@ def test_a_device_cannot_move_its_own_patient_out_either(estate: Estate) -> None
     assert summary.waiting == 0
     with estate.a2.peek() as s:
         kept = {q.kind: q for q in s.scalars(select(SyncQuarantine))}
-    assert kept["establishment"].rule == "establishment-own-only"
+    # BBB's record is at the hub already (one id per prison): it belongs to BBB.
+    assert kept["establishment"].rule == "scope-before"
     assert kept["patient"].rule == "transfer-only-by-roll-claim"
     assert json.loads(kept["patient"].payload)["establishment_id"] == elsewhere  # nothing lost
     assert _doc(estate.hub, "patient", estate.patients_a[1])["payload"]["establishment_id"] == (
@@ -439,7 +451,7 @@ def test_an_oversized_batch_is_refused_and_stores_nothing(estate: Estate) -> Non
 # -- malformed payloads of every kind --------------------------------------------------------
 
 _SAMPLE = {"str": "x", "int": 1, "float": 1.5, "bool": True, "date": "2026-01-01",
-           "datetime": "2026-01-01T09:00:00+00:00"}  # fmt: skip
+           "datetime": "2026-01-01T09:00:00+00:00", "stamps": {}}  # fmt: skip
 KINDS = sorted(payloads.specs())
 
 

@@ -1,25 +1,41 @@
-"""A patient who leaves an establishment is purged from its laptops, once nothing of theirs is
-waiting to be sent (the origin's half of a transfer; the arrival is in test_estate.py)."""
+"""A patient transferred between establishments by roll imports (architecture.md §5a): their
+history follows them to the destination's laptops and is purged from the origin's, once nothing of
+theirs is waiting to be sent. tests/sync/test_estate.py covers the estate at large."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
+from hjdesk.clinical import estate_ids
 from hjdesk.storage.audit import verify
 from hjdesk.storage.models import (
     AuditEvent,
     Condition,
     Location,
     OutboxOp,
+    Patient,
     SyncPendingPurge,
 )
 from hjdesk.sync import cycle, local_state
 from hjdesk.sync.cycle import Tally
+from hjdesk.sync.hub import schema
+from hjdesk.sync.quarantine import list_quarantine
 from hjdesk.sync.transport import HubClient
-from tests.sync.helpers import HubProcess, Laptop
+from tests.sync.helpers import (
+    HubProcess,
+    Laptop,
+    Prisoner,
+    import_roll_as,
+    test_nhs_number,
+    write_roll,
+)
+
+T0 = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 
 
 def _add_conditions(laptop: Laptop, patient_id: str, *codes: str) -> None:
@@ -45,24 +61,32 @@ def _quiet(step: object) -> None:
     pass
 
 
-def test_a_patient_who_leaves_the_roll_is_purged_once_nothing_of_theirs_is_unsent(
-    hub: HubProcess, make_laptop: Callable[[str], Laptop]
+def test_transfer_brings_history_to_destination_and_purges_origin(
+    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
 ) -> None:
-    """The origin's side of a move. (A laptop rewriting the establishment itself is refused:
-    tests/sync/test_hostile_device.py; transfers are claimed by roll imports.)"""
-    origin = make_laptop("origin")
-    here = origin.add_establishment("AAA")
-    moving, staying = origin.add_patients(here, 2)
+    origin, destination = make_laptop("origin"), make_laptop("destination")
+    mover = Prisoner("A0001AA", test_nhs_number(1), "Mover", location="A-1-001")
+    stayer = Prisoner("A0002AA", test_nhs_number(2), "Stayer", location="A-1-002")
+    origin.enrol(hub, "AAA")
+    destination.enrol(hub, "BBB")
+    import_roll_as(origin, write_roll(tmp_path / "aaa.csv", "AAA", [mover, stayer]), T0)
+    moving, staying = estate_ids.patient_id(mover.number), estate_ids.patient_id(stayer.number)
     _add_conditions(origin, moving, "ASTHMA", "DIABETES", "EPILEPSY")
     _add_conditions(origin, staying, "COPD")
-    origin.enrol(hub, "AAA")
     origin.sync()
-    cell = _add_location(origin, here, "A-1-001")
-    origin.edit_patient(moving, location_id=cell)
-    origin.sync()
+    destination.sync()
+    assert destination.patient(moving) is None
+    assert destination.patient(staying) is None
 
-    origin.edit_patient(moving, on_roll=False)  # as a full roll without them marks them left
-    with origin.vault() as v:  # push the change only, so the hub knows before we pull
+    # The destination's roll lists the mover (a claim), then the origin's roll drops them: the
+    # transfer takes effect with the origin's push, before the origin pulls.
+    there = write_roll(tmp_path / "bbb.csv", "BBB", [replace(mover, location="2-04")])
+    import_roll_as(destination, there, T0 + timedelta(hours=1))
+    destination.sync()
+    import_roll_as(
+        origin, write_roll(tmp_path / "aaa-2.csv", "AAA", [stayer]), T0 + timedelta(hours=2)
+    )
+    with origin.vault() as v:  # push the origin's roll only, so the hub decides before we pull
         config = local_state.config(v.session())
         assert config is not None
         with HubClient(config.hub_url, token=config.token) as client:
@@ -92,7 +116,45 @@ def test_a_patient_who_leaves_the_roll_is_purged_once_nothing_of_theirs_is_unsen
         assert s.scalar(select(func.count()).select_from(AuditEvent)) > 0
         payloads = s.scalars(select(OutboxOp.payload).where(OutboxOp.patient_id == moving))
         assert set(payloads) == {"{}"}  # acknowledged ops keep their seq, not the patient's data
-    codes = sorted(
-        d["payload"]["code"] for d in hub.docs_of_patient(moving) if d["kind"] == "condition"
-    )
-    assert codes == ["ASTHMA", "DIABETES", "EPILEPSY", "HYPERTENSION"]  # all at the office
+
+    destination.sync()
+    arrived = destination.patient(moving)
+    assert arrived is not None
+    assert arrived.establishment_id == estate_ids.establishment_id("BBB")
+    assert arrived.location_id == estate_ids.location_id("BBB", "2-04")  # the destination's cell
+    assert _conditions(destination, moving) == ["ASTHMA", "DIABETES", "EPILEPSY", "HYPERTENSION"]
+    assert destination.patient(staying) is None
+    with destination.peek() as s:
+        assert s.scalar(select(func.count()).select_from(Patient)) == 1
+
+
+def test_a_device_cannot_move_a_patient_by_editing_the_record(
+    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    """Only a roll import claims a patient: the hub refuses a hand edit of the establishment, the
+    laptop sets the change aside (kept, with the rule) and nobody moves."""
+    origin, other = make_laptop("origin"), make_laptop("other")
+    origin.enrol(hub, "AAA")
+    other.enrol(hub, "BBB")
+    person = Prisoner("A0003AA", test_nhs_number(3), "Stays")
+    import_roll_as(origin, write_roll(tmp_path / "aaa.csv", "AAA", [person]), T0)
+    resident = Prisoner("B0001BB", test_nhs_number(4), "Resident")
+    import_roll_as(other, write_roll(tmp_path / "bbb.csv", "BBB", [resident]), T0)
+    origin.sync()
+    other.sync()
+    patient = estate_ids.patient_id(person.number)
+    origin.add_establishment("BBB")  # refused too: a device writes only its own prison's record
+    origin.edit_patient(patient, establishment_id=estate_ids.establishment_id("BBB"))
+    summary = origin.sync()
+    assert summary.quarantined == 2
+    other.sync()
+    assert other.patient(patient) is None
+    doc = hub.doc("patient", patient)
+    assert doc is not None
+    assert doc["payload"]["establishment_id"] == estate_ids.establishment_id("AAA")
+    assert hub.count(schema.transfers) == 0
+    with origin.vault() as v:
+        kept = {(q.kind, q.rule) for q in list_quarantine(v)}
+    assert ("patient", "transfer-only-by-roll-claim") in kept
+    assert {kind for kind, _ in kept} == {"patient", "establishment"}
+    assert hub.count(schema.refusals) == 2

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from hjdesk.clinical import estate_ids
 from hjdesk.services import encounters
 from hjdesk.services.encounter_forms import EncounterInput, VitalsInput
 from hjdesk.storage.models import Encounter, Patient
@@ -46,8 +47,12 @@ def test_sync_pages_and_two_signing_nurses_never_refuse_each_other(
     ward.sync()
     # The office moves everyone: the ward laptop has PATIENTS changes to pull, a page at a time.
     with office.vault() as v, v.transaction() as s:
+        # As a newer roll would: roll fields change only with a newer roll stamp (newest wins).
+        now = datetime.now(UTC)
+        stamp = estate_ids.roll_stamp(now, now, v.device_id)
         for patient in s.scalars(select(Patient)):
             patient.expected_release_date = RELEASE
+            patient.roll_stamps = {**(patient.roll_stamps or {}), "expected_release_date": stamp}
     office.sync()
 
     vault = Vault(ward.home).unlock("nurse", PASSWORD)

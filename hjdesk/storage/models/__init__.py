@@ -24,6 +24,7 @@ from hjdesk.storage.models.encounters import (
     Observation,
     QuestionnaireResult,
 )
+from hjdesk.storage.models.estate import IdAlias, RollLinkFlag, TransferNotice
 from hjdesk.storage.models.problems import Condition
 from hjdesk.storage.models.roll import Alert, Establishment, Location, Patient, Staff
 from hjdesk.storage.models.signed import Signed, SignedEntryImmutable
@@ -49,6 +50,7 @@ __all__ = [
     "Draft",
     "Encounter",
     "Establishment",
+    "IdAlias",
     "Location",
     "Measurement",
     "Medicine",
@@ -57,6 +59,7 @@ __all__ = [
     "Patient",
     "QuestionnaireResult",
     "ReleasePlan",
+    "RollLinkFlag",
     "ScreeningEvent",
     "Setting",
     "Signed",
@@ -67,6 +70,7 @@ __all__ = [
     "SyncQuarantine",
     "Synced",
     "Task",
+    "TransferNotice",
     "UtcDateTime",
     "utcnow",
 ]

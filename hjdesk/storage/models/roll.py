@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hjdesk.storage.models.base import Base, Synced, UtcDateTime
@@ -32,7 +33,9 @@ class Location(Synced, Base):
 
 
 class Patient(Synced, Base):
-    """A person on the roll, keyed on an internal id; prison and NHS numbers are attributes."""
+    """A person on the roll. The id derives from the prison number (estate_ids.patient_id), the same
+    on every laptop; the NHS number is an attribute (two prison numbers with one NHS number are
+    flagged for a person to link, never merged)."""
 
     __tablename__ = "patients"
     __sync_kind__ = "patient"
@@ -59,6 +62,8 @@ class Patient(Synced, Base):
     expected_release_date: Mapped[date | None] = mapped_column(Date)
     on_roll: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     left_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Which roll each mirrored field came from (hjdesk.clinical.estate_ids): newest wins.
+    roll_stamps: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
 
     location: Mapped[Location | None] = relationship(lazy="joined")
 
@@ -81,6 +86,7 @@ class Alert(Synced, Base):
     code: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str] = mapped_column(String(20), default="roll")
+    roll_stamps: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
 
     patient: Mapped[Patient] = relationship(back_populates="alerts")
 

@@ -54,7 +54,9 @@ class SyncQuarantine(Base):
     `direction` is "push" (the hub refused one of this laptop's ops: the op left the queue and its
     payload is kept here, so nothing is silently lost) or "pull" (a record from the hub could not
     be applied here). Sync carries on with everything else; `audited_at` is set once the
-    quarantine is in the audit chain.
+    quarantine is in the audit chain. A person may send a refused op again or retry a pulled
+    record (the row goes; sync sets it aside again if it still breaks a rule), or dismiss it with
+    a reason (the row stays, marked).
     """
 
     __tablename__ = "sync_quarantine"
@@ -70,3 +72,8 @@ class SyncQuarantine(Base):
     payload: Mapped[str] = mapped_column(Text)
     detected_at: Mapped[datetime] = mapped_column(UtcDateTime)
     audited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A person decided it will not go to the office (audited, with the reason); the row and its
+    # payload stay readable here.
+    dismissed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dismissed_by: Mapped[str | None] = mapped_column(String(40))
+    dismissal_reason: Mapped[str | None] = mapped_column(String(300))

@@ -7,7 +7,8 @@ trusted because it sent it. Each op is checked against the hub's own state *befo
 - links: the op's patient is the payload's patient;
 - scope: the record is in the device's establishment before and after the change (a patient of
   its establishment; an establishment-level record of its establishment). A patient moved between
-  establishments is a transfer, which only a roll import may claim (`claim_transfer`);
+  establishments is a transfer, which only a roll import may claim (`claim_transfer`); while
+  its claim is pending, the claiming establishment's laptops may write the patient's records;
 - write-once: a signed entry or an audit event is never changed; a device pushes only its own
   audit chain;
 - authority: authors and signers are staff of the device's establishment; a staff row's role and
@@ -26,9 +27,10 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, select
 from sqlalchemy.engine import RowMapping
 
+from hjdesk.clinical import estate_ids
 from hjdesk.sync import payloads
 from hjdesk.sync.bulk import among
-from hjdesk.sync.hub import schema
+from hjdesk.sync.hub import schema, transfers
 from hjdesk.sync.hub.scope import Scope
 from hjdesk.sync.protocol import (
     AUDIT_KIND,
@@ -91,6 +93,7 @@ class Authority:
         self.revoked = device["revoked_at"] is not None
         self._staff_codes: dict[str, str | None] = {}
         self._left_here: dict[str, bool] = {}
+        self._claims: set[str] = set()  # patients this batch claimed (settled after the check)
 
     def prefetch(self, ops: list[WireOp]) -> None:
         """The establishments of every staff member the batch names as author or signer."""
@@ -209,10 +212,17 @@ class Authority:
         written = self.docs.get((STAFF_KIND, staff_id))
         if written is not None:
             return written.est_code  # type: ignore[no-any-return]
-        if staff_id not in self._staff_codes:
-            docs = schema.documents
+        if self._staff_codes.get(staff_id) is None:
+            docs, aliases = schema.documents, schema.id_aliases
+            # An id from before estate-wide ids (migration h0002) names the staff row that
+            # replaced it.
+            current = self.conn.execute(
+                select(aliases.c.new_id).where(aliases.c.old_id == staff_id)
+            ).scalar_one_or_none()
             self._staff_codes[staff_id] = self.conn.execute(
-                select(docs.c.est_code).where(docs.c.kind == STAFF_KIND, docs.c.id == staff_id)
+                select(docs.c.est_code).where(
+                    docs.c.kind == STAFF_KIND, docs.c.id == (current or staff_id)
+                )
             ).scalar_one_or_none()
         return self._staff_codes[staff_id]
 
@@ -261,26 +271,64 @@ class Authority:
     def claim_transfer(
         self, op: WireOp, doc: HubDoc | None, before: str | None, after: str | None
     ) -> Refusal | None:
-        """THE branch point for transfers: `op` would move a patient from establishment
-        `before` to `after` (either may be None: on no known establishment).
+        """`op` would move a patient from establishment `before` to `after` (either may be None:
+        on no known establishment).
 
-        Moving a patient is never an ordinary edit: only a roll import may claim a patient into
-        its device's establishment (architecture.md §5a, "transfers"). The transfer-claim
-        handling hooks in here: it returns None for an op it recognises as a roll claim into
-        `self.code` (the op then goes on to push.py, which settles the claim: pending or
-        effective), and every other move is refused with this rule."""
+        Moving a patient is never an ordinary edit (architecture.md §5a, "transfers"). Allowed:
+        - a roll claim into this device's establishment (`transfers.is_roll_claim`); push.py then
+          settles it, pending or effective (`transfers.settle_patient`);
+        - while this establishment's claim is pending, its laptops' later word on the patient
+          (their roll again, or dropping them, which cancels the claim; an edit): the hub keeps
+          the placement until the claim takes effect;
+        - after a patient left this establishment, a laptop that had not heard saying they are off
+          its roll (the same roll imported on every laptop of the prison), changing nothing else.
+        Every other move is refused, and nobody moves."""
+        if doc is not None and after == self.code:
+            if op.payload.get("on_roll") is False:
+                self._claims.discard(op.record_id)  # this prison's roll dropped them again
+            if transfers.is_roll_claim(doc.payload, op.payload, self.code):
+                self._claims.add(op.record_id)
+                return None
+            if self.claimed_here(op.record_id):
+                return None
+            if self._late_word_of_origin(op, doc):
+                return None
         return self._refuse(
             op, "transfer-only-by-roll-claim",
             f"moving a patient from {before or 'no establishment'} to "
             f"{after or 'no establishment'} is a transfer: only a roll import may claim one",
         )  # fmt: skip
 
+    def _late_word_of_origin(self, op: WireOp, doc: HubDoc) -> bool:
+        """An op of the patient's previous establishment that only says they are off its roll:
+        it moves nobody (transfers.settle_patient) and may change none of their details."""
+        if op.payload.get("on_roll") is not False or not self._left_from_here(op.record_id):
+            return False
+        details = estate_ids.PATIENT_DETAILS
+        merged = estate_ids.merge_mirrored(doc.payload, op.payload, details)
+        return all(merged.get(name) == doc.payload.get(name) for name in details)
+
     def claimed_here(self, patient_id: str) -> bool:
-        """The second branch point for transfers: whether this device's establishment holds a
-        pending claim on the patient, so that its roll-mirrored records of them (alerts) may be
-        written before the claim takes effect. No claims are recorded here (see
-        `claim_transfer`)."""
-        return False
+        """Whether this device's establishment claims the patient (pending at the hub, or by an
+        op earlier in this batch): its laptops may then write the patient's records before the
+        claim takes effect, so care given on arrival reaches the office."""
+        if patient_id in self._claims:
+            return True
+        # Not cached: an op earlier in the batch may have cancelled the claim (its roll dropped
+        # the patient). Asked only for patients not placed here.
+        table = schema.transfers
+        return (
+            self.conn.execute(
+                select(table.c.id)
+                .where(
+                    table.c.patient_id == patient_id,
+                    table.c.status == transfers.PENDING,
+                    table.c.to_code == self.code,
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
 
     def _may_write(self, patient_id: str | None, code: str | None, doc: HubDoc | None) -> bool:
         if patient_id is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import RowMapping
 
-from hjdesk.sync.hub import schema
+from hjdesk.sync.hub import schema, transfers
 from hjdesk.sync.hub.devices import state_of
 from hjdesk.sync.hub.store import HubStore, current_seq
 from hjdesk.sync.protocol import AUDIT_KIND, Change, ChangesReply, Purge
@@ -67,6 +67,7 @@ def changes_since(store: HubStore, device: RowMapping, since: int, limit: int) -
             )
             .order_by(schema.purges.c.seq)
         ).all()
+        notes = [] if more else transfers.notes_for(conn, code)
     return ChangesReply(
         changes=[
             Change(
@@ -83,4 +84,5 @@ def changes_since(store: HubStore, device: RowMapping, since: int, limit: int) -
         next_since=page_upto,
         more=more,
         device=state_of(device),
+        transfers=notes,
     )

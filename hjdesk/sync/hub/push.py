@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, select, update
 from sqlalchemy.engine import RowMapping
 
+from hjdesk.clinical import estate_ids
 from hjdesk.sync.bulk import among, insert_many
-from hjdesk.sync.hub import refusals, schema
+from hjdesk.sync.hub import refusals, schema, transfers
 from hjdesk.sync.hub.audit_check import ChainChecker
 from hjdesk.sync.hub.authorise import Authority, Refusal, visible_conflicts
 from hjdesk.sync.hub.devices import HubRefusal, state_of
@@ -233,6 +234,10 @@ class _Batch:
         open_mine = self.mine_open.get(key, [])
         if doc is None:
             outcome = self._write(op, None)
+        elif op.kind in estate_ids.MIRRORED:
+            outcome = self._mirror(op, doc)
+        elif op.kind in estate_ids.ESTATE_KINDS and op.base_rev is None:
+            outcome = "same"  # one real thing announced again by another laptop: not a conflict
         elif open_mine and not op.resolves:
             outcome = self._conflict(op, doc, supersede=open_mine)
         elif op.base_rev == doc.rev:
@@ -259,7 +264,28 @@ class _Batch:
             }
         )
 
-    def _write(self, op: WireOp, doc: _Doc | None) -> str:
+    def _mirror(self, op: WireOp, doc: _Doc) -> str:
+        """A record mirrored from the roll: never a conflict. The newest roll wins each field
+        (estate_ids.merge_mirrored); a patient's placement follows the transfer rules."""
+        fields = estate_ids.MIRRORED[op.kind]
+        merged = estate_ids.merge_mirrored(doc.payload, op.payload, fields)
+        if op.kind == PATIENT_KIND:
+            merged = transfers.settle_patient(
+                self.conn, self.device, self.scope.codes, doc.payload, merged, op.payload,
+                op.record_id,
+            )  # fmt: skip
+        if merged == doc.payload:
+            return "same"
+        # The sender already holds what it sent; if the hub kept fields of a newer roll (or a
+        # placement the claim could not change), it must pull the result like everyone else.
+        echoed = all(merged.get(f) == op.payload.get(f) for f in (*fields, *estate_ids.PLACEMENT))
+        rev = max(doc.rev + 1, op.rev)
+        self._write(op.model_copy(update={"rev": rev}), doc, payload=merged)
+        if not echoed:
+            doc.last_device = None
+        return "applied"
+
+    def _write(self, op: WireOp, doc: _Doc | None, payload: dict[str, Any] | None = None) -> str:
         now = utcnow()
         est_code, est_ref = self._establishment_of(op)
         if doc is None:
@@ -272,7 +298,7 @@ class _Batch:
             self.docs[(op.kind, op.record_id)] = doc
         else:
             # Keys this sender does not know (a newer app version's fields) are kept.
-            doc.payload = {**doc.payload, **op.payload}
+            doc.payload = payload if payload is not None else {**doc.payload, **op.payload}
             doc.rev, doc.hlc, doc.updated_at = op.rev, op.hlc, now
             doc.patient_id, doc.est_code, doc.est_ref = op.patient_id, est_code, est_ref
             doc.last_device = self.device_id

@@ -209,4 +209,34 @@ refusals = Table(
     Column("refused_at", UtcTime, nullable=False),
 )
 
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("patient_id", String(36), nullable=False),
+    Column("from_code", String(10), nullable=False),
+    Column("to_code", String(10), nullable=False),
+    # pending → effective (the origin's roll dropped them, or an administrator confirmed) or
+    # cancelled (the destination's roll dropped them, or another claim took effect).
+    Column("status", String(10), nullable=False),
+    # Where the destination's roll places them (establishment, location, on roll) and its stamp.
+    Column("placement", json_type(), nullable=False),
+    Column("claimed_by", String(36), nullable=False),
+    Column("claimed_at", UtcTime, nullable=False),
+    Column("decided_at", UtcTime),
+    Column("decided_by", String(80)),
+    Index("ix_transfers_patient_status", "patient_id", "status"),
+    Index("ix_transfers_status", "status"),
+)
+
+# Ids a hub database used before estate-wide ids (migration h0002), and the ids that replaced
+# them; audit event documents keep the ids they were hashed with.
+id_aliases = Table(
+    "id_aliases",
+    metadata,
+    Column("old_id", String(36), primary_key=True),
+    Column("new_id", String(36), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+)
+
 CHANGE_COUNTER = "change_seq"

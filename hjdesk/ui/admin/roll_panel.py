@@ -7,11 +7,14 @@ and a file that is not a roll at all writes nothing.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QDateTimeEdit,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services.permissions import POLICY
 from hjdesk.services.roll_import import import_roll
+from hjdesk.services.roll_links import LinkFlag, mark_checked, open_link_flags
 from hjdesk.services.roll_rows import COLUMNS as ROLL_COLUMNS
 from hjdesk.services.roll_rows import ImportSummary
 from hjdesk.storage.errors import KnownError
@@ -53,7 +57,8 @@ EXPLAIN = (
     + ", ".join(ROLL_COLUMNS)
     + "). People moved get their new location; people missing from a full roll are marked as "
     "left, never deleted; people who come back are matched on prison number. Rows with mistakes "
-    "are listed below and the rest still load."
+    "are listed below and the rest still load. Every laptop of the prison may load the same file: "
+    "of two rolls, the one taken later from the prison system wins."
 )
 
 
@@ -71,6 +76,18 @@ class RollImportPanel(QWidget):
         self.choose.setAccessibleName("Choose a roll CSV file and import it")
         self.partial = QCheckBox("&Partial roll: do not mark people missing from it as left")
         self.partial.setAccessibleName("Partial roll: do not mark missing people as left")
+        self.use_file_time = QCheckBox("Roll taken when the file was &saved")
+        self.use_file_time.setAccessibleName(
+            "The roll was taken from the prison system when its file was saved"
+        )
+        self.use_file_time.setChecked(True)
+        self.taken = QDateTimeEdit()
+        self.taken.setAccessibleName("When the roll was taken from the prison system")
+        self.taken.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.taken.setCalendarPopup(True)
+        self.taken.setDateTime(QDateTime.currentDateTime())
+        self.taken.setEnabled(False)
+        self.use_file_time.toggled.connect(lambda on: self.taken.setEnabled(not on))
         self.busy = QProgressBar()
         self.busy.setAccessibleName("Roll import in progress")
         self.busy.setRange(0, 0)  # an import reports no steps: a busy indicator
@@ -90,20 +107,54 @@ class RollImportPanel(QWidget):
         header = self.rows.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.flags_label = QLabel("NHS numbers to check: none.")
+        self.flags_label.setWordWrap(True)
+        self.flags = QTableWidget(0, 4)
+        self.flags.setHorizontalHeaderLabels(
+            ["New prison number", "Already here as", "NHS number", "Flagged"]
+        )
+        self.flags.setAccessibleName("New prison numbers whose NHS number is another patient's")
+        self.flags.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.flags.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.flags.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.flags.verticalHeader().hide()
+        self.flags.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.flags.setMaximumHeight(140)
+        self.check_flag = QPushButton("&Mark as checked")
+        self.check_flag.setAccessibleName("Mark the selected NHS-number flag as checked")
+        self.check_flag.setEnabled(False)
+        self.flags.itemSelectionChanged.connect(
+            lambda: self.check_flag.setEnabled(bool(self.flags.selectedItems()))
+        )
+        self.check_flag.clicked.connect(self.mark_selected_checked)
+        context.privacy.changed.connect(lambda _: self.refresh_flags())
+        self.open_flags: list[LinkFlag] = []
 
         top = QHBoxLayout()
         top.addWidget(self.choose)
         top.addWidget(self.partial)
         top.addStretch(1)
+        when = QHBoxLayout()
+        when.addWidget(self.use_file_time)
+        when.addWidget(QLabel("or taken at:"))
+        when.addWidget(self.taken)
+        when.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(explain)
         layout.addWidget(self.read_only)
         layout.addLayout(top)
+        layout.addLayout(when)
         layout.addWidget(self.busy)
         layout.addWidget(self.file_label)
         layout.addWidget(self.result)
         layout.addWidget(self.message)
         layout.addWidget(self.rows, 1)
+        layout.addWidget(self.flags_label)
+        layout.addWidget(self.flags)
+        flag_row = QHBoxLayout()
+        flag_row.addWidget(self.check_flag)
+        flag_row.addStretch(1)
+        layout.addLayout(flag_row)
         self.choose.clicked.connect(self.choose_and_import)
 
     @property
@@ -113,8 +164,13 @@ class RollImportPanel(QWidget):
 
     def refresh(self) -> None:
         allowed = self.allowed
-        for widget in (self.choose, self.partial):
+        for widget in (
+            self.choose, self.partial, self.use_file_time, self.taken, self.flags_label,
+            self.flags, self.check_flag,
+        ):  # fmt: skip
             widget.setVisible(allowed)
+        if allowed:
+            self.refresh_flags()
         roles = ", ".join(sorted(IMPORT_ROLES))
         self.read_only.setText(
             ""
@@ -123,6 +179,54 @@ class RollImportPanel(QWidget):
             "Ask one of them to load the new roll."
         )
         self.read_only.setVisible(not allowed)
+
+    def refresh_flags(self) -> None:
+        vault = self.context.vault
+        self.open_flags = open_link_flags(vault) if vault is not None and self.allowed else []
+        count = len(self.open_flags)
+        self.flags_label.setText(
+            "NHS numbers to check: none."
+            if not count
+            else f"NHS numbers to check: {count}. Each new prison number below has the NHS number "
+            "of a patient already here. They were not merged: check both records, and have the "
+            "records linked if they are one person."
+        )
+        with bulk_fill(self.flags):
+            self.flags.setRowCount(count)
+            for index, flag in enumerate(self.open_flags):
+                hide = self.context.privacy.identifier  # the privacy switch masks identifiers
+                cells = (
+                    hide(flag.prison_number),
+                    hide(flag.other_prison_number),
+                    hide(flag.nhs_number),
+                    f"{flag.flagged_at.astimezone():%Y-%m-%d %H:%M}",
+                )
+                for column, text in enumerate(cells):
+                    self.flags.setItem(index, column, QTableWidgetItem(text))
+        self.check_flag.setEnabled(False)
+
+    def mark_selected_checked(self) -> None:
+        vault = self.context.vault
+        rows = {item.row() for item in self.flags.selectedItems()}
+        if vault is None or len(rows) != 1:
+            return
+        flag = self.open_flags[rows.pop()]
+        try:
+            mark_checked(vault, flag.id)
+        except KnownError as exc:
+            self.message.fail(exc)
+            return
+        shown = self.context.privacy.identifier(flag.prison_number)
+        self.message.ok(f"Marked {shown} as checked.")
+        self.refresh_flags()
+
+    def taken_at(self, path: Path) -> datetime:
+        """When the roll was taken: the file's modification time, or the time typed in."""
+        if self.use_file_time.isChecked():
+            moment = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            self.taken.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())))
+            return moment
+        return datetime.fromtimestamp(self.taken.dateTime().toSecsSinceEpoch(), UTC)
 
     def clear(self) -> None:
         self.summary = None
@@ -144,16 +248,20 @@ class RollImportPanel(QWidget):
             return
         full = not self.partial.isChecked()
         self.clear()
+        try:
+            as_of = self.taken_at(path)
+        except OSError:
+            as_of = None  # the import names the problem with the file
         self.file_label.setText(f"Importing {path.name}…")
         self.choose.setEnabled(False)
         self.busy.show()
 
         def work() -> tuple[ImportSummary, bool]:
             if full and not confirmed:
-                preview = import_roll(vault, path, full_roll=True, dry_run=True)
+                preview = import_roll(vault, path, full_roll=True, dry_run=True, as_of=as_of)
                 if looks_partial(preview):
                     return preview, False
-            return import_roll(vault, path, full_roll=full), True
+            return import_roll(vault, path, full_roll=full, as_of=as_of), True
 
         self.context.runner.run_task(
             work, lambda result: self._done(path, *result), self._failed, write=True
@@ -200,12 +308,18 @@ class RollImportPanel(QWidget):
             f"returned {summary.returned}, updated {summary.updated}, "
             f"unchanged {summary.unchanged}; rejected {len(summary.rejected)} rows"
             + (f", {len(summary.warnings)} warnings." if summary.warnings else ".")
+            + (
+                f" {summary.older} people kept the details of a newer roll already here."
+                if summary.older
+                else ""
+            )
         )
         listed = [(n, "REJECTED", why) for n, why in summary.rejected]
         listed += [(n, "warning", why) for n, why in summary.warnings]
         listed.sort(key=lambda item: item[0])
         with bulk_fill(self.rows):
             self._fill_rows(listed)
+        self.refresh_flags()
         self.context.navigator.data_changed.emit()
 
     def _fill_rows(self, listed: list[tuple[int, str, str]]) -> None:

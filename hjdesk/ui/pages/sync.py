@@ -29,7 +29,7 @@ from hjdesk.storage.vault import OpenVault
 from hjdesk.sync.client import ConflictView, SyncProgress, list_conflicts, sync_config
 from hjdesk.sync.handover import HandoverReport, check_handover
 from hjdesk.sync.progress import RateMeter
-from hjdesk.sync.quarantine import QuarantineView, list_quarantine
+from hjdesk.sync.quarantine import QuarantineView, list_dismissed, list_quarantine
 from hjdesk.ui.admin.feedback import MessageLine
 from hjdesk.ui.pages.base import Page, PageContext
 from hjdesk.ui.sync.conflicts_panel import ConflictsPanel
@@ -47,6 +47,7 @@ class SyncPageData:
     labels: dict[str, PatientLabel]
     unsynced: tuple[UnsyncedContribution, ...]
     set_aside: list[QuarantineView]
+    dismissed: list[QuarantineView]
 
 
 def load_page(vault: OpenVault) -> SyncPageData:
@@ -60,6 +61,7 @@ def load_page(vault: OpenVault) -> SyncPageData:
         labels=labels,
         unsynced=unsynced_safety_critical(vault),
         set_aside=list_quarantine(vault),
+        dismissed=list_dismissed(vault),
     )
 
 
@@ -119,6 +121,7 @@ class SyncPage(Page):
         self.quarantine.check_button.clicked.connect(self.check_handover)
         self.enrol.enrolled.connect(self._enrolled)
         self.conflicts.resolved.connect(self._resolved)
+        self.quarantine.changed.connect(self.refresh)
         controller.status_changed.connect(self._status_changed)
         controller.started.connect(self._started)
         controller.progress.connect(self._progress)
@@ -151,7 +154,7 @@ class SyncPage(Page):
         self.data = data
         self.enrol.show_state(data.hub_url, data.establishment)
         self.needed.show_items(data.unsynced)
-        self.quarantine.show_items(data.set_aside)
+        self.quarantine.show_items(data.set_aside, data.dismissed)
         self.conflicts.show_conflicts(data.conflicts, data.labels)
         self._update_button()
 

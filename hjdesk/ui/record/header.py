@@ -19,6 +19,7 @@ BADGES: dict[str, tuple[str, str]] = {
 }
 OLDER_PRISONER = ("Older prisoner (50+)", "GREY")
 OFF_ROLL = ("Not on the roll", "GREY")
+ARRIVING = "Arriving — history at the office"
 
 
 def badges_for(row: PatientRow) -> list[tuple[str, str]]:
@@ -28,6 +29,12 @@ def badges_for(row: PatientRow) -> list[tuple[str, str]]:
         found.append(OLDER_PRISONER)
     if not row.on_roll:
         found.append(OFF_ROLL)
+    if row.transfer == "arriving":
+        # The roll here lists them; the hub still holds their history (until the other prison's
+        # roll lets them go, or the office confirms): what is shown here is not all there is.
+        found.append((f"{ARRIVING} (from {row.transfer_other})", "AMBER"))
+    elif row.transfer == "leaving":
+        found.append((f"Leaving — to {row.transfer_other}", "AMBER"))
     return found
 
 

@@ -1,7 +1,7 @@
 """sync quarantine: records set aside by sync (refused by the hub, or not appliable here)
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import hjdesk.storage.models.base
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """hub: ops refused by the hub's rules (architecture.md §5a)
 
 Revision ID: h0005
-Revises: h0001
+Revises: h0002
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from hjdesk.sync.hub.schema import UtcTime
 
 revision = "h0005"
-down_revision = "h0001"
+down_revision = "h0002"
 branch_labels = None
 depends_on = None
 
