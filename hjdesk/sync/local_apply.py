@@ -374,7 +374,7 @@ def store_transfer_notes(session: Session, notes: list[TransferNote]) -> None:
                 direction=note.direction,
                 from_code=note.from_code[:10],
                 to_code=note.to_code[:10],
-                claimed_at=_convert(TransferNotice.claimed_at.type, note.claimed_at),
+                claimed_at=_datetime_from_text(note.claimed_at),
             )
         )
 
