@@ -1,7 +1,7 @@
 """sync quarantine: a set-aside record dismissed by a person, with who, when and why
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03
 
 A dismissed record stays in `sync_quarantine` (its payload still readable on this laptop); it no
@@ -14,7 +14,7 @@ from alembic import op
 import hjdesk.storage.models.base
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
