@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +14,7 @@ from hjdesk.services import clinic_reports, clinics, encounters
 from hjdesk.services.encounter_forms import EncounterInput
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import Appointment, AuditEvent, OutboxOp, Task
-from tests.services.clinic_world import DAY, NOON, World, make_template, open_world
+from tests.services.clinic_world import DAY, NOON, World
 
 # domain.md §5, written out independently of the code.
 ATTRIBUTION = {
@@ -42,18 +40,6 @@ ATTRIBUTION = {
 }
 PRISON = [o for o, who in ATTRIBUTION.items() if who == "PRISON"]
 REFUSAL = {"risks_explained": True, "capacity_concern": False, "witness_name": "Off. Jones"}
-
-
-@pytest.fixture(scope="module")
-def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture
-def world(world_template: Path, tmp_path: Path) -> Iterator[World]:
-    opened = open_world(world_template, tmp_path / "world")
-    yield opened
-    opened.vault.lock()
 
 
 def diabetes_session(world: World, days: int = 0, period: str = "AM") -> clinics.SessionView:

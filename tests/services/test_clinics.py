@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,19 +13,7 @@ from hjdesk.services.clinic_views import location_key
 from hjdesk.services.encounter_forms import EncounterInput
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import Appointment, AuditEvent, ClinicSession, OutboxOp, Patient
-from tests.services.clinic_world import DAY, NOON, World, make_template, open_world
-
-
-@pytest.fixture(scope="module")
-def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture
-def world(world_template: Path, tmp_path: Path) -> Iterator[World]:
-    opened = open_world(world_template, tmp_path / "world")
-    yield opened
-    opened.vault.lock()
+from tests.services.clinic_world import DAY, NOON, World
 
 
 def new_session(world: World, clinic_type: str, wings: list[str] | None = None, **kw: object):

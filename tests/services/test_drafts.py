@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,21 +13,9 @@ from hjdesk.storage.errors import InvalidInput, PermissionDenied, VaultLocked
 from hjdesk.storage.models import AuditEvent, OutboxOp
 from hjdesk.storage.vault import Vault
 from tests.conftest import PASSWORD
-from tests.services.clinic_world import NOON, World, make_template, open_world
+from tests.services.clinic_world import NOON, World
 
 FORM = {"narrative": "Seen on the wing", "vitals": {"pulse": 72}, "when": date(2025, 3, 12)}
-
-
-@pytest.fixture(scope="module")
-def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture
-def world(world_template: Path, tmp_path: Path) -> Iterator[World]:
-    opened = open_world(world_template, tmp_path / "world")
-    yield opened
-    opened.vault.lock()
 
 
 def audit_actions(world: World) -> list[tuple[str, dict[str, object]]]:

@@ -5,13 +5,9 @@ another zone than UTC)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from hjdesk.services import encounter_views, encounters
 from hjdesk.services.encounter_forms import (
@@ -23,20 +19,8 @@ from hjdesk.services.encounter_forms import (
 )
 from hjdesk.storage.models import Encounter
 from hjdesk.storage.vault import OpenVault
-from tests.services.clinic_world import NOON, World, make_template, open_world
+from tests.services.clinic_world import NOON, World
 from tests.services.test_encounters import CALM, ESCALATED, MEDIUM, NO_FALLS, visit
-
-
-@pytest.fixture(scope="module")
-def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture
-def world(world_template: Path, tmp_path: Path) -> Iterator[World]:
-    opened = open_world(world_template, tmp_path / "world")
-    yield opened
-    opened.vault.lock()
 
 
 def _read_back(vault: OpenVault, encounter_id: str) -> encounter_views.EncounterView:

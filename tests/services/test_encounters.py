@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -35,7 +33,7 @@ from hjdesk.storage.models import (
     SignedEntryImmutable,
     Task,
 )
-from tests.services.clinic_world import NOON, World, make_template, open_world
+from tests.services.clinic_world import NOON, World
 
 CALM = VitalsInput(
     resp_rate=16,
@@ -60,18 +58,6 @@ NO_FALLS = {
     "fear_of_falling": False,
     "gait_or_balance_concern": False,
 }
-
-
-@pytest.fixture(scope="module")
-def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture
-def world(world_template: Path, tmp_path: Path) -> Iterator[World]:
-    opened = open_world(world_template, tmp_path / "world")
-    yield opened
-    opened.vault.lock()
 
 
 def visit(world: World, who: str = "diabetic", **kw: object) -> EncounterInput:

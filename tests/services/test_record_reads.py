@@ -3,10 +3,8 @@ correction input rebuilt from a signed entry. Each read is an audited view."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -33,7 +31,7 @@ from hjdesk.services.record_reads import (
     patient_reviews,
 )
 from hjdesk.storage.models import AuditEvent
-from tests.services.clinic_world import DAY, NOON, World, make_template, open_world
+from tests.services.clinic_world import DAY, NOON, World
 
 LATER = NOON + timedelta(hours=1)
 MEDIUM = VitalsInput(
@@ -46,18 +44,6 @@ MEDIUM = VitalsInput(
     consciousness="A",
     temperature=38.5,
 )
-
-
-@pytest.fixture(scope="module")
-def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("record-world"))
-
-
-@pytest.fixture
-def world(world_template: Path, tmp_path: Path) -> Iterator[World]:
-    opened = open_world(world_template, tmp_path / "world")
-    yield opened
-    opened.vault.lock()
 
 
 def audits(world: World, action: str, patient_id: str) -> int:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,19 +11,7 @@ from hjdesk.services import encounters, screening
 from hjdesk.services.encounter_forms import EncounterInput
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import AuditEvent, OutboxOp, ScreeningEvent, SignedEntryImmutable
-from tests.services.clinic_world import DAY, NOON, World, make_template, open_world
-
-
-@pytest.fixture(scope="module")
-def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_template(tmp_path_factory.mktemp("world"))
-
-
-@pytest.fixture
-def world(world_template: Path, tmp_path: Path) -> Iterator[World]:
-    opened = open_world(world_template, tmp_path / "world")
-    yield opened
-    opened.vault.lock()
+from tests.services.clinic_world import DAY, NOON, World
 
 
 def record_flu(world: World, **kw: object) -> screening.ScreeningView:
