@@ -22,15 +22,15 @@ from typing import Any
 from sqlalchemy import Table, inspect
 
 from hjdesk.clinical import estate_ids
-from hjdesk.services.demo import (
+from hjdesk.demo.context import Batch
+from hjdesk.demo.establishment import (
     ESTABLISHMENT,
     ESTABLISHMENT_NAME,
     STAFF,
     _conditions,
     generate_rows,
 )
-from hjdesk.services.demo_context import Batch
-from hjdesk.services.demo_history import build_history
+from hjdesk.demo.history import build_history
 from hjdesk.services.patients import fold
 from hjdesk.storage.ids import uuid7
 from hjdesk.storage.keyslots import DEFAULT_KDF, KdfParams

@@ -50,7 +50,7 @@ class Workdir:
         """A `build_demo` vault (ORM writes, outbox queued, clinical history), built once."""
         key = f"demo-{patients}"
         if key not in self.built:
-            from hjdesk.services.demo import build_demo
+            from hjdesk.demo import build_demo
 
             home = HomePaths.resolve(self.path(key))
             start = time.monotonic()

@@ -1,7 +1,7 @@
 """Whole-process figures: launch to the unlock screen, and unlock to the first list.
 
 Each sample is a new `python -m benchmarks.launch_probe` process running the real entry point
-(`hjdesk.cli.main`) offscreen. Python may cache bytecode for these processes (in the run's scratch
+(`hjdesk.cli.entry`) offscreen. Python may cache bytecode for these processes (in the run's scratch
 folder, PYTHONPYCACHEPREFIX) as an installed app has it: pip and PyInstaller both ship compiled
 modules. One untimed launch fills that cache first.
 """

@@ -4,7 +4,7 @@
     python -m benchmarks.launch_probe unlock HOME USER PASSWORD
     python -m benchmarks.launch_probe bare
 
-`launch` runs `hjdesk --home HOME --user USER` (hjdesk.cli.main) and prints "painted" when the
+`launch` runs `hjdesk --home HOME --user USER` (hjdesk.cli.entry) and prints "painted" when the
 unlock screen has been painted for the first time, then quits; the parent times the whole process
 from its start. `unlock` then waits as a person would (at least TYPING_S, and until the app has
 nothing running in the background), types the password, presses Enter, and prints the seconds until

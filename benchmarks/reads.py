@@ -13,7 +13,7 @@ from benchmarks import targets
 from benchmarks.data import unlock
 from benchmarks.harness import Figure, percentile_worst, timed
 from hjdesk.services.patients import search
-from hjdesk.services.today import today_worklists
+from hjdesk.services.worklists import today_worklists
 from hjdesk.storage.models import Patient
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault

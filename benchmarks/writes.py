@@ -18,8 +18,8 @@ from benchmarks.data import PASSWORD, Workdir, unlock
 from benchmarks.harness import Figure
 from benchmarks.reads import search_terms
 from hjdesk.services import encounters, patients
-from hjdesk.services.encounter_forms import EncounterInput, VitalsInput
-from hjdesk.services.today import today_worklists
+from hjdesk.services.encounters import EncounterInput, VitalsInput
+from hjdesk.services.worklists import today_worklists
 from hjdesk.storage.engine import PRAGMAS
 from hjdesk.storage.keyslots import KeySlots
 from hjdesk.storage.models import Patient, Staff

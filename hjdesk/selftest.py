@@ -67,7 +67,7 @@ def run_self_test(say: Callable[[str], None] = print) -> int:
 
 def _steps(run: _Run, folder: Path) -> None:
     from hjdesk import __version__
-    from hjdesk.services.demo import build_demo
+    from hjdesk.demo import build_demo
     from hjdesk.storage.paths import HomePaths
 
     run.say(f"HJDesk {__version__} self-test (Python {sys.version.split()[0]}, {sys.platform})")
@@ -161,8 +161,8 @@ def _gui_steps(run: _Run, app: Any, shell: Shell, password: str) -> None:
 
 def _record_steps(run: _Run, shell: Shell) -> None:
     from hjdesk.services import encounters, patients
-    from hjdesk.services.audit_check import verify_chain
-    from hjdesk.services.encounter_forms import EncounterInput, VitalsInput
+    from hjdesk.services.encounters import EncounterInput, VitalsInput
+    from hjdesk.services.settings import verify_chain
 
     vault = shell.opened
     assert vault is not None

@@ -57,7 +57,7 @@ def vault(home: HomePaths) -> Iterator[OpenVault]:
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One 1,200-patient demo vault built per test run; tests copy it."""
-    from hjdesk.services.demo import build_demo
+    from hjdesk.demo.establishment import build_demo
 
     root = tmp_path_factory.mktemp("demo-template")
     opened, _ = build_demo(HomePaths.resolve(root), password=PASSWORD, kdf=FAST_KDF)
@@ -86,7 +86,7 @@ def _fast_kdf_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     """`_fast_kdf` patches the module constant, but every `kdf=DEFAULT_KDF` default was bound
     when its function was defined; patch those defaults too, so code called without `kdf=` (the
     command line, `add_user` from a test) also runs at the cheap cost."""
-    from hjdesk.services.demo import build_demo
+    from hjdesk.demo.establishment import build_demo
     from hjdesk.storage.keyslots import KeySlots
 
     for func in (

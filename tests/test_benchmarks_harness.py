@@ -86,7 +86,7 @@ def test_bulk_demo_stores_the_same_establishment_as_build_demo(tmp_path: Path) -
     """The 100,000-patient benchmark vault is made by benchmarks.bulk_demo; it must hold what
     `hjdesk demo` would, only without outbox ops (as records pulled from a hub)."""
     from benchmarks.bulk_demo import build_pulled_demo
-    from hjdesk.services.demo import build_demo
+    from hjdesk.demo.establishment import build_demo
 
     day = date(2026, 6, 1)
     orm, _ = build_demo(HomePaths.resolve(tmp_path / "orm"), password="x" * 12, patients=150,
@@ -124,7 +124,7 @@ def _counts(vault: OpenVault) -> dict[str, int]:
 def test_trimmed_outbox_is_numbered_from_one_and_keeps_every_audit_event(tmp_path: Path) -> None:
     from benchmarks.data import PASSWORD
     from benchmarks.syncing import trim_outbox
-    from hjdesk.services.demo import build_demo
+    from hjdesk.demo.establishment import build_demo
     from hjdesk.storage.vault import Vault
 
     home = HomePaths.resolve(tmp_path / "laptop")

@@ -50,8 +50,8 @@ def _extra_shots(
     app: QApplication, runner: TaskRunner, shell: Shell
 ) -> dict[str, Callable[[], None]]:
     """Screens reached from a page: an encounter with a red flag, a record, a plan, an ACCT."""
-    from hjdesk.services.encounter_forms import EncounterKind
-    from hjdesk.services.today import today_worklists
+    from hjdesk.services.encounters import EncounterKind
+    from hjdesk.services.worklists import today_worklists
     from hjdesk.ui.encounter import open_encounter_dialog
 
     workspace = shell.workspace

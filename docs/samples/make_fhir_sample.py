@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import func, literal, select, union_all
 
 from hjdesk.interop import save_fhir_summary
-from hjdesk.services.demo import build_demo
+from hjdesk.demo.establishment import build_demo
 from hjdesk.storage.models import (
     AcctCase,
     Allergy,

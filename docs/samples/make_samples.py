@@ -25,9 +25,9 @@ from sqlalchemy import func, select
 
 from hjdesk.reports.build import save_report
 from hjdesk.reports.kinds import KINDS, ReportRequest
-from hjdesk.services.care_plan_reads import plan_view
+from hjdesk.services.care_plans import plan_view
 from hjdesk.services.care_plans import record_review
-from hjdesk.services.demo import build_demo
+from hjdesk.demo.establishment import build_demo
 from hjdesk.storage.models import (
     AcctCase,
     AcctContribution,

@@ -40,9 +40,7 @@ from hjdesk.interop.fhir_people import (
     patient_resource,
     practitioner_resource,
 )
-from hjdesk.services.release_record import CodedEntries
-from hjdesk.services.release_summary import ReleaseSummary
-from hjdesk.services.release_summary_parts import PlanBrief
+from hjdesk.services.release import CodedEntries, PlanBrief, ReleaseSummary
 
 TITLE = "Transfer/release health summary"
 UNSYNCED_TITLE = "Entries not yet at the healthcare office"

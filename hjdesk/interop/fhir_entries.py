@@ -44,9 +44,13 @@ from hjdesk.interop.fhir_common import (
     utc,
 )
 from hjdesk.reports.text import day, moment, words
-from hjdesk.services.release_record import EncounterRef
-from hjdesk.services.release_summary import AllergyItem, ConditionItem
-from hjdesk.services.release_summary_parts import MedicineItem, PlanBrief
+from hjdesk.services.release import (
+    AllergyItem,
+    ConditionItem,
+    EncounterRef,
+    MedicineItem,
+    PlanBrief,
+)
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"

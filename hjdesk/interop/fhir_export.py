@@ -19,8 +19,7 @@ from hjdesk.reports.kinds import ReportRequest
 from hjdesk.services.common import local_today, utc_now
 from hjdesk.services.permissions import require_role
 from hjdesk.services.printing import save_printed
-from hjdesk.services.release_record import coded_entries
-from hjdesk.services.release_summary import VIEW_ROLES, author, build_summary
+from hjdesk.services.release import VIEW_ROLES, author, build_summary, coded_entries
 from hjdesk.storage.vault import OpenVault
 
 KIND = "fhir-transfer-summary"

@@ -39,8 +39,7 @@ from hjdesk.interop.fhir_common import (
     utc,
 )
 from hjdesk.reports.text import moment, words
-from hjdesk.services.release_record import MeasuredResult, ScoredQuestionnaire, VitalSigns
-from hjdesk.services.release_summary_parts import FrailtyItem
+from hjdesk.services.release import FrailtyItem, MeasuredResult, ScoredQuestionnaire, VitalSigns
 
 BASE = "http://hl7.org/fhir/StructureDefinition/"
 CONSCIOUSNESS = {"A": "Alert", "C": "New confusion", "V": "Voice", "P": "Pain", "U": "Unresponsive"}

@@ -31,8 +31,7 @@ from hjdesk.interop.fhir_common import (
     text_concept,
 )
 from hjdesk.reports.text import day
-from hjdesk.services.release_record import StaffRef
-from hjdesk.services.release_summary import SummaryIdentifiers
+from hjdesk.services.release import StaffRef, SummaryIdentifiers
 
 GENDER = {"M": "male", "F": "female"}  # NK (not known) and NS (not stated) → unknown
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 from hjdesk.clinical.release import AcctSummaryStatus
 from hjdesk.reports.release_docs import ALERTS, NONE, movement_pairs
 from hjdesk.reports.text import day, listed, moment, words, yes_no
-from hjdesk.services.release_record import CodedEntries
-from hjdesk.services.release_summary import ReleaseSummary
-from hjdesk.services.release_summary_parts import KeyResult, PlanBrief
+from hjdesk.services.release import CodedEntries, KeyResult, PlanBrief, ReleaseSummary
 
 # The printed summary's headings, in its order (clinical.release.SummarySection).
 TITLES = (

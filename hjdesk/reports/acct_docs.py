@@ -17,73 +17,38 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from reportlab.platypus import Flowable, KeepTogether
-from sqlalchemy import select
 
 from hjdesk.clinical import acct as rules
-from hjdesk.reports.document import Context, Document, identifier_line, patient_identifiers
+from hjdesk.reports.document import Context, Document, identifier_line
 from hjdesk.reports.outcome_docs import month_bounds
 from hjdesk.reports.tables import gap, heading, key_values, para, signature_lines, table, warning
-from hjdesk.reports.text import LONDON, moment, percent, words
-from hjdesk.services.acct_reports import AuditFlagRow, audit_report
-from hjdesk.services.acct_views import (
-    HEAD_COLUMNS,
+from hjdesk.reports.text import moment, percent, words
+from hjdesk.services.acct import (
     AcctCaseView,
     AcctEventView,
-    CaseHead,
+    AuditFlagRow,
     ContributionView,
+    StaffCard,
+    audit_report,
+    case_of_event,
     case_view,
-    load_cases,
-    scope,
+    latest_contribution_event,
+    staff_cards,
+    wing_months,
 )
+from hjdesk.services.common import CLINIC_ZONE
 from hjdesk.services.printing import has_unsynced
-from hjdesk.services.standing import standing
+from hjdesk.services.release import patient_identifiers
 from hjdesk.storage.errors import InvalidInput
-from hjdesk.storage.models import AcctCase, AcctContribution, AcctEvent, Patient, Staff
-
-
-def _latest_event(ctx: Context, patient_id: str) -> str:
-    """The event of the patient's most recent health contribution."""
-    with ctx.vault.session() as session:
-        found = session.scalar(
-            select(AcctContribution.event_id)
-            .where(AcctContribution.patient_id == patient_id, *standing(AcctContribution))
-            .order_by(
-                AcctContribution.signed_at.is_(None),
-                AcctContribution.signed_at.desc(),
-                AcctContribution.id.desc(),
-            )
-            .limit(1)
-        )
-    if found is None:
-        raise InvalidInput("No ACCT health contribution is recorded for this patient.")
-    return found
-
-
-def _case_of(ctx: Context, event_id: str) -> str:
-    with ctx.vault.session() as session:
-        found = session.scalar(select(AcctEvent.case_id).where(AcctEvent.id == event_id))
-    if found is None:
-        raise InvalidInput("That ACCT event is not in this vault.")
-    return found
-
-
-def _staff(ctx: Context, ids: set[str]) -> dict[str, tuple[str, str, str]]:
-    with ctx.vault.session() as session:
-        return {
-            s.id: (s.display_name, s.role, s.team or "")
-            for s in session.scalars(select(Staff).where(Staff.id.in_(ids)))
-        }
-
 
 STATUS_WORDS = {"OPEN": "Open", "POST_CLOSURE": "Post-closure", "CLOSED": "Closed"}
 
 
-def _contribution_block(
-    c: ContributionView, staff: dict[str, tuple[str, str, str]], held: bool
-) -> Flowable:
-    name, present_role, _ = staff.get(c.contributor_id, ("unknown", "", ""))
+def _contribution_block(c: ContributionView, staff: dict[str, StaffCard], held: bool) -> Flowable:
+    card = staff.get(c.contributor_id, StaffCard("unknown", "", ""))
+    name, present_role = card.name, card.role
     role = c.signed_role or present_role  # as when they signed
-    signer = staff.get(c.signed_by or "", (name, role, ""))[0]
+    signer = staff.get(c.signed_by or "", StaffCard(name, role, "")).name
     state = "Planned, not yet given" if c.planned else "Given"
     pairs: list[tuple[str, object]] = [
         ("Contributor", name),
@@ -124,16 +89,17 @@ def contribution_sheet(ctx: Context, patient_id: str | None, event_id: str | Non
     if event_id is None:
         if patient_id is None:
             raise InvalidInput("Choose the patient or the ACCT event.")
-        event_id = _latest_event(ctx, patient_id)
-    case = case_view(ctx.vault, _case_of(ctx, event_id))
+        event_id = latest_contribution_event(ctx.vault, patient_id)
+    case = case_view(ctx.vault, case_of_event(ctx.vault, event_id))
     event = next(e for e in case.events if e.id == event_id)
     ids = patient_identifiers(ctx.vault, case.patient_id, ctx.today)
     contributions = sorted(
         event.contributions,
-        key=lambda c: (c.planned, c.signed_at or datetime.max.replace(tzinfo=LONDON)),
+        key=lambda c: (c.planned, c.signed_at or datetime.max.replace(tzinfo=CLINIC_ZONE)),
     )
-    staff = _staff(
-        ctx, {c.contributor_id for c in contributions} | {c.signed_by or "" for c in contributions}
+    staff = staff_cards(
+        ctx.vault,
+        {c.contributor_id for c in contributions} | {c.signed_by or "" for c in contributions},
     )
     story: list[Flowable] = [
         para(
@@ -167,22 +133,9 @@ def _in_month(moment_: datetime | None, month: date | None) -> bool:
         return True
     if moment_ is None:
         return False
-    local = moment_.astimezone(LONDON).date()
+    local = moment_.astimezone(CLINIC_ZONE).date()
     start, end = month_bounds(month)
     return start <= local <= end
-
-
-def _wing_months(ctx: Context, wing: str) -> list[rules.MonthRow]:
-    now = ctx.printed_at
-    with ctx.vault.session() as session:
-        query = scope(
-            select(*HEAD_COLUMNS).join(Patient, AcctCase.patient_id == Patient.id), None, wing
-        )
-        heads = [CaseHead(*row) for row in session.execute(query)]
-        loaded = load_cases(session, heads, now)
-    return rules.monthly_health_input_report(
-        (e for case in loaded for e in case.events), tz=LONDON, now=now
-    )
 
 
 def _capital(text: str) -> str:
@@ -206,7 +159,7 @@ def _flag_rows(flags: list[AuditFlagRow]) -> list[list[object]]:
 
 def health_input_audit(ctx: Context, month: date | None, wing: str | None) -> Document:
     report = audit_report(ctx.vault)
-    months = list(report.months) if wing is None else _wing_months(ctx, wing)
+    months = list(report.months) if wing is None else wing_months(ctx.vault, wing, ctx.printed_at)
     if month is not None:
         months = [m for m in months if (m.year, m.month) == (month.year, month.month)]
     flags = [
@@ -217,7 +170,7 @@ def health_input_audit(ctx: Context, month: date | None, wing: str | None) -> Do
     flags.sort(
         key=lambda f: (
             f.severity != rules.Severity.HIGH.value,
-            f.held_at or datetime.min.replace(tzinfo=LONDON),
+            f.held_at or datetime.min.replace(tzinfo=CLINIC_ZONE),
         )
     )
     month_rows: list[list[object]] = [

@@ -12,10 +12,9 @@ Decisions (ours):
 from __future__ import annotations
 
 from reportlab.platypus import Flowable, KeepTogether
-from sqlalchemy import select
 
 from hjdesk.clinical.care_plans import CarePlanStatus, GoalStatus, InterventionStatus
-from hjdesk.reports.document import Context, Document, identifier_line, patient_identifiers
+from hjdesk.reports.document import Context, Document, identifier_line
 from hjdesk.reports.tables import (
     esc,
     gap,
@@ -28,11 +27,17 @@ from hjdesk.reports.tables import (
     warning,
 )
 from hjdesk.reports.text import answer, day, listed, long_day, moment, words, yes_no
-from hjdesk.services.care_plan_reads import CarePlanView, DisplayStatus, ReviewRow, plan_view
+from hjdesk.services.care_plans import (
+    CarePlanView,
+    DisplayStatus,
+    ReviewRow,
+    latest_plan_id,
+    plan_view,
+)
 from hjdesk.services.printing import has_unsynced
-from hjdesk.services.reviews_due import CONDITION_NAMES
+from hjdesk.services.release import patient_identifiers
+from hjdesk.services.worklists import CONDITION_NAMES
 from hjdesk.storage.errors import InvalidInput
-from hjdesk.storage.models import CarePlan
 
 _CONDITIONS = {c.value: n for c, n in CONDITION_NAMES.items()}
 PLAIN_TYPES = {
@@ -65,29 +70,11 @@ PLAIN_INVOLVEMENT = {
 }
 
 
-def latest_plan_id(ctx: Context, patient_id: str) -> str:
-    with ctx.vault.session() as session:
-        found = session.scalar(
-            select(CarePlan.id)
-            .where(CarePlan.patient_id == patient_id)
-            .order_by(
-                CarePlan.status == CarePlanStatus.CLOSED.value,
-                CarePlan.start_date.is_(None),
-                CarePlan.start_date.desc(),
-                CarePlan.id.desc(),
-            )
-            .limit(1)
-        )
-    if found is None:
-        raise InvalidInput("This patient has no care plan.")
-    return found
-
-
 def _load(ctx: Context, patient_id: str | None, plan_id: str | None) -> CarePlanView:
     if plan_id is None:
         if patient_id is None:
             raise InvalidInput("Choose the patient or the care plan.")
-        plan_id = latest_plan_id(ctx, patient_id)
+        plan_id = latest_plan_id(ctx.vault, patient_id)
     return plan_view(ctx.vault, plan_id, today=ctx.today)
 
 

@@ -8,9 +8,7 @@ from datetime import date, datetime
 from reportlab.platypus import Flowable
 
 from hjdesk.reports.text import day
-from hjdesk.services.common import get_or_error
-from hjdesk.services.release_summary import SummaryIdentifiers, identifiers
-from hjdesk.storage.models import Patient
+from hjdesk.services.release import SummaryIdentifiers
 from hjdesk.storage.vault import OpenVault
 
 
@@ -37,12 +35,6 @@ class Document:
     unsynced: bool = False
     patient_id: str | None = None
     records: dict[str, str] = field(default_factory=dict)
-
-
-def patient_identifiers(vault: OpenVault, patient_id: str, today: date) -> SummaryIdentifiers:
-    with vault.session() as session:
-        patient = get_or_error(session, Patient, patient_id, "patient")
-        return identifiers(session, patient, today)
 
 
 def identifier_line(ids: SummaryIdentifiers) -> str:

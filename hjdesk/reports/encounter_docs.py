@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether
-from sqlalchemy import select
 
 from hjdesk.clinical.news2 import News2Risk
 from hjdesk.clinical.questionnaires import (
@@ -23,20 +22,19 @@ from hjdesk.clinical.questionnaires import (
     PHQ9_STEM,
     SIX_CIT_TOPICS,
 )
-from hjdesk.reports.document import Context, Document, identifier_line, patient_identifiers
+from hjdesk.reports.document import Context, Document, identifier_line
 from hjdesk.reports.tables import gap, heading, key_values, para, table, warning
 from hjdesk.reports.text import answer, moment, short_moment, words
-from hjdesk.services.encounter_chain import standing_encounters
-from hjdesk.services.encounter_rules import RED_FLAG_TEXT
-from hjdesk.services.encounter_views import (
+from hjdesk.services.encounters import (
     INSTRUMENT_NAMES,
+    RED_FLAG_TEXT,
     EncounterView,
     QuestionnaireView,
-    encounter_views,
+    standing_with_results,
 )
 from hjdesk.services.printing import has_unsynced
+from hjdesk.services.release import patient_identifiers
 from hjdesk.storage.errors import InvalidInput
-from hjdesk.storage.models import Encounter, Observation, QuestionnaireResult
 
 FULL_NAMES = {
     "PHQ9": "PHQ-9 (depression)",
@@ -52,26 +50,6 @@ RISK_WORDS = {
     News2Risk.LOW_MEDIUM.value: "LOW-MEDIUM (red score)",
     News2Risk.LOW.value: "Low",
 }
-
-
-def _standing_with(
-    ctx: Context, patient_id: str, table_: type[Observation] | type[QuestionnaireResult]
-) -> list[EncounterView]:
-    """The patient's standing encounters that hold an observation set or a questionnaire, oldest
-    first."""
-    with ctx.vault.session() as session:
-        standing = {e.id for e in standing_encounters(session, patient_ids=[patient_id])}
-        having = set(
-            session.scalars(select(table_.encounter_id).where(table_.patient_id == patient_id))
-        )
-        rows = list(
-            session.scalars(
-                select(Encounter)
-                .where(Encounter.id.in_(list(standing & having)))
-                .order_by(Encounter.started_at, Encounter.id)
-            )
-        )
-        return encounter_views(session, rows)
 
 
 def _record_ids(views: Sequence[EncounterView]) -> list[str]:
@@ -163,7 +141,7 @@ def _escalation_pairs(view: EncounterView) -> list[tuple[str, object]]:
 
 
 def questionnaire_sheets(ctx: Context, patient_id: str) -> Document:
-    views = _standing_with(ctx, patient_id, QuestionnaireResult)
+    views = standing_with_results(ctx.vault, patient_id, holding="questionnaires")
     if not views:
         raise InvalidInput("This patient has no questionnaire results recorded.")
     ids = patient_identifiers(ctx.vault, patient_id, ctx.today)
@@ -252,7 +230,7 @@ def _action(view: EncounterView) -> str:
 
 
 def news2_record(ctx: Context, patient_id: str) -> Document:
-    views = _standing_with(ctx, patient_id, Observation)
+    views = standing_with_results(ctx.vault, patient_id, holding="observations")
     if not views:
         raise InvalidInput("This patient has no NEWS2 observations recorded.")
     ids = patient_identifiers(ctx.vault, patient_id, ctx.today)

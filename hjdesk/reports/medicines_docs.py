@@ -10,7 +10,7 @@ from hjdesk.reports.document import Context, Document, identifier_line
 from hjdesk.reports.release_docs import movement_pairs
 from hjdesk.reports.tables import TICK_BOX, gap, heading, key_values, para, signature_lines, table
 from hjdesk.reports.text import listed, yes_no
-from hjdesk.services.release_medicines import medicines_on_release_checklist
+from hjdesk.services.release import medicines_on_release_checklist
 
 
 def medicines_checklist(ctx: Context, patient_id: str) -> Document:

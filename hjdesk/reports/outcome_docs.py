@@ -12,7 +12,6 @@ from collections import Counter
 from datetime import date, timedelta
 
 from reportlab.platypus import Flowable
-from sqlalchemy import select
 
 from hjdesk.clinical.attendance import (
     PRISON_OUTCOMES,
@@ -24,11 +23,14 @@ from hjdesk.clinical.attendance import (
 from hjdesk.reports.document import Context, Document
 from hjdesk.reports.tables import gap, heading, key_values, para, table
 from hjdesk.reports.text import day, listed, long_day, percent, words
-from hjdesk.services.clinic_reports import exception_report, rebook_list
-from hjdesk.services.clinic_views import AppointmentView
-from hjdesk.services.clinics import session_view
+from hjdesk.services.clinics import (
+    AppointmentView,
+    appointment_ids,
+    exception_report,
+    rebook_list,
+    session_view,
+)
 from hjdesk.services.printing import has_unsynced
-from hjdesk.storage.models import Appointment, ClinicSession
 
 MEANINGS = {
     Attribution.SEEN: "Seen (attended, at the cell door or elsewhere)",
@@ -164,17 +166,6 @@ def month_bounds(first: date) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
-def _appointment_ids(ctx: Context, start: date, end: date) -> list[str]:
-    with ctx.vault.session() as session:
-        return list(
-            session.scalars(
-                select(Appointment.id)
-                .join(ClinicSession, Appointment.session_id == ClinicSession.id)
-                .where(ClinicSession.session_date >= start, ClinicSession.session_date <= end)
-            )
-        )
-
-
 def period_outcomes(ctx: Context, month: date, wing: str | None) -> Document:
     start, end = month_bounds(month)
     report = exception_report(ctx.vault, start=start, end=end)
@@ -266,6 +257,8 @@ def period_outcomes(ctx: Context, month: date, wing: str | None) -> Document:
         story=story,
         file_stem=f"clinic-exceptions-{month:%Y-%m}" + (f"-wing-{wing}" if wing else ""),
         subtitle=f"{report.establishment or 'All establishments'} · {month:%B %Y} · {scope}",
-        unsynced=has_unsynced(ctx.vault, record_ids=_appointment_ids(ctx, start, end)),
+        unsynced=has_unsynced(
+            ctx.vault, record_ids=appointment_ids(ctx.vault, start=start, end=end)
+        ),
         records={"month": f"{month:%Y-%m}", "wing": wing or ""},
     )

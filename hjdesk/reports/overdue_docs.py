@@ -11,7 +11,7 @@ from hjdesk.reports.document import Context, Document
 from hjdesk.reports.tables import heading, para, table
 from hjdesk.reports.text import day
 from hjdesk.services.printing import has_unsynced
-from hjdesk.services.reviews_due import DueRow, overdue_reviews
+from hjdesk.services.worklists import DueRow, overdue_reviews
 
 SECTIONS = (
     ("care_plans", "Care plan reviews"),

@@ -22,9 +22,14 @@ from hjdesk.reports.tables import (
     warning,
 )
 from hjdesk.reports.text import day, listed, moment, words, yes_no
-from hjdesk.services.release import ReleasePlanView
-from hjdesk.services.release_summary import ReleaseSummary, SummaryIdentifiers, release_summary
-from hjdesk.services.release_summary_parts import KeyResult, PlanBrief
+from hjdesk.services.release import (
+    KeyResult,
+    PlanBrief,
+    ReleasePlanView,
+    ReleaseSummary,
+    SummaryIdentifiers,
+    release_summary,
+)
 
 ALERTS = {
     "HA": "HA: ACCT open",

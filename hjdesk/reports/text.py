@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from hjdesk.services.common import CLINIC_ZONE
+
 _CODE = re.compile(r"[A-Z0-9_\-]+")
 NOT_RECORDED = "not recorded"
 # Words that stay in capitals when a code is turned into words.
@@ -86,7 +86,7 @@ def long_day(value: date) -> str:
 
 
 def local(value: datetime) -> datetime:
-    return value.astimezone(LONDON)
+    return value.astimezone(CLINIC_ZONE)
 
 
 def moment(value: datetime | None, missing: str = "") -> str:

@@ -19,7 +19,7 @@ CA_BUNDLE = "sync.ca_bundle"
 ESTABLISHMENT = "sync.establishment"
 CURSOR = "sync.cursor"
 REVOKED = "sync.revoked"
-LAST_RECEIPT = "last_sync_receipt"  # read by the status bar (services/status.py)
+LAST_RECEIPT = "last_sync_receipt"  # read by the status bar (services/settings/status.py)
 
 
 @dataclass(frozen=True, slots=True)

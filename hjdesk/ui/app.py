@@ -23,7 +23,7 @@ from hjdesk.ui.tasks import TaskRunner
 from hjdesk.ui.theme import apply_theme, is_high_contrast
 
 if TYPE_CHECKING:
-    from hjdesk.services.first_run import Diagnosis
+    from hjdesk.services.settings import Diagnosis
     from hjdesk.ui.first_run import FirstRunScreen, VaultProblemScreen
     from hjdesk.ui.main_window import Workspace
 
@@ -72,7 +72,7 @@ class Shell(QMainWindow):
     def check_vault(self, select: str | None = None) -> None:
         """Show what the home folder calls for: the unlock screen, the first-run screen for a
         new laptop, or what to do about a vault that cannot be opened."""
-        from hjdesk.services.first_run import VaultState, diagnose
+        from hjdesk.services.settings import VaultState, diagnose
 
         found = diagnose(self.vault)
         if found.state is VaultState.READY:
@@ -115,7 +115,7 @@ class Shell(QMainWindow):
         self.stack.setCurrentWidget(self.problem_screen)
 
     def _on_vault_problem(self, exc: KnownError) -> None:
-        from hjdesk.services.first_run import problem
+        from hjdesk.services.settings import problem
 
         self._show_problem(problem(self.vault, exc))
 

@@ -22,8 +22,15 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from hjdesk.services import status
-from hjdesk.services.status import SyncStatus
+from hjdesk.services.settings import (
+    CHECKING,
+    NOT_ENROLLED,
+    OFFLINE,
+    ONLINE,
+    SYNCING,
+    SyncStatus,
+    sync_status,
+)
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
 from hjdesk.sync import client
@@ -115,12 +122,12 @@ class SyncController(QObject):
 
     def _connection(self) -> str:
         if self._running:
-            return status.SYNCING
+            return SYNCING
         if self._enrolled is False:
-            return status.NOT_ENROLLED
+            return NOT_ENROLLED
         if self._online is None:
-            return status.CHECKING
-        return status.ONLINE if self._online else status.OFFLINE
+            return CHECKING
+        return ONLINE if self._online else OFFLINE
 
     def _emit_status(self) -> None:
         self.status_changed.emit(self.status_text)
@@ -154,7 +161,7 @@ class SyncController(QObject):
             return
         generation = self._generation
         self.context.runner.run_task(
-            lambda: status.sync_status(vault),
+            lambda: sync_status(vault),
             lambda found: self._status_loaded(generation, found),
             lambda exc: self._status_failed(generation, exc),
         )
@@ -228,7 +235,7 @@ class SyncController(QObject):
 
         def work() -> tuple[SyncSummary, SyncStatus | None]:
             summary = client.sync(vault, progress=report)
-            return summary, None if summary.wiped else status.sync_status(vault)
+            return summary, None if summary.wiped else sync_status(vault)
 
         self.started.emit(automatic)
         self._emit_status()

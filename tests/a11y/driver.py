@@ -33,7 +33,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QTabWidget, QWidget
 
-from hjdesk.services.encounter_views import EncounterView
+from hjdesk.services.encounters.views import EncounterView
 from hjdesk.storage import keyslots
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault
@@ -75,7 +75,7 @@ class DialogCase:
 
 
 def _encounter(demo: Demo) -> QDialog:
-    from hjdesk.services.encounter_forms import EncounterKind
+    from hjdesk.services.encounters.forms import EncounterKind
     from hjdesk.ui.encounter import open_encounter_dialog
 
     return open_encounter_dialog(
@@ -85,8 +85,8 @@ def _encounter(demo: Demo) -> QDialog:
 
 def _contribution_amend(demo: Demo) -> QDialog:
     """Amend the first ACCT health input of a live case, as the ACCT page would."""
-    from hjdesk.services.acct_reports import open_cases
-    from hjdesk.services.acct_views import case_view
+    from hjdesk.services.acct.reports import open_cases
+    from hjdesk.services.acct.views import case_view
     from hjdesk.services.common import utc_now
 
     vault = demo.context.require_vault()
@@ -99,8 +99,8 @@ def _contribution_amend(demo: Demo) -> QDialog:
 
 def _review_amend(demo: Demo) -> QDialog:
     """Amend the first signed review of a care plan, as the plan editor would."""
-    from hjdesk.services.care_plan_lists import plans_list
-    from hjdesk.services.care_plan_reads import plan_view
+    from hjdesk.services.care_plans.lists import plans_list
+    from hjdesk.services.care_plans.reads import plan_view
 
     vault = demo.context.require_vault()
     for row in plans_list(vault):
@@ -114,7 +114,7 @@ def _screening_amend(demo: Demo) -> QDialog:
     """Amend the first screening event of someone on the caseload, as the record's tab would."""
     from hjdesk.services import patients
     from hjdesk.services.common import local_today
-    from hjdesk.services.screening import screening_history
+    from hjdesk.services.patients.screening import screening_history
     from hjdesk.ui.record.screening_tab import programme_name
 
     vault = demo.context.require_vault()
@@ -237,8 +237,8 @@ def _first_run(app: QApplication, runner: TaskRunner) -> None:
 def _demo(vault: OpenVault, workspace: Workspace) -> Demo:
     """The first patient on the caseload with a signed entry (the amend dialog needs one)."""
     from hjdesk.services import patients
-    from hjdesk.services.encounter_views import patient_timeline
-    from hjdesk.services.encounters import encounter_history
+    from hjdesk.services.encounters.signing import encounter_history
+    from hjdesk.services.encounters.views import patient_timeline
 
     for person in patients.caseload(vault):
         signed = [i for i in patient_timeline(vault, person.id) if not i.entered_in_error]
@@ -250,7 +250,8 @@ def _demo(vault: OpenVault, workspace: Workspace) -> Demo:
 
 def _second_states(app: QApplication, runner: TaskRunner, workspace: Workspace) -> None:
     """The pages' other faces: a case, a plan, a session opened from their lists."""
-    from hjdesk.services import acct, care_plan_lists, clinics
+    from hjdesk.services import acct, clinics
+    from hjdesk.services.care_plans import lists as care_plan_lists
 
     vault = workspace.context.vault
     assert vault is not None

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from hjdesk import cli
+from hjdesk.cli import entry as cli
 from hjdesk.storage.paths import HomePaths
 
 

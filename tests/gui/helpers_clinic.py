@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from hjdesk.clinical.attendance import Outcome
 from hjdesk.services import clinics, patients
-from hjdesk.services.clinic_views import AppointmentView, SessionView
-from hjdesk.services.patients import PatientRow
+from hjdesk.services.clinics.views import AppointmentView, SessionView
+from hjdesk.services.patients.caseload import PatientRow
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.encounter import EncounterDialog, EncounterForm
 from hjdesk.ui.encounter.widgets import Combo

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from hjdesk.clinical import acct as rules
 from hjdesk.services import acct
-from hjdesk.services.acct import InputStatus
+from hjdesk.services.acct.health_input import InputStatus
 from hjdesk.services.common import utc_now
 from hjdesk.services.drafts import list_drafts
 from hjdesk.storage.vault import Vault

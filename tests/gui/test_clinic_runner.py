@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from hjdesk.clinical.attendance import Attribution, ClinicType, Outcome, attribution, is_seen
 from hjdesk.services import clinics, encounters
-from hjdesk.services.encounter_forms import EncounterKind
+from hjdesk.services.encounters.forms import EncounterKind
 from hjdesk.ui.pages.clinic_outcomes import OUTCOME_KEYS
 from tests.gui.helpers_clinic import (
     add_patients,

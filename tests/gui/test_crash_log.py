@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hjdesk.services.roll_import import import_roll
+from hjdesk.services.roll.importing import import_roll
 from hjdesk.storage.models import Patient
 from hjdesk.ui import crash
 from hjdesk.ui.app import configure_logging

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from hjdesk.clinical.news2 import DEFAULT_PATHWAYS
 from hjdesk.services import drafts, encounters, settings
-from hjdesk.services.encounter_forms import EncounterKind
-from hjdesk.services.encounter_views import patient_timeline
+from hjdesk.services.encounters.forms import EncounterKind
+from hjdesk.services.encounters.views import patient_timeline
 from hjdesk.storage.vault import Vault
 from hjdesk.ui import theme
 from hjdesk.ui.encounter import EncounterForm, kind_for_visit, open_encounter_dialog

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from hjdesk.clinical.attendance import Outcome
 from hjdesk.services import acct, clinics, encounters, patients
-from hjdesk.services.care_plan_reads import DisplayStatus, plan_view
+from hjdesk.services.care_plans.reads import DisplayStatus, plan_view
 from hjdesk.storage.vault import Vault
 from hjdesk.ui.app import Shell
 from hjdesk.ui.tasks import InlineRunner

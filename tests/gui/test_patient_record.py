@@ -9,14 +9,14 @@ from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from hjdesk.clinical.identifiers import age_on, format_nhs_number
-from hjdesk.services.care_plan_lists import patient_plans
-from hjdesk.services.encounter_forms import EncounterKind
-from hjdesk.services.encounter_views import observations_series, patient_timeline
-from hjdesk.services.encounters import encounter_history
-from hjdesk.services.record_reads import patient_acct_cases, patient_assessments
-from hjdesk.services.release import save_release_plan
-from hjdesk.services.release_summary import release_summary
-from hjdesk.services.screening import screening_history
+from hjdesk.services.care_plans.lists import patient_plans
+from hjdesk.services.encounters.forms import EncounterKind
+from hjdesk.services.encounters.signing import encounter_history
+from hjdesk.services.encounters.views import observations_series, patient_timeline
+from hjdesk.services.patients.record import patient_acct_cases, patient_assessments
+from hjdesk.services.patients.screening import screening_history
+from hjdesk.services.release.plans import save_release_plan
+from hjdesk.services.release.summary import release_summary
 from hjdesk.storage.models import (
     AcctCase,
     Alert,
@@ -317,7 +317,7 @@ def test_assessments_tab_lists_questionnaire_results(qtbot, demo):
 
 
 def test_conditions_tab_shows_next_review_dates(qtbot, demo):
-    from hjdesk.services.record_reads import patient_reviews
+    from hjdesk.services.patients.record import patient_reviews
     from hjdesk.storage.models import Condition
 
     patient_id = _patient_with(demo, Condition)

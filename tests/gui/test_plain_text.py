@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTextBrowser, Q
 from sqlalchemy import select
 
 from hjdesk.services import care_plans, encounters
-from hjdesk.services.encounter_forms import EncounterInput, VitalsInput
-from hjdesk.services.release import save_release_plan
-from hjdesk.services.roll_import import import_roll
+from hjdesk.services.encounters.forms import EncounterInput, VitalsInput
+from hjdesk.services.release.plans import save_release_plan
+from hjdesk.services.roll.importing import import_roll
 from hjdesk.storage.models import Patient
 from hjdesk.storage.vault import Vault
 from hjdesk.ui.app import Shell

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 from sqlalchemy import select
 
 from hjdesk.reports.kinds import KINDS
-from hjdesk.services.clinics import session_view
+from hjdesk.services.clinics.sessions import session_view
 from hjdesk.storage.models import AuditEvent
 from hjdesk.ui.pages.reports import ReportsPage
 from hjdesk.ui.save_pdf import save_pdf

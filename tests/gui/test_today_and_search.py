@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from hjdesk.services import patients
-from hjdesk.services.today import LONG_OVERDUE_SECOND_STAGE, today_worklists
+from hjdesk.services.worklists.today import LONG_OVERDUE_SECOND_STAGE, today_worklists
 from hjdesk.storage.vault import Vault
 from hjdesk.ui.app import Shell
 from hjdesk.ui.global_search import PATIENT_ID_ROLE

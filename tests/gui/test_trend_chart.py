@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 from sqlalchemy import func, select
 
-from hjdesk.services.encounter_views import ObservationSeries, SeriesPoint, observations_series
+from hjdesk.services.encounters.views import ObservationSeries, SeriesPoint, observations_series
 from hjdesk.storage.models import Measurement
 from hjdesk.ui.record.trend_chart import (
     NEWS2_THRESHOLDS,

@@ -19,10 +19,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from hjdesk.clinical.attendance import Outcome
-from hjdesk.services import acct, care_plan_reads, clinics, encounters, patients
-from hjdesk.services.audit_check import verify_chain
-from hjdesk.services.encounter_forms import EncounterKind
-from hjdesk.services.record_reads import patient_assessments
+from hjdesk.services import acct, clinics, encounters, patients
+from hjdesk.services.care_plans import reads as care_plan_reads
+from hjdesk.services.encounters.forms import EncounterKind
+from hjdesk.services.patients.record import patient_assessments
+from hjdesk.services.settings.audit_check import verify_chain
 from hjdesk.storage.vault import Vault
 from hjdesk.ui.app import Shell
 from hjdesk.ui.encounter import EncounterDialog

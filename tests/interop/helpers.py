@@ -10,7 +10,7 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import func, literal, select, union_all
 
-from hjdesk.services.release_summary_parts import LIVE
+from hjdesk.services.release.summary_parts import LIVE
 from hjdesk.storage.models import (
     AcctCase,
     Allergy,

@@ -11,9 +11,9 @@ from fhir.resources.R4B.observation import Observation
 
 from hjdesk.clinical.codes import TEXT_ONLY
 from hjdesk.interop import fhir_observations as obs
-from hjdesk.services.encounter_views import ObservationView
-from hjdesk.services.release_record import VitalSigns
-from hjdesk.services.release_summary_parts import FrailtyItem
+from hjdesk.services.encounters.views import ObservationView
+from hjdesk.services.release.record import VitalSigns
+from hjdesk.services.release.summary_parts import FrailtyItem
 
 SUBSCORES = {
     "resp_rate": 0,

@@ -23,9 +23,9 @@ from hjdesk.interop import build_fhir_summary, save_fhir_summary
 from hjdesk.interop.fhir_document import UNSYNCED_TITLE
 from hjdesk.interop.fhir_sections import NO_ALLERGIES, TITLES
 from hjdesk.reports.layout import UNSYNCED_MARK
-from hjdesk.services.encounters import amend_encounter
+from hjdesk.services.encounters.signing import amend_encounter
 from hjdesk.services.printing import SaveFailed
-from hjdesk.services.release_summary import release_summary
+from hjdesk.services.release.summary import release_summary
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.models import AuditEvent, Observation, Patient
 from tests.interop.helpers import (

@@ -11,14 +11,14 @@ import pytest
 from hjdesk.clinical.questionnaires import PHQ9_ITEMS
 from hjdesk.reports.build import render_report
 from hjdesk.reports.kinds import KINDS, ReportRequest
-from hjdesk.services.acct_reports import audit_report
-from hjdesk.services.acct_views import case_view
-from hjdesk.services.care_plan_reads import plan_view
-from hjdesk.services.care_plans import record_review
-from hjdesk.services.clinics import session_view
-from hjdesk.services.release_medicines import medicines_on_release_checklist
-from hjdesk.services.release_summary import release_summary
-from hjdesk.services.reviews_due import overdue_reviews
+from hjdesk.services.acct.reports import audit_report
+from hjdesk.services.acct.views import case_view
+from hjdesk.services.care_plans.plans import record_review
+from hjdesk.services.care_plans.reads import plan_view
+from hjdesk.services.clinics.sessions import session_view
+from hjdesk.services.release.medicines import medicines_on_release_checklist
+from hjdesk.services.release.summary import release_summary
+from hjdesk.services.worklists.reviews_due import overdue_reviews
 from hjdesk.storage.errors import InvalidInput
 from tests.reports.conftest import (
     contribution_patient,

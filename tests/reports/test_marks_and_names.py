@@ -8,7 +8,7 @@ from sqlalchemy import select
 from hjdesk.reports.build import render_report
 from hjdesk.reports.kinds import ReportRequest
 from hjdesk.reports.layout import UNSYNCED_MARK
-from hjdesk.services.clinics import session_view
+from hjdesk.services.clinics.sessions import session_view
 from hjdesk.storage.models import Allergy, Appointment, OutboxOp, Patient
 from tests.reports.conftest import (
     ack_everything,
@@ -97,7 +97,7 @@ def _rename(vault, patient_id: str) -> None:
 
 def test_a_name_with_accents_and_an_apostrophe_prints_as_written(demo):
     plan_id = unreviewed_plan(demo, "LTC")
-    from hjdesk.services.care_plan_reads import plan_view
+    from hjdesk.services.care_plans.reads import plan_view
 
     patient_id = plan_view(demo, plan_id).patient_id
     _rename(demo, patient_id)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hjdesk.reports.build import save_report
 from hjdesk.reports.kinds import ReportRequest
-from hjdesk.services.audit_check import verify_chain
+from hjdesk.services.settings.audit_check import verify_chain
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.models import AuditEvent
 from tests.conftest import PASSWORD

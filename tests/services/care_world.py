@@ -21,16 +21,16 @@ from sqlalchemy import select
 
 from hjdesk.clinical import estate_ids
 from hjdesk.services.drafts import save_draft
-from hjdesk.services.encounter_forms import (
+from hjdesk.services.encounters.forms import (
     EncounterInput,
     EscalationInput,
     MeasurementInput,
     QuestionnairesInput,
     VitalsInput,
 )
-from hjdesk.services.encounters import amend_encounter, sign_encounter
-from hjdesk.services.roll_reconcile import apply_rows
-from hjdesk.services.roll_rows import ImportSummary, RollRow
+from hjdesk.services.encounters.signing import amend_encounter, sign_encounter
+from hjdesk.services.roll.reconcile import apply_rows
+from hjdesk.services.roll.rows import ImportSummary, RollRow
 from hjdesk.storage.models import Condition, Patient, Staff
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault

@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hjdesk.clinical import estate_ids
-from hjdesk.services.roll_reconcile import apply_rows
-from hjdesk.services.roll_rows import ImportSummary, RollRow
+from hjdesk.services.roll.reconcile import apply_rows
+from hjdesk.services.roll.rows import ImportSummary, RollRow
 from hjdesk.storage.models import Condition, Patient
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault

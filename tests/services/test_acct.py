@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from hjdesk.services import acct
-from hjdesk.services.patients import caseload
-from hjdesk.services.roll_import import import_roll
+from hjdesk.services.patients.caseload import caseload
+from hjdesk.services.roll.importing import import_roll
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import (
     AcctCase,

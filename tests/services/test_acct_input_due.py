@@ -1,5 +1,5 @@
 """The ACCT screen's service support: the 24-hour warning with late reviews, opening a case by
-an event's id, and the contributor's team (services/acct_reports.py, acct_views.py, acct.py)."""
+an event's id, and the contributor's team (services/acct/reports.py, acct_views.py, acct.py)."""
 
 from __future__ import annotations
 

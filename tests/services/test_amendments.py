@@ -13,7 +13,7 @@ from hjdesk.reports.build import render_report
 from hjdesk.reports.kinds import ReportRequest
 from hjdesk.services import acct
 from hjdesk.services import care_plans as cp
-from hjdesk.services.amendments import (
+from hjdesk.services.corrections.amendments import (
     ContributionCorrection,
     ReviewCorrection,
     ScreeningCorrection,
@@ -21,8 +21,8 @@ from hjdesk.services.amendments import (
     amend_contribution,
     amend_screening,
 )
-from hjdesk.services.release_summary import release_summary
-from hjdesk.services.screening import record_screening, screening_history
+from hjdesk.services.patients.screening import record_screening, screening_history
+from hjdesk.services.release.summary import release_summary
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import AuditEvent, CarePlanReview
 from tests.reports.conftest import pdf_text

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from hjdesk.services import care_plans as cp
-from hjdesk.services.care_plan_templates import template_keys
+from hjdesk.services.care_plans.templates import template_keys
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import AuditEvent, CarePlan, CarePlanReview, OutboxOp, Task
 from tests.services.care_world import (  # noqa: F401

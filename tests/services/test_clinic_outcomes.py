@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from hjdesk.clinical.attendance import Outcome
-from hjdesk.services import clinic_reports, clinics, encounters
-from hjdesk.services.encounter_forms import EncounterInput
+from hjdesk.services import clinics, encounters
+from hjdesk.services.clinics import reports as clinic_reports
+from hjdesk.services.encounters.forms import EncounterInput
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import Appointment, AuditEvent, OutboxOp, Task
 from tests.services.clinic_world import DAY, NOON, World

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hjdesk.services import clinics, encounters
-from hjdesk.services.clinic_views import location_key
-from hjdesk.services.encounter_forms import EncounterInput
+from hjdesk.services.clinics.views import location_key
+from hjdesk.services.encounters.forms import EncounterInput
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import Appointment, AuditEvent, ClinicSession, OutboxOp, Patient
 from tests.services.clinic_world import DAY, NOON, World

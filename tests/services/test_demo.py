@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hjdesk.clinical.identifiers import age_on, is_valid_nhs_number, is_valid_prison_number
-from hjdesk.services.demo import build_demo, generate_rows
+from hjdesk.demo.establishment import build_demo, generate_rows
 from hjdesk.storage import audit
 from hjdesk.storage.errors import VaultExists
 from hjdesk.storage.models import Alert, Condition, Location, Patient, Staff

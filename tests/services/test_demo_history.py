@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from hjdesk.clinical import acct as acct_rules
 from hjdesk.clinical import attendance, care_plans, news2, questionnaires
+from hjdesk.demo.establishment import build_demo
 from hjdesk.services import acct
-from hjdesk.services.demo import build_demo
-from hjdesk.services.demo_context import LONDON
+from hjdesk.services.common import CLINIC_ZONE
 from hjdesk.storage.models import (
     AcctCase,
     AcctContribution,
@@ -280,7 +280,7 @@ def test_acct_cases_mirror_the_alerts(demo: OpenVault) -> None:
         if case.status != "OPEN":
             assert case.closed_at is not None
             assert case.post_closure_review_due == (
-                acct_rules.post_closure_review_due(case.closed_at).astimezone(LONDON).date()
+                acct_rules.post_closure_review_due(case.closed_at).astimezone(CLINIC_ZONE).date()
             )
     for c in contributions:
         assert c.needed_by == events[c.event_id].scheduled_at

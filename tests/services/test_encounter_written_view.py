@@ -9,8 +9,9 @@ from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from hjdesk.services import encounter_views, encounters
-from hjdesk.services.encounter_forms import (
+from hjdesk.services import encounters
+from hjdesk.services.encounters import views as encounter_views
+from hjdesk.services.encounters.forms import (
     Aq10Input,
     EncounterInput,
     MeasurementInput,

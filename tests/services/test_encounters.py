@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from hjdesk.clinical.news2 import DEFAULT_PATHWAYS
 from hjdesk.clinical.questionnaires import PROMPT_ACCT, PROMPT_RISK_ASSESSMENT
-from hjdesk.services import clinics, drafts, encounter_views, encounters
-from hjdesk.services.encounter_forms import (
+from hjdesk.services import clinics, drafts, encounters
+from hjdesk.services.encounters import views as encounter_views
+from hjdesk.services.encounters.forms import (
     Aq10Input,
     EncounterInput,
     EscalationInput,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from hjdesk.services import patients
-from hjdesk.services.roll_import import import_roll
+from hjdesk.services.roll.importing import import_roll
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import AuditEvent
 from hjdesk.storage.paths import HomePaths

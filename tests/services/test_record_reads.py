@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from hjdesk.clinical.dates import add_months
 from hjdesk.services import encounters
-from hjdesk.services.acct_cases import open_case
-from hjdesk.services.encounter_corrections import correction_input
-from hjdesk.services.encounter_forms import (
+from hjdesk.services.acct.cases import open_case
+from hjdesk.services.encounters.corrections import correction_input
+from hjdesk.services.encounters.forms import (
     Aq10Input,
     EncounterInput,
     EscalationInput,
@@ -22,7 +22,7 @@ from hjdesk.services.encounter_forms import (
     SixCitInput,
     VitalsInput,
 )
-from hjdesk.services.record_reads import (
+from hjdesk.services.patients.record import (
     CORRECTED,
     ENTERED_IN_ERROR,
     STANDS,

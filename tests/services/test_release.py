@@ -12,15 +12,15 @@ from sqlalchemy import event, select
 
 from hjdesk.services import acct
 from hjdesk.services import care_plans as cp
-from hjdesk.services.clinic_outcomes import record_outcome
-from hjdesk.services.clinics import add_to_session, create_session
+from hjdesk.services.clinics.outcomes import record_outcome
+from hjdesk.services.clinics.sessions import add_to_session, create_session
 from hjdesk.services.common import dumps
-from hjdesk.services.encounter_forms import QuestionnairesInput
-from hjdesk.services.release import release_plans_due, save_release_plan
-from hjdesk.services.release_medicines import medicines_on_release_checklist
-from hjdesk.services.release_summary import release_summary
-from hjdesk.services.screening import record_screening
-from hjdesk.services.tasks import complete_task
+from hjdesk.services.encounters.forms import QuestionnairesInput
+from hjdesk.services.patients.screening import record_screening
+from hjdesk.services.release.medicines import medicines_on_release_checklist
+from hjdesk.services.release.plans import release_plans_due, save_release_plan
+from hjdesk.services.release.summary import release_summary
+from hjdesk.services.worklists.tasks import complete_task
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import (
     Allergy,

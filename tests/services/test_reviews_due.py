@@ -11,7 +11,7 @@ from sqlalchemy import event
 from hjdesk.clinical.dates import add_months
 from hjdesk.clinical.reception import DEFAULT_RECEPTION_POLICY
 from hjdesk.services import care_plans as cp
-from hjdesk.services.reviews_due import (
+from hjdesk.services.worklists.reviews_due import (
     ReviewsDuePolicy,
     fiftieth_birthday,
     overdue_reviews,

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from hjdesk.services import roll_reconcile
-from hjdesk.services.roll_import import import_roll
-from hjdesk.services.roll_rows import RollFileError
+from hjdesk.services.roll import reconcile as roll_reconcile
+from hjdesk.services.roll.importing import import_roll
+from hjdesk.services.roll.rows import RollFileError
 from hjdesk.storage.errors import InvalidInput, KnownError, PermissionDenied
 from hjdesk.storage.models import Alert, AuditEvent, Establishment, Location, OutboxOp, Patient
 from hjdesk.storage.vault import Vault

@@ -18,16 +18,16 @@ from sqlalchemy import select
 from hjdesk.reports.build import render_report
 from hjdesk.reports.kinds import ReportRequest
 from hjdesk.services import acct
-from hjdesk.services.clinic_outcomes import record_outcome
-from hjdesk.services.clinic_reports import daily_exceptions
-from hjdesk.services.clinics import add_to_session, close_session, create_session
+from hjdesk.services.clinics.outcomes import record_outcome
+from hjdesk.services.clinics.reports import daily_exceptions
+from hjdesk.services.clinics.sessions import add_to_session, close_session, create_session
 from hjdesk.services.common import local_today
-from hjdesk.services.encounter_chain import local_day
-from hjdesk.services.encounter_forms import EscalationInput, QuestionnairesInput, VitalsInput
-from hjdesk.services.encounters import encounter_history
-from hjdesk.services.record_reads import patient_reviews
-from hjdesk.services.release_summary import release_summary
-from hjdesk.services.reviews_due import overdue_reviews
+from hjdesk.services.encounters.chain import local_day
+from hjdesk.services.encounters.forms import EscalationInput, QuestionnairesInput, VitalsInput
+from hjdesk.services.encounters.signing import encounter_history
+from hjdesk.services.patients.record import patient_reviews
+from hjdesk.services.release.summary import release_summary
+from hjdesk.services.worklists.reviews_due import overdue_reviews
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import AuditEvent, Staff, Task
 from tests.reports.conftest import pdf_text

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from hjdesk.services import encounters, screening
-from hjdesk.services.encounter_forms import EncounterInput
+from hjdesk.services import encounters
+from hjdesk.services.encounters.forms import EncounterInput
+from hjdesk.services.patients import screening as screening
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import AuditEvent, OutboxOp, ScreeningEvent, SignedEntryImmutable
 from tests.services.clinic_world import DAY, NOON, World

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from hjdesk.services.tasks import complete_task
-from hjdesk.services.today import today_worklists
+from hjdesk.services.worklists.tasks import complete_task
+from hjdesk.services.worklists.today import today_worklists
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import AuditEvent, OutboxOp, Task
 from hjdesk.storage.vault import Vault

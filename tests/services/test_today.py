@@ -16,11 +16,11 @@ from sqlalchemy import event, select
 
 from hjdesk.services import acct
 from hjdesk.services import care_plans as cp
-from hjdesk.services.encounter_forms import EscalationInput, QuestionnairesInput
-from hjdesk.services.patients import caseload
-from hjdesk.services.roll_import import import_roll
-from hjdesk.services.tasks import complete_task
-from hjdesk.services.today import TodayItem, TodayLists, today_worklists
+from hjdesk.services.encounters.forms import EscalationInput, QuestionnairesInput
+from hjdesk.services.patients.caseload import caseload
+from hjdesk.services.roll.importing import import_roll
+from hjdesk.services.worklists.tasks import complete_task
+from hjdesk.services.worklists.today import TodayItem, TodayLists, today_worklists
 from hjdesk.storage.models import Condition, Patient, Task
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault

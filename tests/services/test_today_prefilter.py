@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import true
 
-from hjdesk.services import today
+from hjdesk.services.worklists import today as today
 from hjdesk.storage.vault import OpenVault
 
 

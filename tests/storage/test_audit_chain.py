@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hjdesk.services.audit_check import verify_chain
+from hjdesk.services.settings.audit_check import verify_chain
 from hjdesk.storage import audit
 from hjdesk.storage.models import AuditEvent
 from hjdesk.storage.serialise import canonical_json

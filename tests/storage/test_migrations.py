@@ -181,7 +181,7 @@ def _index_names(opened, table: str) -> set[str]:
 def test_0007_adds_the_worklist_indexes_to_an_existing_vault_and_today_uses_them(home, monkeypatch):
     from datetime import UTC, datetime
 
-    from hjdesk.services.today import today_worklists
+    from hjdesk.services.worklists.today import today_worklists
 
     def upgrade_to_0006(engine):
         with engine.begin() as conn:

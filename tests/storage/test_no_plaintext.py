@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from hjdesk.services import patients
-from hjdesk.services.roll_import import import_roll
+from hjdesk.services.roll.importing import import_roll
 from hjdesk.storage import migrate
 from hjdesk.storage.models import Patient
 

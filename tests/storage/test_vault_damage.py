@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, text
 
 from hjdesk.services import patients
-from hjdesk.services.audit_check import verify_chain
+from hjdesk.services.settings.audit_check import verify_chain
 from hjdesk.storage.errors import KnownError, VaultDamaged, WrongPassword
 from hjdesk.storage.models import Patient
 from hjdesk.storage.paths import HomePaths

@@ -323,7 +323,7 @@ def write_roll(path: Path, establishment: str, prisoners: list[Prisoner]) -> Pat
 
 
 def import_roll_as(laptop: Laptop, path: Path, as_of: datetime, *, full: bool = True) -> Any:
-    from hjdesk.services.roll_import import import_roll
+    from hjdesk.services.roll.importing import import_roll
 
     with laptop.vault() as v:
         return import_roll(v, path, full_roll=full, as_of=as_of)
@@ -345,8 +345,8 @@ def as_user(laptop: Laptop, username: str) -> Iterator[OpenVault]:
 
 def sign_visit(laptop: Laptop, patient_id: str, narrative: str, user: str = "nurse") -> str:
     """A signed clinic visit, through the encounter service; returns its id."""
-    from hjdesk.services.encounter_forms import EncounterInput
-    from hjdesk.services.encounters import sign_encounter
+    from hjdesk.services.encounters.forms import EncounterInput
+    from hjdesk.services.encounters.signing import sign_encounter
 
     now = datetime.now(UTC)
     with as_user(laptop, user) as v:
@@ -367,7 +367,7 @@ def sign_visit(laptop: Laptop, patient_id: str, narrative: str, user: str = "nur
 
 
 def draft_care_plan(laptop: Laptop, patient_id: str, user: str = "nurse") -> str:
-    from hjdesk.services.care_plans import create_plan
+    from hjdesk.services.care_plans.plans import create_plan
 
     with as_user(laptop, user) as v:
         return create_plan(v, patient_id, "SMOKING", title="Stopping smoking").id

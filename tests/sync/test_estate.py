@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from hjdesk.clinical import estate_ids
-from hjdesk.services.patients import open_patient
+from hjdesk.services.patients.caseload import open_patient
 from hjdesk.storage.models import (
     CarePlan,
     Encounter,

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from hjdesk.clinical import estate_ids
 from hjdesk.services import encounters
-from hjdesk.services.encounter_forms import EncounterInput
+from hjdesk.services.encounters.forms import EncounterInput
 from hjdesk.storage.keyslots import KeySlots
 from hjdesk.storage.models import (
     AuditEvent,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from hjdesk.clinical import estate_ids
 from hjdesk.services import encounters
-from hjdesk.services.encounter_forms import EncounterInput, VitalsInput
+from hjdesk.services.encounters.forms import EncounterInput, VitalsInput
 from hjdesk.storage.models import Encounter, Patient
 from hjdesk.storage.vault import Vault
 from hjdesk.sync.client import sync

@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtWidgets import QCheckBox, QComboBox, QPlainTextEdit, QWidget
 
 from hjdesk.services.acct import SUMMARY_MAX, AcctEventView, ContributionView
-from hjdesk.services.amendments import ContributionCorrection
+from hjdesk.services.corrections import ContributionCorrection
 from hjdesk.ui.acct.labels import CONTRIBUTION_TYPES, TEAMS, event_label, type_text, when
 from hjdesk.ui.corrections import AmendEntryDialog, AmendProblem
 

@@ -28,8 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.clinical import acct as rules
-from hjdesk.services.acct import SUMMARY_MAX
-from hjdesk.services.acct_views import AcctEventView
+from hjdesk.services.acct import SUMMARY_MAX, AcctEventView
 from hjdesk.ui.acct.labels import CONTRIBUTION_TYPES, TEAMS, event_label, type_text, when
 from hjdesk.ui.care_plan.review_dialog import problem_label
 from hjdesk.ui.theme import severity_colour
@@ -128,7 +127,7 @@ class ContributionForm(QWidget):
 
     # -- which event -------------------------------------------------------------------------
     def set_team(self, team: str | None) -> None:
-        """The signed-in clinician's team: they record input for it only (services/acct.py)."""
+        """The signed-in clinician's team: they record input for it only (services/acct)."""
         self._fixed_team = team
         if team is not None:
             self.team.setCurrentIndex(max(0, self.team.findData(team)))

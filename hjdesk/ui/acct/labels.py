@@ -7,12 +7,10 @@ nothing depends on seeing colour. Times are shown in England's local time, where
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from hjdesk.clinical import acct as rules
-from hjdesk.services.acct_views import AcctEventView, InputStatus
-
-LONDON = ZoneInfo("Europe/London")
+from hjdesk.services.acct import AcctEventView, InputStatus
+from hjdesk.services.common import CLINIC_ZONE
 
 CONTRIBUTION_TYPES: dict[str, str] = {
     rules.ContributionType.ATTENDED_IN_PERSON: "Attended in person",
@@ -54,9 +52,9 @@ def when(moment: datetime | None, now: datetime | None = None) -> str:
     """`Mon 23 Nov 14:05`, with `today`/`tomorrow` where it helps."""
     if moment is None:
         return "not set"
-    local = moment.astimezone(LONDON)
+    local = moment.astimezone(CLINIC_ZONE)
     if now is not None:
-        today = now.astimezone(LONDON).date()
+        today = now.astimezone(CLINIC_ZONE).date()
         days = (local.date() - today).days
         if days in (-1, 0, 1):
             word = {-1: "yesterday", 0: "today", 1: "tomorrow"}[days]

@@ -29,10 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.services.permissions import POLICY
-from hjdesk.services.roll_import import import_roll
-from hjdesk.services.roll_links import LinkFlag, mark_checked, open_link_flags
-from hjdesk.services.roll_rows import COLUMNS as ROLL_COLUMNS
-from hjdesk.services.roll_rows import ImportSummary
+from hjdesk.services.roll import COLUMNS as ROLL_COLUMNS
+from hjdesk.services.roll import ImportSummary, LinkFlag, import_roll, mark_checked, open_link_flags
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.admin.feedback import MessageLine
 from hjdesk.ui.admin.tables import bulk_fill

@@ -1,6 +1,6 @@
-"""This laptop's settings (services/settings.py declares each one): idle lock, high contrast, the
-NEWS2 escalation pathways and the establishment. The service checks ranges and roles and audits
-every change.
+"""This laptop's settings (services/settings/local.py declares each one): idle lock, high
+contrast, the NEWS2 escalation pathways and the establishment. The service checks ranges and
+roles and audits every change.
 
 Decisions (ours):
 - High contrast is saved and applied the moment it is ticked: someone who cannot read the screen

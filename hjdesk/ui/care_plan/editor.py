@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
 
 from hjdesk.clinical.care_plans import CarePlanStatus
 from hjdesk.services import care_plans, patients
-from hjdesk.services.care_plan_owners import OwnerChoice, owner_choices
-from hjdesk.services.care_plan_reads import CarePlanView, ReviewRow
+from hjdesk.services.care_plans import CarePlanView, OwnerChoice, ReviewRow, owner_choices
 from hjdesk.services.patients import PatientRow
 from hjdesk.services.permissions import REGISTERED_CLINICIANS
 from hjdesk.storage.errors import KnownError

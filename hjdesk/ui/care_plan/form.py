@@ -4,7 +4,7 @@ care needs and referral).
 
 What the rules make unchangeable is read-only here, not refused later: a closed plan is
 read-only throughout; a live plan's review date changes only by recording a review, and its
-condition cannot change (services/care_plan_fields.py).
+condition cannot change (services/care_plans/fields.py).
 """
 
 from __future__ import annotations
@@ -27,8 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.clinical.care_plans import CarePlanStatus, CarePlanType
-from hjdesk.services.care_plan_owners import OwnerChoice
-from hjdesk.services.care_plan_reads import SOCIAL_CARE_NEEDS, SOCIAL_CARE_REFERRAL, CarePlanView
+from hjdesk.services.care_plans import (
+    SOCIAL_CARE_NEEDS,
+    SOCIAL_CARE_REFERRAL,
+    CarePlanView,
+    OwnerChoice,
+)
 from hjdesk.ui.care_plan.labels import (
     CONDITIONS,
     DATE_HINT,

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from hjdesk.services.care_plan_reads import GoalRow, InterventionRow
+from hjdesk.services.care_plans import GoalRow, InterventionRow
 from hjdesk.ui.care_plan.labels import (
     DATE_HINT,
     GOAL_STATUSES,

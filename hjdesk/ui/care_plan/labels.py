@@ -18,7 +18,7 @@ from hjdesk.clinical.care_plans import (
     PatientInvolvement,
 )
 from hjdesk.clinical.ltc import LtcCondition
-from hjdesk.services.care_plan_reads import CarePlanView, DisplayStatus
+from hjdesk.services.care_plans import CarePlanView, DisplayStatus
 
 PLAN_TYPES: dict[str, str] = {
     CarePlanType.LTC: "Long-term condition",

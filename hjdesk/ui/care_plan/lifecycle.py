@@ -19,9 +19,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from hjdesk.services import care_plans, drafts
-from hjdesk.services.amendments import amend_care_plan_review
-from hjdesk.services.care_plan_reads import CarePlanView, ReviewRow
+from hjdesk.services.care_plans import CarePlanView, ReviewRow
 from hjdesk.services.common import local_today
+from hjdesk.services.corrections import amend_care_plan_review
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.care_plan.labels import date_text
 from hjdesk.ui.care_plan.review_amend import ReviewAmendDialog

@@ -13,8 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hjdesk.services.care_plan_lists import CarePlanListRow
-from hjdesk.services.care_plan_reads import DisplayStatus
+from hjdesk.services.care_plans import CarePlanListRow, DisplayStatus
 from hjdesk.ui.care_plan.labels import PLAN_TYPES, STATUSES, date_text, plan_type_text
 from hjdesk.ui.care_plan.row_table import Column, RowTableModel, row_table
 from hjdesk.ui.privacy import PrivacyState

@@ -10,8 +10,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget
 
-from hjdesk.services.amendments import ReviewCorrection
-from hjdesk.services.care_plan_reads import ReviewRow
+from hjdesk.services.care_plans import ReviewRow
+from hjdesk.services.corrections import ReviewCorrection
 from hjdesk.ui.care_plan.labels import DATE_HINT, DateTextError, date_text, parse_date
 from hjdesk.ui.corrections import AmendEntryDialog, AmendProblem
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hjdesk.services import care_plans
-from hjdesk.services.care_plan_reads import CarePlanView
+from hjdesk.services.care_plans import CarePlanView
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from hjdesk.clinical.attendance import ClinicType, Outcome
 from hjdesk.clinical.news2 import EscalationPathways
 from hjdesk.services import clinics, drafts, patients, settings
-from hjdesk.services.clinic_views import AppointmentView
+from hjdesk.services.clinics import AppointmentView
 from hjdesk.services.drafts import DraftView
-from hjdesk.services.encounter_forms import HCA_KINDS, EncounterKind
+from hjdesk.services.encounters import HCA_KINDS, EncounterKind
 from hjdesk.services.patients import PatientRow
 from hjdesk.storage.vault import OpenVault
 

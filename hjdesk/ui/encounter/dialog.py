@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
-from hjdesk.services.encounter_forms import EncounterKind
+from hjdesk.services.encounters import EncounterKind
 from hjdesk.ui.encounter.context import KIND_LABELS
 from hjdesk.ui.encounter.form import EncounterForm
 from hjdesk.ui.pages.base import PageContext

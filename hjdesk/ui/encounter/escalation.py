@@ -17,13 +17,13 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 
 from hjdesk.clinical import news2, questionnaires
 from hjdesk.clinical.news2 import EscalationPathways, News2Result, News2Risk
-from hjdesk.services.encounter_forms import EscalationInput
-from hjdesk.services.encounter_rules import (
+from hjdesk.services.encounters import (
     NEWS2_HIGH,
     NEWS2_MEDIUM,
     NEWS2_RED_SCORE,
     PHQ9_ITEM9,
     RED_FLAG_TEXT,
+    EscalationInput,
 )
 from hjdesk.ui.encounter.widgets import (
     Section,

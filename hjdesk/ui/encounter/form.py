@@ -31,9 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.services import drafts, encounters
-from hjdesk.services.encounter_forms import EncounterInput, EncounterKind
-from hjdesk.services.encounter_rules import RED_FLAG_TEXT, parse_kind
-from hjdesk.services.encounter_views import EncounterView
+from hjdesk.services.encounters import (
+    RED_FLAG_TEXT,
+    EncounterInput,
+    EncounterKind,
+    EncounterView,
+    parse_kind,
+)
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.encounter import context as loading
 from hjdesk.ui.encounter.alerts import patient_line

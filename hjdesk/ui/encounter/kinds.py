@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from hjdesk.clinical.ltc import LtcCondition
-from hjdesk.services.encounter_forms import EncounterKind
+from hjdesk.services.encounters import EncounterKind
 from hjdesk.ui.encounter.escalation import EscalationSection
 from hjdesk.ui.encounter.ltc import CLINIC_CONDITIONS, LtcSection
 from hjdesk.ui.encounter.questionnaires import (

@@ -1,7 +1,7 @@
 """Long-term condition review fields (domain.md §7): choose the condition, then its page
 (ltc_diabetes_bp, ltc_respiratory_epilepsy), each with live results from `clinical.ltc`.
 
-Keys match what services/encounter_answers.py checks; everything else is stored under "ltc".
+Keys match what services/encounters/answers.py checks; everything else is stored under "ltc".
 """
 
 from __future__ import annotations

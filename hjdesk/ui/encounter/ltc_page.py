@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLineEdit
 
-from hjdesk.services.encounter_forms import MEASUREMENTS
+from hjdesk.services.encounters import MEASUREMENTS
 from hjdesk.ui.encounter.parts import FormParts
 from hjdesk.ui.encounter.widgets import Combo, Section, TextArea, clean
 

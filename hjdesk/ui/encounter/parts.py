@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hjdesk.services.encounter_forms import (
+from hjdesk.services.encounters import (
     MEASUREMENTS,
     Aq10Input,
     MeasurementInput,

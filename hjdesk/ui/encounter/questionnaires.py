@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QLineEdit
 
 from hjdesk.clinical import frailty, questionnaires
-from hjdesk.services.encounter_forms import Aq10Input, SixCitInput
+from hjdesk.services.encounters import Aq10Input, SixCitInput
 from hjdesk.ui.encounter.parts import FormParts
 from hjdesk.ui.encounter.widgets import Combo, Section, clean, lower_first, paint
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from PySide6.QtWidgets import QCheckBox, QLineEdit
 
 from hjdesk.clinical import falls
-from hjdesk.services.encounter_forms import MEASUREMENTS
+from hjdesk.services.encounters import MEASUREMENTS
 from hjdesk.ui.encounter.parts import FormParts
 from hjdesk.ui.encounter.widgets import (
     Combo,

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from hjdesk.clinical import news2
 from hjdesk.clinical.news2 import Consciousness, EscalationPathways, News2Result, News2Risk
-from hjdesk.services.encounter_forms import VitalsInput
+from hjdesk.services.encounters import VitalsInput
 from hjdesk.ui.encounter.parts import FormParts
 from hjdesk.ui.encounter.widgets import Combo, DateField, NumberField, Section, clean, paint
 

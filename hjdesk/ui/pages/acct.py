@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QWidget
 from hjdesk.clinical import acct as rules
 from hjdesk.services import acct, drafts, patients
 from hjdesk.services.acct import AcctCaseRow, AcctCaseView, ContributionView, InputDueRow
-from hjdesk.services.amendments import amend_contribution
 from hjdesk.services.common import utc_now
+from hjdesk.services.corrections import amend_contribution
 from hjdesk.services.drafts import DraftView
 from hjdesk.services.patients import PatientRow
 from hjdesk.services.permissions import REGISTERED_CLINICIANS

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QWidget
 
 from hjdesk.services import care_plans, drafts, patients
-from hjdesk.services.care_plan_lists import CarePlanListRow
-from hjdesk.services.care_plan_reads import CarePlanView
+from hjdesk.services.care_plans import CarePlanListRow, CarePlanView
 from hjdesk.services.drafts import DraftView
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.clinical.attendance import Outcome, is_seen
-from hjdesk.services.clinic_views import AppointmentView, SessionSummary, SessionView
+from hjdesk.services.clinics import AppointmentView, SessionSummary, SessionView
 from hjdesk.ui.encounter.alerts import alert_list
 from hjdesk.ui.pages.clinic_outcomes import ATTRIBUTION_WORDS, OUTCOME_LABELS, outcome_for_key
 from hjdesk.ui.pages.clinic_sessions import CLINIC_TYPE_LABELS, session_title

@@ -1,4 +1,5 @@
-"""Planning and closing a wing clinic session (services/clinics.py), as panels of the runner.
+"""Planning and closing a wing clinic session (services/clinics/sessions.py), as panels of the
+runner.
 
 `SessionCreator` plans a session for a clinic type on one or more wings (the list is filled from
 the roll by the clinic's purpose). `SessionCloser` closes it; a session that could not run (a
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from hjdesk.clinical.attendance import ClinicType, RegimePeriod, SessionStatus
 from hjdesk.services import clinics
-from hjdesk.services.clinic_views import SessionSummary, SessionView
+from hjdesk.services.clinics import SessionSummary, SessionView
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.encounter.widgets import Combo, clean, paint

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from hjdesk.clinical.attendance import Outcome, OutcomeDetails, SessionStatus, is_seen
 from hjdesk.services import clinics
-from hjdesk.services.clinic_views import AppointmentView, SessionSummary, SessionView
+from hjdesk.services.clinics import AppointmentView, SessionSummary, SessionView
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.encounter import EncounterDialog, kind_for_visit, open_encounter_dialog
 from hjdesk.ui.encounter.widgets import Swap, paint

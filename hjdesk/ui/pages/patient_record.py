@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hjdesk.services.encounter_forms import EncounterKind
+from hjdesk.services.encounters import EncounterKind
 from hjdesk.services.patients import PatientRow, open_patient
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.encounter import EncounterDialog, open_encounter_dialog

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.services.acct import UnsyncedContribution, unsynced_safety_critical
-from hjdesk.services.status import PatientLabel, patient_labels
+from hjdesk.services.settings import ConflictLabel, patient_labels
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
 from hjdesk.sync.client import ConflictView, SyncProgress, list_conflicts, sync_config
@@ -44,7 +44,7 @@ class SyncPageData:
     hub_url: str | None
     establishment: str | None
     conflicts: list[ConflictView]
-    labels: dict[str, PatientLabel]
+    labels: dict[str, ConflictLabel]
     unsynced: tuple[UnsyncedContribution, ...]
     set_aside: list[QuarantineView]
     dismissed: list[QuarantineView]

@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hjdesk.services.tasks import complete_task
-from hjdesk.services.today import (
+from hjdesk.services.worklists import (
     HIGH,
     LONG_OVERDUE_SECOND_STAGE,
     MEDIUM,
     TodayItem,
     TodayLists,
+    complete_task,
     today_worklists,
 )
 from hjdesk.ui.pages.base import Page, PageContext

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from hjdesk.clinical.acct import Flag, FlagCode, Severity, UpcomingWarning
-from hjdesk.services.acct_views import AcctCaseView, AcctEventView, InputStatus
-from hjdesk.services.record_reads import patient_acct_cases
+from hjdesk.services.acct import AcctCaseView, AcctEventView, InputStatus
+from hjdesk.services.patients import patient_acct_cases
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.tab_base import RecordTab, day_text, make_tree, moment_text, tree_item, words

@@ -29,9 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.services import drafts
-from hjdesk.services.encounter_corrections import correction_input
-from hjdesk.services.encounter_views import EncounterView
-from hjdesk.services.encounters import amend_encounter
+from hjdesk.services.encounters import EncounterView, amend_encounter, correction_input
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.labels import kind_label

@@ -13,8 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hjdesk.services.care_plan_lists import CarePlanListRow, patient_plans
-from hjdesk.services.care_plan_reads import DisplayStatus
+from hjdesk.services.care_plans import CarePlanListRow, DisplayStatus, patient_plans
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.tab_base import RecordTab, day_text, make_tree, tree_item, words

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from hjdesk.clinical.ltc import CareProcessState
-from hjdesk.services.record_reads import ReviewsView, patient_reviews
+from hjdesk.services.patients import ReviewsView, patient_reviews
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.tab_base import RecordTab, day_text, make_tree, tree_item

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from hjdesk.services.encounter_forms import EncounterKind
-from hjdesk.services.encounter_rules import RED_FLAG_TEXT
+from hjdesk.services.encounters import RED_FLAG_TEXT, EncounterKind
 
 KIND_LABELS: dict[EncounterKind, str] = {
     EncounterKind.CLINIC_VISIT: "Clinic visit",

@@ -7,7 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
-from hjdesk.services.encounter_forms import EncounterKind
+from hjdesk.services.encounters import EncounterKind
 
 # The kinds recorded from the record itself, in the order the menu offers them. Clinic visits
 # are recorded from their clinic list, where the appointment is.

@@ -9,7 +9,7 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from hjdesk.services.encounter_views import ObservationSeries, observations_series
+from hjdesk.services.encounters import ObservationSeries, observations_series
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.tab_base import RecordTab, fit_width, make_tree, tree_item

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
-from hjdesk.services.release import ReleasePlanView
-from hjdesk.services.release_summary import ReleaseSummary
+from hjdesk.services.release import ReleasePlanView, ReleaseSummary
 from hjdesk.ui.record.release_plan_dialog import MOVEMENTS
 from hjdesk.ui.record.tab_base import day_text, moment_text, words
 from hjdesk.ui.theme import severity_colour

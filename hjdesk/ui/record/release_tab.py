@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
-from hjdesk.services.release_summary import ReleaseSummary, release_summary
+from hjdesk.services.release import ReleaseSummary, release_summary
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.release_plan_dialog import ReleasePlanDialog

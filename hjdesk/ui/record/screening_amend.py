@@ -10,8 +10,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QLineEdit, QWidget
 
-from hjdesk.services.amendments import ScreeningCorrection
-from hjdesk.services.screening import ScreeningView
+from hjdesk.services.corrections import ScreeningCorrection
+from hjdesk.services.patients import ScreeningView
 from hjdesk.ui.corrections import AmendEntryDialog
 from hjdesk.ui.record.screening_dialog import DATE_FORMAT, _pydate, _qdate
 from hjdesk.ui.record.tab_base import day_text

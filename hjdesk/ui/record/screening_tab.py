@@ -10,10 +10,10 @@ from datetime import date
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from hjdesk.services.amendments import amend_screening
 from hjdesk.services.common import local_today
+from hjdesk.services.corrections import amend_screening
+from hjdesk.services.patients import ScreeningView, screening_history
 from hjdesk.services.permissions import CLINICAL_WRITERS
-from hjdesk.services.screening import ScreeningView, screening_history
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.corrections import CorrectionFlow, Kept, may_correct
 from hjdesk.ui.pages.base import PageContext

@@ -16,8 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hjdesk.services.encounter_views import EncounterView, TimelineItem, patient_timeline
-from hjdesk.services.encounters import EncounterHistory, encounter_history
+from hjdesk.services.encounters import (
+    EncounterHistory,
+    EncounterView,
+    TimelineItem,
+    encounter_history,
+    patient_timeline,
+)
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.pages.base import PageContext

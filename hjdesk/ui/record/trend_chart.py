@@ -27,7 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAccessibleWidget, QSizePolicy, QWidget
 
-from hjdesk.services.encounter_views import ObservationSeries, SeriesPoint
+from hjdesk.services.encounters import ObservationSeries, SeriesPoint
 from hjdesk.ui.theme import is_high_contrast
 
 # NEWS2 totals at which the RCP response changes (chart 4): 5 urgent review, 7 emergency.

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hjdesk.services.status import PatientLabel
+from hjdesk.services.settings import ConflictLabel
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.sync.client import ConflictView, resolve_conflict
 from hjdesk.ui.admin.feedback import MessageLine
@@ -54,7 +54,7 @@ class ConflictsPanel(QWidget):
         super().__init__(parent)
         self.context = context
         self.conflicts: list[ConflictView] = []
-        self.labels: dict[str, PatientLabel] = {}
+        self.labels: dict[str, ConflictLabel] = {}
         self.rows: list[FieldRow] = []
         self.merged_texts: dict[str, str] = {}
         self._current: ConflictView | None = None
@@ -127,7 +127,7 @@ class ConflictsPanel(QWidget):
 
     # -- the list -------------------------------------------------------------------------
     def show_conflicts(
-        self, conflicts: list[ConflictView], labels: dict[str, PatientLabel]
+        self, conflicts: list[ConflictView], labels: dict[str, ConflictLabel]
     ) -> None:
         chosen = self._current.id if self._current else None
         self.conflicts, self.labels = conflicts, labels

@@ -1,0 +1,386 @@
+"""ACCT lists and reports: live cases for the ACCT screen, the monthly health-input audit with its
+flags, and safety-critical contributions not yet at the office (domain.md §6, §10 item 4).
+
+Decisions (ours):
+- The ACCT screen lists OPEN and POST_CLOSURE cases ("live"): a closed case needs no more input,
+  and its flags stay visible in the health-input audit.
+- Months follow the calendar in Europe/London, where the reviews are held.
+- Every contribution is safety-critical until the hub acknowledges it, planned ones included: the
+  case manager needs to know who is coming as much as what was said. A contribution without a
+  needed-by time (its event had no scheduled time) is listed but never raises the warning.
+- Needed-by follows the event: if a review is moved after a contribution was signed, the list uses
+  the review's current time (the signed row keeps the time it was written with).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from hjdesk.clinical import acct as rules
+from hjdesk.services.acct.views import (
+    ACCT_VIEWERS,
+    HEAD_COLUMNS,
+    LIVE_STATUSES,
+    CaseHead,
+    LoadedCase,
+    Who,
+    load_cases,
+    scope,
+    who_columns,
+    who_from,
+)
+from hjdesk.services.common import CLINIC_ZONE, utc_now
+from hjdesk.services.permissions import require_role
+from hjdesk.services.standing import standing
+from hjdesk.storage.errors import InvalidInput
+from hjdesk.storage.models import AcctCase, AcctContribution, AcctEvent, OutboxOp, Patient, Staff
+from hjdesk.storage.vault import OpenVault
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFlagRow:
+    """One ACCT_NO_HEALTH_INPUT (or MH in-reach) flag, with where to find it."""
+
+    case_id: str
+    case_status: str
+    event_id: str
+    event_type: str
+    held_at: datetime | None
+    code: str
+    severity: str
+    message: str
+    who: Who
+
+
+@dataclass(frozen=True, slots=True)
+class AcctAuditReport:
+    months: tuple[rules.MonthRow, ...]
+    flags: tuple[AuditFlagRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnsyncedContribution:
+    """A contribution still waiting for the hub; `warn` when within 2 hours of needed-by."""
+
+    contribution_id: str
+    event_id: str
+    case_id: str
+    event_type: str
+    contribution_type: str
+    needed_by: datetime | None
+    signed_at: datetime | None
+    warn: bool
+    who: Who
+
+
+@dataclass(frozen=True, slots=True)
+class AcctCaseRow:
+    """One live case on the ACCT screen, with its flag counts and worst severity."""
+
+    case_id: str
+    who: Who
+    status: str
+    risk_level: str
+    risk_level_name: str
+    opened_at: datetime
+    next_event_type: str | None
+    next_event_at: datetime | None
+    high_flags: int
+    medium_flags: int
+    warnings: int
+    late: int = 0  # reviews past their time with no health input planned (acct_views)
+    on_mh_caseload: bool = False
+
+    @property
+    def flag_count(self) -> int:
+        return self.high_flags + self.medium_flags
+
+    @property
+    def severity(self) -> str | None:
+        if self.high_flags:
+            return rules.Severity.HIGH.value
+        return rules.Severity.MEDIUM.value if self.medium_flags else None
+
+
+def audit_report(vault: OpenVault, *, establishment: str | None = None) -> AcctAuditReport:
+    """Per month, closures and case reviews without health input (reviews past their time and
+    never recorded as held included: clinical.acct); and every flag."""
+    require_role(vault.actor, ACCT_VIEWERS, "view the ACCT health-input audit")
+    now = utc_now()
+    with vault.transaction() as session:
+        query = scope(
+            select(*HEAD_COLUMNS, *who_columns()).join(Patient, AcctCase.patient_id == Patient.id),
+            establishment,
+            None,
+        ).order_by(AcctCase.opened_at, AcctCase.id)
+        rows = session.execute(query).all()
+        loaded = load_cases(session, [CaseHead(*r[:5]) for r in rows], now)
+        vault.audit(
+            "view_acct_audit", detail={"establishment": establishment or ""}, session=session
+        )
+    months = rules.monthly_health_input_report(
+        (e for case in loaded for e in case.events), tz=CLINIC_ZONE, now=now
+    )
+    flags: list[AuditFlagRow] = []
+    for row, case in zip(rows, loaded, strict=True):
+        held = {e.id: e.held_at for e in case.events}
+        flags.extend(
+            AuditFlagRow(
+                case_id=case.case.id,
+                case_status=case.case.status,
+                event_id=f.event_id,
+                event_type=f.event_type.value,
+                held_at=held[f.event_id],
+                code=f.code.value,
+                severity=f.severity.value,
+                message=f.message,
+                who=who_from(row, 5),
+            )
+            for f in case.flags
+        )
+    return AcctAuditReport(tuple(months), tuple(flags))
+
+
+def unsynced_contributions(
+    session: Session,
+    now: datetime,
+    *,
+    establishment: str | None = None,
+    wing: str | None = None,
+) -> list[UnsyncedContribution]:
+    """Contributions with an outbox op not yet acknowledged, soonest needed first."""
+    pending = exists().where(OutboxOp.record_id == AcctContribution.id, OutboxOp.acked_at.is_(None))
+    query = scope(
+        select(
+            AcctContribution.id,
+            AcctContribution.event_id,
+            AcctContribution.case_id,
+            AcctContribution.contribution_type,
+            AcctContribution.needed_by,
+            AcctContribution.signed_at,
+            AcctEvent.event_type,
+            AcctEvent.scheduled_at,
+            *who_columns(),
+        )
+        .join(AcctEvent, AcctContribution.event_id == AcctEvent.id)
+        .join(Patient, AcctContribution.patient_id == Patient.id)
+        .where(pending),
+        establishment,
+        wing,
+    ).order_by(AcctContribution.needed_by.is_(None), AcctContribution.needed_by)
+    out: list[UnsyncedContribution] = []
+    for row in session.execute(query):
+        cid, event_id, case_id, kind, stored, signed_at, event_type, scheduled = row[:8]
+        # A signed contribution keeps the needed-by it was written with; if the review has been
+        # moved since, the event's current time is the one that matters.
+        needed = rules.needed_by(scheduled) if scheduled is not None else stored
+        warn = needed is not None and rules.unsynced_warning(needed, now, synced=False)
+        out.append(
+            UnsyncedContribution(
+                contribution_id=cid,
+                event_id=event_id,
+                case_id=case_id,
+                event_type=event_type,
+                contribution_type=kind,
+                needed_by=needed,
+                signed_at=signed_at,
+                warn=warn,
+                who=who_from(row, 8),
+            )
+        )
+    return out
+
+
+def unsynced_safety_critical(
+    vault: OpenVault, now: datetime | None = None, *, establishment: str | None = None
+) -> tuple[UnsyncedContribution, ...]:
+    """ACCT contributions the office has not received yet (offer a printed handover slip)."""
+    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    with vault.session() as session:
+        return tuple(unsynced_contributions(session, now or utc_now(), establishment=establishment))
+
+
+def live_cases(
+    session: Session,
+    now: datetime,
+    *,
+    establishment: str | None = None,
+    wing: str | None = None,
+    on_roll: bool = False,
+) -> list[tuple[Who, LoadedCase]]:
+    """OPEN and POST_CLOSURE cases in scope, with their patient, in opening order."""
+    query = scope(
+        select(*HEAD_COLUMNS, *who_columns())
+        .join(Patient, AcctCase.patient_id == Patient.id)
+        .where(AcctCase.status.in_(LIVE_STATUSES)),
+        establishment,
+        wing,
+    ).order_by(AcctCase.opened_at, AcctCase.id)
+    if on_roll:
+        query = query.where(Patient.on_roll.is_(True))
+    rows = session.execute(query).all()
+    loaded = load_cases(session, [CaseHead(*r[:5]) for r in rows], now)
+    return [(who_from(r, 5), case) for r, case in zip(rows, loaded, strict=True)]
+
+
+def _next_event(loaded: LoadedCase, now: datetime) -> rules.AcctEvent | None:
+    upcoming = [e for e in loaded.events if e.held_at is None and e.scheduled_at is not None]
+    future = [e for e in upcoming if e.scheduled_at is not None and e.scheduled_at >= now]
+    pool = future or upcoming
+    return min(pool, key=lambda e: (e.scheduled_at, e.id)) if pool else None
+
+
+def open_cases(
+    vault: OpenVault, *, establishment: str | None = None, now: datetime | None = None
+) -> tuple[AcctCaseRow, ...]:
+    """The ACCT screen: every live case with its next event and flag counts."""
+    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    moment = now or utc_now()
+    with vault.session() as session:
+        cases = live_cases(session, moment, establishment=establishment)
+    rows: list[AcctCaseRow] = []
+    for who, loaded in cases:
+        case, nxt = loaded.case, _next_event(loaded, moment)
+        high = sum(1 for f in loaded.flags if f.severity is rules.Severity.HIGH)
+        rows.append(
+            AcctCaseRow(
+                case_id=case.id,
+                who=who,
+                status=case.status,
+                risk_level=case.risk_level,
+                risk_level_name=rules.risk_level_name(rules.AcctRiskLevel(case.risk_level)),
+                opened_at=case.opened_at,
+                next_event_type=nxt.type.value if nxt else None,
+                next_event_at=nxt.scheduled_at if nxt else None,
+                high_flags=high,
+                medium_flags=len(loaded.flags) - high,
+                warnings=len(loaded.warnings),
+                late=len(loaded.late),
+                on_mh_caseload=loaded.on_mh_caseload,
+            )
+        )
+    return tuple(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class InputDueRow:
+    """A review needing health input now: within the next 24 hours with none planned, or
+    already past its time with none given (`late`)."""
+
+    case_id: str
+    event_id: str
+    event_type: str
+    scheduled_at: datetime
+    late: bool
+    message: str
+    who: Who
+
+
+def input_due(
+    vault: OpenVault, *, establishment: str | None = None, now: datetime | None = None
+) -> tuple[InputDueRow, ...]:
+    """The ACCT screen's 24-hour warning: late reviews first, then the soonest due."""
+    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    moment = now or utc_now()
+    with vault.session() as session:
+        cases = live_cases(session, moment, establishment=establishment)
+    rows: list[InputDueRow] = []
+    for who, loaded in cases:
+        for event in loaded.late:
+            assert event.scheduled_at is not None
+            label = rules.EVENT_LABELS[event.type]
+            message = f"The {label} was due and no health input is planned or recorded."
+            rows.append(
+                InputDueRow(
+                    loaded.case.id,
+                    event.id,
+                    event.type.value,
+                    event.scheduled_at,
+                    True,
+                    message,
+                    who,
+                )
+            )
+        rows.extend(
+            InputDueRow(
+                loaded.case.id,
+                w.event_id,
+                w.event_type.value,
+                w.scheduled_at,
+                False,
+                w.message,
+                who,
+            )
+            for w in loaded.warnings
+        )
+    rows.sort(key=lambda r: (not r.late, r.scheduled_at, r.who.display_name))
+    return tuple(rows)
+
+
+# --- what the printed ACCT documents read (hjdesk.reports uses these, never the tables) ----------
+
+
+@dataclass(frozen=True, slots=True)
+class StaffCard:
+    """How a printed ACCT record names a contributor."""
+
+    name: str
+    role: str
+    team: str
+
+
+def latest_contribution_event(vault: OpenVault, patient_id: str) -> str:
+    """The event of the patient's most recent standing health contribution."""
+    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    with vault.session() as session:
+        found = session.scalar(
+            select(AcctContribution.event_id)
+            .where(AcctContribution.patient_id == patient_id, *standing(AcctContribution))
+            .order_by(
+                AcctContribution.signed_at.is_(None),
+                AcctContribution.signed_at.desc(),
+                AcctContribution.id.desc(),
+            )
+            .limit(1)
+        )
+    if found is None:
+        raise InvalidInput("No ACCT health contribution is recorded for this patient.")
+    return found
+
+
+def case_of_event(vault: OpenVault, event_id: str) -> str:
+    """The case an ACCT event belongs to."""
+    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    with vault.session() as session:
+        found = session.scalar(select(AcctEvent.case_id).where(AcctEvent.id == event_id))
+    if found is None:
+        raise InvalidInput("That ACCT event is not in this vault.")
+    return found
+
+
+def staff_cards(vault: OpenVault, staff_ids: set[str]) -> dict[str, StaffCard]:
+    """Contributors by id, as a printed record names them."""
+    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    with vault.session() as session:
+        return {
+            s.id: StaffCard(s.display_name, s.role, s.team or "")
+            for s in session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))
+        }
+
+
+def wing_months(vault: OpenVault, wing: str, now: datetime) -> list[rules.MonthRow]:
+    """The monthly health-input rows for one wing's cases (the audit report, narrowed)."""
+    require_role(vault.actor, ACCT_VIEWERS, "view the ACCT health-input audit")
+    with vault.session() as session:
+        query = scope(
+            select(*HEAD_COLUMNS).join(Patient, AcctCase.patient_id == Patient.id), None, wing
+        )
+        heads = [CaseHead(*row) for row in session.execute(query)]
+        loaded = load_cases(session, heads, now)
+    return rules.monthly_health_input_report(
+        (e for case in loaded for e in case.events), tz=CLINIC_ZONE, now=now
+    )

@@ -1,0 +1,298 @@
+"""Signing encounters, amending them, and reading an amendment chain (domain.md §3-5, §8).
+
+`sign_encounter` checks and scores the form (encounter_rules), then writes the encounter and its
+observation, questionnaire results and measurements, all signed at the same moment by the same
+person, raises the tasks the rules call for, discards the form's draft and audits
+"encounter_signed" — one transaction. A signed entry is never changed: `amend_encounter` writes a
+new entry that points at it ("entered in error" is an amendment too).
+
+Decisions (ours):
+- ADMIN staff sign nothing. HCAs sign clinic visits, cell-door and general encounters with
+  observations and measurements; reviews, assessments, MH sessions and questionnaires need a
+  registered clinician.
+- One standing encounter per appointment; a correction is an amendment. The appointment must be
+  the patient's and have a seen outcome.
+- An amendment is made to the latest entry of a chain (so a chain is a straight line), by its
+  author or by a registered clinician, and never to an entry marked entered in error. A
+  correction keeps the patient and the appointment. Tasks already raised by an entry of the chain
+  are not raised again by its correction. Open tasks raised by the chain are withdrawn when the
+  entry is marked entered in error, and when the correction no longer calls for them (a PHQ-9
+  item 9 corrected to 0 no longer asks for a risk assessment): they must not travel on a
+  transfer summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hjdesk.clinical.attendance import Outcome, is_seen
+from hjdesk.clinical.identifiers import age_on
+from hjdesk.clinical.news2 import DEFAULT_PATHWAYS, EscalationPathways
+from hjdesk.services.common import dumps, get_or_error, utc_now
+from hjdesk.services.encounters.chain import chain_ids, local_day, standing_encounters
+from hjdesk.services.encounters.forms import HCA_KINDS, EncounterInput, EncounterKind
+from hjdesk.services.encounters.rules import EscalationRequired, parse_kind, prepare
+from hjdesk.services.encounters.store import store, store_rows
+from hjdesk.services.encounters.views import EncounterView, encounter_views, written_view
+from hjdesk.services.permissions import (
+    CLINICAL_WRITERS,
+    REGISTERED_CLINICIANS,
+    require,
+    require_role,
+)
+from hjdesk.services.worklists import withdraw_tasks
+from hjdesk.storage.errors import InvalidInput, PermissionDenied
+from hjdesk.storage.ids import uuid7
+from hjdesk.storage.models import (
+    Appointment,
+    Encounter,
+    Patient,
+)
+from hjdesk.storage.vault import OpenVault
+
+__all__ = [
+    "EncounterHistory",
+    "EncounterInput",
+    "EncounterKind",
+    "EncounterView",
+    "EscalationRequired",
+    "amend_encounter",
+    "encounter_history",
+    "sign_encounter",
+]
+
+
+def _check_role(vault: OpenVault, inp: EncounterInput) -> EncounterKind:
+    require_role(vault.actor, CLINICAL_WRITERS, "sign clinical entries")
+    kind = parse_kind(inp.kind)
+    if vault.actor.role not in REGISTERED_CLINICIANS:
+        if kind not in HCA_KINDS:
+            what = kind.value.lower().replace("_", " ")
+            raise PermissionDenied(
+                f"Your role ({vault.actor.role}) cannot sign a {what}: ask a registered clinician."
+            )
+        if inp.questionnaires is not None:
+            raise PermissionDenied(
+                f"Your role ({vault.actor.role}) cannot record questionnaires or frailty scores."
+            )
+    return kind
+
+
+def _check_appointment(session: Session, inp: EncounterInput, chain: list[str]) -> None:
+    if inp.appointment_id is None:
+        return
+    appointment = get_or_error(session, Appointment, inp.appointment_id, "appointment")
+    if appointment.patient_id != inp.patient_id:
+        raise InvalidInput("That appointment is for another patient.")
+    if appointment.outcome is None or not is_seen(Outcome(appointment.outcome)):
+        raise InvalidInput(
+            "Record a seen outcome for the appointment before signing its encounter."
+        )
+    others = [
+        e
+        for e in standing_encounters(session, appointment_ids=[appointment.id])
+        if e.id not in chain
+    ]
+    if others:
+        raise InvalidInput("An encounter is already signed for this appointment: amend it instead.")
+
+
+def _age(session: Session, inp: EncounterInput, when: datetime) -> int:
+    # Only the date of birth: loading the whole Patient (location, alerts) was a fifth of the
+    # time of writing an entry (docs/performance.md).
+    born = session.scalar(select(Patient.date_of_birth).where(Patient.id == inp.patient_id))
+    if born is None:
+        raise InvalidInput("That patient is not in this vault.")
+    moment = inp.started_at if inp.started_at.tzinfo is not None else when
+    return age_on(born, max(local_day(moment), born))
+
+
+def _view(session: Session, encounter: Encounter) -> EncounterView:
+    return encounter_views(session, [encounter])[0]
+
+
+def sign_encounter(
+    vault: OpenVault,
+    inp: EncounterInput,
+    *,
+    now: datetime | None = None,
+    pathways: EscalationPathways = DEFAULT_PATHWAYS,
+) -> EncounterView:
+    """Check, score and sign an encounter with everything recorded in it."""
+    kind = _check_role(vault, inp)
+    when = now or utc_now()
+    with vault.transaction() as session:
+        prepared = prepare(inp, age=_age(session, inp, when), now=when, pathways=pathways)
+        _check_appointment(session, inp, [])
+        stored = store_rows(vault, session, inp, prepared, when, [])
+        encounter = stored.encounter
+        vault.audit(
+            "encounter_signed",
+            patient_id=inp.patient_id,
+            detail={
+                "encounter_id": encounter.id,
+                "kind": kind.value,
+                "appointment_id": inp.appointment_id,
+                "red_flags": prepared.red_flags,
+                "tasks": [t.kind for t in prepared.tasks],
+            },
+            session=session,
+        )
+        return written_view(session, encounter, stored.scores, stored.tasks)
+
+
+def _amendable(
+    vault: OpenVault, session: Session, encounter_id: str
+) -> tuple[Encounter, list[str]]:
+    target = get_or_error(session, Encounter, encounter_id, "encounter")
+    chain = chain_ids(session, target.id)
+    if chain[-1] != target.id:
+        raise InvalidInput("This entry has already been amended: amend the latest version.")
+    if target.entered_in_error:
+        raise InvalidInput("This entry is marked entered in error: record a new encounter instead.")
+    if target.signed_by != vault.actor.staff_id and vault.actor.role not in REGISTERED_CLINICIANS:
+        raise PermissionDenied(
+            f"Your role ({vault.actor.role}) can amend only entries you signed yourself."
+        )
+    return target, chain
+
+
+def _entered_in_error(
+    vault: OpenVault, target: Encounter, reason: str, when: datetime
+) -> Encounter:
+    return Encounter(
+        id=uuid7(),
+        patient_id=target.patient_id,
+        appointment_id=target.appointment_id,
+        kind=target.kind,
+        ltc_condition=target.ltc_condition,
+        place=target.place,
+        started_at=target.started_at,
+        ended_at=target.ended_at,
+        narrative="",
+        data=dumps({"answers": {}, "derived": {}}),
+        amends_id=target.id,
+        amendment_reason=reason,
+        entered_in_error=True,
+        signed_at=when,
+        signed_by=vault.actor.staff_id,
+    )
+
+
+def _correct(
+    vault: OpenVault,
+    session: Session,
+    target: Encounter,
+    chain: list[str],
+    corrected: EncounterInput,
+    reason: str,
+    when: datetime,
+    pathways: EscalationPathways,
+) -> tuple[Encounter, set[str]]:
+    """Sign the corrected entry: same patient, same appointment, every rule checked again.
+    Returns it with the task kinds it calls for."""
+    _check_role(vault, corrected)
+    if corrected.patient_id != target.patient_id:
+        raise InvalidInput(
+            "A correction stays with the same patient: mark this entry entered in error "
+            "and record the encounter for the right patient."
+        )
+    if corrected.appointment_id not in (None, target.appointment_id):
+        raise InvalidInput("A correction keeps the appointment of the entry it amends.")
+    inp = replace(corrected, appointment_id=target.appointment_id)
+    prepared = prepare(inp, age=_age(session, inp, when), now=when, pathways=pathways)
+    _check_appointment(session, inp, chain)
+    stored = store(vault, session, inp, prepared, when, chain, target, reason)
+    return stored, {t.kind for t in prepared.tasks}
+
+
+def _how(corrected: EncounterInput | None) -> str:
+    return "marked entered in error" if corrected is None else "corrected"
+
+
+def amend_encounter(
+    vault: OpenVault,
+    encounter_id: str,
+    *,
+    reason: str,
+    corrected: EncounterInput | None = None,
+    entered_in_error: bool = False,
+    now: datetime | None = None,
+    pathways: EscalationPathways = DEFAULT_PATHWAYS,
+) -> EncounterView:
+    """Correct a signed encounter, or mark it entered in error, with a new signed entry."""
+    require_role(vault.actor, CLINICAL_WRITERS, "amend clinical entries")
+    if not reason.strip():
+        raise InvalidInput("Give the reason for the amendment.")
+    if (corrected is None) == (not entered_in_error):
+        raise InvalidInput(
+            "Either give the corrected entry or mark the entry entered in error (not both)."
+        )
+    when = now or utc_now()
+    with vault.transaction() as session:
+        target, chain = _amendable(vault, session, encounter_id)
+        if corrected is None:
+            encounter = _entered_in_error(vault, target, reason.strip(), when)
+            session.add(encounter)
+            action, still_raised = "encounter_entered_in_error", set[str]()
+        else:
+            encounter, still_raised = _correct(
+                vault, session, target, chain, corrected, reason.strip(), when, pathways
+            )
+            action = "encounter_amended"
+        session.flush()
+        withdraw_tasks(
+            vault,
+            session,
+            chain,
+            why=f"the entry that raised it was {_how(corrected)} ({reason.strip()})",
+            when=when,
+            keep_kinds=still_raised,
+        )
+        vault.audit(
+            action,
+            patient_id=target.patient_id,
+            detail={"encounter_id": encounter.id, "amends_id": target.id},
+            session=session,
+        )
+        return _view(session, encounter)
+
+
+@dataclass(frozen=True, slots=True)
+class EncounterHistory:
+    """An encounter's chain, original first; `current` is what the record now says."""
+
+    entries: tuple[EncounterView, ...]
+
+    @property
+    def original(self) -> EncounterView:
+        return self.entries[0]
+
+    @property
+    def current(self) -> EncounterView:
+        return self.entries[-1]
+
+    @property
+    def entered_in_error(self) -> bool:
+        return self.current.entered_in_error
+
+
+def encounter_history(vault: OpenVault, encounter_id: str) -> EncounterHistory:
+    """The original entry and every amendment of it, in order; viewing it is audited."""
+    require(vault.actor, "view_patient")
+    with vault.transaction() as session:
+        get_or_error(session, Encounter, encounter_id, "encounter")
+        ids = chain_ids(session, encounter_id)
+        rows = [get_or_error(session, Encounter, i, "encounter") for i in ids]
+        history = EncounterHistory(entries=tuple(encounter_views(session, rows)))
+        vault.audit(
+            "view_encounter",
+            patient_id=rows[0].patient_id,
+            detail={"encounter_id": encounter_id},
+            session=session,
+        )
+    return history

@@ -1,0 +1,487 @@
+"""Read models of signed encounters: one entry with its scores, the timeline, trend series.
+
+Built in batches (one query per table for many encounters), returned as frozen dataclasses.
+Viewing a patient's timeline or observations is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from types import MappingProxyType
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hjdesk.clinical.questionnaires import PROMPT_ACCT
+from hjdesk.services.common import loads, patient_or_error
+from hjdesk.services.encounters.chain import standing_encounters, superseded_ids
+from hjdesk.services.encounters.forms import EncounterKind
+from hjdesk.services.permissions import require
+from hjdesk.storage.models import (
+    Encounter,
+    Measurement,
+    Observation,
+    QuestionnaireResult,
+    Staff,
+    Task,
+)
+from hjdesk.storage.vault import OpenVault
+
+INSTRUMENT_NAMES = {
+    "PHQ9": "PHQ-9",
+    "GAD7": "GAD-7",
+    "SIX_CIT": "6CIT",
+    "AQ10": "AQ-10",
+    "CFS": "CFS",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationView:
+    taken_at: datetime
+    resp_rate: int
+    spo2: int
+    spo2_scale: int
+    scale2_prescriber: str | None
+    scale2_prescribed_on: date | None
+    on_oxygen: bool
+    systolic_bp: int
+    diastolic_bp: int | None
+    pulse: int
+    consciousness: str
+    temperature: float
+    news2_total: int
+    news2_risk: str
+    red_score: bool
+    subscores: Mapping[str, int] = field(hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionnaireView:
+    instrument: str
+    total: int
+    band: str
+    flagged: bool
+    answers: Any = field(hash=False)
+    override: Mapping[str, Any] | None = field(hash=False, default=None)
+
+    @property
+    def label(self) -> str:
+        return f"{INSTRUMENT_NAMES.get(self.instrument, self.instrument)} {self.total} {self.band}"
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementView:
+    code: str
+    value: float | None
+    text_value: str | None
+    unit: str
+    taken_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRef:
+    id: str
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class EncounterView:
+    """A signed encounter. `prompts`, `warnings` and `findings` are what the rules said when it
+    was signed (NEWS2 validity warnings, the PHQ-9 prompts, HbA1c against target…)."""
+
+    id: str
+    patient_id: str
+    kind: EncounterKind
+    ltc_condition: str | None
+    appointment_id: str | None
+    place: str
+    started_at: datetime
+    ended_at: datetime | None
+    narrative: str
+    consent_recorded: bool
+    capacity_concern: bool
+    data: Mapping[str, Any] = field(hash=False)
+    author_id: str | None = None
+    author_name: str = ""
+    author_role: str = ""
+    signed_at: datetime | None = None
+    signed_by: str | None = None
+    red_flags: tuple[str, ...] = ()
+    escalation_action: str | None = None
+    escalated_to: str | None = None
+    escalated_at: datetime | None = None
+    amends_id: str | None = None
+    amendment_reason: str | None = None
+    entered_in_error: bool = False
+    observation: ObservationView | None = None
+    questionnaires: tuple[QuestionnaireView, ...] = ()
+    measurements: tuple[MeasurementView, ...] = ()
+    tasks: tuple[TaskRef, ...] = ()
+    prompts: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()
+    pathway: str | None = None
+
+    @property
+    def news2_total(self) -> int | None:
+        return None if self.observation is None else self.observation.news2_total
+
+    @property
+    def prompt_acct_concern(self) -> bool:
+        """PHQ-9 item 9 above 0: prompt the clinician to consider raising an ACCT concern."""
+        return PROMPT_ACCT in self.prompts
+
+
+def observation_view(row: Observation) -> ObservationView:
+    return ObservationView(
+        taken_at=row.taken_at,
+        resp_rate=row.resp_rate,
+        spo2=row.spo2,
+        spo2_scale=row.spo2_scale,
+        scale2_prescriber=row.scale2_prescriber,
+        scale2_prescribed_on=(
+            date.fromisoformat(row.scale2_prescribed_on) if row.scale2_prescribed_on else None
+        ),
+        on_oxygen=row.on_oxygen,
+        systolic_bp=row.systolic_bp,
+        diastolic_bp=row.diastolic_bp,
+        pulse=row.pulse,
+        consciousness=row.consciousness,
+        temperature=row.temperature,
+        news2_total=row.news2_total,
+        news2_risk=row.news2_risk,
+        red_score=row.red_score,
+        subscores=MappingProxyType(loads(row.subscores, {})),
+    )
+
+
+def questionnaire_view(row: QuestionnaireResult) -> QuestionnaireView:
+    override = loads(row.override)
+    return QuestionnaireView(
+        instrument=row.instrument,
+        total=row.total,
+        band=row.band,
+        flagged=row.flagged,
+        answers=loads(row.answers),
+        override=MappingProxyType(override) if isinstance(override, dict) else None,
+    )
+
+
+_R = TypeVar("_R")
+
+
+def _by_encounter(rows: Iterable[_R], key: str) -> dict[str, list[_R]]:
+    out: dict[str, list[_R]] = {}
+    for row in rows:
+        out.setdefault(getattr(row, key), []).append(row)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Related:
+    """Rows that belong to a batch of encounters, grouped by encounter id."""
+
+    observations: dict[str, Observation]
+    questionnaires: dict[str, list[QuestionnaireResult]]
+    measurements: dict[str, list[Measurement]]
+    tasks: dict[str, list[Task]]
+    staff: dict[str, Staff]
+
+
+def _related(session: Session, encounters: Sequence[Encounter]) -> _Related:
+    ids = [e.id for e in encounters]
+    authors = [e.signed_by or e.author_id or "" for e in encounters]
+    return _Related(
+        observations={
+            o.encounter_id: o
+            for o in session.scalars(select(Observation).where(Observation.encounter_id.in_(ids)))
+        },
+        questionnaires=_by_encounter(
+            session.scalars(
+                select(QuestionnaireResult)
+                .where(QuestionnaireResult.encounter_id.in_(ids))
+                .order_by(QuestionnaireResult.instrument)
+            ),
+            "encounter_id",
+        ),
+        measurements=_by_encounter(
+            session.scalars(
+                select(Measurement)
+                .where(Measurement.encounter_id.in_(ids))
+                .order_by(Measurement.code)
+            ),
+            "encounter_id",
+        ),
+        tasks=_by_encounter(
+            session.scalars(select(Task).where(Task.source_id.in_(ids)).order_by(Task.kind)),
+            "source_id",
+        ),
+        staff={s.id: s for s in session.scalars(select(Staff).where(Staff.id.in_(authors)))},
+    )
+
+
+def _view(e: Encounter, related: _Related) -> EncounterView:
+    stored = loads(e.data, {})
+    derived = stored.get("derived", {})
+    who = related.staff.get(e.signed_by or e.author_id or "")
+    observation = related.observations.get(e.id)
+    return EncounterView(
+        id=e.id,
+        patient_id=e.patient_id,
+        kind=EncounterKind(e.kind),
+        ltc_condition=e.ltc_condition,
+        appointment_id=e.appointment_id,
+        place=e.place,
+        started_at=e.started_at,
+        ended_at=e.ended_at,
+        narrative=e.narrative,
+        consent_recorded=e.consent_recorded,
+        capacity_concern=e.capacity_concern,
+        data=MappingProxyType(stored.get("answers", {})),
+        author_id=e.signed_by or e.author_id,
+        author_name=who.display_name if who else "unknown",
+        # The role at signing; rows from before it was kept show the signer's present role.
+        author_role=e.signed_role or (who.role if who else ""),
+        signed_at=e.signed_at,
+        signed_by=e.signed_by,
+        red_flags=tuple(loads(e.red_flags, [])),
+        escalation_action=e.escalation_action,
+        escalated_to=e.escalated_to,
+        escalated_at=e.escalated_at,
+        amends_id=e.amends_id,
+        amendment_reason=e.amendment_reason,
+        entered_in_error=e.entered_in_error,
+        observation=observation_view(observation) if observation is not None else None,
+        questionnaires=tuple(questionnaire_view(q) for q in related.questionnaires.get(e.id, [])),
+        measurements=tuple(
+            MeasurementView(m.code, m.value, m.text_value, m.unit, m.taken_at)
+            for m in related.measurements.get(e.id, [])
+        ),
+        tasks=tuple(TaskRef(t.id, t.kind, t.title) for t in related.tasks.get(e.id, [])),
+        prompts=tuple(derived.get("prompts", [])),
+        warnings=tuple(derived.get("warnings", [])),
+        findings=tuple(derived.get("findings", [])),
+        pathway=derived.get("pathway"),
+    )
+
+
+def written_view(
+    session: Session,
+    encounter: Encounter,
+    scores: Iterable[Observation | QuestionnaireResult | Measurement],
+    tasks: Iterable[Task],
+) -> EncounterView:
+    """The view of an encounter just written in this session, from the rows in hand: the same
+    view `encounter_views` reads back (a test compares them), without re-reading four tables
+    (a quarter of the time of signing an entry, docs/performance.md)."""
+    rows = list(scores)
+    observations = [r for r in rows if isinstance(r, Observation)]
+    questionnaires = sorted(
+        (r for r in rows if isinstance(r, QuestionnaireResult)), key=lambda q: q.instrument
+    )
+    measurements = sorted((r for r in rows if isinstance(r, Measurement)), key=lambda m: m.code)
+    author = encounter.signed_by or encounter.author_id
+    signer = session.get(Staff, author) if author else None
+    view = _view(
+        encounter,
+        _Related(
+            observations={encounter.id: observations[-1]} if observations else {},
+            questionnaires={encounter.id: questionnaires},
+            measurements={encounter.id: measurements},
+            tasks={encounter.id: sorted(tasks, key=lambda t: t.kind)},
+            staff={signer.id: signer} if signer is not None else {},
+        ),
+    )
+    # As read back: every stored time is UTC (the rows in hand keep the zone they were given in).
+    return _in_utc(view)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
+
+
+def _utc_at(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _in_utc(view: EncounterView) -> EncounterView:
+    observation = view.observation
+    if observation is not None:
+        observation = replace(observation, taken_at=_utc_at(observation.taken_at))
+    return replace(
+        view,
+        started_at=_utc_at(view.started_at),
+        ended_at=_utc(view.ended_at),
+        signed_at=_utc(view.signed_at),
+        escalated_at=_utc(view.escalated_at),
+        observation=observation,
+        measurements=tuple(replace(m, taken_at=_utc_at(m.taken_at)) for m in view.measurements),
+    )
+
+
+def encounter_views(session: Session, encounters: Sequence[Encounter]) -> list[EncounterView]:
+    """Views of many encounters (one query per related table), keeping their order."""
+    related = _related(session, encounters)
+    return [_view(e, related) for e in encounters]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineItem:
+    """One entry on a patient's timeline. `superseded`: a later entry amends this one."""
+
+    encounter_id: str
+    kind: EncounterKind
+    started_at: datetime
+    author_name: str
+    author_role: str
+    summary: str
+    news2_total: int | None
+    questionnaire_bands: tuple[str, ...]
+    red_flags: tuple[str, ...]
+    is_amendment: bool
+    superseded: bool
+    entered_in_error: bool
+    amendment_reason: str | None
+
+
+def _summary(view: EncounterView) -> str:
+    if view.entered_in_error:
+        return f"Entered in error: {view.amendment_reason or ''}".strip()
+    first = view.narrative.strip().splitlines()[0] if view.narrative.strip() else ""
+    return first if len(first) <= 120 else first[:119] + "…"
+
+
+def patient_timeline(vault: OpenVault, patient_id: str) -> tuple[TimelineItem, ...]:
+    """Every encounter, newest first, with amendment and entered-in-error markers."""
+    require(vault.actor, "view_patient")
+    with vault.transaction() as session:
+        patient_or_error(session, patient_id)
+        rows = list(
+            session.scalars(
+                select(Encounter)
+                .where(Encounter.patient_id == patient_id)
+                .order_by(
+                    Encounter.started_at.desc(), Encounter.signed_at.desc(), Encounter.id.desc()
+                )
+            )
+        )
+        gone = superseded_ids(session, [r.id for r in rows])
+        items = tuple(
+            TimelineItem(
+                encounter_id=v.id,
+                kind=v.kind,
+                started_at=v.started_at,
+                author_name=v.author_name,
+                author_role=v.author_role,
+                summary=_summary(v),
+                news2_total=v.news2_total,
+                questionnaire_bands=tuple(q.label for q in v.questionnaires),
+                red_flags=v.red_flags,
+                is_amendment=v.amends_id is not None,
+                superseded=v.id in gone,
+                entered_in_error=v.entered_in_error,
+                amendment_reason=v.amendment_reason,
+            )
+            for v in encounter_views(session, rows)
+        )
+        vault.audit("view_timeline", patient_id=patient_id, session=session)
+    return items
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    at: datetime
+    value: float
+    encounter_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationSeries:
+    """Trend-chart points, oldest first, from entries that still stand."""
+
+    news2_total: tuple[SeriesPoint, ...]
+    systolic_bp: tuple[SeriesPoint, ...]
+    diastolic_bp: tuple[SeriesPoint, ...]
+    pulse: tuple[SeriesPoint, ...]
+    hba1c: tuple[SeriesPoint, ...]
+
+
+def _sorted(points: list[SeriesPoint]) -> tuple[SeriesPoint, ...]:
+    return tuple(sorted(points, key=lambda p: p.at))
+
+
+def _series(obs: Sequence[Observation], ms: Sequence[Measurement]) -> ObservationSeries:
+    def measured(code: str) -> list[SeriesPoint]:
+        return [
+            SeriesPoint(m.taken_at, m.value or 0.0, m.encounter_id) for m in ms if m.code == code
+        ]
+
+    def observed(column: str) -> list[SeriesPoint]:
+        return [
+            SeriesPoint(o.taken_at, getattr(o, column), o.encounter_id)
+            for o in obs
+            if getattr(o, column) is not None
+        ]
+
+    return ObservationSeries(
+        news2_total=_sorted(observed("news2_total")),
+        systolic_bp=_sorted(observed("systolic_bp") + measured("BP_SYSTOLIC")),
+        diastolic_bp=_sorted(observed("diastolic_bp") + measured("BP_DIASTOLIC")),
+        pulse=_sorted(observed("pulse")),
+        hba1c=_sorted(measured("HBA1C")),
+    )
+
+
+def observations_series(vault: OpenVault, patient_id: str) -> ObservationSeries:
+    """NEWS2, blood pressure, pulse and HbA1c over time, for the trend charts."""
+    require(vault.actor, "view_patient")
+    with vault.transaction() as session:
+        patient_or_error(session, patient_id)
+        standing = {e.id for e in standing_encounters(session, patient_ids=[patient_id])}
+        obs = [
+            o
+            for o in session.scalars(
+                select(Observation).where(Observation.patient_id == patient_id)
+            )
+            if o.encounter_id in standing
+        ]
+        ms = [
+            m
+            for m in session.scalars(
+                select(Measurement).where(
+                    Measurement.patient_id == patient_id,
+                    Measurement.code.in_(["BP_SYSTOLIC", "BP_DIASTOLIC", "HBA1C"]),
+                    Measurement.value.is_not(None),
+                )
+            )
+            if m.encounter_id is None or m.encounter_id in standing
+        ]
+        vault.audit("view_observations", patient_id=patient_id, session=session)
+    return _series(obs, ms)
+
+
+def standing_with_results(
+    vault: OpenVault, patient_id: str, *, holding: Literal["observations", "questionnaires"]
+) -> list[EncounterView]:
+    """The patient's standing encounters that hold an observation set or a questionnaire, oldest
+    first: what a trend printout shows."""
+    require(vault.actor, "view_patient")
+    results = Observation if holding == "observations" else QuestionnaireResult
+    with vault.session() as session:
+        standing = {e.id for e in standing_encounters(session, patient_ids=[patient_id])}
+        having = set(
+            session.scalars(select(results.encounter_id).where(results.patient_id == patient_id))
+        )
+        rows = list(
+            session.scalars(
+                select(Encounter)
+                .where(Encounter.id.in_(list(standing & having)))
+                .order_by(Encounter.started_at, Encounter.id)
+            )
+        )
+        return encounter_views(session, rows)

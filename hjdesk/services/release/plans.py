@@ -1,0 +1,328 @@
+"""Transfer and release plans (domain.md §9): save a plan, and list people whose planning is due.
+
+What a plan still lacks (clinical.release.release_plan_problems) comes back as warnings, never a
+refusal: a short-notice move must be recordable with whatever is known. Edits carry the `rev`
+they started from; a stale edit is refused so nobody's changes are silently lost.
+
+Decisions (ours, where domain.md is silent):
+- Plan status: OPEN while planning, DONE once the move has happened, CANCELLED if it will not.
+- `release_plans_due` lists people on the roll whose planning should have started (1 calendar
+  month before the date, NG57): from an open plan's expected date, or, with no open plan, from
+  the roll's expected release date. Dates already passed stay listed (they are still here).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hjdesk.clinical.release import (
+    DEFAULT_RELEASE_POLICY,
+    GpRegistrationStatus,
+    MovementType,
+    ReconnectStatus,
+    ReleasePlanInput,
+    ReleasePolicy,
+    medicine_supply_ok,
+    reconnect_window_open,
+    release_plan_problems,
+    release_planning_should_start,
+)
+from hjdesk.services.care_plans import check_rev
+from hjdesk.services.common import get_or_error, local_today
+from hjdesk.services.labels import PatientLabel, roll_labels
+from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
+from hjdesk.storage.errors import InvalidInput
+from hjdesk.storage.models import Patient, ReleasePlan
+from hjdesk.storage.vault import OpenVault
+
+WRITE_ROLES = CLINICAL_WRITERS
+
+
+class ReleasePlanStatus(enum.StrEnum):
+    OPEN = "OPEN"
+    DONE = "DONE"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasePlanView:
+    id: str
+    rev: int
+    patient_id: str
+    movement_type: str
+    expected_date: date | None
+    destination: str
+    no_fixed_abode: bool
+    community_gp: str
+    gp_registration: str | None
+    reconnect_status: str | None
+    days_of_medicine_supplied: int | None
+    fp10_given: bool
+    per_done: bool
+    notes: str
+    status: str
+    problems: tuple[str, ...]  # what is still missing (warnings, not refusals)
+    supply_ok: bool | None  # None until a supply or an FP10 is recorded
+    reconnect_window_open: bool
+
+
+def _plan_input(plan: ReleasePlan) -> ReleasePlanInput:
+    return ReleasePlanInput(
+        movement_type=MovementType(plan.movement_type),
+        expected_date=plan.expected_date,
+        destination=plan.destination,
+        no_fixed_abode=plan.no_fixed_abode,
+        community_gp=plan.community_gp,
+        gp_registration=GpRegistrationStatus(plan.gp_registration)
+        if plan.gp_registration
+        else None,
+        reconnect_status=ReconnectStatus(plan.reconnect_status) if plan.reconnect_status else None,
+        days_of_medicine_supplied=plan.days_of_medicine_supplied,
+        fp10_given=plan.fp10_given,
+        per_done=plan.per_done,
+    )
+
+
+def plan_view_of(
+    plan: ReleasePlan, today: date, policy: ReleasePolicy = DEFAULT_RELEASE_POLICY
+) -> ReleasePlanView:
+    """The plan as a plain value, with its outstanding items worked out by the clinical rule."""
+    supplied = plan.days_of_medicine_supplied
+    recorded = supplied is not None or plan.fp10_given
+    return ReleasePlanView(
+        id=plan.id,
+        rev=plan.rev,
+        patient_id=plan.patient_id,
+        movement_type=plan.movement_type,
+        expected_date=plan.expected_date,
+        destination=plan.destination,
+        no_fixed_abode=plan.no_fixed_abode,
+        community_gp=plan.community_gp,
+        gp_registration=plan.gp_registration,
+        reconnect_status=plan.reconnect_status,
+        days_of_medicine_supplied=supplied,
+        fp10_given=plan.fp10_given,
+        per_done=plan.per_done,
+        notes=plan.notes,
+        status=plan.status,
+        problems=tuple(release_plan_problems(_plan_input(plan), policy)),
+        supply_ok=medicine_supply_ok(supplied or 0, plan.fp10_given, policy) if recorded else None,
+        reconnect_window_open=(
+            plan.expected_date is not None
+            and reconnect_window_open(plan.expected_date, today, policy)
+        ),
+    )
+
+
+def _choice(kind: type[enum.StrEnum], value: str | None, label: str) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    try:
+        return kind(str(value).strip().upper()).value
+    except ValueError:
+        choices = ", ".join(m.value for m in kind)
+        raise ValueError(f"Unknown {label} {value!r}: choose {choices}.") from None
+
+
+def _checked(
+    movement_type: str,
+    gp_registration: str | None,
+    reconnect_status: str | None,
+    status: str,
+    days: int | None,
+) -> tuple[str, str | None, str | None, str]:
+    """The coded fields, upper-cased and checked; every problem in one message."""
+    fields = (
+        (MovementType, movement_type, "type of move"),
+        (GpRegistrationStatus, gp_registration, "GP registration status"),
+        (ReconnectStatus, reconnect_status, "RECONNECT status"),
+        (ReleasePlanStatus, status, "plan status"),
+    )
+    values: list[str | None] = []
+    problems: list[str] = []
+    for kind, value, label in fields:
+        try:
+            values.append(_choice(kind, value, label))
+        except ValueError as exc:
+            values.append(None)
+            problems.append(str(exc))
+    movement, gp, reconnect, plan_status = values
+    if not str(movement_type or "").strip():
+        problems.insert(0, "Choose the type of move.")
+    if days is not None and (isinstance(days, bool) or days < 0):
+        problems.append("Days of medicine supplied must be 0 or more.")
+    if problems:
+        raise InvalidInput(" ".join(problems))
+    return str(movement), gp, reconnect, plan_status or ReleasePlanStatus.OPEN.value
+
+
+def save_release_plan(
+    vault: OpenVault,
+    patient_id: str,
+    *,
+    movement_type: str,
+    expected_date: date | None,
+    destination: str = "",
+    no_fixed_abode: bool = False,
+    community_gp: str = "",
+    gp_registration: str | None = None,
+    reconnect_status: str | None = None,
+    days_of_medicine_supplied: int | None = None,
+    fp10_given: bool = False,
+    per_done: bool = False,
+    notes: str = "",
+    status: str = ReleasePlanStatus.OPEN,
+    plan_id: str | None = None,
+    base_rev: int | None = None,
+    today: date | None = None,
+) -> ReleasePlanView:
+    """Create (no plan_id) or edit (plan_id + base_rev) a plan; `problems` lists what is missing."""
+    require_role(vault.actor, WRITE_ROLES, "write release plans")
+    movement, gp, reconnect, plan_status = _checked(
+        movement_type, gp_registration, reconnect_status, status, days_of_medicine_supplied
+    )
+    with vault.transaction() as session:
+        patient = get_or_error(session, Patient, patient_id, "patient")
+        plan = _plan_to_edit(session, patient.id, plan_id, base_rev)
+        values = {
+            "movement_type": movement,
+            "expected_date": expected_date,
+            "destination": destination.strip(),
+            "no_fixed_abode": no_fixed_abode,
+            "community_gp": community_gp.strip(),
+            "gp_registration": gp,
+            "reconnect_status": reconnect,
+            "days_of_medicine_supplied": days_of_medicine_supplied,
+            "fp10_given": fp10_given,
+            "per_done": per_done,
+            "notes": notes.strip(),
+            "status": plan_status,
+        }
+        for name, value in values.items():
+            # Only changed columns are set, so saving an unchanged form makes no new revision.
+            if getattr(plan, name) != value:
+                setattr(plan, name, value)
+        session.flush()
+        view = plan_view_of(plan, today or local_today())
+        vault.audit(
+            "save_release_plan",
+            patient_id=patient.id,
+            detail={
+                "plan_id": plan.id,
+                "movement_type": movement,
+                "new": plan_id is None,
+                "outstanding": len(view.problems),
+            },
+            session=session,
+        )
+    return view
+
+
+def _plan_to_edit(
+    session: Session, patient_id: str, plan_id: str | None, base_rev: int | None
+) -> ReleasePlan:
+    if plan_id is None:
+        plan = ReleasePlan(patient_id=patient_id)
+        session.add(plan)
+        return plan
+    plan = get_or_error(session, ReleasePlan, plan_id, "release plan")
+    if plan.patient_id != patient_id:
+        raise InvalidInput("That release plan belongs to another patient.")
+    if base_rev is None:
+        raise InvalidInput("Reload the release plan before changing it.")
+    check_rev(plan.rev, base_rev, "release plan")
+    return plan
+
+
+def current_release_plan(session: Session, patient_id: str) -> ReleasePlan | None:
+    """The open plan with the soonest expected date (undated plans last)."""
+    plans = session.scalars(
+        select(ReleasePlan).where(
+            ReleasePlan.patient_id == patient_id, ReleasePlan.status == ReleasePlanStatus.OPEN
+        )
+    )
+    return min(plans, key=lambda p: (p.expected_date or date.max, p.updated_at), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseDueRow:
+    patient_id: str
+    display_name: str
+    prison_number: str
+    location: str
+    wing: str
+    expected_date: date
+    movement_type: str
+    plan_id: str | None
+    outstanding: tuple[str, ...]
+    reconnect_window_open: bool
+    days_to_go: int  # negative once the date has passed
+
+
+def release_plans_due(
+    vault: OpenVault,
+    today: date | None = None,
+    *,
+    establishment: str | None = None,
+    wing: str | None = None,
+    policy: ReleasePolicy = DEFAULT_RELEASE_POLICY,
+) -> list[ReleaseDueRow]:
+    """People whose release planning should have started, soonest first."""
+    require_role(vault.actor, WRITE_ROLES, "see release planning")
+    day = today or local_today()
+    with vault.session() as session:
+        labels = roll_labels(session, establishment=establishment, wing=wing)
+        open_plans: dict[str, ReleasePlan] = {}
+        query = select(ReleasePlan).where(ReleasePlan.status == ReleasePlanStatus.OPEN)
+        for plan in session.scalars(query):
+            kept = open_plans.get(plan.patient_id)
+            if kept is None or (plan.expected_date or date.max) < (kept.expected_date or date.max):
+                open_plans[plan.patient_id] = plan
+        released = session.execute(
+            select(Patient.id, Patient.expected_release_date).where(
+                Patient.on_roll.is_(True), Patient.expected_release_date.is_not(None)
+            )
+        )
+        roll_dates = {pid: when for pid, when in released if when is not None}
+        rows = [
+            row
+            for pid, label in labels.items()
+            if (row := _due_row(label, open_plans.get(pid), roll_dates.get(pid), day, policy))
+        ]
+    return sorted(rows, key=lambda r: (r.expected_date, r.display_name))
+
+
+def _due_row(
+    label: PatientLabel,
+    plan: ReleasePlan | None,
+    roll_date: date | None,
+    today: date,
+    policy: ReleasePolicy,
+) -> ReleaseDueRow | None:
+    expected = plan.expected_date if plan is not None and plan.expected_date else roll_date
+    if expected is None or not release_planning_should_start(expected, today, policy):
+        return None
+    if plan is None:
+        outstanding: tuple[str, ...] = ("No release plan has been started.",)
+        movement = MovementType.RELEASE.value
+    else:
+        outstanding = plan_view_of(plan, today, policy).problems
+        movement = plan.movement_type
+    return ReleaseDueRow(
+        patient_id=label.id,
+        display_name=label.display_name,
+        prison_number=label.prison_number,
+        location=label.location,
+        wing=label.wing,
+        expected_date=expected,
+        movement_type=movement,
+        plan_id=plan.id if plan is not None else None,
+        outstanding=outstanding,
+        reconnect_window_open=reconnect_window_open(expected, today, policy),
+        days_to_go=(expected - today).days,
+    )
