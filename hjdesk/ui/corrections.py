@@ -40,8 +40,8 @@ from hjdesk.services.permissions import REGISTERED_CLINICIANS
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.care_plan.review_dialog import problem_label, problem_style
-from hjdesk.ui.pages.base import PageContext
-from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.widgets.withdraw_dialog import WithdrawDialog
 
 T = TypeVar("T")
 

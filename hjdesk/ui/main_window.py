@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services import patients
 from hjdesk.storage.vault import OpenVault
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.global_search import GlobalSearch
 from hjdesk.ui.nav_icons import nav_icon
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.pages.registry import navigation_pages, other_pages
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.sync_controller import SyncController

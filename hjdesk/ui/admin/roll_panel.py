@@ -34,10 +34,10 @@ from hjdesk.services.roll_links import LinkFlag, mark_checked, open_link_flags
 from hjdesk.services.roll_rows import COLUMNS as ROLL_COLUMNS
 from hjdesk.services.roll_rows import ImportSummary
 from hjdesk.storage.errors import KnownError
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.admin.tables import bulk_fill
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.tables import bulk_fill
 
 IMPORT_ROLES = POLICY["import_roll"]
 # A full roll that would mark at least this many people as left, and more than a tenth of those

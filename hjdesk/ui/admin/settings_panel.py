@@ -35,9 +35,9 @@ from hjdesk.clinical.identifiers import normalise_establishment_code
 from hjdesk.services import settings
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.vault import ADMIN_ROLE, OpenVault
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.theme import apply_theme
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import ADMIN_ROLE, ROLES, UserInfo
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.admin.tables import bulk_fill
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.tables import bulk_fill
 
 COLUMNS = ("User name", "Name", "Role", "State")
 READ_ONLY_TEXT = (

@@ -46,8 +46,8 @@ from hjdesk.ui.care_plan.save import (
     save_and_activate,
     save_edits,
 )
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.corrections import may_correct
-from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.print_menu import PrintButton
 from hjdesk.ui.theme import severity_colour
 

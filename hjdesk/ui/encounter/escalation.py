@@ -25,7 +25,7 @@ from hjdesk.services.encounter_rules import (
     PHQ9_ITEM9,
     RED_FLAG_TEXT,
 )
-from hjdesk.ui.encounter.widgets import (
+from hjdesk.ui.widgets.fields import (
     Section,
     TextArea,
     aware,

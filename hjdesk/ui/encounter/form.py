@@ -35,6 +35,7 @@ from hjdesk.services.encounter_forms import EncounterInput, EncounterKind
 from hjdesk.services.encounter_rules import RED_FLAG_TEXT, parse_kind
 from hjdesk.services.encounter_views import EncounterView
 from hjdesk.storage.errors import KnownError
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.encounter import context as loading
 from hjdesk.ui.encounter.alerts import patient_line
 from hjdesk.ui.encounter.escalation import EscalationSection, red_flags
@@ -47,7 +48,6 @@ from hjdesk.ui.encounter.sections import (
     NarrativeSection,
 )
 from hjdesk.ui.encounter.vitals import VitalsSection
-from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.theme import set_tone
 
 AUTOSAVE_MS = 30_000

@@ -13,8 +13,8 @@ from hjdesk.services.first_run import PASSWORD_RULE, create_vault
 from hjdesk.storage.errors import InvalidInput, KnownError
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.admin.feedback import MessageLine
 from hjdesk.ui.tasks import TaskRunner
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 def _field(accessible: str, placeholder: str = "", *, secret: bool = False) -> QLineEdit:

@@ -29,10 +29,11 @@ from hjdesk.ui.acct.case_list import AcctCaseList
 from hjdesk.ui.acct.contribution_form import ContributionForm, ContributionInput
 from hjdesk.ui.acct.labels import CONTRIBUTION_TYPES, event_label, when
 from hjdesk.ui.care_plan.review_dialog import problem_label
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.corrections import CorrectionFlow, Kept, may_correct
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.print_menu import PrintButton
-from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
+from hjdesk.ui.widgets.withdraw_dialog import WithdrawDialog
 
 DRAFT_FORM = "acct_contribution"
 

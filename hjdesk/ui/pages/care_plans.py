@@ -24,7 +24,8 @@ from hjdesk.ui.care_plan.lifecycle import find_draft
 from hjdesk.ui.care_plan.list_view import CarePlanList
 from hjdesk.ui.care_plan.new_plan import NewPlanChoice, NewPlanDialog
 from hjdesk.ui.care_plan.review_dialog import problem_label
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.pages.base import Page
 
 DRAFT_FORM = "care_plan"
 NEW_PLAN_FORM = "care_plan_new"

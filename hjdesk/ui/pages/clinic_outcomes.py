@@ -33,7 +33,7 @@ from hjdesk.clinical.attendance import (
     attribution,
     validate_outcome,
 )
-from hjdesk.ui.encounter.widgets import Swap, YesNo, clean, paint
+from hjdesk.ui.widgets.fields import Swap, YesNo, clean, paint
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,9 +28,9 @@ from hjdesk.services import clinics
 from hjdesk.services.clinic_views import SessionSummary, SessionView
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.encounter.widgets import Combo, clean, paint
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.clinic_outcomes import OUTCOME_LABELS
+from hjdesk.ui.widgets.fields import Combo, clean, paint
 
 CLINIC_TYPE_LABELS = {
     ClinicType.SECOND_STAGE_ASSESSMENT: "Second-stage assessments",

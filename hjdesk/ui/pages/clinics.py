@@ -31,13 +31,14 @@ from hjdesk.clinical.attendance import Outcome, OutcomeDetails, SessionStatus, i
 from hjdesk.services import clinics
 from hjdesk.services.clinic_views import AppointmentView, SessionSummary, SessionView
 from hjdesk.storage.errors import KnownError
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.encounter import EncounterDialog, kind_for_visit, open_encounter_dialog
-from hjdesk.ui.encounter.widgets import Swap, paint
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.pages.clinic_list import ClinicTable, session_header, summary_label
 from hjdesk.ui.pages.clinic_outcomes import OUTCOME_LABELS, OutcomePanel, needs_details
 from hjdesk.ui.pages.clinic_sessions import SessionCloser, SessionCreator, load_sessions
 from hjdesk.ui.print_menu import PrintButton
+from hjdesk.ui.widgets.fields import Swap, paint
 
 HINT = (
     "Keys on the list: an outcome key records it and moves down · Enter writes the note "

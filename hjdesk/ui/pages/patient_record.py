@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 from hjdesk.services.encounter_forms import EncounterKind
 from hjdesk.services.patients import PatientRow, open_patient
 from hjdesk.storage.errors import KnownError
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.encounter import EncounterDialog, open_encounter_dialog
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.print_menu import PrintButton
 from hjdesk.ui.record.acct_tab import AcctTab
 from hjdesk.ui.record.assessments_tab import AssessmentsTab

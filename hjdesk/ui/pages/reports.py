@@ -21,7 +21,8 @@ from hjdesk.reports.text import words
 from hjdesk.services.clinics import SessionSummary, list_sessions
 from hjdesk.services.patients import PatientRow, search
 from hjdesk.storage.errors import KnownError
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.save_fhir import BUTTON_NAME, BUTTON_TEXT, save_fhir
 from hjdesk.ui.save_pdf import save_pdf
 

@@ -30,13 +30,14 @@ from hjdesk.sync.client import ConflictView, SyncProgress, list_conflicts, sync_
 from hjdesk.sync.handover import HandoverReport, check_handover
 from hjdesk.sync.progress import RateMeter
 from hjdesk.sync.quarantine import QuarantineView, list_dismissed, list_quarantine
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.sync.conflicts_panel import ConflictsPanel
 from hjdesk.ui.sync.enrol_panel import EnrolPanel
 from hjdesk.ui.sync.needed_by import NeededByPanel
 from hjdesk.ui.sync.quarantine_panel import QuarantinePanel
 from hjdesk.ui.sync_controller import SyncController, SyncOutcome
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 @dataclass(frozen=True, slots=True)

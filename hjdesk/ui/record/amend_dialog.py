@@ -33,7 +33,7 @@ from hjdesk.services.encounter_corrections import correction_input
 from hjdesk.services.encounter_views import EncounterView
 from hjdesk.services.encounters import amend_encounter
 from hjdesk.storage.errors import KnownError
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.labels import kind_label
 from hjdesk.ui.record.tab_base import message_label, moment_text
 from hjdesk.ui.record.write_dialog import WriteDialog

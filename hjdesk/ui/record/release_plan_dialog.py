@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from hjdesk.clinical.release import GpRegistrationStatus, MovementType, ReconnectStatus
 from hjdesk.services.release import ReleasePlanStatus, ReleasePlanView, save_release_plan
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.tab_base import message_label, words
 from hjdesk.ui.record.write_dialog import WriteDialog
 

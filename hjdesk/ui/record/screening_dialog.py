@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services.common import local_today
 from hjdesk.services.screening import ScreeningView, record_screening
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.tab_base import message_label
 from hjdesk.ui.record.write_dialog import WriteDialog
 

@@ -20,7 +20,7 @@ from hjdesk.services.encounter_views import EncounterView, TimelineItem, patient
 from hjdesk.services.encounters import EncounterHistory, encounter_history
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.amend_dialog import AmendDialog
 from hjdesk.ui.record.labels import kind_label, red_flag_text
 from hjdesk.ui.record.tab_base import RecordTab, make_tree, moment_text, tree_item

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
 from hjdesk.services.status import PatientLabel
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.sync.client import ConflictView, resolve_conflict
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.admin.tables import bulk_fill
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.sync.conflict_fields import FieldRow, compare, kind_label, merged_values, shown
 from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.tables import bulk_fill
 
 LIST_COLUMNS = ("Record", "Patient", "Prison no.", "Why", "Fields that differ", "Found")
 MERGED = 4

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import ADMIN_ROLE
 from hjdesk.sync.client import EnrolResult, enrol
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 class EnrolPanel(QGroupBox):

@@ -28,10 +28,10 @@ from hjdesk.storage.vault import ADMIN_ROLE
 from hjdesk.sync import quarantine
 from hjdesk.sync.handover import HandoverReport
 from hjdesk.sync.quarantine import PULL, PUSH, TOO_LARGE, QuarantineView
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.admin.tables import bulk_fill
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.sync.conflict_fields import label
+from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.tables import bulk_fill
 
 COLUMNS = ("Found", "What", "Record", "Why", "What to do")
 PRIVATE = "Hidden while the privacy screen is on: turn it off to read the record."
