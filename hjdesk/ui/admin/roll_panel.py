@@ -98,7 +98,7 @@ class RollImportPanel(QWidget):
         self.result = QLabel("")
         self.result.setWordWrap(True)
         self.result.setAccessibleName("Roll import summary")
-        self.message = MessageLine("Roll import: problem")
+        self.message = MessageLine("Roll import: problem", problem_prefix="Not done: ")
         self.rows = QTableWidget(0, 3)
         self.rows.setHorizontalHeaderLabels(["Row", "Result", "Reason"])
         self.rows.setAccessibleName("Rows rejected or with warnings")
@@ -217,7 +217,7 @@ class RollImportPanel(QWidget):
             self.message.fail(exc)
             return
         shown = self.context.privacy.identifier(flag.prison_number)
-        self.message.ok(f"Marked {shown} as checked.")
+        self.message.info(f"Marked {shown} as checked.")
         self.refresh_flags()
 
     def taken_at(self, path: Path) -> datetime:
@@ -290,9 +290,7 @@ class RollImportPanel(QWidget):
     def _failed(self, exc: KnownError) -> None:
         self._finish()
         self.file_label.clear()
-        self.message.fail(exc)
-        if self.message.is_error:
-            self.message.setText(self.message.text() + " Nothing was imported.")
+        self.message.problem(f"{exc} Nothing was imported.")
 
     def _done(self, path: Path, summary: ImportSummary, committed: bool) -> None:
         self._finish()

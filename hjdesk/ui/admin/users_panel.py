@@ -14,7 +14,6 @@ from collections.abc import Callable
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import ADMIN_ROLE, ROLES, UserInfo
 from hjdesk.ui.context import PageContext
+from hjdesk.ui.widgets.form_rows import FormRows
 from hjdesk.ui.widgets.message_line import MessageLine
 from hjdesk.ui.widgets.tables import bulk_fill
 
@@ -77,7 +77,7 @@ class UsersPanel(QWidget):
         self.read_only.setAccessibleName("Why you cannot manage users")
         self.admin_box = self._build_admin_box()
         self.own_box = self._build_own_box()
-        self.message = MessageLine("Users: result of the last action")
+        self.message = MessageLine("Users: result of the last action", problem_prefix="Not done: ")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
@@ -102,7 +102,7 @@ class UsersPanel(QWidget):
         self.new_repeat = _password_field("New user: initial password again")
         self.add_button = QPushButton("&Add user")
         self.add_button.setAccessibleName("Add the new user")
-        form = QFormLayout()
+        rows = FormRows()
         for label, field in (
             ("User na&me:", self.new_username),
             ("Full &name:", self.new_display),
@@ -110,10 +110,9 @@ class UsersPanel(QWidget):
             ("Initial &password:", self.new_password),
             ("Repeat pass&word:", self.new_repeat),
         ):
-            buddy = QLabel(label)
-            buddy.setBuddy(field)
-            form.addRow(buddy, field)
-        form.addRow("", self.add_button)
+            rows.add(label, field)
+        rows.under(self.add_button)
+        form = rows.layout
 
         self.selected_label = QLabel("Select a user in the list.")
         self.disable_button = QPushButton("&Disable selected user")
@@ -278,7 +277,7 @@ class UsersPanel(QWidget):
             self._clear_passwords()
             if after is not None:
                 after()
-            self.message.ok(done if isinstance(done, str) else done(result))
+            self.message.info(done if isinstance(done, str) else done(result))
             self.refresh()
 
         def failed(exc: KnownError) -> None:
@@ -296,7 +295,7 @@ class UsersPanel(QWidget):
         if not username:
             problem = "Type a user name."
         if problem:
-            self.message.error(problem)
+            self.message.problem(problem)
             return
         display = self.new_display.text().strip() or username
         role, password = self.new_role.currentText(), self.new_password.text()
@@ -338,7 +337,7 @@ class UsersPanel(QWidget):
             return
         problem = _pair_differs(self.reset_password, self.reset_repeat)
         if problem:
-            self.message.error(problem)
+            self.message.problem(problem)
             return
         password = self.reset_password.text()
         self._write(
@@ -354,7 +353,7 @@ class UsersPanel(QWidget):
         if not self.own_current.text():
             problem = "Type your current password."
         if problem:
-            self.message.error(problem)
+            self.message.problem(problem)
             return
         old, new = self.own_current.text(), self.own_new.text()
         self._write(

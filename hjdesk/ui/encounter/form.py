@@ -49,6 +49,7 @@ from hjdesk.ui.encounter.sections import (
 )
 from hjdesk.ui.encounter.vitals import VitalsSection
 from hjdesk.ui.theme import set_tone
+from hjdesk.ui.widgets.message_line import MessageLine
 
 AUTOSAVE_MS = 30_000
 DRAFT_VERSION = 1
@@ -123,11 +124,7 @@ class EncounterForm(QWidget):
         self.flag_banner = QLabel("")
         self.flag_banner.setWordWrap(True)
         self.flag_banner.setAccessibleName("Red flag banner")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setObjectName("formMessage")
-        self.message.setAccessibleName("Form message")
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = MessageLine("Form message")
         self.save_button = QPushButton("Save &draft")
         self.save_button.setToolTip("Keep this form as a draft (Ctrl+S)")
         self.sign_button = QPushButton("Si&gn")
@@ -397,8 +394,10 @@ class EncounterForm(QWidget):
         self.show_message(str(exc))
 
     def show_message(self, text: str, *, error: bool = True) -> None:
-        self.message.setText(text)
-        set_tone(self.message, "error" if error and text else None)
+        if error:
+            self.message.problem(text)
+        else:
+            self.message.info(text)
 
     # --- closing ------------------------------------------------------------------------
 

@@ -39,8 +39,9 @@ from hjdesk.ui.record.new_entry import NewEntryButton
 from hjdesk.ui.record.observations import ObservationsTab
 from hjdesk.ui.record.release_tab import ReleaseTab
 from hjdesk.ui.record.screening_tab import ScreeningTab
-from hjdesk.ui.record.tab_base import RecordTab, message_label
+from hjdesk.ui.record.tab_base import RecordTab
 from hjdesk.ui.record.timeline import TimelineTab
+from hjdesk.ui.widgets.message_line import MessageLine
 
 NO_PATIENT = "No patient open. Find one with the search box (Ctrl+K) or on the Patients page."
 
@@ -57,7 +58,7 @@ class PatientRecordPage(Page):
         self.encounter_dialogs: list[EncounterDialog] = []
 
         self.header = RecordHeader(context.privacy)
-        self.header_message = message_label("Patient record message")
+        self.header_message = MessageLine("Patient record message")
         self.new_entry = NewEntryButton()
         self.reload = QPushButton("Re&fresh")
         self.reload.setAccessibleName("Reload this patient's record")
@@ -172,7 +173,7 @@ class PatientRecordPage(Page):
         self._header_token += 1
         self.row = None
         self.header.clear()
-        self.header_message.hide()
+        self.header_message.clear()
         for tab in self.record_tabs:
             tab.clear()
         for child in self.findChildren(QDialog):
@@ -200,14 +201,13 @@ class PatientRecordPage(Page):
         if token != self._header_token or self.vault is None:
             return
         self.row = row
-        self.header_message.hide()
+        self.header_message.clear()
         self.header.show_patient(row)
 
     def _header_failed(self, token: int, exc: KnownError) -> None:
         if token != self._header_token:
             return
-        self.header_message.setText(str(exc))
-        self.header_message.show()
+        self.header_message.fail(exc)
 
     def _load_current(self) -> None:
         tab = self.tabs.currentWidget()

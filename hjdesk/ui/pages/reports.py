@@ -7,7 +7,6 @@ from datetime import date
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -25,6 +24,8 @@ from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.base import Page
 from hjdesk.ui.save_fhir import BUTTON_NAME, BUTTON_TEXT, save_fhir
 from hjdesk.ui.save_pdf import save_pdf
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 FHIR_KIND = "transfer-summary"  # the one document that also goes out as FHIR
 SESSIONS_SHOWN = 300  # newest first; older sessions are history
@@ -75,15 +76,14 @@ class ReportsPage(Page):
         # The transfer/release summary can also go to another NHS system as FHIR.
         self.save_fhir = QPushButton(BUTTON_TEXT)
         self.save_fhir.setAccessibleName(BUTTON_NAME)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Result")
+        self.message = MessageLine("Result")
 
         finder = QHBoxLayout()
         finder.addWidget(self.patient_text, 1)
         finder.addWidget(self.find_button)
-        self.form = QFormLayout()
-        self.form.addRow(self._label("&Document:", self.kind), self.kind)
+        rows = FormRows()
+        self.form = rows.layout
+        rows.add("&Document:", self.kind)
         self.form.addRow(self.about)
         self._rows: dict[str, int] = {}
         for name, text, buddy, field in (
@@ -94,7 +94,7 @@ class ReportsPage(Page):
             ("month", "M&onth:", self.month, self.month),
         ):
             self._rows[name] = self.form.rowCount()
-            self.form.addRow(self._label(text, buddy), field)
+            rows.add(text, buddy, shown=field)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save)
         buttons.addWidget(self.save_fhir)
@@ -121,12 +121,6 @@ class ReportsPage(Page):
         context.privacy.changed.connect(lambda _: self._redraw_patients())
         self._fill_months()
         self._kind_changed()
-
-    @staticmethod
-    def _label(text: str, buddy: QWidget) -> QLabel:
-        label = QLabel(text)
-        label.setBuddy(buddy)
-        return label
 
     # -- the page hooks -----------------------------------------------------------------------
 
@@ -211,7 +205,7 @@ class ReportsPage(Page):
     def _show_matches(self, rows: list[PatientRow]) -> None:
         self._matches = rows
         self._redraw_patients()
-        self.message.setText(
+        self.message.info(
             "" if rows else "Nobody matches: try the prison number, NHS number or family name."
         )
         if rows:
@@ -253,8 +247,8 @@ class ReportsPage(Page):
             self,
             self.context,
             self.current_kind.name,
-            on_started=lambda: self.message.setText("Saving…"),
-            on_saved=self.message.setText,
+            on_started=lambda: self.message.info("Saving…"),
+            on_saved=self.message.success,
             on_failed=self._failed,
             **self.params(),
         )
@@ -265,10 +259,10 @@ class ReportsPage(Page):
             self,
             self.context,
             self.patient.currentData(),
-            on_started=lambda: self.message.setText("Saving…"),
-            on_saved=self.message.setText,
+            on_started=lambda: self.message.info("Saving…"),
+            on_saved=self.message.success,
             on_failed=self._failed,
         )
 
     def _failed(self, exc: KnownError) -> None:
-        self.message.setText(str(exc))
+        self.message.fail(exc)

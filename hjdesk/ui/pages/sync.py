@@ -91,7 +91,7 @@ class SyncPage(Page):
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Summary of the last sync")
-        self.message = MessageLine("Sync: problem")
+        self.message = MessageLine("Sync: problem", problem_prefix="Not done: ")
         sync_box = QGroupBox("Sync")
         sync_layout = QVBoxLayout(sync_box)
         row = QHBoxLayout()
@@ -225,7 +225,7 @@ class SyncPage(Page):
             )
             self.message.clear()
         elif outcome.error is not None and not outcome.automatic:
-            self.message.error(outcome.error)
+            self.message.problem(outcome.error)
         if self.vault is not None and not (outcome.summary and outcome.summary.wiped):
             self.refresh()
 

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QDialogButtonBox,
-    QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -35,8 +34,10 @@ from hjdesk.services.encounters import amend_encounter
 from hjdesk.storage.errors import KnownError
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.labels import kind_label
-from hjdesk.ui.record.tab_base import message_label, moment_text
+from hjdesk.ui.record.tab_base import moment_text
 from hjdesk.ui.record.write_dialog import WriteDialog
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 DRAFT_FORM = "amend_encounter"
 RESTORED = "What you typed before the laptop locked is back."
@@ -89,7 +90,7 @@ class AmendDialog(WriteDialog):
         self.capacity.setChecked(entry.capacity_concern)
         note = QLabel(KEEPS_NOTE)
         note.setWordWrap(True)
-        self.error = message_label("Amendment problem")
+        self.error = MessageLine("Amendment problem")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -97,18 +98,13 @@ class AmendDialog(WriteDialog):
         self.save_button.setText("Si&gn amendment")
         self.save_button.setAccessibleName("Sign the amendment")
 
-        form = QFormLayout()
-        reason_label = QLabel("Rea&son:")
-        reason_label.setBuddy(self.reason)
-        form.addRow(reason_label, self.reason)
-        narrative_label = QLabel("&Narrative:")
-        narrative_label.setBuddy(self.narrative)
-        form.addRow(narrative_label, self.narrative)
-        place_label = QLabel("Pl&ace:")
-        place_label.setBuddy(self.place)
-        form.addRow(place_label, self.place)
-        form.addRow("", self.consent)
-        form.addRow("", self.capacity)
+        rows = FormRows()
+        rows.add("Rea&son:", self.reason)
+        rows.add("&Narrative:", self.narrative)
+        rows.add("Pl&ace:", self.place)
+        rows.add("", self.consent)
+        rows.add("", self.capacity)
+        form = rows.layout
         layout = QVBoxLayout(self)
         layout.addWidget(what)
         layout.addWidget(self.correct)
@@ -172,9 +168,7 @@ class AmendDialog(WriteDialog):
             return
         self.draft_id = found.id
         self.restore(found.payload)
-        self.error.setText(RESTORED)
-        self.error.setStyleSheet("font-weight: 600;")  # news, not a problem
-        self.error.show()
+        self.error.info(RESTORED)  # news, not a problem
 
     def close_for_lock(self) -> None:
         """The laptop is locking: keep what was typed (encrypted, in the vault) and close."""

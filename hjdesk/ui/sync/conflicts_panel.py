@@ -94,7 +94,9 @@ class ConflictsPanel(QWidget):
         self.save_merged.setAccessibleName("Save the merged version from the last column")
         self.explain = QLabel("")
         self.explain.setWordWrap(True)
-        self.message = MessageLine("Conflicts: result of the last action")
+        self.message = MessageLine(
+            "Conflicts: result of the last action", problem_prefix="Not done: "
+        )
 
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
@@ -309,7 +311,7 @@ class ConflictsPanel(QWidget):
         try:
             merged = merged_values(self.rows, self.merged_texts)
         except InvalidInput as exc:
-            self.message.error(str(exc))
+            self.message.problem(str(exc))
             return
         self._resolve(conflict, merged, "the merged")
 
@@ -319,7 +321,7 @@ class ConflictsPanel(QWidget):
             return
 
         def done(_: object) -> None:
-            self.message.ok(
+            self.message.info(
                 f"Resolved: kept {what} version as a new revision; the next sync sends it."
                 if conflict.reason == "edit"
                 else "Dismissed: this laptop keeps its own record."

@@ -97,7 +97,9 @@ class QuarantinePanel(QWidget):
         self.record.setAccessibleName("The set-aside record in full")
         self.record.setMaximumHeight(self.fontMetrics().lineSpacing() * 10)
         self.record.hide()
-        self.message = MessageLine("Set aside by sync: result of the last action")
+        self.message = MessageLine(
+            "Set aside by sync: result of the last action", problem_prefix="Not done: "
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
@@ -183,7 +185,7 @@ class QuarantinePanel(QWidget):
             return
 
         def done(_: object) -> None:
-            self.message.ok("Queued again: the next sync sends it to the office.")
+            self.message.info("Queued again: the next sync sends it to the office.")
             self.changed.emit()
 
         self.context.runner.run_task(
@@ -197,9 +199,9 @@ class QuarantinePanel(QWidget):
 
         def done(stored: bool) -> None:
             if stored:
-                self.message.ok("Stored on this laptop.")
+                self.message.info("Stored on this laptop.")
             else:
-                self.message.error("It still cannot be stored here: it is set aside again.")
+                self.message.problem("It still cannot be stored here: it is set aside again.")
             self.changed.emit()
 
         self.context.runner.run_task(
@@ -228,7 +230,7 @@ class QuarantinePanel(QWidget):
 
         def done(_: object) -> None:
             self.reason.clear()
-            self.message.ok("Dismissed. It stays listed here, with your reason, and readable.")
+            self.message.info("Dismissed. It stays listed here, with your reason, and readable.")
             self.changed.emit()
 
         self.context.runner.run_task(
