@@ -18,17 +18,21 @@ def test_a_message_line_is_hidden_until_it_has_something_to_say(qtbot: QtBot) ->
     qtbot.addWidget(holder)
     line = MessageLine("Roll import: problem", holder, problem_prefix="Not done: ")
     holder.show()
-    assert line.isHidden() and line.accessibleName() == "Roll import: problem"
+    assert line.isHidden()
+    assert line.accessibleName() == "Roll import: problem"
 
     line.problem("The file has no header row.")
     assert line.isVisible()
     assert line.text() == "Not done: The file has no header row."
     assert line.accessibleDescription() == line.text()  # what a screen reader reads out
-    assert line.is_error and line.tone is Tone.PROBLEM
+    assert line.is_error
+    assert line.tone is Tone.PROBLEM
     assert line.property("tone") == "error"
 
     line.clear()
-    assert line.isHidden() and line.text() == "" and not line.is_error
+    assert line.isHidden()
+    assert line.text() == ""
+    assert not line.is_error
 
 
 def test_each_state_has_its_own_tone_and_only_a_problem_is_an_error(qtbot: QtBot) -> None:
@@ -40,10 +44,12 @@ def test_each_state_has_its_own_tone_and_only_a_problem_is_an_error(qtbot: QtBot
         (line.success, Tone.SUCCESS, "success"),
     ):
         say("Less than 2 hours away: sync now.")
-        assert line.tone is tone and line.property("tone") == property_value
+        assert line.tone is tone
+        assert line.property("tone") == property_value
         assert not line.is_error
     line.fail(KnownError("The laptop is locked."))
-    assert line.is_error and line.text() == "The laptop is locked."
+    assert line.is_error
+    assert line.text() == "The laptop is locked."
 
 
 def test_a_row_caption_is_the_fields_buddy_and_names_it(qtbot: QtBot) -> None:
@@ -57,7 +63,8 @@ def test_a_row_caption_is_the_fields_buddy_and_names_it(qtbot: QtBot) -> None:
     row = rows.add("Rea&son:", reason)
     rows.add("&Other:", named)
 
-    assert row.caption is not None and row.caption.buddy() is reason
+    assert row.caption is not None
+    assert row.caption.buddy() is reason
     assert reason.accessibleName() == "Reason"
     assert named.accessibleName() == "Reason for the amendment"  # a better name is kept
     assert row.problem is None
@@ -81,9 +88,11 @@ def test_a_required_row_says_so_in_words_and_can_carry_its_own_problem_line(
     row = rows.add(
         "&Witness name:", witness, required=True, description="Who saw the refusal.", problem=True
     )
-    assert row.caption is not None and row.caption.text() == "&Witness name (required):"
+    assert row.caption is not None
+    assert row.caption.text() == "&Witness name (required):"
     assert witness.accessibleDescription() == "Required. Who saw the refusal."
-    assert row.problem is not None and row.problem.accessibleName() == "Witness name: problem"
+    assert row.problem is not None
+    assert row.problem.accessibleName() == "Witness name: problem"
     assert row.problem.isHidden()
     row.problem.problem("Record the name of the witness to the refusal.")
     host.show()
