@@ -128,9 +128,7 @@ class AmendEntryDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
     def add_row(self, caption: str, widget: QWidget) -> None:
-        label = QLabel(caption)
-        label.setBuddy(widget)
-        self.form.addRow(label, widget)
+        FormRows(self.form).add(caption, widget)
 
     def correction(self) -> Any:
         """The corrected entry from the fields; AmendProblem if they cannot make one."""

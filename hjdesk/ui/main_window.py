@@ -74,7 +74,9 @@ class Workspace(QWidget):
             self._add(page)
         for page in other_pages(self.context):
             self._add(page)
+        self._lay_out(status_bar, privacy)
 
+    def _lay_out(self, status_bar: QStatusBar, privacy: PrivacyState) -> None:
         self.header = QWidget()
         self.header.setObjectName("appHeader")
         header = QHBoxLayout(self.header)

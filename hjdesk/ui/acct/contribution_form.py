@@ -92,7 +92,9 @@ class ContributionForm(QWidget):
         self.problem = MessageLine()
         self.done = MessageLine("Last input added")
         self.refusal = MessageLine("Why input cannot be added here")
+        self._lay_out()
 
+    def _lay_out(self) -> None:
         rows = FormRows()
         rows.add("T&ype:", self.kind)
         rows.add("&Team:", self.team)

@@ -99,6 +99,10 @@ class RollImportPanel(QWidget):
         self.result.setWordWrap(True)
         self.result.setAccessibleName("Roll import summary")
         self.message = MessageLine("Roll import: problem", problem_prefix="Not done: ")
+        self._build_tables(context)
+        self._lay_out(explain)
+
+    def _build_tables(self, context: PageContext) -> None:
         self.rows = QTableWidget(0, 3)
         self.rows.setHorizontalHeaderLabels(["Row", "Result", "Reason"])
         self.rows.setAccessibleName("Rows rejected or with warnings")
@@ -130,6 +134,7 @@ class RollImportPanel(QWidget):
         context.privacy.changed.connect(lambda _: self.refresh_flags())
         self.open_flags: list[LinkFlag] = []
 
+    def _lay_out(self, explain: QLabel) -> None:
         top = QHBoxLayout()
         top.addWidget(self.choose)
         top.addWidget(self.partial)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -145,7 +146,16 @@ class UsersPanel(QWidget):
         role_row.addWidget(role_label)
         role_row.addWidget(self.role_choice, 1)
         role_row.addWidget(self.role_button)
+        return self._lay_out_admin_box(reset_row, hint, role_row, box, form)
 
+    def _lay_out_admin_box(
+        self,
+        reset_row: QHBoxLayout,
+        hint: QLabel,
+        role_row: QHBoxLayout,
+        box: QGroupBox,
+        form: QFormLayout,
+    ) -> QGroupBox:
         selected = QVBoxLayout()
         top = QHBoxLayout()
         top.addWidget(self.selected_label, 1)

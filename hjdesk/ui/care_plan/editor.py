@@ -100,6 +100,12 @@ class CarePlanEditor(QWidget):
         self.grid = CaremapGrid(self.show_problem)
         self.review_table = ReviewsTable(context.privacy)
         self.reviews = self.review_table.rows
+        self._build_tabs()
+        self._lay_out()
+        self._connect()
+
+    def _build_tabs(self) -> None:
+        """The plan's three tabs: its details, its CAREMAP grid, and its reviews."""
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Parts of the care plan")
         scroll = QScrollArea()
@@ -128,8 +134,6 @@ class CarePlanEditor(QWidget):
         review_buttons.addStretch(1)
         reviews_layout.addLayout(review_buttons)
         self.tabs.addTab(reviews_tab, "Re&views")
-        self._lay_out()
-        self._connect()
 
     def _button(self, text: str, name: str) -> QPushButton:
         button = QPushButton(text)

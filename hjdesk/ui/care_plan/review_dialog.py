@@ -148,7 +148,7 @@ class ReviewDialog(KeptDialog):
         ):
             rows.add(text, widget)
         form.addRow("Decision:", self.continue_plan)
-        form.addRow("", self.close_plan)
+        rows.add("", self.close_plan)
         for text, field in (("&Next review due:", self.next_review), ("&Reason:", self.reason)):
             rows.add(text, field)
         layout = QVBoxLayout(self)

@@ -1,4 +1,5 @@
-"""What every workspace page shares: the context it works in and the hooks the shell calls.
+"""What every workspace page shares: the hooks the shell calls (its context, `PageContext`, is in
+`ui/context.py` so the feature folders can use it without importing the pages).
 
 A page is built once, before anyone unlocks. The workspace then calls:
 

@@ -87,7 +87,9 @@ class PatientRecordPage(Page):
             self.tabs.addTab(tab, tab.title)
             tab.who = self.header.who
             tab.changed.connect(self._written)
+        self._lay_out(context)
 
+    def _lay_out(self, context: PageContext) -> None:
         self.placeholder = QLabel(NO_PATIENT)
         self.placeholder.setWordWrap(True)
         self.placeholder.setAccessibleName("No patient open")

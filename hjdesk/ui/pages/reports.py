@@ -77,7 +77,9 @@ class ReportsPage(Page):
         self.save_fhir = QPushButton(BUTTON_TEXT)
         self.save_fhir.setAccessibleName(BUTTON_NAME)
         self.message = MessageLine("Result")
+        self._lay_out(context)
 
+    def _lay_out(self, context: PageContext) -> None:
         finder = QHBoxLayout()
         finder.addWidget(self.patient_text, 1)
         finder.addWidget(self.find_button)

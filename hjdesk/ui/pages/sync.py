@@ -102,7 +102,11 @@ class SyncPage(Page):
         sync_layout.addLayout(row)
         sync_layout.addWidget(self.summary)
         sync_layout.addWidget(self.message)
+        self._lay_out(context, sync_box, controller)
 
+    def _lay_out(
+        self, context: PageContext, sync_box: QGroupBox, controller: SyncController
+    ) -> None:
         self.needed = NeededByPanel(context)
         self.conflicts = ConflictsPanel(context)
         self.quarantine = QuarantinePanel(context)

@@ -97,7 +97,9 @@ class AmendDialog(WriteDialog):
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText("Si&gn amendment")
         self.save_button.setAccessibleName("Sign the amendment")
+        self._lay_out(what, note)
 
+    def _lay_out(self, what: QLabel, note: QLabel) -> None:
         rows = FormRows()
         rows.add("Rea&son:", self.reason)
         rows.add("&Narrative:", self.narrative)

@@ -128,7 +128,9 @@ class ReleasePlanDialog(WriteDialog):
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText("&Save plan")
         self.save_button.setAccessibleName("Save the plan")
+        self._lay_out(for_whom, plan)
 
+    def _lay_out(self, for_whom: QLabel, plan: ReleasePlanView | None) -> None:
         form = QFormLayout()
 
         rows = FormRows(form)
@@ -146,10 +148,10 @@ class ReleasePlanDialog(WriteDialog):
             if widget is self.movement:
                 form.addRow(self.has_date, self.expected)
             if widget is self.destination:
-                form.addRow("", self.no_fixed_abode)
+                rows.add("", self.no_fixed_abode)
             if widget is self.days:
-                form.addRow("", self.fp10)
-                form.addRow("", self.per)
+                rows.add("", self.fp10)
+                rows.add("", self.per)
         layout = QVBoxLayout(self)
         layout.addWidget(for_whom)
         layout.addLayout(form)

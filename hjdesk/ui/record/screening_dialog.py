@@ -103,7 +103,9 @@ class ScreeningDialog(WriteDialog):
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText("&Sign and save")
         self.save_button.setAccessibleName("Sign and save the screening or immunisation")
+        self._lay_out(for_whom)
 
+    def _lay_out(self, for_whom: QLabel) -> None:
         form = QFormLayout()
 
         rows = FormRows(form)

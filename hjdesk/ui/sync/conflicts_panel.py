@@ -97,7 +97,9 @@ class ConflictsPanel(QWidget):
         self.message = MessageLine(
             "Conflicts: result of the last action", problem_prefix="Not done: "
         )
+        self._lay_out(context)
 
+    def _lay_out(self, context: PageContext) -> None:
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)

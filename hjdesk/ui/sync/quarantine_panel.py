@@ -71,6 +71,9 @@ class QuarantinePanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.check_button)
         row.addWidget(self.handover, 1)
+        self._lay_out(row, context)
+
+    def _lay_out(self, row: QHBoxLayout, context: PageContext) -> None:
         self.resend_button = QPushButton("Send a&gain")
         self.resend_button.setAccessibleName(
             "Send again: queue the refused change for the next sync, after the cause is fixed"

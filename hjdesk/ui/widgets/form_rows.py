@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLayout, QRadioButton, QWidget
 
 from hjdesk.ui.widgets.message_line import MessageLine
 
@@ -25,8 +25,8 @@ def plain(caption: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class FormRow:
-    """What `FormRows.add` built: the caption (None for a check box, which carries its own
-    text), the field, and the field's problem line if asked for."""
+    """What `FormRows.add` built: the caption (None for a check box or a radio button, which
+    carries its own text), the field, and the field's problem line if asked for."""
 
     caption: QLabel | None
     field: QWidget
@@ -62,7 +62,7 @@ class FormRows:
         if said:
             field.setAccessibleDescription(said)
         label: QLabel | None = None
-        if isinstance(field, QCheckBox) and shown is None:
+        if isinstance(field, QCheckBox | QRadioButton) and shown is None:
             self.layout.addRow("", field)
         else:
             text = f"{caption.rstrip(':')} (required):" if required else caption
