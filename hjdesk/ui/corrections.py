@@ -254,7 +254,7 @@ class CorrectionFlow(QObject):
             return
         self._draft_ids[id(dialog)] = found.id
         dialog.restore(found.payload)
-        dialog.problem.info(RESTORED)  # news, not a problem
+        dialog.problem.success(RESTORED)  # news, not a problem
 
     def _keep(self, dialog: CorrectionDialog, kept: Kept) -> None:
         """The laptop is locking: keep what was typed (encrypted, in the vault) and close."""

@@ -66,7 +66,7 @@ class KeptDialog(QDialog):
 
     def show_restored(self) -> None:
         """Not a problem: say that the draft kept at the lock is back."""
-        self.problem.info(self.restored_note)
+        self.problem.success(self.restored_note)
 
     def close_for_lock(self) -> Callable[[], None] | None:
         if self.keeper is None:

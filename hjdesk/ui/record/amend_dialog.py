@@ -170,7 +170,7 @@ class AmendDialog(WriteDialog):
             return
         self.draft_id = found.id
         self.restore(found.payload)
-        self.error.info(RESTORED)  # news, not a problem
+        self.error.success(RESTORED)  # news, not a problem
 
     def close_for_lock(self) -> None:
         """The laptop is locking: keep what was typed (encrypted, in the vault) and close."""
