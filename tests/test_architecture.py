@@ -70,3 +70,55 @@ def test_the_scan_sees_the_package() -> None:
     # Guards against the tests above passing because they read nothing.
     assert len(list(PACKAGE.rglob("*.py"))) > 20
     assert os.path.isdir(PACKAGE / "clinical")
+
+
+def _ui_part(module: str) -> str | None:
+    """The ui subpackage (or top-level ui module) a module belongs to: `record`, `pages`…"""
+    parts = module.split(".")
+    return parts[2] if parts[:2] == ["hjdesk", "ui"] and len(parts) > 2 else None
+
+
+def _ui_graph() -> dict[str, set[str]]:
+    ui = PACKAGE / "ui"
+    graph: dict[str, set[str]] = {}
+    for path in ui.rglob("*.py"):
+        relative = path.relative_to(ui)
+        source = relative.parts[0].removesuffix(".py")
+        targets = {_ui_part(name) for name in _imports(path)}
+        graph.setdefault(source, set()).update(t for t in targets if t and t != source)
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return None
+        for target in sorted(graph.get(node, ())):
+            found = visit(target, [*path, node])
+            if found:
+                return found
+        done.add(node)
+        return None
+
+    for start in sorted(graph):
+        found = visit(start, [])
+        if found:
+            return found
+    return None
+
+
+def test_no_import_cycle_between_ui_parts() -> None:
+    # Pages compose the feature folders, which use ui/widgets and ui/context; nothing points back
+    # (also a layers contract in pyproject.toml; this scan counts imports inside functions too).
+    graph = _ui_graph()
+    assert {"pages", "record", "widgets", "context"} <= set(graph)
+    assert _cycle(graph) is None
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None

@@ -39,9 +39,10 @@ from hjdesk.services import drafts
 from hjdesk.services.permissions import REGISTERED_CLINICIANS
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.care_plan.review_dialog import problem_label, problem_style
-from hjdesk.ui.pages.base import PageContext
-from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.withdraw_dialog import WithdrawDialog
 
 T = TypeVar("T")
 
@@ -107,31 +108,27 @@ class AmendEntryDialog(QDialog):
         self.reason.setAccessibleName("Reason for the amendment")
         self.reason.setPlaceholderText("Why is this entry being corrected?")
         self.form = QFormLayout()
-        self.problem = problem_label()
+        self.problem = MessageLine()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.sign_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.sign_button.setText("Si&gn amendment")
         self.sign_button.setAccessibleName("Sign the amendment")
-        reason_form = QFormLayout()
-        reason_label = QLabel("Rea&son:")
-        reason_label.setBuddy(self.reason)
-        reason_form.addRow(reason_label, self.reason)
+        reason_rows = FormRows()
+        reason_rows.add("Rea&son:", self.reason)
         layout = QVBoxLayout(self)
         layout.addWidget(self.what)
         layout.addWidget(note)
         layout.addLayout(self.form)
-        layout.addLayout(reason_form)
+        layout.addLayout(reason_rows.layout)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
 
     def add_row(self, caption: str, widget: QWidget) -> None:
-        label = QLabel(caption)
-        label.setBuddy(widget)
-        self.form.addRow(label, widget)
+        FormRows(self.form).add(caption, widget)
 
     def correction(self) -> Any:
         """The corrected entry from the fields; AmendProblem if they cannot make one."""
@@ -164,9 +161,7 @@ class AmendEntryDialog(QDialog):
 
     def show_problem(self, text: str) -> None:
         self.sign_button.setEnabled(True)
-        self.problem.setStyleSheet(problem_style())
-        self.problem.setText(text)
-        self.problem.show()
+        self.problem.problem(text)
 
     def _submit(self) -> None:
         reason = self.reason.text().strip()
@@ -182,7 +177,7 @@ class AmendEntryDialog(QDialog):
         if self.unchanged(corrected):
             self.show_problem(NOTHING_CHANGED)
             return
-        self.problem.hide()
+        self.problem.clear()
         self.sign_button.setEnabled(False)  # back on if the service refuses
         self.submitted.emit(Amendment(reason, corrected))
 
@@ -259,9 +254,7 @@ class CorrectionFlow(QObject):
             return
         self._draft_ids[id(dialog)] = found.id
         dialog.restore(found.payload)
-        dialog.problem.setText(RESTORED)
-        dialog.problem.setStyleSheet("font-weight: 600;")  # news, not a problem
-        dialog.problem.show()
+        dialog.problem.success(RESTORED)  # news, not a problem
 
     def _keep(self, dialog: CorrectionDialog, kept: Kept) -> None:
         """The laptop is locking: keep what was typed (encrypted, in the vault) and close."""

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from hjdesk.services import patients
 from hjdesk.services.patients import PatientRow
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 
 PATIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PAUSE_MS = 150

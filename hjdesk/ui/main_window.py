@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services import patients
 from hjdesk.storage.vault import OpenVault
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.global_search import GlobalSearch
 from hjdesk.ui.nav_icons import nav_icon
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.pages.registry import navigation_pages, other_pages
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.sync_controller import SyncController
@@ -73,7 +74,9 @@ class Workspace(QWidget):
             self._add(page)
         for page in other_pages(self.context):
             self._add(page)
+        self._lay_out(status_bar, privacy)
 
+    def _lay_out(self, status_bar: QStatusBar, privacy: PrivacyState) -> None:
         self.header = QWidget()
         self.header.setObjectName("appHeader")
         header = QHBoxLayout(self.header)

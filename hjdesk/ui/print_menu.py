@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
 from hjdesk.reports.kinds import kind_named
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.save_pdf import save_pdf
 
 # What the screen is showing now, as `save_pdf` parameters; None when there is nothing to print.

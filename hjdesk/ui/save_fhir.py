@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QWidget
 
 from hjdesk.storage.errors import InvalidInput, KnownError
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.save_file import ask_path, documents_path, failure_handler, run_save
 
 KIND = "fhir-transfer-summary"

@@ -17,7 +17,7 @@ from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStatusBar, QWidget
 
 from hjdesk.storage.errors import KnownError
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 
 STATUS_MS = 15_000
 

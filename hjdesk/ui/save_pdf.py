@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from hjdesk.reports.kinds import ReportRequest
 from hjdesk.storage.errors import KnownError
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.save_file import ask_path, documents_path, failure_handler, run_save
 
 

@@ -36,7 +36,7 @@ from hjdesk.storage.vault import OpenVault
 from hjdesk.sync import client
 from hjdesk.sync.client import SyncProgress, SyncSummary
 from hjdesk.sync.errors import HubUnreachable, NotEnrolled
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 
 CHECK_MS = 60_000
 AUTO_EVERY_S = 5 * 60

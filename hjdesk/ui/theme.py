@@ -219,7 +219,7 @@ def tone_colours(tone: str) -> tuple[QColor, QColor]:
 
 
 def set_tone(widget: QWidget, tone: str | None) -> None:
-    """Mark a widget "error", "late" or "redflag" (the style sheets' three treatments), or
+    """Mark a widget "error", "late", "redflag" or "success" (the style sheets' treatments), or
     None for plain; its text must say the same in words."""
     widget.setProperty("tone", tone or "")
     widget.style().unpolish(widget)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 from hjdesk.storage.errors import KnownError, UserLockedOut, VaultDamaged, VaultTooNew
 from hjdesk.storage.vault import OpenVault, UserInfo, Vault
 from hjdesk.ui.tasks import TaskRunner
+from hjdesk.ui.widgets.form_rows import FormRows
 
 
 class UnlockScreen(QWidget):
@@ -47,9 +47,10 @@ class UnlockScreen(QWidget):
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Unlock message")
 
-        form = QFormLayout()
-        form.addRow("&User", self.user)
-        form.addRow("&Password", self.password)
+        rows = FormRows()
+        rows.add("&User", self.user)
+        rows.add("&Password", self.password)
+        form = rows.layout
         box = QWidget()
         box.setObjectName("unlockBox")
         box.setMaximumWidth(460)

@@ -42,16 +42,16 @@ from hjdesk.ui.app import Shell, make_application
 from hjdesk.ui.care_plan.new_plan import NewPlanDialog
 from hjdesk.ui.care_plan.review_amend import ReviewAmendDialog
 from hjdesk.ui.care_plan.review_dialog import CloseDialog, ReviewDialog
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.encounter.dialog import EncounterDialog
 from hjdesk.ui.main_window import Workspace
-from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.amend_dialog import AmendDialog
 from hjdesk.ui.record.release_plan_dialog import ReleasePlanDialog
 from hjdesk.ui.record.screening_amend import ScreeningAmendDialog
 from hjdesk.ui.record.screening_dialog import ScreeningDialog
-from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
 from hjdesk.ui.tasks import TaskRunner
 from hjdesk.ui.theme import apply_theme
+from hjdesk.ui.widgets.withdraw_dialog import WithdrawDialog
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # where Debian's python3-pyatspi is
 WALKER = Path(__file__).with_name("atspi_walk.py")

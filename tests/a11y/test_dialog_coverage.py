@@ -33,7 +33,7 @@ def test_the_scan_finds_the_dialogs_it_should():
     # A scan that found nothing would pass the test below whatever the walk covers.
     names = {_name(cls) for cls in _dialog_classes()}
     assert "hjdesk.ui.record.amend_dialog.AmendDialog" in names
-    assert "hjdesk.ui.record.withdraw_dialog.WithdrawDialog" in names
+    assert "hjdesk.ui.widgets.withdraw_dialog.WithdrawDialog" in names
 
 
 def test_every_dialog_in_hjdesk_ui_is_walked():

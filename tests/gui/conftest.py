@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.tasks import InlineRunner
 

@@ -14,7 +14,7 @@ from hjdesk.services import care_plans
 from hjdesk.storage.models import Condition, Patient
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.care_plan.grid import GridPart
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.tasks import InlineRunner
 

@@ -24,13 +24,13 @@ from hjdesk.services import clinics, patients
 from hjdesk.services.clinics.views import AppointmentView, SessionView
 from hjdesk.services.patients.caseload import PatientRow
 from hjdesk.storage.vault import OpenVault
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.encounter import EncounterDialog, EncounterForm
-from hjdesk.ui.encounter.widgets import Combo
-from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.pages.clinic_outcomes import OUTCOME_KEYS
 from hjdesk.ui.pages.clinics import ClinicsPage
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.tasks import InlineRunner
+from hjdesk.ui.widgets.fields import Combo
 
 KEYS = {k.outcome: k.key for k in OUTCOME_KEYS}
 

@@ -15,7 +15,7 @@ import pytest
 from hjdesk.services import care_plans
 from hjdesk.storage.vault import OpenVault, Vault
 from hjdesk.sync import local_state
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.sync import SyncPage
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.sync_controller import SyncController

@@ -18,8 +18,8 @@ from hjdesk.storage.errors import UserDisabled
 from hjdesk.storage.models import AuditEvent, OutboxOp, Patient
 from hjdesk.storage.vault import OpenVault, Vault
 from hjdesk.ui import theme
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.admin import AdminPage
-from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.tasks import InlineRunner
 from tests.conftest import PASSWORD, RollWriter

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox
 from hjdesk.services import care_plans
 from hjdesk.services.drafts import list_drafts
 from hjdesk.storage.vault import Vault
-from hjdesk.ui.care_plan.row_table import ROW_ROLE
 from hjdesk.ui.pages.care_plans import CarePlansPage
 from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.widgets.row_table import ROW_ROLE
 from tests.conftest import PASSWORD
 from tests.gui.helpers_care import (
     activate,

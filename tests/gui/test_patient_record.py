@@ -32,7 +32,7 @@ from hjdesk.storage.models import (
 )
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.patient_record import PatientRecordPage
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.record.amend_dialog import AmendDialog

@@ -56,7 +56,7 @@ class ContributionAmendDialog(AmendEntryDialog):
         self.summary.setTabChangesFocus(True)
         self.summary.setMinimumHeight(self.fontMetrics().lineSpacing() * 4)
         self.add_row("T&ype:", self.kind)
-        self.form.addRow("", self.planned)
+        self.add_row("", self.planned)
         self.add_row("S&ummary:", self.summary)
         self.resize(580, 420)
 

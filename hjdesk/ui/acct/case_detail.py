@@ -32,9 +32,9 @@ from hjdesk.ui.acct.labels import (
     is_review,
     when,
 )
-from hjdesk.ui.care_plan.row_table import Column, RowTableModel, row_table, wrap_rows
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.widgets.row_table import Column, RowTableModel, row_table, wrap_rows
 
 
 def event_flags(view: AcctCaseView, event: AcctEventView) -> list[tuple[str, str]]:

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 from hjdesk.services.acct import AcctCaseRow, InputDueRow
 from hjdesk.services.common import utc_now
 from hjdesk.ui.acct.labels import CASE_STATUSES, event_label, hours_between, when
-from hjdesk.ui.care_plan.row_table import Column, RowTableModel, row_table
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.widgets.row_table import Column, RowTableModel, row_table
 
 TARGET_ROLE = Qt.ItemDataRole.UserRole + 1
 ALL = "__all__"

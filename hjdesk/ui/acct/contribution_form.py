@@ -18,7 +18,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -30,8 +29,9 @@ from PySide6.QtWidgets import (
 from hjdesk.clinical import acct as rules
 from hjdesk.services.acct import SUMMARY_MAX, AcctEventView
 from hjdesk.ui.acct.labels import CONTRIBUTION_TYPES, TEAMS, event_label, type_text, when
-from hjdesk.ui.care_plan.review_dialog import problem_label
-from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.theme import set_tone
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +56,7 @@ class ContributionForm(QWidget):
         self.target = QLabel("Choose an event in the list.")
         self.target.setWordWrap(True)
         self.target.setAccessibleName("Event the input is for")
-        self.needed_by = QLabel("")
-        self.needed_by.setWordWrap(True)
-        self.needed_by.setAccessibleName("Needed by")
+        self.needed_by = MessageLine("Needed by")
         self.kind = QComboBox()
         self.kind.setAccessibleName("How healthcare contributed")
         # Long entries must not widen the form past a small screen; the list pops up wide.
@@ -90,23 +88,19 @@ class ContributionForm(QWidget):
         self.add_button.setAccessibleName("Sign and add the health input")
         self.clear_button = QPushButton("Clea&r form")
         self.clear_button.setAccessibleName("Clear the input form")
-        self.problem = problem_label()
-        self.done = QLabel("")
-        self.done.setWordWrap(True)
-        self.done.setAccessibleName("Last input added")
-        self.refusal = QLabel("")
-        self.refusal.setWordWrap(True)
+        self.problem = MessageLine()
+        self.done = MessageLine("Last input added")
+        self.refusal = MessageLine("Why input cannot be added here")
+        self._lay_out()
 
-        form = QFormLayout()
-        for text, widget in (("T&ype:", self.kind), ("&Team:", self.team)):
-            label = QLabel(text)
-            label.setBuddy(widget)
-            form.addRow(label, widget)
-        form.addRow("", self.planned)
-        summary_label = QLabel("&Summary:")
-        summary_label.setBuddy(self.summary)
-        form.addRow(summary_label, self.summary)
-        form.addRow("", self.counter)
+    def _lay_out(self) -> None:
+        rows = FormRows()
+        rows.add("T&ype:", self.kind)
+        rows.add("&Team:", self.team)
+        rows.add("", self.planned)
+        rows.add("&Summary:", self.summary)
+        rows.under(self.counter)
+        form = rows.layout
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.target)
@@ -139,9 +133,8 @@ class ContributionForm(QWidget):
         changed = event is None or self.current_event is None or event.id != self.current_event.id
         self.current_event = event
         if changed:
-            self.problem.hide()
-        self.refusal.setText(refusal)
-        self.refusal.setVisible(bool(refusal))
+            self.problem.clear()
+        self.refusal.info(refusal)
         if event is None:
             self.target.setText("Choose an event in the list.")
             self.needed_by.clear()
@@ -160,15 +153,13 @@ class ContributionForm(QWidget):
 
     def _show_needed_by(self, event: AcctEventView, now: datetime) -> None:
         if event.scheduled_at is None:
-            self.needed_by.setText("No review time yet: ask the case manager when it is.")
-            self.needed_by.setStyleSheet("")
+            self.needed_by.info("No review time yet: ask the case manager when it is.")
             return
         if event.held_at is not None:
-            self.needed_by.setText(
+            self.needed_by.info(
                 f"This review was held {when(event.held_at, now)}: input added now is recorded "
                 "after it, and shows when it was signed."
             )
-            self.needed_by.setStyleSheet("")
             return
         needed = rules.needed_by(event.scheduled_at)
         text = (
@@ -177,10 +168,9 @@ class ContributionForm(QWidget):
         )
         if rules.unsynced_warning(needed, now, synced=False):
             text += " That is less than 2 hours away: sync now or hand over a printed slip."
-            self.needed_by.setStyleSheet(f"color: {severity_colour('RED').name()};")
+            self.needed_by.warning(text)
         else:
-            self.needed_by.setStyleSheet("")
-        self.needed_by.setText(text)
+            self.needed_by.info(text)
 
     def _enable(self, on: bool) -> None:
         for widget in (self.kind, self.summary, self.add_button, self.clear_button, self.planned):
@@ -192,7 +182,9 @@ class ContributionForm(QWidget):
         length = len(self.summary.toPlainText())
         self.counter.setText(f"{length} / {SUMMARY_MAX}")
         over = length > SUMMARY_MAX
-        self.counter.setStyleSheet(f"color: {severity_colour('RED').name()};" if over else "")
+        if over:  # said in words, not by colour alone
+            self.counter.setText(f"{length} / {SUMMARY_MAX}: too long")
+        set_tone(self.counter, "error" if over else None)
 
     def choose_type(self, code: str) -> None:
         index = self.kind.findData(code)
@@ -208,18 +200,17 @@ class ContributionForm(QWidget):
         )
 
     def show_problem(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.show()
+        self.problem.problem(text)
 
     def show_done(self, text: str) -> None:
-        self.done.setText(text)
+        self.done.success(text)
 
     def reset(self) -> None:
         """Empty the fields after an input was added (the event stays chosen)."""
         self.kind.setCurrentIndex(0)
         self.summary.clear()
         self.planned.setChecked(False)
-        self.problem.hide()
+        self.problem.clear()
 
     def clear(self) -> None:
         self.reset()
@@ -230,7 +221,7 @@ class ContributionForm(QWidget):
         if self.current_event is None:
             self.show_problem("Choose the event this input is for.")
             return
-        self.problem.hide()
+        self.problem.clear()
         self.submitted.emit(
             ContributionInput(
                 event_id=self.current_event.id,

@@ -32,10 +32,10 @@ from hjdesk.services.permissions import POLICY
 from hjdesk.services.roll import COLUMNS as ROLL_COLUMNS
 from hjdesk.services.roll import ImportSummary, LinkFlag, import_roll, mark_checked, open_link_flags
 from hjdesk.storage.errors import KnownError
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.admin.tables import bulk_fill
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.tables import bulk_fill
 
 IMPORT_ROLES = POLICY["import_roll"]
 # A full roll that would mark at least this many people as left, and more than a tenth of those
@@ -96,7 +96,11 @@ class RollImportPanel(QWidget):
         self.result = QLabel("")
         self.result.setWordWrap(True)
         self.result.setAccessibleName("Roll import summary")
-        self.message = MessageLine("Roll import: problem")
+        self.message = MessageLine("Roll import: problem", problem_prefix="Not done: ")
+        self._build_tables(context)
+        self._lay_out(explain)
+
+    def _build_tables(self, context: PageContext) -> None:
         self.rows = QTableWidget(0, 3)
         self.rows.setHorizontalHeaderLabels(["Row", "Result", "Reason"])
         self.rows.setAccessibleName("Rows rejected or with warnings")
@@ -128,6 +132,7 @@ class RollImportPanel(QWidget):
         context.privacy.changed.connect(lambda _: self.refresh_flags())
         self.open_flags: list[LinkFlag] = []
 
+    def _lay_out(self, explain: QLabel) -> None:
         top = QHBoxLayout()
         top.addWidget(self.choose)
         top.addWidget(self.partial)
@@ -215,7 +220,7 @@ class RollImportPanel(QWidget):
             self.message.fail(exc)
             return
         shown = self.context.privacy.identifier(flag.prison_number)
-        self.message.ok(f"Marked {shown} as checked.")
+        self.message.info(f"Marked {shown} as checked.")
         self.refresh_flags()
 
     def taken_at(self, path: Path) -> datetime:
@@ -288,9 +293,7 @@ class RollImportPanel(QWidget):
     def _failed(self, exc: KnownError) -> None:
         self._finish()
         self.file_label.clear()
-        self.message.fail(exc)
-        if self.message.is_error:
-            self.message.setText(self.message.text() + " Nothing was imported.")
+        self.message.problem(f"{exc} Nothing was imported.")
 
     def _done(self, path: Path, summary: ImportSummary, committed: bool) -> None:
         self._finish()

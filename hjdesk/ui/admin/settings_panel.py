@@ -35,9 +35,10 @@ from hjdesk.clinical.identifiers import normalise_establishment_code
 from hjdesk.services import settings
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.vault import ADMIN_ROLE, OpenVault
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.theme import apply_theme
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +87,12 @@ class SettingsPanel(QWidget):
         self.high_contrast = QCheckBox("High-&contrast theme (applies at once)")
         self.high_contrast.setAccessibleName("High-contrast theme")
         laptop = QGroupBox("This laptop")
-        form = QFormLayout(laptop)
-        idle_label = QLabel("Loc&k after idle:")
-        idle_label.setBuddy(self.idle)
+        rows = FormRows(QFormLayout(laptop))
         idle_row = QHBoxLayout()
         idle_row.addWidget(self.idle)
         idle_row.addStretch(1)
-        form.addRow(idle_label, idle_row)
-        form.addRow("", self.high_contrast)
+        rows.add("Loc&k after idle:", self.idle, shown=idle_row)
+        rows.add("", self.high_contrast)
 
         self.pathway_high = _text_box("NEWS2 high score pathway")
         self.pathway_medium = _text_box("NEWS2 medium score pathway")
@@ -109,21 +108,21 @@ class SettingsPanel(QWidget):
         self.admin_only.setWordWrap(True)
         self.admin_only.setAccessibleName("Why some settings are read-only")
         local = QGroupBox("NEWS2 escalation pathways and establishment (administrator)")
-        admin_form = QFormLayout(local)
+        admin_rows = FormRows(QFormLayout(local))
         for text, field in (
             ("NEWS2 hi&gh score (7+):", self.pathway_high),
             ("NEWS2 &medium score (5-6):", self.pathway_medium),
             ("Single &red parameter (3):", self.pathway_red),
             ("&Establishment:", self.establishment),
         ):
-            label = QLabel(text)
-            label.setBuddy(field)
-            admin_form.addRow(label, field)
-        admin_form.addRow(self.admin_only)
+            admin_rows.add(text, field)
+        admin_rows.layout.addRow(self.admin_only)
 
         self.save = QPushButton("&Save settings")
         self.save.setAccessibleName("Save the settings")
-        self.message = MessageLine("Settings: result of the last change")
+        self.message = MessageLine(
+            "Settings: result of the last change", problem_prefix="Not done: "
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(laptop)
         layout.addWidget(local)
@@ -181,7 +180,7 @@ class SettingsPanel(QWidget):
         self.high_contrast_changed.emit(on)
 
         def saved(_: object) -> None:
-            self.message.ok("High-contrast theme " + ("on." if on else "off."))
+            self.message.info("High-contrast theme " + ("on." if on else "off."))
 
         self.context.runner.run_task(
             lambda: settings.put(vault, settings.HIGH_CONTRAST, on),
@@ -236,10 +235,10 @@ class SettingsPanel(QWidget):
         try:
             changes = self._changes(vault)
         except InvalidInput as exc:
-            self.message.error(str(exc))
+            self.message.problem(str(exc))
             return
         if not changes:
-            self.message.ok("Nothing to save: no setting was changed.")
+            self.message.info("Nothing to save: no setting was changed.")
             return
 
         def write() -> LoadedSettings:
@@ -251,7 +250,7 @@ class SettingsPanel(QWidget):
             idle_changed = self.loaded is None or loaded.idle_minutes != self.loaded.idle_minutes
             self._show(loaded)
             names = ", ".join(label.lower() for label, _ in changes)
-            self.message.ok(f"Saved: {names}.")
+            self.message.info(f"Saved: {names}.")
             if idle_changed:
                 self.idle_minutes_changed.emit(loaded.idle_minutes)
 

@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import ADMIN_ROLE, ROLES, UserInfo
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.admin.tables import bulk_fill
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.tables import bulk_fill
 
 COLUMNS = ("User name", "Name", "Role", "State")
 READ_ONLY_TEXT = (
@@ -77,7 +78,7 @@ class UsersPanel(QWidget):
         self.read_only.setAccessibleName("Why you cannot manage users")
         self.admin_box = self._build_admin_box()
         self.own_box = self._build_own_box()
-        self.message = MessageLine("Users: result of the last action")
+        self.message = MessageLine("Users: result of the last action", problem_prefix="Not done: ")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
@@ -102,7 +103,7 @@ class UsersPanel(QWidget):
         self.new_repeat = _password_field("New user: initial password again")
         self.add_button = QPushButton("&Add user")
         self.add_button.setAccessibleName("Add the new user")
-        form = QFormLayout()
+        rows = FormRows()
         for label, field in (
             ("User na&me:", self.new_username),
             ("Full &name:", self.new_display),
@@ -110,10 +111,9 @@ class UsersPanel(QWidget):
             ("Initial &password:", self.new_password),
             ("Repeat pass&word:", self.new_repeat),
         ):
-            buddy = QLabel(label)
-            buddy.setBuddy(field)
-            form.addRow(buddy, field)
-        form.addRow("", self.add_button)
+            rows.add(label, field)
+        rows.under(self.add_button)
+        form = rows.layout
 
         self.selected_label = QLabel("Select a user in the list.")
         self.disable_button = QPushButton("&Disable selected user")
@@ -146,7 +146,16 @@ class UsersPanel(QWidget):
         role_row.addWidget(role_label)
         role_row.addWidget(self.role_choice, 1)
         role_row.addWidget(self.role_button)
+        return self._lay_out_admin_box(reset_row, hint, role_row, box, form)
 
+    def _lay_out_admin_box(
+        self,
+        reset_row: QHBoxLayout,
+        hint: QLabel,
+        role_row: QHBoxLayout,
+        box: QGroupBox,
+        form: QFormLayout,
+    ) -> QGroupBox:
         selected = QVBoxLayout()
         top = QHBoxLayout()
         top.addWidget(self.selected_label, 1)
@@ -278,7 +287,7 @@ class UsersPanel(QWidget):
             self._clear_passwords()
             if after is not None:
                 after()
-            self.message.ok(done if isinstance(done, str) else done(result))
+            self.message.info(done if isinstance(done, str) else done(result))
             self.refresh()
 
         def failed(exc: KnownError) -> None:
@@ -296,7 +305,7 @@ class UsersPanel(QWidget):
         if not username:
             problem = "Type a user name."
         if problem:
-            self.message.error(problem)
+            self.message.problem(problem)
             return
         display = self.new_display.text().strip() or username
         role, password = self.new_role.currentText(), self.new_password.text()
@@ -338,7 +347,7 @@ class UsersPanel(QWidget):
             return
         problem = _pair_differs(self.reset_password, self.reset_repeat)
         if problem:
-            self.message.error(problem)
+            self.message.problem(problem)
             return
         password = self.reset_password.text()
         self._write(
@@ -354,7 +363,7 @@ class UsersPanel(QWidget):
         if not self.own_current.text():
             problem = "Type your current password."
         if problem:
-            self.message.error(problem)
+            self.message.problem(problem)
             return
         old, new = self.own_current.text(), self.own_new.text()
         self._write(

@@ -36,7 +36,7 @@ from hjdesk.ui.care_plan.form import FormProblems, PlanForm
 from hjdesk.ui.care_plan.grid import CaremapGrid, GridPart
 from hjdesk.ui.care_plan.labels import plan_type_text, status_words
 from hjdesk.ui.care_plan.lifecycle import PlanLifecycle, ReviewsTable
-from hjdesk.ui.care_plan.review_dialog import CloseDialog, ReviewDialog, problem_label
+from hjdesk.ui.care_plan.review_dialog import CloseDialog, ReviewDialog
 from hjdesk.ui.care_plan.save import (
     PLAN_KEY,
     PlanEdits,
@@ -45,10 +45,11 @@ from hjdesk.ui.care_plan.save import (
     save_and_activate,
     save_edits,
 )
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.corrections import may_correct
-from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.print_menu import PrintButton
 from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,7 @@ class CarePlanEditor(QWidget):
         self.review_button = self._button("Record &review…", "Record a review")
         self.close_button = self._button("Clos&e plan…", "Close the plan")
         self.discard_button = self._button("Discard chan&ges", "Discard unsaved changes")
-        self.problem = problem_label()
+        self.problem = MessageLine()
         self.problem.setAccessibleName("Problems")
         self.notice = QLabel("")
         self.notice.setWordWrap(True)
@@ -98,6 +99,12 @@ class CarePlanEditor(QWidget):
         self.grid = CaremapGrid(self.show_problem)
         self.review_table = ReviewsTable(context.privacy)
         self.reviews = self.review_table.rows
+        self._build_tabs()
+        self._lay_out()
+        self._connect()
+
+    def _build_tabs(self) -> None:
+        """The plan's three tabs: its details, its CAREMAP grid, and its reviews."""
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Parts of the care plan")
         scroll = QScrollArea()
@@ -126,8 +133,6 @@ class CarePlanEditor(QWidget):
         review_buttons.addStretch(1)
         reviews_layout.addLayout(review_buttons)
         self.tabs.addTab(reviews_tab, "Re&views")
-        self._lay_out()
-        self._connect()
 
     def _button(self, text: str, name: str) -> QPushButton:
         button = QPushButton(text)
@@ -247,7 +252,7 @@ class CarePlanEditor(QWidget):
         if self.context.vault is None:
             return
         self.loaded = loaded
-        self.problem.hide()
+        self.problem.clear()
         self._show_view(loaded.view, reload_form=True)
         self._run_then(loaded.view)
         draft, self._pending_draft = self._pending_draft, None
@@ -276,7 +281,7 @@ class CarePlanEditor(QWidget):
         self.lifecycle.reject_all()
         self.heading.clear()
         self.status.clear()
-        self.problem.hide()
+        self.problem.clear()
         self.notice.clear()
         self.form.clear()
         for part in self.grid.parts():
@@ -360,8 +365,7 @@ class CarePlanEditor(QWidget):
         self.notice.show()
 
     def show_problem(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.show()
+        self.problem.problem(text)
 
     def _error(self, exc: KnownError) -> None:
         self.show_problem(str(exc))
@@ -408,7 +412,7 @@ class CarePlanEditor(QWidget):
             self.show_problem("\n".join(exc.problems))
             self.tabs.setCurrentIndex(0)
             return
-        self.problem.hide()
+        self.problem.clear()
         self.context.runner.run_task(
             lambda: work(vault, edits),
             lambda outcome: self._saved(edits, outcome, then),

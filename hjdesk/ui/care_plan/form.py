@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -41,6 +40,7 @@ from hjdesk.ui.care_plan.labels import (
     date_text,
     parse_date,
 )
+from hjdesk.ui.widgets.form_rows import FormRows
 
 SOCIAL_TYPES = (CarePlanType.SOCIAL_CARE, CarePlanType.OLDER_PRISONER_FRAILTY)
 _SPLIT = re.compile(r"[,;\n]")
@@ -104,24 +104,25 @@ class PlanForm(QWidget):
             "Local authority referral", "Date and authority, e.g. 09/01/2026 to Demoshire"
         )
 
-        self.rows = QFormLayout()
-        self.rows.addRow(self._buddy("Conditio&n:", self.condition), self.condition)
-        self.rows.addRow(self._buddy("&Title:", self.title), self.title)
-        self.rows.addRow(self._buddy("&Owner:", self.owner), self.owner)
-        self.rows.addRow(self._buddy("Start &date:", self.start_date), self.start_date)
+        rows = FormRows()
+        self.rows = rows.layout
+        rows.add("Conditio&n:", self.condition)
+        rows.add("&Title:", self.title)
+        rows.add("&Owner:", self.owner)
+        rows.add("Start &date:", self.start_date)
         self.review_note = QLabel("")
         self.review_note.setObjectName("hint")
         review = QHBoxLayout()
         review.addWidget(self.review_due, 1)
         review.addWidget(self.review_note)
-        self.rows.addRow(self._buddy("Review d&ue:", self.review_due), review)
-        self.rows.addRow(self._buddy("&Patient involvement:", self.involvement), self.involvement)
-        self.rows.addRow("", self.copy_given)
-        self.rows.addRow(self._buddy("Shared &with:", self.shared_with), self.shared_with)
-        self.rows.addRow(self._buddy("Ris&k-management plan:", self.risk_plan), self.risk_plan)
-        self.rows.addRow(self._buddy("DNA&CPR form ref.:", self.dnacpr), self.dnacpr)
-        self.rows.addRow(self._buddy("Social care &needs:", self.needs), self.needs)
-        self.rows.addRow(self._buddy("LA re&ferral:", self.referral), self.referral)
+        rows.add("Review d&ue:", self.review_due, shown=review)
+        rows.add("&Patient involvement:", self.involvement)
+        rows.add("", self.copy_given)
+        rows.add("Shared &with:", self.shared_with)
+        rows.add("Ris&k-management plan:", self.risk_plan)
+        rows.add("DNA&CPR form ref.:", self.dnacpr)
+        rows.add("Social care &needs:", self.needs)
+        rows.add("LA re&ferral:", self.referral)
         layout = QVBoxLayout(self)
         layout.addWidget(self.prompts)
         layout.addLayout(self.rows)
@@ -140,12 +141,6 @@ class PlanForm(QWidget):
         combo = QComboBox()
         combo.setAccessibleName(name)
         return combo
-
-    @staticmethod
-    def _buddy(text: str, widget: QWidget) -> QLabel:
-        label = QLabel(text)
-        label.setBuddy(widget)
-        return label
 
     # -- showing a plan ----------------------------------------------------------------------
     def load(self, view: CarePlanView, owners: Sequence[OwnerChoice]) -> None:

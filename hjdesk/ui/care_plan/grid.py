@@ -40,7 +40,7 @@ from hjdesk.ui.care_plan.grid_model import (
     GridSpec,
 )
 from hjdesk.ui.care_plan.labels import DATE_HINT
-from hjdesk.ui.care_plan.row_table import wrap_rows
+from hjdesk.ui.widgets.row_table import wrap_rows
 
 Index = QModelIndex | QPersistentModelIndex
 

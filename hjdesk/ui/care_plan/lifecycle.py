@@ -31,11 +31,11 @@ from hjdesk.ui.care_plan.review_dialog import (
     ReviewDialog,
     ReviewInput,
 )
-from hjdesk.ui.care_plan.row_table import Column, RowTableModel, wrap_rows
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.corrections import CorrectionFlow, Kept
-from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.privacy import PrivacyState
-from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
+from hjdesk.ui.widgets.row_table import Column, RowTableModel, wrap_rows
+from hjdesk.ui.widgets.withdraw_dialog import WithdrawDialog
 
 DECISIONS = {"CONTINUE": "Continue", "CLOSE": "Close"}
 REVIEW_FORM, CLOSE_FORM = "care_plan_review", "care_plan_close"

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services.care_plans import CarePlanListRow, DisplayStatus
 from hjdesk.ui.care_plan.labels import PLAN_TYPES, STATUSES, date_text, plan_type_text
-from hjdesk.ui.care_plan.row_table import Column, RowTableModel, row_table
 from hjdesk.ui.privacy import PrivacyState
+from hjdesk.ui.widgets.row_table import Column, RowTableModel, row_table
 
 ALL = "__all__"
 OPEN_PLANS = "Open plans (not closed)"

@@ -17,9 +17,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -30,8 +28,10 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services.patients import PatientRow
 from hjdesk.ui.care_plan.labels import template_choices
-from hjdesk.ui.care_plan.review_dialog import KeptDialog, problem_label
+from hjdesk.ui.care_plan.review_dialog import KeptDialog
 from hjdesk.ui.privacy import PrivacyState
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 PATIENT_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -69,7 +69,7 @@ class NewPlanDialog(KeptDialog):
         self.use_template = QCheckBox("Start from the &template's goals and actions")
         self.use_template.setAccessibleName("Start from the template")
         self.use_template.setChecked(True)
-        self.problem = problem_label()
+        self.problem = MessageLine()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -77,18 +77,15 @@ class NewPlanDialog(KeptDialog):
         self.create_button.setText("&Create draft")
         self.create_button.setAccessibleName("Create the draft plan")
 
-        find_label = QLabel("&Patient:")
-        find_label.setBuddy(self.search)
-        type_label = QLabel("Plan t&ype:")
-        type_label.setBuddy(self.template)
         find = QHBoxLayout()
         find.addWidget(self.search, 1)
         find.addWidget(self.search_button)
-        form = QFormLayout()
-        form.addRow(find_label, find)
-        form.addRow("", self.results)
-        form.addRow(type_label, self.template)
-        form.addRow("", self.use_template)
+        rows = FormRows()
+        rows.add("&Patient:", self.search, shown=find)
+        rows.under(self.results)
+        rows.add("Plan t&ype:", self.template)
+        rows.under(self.use_template)
+        form = rows.layout
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
@@ -119,7 +116,7 @@ class NewPlanDialog(KeptDialog):
         self._redraw()
         if self._found:
             self.results.setCurrentRow(0)
-            self.problem.hide()
+            self.problem.clear()
         else:
             self.show_problem("Nobody on the roll matches; check the prison number or name.")
 

@@ -36,7 +36,8 @@ from hjdesk.ui.care_plan.labels import (
     date_text,
     parse_date,
 )
-from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,25 +51,6 @@ class ReviewInput:
     closed_reason: str | None
 
 
-def _style(level: str) -> str:
-    return f"color: {severity_colour(level).name()}; font-weight: 600;"
-
-
-def problem_style() -> str:
-    """The red of a problem line (after it showed news in the normal colour)."""
-    return _style("RED")
-
-
-def problem_label() -> QLabel:
-    """A red, word-wrapped line for what went wrong (hidden while empty)."""
-    label = QLabel("")
-    label.setWordWrap(True)
-    label.setAccessibleName("Problem")
-    label.setStyleSheet(_style("RED"))
-    label.hide()
-    return label
-
-
 Keeper = Callable[[], Callable[[], None] | None]
 
 
@@ -77,19 +59,14 @@ class KeptDialog(QDialog):
 
     keeper: Keeper | None = None
     restored_note = "What you typed before the laptop locked is back."
-    problem: QLabel
+    problem: MessageLine
 
     def show_problem(self, text: str) -> None:
-        self.problem.setStyleSheet(_style("RED"))
-        self.problem.setText(text)
-        self.problem.show()
+        self.problem.problem(text)
 
     def show_restored(self) -> None:
-        """Not a problem: say (in the normal text colour) that the draft kept at the lock is
-        back."""
-        self.problem.setStyleSheet("font-weight: 600;")
-        self.problem.setText(self.restored_note)
-        self.problem.show()
+        """Not a problem: say that the draft kept at the lock is back."""
+        self.problem.success(self.restored_note)
 
     def close_for_lock(self) -> Callable[[], None] | None:
         if self.keeper is None:
@@ -152,7 +129,7 @@ class ReviewDialog(KeptDialog):
         self.next_review.setAccessibleName("Next review due")
         self.next_review.setPlaceholderText(DATE_HINT)
         self.reason = _reasons()
-        self.problem = problem_label()
+        self.problem = MessageLine()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -161,21 +138,19 @@ class ReviewDialog(KeptDialog):
         ok.setAccessibleName("Sign and record the review")
 
         form = QFormLayout()
+
+        rows = FormRows(form)
         for text, widget in (
             ("Review &date:", self.review_date),
             ("&Attended:", self.attendees),
             ("O&utcome:", self.outcome),
             ("C&hanges:", self.changes),
         ):
-            label = QLabel(text)
-            label.setBuddy(widget)
-            form.addRow(label, widget)
+            rows.add(text, widget)
         form.addRow("Decision:", self.continue_plan)
-        form.addRow("", self.close_plan)
+        rows.add("", self.close_plan)
         for text, field in (("&Next review due:", self.next_review), ("&Reason:", self.reason)):
-            label = QLabel(text)
-            label.setBuddy(field)
-            form.addRow(label, field)
+            rows.add(text, field)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
@@ -229,7 +204,7 @@ class ReviewDialog(KeptDialog):
         if problems or review_day is None:
             self.show_problem(" ".join(problems))
             return
-        self.problem.hide()
+        self.problem.clear()
         attendees = tuple(a.strip() for a in self.attendees.text().split(",") if a.strip())
         self.submitted.emit(
             ReviewInput(
@@ -252,17 +227,16 @@ class CloseDialog(KeptDialog):
         self.setWindowTitle(f"Close plan — {title}")
         self.setAccessibleName("Close the care plan")
         self.reason = _reasons()
-        self.problem = problem_label()
+        self.problem = MessageLine()
         note = QLabel("A closed plan cannot be changed or reopened; write a new plan instead.")
         note.setWordWrap(True)
-        label = QLabel("&Reason:")
-        label.setBuddy(self.reason)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Close plan")
         form = QFormLayout()
-        form.addRow(label, self.reason)
+        rows = FormRows(form)
+        rows.add("&Reason:", self.reason)
         layout = QVBoxLayout(self)
         layout.addWidget(note)
         layout.addLayout(form)

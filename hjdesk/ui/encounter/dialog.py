@@ -9,9 +9,9 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from hjdesk.services.encounters import EncounterKind
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.encounter.context import KIND_LABELS
 from hjdesk.ui.encounter.form import EncounterForm
-from hjdesk.ui.pages.base import PageContext
 
 
 class EncounterDialog(QDialog):

@@ -25,7 +25,7 @@ from hjdesk.services.encounters import (
     RED_FLAG_TEXT,
     EscalationInput,
 )
-from hjdesk.ui.encounter.widgets import (
+from hjdesk.ui.widgets.fields import (
     Section,
     TextArea,
     aware,

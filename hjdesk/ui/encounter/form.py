@@ -39,6 +39,7 @@ from hjdesk.services.encounters import (
     parse_kind,
 )
 from hjdesk.storage.errors import KnownError
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.encounter import context as loading
 from hjdesk.ui.encounter.alerts import patient_line
 from hjdesk.ui.encounter.escalation import EscalationSection, red_flags
@@ -51,8 +52,8 @@ from hjdesk.ui.encounter.sections import (
     NarrativeSection,
 )
 from hjdesk.ui.encounter.vitals import VitalsSection
-from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.theme import set_tone
+from hjdesk.ui.widgets.message_line import MessageLine
 
 AUTOSAVE_MS = 30_000
 DRAFT_VERSION = 1
@@ -127,11 +128,7 @@ class EncounterForm(QWidget):
         self.flag_banner = QLabel("")
         self.flag_banner.setWordWrap(True)
         self.flag_banner.setAccessibleName("Red flag banner")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setObjectName("formMessage")
-        self.message.setAccessibleName("Form message")
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = MessageLine("Form message")
         self.save_button = QPushButton("Save &draft")
         self.save_button.setToolTip("Keep this form as a draft (Ctrl+S)")
         self.sign_button = QPushButton("Si&gn")
@@ -401,8 +398,10 @@ class EncounterForm(QWidget):
         self.show_message(str(exc))
 
     def show_message(self, text: str, *, error: bool = True) -> None:
-        self.message.setText(text)
-        set_tone(self.message, "error" if error and text else None)
+        if error:
+            self.message.problem(text)
+        else:
+            self.message.info(text)
 
     # --- closing ------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from hjdesk.ui.encounter.sections import (
     SecondStageSection,
 )
 from hjdesk.ui.encounter.vitals import VitalsSection
-from hjdesk.ui.encounter.widgets import Section
+from hjdesk.ui.widgets.fields import Section
 
 AQ10_KINDS = frozenset({EncounterKind.MH_SESSION, EncounterKind.SECOND_STAGE_ASSESSMENT})
 

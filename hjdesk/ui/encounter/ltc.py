@@ -14,7 +14,7 @@ from hjdesk.ui.encounter.ltc_diabetes_bp import DiabetesPage, HypertensionPage
 from hjdesk.ui.encounter.ltc_page import ConditionPage
 from hjdesk.ui.encounter.ltc_respiratory_epilepsy import AsthmaPage, CopdPage, EpilepsyPage
 from hjdesk.ui.encounter.parts import FormParts
-from hjdesk.ui.encounter.widgets import Combo, Section, Swap
+from hjdesk.ui.widgets.fields import Combo, Section, Swap
 
 CONDITION_NAMES = {
     LtcCondition.DIABETES: "Diabetes",

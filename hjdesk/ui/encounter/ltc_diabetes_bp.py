@@ -11,7 +11,7 @@ from hjdesk.clinical.ltc import FootRisk
 from hjdesk.services.common import local_today
 from hjdesk.ui.encounter.ltc_page import SMOKING, ConditionPage, unit
 from hjdesk.ui.encounter.parts import FormParts
-from hjdesk.ui.encounter.widgets import Combo, NumberField, YesNo, clean, paint
+from hjdesk.ui.widgets.fields import Combo, NumberField, YesNo, clean, paint
 
 FOOT = tuple((r.value, r.value.title()) for r in FootRisk)
 

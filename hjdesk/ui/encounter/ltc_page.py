@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLineEdit
 
 from hjdesk.services.encounters import MEASUREMENTS
 from hjdesk.ui.encounter.parts import FormParts
-from hjdesk.ui.encounter.widgets import Combo, Section, TextArea, clean
+from hjdesk.ui.widgets.fields import Combo, Section, TextArea, clean
 
 SMOKING = (("SMOKER", "Smoker"), ("EX_SMOKER", "Ex-smoker"), ("NEVER_SMOKED", "Never smoked"))
 

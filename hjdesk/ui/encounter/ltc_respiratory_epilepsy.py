@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLineEdit
 from hjdesk.clinical import ltc
 from hjdesk.ui.encounter.ltc_page import ConditionPage
 from hjdesk.ui.encounter.parts import FormParts
-from hjdesk.ui.encounter.widgets import Combo, NumberField, YesNo, paint
+from hjdesk.ui.widgets.fields import Combo, NumberField, YesNo, paint
 
 
 class AsthmaPage(ConditionPage):

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLineEdit
 from hjdesk.clinical import frailty, questionnaires
 from hjdesk.services.encounters import Aq10Input, SixCitInput
 from hjdesk.ui.encounter.parts import FormParts
-from hjdesk.ui.encounter.widgets import Combo, Section, clean, lower_first, paint
+from hjdesk.ui.widgets.fields import Combo, Section, clean, lower_first, paint
 
 ANSWERS = tuple(
     (score, f"{score} {label}") for score, label in enumerate(questionnaires.ANSWER_LABELS)

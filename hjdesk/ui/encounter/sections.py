@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QLineEdit
 from hjdesk.clinical import falls
 from hjdesk.services.encounters import MEASUREMENTS
 from hjdesk.ui.encounter.parts import FormParts
-from hjdesk.ui.encounter.widgets import (
+from hjdesk.ui.widgets.fields import (
     Combo,
     NumberField,
     Section,

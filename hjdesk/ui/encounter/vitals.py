@@ -17,7 +17,7 @@ from hjdesk.clinical import news2
 from hjdesk.clinical.news2 import Consciousness, EscalationPathways, News2Result, News2Risk
 from hjdesk.services.encounters import VitalsInput
 from hjdesk.ui.encounter.parts import FormParts
-from hjdesk.ui.encounter.widgets import Combo, DateField, NumberField, Section, clean, paint
+from hjdesk.ui.widgets.fields import Combo, DateField, NumberField, Section, clean, paint
 
 # The scored parameters in chart order, with their labels (mnemonics for the keyboard).
 SCORED: tuple[tuple[str, str], ...] = (

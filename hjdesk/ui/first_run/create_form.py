@@ -7,14 +7,15 @@ write pool (the key derivation takes a moment) and its errors are shown under th
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from hjdesk.services.settings import PASSWORD_RULE, create_vault
 from hjdesk.storage.errors import InvalidInput, KnownError
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.admin.feedback import MessageLine
 from hjdesk.ui.tasks import TaskRunner
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 def _field(accessible: str, placeholder: str = "", *, secret: bool = False) -> QLineEdit:
@@ -53,22 +54,19 @@ class CreateVaultForm(QWidget):
         self.create_button = QPushButton("&Create the vault")
         self.create_button.setAccessibleName("Create the vault")
         self.create_button.setDefault(True)
-        self.message = MessageLine("Create the vault: problem")
+        self.message = MessageLine("Create the vault: problem", problem_prefix="Not done: ")
 
-        form = QFormLayout()
+        rows = FormRows()
         for text, field in (
             ("&User name:", self.username),
             ("&Full name:", self.full_name),
             ("&Password:", self.password),
             ("&Repeat password:", self.repeat),
         ):
-            buddy = QLabel(text)
-            buddy.setBuddy(field)
-            form.addRow(buddy, field)
-        form.addRow("", self.rule)
-        buddy = QLabel("&Establishment:")
-        buddy.setBuddy(self.establishment)
-        form.addRow(buddy, self.establishment)
+            rows.add(text, field)
+        rows.under(self.rule)
+        rows.add("&Establishment:", self.establishment)
+        form = rows.layout
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(intro)
@@ -96,17 +94,17 @@ class CreateVaultForm(QWidget):
         try:
             self._check()
         except InvalidInput as exc:
-            self.message.error(exc.message)
+            self.message.problem(exc.message)
             return
         home, admin = self.home, self.username.text().strip()
         secret, name = self.password.text(), self.full_name.text()
         code = self.establishment.text()
         self.create_button.setEnabled(False)
-        self.message.ok("Creating the vault…")
+        self.message.info("Creating the vault…")
 
         def done(opened: OpenVault) -> None:
             self._forget_passwords()
-            self.message.ok("")
+            self.message.info("")
             self.create_button.setEnabled(True)
             self.created.emit(opened)
 

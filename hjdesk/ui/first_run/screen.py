@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.first_run.create_form import CreateVaultForm
-from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.tasks import TaskRunner
 

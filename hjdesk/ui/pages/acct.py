@@ -28,11 +28,12 @@ from hjdesk.ui.acct.case_detail import CaseDetail
 from hjdesk.ui.acct.case_list import AcctCaseList
 from hjdesk.ui.acct.contribution_form import ContributionForm, ContributionInput
 from hjdesk.ui.acct.labels import CONTRIBUTION_TYPES, event_label, when
-from hjdesk.ui.care_plan.review_dialog import problem_label
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.corrections import CorrectionFlow, Kept, may_correct
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.print_menu import PrintButton
-from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
+from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.withdraw_dialog import WithdrawDialog
 
 DRAFT_FORM = "acct_contribution"
 
@@ -80,7 +81,7 @@ class AcctPage(Page):
         self.detail = CaseDetail(context.privacy)
         self.print_button = PrintButton(context, ("acct-contribution",), self._print_params)
         self.detail.add_action(self.print_button)
-        self.message = problem_label()
+        self.message = MessageLine()
         self.stack = self.lay_out_list_and_detail(
             "ACCT: health input", self.message, self.list, self.detail
         )
@@ -119,7 +120,7 @@ class AcctPage(Page):
         self._pending_draft = None
         self.list.clear()
         self.detail.clear()
-        self.message.hide()
+        self.message.clear()
         self.stack.setCurrentWidget(self.list)
 
     def _print_params(self) -> dict[str, object] | None:
@@ -162,15 +163,14 @@ class AcctPage(Page):
     def _listed(self, overview: _Overview) -> None:
         if self.vault is None:
             return
-        self.message.hide()
+        self.message.clear()
         if not self._filter_defaulted:
             self._filter_defaulted = True
             self.list.mh_only.setChecked(overview.team == rules.Team.MH_IN_REACH)
         self.list.show_rows(list(overview.rows), list(overview.due))
 
     def _failed(self, exc: KnownError) -> None:
-        self.message.setText(str(exc))
-        self.message.show()
+        self.message.fail(exc)
 
     def _open_from_list(self, case_id: str, event_id: str) -> None:
         self.open_target(event_id or case_id)
@@ -203,7 +203,7 @@ class AcctPage(Page):
     def _case_loaded(self, case: _Case, event_id: str | None) -> None:
         if self.vault is None:
             return
-        self.message.hide()
+        self.message.clear()
         self._team = case.team
         self.form.set_team(case.team)
         wanted = event_id if any(e.id == event_id for e in case.view.events) else None

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from hjdesk.ui.admin.roll_panel import RollImportPanel
 from hjdesk.ui.admin.settings_panel import SettingsPanel
 from hjdesk.ui.admin.users_panel import UsersPanel
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.pages.base import Page
 
 
 class AdminPage(Page):

@@ -22,8 +22,9 @@ from hjdesk.ui.care_plan.editor import CarePlanEditor
 from hjdesk.ui.care_plan.lifecycle import find_draft
 from hjdesk.ui.care_plan.list_view import CarePlanList
 from hjdesk.ui.care_plan.new_plan import NewPlanChoice, NewPlanDialog
-from hjdesk.ui.care_plan.review_dialog import problem_label
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.pages.base import Page
+from hjdesk.ui.widgets.message_line import MessageLine
 
 DRAFT_FORM = "care_plan"
 NEW_PLAN_FORM = "care_plan_new"
@@ -57,7 +58,7 @@ class CarePlansPage(Page):
         self.new_dialog: NewPlanDialog | None = None
         self.list = CarePlanList(context.privacy)
         self.editor = CarePlanEditor(context)
-        self.message = problem_label()
+        self.message = MessageLine()
         self.stack = self.lay_out_list_and_detail(
             "Care plans", self.message, self.list, self.editor
         )
@@ -97,7 +98,7 @@ class CarePlansPage(Page):
             self.new_dialog.reject()
         self.list.clear()
         self.editor.clear()
-        self.message.hide()
+        self.message.clear()
         self.stack.setCurrentWidget(self.list)
 
     def open_target(self, target: object) -> None:
@@ -112,7 +113,7 @@ class CarePlansPage(Page):
                     "This plan has unsaved changes: save or discard them before opening another."
                 )
             return
-        self.message.hide()
+        self.message.clear()
         self.stack.setCurrentWidget(self.editor)
         self.editor.open_plan(target)
 
@@ -135,7 +136,7 @@ class CarePlansPage(Page):
     def _listed(self, listing: _Listing) -> None:
         if self.vault is None:
             return
-        self.message.hide()
+        self.message.clear()
         self.list.show_rows(listing.rows)
         self._draft_found(listing.draft)
 
@@ -146,8 +147,7 @@ class CarePlansPage(Page):
             self._restore(draft)
 
     def _list_failed(self, exc: KnownError) -> None:
-        self.message.setText(str(exc))
-        self.message.show()
+        self.message.fail(exc)
 
     def back_to_list(self) -> None:
         if self.editor.dirty():
@@ -199,7 +199,7 @@ class CarePlansPage(Page):
     def _resume_dialog(self, form: str, plan_id: str) -> None:
         """After an unlock: back to the plan, with the review or close dialog reopened."""
         self.context.navigator.open_page(self.title)
-        self.message.hide()
+        self.message.clear()
         self.stack.setCurrentWidget(self.editor)
         self.editor.resume_dialog(form, plan_id)
 

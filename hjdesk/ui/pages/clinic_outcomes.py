@@ -33,7 +33,9 @@ from hjdesk.clinical.attendance import (
     attribution,
     validate_outcome,
 )
-from hjdesk.ui.encounter.widgets import Swap, YesNo, clean, paint
+from hjdesk.ui.widgets.fields import Swap, YesNo, clean
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,19 +133,18 @@ class OutcomePanel(Swap):
         self.reason = QLineEdit()
         self.reason.setMaxLength(200)
         self.reason.setAccessibleName("Reason")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Outcome message")
+        self.message = MessageLine("Outcome message")
         self.record_button = QPushButton("&Record")
         self.cancel_button = QPushButton("Cancel (Esc)")
-        self.form = QFormLayout()
+        self.rows = FormRows()
+        self.form = self.rows.layout
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.form.addRow("Risks of refusing &explained", self.risks)
-        self.form.addRow("Concern about &capacity", self.capacity)
-        self.form.addRow("&Witness name", self.witness)
-        self.reason_label = QLabel("Re&ason")
-        self.reason_label.setBuddy(self.reason)
-        self.form.addRow(self.reason_label, self.reason)
+        self.rows.add("Risks of refusing &explained", self.risks)
+        self.rows.add("Concern about &capacity", self.capacity)
+        self.rows.add("&Witness name", self.witness)
+        reason_row = self.rows.add("Re&ason", self.reason)
+        assert reason_row.caption is not None  # a text field's row always has its caption
+        self.reason_label = reason_row.caption
         buttons = QHBoxLayout()
         buttons.addWidget(self.message, 1)
         buttons.addWidget(self.cancel_button)
@@ -218,5 +219,4 @@ class OutcomePanel(Swap):
         self.setCurrentWidget(self.legend)
 
     def show_message(self, text: str) -> None:
-        self.message.setText(text)
-        paint(self.message, "RED" if text else None)
+        self.message.problem(text)

@@ -29,9 +29,11 @@ from hjdesk.services import clinics
 from hjdesk.services.clinics import SessionSummary, SessionView
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.encounter.widgets import Combo, clean, paint
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.clinic_outcomes import OUTCOME_LABELS
+from hjdesk.ui.widgets.fields import Combo, clean
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 CLINIC_TYPE_LABELS = {
     ClinicType.SECOND_STAGE_ASSESSMENT: "Second-stage assessments",
@@ -71,11 +73,10 @@ class _Panel(QWidget):
         font = self.heading.font()
         font.setBold(True)
         self.heading.setFont(font)
-        self.form = QFormLayout()
+        self.rows = FormRows()
+        self.form = self.rows.layout
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName(f"{title} message")
+        self.message = MessageLine(f"{title} message")
         self.cancel_button = QPushButton("Cancel (Esc)")
         self.cancel_button.clicked.connect(self.cancel)
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel)
@@ -86,8 +87,7 @@ class _Panel(QWidget):
         self.cancelled.emit()
 
     def show_message(self, text: str) -> None:
-        self.message.setText(text)
-        paint(self.message, "RED" if text else None)
+        self.message.problem(text)
 
     def failed(self, exc: KnownError) -> None:
         self.show_message(str(exc))
@@ -109,11 +109,11 @@ class SessionCreator(_Panel):
         self.wings.setPlaceholderText("e.g. A, or A-2 for one landing; several with commas")
         self.officer = QLineEdit()
         self.officer.setAccessibleName("Facilitating officer")
-        self.form.addRow("Clinic &type", self.clinic_type)
-        self.form.addRow("&Date", self.day)
-        self.form.addRow("&Period", self.period)
-        self.form.addRow("&Wings", self.wings)
-        self.form.addRow("Facilitating &officer", self.officer)
+        self.rows.add("Clinic &type", self.clinic_type)
+        self.rows.add("&Date", self.day)
+        self.rows.add("&Period", self.period)
+        self.rows.add("&Wings", self.wings)
+        self.rows.add("Facilitating &officer", self.officer)
         self.create_button = QPushButton("Create &session")
         self.create_button.clicked.connect(self.submit)
         self.wings.returnPressed.connect(self.submit)
@@ -193,8 +193,8 @@ class SessionCloser(_Panel):
         )
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Reason for everyone still waiting")
-        self.form.addRow("Everyone still &waiting (if the clinic could not run)", self.remaining)
-        self.form.addRow("&Reason", self.reason)
+        self.rows.add("Everyone still &waiting (if the clinic could not run)", self.remaining)
+        self.rows.add("&Reason", self.reason)
         self.close_button = QPushButton("C&lose session")
         self.close_button.clicked.connect(self.close_session)
         column = QVBoxLayout(self)

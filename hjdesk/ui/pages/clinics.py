@@ -31,13 +31,15 @@ from hjdesk.clinical.attendance import Outcome, OutcomeDetails, SessionStatus, i
 from hjdesk.services import clinics
 from hjdesk.services.clinics import AppointmentView, SessionSummary, SessionView
 from hjdesk.storage.errors import KnownError
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.encounter import EncounterDialog, kind_for_visit, open_encounter_dialog
-from hjdesk.ui.encounter.widgets import Swap, paint
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.pages.clinic_list import ClinicTable, session_header, summary_label
 from hjdesk.ui.pages.clinic_outcomes import OUTCOME_LABELS, OutcomePanel, needs_details
 from hjdesk.ui.pages.clinic_sessions import SessionCloser, SessionCreator, load_sessions
 from hjdesk.ui.print_menu import PrintButton
+from hjdesk.ui.widgets.fields import Swap
+from hjdesk.ui.widgets.message_line import MessageLine
 
 HINT = (
     "Keys on the list: an outcome key records it and moves down · Enter writes the note "
@@ -96,9 +98,8 @@ class ClinicsPage(Page):
         self.header.setWordWrap(True)
         self.header.setAccessibleName("Session details")
         self.table = ClinicTable(self.context.privacy)
-        self.message = QLabel(HINT)
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Clinic message")
+        self.message = MessageLine("Clinic message")
+        self.message.info(HINT)
         self.outcomes = OutcomePanel()
         self.creator = SessionCreator(self.context)
         self.closer = SessionCloser(self.context)
@@ -404,8 +405,10 @@ class ClinicsPage(Page):
     # --- messages -----------------------------------------------------------------------
 
     def show_message(self, text: str, error: bool = True) -> None:
-        self.message.setText(text)
-        paint(self.message, "RED" if error and text else None)
+        if error:
+            self.message.problem(text)
+        else:
+            self.message.info(text)
 
     def _failed(self, exc: KnownError) -> None:
         self.show_message(str(exc))

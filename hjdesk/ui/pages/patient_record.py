@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 from hjdesk.services.encounters import EncounterKind
 from hjdesk.services.patients import PatientRow, open_patient
 from hjdesk.storage.errors import KnownError
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.encounter import EncounterDialog, open_encounter_dialog
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.print_menu import PrintButton
 from hjdesk.ui.record.acct_tab import AcctTab
 from hjdesk.ui.record.assessments_tab import AssessmentsTab
@@ -38,8 +39,9 @@ from hjdesk.ui.record.new_entry import NewEntryButton
 from hjdesk.ui.record.observations import ObservationsTab
 from hjdesk.ui.record.release_tab import ReleaseTab
 from hjdesk.ui.record.screening_tab import ScreeningTab
-from hjdesk.ui.record.tab_base import RecordTab, message_label
+from hjdesk.ui.record.tab_base import RecordTab
 from hjdesk.ui.record.timeline import TimelineTab
+from hjdesk.ui.widgets.message_line import MessageLine
 
 NO_PATIENT = "No patient open. Find one with the search box (Ctrl+K) or on the Patients page."
 
@@ -56,7 +58,7 @@ class PatientRecordPage(Page):
         self.encounter_dialogs: list[EncounterDialog] = []
 
         self.header = RecordHeader(context.privacy)
-        self.header_message = message_label("Patient record message")
+        self.header_message = MessageLine("Patient record message")
         self.new_entry = NewEntryButton()
         self.reload = QPushButton("Re&fresh")
         self.reload.setAccessibleName("Reload this patient's record")
@@ -85,7 +87,9 @@ class PatientRecordPage(Page):
             self.tabs.addTab(tab, tab.title)
             tab.who = self.header.who
             tab.changed.connect(self._written)
+        self._lay_out(context)
 
+    def _lay_out(self, context: PageContext) -> None:
         self.placeholder = QLabel(NO_PATIENT)
         self.placeholder.setWordWrap(True)
         self.placeholder.setAccessibleName("No patient open")
@@ -171,7 +175,7 @@ class PatientRecordPage(Page):
         self._header_token += 1
         self.row = None
         self.header.clear()
-        self.header_message.hide()
+        self.header_message.clear()
         for tab in self.record_tabs:
             tab.clear()
         for child in self.findChildren(QDialog):
@@ -199,14 +203,13 @@ class PatientRecordPage(Page):
         if token != self._header_token or self.vault is None:
             return
         self.row = row
-        self.header_message.hide()
+        self.header_message.clear()
         self.header.show_patient(row)
 
     def _header_failed(self, token: int, exc: KnownError) -> None:
         if token != self._header_token:
             return
-        self.header_message.setText(str(exc))
-        self.header_message.show()
+        self.header_message.fail(exc)
 
     def _load_current(self) -> None:
         tab = self.tabs.currentWidget()

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
 from hjdesk.services import patients
 from hjdesk.services.patients import PatientRow, fold
 from hjdesk.ui.caseload_model import CaseloadModel
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.privacy import PrivacyState
 
 FILTER_PAUSE_MS = 120

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.acct import AcctPage
 from hjdesk.ui.pages.admin import AdminPage
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.pages.care_plans import CarePlansPage
 from hjdesk.ui.pages.clinics import ClinicsPage
 from hjdesk.ui.pages.patient_record import PatientRecordPage

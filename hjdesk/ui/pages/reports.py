@@ -7,7 +7,6 @@ from datetime import date
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,9 +20,12 @@ from hjdesk.reports.text import words
 from hjdesk.services.clinics import SessionSummary, list_sessions
 from hjdesk.services.patients import PatientRow, search
 from hjdesk.storage.errors import KnownError
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.save_fhir import BUTTON_NAME, BUTTON_TEXT, save_fhir
 from hjdesk.ui.save_pdf import save_pdf
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 FHIR_KIND = "transfer-summary"  # the one document that also goes out as FHIR
 SESSIONS_SHOWN = 300  # newest first; older sessions are history
@@ -74,15 +76,16 @@ class ReportsPage(Page):
         # The transfer/release summary can also go to another NHS system as FHIR.
         self.save_fhir = QPushButton(BUTTON_TEXT)
         self.save_fhir.setAccessibleName(BUTTON_NAME)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Result")
+        self.message = MessageLine("Result")
+        self._lay_out(context)
 
+    def _lay_out(self, context: PageContext) -> None:
         finder = QHBoxLayout()
         finder.addWidget(self.patient_text, 1)
         finder.addWidget(self.find_button)
-        self.form = QFormLayout()
-        self.form.addRow(self._label("&Document:", self.kind), self.kind)
+        rows = FormRows()
+        self.form = rows.layout
+        rows.add("&Document:", self.kind)
         self.form.addRow(self.about)
         self._rows: dict[str, int] = {}
         for name, text, buddy, field in (
@@ -93,7 +96,7 @@ class ReportsPage(Page):
             ("month", "M&onth:", self.month, self.month),
         ):
             self._rows[name] = self.form.rowCount()
-            self.form.addRow(self._label(text, buddy), field)
+            rows.add(text, buddy, shown=field)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save)
         buttons.addWidget(self.save_fhir)
@@ -120,12 +123,6 @@ class ReportsPage(Page):
         context.privacy.changed.connect(lambda _: self._redraw_patients())
         self._fill_months()
         self._kind_changed()
-
-    @staticmethod
-    def _label(text: str, buddy: QWidget) -> QLabel:
-        label = QLabel(text)
-        label.setBuddy(buddy)
-        return label
 
     # -- the page hooks -----------------------------------------------------------------------
 
@@ -210,7 +207,7 @@ class ReportsPage(Page):
     def _show_matches(self, rows: list[PatientRow]) -> None:
         self._matches = rows
         self._redraw_patients()
-        self.message.setText(
+        self.message.info(
             "" if rows else "Nobody matches: try the prison number, NHS number or family name."
         )
         if rows:
@@ -252,8 +249,8 @@ class ReportsPage(Page):
             self,
             self.context,
             self.current_kind.name,
-            on_started=lambda: self.message.setText("Saving…"),
-            on_saved=self.message.setText,
+            on_started=lambda: self.message.info("Saving…"),
+            on_saved=self.message.success,
             on_failed=self._failed,
             **self.params(),
         )
@@ -264,10 +261,10 @@ class ReportsPage(Page):
             self,
             self.context,
             self.patient.currentData(),
-            on_started=lambda: self.message.setText("Saving…"),
-            on_saved=self.message.setText,
+            on_started=lambda: self.message.info("Saving…"),
+            on_saved=self.message.success,
             on_failed=self._failed,
         )
 
     def _failed(self, exc: KnownError) -> None:
-        self.message.setText(str(exc))
+        self.message.fail(exc)

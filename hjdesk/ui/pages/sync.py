@@ -30,13 +30,14 @@ from hjdesk.sync.client import ConflictView, SyncProgress, list_conflicts, sync_
 from hjdesk.sync.handover import HandoverReport, check_handover
 from hjdesk.sync.progress import RateMeter
 from hjdesk.sync.quarantine import QuarantineView, list_dismissed, list_quarantine
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.sync.conflicts_panel import ConflictsPanel
 from hjdesk.ui.sync.enrol_panel import EnrolPanel
 from hjdesk.ui.sync.needed_by import NeededByPanel
 from hjdesk.ui.sync.quarantine_panel import QuarantinePanel
 from hjdesk.ui.sync_controller import SyncController, SyncOutcome
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,7 @@ class SyncPage(Page):
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Summary of the last sync")
-        self.message = MessageLine("Sync: problem")
+        self.message = MessageLine("Sync: problem", problem_prefix="Not done: ")
         sync_box = QGroupBox("Sync")
         sync_layout = QVBoxLayout(sync_box)
         row = QHBoxLayout()
@@ -101,7 +102,11 @@ class SyncPage(Page):
         sync_layout.addLayout(row)
         sync_layout.addWidget(self.summary)
         sync_layout.addWidget(self.message)
+        self._lay_out(context, sync_box, controller)
 
+    def _lay_out(
+        self, context: PageContext, sync_box: QGroupBox, controller: SyncController
+    ) -> None:
         self.needed = NeededByPanel(context)
         self.conflicts = ConflictsPanel(context)
         self.quarantine = QuarantinePanel(context)
@@ -224,7 +229,7 @@ class SyncPage(Page):
             )
             self.message.clear()
         elif outcome.error is not None and not outcome.automatic:
-            self.message.error(outcome.error)
+            self.message.problem(outcome.error)
         if self.vault is not None and not (outcome.summary and outcome.summary.wiped):
             self.refresh()
 

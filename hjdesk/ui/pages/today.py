@@ -27,7 +27,8 @@ from hjdesk.services.worklists import (
     complete_task,
     today_worklists,
 )
-from hjdesk.ui.pages.base import Page, PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.pages.base import Page
 from hjdesk.ui.theme import severity_colour, tone_colours
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -13,7 +13,7 @@ from hjdesk.clinical.acct import Flag, FlagCode, Severity, UpcomingWarning
 from hjdesk.services.acct import AcctCaseView, AcctEventView, InputStatus
 from hjdesk.services.patients import patient_acct_cases
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.tab_base import RecordTab, day_text, make_tree, moment_text, tree_item, words
 
 COLUMNS = ("ACCT / event", "When", "Status", "Health input")

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QDialogButtonBox,
-    QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -31,10 +30,12 @@ from PySide6.QtWidgets import (
 from hjdesk.services import drafts
 from hjdesk.services.encounters import EncounterView, amend_encounter, correction_input
 from hjdesk.storage.errors import KnownError
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.labels import kind_label
-from hjdesk.ui.record.tab_base import message_label, moment_text
+from hjdesk.ui.record.tab_base import moment_text
 from hjdesk.ui.record.write_dialog import WriteDialog
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 DRAFT_FORM = "amend_encounter"
 RESTORED = "What you typed before the laptop locked is back."
@@ -87,26 +88,23 @@ class AmendDialog(WriteDialog):
         self.capacity.setChecked(entry.capacity_concern)
         note = QLabel(KEEPS_NOTE)
         note.setWordWrap(True)
-        self.error = message_label("Amendment problem")
+        self.error = MessageLine("Amendment problem")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText("Si&gn amendment")
         self.save_button.setAccessibleName("Sign the amendment")
+        self._lay_out(what, note)
 
-        form = QFormLayout()
-        reason_label = QLabel("Rea&son:")
-        reason_label.setBuddy(self.reason)
-        form.addRow(reason_label, self.reason)
-        narrative_label = QLabel("&Narrative:")
-        narrative_label.setBuddy(self.narrative)
-        form.addRow(narrative_label, self.narrative)
-        place_label = QLabel("Pl&ace:")
-        place_label.setBuddy(self.place)
-        form.addRow(place_label, self.place)
-        form.addRow("", self.consent)
-        form.addRow("", self.capacity)
+    def _lay_out(self, what: QLabel, note: QLabel) -> None:
+        rows = FormRows()
+        rows.add("Rea&son:", self.reason)
+        rows.add("&Narrative:", self.narrative)
+        rows.add("Pl&ace:", self.place)
+        rows.add("", self.consent)
+        rows.add("", self.capacity)
+        form = rows.layout
         layout = QVBoxLayout(self)
         layout.addWidget(what)
         layout.addWidget(self.correct)
@@ -170,9 +168,7 @@ class AmendDialog(WriteDialog):
             return
         self.draft_id = found.id
         self.restore(found.payload)
-        self.error.setText(RESTORED)
-        self.error.setStyleSheet("font-weight: 600;")  # news, not a problem
-        self.error.show()
+        self.error.success(RESTORED)  # news, not a problem
 
     def close_for_lock(self) -> None:
         """The laptop is locking: keep what was typed (encrypted, in the vault) and close."""

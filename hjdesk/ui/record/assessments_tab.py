@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from hjdesk.services.patients import STANDS, AssessmentRow, patient_assessments
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.tab_base import RecordTab, make_tree, moment_text, tree_item
 
 COLUMNS = ("When", "Assessment", "Score", "Result", "Flag", "By", "Entry")

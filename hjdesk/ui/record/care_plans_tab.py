@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services.care_plans import CarePlanListRow, DisplayStatus, patient_plans
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.tab_base import RecordTab, day_text, make_tree, tree_item, words
 
 COLUMNS = ("Plan", "Type", "Status", "Next review", "Last review", "Owner")

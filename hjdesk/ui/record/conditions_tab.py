@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from hjdesk.clinical.ltc import CareProcessState
 from hjdesk.services.patients import ReviewsView, patient_reviews
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.tab_base import RecordTab, day_text, make_tree, tree_item
 
 CONDITION_COLUMNS = ("Condition", "Since", "Last review", "Next review due", "Status")

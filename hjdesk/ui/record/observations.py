@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from hjdesk.services.encounters import ObservationSeries, observations_series
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.tab_base import RecordTab, fit_width, make_tree, tree_item
 from hjdesk.ui.record.trend_chart import TrendChart, chart_model
 

@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 
 from hjdesk.clinical.release import GpRegistrationStatus, MovementType, ReconnectStatus
 from hjdesk.services.release import ReleasePlanStatus, ReleasePlanView, save_release_plan
-from hjdesk.ui.pages.base import PageContext
-from hjdesk.ui.record.tab_base import message_label, words
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.record.tab_base import words
 from hjdesk.ui.record.write_dialog import WriteDialog
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 MOVEMENTS = {
     MovementType.RELEASE: "Release",
@@ -119,15 +121,19 @@ class ReleasePlanDialog(WriteDialog):
         self.notes.setTabChangesFocus(True)
         self.notes.setMaximumHeight(80)
         self.status = _combo("Plan status", {str(k): v for k, v in STATUSES.items()}, None)
-        self.error = message_label("Release plan problem")
+        self.error = MessageLine("Release plan problem")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText("&Save plan")
         self.save_button.setAccessibleName("Save the plan")
+        self._lay_out(for_whom, plan)
 
+    def _lay_out(self, for_whom: QLabel, plan: ReleasePlanView | None) -> None:
         form = QFormLayout()
+
+        rows = FormRows(form)
         for text, widget in (
             ("&Type of move:", self.movement),
             ("&Destination:", self.destination),
@@ -138,16 +144,14 @@ class ReleasePlanDialog(WriteDialog):
             ("&Notes:", self.notes),
             ("Plan stat&us:", self.status),
         ):
-            label = QLabel(text)
-            label.setBuddy(widget)
-            form.addRow(label, widget)
+            rows.add(text, widget)
             if widget is self.movement:
                 form.addRow(self.has_date, self.expected)
             if widget is self.destination:
-                form.addRow("", self.no_fixed_abode)
+                rows.add("", self.no_fixed_abode)
             if widget is self.days:
-                form.addRow("", self.fp10)
-                form.addRow("", self.per)
+                rows.add("", self.fp10)
+                rows.add("", self.per)
         layout = QVBoxLayout(self)
         layout.addWidget(for_whom)
         layout.addLayout(form)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayou
 
 from hjdesk.services.release import ReleaseSummary, release_summary
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.release_plan_dialog import ReleasePlanDialog
 from hjdesk.ui.record.release_summary_html import summary_html
 from hjdesk.ui.record.tab_base import RecordTab

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services.common import local_today
 from hjdesk.services.patients import ScreeningView, record_screening
-from hjdesk.ui.pages.base import PageContext
-from hjdesk.ui.record.tab_base import message_label
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.write_dialog import WriteDialog
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 # Offered in the list; any other programme can be typed (the service stores it upper-cased).
 PROGRAMMES = (
@@ -95,24 +96,26 @@ class ScreeningDialog(WriteDialog):
         self.next_due.setDisplayFormat(DATE_FORMAT)
         self.next_due.setAccessibleName("Next due date")
         self.next_due.setEnabled(False)
-        self.error = message_label("Screening problem")
+        self.error = MessageLine("Screening problem")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText("&Sign and save")
         self.save_button.setAccessibleName("Sign and save the screening or immunisation")
+        self._lay_out(for_whom)
 
+    def _lay_out(self, for_whom: QLabel) -> None:
         form = QFormLayout()
+
+        rows = FormRows(form)
         for caption, widget in (
             ("&Programme:", self.programme),
             ("&Date:", self.event_date),
             ("&Outcome:", self.outcome),
             ("&Batch:", self.batch),
         ):
-            label = QLabel(caption)
-            label.setBuddy(widget)
-            form.addRow(label, widget)
+            rows.add(caption, widget)
         due_row = QHBoxLayout()
         due_row.addWidget(self.next_due)
         due_row.addStretch(1)

@@ -15,12 +15,12 @@ from hjdesk.services.corrections import amend_screening
 from hjdesk.services.patients import ScreeningView, screening_history
 from hjdesk.services.permissions import CLINICAL_WRITERS
 from hjdesk.storage.vault import OpenVault
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.corrections import CorrectionFlow, Kept, may_correct
-from hjdesk.ui.pages.base import PageContext
 from hjdesk.ui.record.screening_amend import ScreeningAmendDialog
 from hjdesk.ui.record.screening_dialog import PROGRAMMES, ScreeningDialog
 from hjdesk.ui.record.tab_base import RecordTab, day_text, make_tree, tree_item, words
-from hjdesk.ui.record.withdraw_dialog import WithdrawDialog
+from hjdesk.ui.widgets.withdraw_dialog import WithdrawDialog
 
 COLUMNS = ("Date", "Programme", "Outcome", "Batch", "Next due")
 NAMES = {code: label.split(" (")[0] for code, label in PROGRAMMES}

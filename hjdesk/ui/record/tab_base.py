@@ -12,12 +12,13 @@ from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.widgets.message_line import MessageLine
 
 T = TypeVar("T")
 
@@ -76,24 +77,6 @@ def tree_item(values: Sequence[str], severity: str | None = None) -> QTreeWidget
     return item
 
 
-def message_label(name: str) -> QLabel:
-    """An inline message (hidden while empty): friendlier than a message box, and tests can
-    read it."""
-    label = QLabel("")
-    label.setWordWrap(True)
-    label.setAccessibleName(name)
-    label.setObjectName("recordMessage")
-    label.hide()
-    return label
-
-
-def show_problem(label: QLabel, text: str) -> None:
-    """A form's refusal, in bold and in the theme's red; the words say what to fix."""
-    label.setText(text)
-    label.setStyleSheet(f"color: {severity_colour('RED').name()}; font-weight: 600;")
-    label.setVisible(bool(text))
-
-
 class RecordTab(QWidget, Generic[T]):
     """One tab: `fetch` runs on a worker and returns plain values; `show_data` draws them."""
 
@@ -108,7 +91,7 @@ class RecordTab(QWidget, Generic[T]):
         self.patient_id: str | None = None
         self.loaded_for: str | None = None
         self._token = 0
-        self.message = message_label(f"{self.title.replace('&', '')} message")
+        self.message = MessageLine(f"{self.title.replace('&', '')} message")
         # Who the record is for, as dialogs name them (masked when private); set by the page.
         self.who: Callable[[], str] = lambda: ""
 
@@ -146,9 +129,7 @@ class RecordTab(QWidget, Generic[T]):
         self.reset()
 
     def say(self, text: str) -> None:
-        self.message.setStyleSheet("")
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
+        self.message.info(text)
 
     def _done(self, token: int, patient_id: str, data: T) -> None:
         if token != self._token or self.context.vault is None:
@@ -161,4 +142,4 @@ class RecordTab(QWidget, Generic[T]):
         if token != self._token:
             return
         self.reset()
-        show_problem(self.message, str(exc))
+        self.message.fail(exc)

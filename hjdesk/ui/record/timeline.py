@@ -25,7 +25,7 @@ from hjdesk.services.encounters import (
 )
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.amend_dialog import AmendDialog
 from hjdesk.ui.record.labels import kind_label, red_flag_text
 from hjdesk.ui.record.tab_base import RecordTab, make_tree, moment_text, tree_item
@@ -54,6 +54,21 @@ def scores_text(item: TimelineItem) -> str:
     return "; ".join(parts)
 
 
+def _facts(view: EncounterView) -> list[str]:
+    """What kind of entry, when, where, and the consent and capacity it records."""
+    condition = f" ({view.ltc_condition.title()})" if view.ltc_condition else ""
+    facts = [
+        f"{kind_label(view.kind)}{condition}",
+        f"started {moment_text(view.started_at)}",
+    ]
+    if view.place:
+        facts.append(f"at {view.place}")
+    facts.append("consent recorded" if view.consent_recorded else "consent not recorded")
+    if view.capacity_concern:
+        facts.append("CAPACITY CONCERN")
+    return facts
+
+
 def _entry_html(view: EncounterView, heading: str) -> str:
     """One version of an entry, as the history pane shows it."""
     lines = [f"<h3>{escape(heading)}</h3>"]
@@ -66,17 +81,7 @@ def _entry_html(view: EncounterView, heading: str) -> str:
     if view.entered_in_error:
         lines.append("<p><b>ENTERED IN ERROR</b>: the entry it amends no longer stands.</p>")
         return "".join(lines)
-    condition = f" ({view.ltc_condition.title()})" if view.ltc_condition else ""
-    facts = [
-        f"{kind_label(view.kind)}{condition}",
-        f"started {moment_text(view.started_at)}",
-    ]
-    if view.place:
-        facts.append(f"at {view.place}")
-    facts.append("consent recorded" if view.consent_recorded else "consent not recorded")
-    if view.capacity_concern:
-        facts.append("CAPACITY CONCERN")
-    lines.append(f"<p>{escape(', '.join(facts))}.</p>")
+    lines.append(f"<p>{escape(', '.join(_facts(view)))}.</p>")
     if view.narrative.strip():
         lines.append(f"<p style='white-space: pre-wrap'>{escape(view.narrative)}</p>")
     obs = view.observation

@@ -3,20 +3,20 @@ under the form, and a Save button that stays off while the write runs and comes 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QLabel, QPushButton
+from PySide6.QtWidgets import QDialog, QPushButton
 
 from hjdesk.storage.errors import KnownError
-from hjdesk.ui.record.tab_base import show_problem
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 class WriteDialog(QDialog):
-    """Subclasses set `self.error` (a message label) and `self.save_button` in their layout."""
+    """Subclasses set `self.error` (its message line) and `self.save_button` in their layout."""
 
-    error: QLabel
+    error: MessageLine
     save_button: QPushButton
 
     def _problem(self, text: str) -> None:
-        show_problem(self.error, text)
+        self.error.problem(text)
 
     def _failed(self, exc: KnownError) -> None:
         """A refused write: say why on the form and let the user try again."""

@@ -102,31 +102,32 @@ def parse_value(text: str, row: FieldRow) -> Any:
         if isinstance(sample, str):
             return ""
         raise InvalidInput(f"{row.label} cannot be empty.")
+    if isinstance(sample, bool | int | float | dict | list):
+        return _typed(value, sample, row.label)
+    return text
+
+
+def _typed(value: str, sample: bool | int | float | dict[str, Any] | list[Any], label: str) -> Any:
+    """`value` read as the same type as the versions shown (bool before int: a bool is an int)."""
     if isinstance(sample, bool):
         if value.lower() in _YES:
             return True
         if value.lower() in _NO:
             return False
-        raise InvalidInput(f"{row.label}: type yes or no.")
-    if isinstance(sample, int):
+        raise InvalidInput(f"{label}: type yes or no.")
+    if isinstance(sample, int | float):
+        kind, words = (int, "a whole number") if isinstance(sample, int) else (float, "a number")
         try:
-            return int(value)
+            return kind(value)
         except ValueError:
-            raise InvalidInput(f"{row.label}: type a whole number.") from None
-    if isinstance(sample, float):
-        try:
-            return float(value)
-        except ValueError:
-            raise InvalidInput(f"{row.label}: type a number.") from None
-    if isinstance(sample, dict | list):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            raise InvalidInput(f"{row.label}: this is not valid JSON.") from None
-        if not isinstance(parsed, type(sample)):
-            raise InvalidInput(f"{row.label}: keep the same shape as the versions shown.")
-        return parsed
-    return text
+            raise InvalidInput(f"{label}: type {words}.") from None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise InvalidInput(f"{label}: this is not valid JSON.") from None
+    if not isinstance(parsed, type(sample)):
+        raise InvalidInput(f"{label}: keep the same shape as the versions shown.")
+    return parsed
 
 
 def merged_values(rows: list[FieldRow], texts: dict[str, str]) -> dict[str, Any]:

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
 from hjdesk.services.settings import ConflictLabel
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.sync.client import ConflictView, resolve_conflict
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.admin.tables import bulk_fill
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.sync.conflict_fields import FieldRow, compare, kind_label, merged_values, shown
 from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.tables import bulk_fill
 
 LIST_COLUMNS = ("Record", "Patient", "Prison no.", "Why", "Fields that differ", "Found")
 MERGED = 4
@@ -94,8 +94,12 @@ class ConflictsPanel(QWidget):
         self.save_merged.setAccessibleName("Save the merged version from the last column")
         self.explain = QLabel("")
         self.explain.setWordWrap(True)
-        self.message = MessageLine("Conflicts: result of the last action")
+        self.message = MessageLine(
+            "Conflicts: result of the last action", problem_prefix="Not done: "
+        )
+        self._lay_out(context)
 
+    def _lay_out(self, context: PageContext) -> None:
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
@@ -309,7 +313,7 @@ class ConflictsPanel(QWidget):
         try:
             merged = merged_values(self.rows, self.merged_texts)
         except InvalidInput as exc:
-            self.message.error(str(exc))
+            self.message.problem(str(exc))
             return
         self._resolve(conflict, merged, "the merged")
 
@@ -319,7 +323,7 @@ class ConflictsPanel(QWidget):
             return
 
         def done(_: object) -> None:
-            self.message.ok(
+            self.message.info(
                 f"Resolved: kept {what} version as a new revision; the next sync sends it."
                 if conflict.reason == "edit"
                 else "Dismissed: this laptop keeps its own record."

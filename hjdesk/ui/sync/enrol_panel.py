@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import ADMIN_ROLE
 from hjdesk.sync.client import EnrolResult, enrol
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 class EnrolPanel(QGroupBox):
@@ -51,26 +52,18 @@ class EnrolPanel(QGroupBox):
         self.browse.setAccessibleName("Choose the CA bundle file")
         self.enrol_button = QPushButton("&Enrol this laptop")
         self.enrol_button.setAccessibleName("Enrol this laptop with the hub")
-        self.message = MessageLine("Enrolment: problem")
+        self.message = MessageLine("Enrolment: problem", problem_prefix="Not done: ")
 
         self.form = QWidget()
-        form = QFormLayout(self.form)
-        form.setContentsMargins(0, 0, 0, 0)
+        rows = FormRows(QFormLayout(self.form))
+        rows.layout.setContentsMargins(0, 0, 0, 0)
         bundle_row = QHBoxLayout()
         bundle_row.addWidget(self.ca_bundle, 1)
         bundle_row.addWidget(self.browse)
-        for text, field, row in (
-            ("Hub &address:", self.hub_url, None),
-            ("Enrolment &code:", self.code, None),
-            ("CA &bundle:", self.ca_bundle, bundle_row),
-        ):
-            buddy = QLabel(text)
-            buddy.setBuddy(field)
-            if row is None:
-                form.addRow(buddy, field)
-            else:
-                form.addRow(buddy, row)
-        form.addRow("", self.enrol_button)
+        rows.add("Hub &address:", self.hub_url)
+        rows.add("Enrolment &code:", self.code)
+        rows.add("CA &bundle:", self.ca_bundle, shown=bundle_row)
+        rows.under(self.enrol_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.state)
         layout.addWidget(self.form)
@@ -119,17 +112,17 @@ class EnrolPanel(QGroupBox):
             return
         url, code = self.hub_url.text().strip(), self.code.text().strip()
         if not url or not code:
-            self.message.error("Type the hub's address and the enrolment code.")
+            self.message.problem("Type the hub's address and the enrolment code.")
             return
         bundle_text = self.ca_bundle.text().strip()
         bundle = Path(bundle_text) if bundle_text else None
-        self.message.ok("Enrolling…")
+        self.message.info("Enrolling…")
         self.enrol_button.setEnabled(False)
 
         def done(result: EnrolResult) -> None:
             self.enrol_button.setEnabled(True)
             self.code.clear()
-            self.message.ok(
+            self.message.info(
                 f"Enrolled as a laptop of {result.establishment}. It syncs whenever the hub "
                 "answers."
             )

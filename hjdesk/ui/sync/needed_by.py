@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services.acct import UnsyncedContribution
 from hjdesk.services.common import utc_now
-from hjdesk.ui.admin.tables import bulk_fill
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.sync.conflict_fields import label
 from hjdesk.ui.theme import severity_colour
+from hjdesk.ui.widgets.tables import bulk_fill
 
 COLUMNS = ("Needed by", "Time left", "Patient", "Prison no.", "Contribution", "For")
 CASE_ROLE = Qt.ItemDataRole.UserRole + 1

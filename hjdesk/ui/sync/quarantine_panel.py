@@ -28,10 +28,10 @@ from hjdesk.storage.vault import ADMIN_ROLE
 from hjdesk.sync import quarantine
 from hjdesk.sync.handover import HandoverReport
 from hjdesk.sync.quarantine import PULL, PUSH, TOO_LARGE, QuarantineView
-from hjdesk.ui.admin.feedback import MessageLine
-from hjdesk.ui.admin.tables import bulk_fill
-from hjdesk.ui.pages.base import PageContext
+from hjdesk.ui.context import PageContext
 from hjdesk.ui.sync.conflict_fields import label
+from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.tables import bulk_fill
 
 COLUMNS = ("Found", "What", "Record", "Why", "What to do")
 PRIVATE = "Hidden while the privacy screen is on: turn it off to read the record."
@@ -71,6 +71,9 @@ class QuarantinePanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.check_button)
         row.addWidget(self.handover, 1)
+        self._lay_out(row, context)
+
+    def _lay_out(self, row: QHBoxLayout, context: PageContext) -> None:
         self.resend_button = QPushButton("Send a&gain")
         self.resend_button.setAccessibleName(
             "Send again: queue the refused change for the next sync, after the cause is fixed"
@@ -97,7 +100,9 @@ class QuarantinePanel(QWidget):
         self.record.setAccessibleName("The set-aside record in full")
         self.record.setMaximumHeight(self.fontMetrics().lineSpacing() * 10)
         self.record.hide()
-        self.message = MessageLine("Set aside by sync: result of the last action")
+        self.message = MessageLine(
+            "Set aside by sync: result of the last action", problem_prefix="Not done: "
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
@@ -183,7 +188,7 @@ class QuarantinePanel(QWidget):
             return
 
         def done(_: object) -> None:
-            self.message.ok("Queued again: the next sync sends it to the office.")
+            self.message.info("Queued again: the next sync sends it to the office.")
             self.changed.emit()
 
         self.context.runner.run_task(
@@ -197,9 +202,9 @@ class QuarantinePanel(QWidget):
 
         def done(stored: bool) -> None:
             if stored:
-                self.message.ok("Stored on this laptop.")
+                self.message.info("Stored on this laptop.")
             else:
-                self.message.error("It still cannot be stored here: it is set aside again.")
+                self.message.problem("It still cannot be stored here: it is set aside again.")
             self.changed.emit()
 
         self.context.runner.run_task(
@@ -228,7 +233,7 @@ class QuarantinePanel(QWidget):
 
         def done(_: object) -> None:
             self.reason.clear()
-            self.message.ok("Dismissed. It stays listed here, with your reason, and readable.")
+            self.message.info("Dismissed. It stays listed here, with your reason, and readable.")
             self.changed.emit()
 
         self.context.runner.run_task(

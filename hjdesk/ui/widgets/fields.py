@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.ui import theme
+from hjdesk.ui.widgets.form_rows import FormRows
 
 BLANK = "—"
 _W = TypeVar("_W", bound=QWidget)
@@ -167,6 +168,7 @@ class Section(QGroupBox):
         self.layout_.setContentsMargins(0, 0, 0, 0)
         # Only text fields grow: a yes/no box stretched across the screen reads as a text field.
         self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.rows = FormRows(self.layout_)
         self.outer = QHBoxLayout(self)
         self.outer.addWidget(self.form_area, 3)
         self.fields: dict[str, QWidget] = {}
@@ -185,15 +187,10 @@ class Section(QGroupBox):
             row.addStretch(1)
         if isinstance(widget, QCheckBox):
             self.layout_.addRow("", shown)
+            if not widget.accessibleName():
+                widget.setAccessibleName(label.replace("&", ""))
         else:
-            caption = QLabel(label)
-            caption.setBuddy(widget)
-            if self.wrap_labels:
-                caption.setWordWrap(True)
-                caption.setMinimumWidth(caption.fontMetrics().horizontalAdvance("x" * 40))
-            self.layout_.addRow(caption, shown)
-        if not widget.accessibleName():
-            widget.setAccessibleName(label.replace("&", ""))
+            self.rows.add(label, widget, shown=shown, wrap=self.wrap_labels)
         _connect(widget, lambda *_: self.changed.emit())
         return widget
 

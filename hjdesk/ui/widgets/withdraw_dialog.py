@@ -12,14 +12,14 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from hjdesk.ui.care_plan.review_dialog import problem_label, problem_style
+from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.message_line import MessageLine
 
 
 class WithdrawDialog(QDialog):
@@ -40,28 +40,24 @@ class WithdrawDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Reason it was entered in error")
         self.reason.setPlaceholderText("e.g. recorded against the wrong patient")
-        self.problem = problem_label()
+        self.problem = MessageLine()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText("&Mark entered in error")
-        label = QLabel("&Reason:")
-        label.setBuddy(self.reason)
-        form = QFormLayout()
-        form.addRow(label, self.reason)
+        form = FormRows()
+        form.add("&Reason:", self.reason)
         layout = QVBoxLayout(self)
         layout.addWidget(note)
-        layout.addLayout(form)
+        layout.addLayout(form.layout)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
 
     def show_problem(self, text: str) -> None:
-        self.problem.setStyleSheet(problem_style())
-        self.problem.setText(text)
-        self.problem.show()
+        self.problem.problem(text)
 
     def state(self) -> dict[str, Any]:
         return {"reason": self.reason.text()}
