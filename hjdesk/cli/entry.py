@@ -238,12 +238,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_import_roll)
 
+    _add_audit(sub)
+    _add_users(sub)
+
+    from hjdesk.cli.sync import register as register_sync
+
+    register_sync(sub, _vault_options, open_vault)
+    from hjdesk.cli.report import register as register_report
+
+    register_report(sub, _vault_options, open_vault)
+    from hjdesk.cli.export import register as register_export
+
+    register_export(sub, _vault_options, open_vault)
+    return parser
+
+
+def _add_audit(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("audit", help="the audit chain")
     audit_sub = p.add_subparsers(dest="audit_cmd", required=True, parser_class=_Parser)
     v = audit_sub.add_parser("verify", help="check every link of the audit chain")
     _vault_options(v)
     v.set_defaults(func=cmd_audit_verify)
 
+
+def _add_users(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser("users", help="manage the users of this laptop (admin)")
     users_sub = p.add_subparsers(dest="users_cmd", required=True, parser_class=_Parser)
     u = users_sub.add_parser("list")
@@ -269,17 +287,6 @@ def build_parser() -> argparse.ArgumentParser:
     u = users_sub.add_parser("passwd", help="change your own password")
     _vault_options(u)
     p.set_defaults(func=cmd_users)
-
-    from hjdesk.cli.sync import register as register_sync
-
-    register_sync(sub, _vault_options, open_vault)
-    from hjdesk.cli.report import register as register_report
-
-    register_report(sub, _vault_options, open_vault)
-    from hjdesk.cli.export import register as register_export
-
-    register_export(sub, _vault_options, open_vault)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None, report: Callable[[str], None] | None = None) -> int:
