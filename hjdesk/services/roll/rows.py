@@ -124,42 +124,49 @@ class ImportSummary:
 def decode_roll(data: bytes) -> list[tuple[int, dict[str | None, str | None]]]:
     """Check the bytes are a roll (UTF-8 text with the right header); return its data rows, each
     with the line it starts on (header = 1; blank lines count, as in an editor or spreadsheet)."""
+    text = _roll_text(data)
+    # A field longer than csv's default limit (128 KiB) must be one row's error, reported with
+    # its row number, not the whole file's (the limit is process-wide; raising it is harmless).
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
+    try:
+        return _records(text)
+    except csv.Error as exc:
+        raise RollFileError(f"The roll file is not valid CSV: {exc}.") from None
+
+
+def _roll_text(data: bytes) -> str:
     if not data.strip():
         raise RollFileError("The roll file is empty.")
     if b"\x00" in data[:BINARY_SNIFF]:
         raise RollFileError("The roll file is not text (it looks like a binary file).")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RollFileError(f"The roll file is not UTF-8 text (byte {exc.start}).") from None
-    # A field longer than csv's default limit (128 KiB) must be one row's error, reported with
-    # its row number, not the whole file's (the limit is process-wide; raising it is harmless).
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
+
+
+def _records(text: str) -> list[tuple[int, dict[str | None, str | None]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise RollFileError(
+            "This is not a prison roll: the header lacks " + ", ".join(missing) + "."
+        )
     records: list[tuple[int, dict[str | None, str | None]]] = []
-    try:
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = [c for c in COLUMNS if c not in header]
-        if missing:
-            raise RollFileError(
-                "This is not a prison roll: the header lacks " + ", ".join(missing) + "."
-            )
-        while True:
-            line = reader.line_num + 1
-            values = next(reader, None)
-            if values is None:
-                break
-            if not values:
-                continue  # a blank line: skipped, but counted
-            record: dict[str | None, str | None] = dict(zip(header, values, strict=False))
-            if len(values) > len(header):
-                record[None] = ",".join(values[len(header) :])  # too many fields
-            for name in header[len(values) :]:
-                record[name] = None  # too few fields
-            records.append((line, record))
-    except csv.Error as exc:
-        raise RollFileError(f"The roll file is not valid CSV: {exc}.") from None
-    return records
+    while True:
+        line = reader.line_num + 1
+        values = next(reader, None)
+        if values is None:
+            return records
+        if not values:
+            continue  # a blank line: skipped, but counted
+        record: dict[str | None, str | None] = dict(zip(header, values, strict=False))
+        if len(values) > len(header):
+            record[None] = ",".join(values[len(header) :])  # too many fields
+        for name in header[len(values) :]:
+            record[name] = None  # too few fields
+        records.append((line, record))
 
 
 def check_field(name: str, value: str) -> None:
@@ -200,11 +207,7 @@ def parse_row(
         warning = ids.nhs_number_warning(nhs)
         if warning:
             warnings.append(warning)
-    family, given = get["family_name"], get["given_names"]
-    if not family:
-        raise ValueError("family_name is missing")
-    if not given:
-        raise ValueError("given_names is missing")
+    family, given = _names(get)
     dob = _date(get["date_of_birth"], "date_of_birth", required=True)
     assert dob is not None
     if dob > today:
@@ -212,10 +215,7 @@ def parse_row(
     sex = SEXES.get(get["sex"].upper())
     if sex is None:
         raise ValueError(f"sex {get['sex']!r} is not one of M, F, NK, NS")
-    alerts = tuple(sorted({a.strip().upper() for a in get["alerts"].split(";") if a.strip()}))
-    for alert in alerts:
-        if not alert.isalnum() or len(alert) > 10:
-            raise ValueError(f"alert code {alert!r} is not valid")
+    alerts = _alerts(get["alerts"])
     row = RollRow(
         row=number,
         prison_number=ids.normalise_prison_number(get["prison_number"]),
@@ -233,6 +233,23 @@ def parse_row(
         alerts=alerts,
     )
     return row, warnings
+
+
+def _names(get: dict[str, str]) -> tuple[str, str]:
+    family, given = get["family_name"], get["given_names"]
+    if not family:
+        raise ValueError("family_name is missing")
+    if not given:
+        raise ValueError("given_names is missing")
+    return family, given
+
+
+def _alerts(text: str) -> tuple[str, ...]:
+    alerts = tuple(sorted({a.strip().upper() for a in text.split(";") if a.strip()}))
+    for alert in alerts:
+        if not alert.isalnum() or len(alert) > 10:
+            raise ValueError(f"alert code {alert!r} is not valid")
+    return alerts
 
 
 def parse_rows(
