@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from hjdesk.clinical import falls, frailty, ltc, news2, questionnaires
 from hjdesk.demo.context import Batch, DemoContext, DemoPatient, new_id, signed, task
@@ -69,6 +69,16 @@ class Visit:
         }
 
 
+class VisitOptions(TypedDict, total=False):
+    """What some visits say beyond the usual (keyword arguments of `visit`)."""
+
+    place: str
+    appointment_id: str | None
+    ltc_condition: str | None
+    minutes: int  # 20 unless given
+    layer: int  # the insert layer; 0 unless given
+
+
 def visit(
     ctx: DemoContext,
     patient: DemoPatient,
@@ -77,21 +87,17 @@ def visit(
     signer: str,
     *,
     narrative: str,
-    place: str = "",
-    appointment_id: str | None = None,
-    ltc_condition: str | None = None,
-    minutes: int = 20,
-    layer: int = 0,
+    **options: Unpack[VisitOptions],
 ) -> Visit:
     staff_id = ctx.staff[signer]
-    end = start + timedelta(minutes=minutes)
+    end = start + timedelta(minutes=options.get("minutes", 20))
     enc = Encounter(
         id=new_id(),
         patient_id=patient.id,
-        appointment_id=appointment_id,
+        appointment_id=options.get("appointment_id"),
         kind=kind,
-        ltc_condition=ltc_condition,
-        place=place[:60],
+        ltc_condition=options.get("ltc_condition"),
+        place=options.get("place", "")[:60],
         started_at=start,
         ended_at=end,
         narrative=narrative,
@@ -100,7 +106,7 @@ def visit(
         **signed(end, staff_id),
     )
     recent = start > ctx.now - timedelta(days=21)
-    return Visit(enc, staff_id, {}, [], [], task_open=recent, layer=layer)
+    return Visit(enc, staff_id, {}, [], [], task_open=recent, layer=options.get("layer", 0))
 
 
 def _readings(rng: random.Random, level: int) -> dict[str, Any]:
