@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from hjdesk.clinical import acct as rules
 from hjdesk.services.acct_views import (
-    ACCT_VIEWERS,
     HEAD_COLUMNS,
     LIVE_STATUSES,
     LONDON,
@@ -35,7 +34,7 @@ from hjdesk.services.acct_views import (
     who_from,
 )
 from hjdesk.services.common import utc_now
-from hjdesk.services.permissions import require_role
+from hjdesk.services.permissions import require
 from hjdesk.storage.models import AcctCase, AcctContribution, AcctEvent, OutboxOp, Patient
 from hjdesk.storage.vault import OpenVault
 
@@ -108,7 +107,7 @@ class AcctCaseRow:
 def audit_report(vault: OpenVault, *, establishment: str | None = None) -> AcctAuditReport:
     """Per month, closures and case reviews without health input (reviews past their time and
     never recorded as held included: clinical.acct); and every flag."""
-    require_role(vault.actor, ACCT_VIEWERS, "view the ACCT health-input audit")
+    require(vault.actor, "view_acct_audit")
     now = utc_now()
     with vault.transaction() as session:
         query = scope(
@@ -198,7 +197,7 @@ def unsynced_safety_critical(
     vault: OpenVault, now: datetime | None = None, *, establishment: str | None = None
 ) -> tuple[UnsyncedContribution, ...]:
     """ACCT contributions the office has not received yet (offer a printed handover slip)."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    require(vault.actor, "view_acct")
     with vault.session() as session:
         return tuple(unsynced_contributions(session, now or utc_now(), establishment=establishment))
 
@@ -237,7 +236,7 @@ def open_cases(
     vault: OpenVault, *, establishment: str | None = None, now: datetime | None = None
 ) -> tuple[AcctCaseRow, ...]:
     """The ACCT screen: every live case with its next event and flag counts."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    require(vault.actor, "view_acct")
     moment = now or utc_now()
     with vault.session() as session:
         cases = live_cases(session, moment, establishment=establishment)
@@ -283,7 +282,7 @@ def input_due(
     vault: OpenVault, *, establishment: str | None = None, now: datetime | None = None
 ) -> tuple[InputDueRow, ...]:
     """The ACCT screen's 24-hour warning: late reviews first, then the soonest due."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    require(vault.actor, "view_acct")
     moment = now or utc_now()
     with vault.session() as session:
         cases = live_cases(session, moment, establishment=establishment)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from hjdesk.clinical import acct as rules
 from hjdesk.services.common import get_or_error, utc_now
-from hjdesk.services.permissions import ALL_ROLES, require_role
+from hjdesk.services.permissions import require
 from hjdesk.services.standing import standing
 from hjdesk.storage.models import (
     AcctCase,
@@ -46,7 +46,6 @@ from hjdesk.storage.vault import OpenVault
 LONDON = ZoneInfo("Europe/London")
 LIVE_STATUSES = (rules.AcctStatus.OPEN.value, rules.AcctStatus.POST_CLOSURE.value)
 # Viewing the mirror: everyone, including the admin staff who keep it up to date.
-ACCT_VIEWERS = ALL_ROLES
 
 
 class InputStatus(enum.StrEnum):
@@ -463,7 +462,7 @@ def case_view(vault: OpenVault, case_id: str, now: datetime | None = None) -> Ac
 
     `case_id` may also be the id of one of the case's events (a worklist line names the event
     needing input): the case it belongs to is shown."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    require(vault.actor, "view_acct")
     with vault.transaction() as session:
         if session.get(AcctCase, case_id) is None:
             event = session.get(AcctEvent, case_id)

@@ -40,7 +40,7 @@ from hjdesk.services.acct import SUMMARY_MAX
 from hjdesk.services.acct_views import ContributionView, contribution_view
 from hjdesk.services.care_plan_reads import CarePlanView, build_view
 from hjdesk.services.common import dumps, get_or_error, local_today, utc_now
-from hjdesk.services.permissions import CLINICAL_WRITERS, REGISTERED_CLINICIANS, require_role
+from hjdesk.services.permissions import REGISTERED_CLINICIANS, require
 from hjdesk.services.screening import ScreeningView, screening_problems, screening_view
 from hjdesk.services.standing import standing
 from hjdesk.services.tasks import withdraw_tasks
@@ -140,7 +140,7 @@ def amend_contribution(
     now: datetime | None = None,
 ) -> ContributionView:
     """Correct a health contribution, or mark it entered in error; the flags follow at once."""
-    require_role(vault.actor, REGISTERED_CLINICIANS, "amend ACCT health input")
+    require(vault.actor, "acct_contribution_amended")
     why = _check_request(reason, corrected, entered_in_error)
     when = now or utc_now()
     with vault.transaction() as session:
@@ -221,7 +221,7 @@ def amend_screening(
     today: date | None = None,
 ) -> ScreeningView:
     """Correct a screening or immunisation event, or mark it entered in error."""
-    require_role(vault.actor, CLINICAL_WRITERS, "amend screening and immunisations")
+    require(vault.actor, "screening_amended")
     why = _check_request(reason, corrected, entered_in_error)
     when = now or utc_now()
     with vault.transaction() as session:
@@ -275,7 +275,7 @@ def amend_care_plan_review(
     today: date | None = None,
 ) -> CarePlanView:
     """Correct a signed care-plan review, or mark it entered in error; the plan follows."""
-    require_role(vault.actor, REGISTERED_CLINICIANS, "amend care-plan reviews")
+    require(vault.actor, "care_plan_review_amended")
     why = _check_request(reason, corrected, entered_in_error)
     when, day = now or utc_now(), today or local_today()
     with vault.transaction() as session:

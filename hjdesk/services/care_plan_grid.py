@@ -25,12 +25,10 @@ from hjdesk.services.care_plan_fields import (
 )
 from hjdesk.services.care_plan_reads import CarePlanView, build_view
 from hjdesk.services.common import get_or_error, local_today
-from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
+from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import CarePlan, CarePlanGoal, CarePlanIntervention
 from hjdesk.storage.vault import OpenVault
-
-DRAFT_ROLES = CLINICAL_WRITERS
 
 
 def _count(session: Session, model: type[CarePlanGoal | CarePlanIntervention], plan_id: str) -> int:
@@ -80,7 +78,7 @@ def add_goal(
     today: date | None = None,
 ) -> CarePlanView:
     """Add a CAREMAP row: issue, goal, measure, target date (status starts NOT_STARTED)."""
-    require_role(vault.actor, DRAFT_ROLES, "write care plans")
+    require(vault.actor, "add_care_plan_goal")
     problems = [p for p in (required_text(issue, "issue"), required_text(goal, "goal")) if p]
     if problems:
         raise InvalidInput(" ".join(problems))
@@ -103,7 +101,7 @@ def update_goal(
     vault: OpenVault, goal_id: str, *, base_rev: int, today: date | None = None, **fields: Any
 ) -> CarePlanView:
     """Edit a goal (issue, goal, measure, target_date, status)."""
-    require_role(vault.actor, DRAFT_ROLES, "write care plans")
+    require(vault.actor, "update_care_plan_goal")
     with vault.transaction() as session:
         row = get_or_error(session, CarePlanGoal, goal_id, "goal")
         plan = open_plan_or_error(session, row.plan_id)
@@ -130,7 +128,7 @@ def add_intervention(
     today: date | None = None,
 ) -> CarePlanView:
     """Add a CAREMAP row: action, by whom (role or person), how often, by when."""
-    require_role(vault.actor, DRAFT_ROLES, "write care plans")
+    require(vault.actor, "add_care_plan_intervention")
     problems = [
         p
         for p in (required_text(action, "action"), required_text(responsible, "who is responsible"))
@@ -164,7 +162,7 @@ def update_intervention(
     **fields: Any,
 ) -> CarePlanView:
     """Edit an intervention (action, responsible, frequency, due, status)."""
-    require_role(vault.actor, DRAFT_ROLES, "write care plans")
+    require(vault.actor, "update_care_plan_intervention")
     with vault.transaction() as session:
         row = get_or_error(session, CarePlanIntervention, intervention_id, "intervention")
         plan = open_plan_or_error(session, row.plan_id)

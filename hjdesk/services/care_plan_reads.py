@@ -33,7 +33,7 @@ from hjdesk.clinical.care_plans import (
 )
 from hjdesk.services.care_plan_templates import prompts_for
 from hjdesk.services.common import get_or_error, loads, local_today
-from hjdesk.services.permissions import CLINICAL_WRITERS, REGISTERED_CLINICIANS, require_role
+from hjdesk.services.permissions import REGISTERED_CLINICIANS, require
 from hjdesk.services.standing import standing
 from hjdesk.services.worklist_labels import days_past
 from hjdesk.storage.models import (
@@ -45,7 +45,6 @@ from hjdesk.storage.models import (
 )
 from hjdesk.storage.vault import OpenVault
 
-VIEW_ROLES = CLINICAL_WRITERS
 # Keys of CarePlan.data the services read (the rest of `data` is free for forms).
 SOCIAL_CARE_NEEDS = "social_care_needs"
 SOCIAL_CARE_REFERRAL = "social_care_referral"
@@ -336,7 +335,7 @@ def _review_row(
 
 def plan_view(vault: OpenVault, plan_id: str, *, today: date | None = None) -> CarePlanView:
     """One plan with its goals, interventions and reviews; opening it is an audited view."""
-    require_role(vault.actor, VIEW_ROLES, "view care plans")
+    require(vault.actor, "view_care_plans")
     with vault.transaction() as session:
         view = build_view(session, plan_id, today or local_today())
         vault.audit(

@@ -71,7 +71,7 @@ from hjdesk.services.care_plan_reads import (
 )
 from hjdesk.services.care_plan_templates import PlanTemplate, default_title, plan_template
 from hjdesk.services.common import dumps, get_or_error, loads, local_today, utc_now
-from hjdesk.services.permissions import CLINICAL_WRITERS, REGISTERED_CLINICIANS, require_role
+from hjdesk.services.permissions import REGISTERED_CLINICIANS, require
 from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import (
@@ -106,8 +106,6 @@ __all__ = [
     "update_plan",
 ]
 
-DRAFT_ROLES = CLINICAL_WRITERS
-SIGN_ROLES = REGISTERED_CLINICIANS
 REFERRAL_TASK = "SOCIAL_CARE_REFERRAL"
 
 
@@ -143,7 +141,7 @@ def create_plan(
     today: date | None = None,
 ) -> CarePlanView:
     """A DRAFT plan; with `template`, pre-filled with the type's goals and interventions."""
-    require_role(vault.actor, DRAFT_ROLES, "write care plans")
+    require(vault.actor, "create_care_plan")
     kind = _plan_type(plan_type)
     condition = _condition(kind, ltc_condition)
     day = today or local_today()
@@ -192,7 +190,7 @@ def update_plan(
 ) -> CarePlanView:
     """Edit the plan's own fields (title, owner_id, start_date, review_due, patient_involvement,
     copy_given, shared_with, risk_management_plan, dnacpr_form_ref, ltc_condition, data)."""
-    require_role(vault.actor, DRAFT_ROLES, "write care plans")
+    require(vault.actor, "update_care_plan")
     with vault.transaction() as session:
         plan = open_plan_or_error(session, plan_id)
         check_rev(plan.rev, base_rev, "care plan")
@@ -215,7 +213,7 @@ def activate_plan(
     vault: OpenVault, plan_id: str, *, today: date | None = None, now: datetime | None = None
 ) -> CarePlanView:
     """DRAFT → ACTIVE once every activation rule is met; the message lists everything missing."""
-    require_role(vault.actor, SIGN_ROLES, "activate care plans")
+    require(vault.actor, "activate_care_plan")
     day = today or local_today()
     with vault.transaction() as session:
         plan = get_or_error(session, CarePlan, plan_id, "care plan")
@@ -310,7 +308,7 @@ def record_review(
     now: datetime | None = None,
 ) -> CarePlanView:
     """A signed review: the plan continues with a new review date, or closes with a reason."""
-    require_role(vault.actor, SIGN_ROLES, "review care plans")
+    require(vault.actor, "review_care_plan")
     day = today or local_today()
     chosen, reason = _decision(decision), _closed_reason(closed_reason)
     with vault.transaction() as session:
@@ -411,7 +409,7 @@ def close_plan(
     today: date | None = None,
 ) -> CarePlanView:
     """Close a draft or live plan with a reason (e.g. TRANSFERRED, RELEASED, SUPERSEDED)."""
-    require_role(vault.actor, SIGN_ROLES, "close care plans")
+    require(vault.actor, "close_care_plan")
     chosen = _closed_reason(reason)
     if chosen is None:
         raise InvalidInput("Give a reason for closing the care plan.")

@@ -41,7 +41,7 @@ from hjdesk.services.clinic_lists import LTC_CLINICS
 from hjdesk.services.clinic_views import AppointmentView, one_appointment_view, with_task
 from hjdesk.services.common import get_or_error, utc_now
 from hjdesk.services.encounter_chain import standing_encounters
-from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
+from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Appointment, ClinicSession, Location, Patient, Task
 from hjdesk.storage.vault import OpenVault
@@ -254,7 +254,7 @@ def record_outcome(
     policy: AttendancePolicy = DEFAULT_ATTENDANCE_POLICY,
 ) -> AppointmentView:
     """Record (or correct) how an appointment ended."""
-    require_role(vault.actor, CLINICAL_WRITERS, "record clinic outcomes")
+    require(vault.actor, "appointment_outcome_recorded")
     value = parse_outcome(outcome)
     details = details_for(
         value,

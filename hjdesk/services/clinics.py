@@ -55,7 +55,7 @@ from hjdesk.services.clinic_views import (
 )
 from hjdesk.services.clinic_views import session_view as build_session_view
 from hjdesk.services.common import dumps, get_or_error, patient_or_error, utc_now
-from hjdesk.services.permissions import CLINICAL_WRITERS, require, require_role
+from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Appointment, ClinicSession, Establishment, Location, Staff
 from hjdesk.storage.vault import OpenVault
@@ -179,7 +179,7 @@ def create_session(
     establishment: str | None = None,
 ) -> SessionView:
     """Plan a session; its list is filled from the roll of the wings by the clinic's purpose."""
-    require_role(vault.actor, CLINICAL_WRITERS, "plan clinic sessions")
+    require(vault.actor, "clinic_session_created")
     kind = _enum(ClinicType, clinic_type, "clinic type")
     part = _enum(RegimePeriod, period, "regime period (AM, PM or ED)")
     staff = clinicians if clinicians is not None else [vault.actor.staff_id or ""]
@@ -213,7 +213,7 @@ def add_to_session(
     vault: OpenVault, session_id: str, patient_id: str, reason: str
 ) -> AppointmentView:
     """Add one patient to a session's list by hand."""
-    require_role(vault.actor, CLINICAL_WRITERS, "book clinic appointments")
+    require(vault.actor, "appointment_booked")
     if not reason.strip():
         raise InvalidInput("Give the reason for the appointment.")
     with vault.transaction() as session:
@@ -328,7 +328,7 @@ def _move(vault: OpenVault, session: Session, clinic: ClinicSession, new: Sessio
 
 
 def start_session(vault: OpenVault, session_id: str) -> SessionView:
-    require_role(vault.actor, CLINICAL_WRITERS, "run clinic sessions")
+    require(vault.actor, "clinic_session_run")
     with vault.transaction() as session:
         clinic = get_or_error(session, ClinicSession, session_id, "clinic session")
         _move(vault, session, clinic, SessionStatus.IN_PROGRESS)
@@ -374,7 +374,7 @@ def close_session(
     now: datetime | None = None,
 ) -> SessionView:
     """Close a session once every appointment has an outcome (see the module decisions)."""
-    require_role(vault.actor, CLINICAL_WRITERS, "run clinic sessions")
+    require(vault.actor, "clinic_session_run")
     with vault.transaction() as session:
         clinic = get_or_error(session, ClinicSession, session_id, "clinic session")
         open_rows = list(

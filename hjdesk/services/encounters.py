@@ -39,10 +39,8 @@ from hjdesk.services.encounter_rules import EscalationRequired, parse_kind, prep
 from hjdesk.services.encounter_store import store, store_rows
 from hjdesk.services.encounter_views import EncounterView, encounter_views, written_view
 from hjdesk.services.permissions import (
-    CLINICAL_WRITERS,
     REGISTERED_CLINICIANS,
     require,
-    require_role,
 )
 from hjdesk.services.tasks import withdraw_tasks
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
@@ -67,7 +65,7 @@ __all__ = [
 
 
 def _check_role(vault: OpenVault, inp: EncounterInput) -> EncounterKind:
-    require_role(vault.actor, CLINICAL_WRITERS, "sign clinical entries")
+    require(vault.actor, "encounter_signed")
     kind = parse_kind(inp.kind)
     if vault.actor.role not in REGISTERED_CLINICIANS:
         if kind not in HCA_KINDS:
@@ -225,7 +223,7 @@ def amend_encounter(
     pathways: EscalationPathways = DEFAULT_PATHWAYS,
 ) -> EncounterView:
     """Correct a signed encounter, or mark it entered in error, with a new signed entry."""
-    require_role(vault.actor, CLINICAL_WRITERS, "amend clinical entries")
+    require(vault.actor, "encounter_amended")
     if not reason.strip():
         raise InvalidInput("Give the reason for the amendment.")
     if (corrected is None) == (not entered_in_error):

@@ -34,13 +34,13 @@ from hjdesk.clinical.reception import (
     second_stage_due,
     second_stage_status,
 )
-from hjdesk.services.acct_views import ACCT_VIEWERS, AcctCaseView, build_case_view
+from hjdesk.services.acct_views import AcctCaseView, build_case_view
 from hjdesk.services.care_plan_templates import care_process_names
 from hjdesk.services.clinic_lists import completed_since, second_stage_done_on
 from hjdesk.services.common import loads, local_today, patient_or_error, utc_now
 from hjdesk.services.encounter_chain import superseded_ids
 from hjdesk.services.encounter_views import INSTRUMENT_NAMES
-from hjdesk.services.permissions import require, require_role
+from hjdesk.services.permissions import require
 from hjdesk.services.reviews_due import (
     CARE_PROCESS_CODES,
     CONDITION_NAMES,
@@ -71,7 +71,7 @@ def patient_acct_cases(
     vault: OpenVault, patient_id: str, *, now: datetime | None = None
 ) -> tuple[AcctCaseView, ...]:
     """Every ACCT mirror the patient has (newest first) with events, health input and flags."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    require(vault.actor, "view_acct")
     moment = now or utc_now()
     with vault.transaction() as session:
         patient_or_error(session, patient_id)

@@ -34,13 +34,11 @@ from hjdesk.clinical.release import (
 )
 from hjdesk.services.care_plan_fields import check_rev
 from hjdesk.services.common import get_or_error, local_today
-from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
+from hjdesk.services.permissions import require
 from hjdesk.services.worklist_labels import PatientLabel, roll_labels
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Patient, ReleasePlan
 from hjdesk.storage.vault import OpenVault
-
-WRITE_ROLES = CLINICAL_WRITERS
 
 
 class ReleasePlanStatus(enum.StrEnum):
@@ -182,7 +180,7 @@ def save_release_plan(
     today: date | None = None,
 ) -> ReleasePlanView:
     """Create (no plan_id) or edit (plan_id + base_rev) a plan; `problems` lists what is missing."""
-    require_role(vault.actor, WRITE_ROLES, "write release plans")
+    require(vault.actor, "release_plan_saved")
     movement, gp, reconnect, plan_status = _checked(
         movement_type, gp_registration, reconnect_status, status, days_of_medicine_supplied
     )
@@ -273,7 +271,7 @@ def release_plans_due(
     policy: ReleasePolicy = DEFAULT_RELEASE_POLICY,
 ) -> list[ReleaseDueRow]:
     """People whose release planning should have started, soonest first."""
-    require_role(vault.actor, WRITE_ROLES, "see release planning")
+    require(vault.actor, "view_release_planning")
     day = today or local_today()
     with vault.session() as session:
         labels = roll_labels(session, establishment=establishment, wing=wing)

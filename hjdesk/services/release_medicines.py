@@ -14,10 +14,9 @@ from datetime import date, datetime
 from hjdesk.clinical.release import DEFAULT_RELEASE_POLICY, ReleasePolicy
 from hjdesk.services import release_summary_parts as parts
 from hjdesk.services.common import get_or_error, local_today, utc_now
-from hjdesk.services.permissions import require_role
+from hjdesk.services.permissions import require
 from hjdesk.services.release import ReleasePlanView, current_release_plan, plan_view_of
 from hjdesk.services.release_summary import (
-    VIEW_ROLES,
     AllergyItem,
     SummaryIdentifiers,
     allergies,
@@ -85,7 +84,7 @@ def medicines_on_release_checklist(
     policy: ReleasePolicy = DEFAULT_RELEASE_POLICY,
 ) -> MedicinesChecklist:
     """Each current medicine with its critical flag, the supply and the checks to tick."""
-    require_role(vault.actor, VIEW_ROLES, "view the medicines-on-release checklist")
+    require(vault.actor, "view_release_medicines")
     day = today or local_today()
     with vault.transaction() as session:
         patient = get_or_error(session, Patient, patient_id, "patient")

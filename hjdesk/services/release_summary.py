@@ -36,7 +36,7 @@ from hjdesk.services.care_plan_reads import (
     SOCIAL_CARE_REFERRAL,
 )
 from hjdesk.services.common import get_or_error, local_today, utc_now
-from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
+from hjdesk.services.permissions import require
 from hjdesk.services.release import ReleasePlanView, current_release_plan, plan_view_of
 from hjdesk.services.release_summary_parts import (
     AcctSummary,
@@ -62,7 +62,6 @@ from hjdesk.storage.models import (
 )
 from hjdesk.storage.vault import OpenVault
 
-VIEW_ROLES = CLINICAL_WRITERS
 MH_TEAM = "MH_IN_REACH"
 
 
@@ -352,7 +351,7 @@ def release_summary(
     policy: ReleasePolicy = DEFAULT_RELEASE_POLICY,
 ) -> ReleaseSummary:
     """Everything the next service needs to know, from this laptop alone; an audited view."""
-    require_role(vault.actor, VIEW_ROLES, "view the transfer or release summary")
+    require(vault.actor, "view_release_summary")
     with vault.transaction() as session:
         summary = build_summary(
             session,

@@ -55,7 +55,7 @@ from hjdesk.services.care_plan_lists import list_rows
 from hjdesk.services.care_plan_reads import DisplayStatus
 from hjdesk.services.care_plan_templates import care_process_names
 from hjdesk.services.common import local_today
-from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
+from hjdesk.services.permissions import require
 from hjdesk.services.worklist_labels import PatientLabel, local_date, roll_labels
 from hjdesk.storage.models import Condition, Encounter, Measurement
 from hjdesk.storage.vault import OpenVault
@@ -409,7 +409,7 @@ def overdue_reviews(
     reception_policy: ReceptionPolicy = DEFAULT_RECEPTION_POLICY,
 ) -> OverdueReport:
     """Everything overdue or due soon for people on the roll, each list by due date."""
-    require_role(vault.actor, CLINICAL_WRITERS, "see the reviews due")
+    require(vault.actor, "view_reviews_due")
     day = today or local_today()
     with vault.session() as session:
         labels = roll_labels(session, establishment=establishment, wing=wing)

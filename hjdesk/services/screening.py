@@ -21,7 +21,7 @@ from hjdesk.clinical.reception import SecondStageStatus, second_stage_due
 from hjdesk.clinical.reception import second_stage_status as status_rule
 from hjdesk.services.clinic_lists import completed_since, second_stage_done_on
 from hjdesk.services.common import local_today, patient_or_error, utc_now
-from hjdesk.services.permissions import CLINICAL_WRITERS, require, require_role
+from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import ScreeningEvent
 from hjdesk.storage.vault import OpenVault
@@ -106,7 +106,7 @@ def record_screening(
     today: date | None = None,
 ) -> ScreeningView:
     """Record and sign a screening or immunisation event."""
-    require_role(vault.actor, CLINICAL_WRITERS, "record screening and immunisations")
+    require(vault.actor, "screening_recorded")
     problems = screening_problems(
         programme, event_date, outcome, batch, next_due, today or local_today()
     )

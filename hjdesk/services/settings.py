@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from hjdesk.clinical.news2 import DEFAULT_PATHWAYS, EscalationPathways
-from hjdesk.services.permissions import require_role
+from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Setting
 from hjdesk.storage.vault import OpenVault
@@ -85,7 +85,7 @@ def get(vault: OpenVault, setting: Declared[T]) -> T:
 
 def put(vault: OpenVault, setting: Declared[T], value: T) -> None:
     if setting.key in ADMIN_ONLY:
-        require_role(vault.actor, frozenset({"ADMIN"}), f"change {setting.label.lower()}")
+        require(vault.actor, "change_admin_setting", f"change {setting.label.lower()}")
     checked = setting.check(value)
     with vault.transaction() as session:
         row = session.get(Setting, setting.key)

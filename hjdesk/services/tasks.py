@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hjdesk.services.common import get_or_error, utc_now
-from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
+from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Task
 from hjdesk.storage.vault import OpenVault
@@ -25,7 +25,7 @@ OPEN, DONE, WITHDRAWN = "OPEN", "DONE", "WITHDRAWN"
 
 def complete_task(vault: OpenVault, task_id: str, *, outcome: str) -> None:
     """Mark an open task done, saying what was done (required: "done" alone helps nobody)."""
-    require_role(vault.actor, CLINICAL_WRITERS, "close clinical tasks")
+    require(vault.actor, "task_closed")
     note = outcome.strip()
     if not note:
         raise InvalidInput("Say what was done before closing the task.")
