@@ -32,7 +32,7 @@ from hjdesk.clinical.release import (
     release_plan_problems,
     release_planning_should_start,
 )
-from hjdesk.services.care_plan_fields import check_rev
+from hjdesk.services.actions import check_rev
 from hjdesk.services.common import get_or_error, local_today
 from hjdesk.services.permissions import require
 from hjdesk.services.worklist_labels import PatientLabel, roll_labels
