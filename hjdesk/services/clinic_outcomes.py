@@ -37,11 +37,10 @@ from hjdesk.clinical.attendance import (
     requires_rebook,
     validate_outcome,
 )
+from hjdesk.services.actions import user_action
 from hjdesk.services.clinic_lists import LTC_CLINICS
 from hjdesk.services.clinic_views import AppointmentView, one_appointment_view, with_task
-from hjdesk.services.common import get_or_error, utc_now
 from hjdesk.services.encounter_chain import standing_encounters
-from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Appointment, ClinicSession, Location, Patient, Task
 from hjdesk.storage.vault import OpenVault
@@ -254,22 +253,22 @@ def record_outcome(
     policy: AttendancePolicy = DEFAULT_ATTENDANCE_POLICY,
 ) -> AppointmentView:
     """Record (or correct) how an appointment ended."""
-    require(vault.actor, "appointment_outcome_recorded")
-    value = parse_outcome(outcome)
-    details = details_for(
-        value,
-        reason=reason,
-        risks_explained=risks_explained,
-        capacity_concern=capacity_concern,
-        witness_name=witness_name,
-    )
-    with vault.transaction() as session:
-        appointment = get_or_error(session, Appointment, appointment_id, "appointment")
-        clinic = get_or_error(session, ClinicSession, appointment.session_id, "clinic session")
-        start_if_planned(vault, session, clinic)
-        apply_outcome(vault, session, appointment, value, details, now or utc_now())
+    with user_action(vault, "appointment_outcome_recorded", now=now) as act:
+        value = parse_outcome(outcome)
+        details = details_for(
+            value,
+            reason=reason,
+            risks_explained=risks_explained,
+            capacity_concern=capacity_concern,
+            witness_name=witness_name,
+        )
+        appointment = act.get(Appointment, appointment_id, "appointment")
+        clinic = act.get(ClinicSession, appointment.session_id, "clinic session")
+        start_if_planned(vault, act.session, clinic)
+        # The outcome's own audit link says whether it was recorded or changed (apply_outcome).
+        apply_outcome(vault, act.session, appointment, value, details, act.now)
         task_id = None
         if value is Outcome.REFUSED:
-            task_id = _refusal_review(vault, session, appointment, clinic, policy)
-        session.flush()
-        return with_task(one_appointment_view(session, appointment.id), task_id)
+            task_id = _refusal_review(vault, act.session, appointment, clinic, policy)
+        act.session.flush()
+        return with_task(one_appointment_view(act.session, appointment.id), task_id)
