@@ -91,7 +91,7 @@ PERMISSIONS: Mapping[str, Permission] = {
     "appointment_booked": _p(CLINICAL_WRITERS, "book clinic appointments"),
     "clinic_session_run": _p(CLINICAL_WRITERS, "run clinic sessions"),
     "appointment_outcome_recorded": _p(CLINICAL_WRITERS, "record clinic outcomes"),
-    "task_closed": _p(CLINICAL_WRITERS, "close clinical tasks"),
+    "complete_task": _p(CLINICAL_WRITERS, "close clinical tasks"),
     # -- clinical entries ---------------------------------------------------------------------
     "encounter_signed": _p(CLINICAL_WRITERS, "sign clinical entries", HCA_KINDS_ONLY),
     "encounter_amended": _p(
