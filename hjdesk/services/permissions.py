@@ -102,10 +102,11 @@ PERMISSIONS: Mapping[str, Permission] = {
     "screening_amended": _p(
         CLINICAL_WRITERS, "amend screening and immunisations", OWN_ENTRY_UNLESS_REGISTERED
     ),
-    "release_plan_saved": _p(CLINICAL_WRITERS, "write release plans"),
+    "save_release_plan": _p(CLINICAL_WRITERS, "write release plans"),
     # -- administration -----------------------------------------------------------------------
     "import_roll": _p(frozenset({ADMIN_ROLE, "RN", "RMN", "ANP"}), "import roll"),
     "manage_users": _p(ADMIN_ONLY, "manage users"),
+    "setting_changed": _p(ALL_ROLES, "change settings"),
     "change_admin_setting": _p(ADMIN_ONLY, "change this setting"),
 }
 

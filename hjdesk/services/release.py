@@ -32,7 +32,7 @@ from hjdesk.clinical.release import (
     release_plan_problems,
     release_planning_should_start,
 )
-from hjdesk.services.actions import check_rev
+from hjdesk.services.actions import check_rev, user_action
 from hjdesk.services.common import get_or_error, local_today
 from hjdesk.services.permissions import require
 from hjdesk.services.worklist_labels import PatientLabel, roll_labels
@@ -180,13 +180,12 @@ def save_release_plan(
     today: date | None = None,
 ) -> ReleasePlanView:
     """Create (no plan_id) or edit (plan_id + base_rev) a plan; `problems` lists what is missing."""
-    require(vault.actor, "release_plan_saved")
-    movement, gp, reconnect, plan_status = _checked(
-        movement_type, gp_registration, reconnect_status, status, days_of_medicine_supplied
-    )
-    with vault.transaction() as session:
-        patient = get_or_error(session, Patient, patient_id, "patient")
-        plan = _plan_to_edit(session, patient.id, plan_id, base_rev)
+    with user_action(vault, "save_release_plan") as act:
+        movement, gp, reconnect, plan_status = _checked(
+            movement_type, gp_registration, reconnect_status, status, days_of_medicine_supplied
+        )
+        patient = act.get(Patient, patient_id, "patient")
+        plan = _plan_to_edit(act.session, patient.id, plan_id, base_rev)
         values = {
             "movement_type": movement,
             "expected_date": expected_date,
@@ -205,10 +204,9 @@ def save_release_plan(
             # Only changed columns are set, so saving an unchanged form makes no new revision.
             if getattr(plan, name) != value:
                 setattr(plan, name, value)
-        session.flush()
-        view = plan_view_of(plan, today or local_today())
-        vault.audit(
-            "save_release_plan",
+        act.session.flush()
+        view = plan_view_of(plan, today or local_today(act.now))
+        act.audit(
             patient_id=patient.id,
             detail={
                 "plan_id": plan.id,
@@ -216,7 +214,6 @@ def save_release_plan(
                 "new": plan_id is None,
                 "outstanding": len(view.problems),
             },
-            session=session,
         )
     return view
 
