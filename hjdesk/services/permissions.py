@@ -27,10 +27,13 @@ CLINICAL_WRITERS = CLINICAL_ROLES
 REGISTERED_CLINICIANS = CLINICAL_ROLES - {"HCA"}
 ADMIN_ONLY = frozenset({ADMIN_ROLE})
 
-# Conditions (record-dependent rules), by name; each has a predicate below.
-OWN_ENTRY_UNLESS_REGISTERED = "own entry unless registered"
-OWN_TEAM = "own team's input only"
-HCA_KINDS_ONLY = "HCAs: observations and simple kinds only, no questionnaires"
+# Conditions (record-dependent rules), by name; each has a predicate below or in its service.
+# "own": a healthcare assistant amends only entries they signed (registered staff any).
+OWN_ENTRY_UNLESS_REGISTERED = "own"
+# "team": ACCT input is given, and corrected, for the clinician's own team only.
+OWN_TEAM = "team"
+# "hca": an HCA signs only the simple kinds (encounter_forms.HCA_KINDS), no questionnaires.
+HCA_KINDS_ONLY = "hca"
 
 
 @dataclass(frozen=True, slots=True)
