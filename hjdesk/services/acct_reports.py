@@ -33,6 +33,7 @@ from hjdesk.services.acct_views import (
     who_columns,
     who_from,
 )
+from hjdesk.services.actions import user_action
 from hjdesk.services.common import utc_now
 from hjdesk.services.permissions import require
 from hjdesk.storage.models import AcctCase, AcctContribution, AcctEvent, OutboxOp, Patient
@@ -107,19 +108,16 @@ class AcctCaseRow:
 def audit_report(vault: OpenVault, *, establishment: str | None = None) -> AcctAuditReport:
     """Per month, closures and case reviews without health input (reviews past their time and
     never recorded as held included: clinical.acct); and every flag."""
-    require(vault.actor, "view_acct_audit")
     now = utc_now()
-    with vault.transaction() as session:
+    with user_action(vault, "view_acct_audit") as act:
         query = scope(
             select(*HEAD_COLUMNS, *who_columns()).join(Patient, AcctCase.patient_id == Patient.id),
             establishment,
             None,
         ).order_by(AcctCase.opened_at, AcctCase.id)
-        rows = session.execute(query).all()
-        loaded = load_cases(session, [CaseHead(*r[:5]) for r in rows], now)
-        vault.audit(
-            "view_acct_audit", detail={"establishment": establishment or ""}, session=session
-        )
+        rows = act.session.execute(query).all()
+        loaded = load_cases(act.session, [CaseHead(*r[:5]) for r in rows], now)
+        act.audit(detail={"establishment": establishment or ""})
     months = rules.monthly_health_input_report(
         (e for case in loaded for e in case.events), tz=LONDON, now=now
     )

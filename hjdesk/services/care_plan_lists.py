@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical.care_plans import DEFAULT_CARE_PLAN_POLICY, CarePlanPolicy
+from hjdesk.services.actions import user_action
 from hjdesk.services.care_plan_reads import DisplayStatus, display_status
 from hjdesk.services.common import get_or_error, local_today
 from hjdesk.services.permissions import require
@@ -136,11 +137,10 @@ def patient_plans(
     vault: OpenVault, patient_id: str, today: date | None = None
 ) -> tuple[CarePlanListRow, ...]:
     """Every plan a patient has (closed ones too); an audited view of their record."""
-    require(vault.actor, "view_care_plans")
-    with vault.transaction() as session:
-        get_or_error(session, Patient, patient_id, "patient")
-        rows = list_rows(session, today=today or local_today(), patient_id=patient_id)
-        vault.audit("view_care_plans", patient_id=patient_id, session=session)
+    with user_action(vault, "view_care_plans") as act:
+        get_or_error(act.session, Patient, patient_id, "patient")
+        rows = list_rows(act.session, today=today or local_today(), patient_id=patient_id)
+        act.audit(patient_id=patient_id)
     return tuple(rows)
 
 

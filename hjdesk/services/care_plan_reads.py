@@ -31,9 +31,10 @@ from hjdesk.clinical.care_plans import (
     social_care_referral_needed,
     status_on,
 )
+from hjdesk.services.actions import user_action
 from hjdesk.services.care_plan_templates import prompts_for
 from hjdesk.services.common import get_or_error, loads, local_today
-from hjdesk.services.permissions import REGISTERED_CLINICIANS, require
+from hjdesk.services.permissions import REGISTERED_CLINICIANS
 from hjdesk.services.standing import standing
 from hjdesk.services.worklist_labels import days_past
 from hjdesk.storage.models import (
@@ -335,13 +336,7 @@ def _review_row(
 
 def plan_view(vault: OpenVault, plan_id: str, *, today: date | None = None) -> CarePlanView:
     """One plan with its goals, interventions and reviews; opening it is an audited view."""
-    require(vault.actor, "view_care_plans")
-    with vault.transaction() as session:
-        view = build_view(session, plan_id, today or local_today())
-        vault.audit(
-            "view_care_plan",
-            patient_id=view.patient_id,
-            detail={"plan_id": view.id},
-            session=session,
-        )
+    with user_action(vault, "view_care_plans") as act:
+        view = build_view(act.session, plan_id, today or local_today())
+        act.audit(kind="view_care_plan", patient_id=view.patient_id, detail={"plan_id": view.id})
     return view
