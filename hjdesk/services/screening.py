@@ -133,17 +133,16 @@ def record_screening(
 
 def screening_history(vault: OpenVault, patient_id: str) -> tuple[ScreeningView, ...]:
     """A patient's screening and immunisation events, newest first; viewing is audited."""
-    require(vault.actor, "view_patient")
-    with vault.transaction() as session:
-        patient_or_error(session, patient_id)
-        rows = session.scalars(
+    with user_action(vault, "view_patient") as act:
+        patient_or_error(act.session, patient_id)
+        rows = act.session.scalars(
             select(ScreeningEvent)
             .where(ScreeningEvent.patient_id == patient_id)
             .order_by(ScreeningEvent.event_date.desc(), ScreeningEvent.id.desc())
         ).all()
         amended = {r.amends_id for r in rows if r.amends_id}
         views = tuple(screening_view(r, r.id in amended) for r in rows)
-        vault.audit("view_screening", patient_id=patient_id, session=session)
+        act.audit(kind="view_screening", patient_id=patient_id)
     return views
 
 
