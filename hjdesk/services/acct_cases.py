@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Required, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -113,19 +114,28 @@ def open_mirror(
     return case
 
 
+class AcctOpening(TypedDict, total=False):
+    """What the prison's ACCT says at opening; the case manager and plan may follow later."""
+
+    opened_at: Required[datetime]
+    concern_summary: Required[str]
+    risk_level: Required[str]
+    case_manager: str
+    observation_plan: str
+    source: str
+
+
 def open_case(
     vault: OpenVault,
     patient_id: str,
     *,
-    opened_at: datetime,
-    concern_summary: str,
-    risk_level: str,
-    case_manager: str = "",
-    observation_plan: str = "",
-    source: str = rules.AcctSource.MANUAL.value,
     now: datetime | None = None,
+    **opening: Unpack[AcctOpening],
 ) -> AcctCaseView:
     """Mirror an ACCT the prison opened; the first case review is pencilled in at 24 hours."""
+    opened_at, concern_summary = opening["opened_at"], opening["concern_summary"]
+    risk_level = opening["risk_level"]
+    source = opening.get("source", rules.AcctSource.MANUAL.value)
     with user_action(vault, "acct_opened", now=now) as act:
         check_moment(opened_at, "time the ACCT was opened", act.now, act.problems)
         if not concern_summary.strip():
@@ -140,8 +150,8 @@ def open_case(
             opened_at=opened_at,
             concern_summary=concern_summary,
             risk_level=risk_level,
-            case_manager=case_manager,
-            observation_plan=observation_plan,
+            case_manager=opening.get("case_manager", ""),
+            observation_plan=opening.get("observation_plan", ""),
             source=source,
         )
         act.audit(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -281,25 +281,33 @@ def _closed_reason(value: str | ClosedReason | None) -> ClosedReason | None:
         raise InvalidInput(f"Unknown closing reason {value!r}: choose {choices}.") from None
 
 
+class ReviewForm(TypedDict, total=False):
+    """What the review form holds; `changes`, the next review date and the reason are optional."""
+
+    review_date: Required[date]
+    attendees: Required[Sequence[str]]
+    outcome: Required[str]
+    decision: Required[str | ReviewDecision]
+    changes: str
+    next_review_due: date | None
+    closed_reason: str | ClosedReason | None
+
+
 def record_review(
     vault: OpenVault,
     plan_id: str,
     *,
-    review_date: date,
-    attendees: Sequence[str],
-    outcome: str,
-    changes: str = "",
-    decision: str | ReviewDecision,
-    next_review_due: date | None = None,
-    closed_reason: str | ClosedReason | None = None,
     base_rev: int | None = None,
     today: date | None = None,
     now: datetime | None = None,
+    **form: Unpack[ReviewForm],
 ) -> CarePlanView:
     """A signed review: the plan continues with a new review date, or closes with a reason."""
+    review_date, outcome = form["review_date"], form["outcome"]
+    next_review_due = form.get("next_review_due")
     with user_action(vault, "review_care_plan", now=now) as act:
         day = today or local_today(act.now)
-        chosen, reason = _decision(decision), _closed_reason(closed_reason)
+        chosen, reason = _decision(form["decision"]), _closed_reason(form.get("closed_reason"))
         plan = open_plan_or_error(act.session, plan_id)
         check_rev(plan.rev, base_rev, "care plan")
         act.problems += _review_problems(act.session, plan, review_date, outcome, day)
@@ -320,7 +328,7 @@ def record_review(
             plan,
             result,
             (review_date, chosen, next_review_due),
-            (attendees, outcome, changes),
+            (form["attendees"], outcome, form.get("changes", "")),
             act.now,
         )
         act.session.flush()

@@ -18,6 +18,7 @@ Decisions (ours):
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
@@ -240,27 +241,33 @@ def _refusal_review(
     return task.id
 
 
+class OutcomeNotes(TypedDict, total=False):
+    """What an outcome may need besides its code (`details_for` says which, per outcome)."""
+
+    reason: str | None
+    risks_explained: bool | None
+    capacity_concern: bool | None
+    witness_name: str | None
+
+
 def record_outcome(
     vault: OpenVault,
     appointment_id: str,
     outcome: str | Outcome,
     *,
-    reason: str | None = None,
-    risks_explained: bool | None = None,
-    capacity_concern: bool | None = None,
-    witness_name: str | None = None,
     now: datetime | None = None,
     policy: AttendancePolicy = DEFAULT_ATTENDANCE_POLICY,
+    **notes: Unpack[OutcomeNotes],
 ) -> AppointmentView:
     """Record (or correct) how an appointment ended."""
     with user_action(vault, "appointment_outcome_recorded", now=now) as act:
         value = parse_outcome(outcome)
         details = details_for(
             value,
-            reason=reason,
-            risks_explained=risks_explained,
-            capacity_concern=capacity_concern,
-            witness_name=witness_name,
+            reason=notes.get("reason"),
+            risks_explained=notes.get("risks_explained"),
+            capacity_concern=notes.get("capacity_concern"),
+            witness_name=notes.get("witness_name"),
         )
         appointment = act.get(Appointment, appointment_id, "appointment")
         clinic = act.get(ClinicSession, appointment.session_id, "clinic session")
