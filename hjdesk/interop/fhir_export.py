@@ -17,9 +17,9 @@ from hjdesk.interop.fhir_document import build_bundle
 from hjdesk.reports.build import render_report
 from hjdesk.reports.kinds import ReportRequest
 from hjdesk.services.common import local_today, utc_now
-from hjdesk.services.permissions import require_role
+from hjdesk.services.permissions import require
 from hjdesk.services.printing import save_printed
-from hjdesk.services.release import VIEW_ROLES, author, build_summary, coded_entries
+from hjdesk.services.release import author, build_summary, coded_entries
 from hjdesk.storage.vault import OpenVault
 
 KIND = "fhir-transfer-summary"
@@ -46,7 +46,7 @@ def build_fhir_summary(
     today: date | None = None,
 ) -> FhirExport:
     """The summary as a FHIR R4 document Bundle (UK Core profiles), validated as it is built."""
-    require_role(vault.actor, VIEW_ROLES, "export the transfer or release summary")
+    require(vault.actor, "export_release_summary")
     moment = now or utc_now()
     day = today or local_today()
     # The printed copy first (an audited view), then the same read for the coded entries.

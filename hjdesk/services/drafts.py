@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hjdesk.services.common import dumps, loads, patient_or_error, utc_now
-from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
+from hjdesk.services.actions import user_action
+from hjdesk.services.common import dumps, loads, patient_or_error
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.ids import uuid7
 from hjdesk.storage.models import Draft
@@ -79,36 +79,30 @@ def save_draft(
     now: datetime | None = None,
 ) -> str:
     """Create a draft, or overwrite the user's own draft `draft_id`; returns the draft's id."""
-    require_role(vault.actor, CLINICAL_WRITERS, "keep drafts of clinical forms")
-    name = form.strip()
-    if not name or len(name) > FORM_MAX:
-        raise InvalidInput(f"A draft needs a form name of 1-{FORM_MAX} characters.")
-    text = _payload_text(payload)
-    when = now or utc_now()
-    with vault.transaction() as session:
+    with user_action(vault, "draft_saved", now=now) as act:
+        name = form.strip()
+        if not name or len(name) > FORM_MAX:
+            raise InvalidInput(f"A draft needs a form name of 1-{FORM_MAX} characters.")
+        text = _payload_text(payload)
         if patient_id is not None:
-            patient_or_error(session, patient_id)
+            patient_or_error(act.session, patient_id)
         if draft_id is not None:
-            draft = _own(session, vault, draft_id)
+            # Overwriting one's own draft is not audited again: the draft was, when it began.
+            draft = _own(act.session, vault, draft_id)
             draft.form, draft.patient_id, draft.context_id = name, patient_id, context_id
-            draft.payload, draft.updated_at = text, when
+            draft.payload, draft.updated_at = text, act.now
             return draft.id
         draft = Draft(
             id=uuid7(),
-            author_id=vault.actor.staff_id or "",
+            author_id=act.actor.staff_id or "",
             form=name,
             patient_id=patient_id,
             context_id=context_id,
             payload=text,
-            updated_at=when,
+            updated_at=act.now,
         )
-        session.add(draft)
-        vault.audit(
-            "draft_saved",
-            patient_id=patient_id,
-            detail={"draft_id": draft.id, "form": name},
-            session=session,
-        )
+        act.session.add(draft)
+        act.audit(patient_id=patient_id, detail={"draft_id": draft.id, "form": name})
         return draft.id
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from hjdesk.services.permissions import require
+from hjdesk.services.actions import user_action
 from hjdesk.storage.errors import DiskFull, KnownError
 from hjdesk.storage.models import OutboxOp, Staff
 from hjdesk.storage.vault import OpenVault
@@ -97,18 +97,16 @@ def save_printed(
     """Write `data` to `path` and audit "printed `kind` for patient `patient_id`", together.
     An export to another system (`action="export"`, e.g. the FHIR summary) is saved the same
     way; `what` names the file in messages."""
-    require(vault.actor, "view_caseload")
     target = Path(path)
-    if target.is_dir():
-        raise SaveFailed(f"Choose a file name for the {what}, not a folder.")
     written = False
     try:
-        with vault.transaction() as session:
-            vault.audit(
-                action,
+        with user_action(vault, "view_caseload") as act:
+            if target.is_dir():
+                raise SaveFailed(f"Choose a file name for the {what}, not a folder.")
+            act.audit(
+                kind=action,
                 patient_id=patient_id,
                 detail={"kind": kind, "bytes": len(data), **dict(detail or {})},
-                session=session,
             )
             _write(target, data, what)
             written = True

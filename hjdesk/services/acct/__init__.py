@@ -36,7 +36,6 @@ from hjdesk.services.acct.reports import (
     wing_months,
 )
 from hjdesk.services.acct.views import (
-    ACCT_VIEWERS,
     AcctCaseView,
     AcctEventView,
     ContributionView,
@@ -51,7 +50,6 @@ from hjdesk.services.acct.views import (
 )
 
 __all__ = [
-    "ACCT_VIEWERS",
     "SUMMARY_MAX",
     "AcctCaseRow",
     "AcctCaseView",

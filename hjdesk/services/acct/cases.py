@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Required, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,13 +27,12 @@ from hjdesk.services.acct.views import (
     AcctCaseView,
     build_case_view,
 )
-from hjdesk.services.common import get_or_error, patient_or_error, utc_now
-from hjdesk.services.permissions import ALL_ROLES, require_role
+from hjdesk.services.actions import user_action
+from hjdesk.services.common import patient_or_error
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import AcctCase, AcctEvent
 from hjdesk.storage.vault import OpenVault
 
-MIRROR_EDITORS = ALL_ROLES
 HA_CONCERN = (
     "Opened from the prison's HA alert: ask the case manager for the concern, the risk level "
     "and the first case review time."
@@ -56,20 +56,6 @@ def check_moment(value: datetime | None, what: str, now: datetime, problems: lis
 def check_choice(value: str, allowed: type[enum.StrEnum], what: str, problems: list[str]) -> None:
     if value not in {member.value for member in allowed}:
         problems.append(f"Choose a {what} from the list.")
-
-
-def fail(problems: list[str]) -> None:
-    if problems:
-        raise InvalidInput(" ".join(problems))
-
-
-def check_rev(record: AcctCase | AcctEvent, base_rev: int | None, what: str) -> None:
-    """Optimistic concurrency: an edit based on an old revision is refused, never merged."""
-    if base_rev is not None and record.rev != base_rev:
-        raise InvalidInput(
-            f"This {what} was changed elsewhere since you opened it, so nothing was saved. "
-            "Open it again to see the change, then make yours."
-        )
 
 
 def check_editable(case: AcctCase) -> None:
@@ -128,47 +114,51 @@ def open_mirror(
     return case
 
 
+class AcctOpening(TypedDict, total=False):
+    """What the prison's ACCT says at opening; the case manager and plan may follow later."""
+
+    opened_at: Required[datetime]
+    concern_summary: Required[str]
+    risk_level: Required[str]
+    case_manager: str
+    observation_plan: str
+    source: str
+
+
 def open_case(
     vault: OpenVault,
     patient_id: str,
     *,
-    opened_at: datetime,
-    concern_summary: str,
-    risk_level: str,
-    case_manager: str = "",
-    observation_plan: str = "",
-    source: str = rules.AcctSource.MANUAL.value,
     now: datetime | None = None,
+    **opening: Unpack[AcctOpening],
 ) -> AcctCaseView:
     """Mirror an ACCT the prison opened; the first case review is pencilled in at 24 hours."""
-    require_role(vault.actor, MIRROR_EDITORS, "record ACCTs")
-    moment = now or utc_now()
-    problems: list[str] = []
-    check_moment(opened_at, "time the ACCT was opened", moment, problems)
-    if not concern_summary.strip():
-        problems.append("Give a short summary of the concern.")
-    check_choice(risk_level, rules.AcctRiskLevel, "risk level", problems)
-    check_choice(source, rules.AcctSource, "source", problems)
-    fail(problems)
-    with vault.transaction() as session:
-        patient_or_error(session, patient_id)
+    opened_at, concern_summary = opening["opened_at"], opening["concern_summary"]
+    risk_level = opening["risk_level"]
+    source = opening.get("source", rules.AcctSource.MANUAL.value)
+    with user_action(vault, "acct_opened", now=now) as act:
+        check_moment(opened_at, "time the ACCT was opened", act.now, act.problems)
+        if not concern_summary.strip():
+            act.problems.append("Give a short summary of the concern.")
+        check_choice(risk_level, rules.AcctRiskLevel, "risk level", act.problems)
+        check_choice(source, rules.AcctSource, "source", act.problems)
+        act.check()
+        patient_or_error(act.session, patient_id)
         case = open_mirror(
-            session,
+            act.session,
             patient_id,
             opened_at=opened_at,
             concern_summary=concern_summary,
             risk_level=risk_level,
-            case_manager=case_manager,
-            observation_plan=observation_plan,
+            case_manager=opening.get("case_manager", ""),
+            observation_plan=opening.get("observation_plan", ""),
             source=source,
         )
-        vault.audit(
-            "acct_opened",
+        act.audit(
             patient_id=patient_id,
             detail={"case_id": case.id, "source": source, "risk_level": risk_level},
-            session=session,
         )
-        return build_case_view(session, case.id, moment)
+        return build_case_view(act.session, case.id, act.now)
 
 
 def update_case(
@@ -183,16 +173,13 @@ def update_case(
     now: datetime | None = None,
 ) -> AcctCaseView:
     """Change the mirror's details; refused if someone changed the case since `base_rev`."""
-    require_role(vault.actor, MIRROR_EDITORS, "record ACCTs")
-    problems: list[str] = []
-    if concern_summary is not None and not concern_summary.strip():
-        problems.append("The concern summary cannot be blank.")
-    if risk_level is not None:
-        check_choice(risk_level, rules.AcctRiskLevel, "risk level", problems)
-    fail(problems)
-    with vault.transaction() as session:
-        case = get_or_error(session, AcctCase, case_id, "ACCT")
-        check_rev(case, base_rev, "ACCT")
+    with user_action(vault, "acct_updated", now=now) as act:
+        if concern_summary is not None and not concern_summary.strip():
+            act.problems.append("The concern summary cannot be blank.")
+        if risk_level is not None:
+            check_choice(risk_level, rules.AcctRiskLevel, "risk level", act.problems)
+        act.check()
+        case = act.get(AcctCase, case_id, "ACCT", base_rev=base_rev)
         check_editable(case)
         changes = {
             "concern_summary": concern_summary.strip() if concern_summary is not None else None,
@@ -203,10 +190,5 @@ def update_case(
         changed = [k for k, v in changes.items() if v is not None and getattr(case, k) != v]
         for name in changed:
             setattr(case, name, changes[name])
-        vault.audit(
-            "acct_updated",
-            patient_id=case.patient_id,
-            detail={"case_id": case.id, "fields": changed},
-            session=session,
-        )
-        return build_case_view(session, case.id, now or utc_now())
+        act.audit(patient_id=case.patient_id, detail={"case_id": case.id, "fields": changed})
+        return build_case_view(act.session, case.id, act.now)

@@ -19,17 +19,14 @@ from sqlalchemy.orm import Session
 from hjdesk.clinical import acct as rules
 from hjdesk.services.acct.cases import (
     CLOSED,
-    MIRROR_EDITORS,
     check_choice,
     check_editable,
     check_moment,
-    check_rev,
-    fail,
     live_case,
 )
 from hjdesk.services.acct.views import AcctCaseView, AcctEventView, build_case_view
-from hjdesk.services.common import CLINIC_ZONE, get_or_error, utc_now
-from hjdesk.services.permissions import require_role
+from hjdesk.services.actions import user_action
+from hjdesk.services.common import CLINIC_ZONE
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import AcctCase, AcctEvent
 from hjdesk.storage.vault import OpenVault
@@ -122,14 +119,12 @@ def add_event(
     now: datetime | None = None,
 ) -> AcctEventView:
     """Schedule an event (a case review, …); `scheduled_at` None means the time is not known."""
-    require_role(vault.actor, MIRROR_EDITORS, "record ACCTs")
-    problems: list[str] = []
-    check_choice(event_type, rules.AcctEventType, "kind of ACCT event", problems)
-    if scheduled_at is not None and scheduled_at.utcoffset() is None:
-        problems.append("The scheduled time needs a time zone.")
-    fail(problems)
-    with vault.transaction() as session:
-        case = get_or_error(session, AcctCase, case_id, "ACCT")
+    with user_action(vault, "acct_event_added", now=now) as act:
+        check_choice(event_type, rules.AcctEventType, "kind of ACCT event", act.problems)
+        if scheduled_at is not None and scheduled_at.utcoffset() is None:
+            act.problems.append("The scheduled time needs a time zone.")
+        act.check()
+        case = act.get(AcctCase, case_id, "ACCT")
         check_editable(case)
         refusal = _event_allowed(case, event_type)
         if refusal:
@@ -141,15 +136,13 @@ def add_event(
             scheduled_at=scheduled_at,
             chair=chair.strip(),
         )
-        session.add(event)
-        session.flush()
-        vault.audit(
-            "acct_event_added",
+        act.session.add(event)
+        act.session.flush()
+        act.audit(
             patient_id=case.patient_id,
             detail={"case_id": case.id, "event_id": event.id, "event_type": event_type},
-            session=session,
         )
-        return _event_view(session, case.id, event.id, now or utc_now())
+        return _event_view(act.session, case.id, event.id, act.now)
 
 
 def reschedule_event(
@@ -161,24 +154,17 @@ def reschedule_event(
     now: datetime | None = None,
 ) -> AcctEventView:
     """Move an event not yet held (e.g. once the case manager gives the first review time)."""
-    require_role(vault.actor, MIRROR_EDITORS, "record ACCTs")
-    if scheduled_at.utcoffset() is None:
-        raise InvalidInput("The scheduled time needs a time zone.")
-    with vault.transaction() as session:
-        event = get_or_error(session, AcctEvent, event_id, "ACCT event")
-        check_rev(event, base_rev, "ACCT event")
-        case = get_or_error(session, AcctCase, event.case_id, "ACCT")
+    with user_action(vault, "acct_event_rescheduled", now=now) as act:
+        if scheduled_at.utcoffset() is None:
+            raise InvalidInput("The scheduled time needs a time zone.")
+        event = act.get(AcctEvent, event_id, "ACCT event", base_rev=base_rev)
+        case = act.get(AcctCase, event.case_id, "ACCT")
         check_editable(case)
         if event.held_at is not None:
             raise InvalidInput("This event has been held: it cannot be moved.")
         event.scheduled_at = scheduled_at
-        vault.audit(
-            "acct_event_rescheduled",
-            patient_id=case.patient_id,
-            detail={"case_id": case.id, "event_id": event.id},
-            session=session,
-        )
-        return _event_view(session, case.id, event.id, now or utc_now())
+        act.audit(patient_id=case.patient_id, detail={"case_id": case.id, "event_id": event.id})
+        return _event_view(act.session, case.id, event.id, act.now)
 
 
 def record_event_held(
@@ -192,23 +178,18 @@ def record_event_held(
 ) -> AcctCaseView:
     """Record that an event took place; holding a closure or post-closure review moves the case
     on (see the module decisions)."""
-    require_role(vault.actor, MIRROR_EDITORS, "record ACCTs")
-    moment = now or utc_now()
-    with vault.transaction() as session:
-        event = get_or_error(session, AcctEvent, event_id, "ACCT event")
-        check_rev(event, base_rev, "ACCT event")
-        case = get_or_error(session, AcctCase, event.case_id, "ACCT")
+    with user_action(vault, "acct_event_held", now=now) as act:
+        event = act.get(AcctEvent, event_id, "ACCT event", base_rev=base_rev)
+        case = act.get(AcctCase, event.case_id, "ACCT")
         check_editable(case)
-        problems: list[str] = []
         if event.held_at is not None:
-            problems.append("This event is already recorded as held.")
-        check_moment(held_at, "time the event was held", moment, problems)
+            act.problems.append("This event is already recorded as held.")
+        check_moment(held_at, "time the event was held", act.now, act.problems)
         if rules.AcctEventType(event.event_type) in rules.REVIEW_EVENT_TYPES and not chair.strip():
-            problems.append("Name who chaired the review.")
-        fail(problems)
-        cancelled = _hold(session, case, event, held_at, chair)
-        vault.audit(
-            "acct_event_held",
+            act.problems.append("Name who chaired the review.")
+        act.check()
+        cancelled = _hold(act.session, case, event, held_at, chair)
+        act.audit(
             patient_id=case.patient_id,
             detail={
                 "case_id": case.id,
@@ -217,9 +198,8 @@ def record_event_held(
                 "status": case.status,
                 "cancelled_events": cancelled,
             },
-            session=session,
         )
-        return build_case_view(session, case.id, moment)
+        return build_case_view(act.session, case.id, act.now)
 
 
 def close_case(
@@ -232,22 +212,18 @@ def close_case(
     now: datetime | None = None,
 ) -> AcctCaseView:
     """A case review decided to close the ACCT: hold the closure (the scheduled one if any)."""
-    require_role(vault.actor, MIRROR_EDITORS, "record ACCTs")
-    moment = now or utc_now()
-    problems: list[str] = []
-    check_moment(held_at, "time of the closure review", moment, problems)
-    if not chair.strip():
-        problems.append("Name who chaired the closure review.")
-    fail(problems)
-    with vault.transaction() as session:
-        case = get_or_error(session, AcctCase, case_id, "ACCT")
-        check_rev(case, base_rev, "ACCT")
+    with user_action(vault, "acct_closed", now=now) as act:
+        check_moment(held_at, "time of the closure review", act.now, act.problems)
+        if not chair.strip():
+            act.problems.append("Name who chaired the closure review.")
+        act.check()
+        case = act.get(AcctCase, case_id, "ACCT", base_rev=base_rev)
         if case.status != rules.AcctStatus.OPEN.value:
             raise InvalidInput("Only an open ACCT can be closed.")
         closure = next(
             (
                 e
-                for e in _case_events(session, case)
+                for e in _case_events(act.session, case)
                 if e.event_type == rules.AcctEventType.CLOSURE.value and e.held_at is None
             ),
             None,
@@ -259,15 +235,13 @@ def close_case(
                 event_type=rules.AcctEventType.CLOSURE.value,
                 scheduled_at=held_at,
             )
-            session.add(closure)
-        cancelled = _hold(session, case, closure, held_at, chair)
-        vault.audit(
-            "acct_closed",
+            act.session.add(closure)
+        cancelled = _hold(act.session, case, closure, held_at, chair)
+        act.audit(
             patient_id=case.patient_id,
             detail={"case_id": case.id, "event_id": closure.id, "cancelled_events": cancelled},
-            session=session,
         )
-        return build_case_view(session, case.id, moment)
+        return build_case_view(act.session, case.id, act.now)
 
 
 def reopen(session: Session, case: AcctCase, reopened_at: datetime, reason: str) -> list[str]:
@@ -301,25 +275,19 @@ def reopen_case(
     now: datetime | None = None,
 ) -> AcctCaseView:
     """Reopen a closed or post-closure ACCT (new concerns)."""
-    require_role(vault.actor, MIRROR_EDITORS, "record ACCTs")
-    moment = now or utc_now()
-    problems: list[str] = []
-    check_moment(reopened_at, "time the ACCT was reopened", moment, problems)
-    if not reason.strip():
-        problems.append("Say why the ACCT was reopened.")
-    fail(problems)
-    with vault.transaction() as session:
-        case = get_or_error(session, AcctCase, case_id, "ACCT")
-        check_rev(case, base_rev, "ACCT")
+    with user_action(vault, "acct_reopened", now=now) as act:
+        check_moment(reopened_at, "time the ACCT was reopened", act.now, act.problems)
+        if not reason.strip():
+            act.problems.append("Say why the ACCT was reopened.")
+        act.check()
+        case = act.get(AcctCase, case_id, "ACCT", base_rev=base_rev)
         if case.status == rules.AcctStatus.OPEN.value:
             raise InvalidInput("This ACCT is already open.")
-        if live_case(session, case.patient_id) not in (None, case):
+        if live_case(act.session, case.patient_id) not in (None, case):
             raise InvalidInput("This patient has another live ACCT: add to that one.")
-        cancelled = reopen(session, case, reopened_at, reason)
-        vault.audit(
-            "acct_reopened",
+        cancelled = reopen(act.session, case, reopened_at, reason)
+        act.audit(
             patient_id=case.patient_id,
             detail={"case_id": case.id, "cancelled_events": cancelled},
-            session=session,
         )
-        return build_case_view(session, case.id, moment)
+        return build_case_view(act.session, case.id, act.now)

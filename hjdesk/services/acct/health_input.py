@@ -35,7 +35,6 @@ from sqlalchemy.orm import Session
 from hjdesk.clinical import acct as rules
 from hjdesk.services.acct.cases import (
     HA_CONCERN,
-    MIRROR_EDITORS,
     live_case,
     open_case,
     open_mirror,
@@ -68,8 +67,8 @@ from hjdesk.services.acct.views import (
     case_view,
     contribution_view,
 )
-from hjdesk.services.common import get_or_error, local_today, patient_or_error, utc_now
-from hjdesk.services.permissions import REGISTERED_CLINICIANS, require_role
+from hjdesk.services.actions import user_action
+from hjdesk.services.common import local_today, patient_or_error
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import (
     AcctCase,
@@ -112,8 +111,6 @@ __all__ = [
     "update_case",
 ]
 
-CONTRIBUTORS = REGISTERED_CLINICIANS
-CASELOAD_EDITORS = REGISTERED_CLINICIANS
 SUMMARY_MAX = 2000
 
 
@@ -215,13 +212,10 @@ def add_contribution(
     now: datetime | None = None,
 ) -> ContributionView:
     """Healthcare's signed input to one ACCT event; safety-critical until the office has it."""
-    require_role(vault.actor, CONTRIBUTORS, "contribute health input to an ACCT")
-    staff_id = vault.actor.staff_id
-    assert staff_id is not None  # an unlocked clinician always has a staff record
     given = _Given(contribution_type, team, summary, clinical_note_id, planned)
-    with vault.transaction() as session:
-        event = get_or_error(session, AcctEvent, event_id, "ACCT event")
-        case = get_or_error(session, AcctCase, event.case_id, "ACCT")
+    with user_action(vault, "acct_contribution_added", now=now) as act:
+        event = act.get(AcctEvent, event_id, "ACCT event")
+        case = act.get(AcctCase, event.case_id, "ACCT")
         if case.status == rules.AcctStatus.CLOSED.value and (
             event.held_at is None or given.planned
         ):
@@ -229,15 +223,13 @@ def add_contribution(
                 "This ACCT is closed: input can only be written up for a review already held "
                 "(reopen it to plan input)."
             )
-        staff = session.get(Staff, staff_id)
-        moment = now or utc_now()
+        staff = act.session.get(Staff, act.staff_id)
         own_team = staff.team if staff else None
-        problems = _contribution_problems(session, event, given, own_team, moment)
-        if problems:
-            raise InvalidInput(" ".join(problems))
-        row = _signed_row(event, given, staff_id, moment)
-        session.add(row)
-        session.flush()
+        act.problems += _contribution_problems(act.session, event, given, own_team, act.now)
+        act.check()
+        row = _signed_row(event, given, act.staff_id, act.now)
+        act.session.add(row)
+        act.session.flush()
         detail = {
             "case_id": case.id,
             "event_id": event.id,
@@ -246,9 +238,7 @@ def add_contribution(
             "team": team,
             "planned": planned,
         }
-        vault.audit(
-            "acct_contribution_added", patient_id=case.patient_id, detail=detail, session=session
-        )
+        act.audit(patient_id=case.patient_id, detail=detail)
         return _view(row)
 
 
@@ -270,13 +260,12 @@ def set_caseload(
     vault: OpenVault, patient_id: str, team: str, on: bool, *, today: date | None = None
 ) -> CaseloadView:
     """Put a patient on (or take them off) a team's caseload, e.g. MH in-reach."""
-    require_role(vault.actor, CASELOAD_EDITORS, "change a team's caseload")
-    if team not in {t.value for t in rules.Team}:
-        raise InvalidInput("Choose the team from the list.")
-    day = today or local_today()
-    with vault.transaction() as session:
-        patient_or_error(session, patient_id)
-        current = session.scalar(
+    with user_action(vault, "caseload_changed") as act:
+        if team not in {t.value for t in rules.Team}:
+            raise InvalidInput("Choose the team from the list.")
+        day = today or local_today(act.now)
+        patient_or_error(act.session, patient_id)
+        current = act.session.scalar(
             select(CaseloadMembership).where(
                 CaseloadMembership.patient_id == patient_id,
                 CaseloadMembership.team == team,
@@ -286,18 +275,17 @@ def set_caseload(
         changed = (current is None) == on
         if on and current is None:
             current = CaseloadMembership(
-                patient_id=patient_id, team=team, started_on=day, lead_id=vault.actor.staff_id
+                patient_id=patient_id, team=team, started_on=day, lead_id=act.staff_id
             )
-            session.add(current)
+            act.session.add(current)
         elif not on and current is not None:
             current.ended_on = max(day, current.started_on)
         if changed and current is not None:
-            session.flush()
-            vault.audit(
-                "caseload_joined" if on else "caseload_left",
+            act.session.flush()
+            act.audit(
+                kind="caseload_joined" if on else "caseload_left",
                 patient_id=patient_id,
                 detail={"team": team, "membership_id": current.id},
-                session=session,
             )
         started = current.started_on if current else None
         ended = current.ended_on if current else None
@@ -353,8 +341,7 @@ def new_ha_alerts_to_tasks(
     vault: OpenVault, patient_ids: Iterable[str], now: datetime | None = None
 ) -> tuple[str, ...]:
     """Raise the HA-alert work (see `raise_ha_alert_work`) in its own transaction."""
-    require_role(vault.actor, MIRROR_EDITORS, "record ACCTs")
-    with vault.transaction() as session:
-        ids = raise_ha_alert_work(session, patient_ids, now or utc_now())
-        vault.audit("acct_alert_tasks", detail={"tasks": ids}, session=session)
+    with user_action(vault, "acct_alert_tasks", now=now) as act:
+        ids = raise_ha_alert_work(act.session, patient_ids, act.now)
+        act.audit(detail={"tasks": ids})
     return tuple(ids)

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from hjdesk.clinical import acct as rules
 from hjdesk.services.acct.views import (
-    ACCT_VIEWERS,
     HEAD_COLUMNS,
     LIVE_STATUSES,
     CaseHead,
@@ -33,8 +32,9 @@ from hjdesk.services.acct.views import (
     who_columns,
     who_from,
 )
+from hjdesk.services.actions import user_action
 from hjdesk.services.common import CLINIC_ZONE, utc_now
-from hjdesk.services.permissions import require_role
+from hjdesk.services.permissions import require
 from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import AcctCase, AcctContribution, AcctEvent, OutboxOp, Patient, Staff
@@ -109,19 +109,16 @@ class AcctCaseRow:
 def audit_report(vault: OpenVault, *, establishment: str | None = None) -> AcctAuditReport:
     """Per month, closures and case reviews without health input (reviews past their time and
     never recorded as held included: clinical.acct); and every flag."""
-    require_role(vault.actor, ACCT_VIEWERS, "view the ACCT health-input audit")
     now = utc_now()
-    with vault.transaction() as session:
+    with user_action(vault, "view_acct_audit") as act:
         query = scope(
             select(*HEAD_COLUMNS, *who_columns()).join(Patient, AcctCase.patient_id == Patient.id),
             establishment,
             None,
         ).order_by(AcctCase.opened_at, AcctCase.id)
-        rows = session.execute(query).all()
-        loaded = load_cases(session, [CaseHead(*r[:5]) for r in rows], now)
-        vault.audit(
-            "view_acct_audit", detail={"establishment": establishment or ""}, session=session
-        )
+        rows = act.session.execute(query).all()
+        loaded = load_cases(act.session, [CaseHead(*r[:5]) for r in rows], now)
+        act.audit(detail={"establishment": establishment or ""})
     months = rules.monthly_health_input_report(
         (e for case in loaded for e in case.events), tz=CLINIC_ZONE, now=now
     )
@@ -199,7 +196,7 @@ def unsynced_safety_critical(
     vault: OpenVault, now: datetime | None = None, *, establishment: str | None = None
 ) -> tuple[UnsyncedContribution, ...]:
     """ACCT contributions the office has not received yet (offer a printed handover slip)."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    require(vault.actor, "view_acct")
     with vault.session() as session:
         return tuple(unsynced_contributions(session, now or utc_now(), establishment=establishment))
 
@@ -238,7 +235,7 @@ def open_cases(
     vault: OpenVault, *, establishment: str | None = None, now: datetime | None = None
 ) -> tuple[AcctCaseRow, ...]:
     """The ACCT screen: every live case with its next event and flag counts."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    require(vault.actor, "view_acct")
     moment = now or utc_now()
     with vault.session() as session:
         cases = live_cases(session, moment, establishment=establishment)
@@ -284,7 +281,7 @@ def input_due(
     vault: OpenVault, *, establishment: str | None = None, now: datetime | None = None
 ) -> tuple[InputDueRow, ...]:
     """The ACCT screen's 24-hour warning: late reviews first, then the soonest due."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    require(vault.actor, "view_acct")
     moment = now or utc_now()
     with vault.session() as session:
         cases = live_cases(session, moment, establishment=establishment)
@@ -335,7 +332,7 @@ class StaffCard:
 
 def latest_contribution_event(vault: OpenVault, patient_id: str) -> str:
     """The event of the patient's most recent standing health contribution."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    require(vault.actor, "view_acct")
     with vault.session() as session:
         found = session.scalar(
             select(AcctContribution.event_id)
@@ -354,7 +351,7 @@ def latest_contribution_event(vault: OpenVault, patient_id: str) -> str:
 
 def case_of_event(vault: OpenVault, event_id: str) -> str:
     """The case an ACCT event belongs to."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    require(vault.actor, "view_acct")
     with vault.session() as session:
         found = session.scalar(select(AcctEvent.case_id).where(AcctEvent.id == event_id))
     if found is None:
@@ -364,7 +361,7 @@ def case_of_event(vault: OpenVault, event_id: str) -> str:
 
 def staff_cards(vault: OpenVault, staff_ids: set[str]) -> dict[str, StaffCard]:
     """Contributors by id, as a printed record names them."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
+    require(vault.actor, "view_acct")
     with vault.session() as session:
         return {
             s.id: StaffCard(s.display_name, s.role, s.team or "")
@@ -374,7 +371,7 @@ def staff_cards(vault: OpenVault, staff_ids: set[str]) -> dict[str, StaffCard]:
 
 def wing_months(vault: OpenVault, wing: str, now: datetime) -> list[rules.MonthRow]:
     """The monthly health-input rows for one wing's cases (the audit report, narrowed)."""
-    require_role(vault.actor, ACCT_VIEWERS, "view the ACCT health-input audit")
+    require(vault.actor, "view_acct_audit")
     with vault.session() as session:
         query = scope(
             select(*HEAD_COLUMNS).join(Patient, AcctCase.patient_id == Patient.id), None, wing

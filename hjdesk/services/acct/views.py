@@ -27,8 +27,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical import acct as rules
+from hjdesk.services.actions import user_action
 from hjdesk.services.common import CLINIC_ZONE, get_or_error, utc_now
-from hjdesk.services.permissions import ALL_ROLES, require_role
 from hjdesk.services.standing import standing
 from hjdesk.storage.models import (
     AcctCase,
@@ -44,7 +44,6 @@ from hjdesk.storage.vault import OpenVault
 
 LIVE_STATUSES = (rules.AcctStatus.OPEN.value, rules.AcctStatus.POST_CLOSURE.value)
 # Viewing the mirror: everyone, including the admin staff who keep it up to date.
-ACCT_VIEWERS = ALL_ROLES
 
 
 class InputStatus(enum.StrEnum):
@@ -461,13 +460,10 @@ def case_view(vault: OpenVault, case_id: str, now: datetime | None = None) -> Ac
 
     `case_id` may also be the id of one of the case's events (a worklist line names the event
     needing input): the case it belongs to is shown."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
-    with vault.transaction() as session:
-        if session.get(AcctCase, case_id) is None:
-            event = session.get(AcctEvent, case_id)
+    with user_action(vault, "view_acct") as act:
+        if act.session.get(AcctCase, case_id) is None:
+            event = act.session.get(AcctEvent, case_id)
             case_id = event.case_id if event is not None else case_id
-        view = build_case_view(session, case_id, now or utc_now())
-        vault.audit(
-            "view_acct", patient_id=view.patient_id, detail={"case_id": case_id}, session=session
-        )
+        view = build_case_view(act.session, case_id, now or utc_now())
+        act.audit(patient_id=view.patient_id, detail={"case_id": case_id})
     return view

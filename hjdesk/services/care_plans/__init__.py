@@ -2,7 +2,6 @@
 
 The face other code uses; the modules inside are this feature's own."""
 
-from hjdesk.services.care_plans.fields import check_rev
 from hjdesk.services.care_plans.grid import (
     add_goal,
     add_intervention,
@@ -53,7 +52,6 @@ __all__ = [
     "add_intervention",
     "build_view",
     "care_process_names",
-    "check_rev",
     "close_plan",
     "create_plan",
     "display_status",

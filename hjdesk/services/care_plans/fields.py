@@ -31,15 +31,6 @@ from hjdesk.storage.models import Base, CarePlan, CarePlanGoal, CarePlanInterven
 Converter = Callable[[Any], Any]
 
 
-def check_rev(current: int, base_rev: int, what: str) -> None:
-    """Optimistic concurrency: refuse an edit based on a revision that is no longer current."""
-    if base_rev != current:
-        raise InvalidInput(
-            f"This {what} was changed by someone else since you opened it. Reload it, check "
-            "their changes, then make yours again."
-        )
-
-
 def required_text(value: object, label: str) -> str | None:
     """The problem with a required text field, or None."""
     if not isinstance(value, str) or not value.strip():

@@ -14,23 +14,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical.care_plans import GoalStatus, InterventionStatus
+from hjdesk.services.actions import check_rev, user_action
 from hjdesk.services.care_plans.fields import (
     GOAL_FIELDS,
     INTERVENTION_FIELDS,
     apply_fields,
-    check_rev,
     open_plan_or_error,
     require_complete_if_live,
     required_text,
 )
 from hjdesk.services.care_plans.reads import CarePlanView, build_view
-from hjdesk.services.common import get_or_error, local_today
-from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
-from hjdesk.storage.errors import InvalidInput
+from hjdesk.services.common import local_today
 from hjdesk.storage.models import CarePlan, CarePlanGoal, CarePlanIntervention
 from hjdesk.storage.vault import OpenVault
-
-DRAFT_ROLES = CLINICAL_WRITERS
 
 
 def _count(session: Session, model: type[CarePlanGoal | CarePlanIntervention], plan_id: str) -> int:
@@ -80,43 +76,35 @@ def add_goal(
     today: date | None = None,
 ) -> CarePlanView:
     """Add a CAREMAP row: issue, goal, measure, target date (status starts NOT_STARTED)."""
-    require_role(vault.actor, DRAFT_ROLES, "write care plans")
-    problems = [p for p in (required_text(issue, "issue"), required_text(goal, "goal")) if p]
-    if problems:
-        raise InvalidInput(" ".join(problems))
-    with vault.transaction() as session:
-        plan = open_plan_or_error(session, plan_id)
-        position = _count(session, CarePlanGoal, plan.id)
+    with user_action(vault, "add_care_plan_goal") as act:
+        act.problems += [
+            p for p in (required_text(issue, "issue"), required_text(goal, "goal")) if p
+        ]
+        act.check()
+        plan = open_plan_or_error(act.session, plan_id)
+        position = _count(act.session, CarePlanGoal, plan.id)
         row = new_goal(plan, position, issue.strip(), goal.strip(), measure.strip(), target_date)
-        session.add(row)
-        session.flush()
-        vault.audit(
-            "add_care_plan_goal",
-            patient_id=plan.patient_id,
-            detail={"plan_id": plan.id, "goal_id": row.id},
-            session=session,
-        )
-        return build_view(session, plan.id, today or local_today())
+        act.session.add(row)
+        act.session.flush()
+        act.audit(patient_id=plan.patient_id, detail={"plan_id": plan.id, "goal_id": row.id})
+        return build_view(act.session, plan.id, today or local_today(act.now))
 
 
 def update_goal(
     vault: OpenVault, goal_id: str, *, base_rev: int, today: date | None = None, **fields: Any
 ) -> CarePlanView:
     """Edit a goal (issue, goal, measure, target_date, status)."""
-    require_role(vault.actor, DRAFT_ROLES, "write care plans")
-    with vault.transaction() as session:
-        row = get_or_error(session, CarePlanGoal, goal_id, "goal")
-        plan = open_plan_or_error(session, row.plan_id)
+    with user_action(vault, "update_care_plan_goal") as act:
+        row = act.get(CarePlanGoal, goal_id, "goal")
+        plan = open_plan_or_error(act.session, row.plan_id)
         check_rev(row.rev, base_rev, "goal")
         changed = apply_fields(row, fields, GOAL_FIELDS)
-        require_complete_if_live(session, plan)
-        vault.audit(
-            "update_care_plan_goal",
+        require_complete_if_live(act.session, plan)
+        act.audit(
             patient_id=plan.patient_id,
             detail={"plan_id": plan.id, "goal_id": row.id, "fields": changed},
-            session=session,
         )
-        return build_view(session, plan.id, today or local_today())
+        return build_view(act.session, plan.id, today or local_today(act.now))
 
 
 def add_intervention(
@@ -130,29 +118,25 @@ def add_intervention(
     today: date | None = None,
 ) -> CarePlanView:
     """Add a CAREMAP row: action, by whom (role or person), how often, by when."""
-    require_role(vault.actor, DRAFT_ROLES, "write care plans")
-    problems = [
-        p
-        for p in (required_text(action, "action"), required_text(responsible, "who is responsible"))
-        if p
-    ]
-    if problems:
-        raise InvalidInput(" ".join(problems))
-    with vault.transaction() as session:
-        plan = open_plan_or_error(session, plan_id)
-        position = _count(session, CarePlanIntervention, plan.id)
+    with user_action(vault, "add_care_plan_intervention") as act:
+        for problem in (
+            required_text(action, "action"),
+            required_text(responsible, "who is responsible"),
+        ):
+            if problem:
+                act.problems.append(problem)
+        act.check()
+        plan = open_plan_or_error(act.session, plan_id)
+        position = _count(act.session, CarePlanIntervention, plan.id)
         row = new_intervention(
             plan, position, action.strip(), responsible.strip(), frequency.strip(), due
         )
-        session.add(row)
-        session.flush()
-        vault.audit(
-            "add_care_plan_intervention",
-            patient_id=plan.patient_id,
-            detail={"plan_id": plan.id, "intervention_id": row.id},
-            session=session,
+        act.session.add(row)
+        act.session.flush()
+        act.audit(
+            patient_id=plan.patient_id, detail={"plan_id": plan.id, "intervention_id": row.id}
         )
-        return build_view(session, plan.id, today or local_today())
+        return build_view(act.session, plan.id, today or local_today(act.now))
 
 
 def update_intervention(
@@ -164,17 +148,14 @@ def update_intervention(
     **fields: Any,
 ) -> CarePlanView:
     """Edit an intervention (action, responsible, frequency, due, status)."""
-    require_role(vault.actor, DRAFT_ROLES, "write care plans")
-    with vault.transaction() as session:
-        row = get_or_error(session, CarePlanIntervention, intervention_id, "intervention")
-        plan = open_plan_or_error(session, row.plan_id)
+    with user_action(vault, "update_care_plan_intervention") as act:
+        row = act.get(CarePlanIntervention, intervention_id, "intervention")
+        plan = open_plan_or_error(act.session, row.plan_id)
         check_rev(row.rev, base_rev, "intervention")
         changed = apply_fields(row, fields, INTERVENTION_FIELDS)
-        require_complete_if_live(session, plan)
-        vault.audit(
-            "update_care_plan_intervention",
+        require_complete_if_live(act.session, plan)
+        act.audit(
             patient_id=plan.patient_id,
             detail={"plan_id": plan.id, "intervention_id": row.id, "fields": changed},
-            session=session,
         )
-        return build_view(session, plan.id, today or local_today())
+        return build_view(act.session, plan.id, today or local_today(act.now))

@@ -11,10 +11,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical.care_plans import DEFAULT_CARE_PLAN_POLICY, CarePlanPolicy
-from hjdesk.services.care_plans.reads import VIEW_ROLES, DisplayStatus, display_status
+from hjdesk.services.actions import user_action
+from hjdesk.services.care_plans.reads import DisplayStatus, display_status
 from hjdesk.services.common import get_or_error, local_today
 from hjdesk.services.labels import days_past, display_name
-from hjdesk.services.permissions import require_role
+from hjdesk.services.permissions import require
 from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import CarePlan, CarePlanReview, Establishment, Location, Patient, Staff
@@ -136,11 +137,10 @@ def patient_plans(
     vault: OpenVault, patient_id: str, today: date | None = None
 ) -> tuple[CarePlanListRow, ...]:
     """Every plan a patient has (closed ones too); an audited view of their record."""
-    require_role(vault.actor, VIEW_ROLES, "view care plans")
-    with vault.transaction() as session:
-        get_or_error(session, Patient, patient_id, "patient")
-        rows = list_rows(session, today=today or local_today(), patient_id=patient_id)
-        vault.audit("view_care_plans", patient_id=patient_id, session=session)
+    with user_action(vault, "view_care_plans") as act:
+        get_or_error(act.session, Patient, patient_id, "patient")
+        rows = list_rows(act.session, today=today or local_today(), patient_id=patient_id)
+        act.audit(patient_id=patient_id)
     return tuple(rows)
 
 
@@ -154,7 +154,7 @@ def plans_list(
 ) -> list[CarePlanListRow]:
     """Plans of people on the roll, filtered by derived status (DRAFT, ACTIVE, REVIEW_DUE,
     OVERDUE or CLOSED); with no status, every plan that is not closed."""
-    require_role(vault.actor, VIEW_ROLES, "view care plans")
+    require(vault.actor, "view_care_plans")
     wanted: DisplayStatus | None = None
     if status is not None:
         try:

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from hjdesk.services.care_plans.reads import VIEW_ROLES
-from hjdesk.services.permissions import REGISTERED_CLINICIANS, require_role
+from hjdesk.services.permissions import REGISTERED_CLINICIANS, require
 from hjdesk.storage.models import Staff
 from hjdesk.storage.vault import OpenVault
 
@@ -25,7 +24,7 @@ class OwnerChoice:
 
 def owner_choices(vault: OpenVault) -> tuple[OwnerChoice, ...]:
     """Active registered clinicians, by name."""
-    require_role(vault.actor, VIEW_ROLES, "view care plans")
+    require(vault.actor, "view_care_plans")
     query = (
         select(Staff.id, Staff.display_name, Staff.role)
         .where(Staff.active.is_(True), Staff.role.in_(sorted(REGISTERED_CLINICIANS)))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,8 +41,8 @@ from hjdesk.clinical.care_plans import (
 )
 from hjdesk.clinical.identifiers import age_on
 from hjdesk.clinical.ltc import LtcCondition
+from hjdesk.services.actions import check_rev, user_action
 from hjdesk.services.care_plans.fields import (
-    check_rev,
     open_plan_or_error,
     owner_or_error,
     plan_field_changes,
@@ -70,8 +70,8 @@ from hjdesk.services.care_plans.reads import (
     plan_view,
 )
 from hjdesk.services.care_plans.templates import PlanTemplate, default_title, plan_template
-from hjdesk.services.common import dumps, get_or_error, loads, local_today, utc_now
-from hjdesk.services.permissions import CLINICAL_WRITERS, REGISTERED_CLINICIANS, require_role
+from hjdesk.services.common import dumps, loads, local_today
+from hjdesk.services.permissions import REGISTERED_CLINICIANS
 from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import (
@@ -106,8 +106,6 @@ __all__ = [
     "update_plan",
 ]
 
-DRAFT_ROLES = CLINICAL_WRITERS
-SIGN_ROLES = REGISTERED_CLINICIANS
 REFERRAL_TASK = "SOCIAL_CARE_REFERRAL"
 
 
@@ -143,15 +141,14 @@ def create_plan(
     today: date | None = None,
 ) -> CarePlanView:
     """A DRAFT plan; with `template`, pre-filled with the type's goals and interventions."""
-    require_role(vault.actor, DRAFT_ROLES, "write care plans")
-    kind = _plan_type(plan_type)
-    condition = _condition(kind, ltc_condition)
-    day = today or local_today()
-    with vault.transaction() as session:
-        patient = get_or_error(session, Patient, patient_id, "patient")
-        if owner_id is None and vault.actor.role in REGISTERED_CLINICIANS:
-            owner_id = vault.actor.staff_id
-        owner = owner_or_error(session, owner_id) if owner_id else None
+    with user_action(vault, "create_care_plan") as act:
+        kind = _plan_type(plan_type)
+        condition = _condition(kind, ltc_condition)
+        day = today or local_today(act.now)
+        patient = act.get(Patient, patient_id, "patient")
+        if owner_id is None and act.actor.role in REGISTERED_CLINICIANS:
+            owner_id = act.staff_id
+        owner = owner_or_error(act.session, owner_id) if owner_id else None
         filled = (
             plan_template(kind, condition, age=age_on(patient.date_of_birth, day), start=day)
             if template
@@ -167,17 +164,15 @@ def create_plan(
             shared_with="[]",
             data=dumps({"template": filled.key} if filled else {}),
         )
-        session.add(plan)
-        session.flush()
+        act.session.add(plan)
+        act.session.flush()
         if filled is not None:
-            _fill_grid(session, plan, filled)
-        vault.audit(
-            "create_care_plan",
+            _fill_grid(act.session, plan, filled)
+        act.audit(
             patient_id=patient.id,
             detail={"plan_id": plan.id, "plan_type": kind.value, "template": filled is not None},
-            session=session,
         )
-        return build_view(session, plan.id, day)
+        return build_view(act.session, plan.id, day)
 
 
 def _fill_grid(session: Session, plan: CarePlan, filled: PlanTemplate) -> None:
@@ -192,33 +187,28 @@ def update_plan(
 ) -> CarePlanView:
     """Edit the plan's own fields (title, owner_id, start_date, review_due, patient_involvement,
     copy_given, shared_with, risk_management_plan, dnacpr_form_ref, ltc_condition, data)."""
-    require_role(vault.actor, DRAFT_ROLES, "write care plans")
-    with vault.transaction() as session:
-        plan = open_plan_or_error(session, plan_id)
+    with user_action(vault, "update_care_plan") as act:
+        plan = open_plan_or_error(act.session, plan_id)
         check_rev(plan.rev, base_rev, "care plan")
         changes = plan_field_changes(plan, fields)
         if "owner_id" in changes and changes["owner_id"] is not None:
-            owner_or_error(session, changes["owner_id"])
+            owner_or_error(act.session, changes["owner_id"])
         for name, value in changes.items():
             setattr(plan, name, value)
-        require_complete_if_live(session, plan)
-        vault.audit(
-            "update_care_plan",
-            patient_id=plan.patient_id,
-            detail={"plan_id": plan.id, "fields": sorted(changes)},
-            session=session,
+        require_complete_if_live(act.session, plan)
+        act.audit(
+            patient_id=plan.patient_id, detail={"plan_id": plan.id, "fields": sorted(changes)}
         )
-        return build_view(session, plan.id, today or local_today())
+        return build_view(act.session, plan.id, today or local_today(act.now))
 
 
 def activate_plan(
     vault: OpenVault, plan_id: str, *, today: date | None = None, now: datetime | None = None
 ) -> CarePlanView:
     """DRAFT → ACTIVE once every activation rule is met; the message lists everything missing."""
-    require_role(vault.actor, SIGN_ROLES, "activate care plans")
-    day = today or local_today()
-    with vault.transaction() as session:
-        plan = get_or_error(session, CarePlan, plan_id, "care plan")
+    with user_action(vault, "activate_care_plan", now=now) as act:
+        day = today or local_today(act.now)
+        plan = act.get(CarePlan, plan_id, "care plan")
         if plan.status != CarePlanStatus.DRAFT:
             raise InvalidInput(
                 f"Only a draft care plan can be activated; this one is {plan.status}."
@@ -226,29 +216,26 @@ def activate_plan(
         check_transition(CarePlanStatus.DRAFT, CarePlanStatus.ACTIVE)
         if plan.start_date is None:
             plan.start_date = day
-        goals = list(session.scalars(select(CarePlanGoal).where(CarePlanGoal.plan_id == plan.id)))
-        items = list(
-            session.scalars(
-                select(CarePlanIntervention).where(CarePlanIntervention.plan_id == plan.id)
-            )
-        )
-        owner = session.get(Staff, plan.owner_id) if plan.owner_id else None
-        problems = plan_problems(
-            plan, live_goal_count(goals), live_intervention_count(items), owner
-        )
-        if problems:
-            raise InvalidInput(
-                "This care plan cannot be activated yet:\n- " + "\n- ".join(problems)
-            )
+        _check_activation(act.session, plan)
         plan.status = CarePlanStatus.ACTIVE.value
-        task = _referral_task(session, plan, now or utc_now())
-        vault.audit(
-            "activate_care_plan",
+        task = _referral_task(act.session, plan, act.now)
+        act.audit(
             patient_id=plan.patient_id,
             detail={"plan_id": plan.id, "plan_type": plan.plan_type, "referral_task": task},
-            session=session,
         )
-        return build_view(session, plan.id, day)
+        return build_view(act.session, plan.id, day)
+
+
+def _check_activation(session: Session, plan: CarePlan) -> None:
+    """Every activation rule at once: the message lists everything still missing."""
+    goals = list(session.scalars(select(CarePlanGoal).where(CarePlanGoal.plan_id == plan.id)))
+    items = list(
+        session.scalars(select(CarePlanIntervention).where(CarePlanIntervention.plan_id == plan.id))
+    )
+    owner = session.get(Staff, plan.owner_id) if plan.owner_id else None
+    problems = plan_problems(plan, live_goal_count(goals), live_intervention_count(items), owner)
+    if problems:
+        raise InvalidInput("This care plan cannot be activated yet:\n- " + "\n- ".join(problems))
 
 
 def _referral_task(session: Session, plan: CarePlan, now: datetime) -> bool:
@@ -294,30 +281,36 @@ def _closed_reason(value: str | ClosedReason | None) -> ClosedReason | None:
         raise InvalidInput(f"Unknown closing reason {value!r}: choose {choices}.") from None
 
 
+class ReviewForm(TypedDict, total=False):
+    """What the review form holds; `changes`, the next review date and the reason are optional."""
+
+    review_date: Required[date]
+    attendees: Required[Sequence[str]]
+    outcome: Required[str]
+    decision: Required[str | ReviewDecision]
+    changes: str
+    next_review_due: date | None
+    closed_reason: str | ClosedReason | None
+
+
 def record_review(
     vault: OpenVault,
     plan_id: str,
     *,
-    review_date: date,
-    attendees: Sequence[str],
-    outcome: str,
-    changes: str = "",
-    decision: str | ReviewDecision,
-    next_review_due: date | None = None,
-    closed_reason: str | ClosedReason | None = None,
     base_rev: int | None = None,
     today: date | None = None,
     now: datetime | None = None,
+    **form: Unpack[ReviewForm],
 ) -> CarePlanView:
     """A signed review: the plan continues with a new review date, or closes with a reason."""
-    require_role(vault.actor, SIGN_ROLES, "review care plans")
-    day = today or local_today()
-    chosen, reason = _decision(decision), _closed_reason(closed_reason)
-    with vault.transaction() as session:
-        plan = open_plan_or_error(session, plan_id)
-        if base_rev is not None:
-            check_rev(plan.rev, base_rev, "care plan")
-        problems = _review_problems(session, plan, review_date, outcome, day)
+    review_date, outcome = form["review_date"], form["outcome"]
+    next_review_due = form.get("next_review_due")
+    with user_action(vault, "review_care_plan", now=now) as act:
+        day = today or local_today(act.now)
+        chosen, reason = _decision(form["decision"]), _closed_reason(form.get("closed_reason"))
+        plan = open_plan_or_error(act.session, plan_id)
+        check_rev(plan.rev, base_rev, "care plan")
+        act.problems += _review_problems(act.session, plan, review_date, outcome, day)
         try:
             result = apply_review(
                 CarePlanStatus(plan.status),
@@ -327,26 +320,23 @@ def record_review(
                 closed_reason=reason,
             )
         except ValueError as exc:
-            problems.append(str(exc))
-        if problems:
-            raise InvalidInput(" ".join(problems))
+            act.problems.append(str(exc))
+        act.check()
         review = _write_review(
-            session,
+            act.session,
             vault,
             plan,
             result,
             (review_date, chosen, next_review_due),
-            (attendees, outcome, changes),
-            now or utc_now(),
+            (form["attendees"], outcome, form.get("changes", "")),
+            act.now,
         )
-        session.flush()
-        vault.audit(
-            "review_care_plan",
+        act.session.flush()
+        act.audit(
             patient_id=plan.patient_id,
             detail={"plan_id": plan.id, "review_id": review.id, "decision": chosen.value},
-            session=session,
         )
-        return build_view(session, plan.id, day)
+        return build_view(act.session, plan.id, day)
 
 
 def _write_review(
@@ -411,15 +401,13 @@ def close_plan(
     today: date | None = None,
 ) -> CarePlanView:
     """Close a draft or live plan with a reason (e.g. TRANSFERRED, RELEASED, SUPERSEDED)."""
-    require_role(vault.actor, SIGN_ROLES, "close care plans")
-    chosen = _closed_reason(reason)
-    if chosen is None:
-        raise InvalidInput("Give a reason for closing the care plan.")
-    day = today or local_today()
-    with vault.transaction() as session:
-        plan = open_plan_or_error(session, plan_id)
-        if base_rev is not None:
-            check_rev(plan.rev, base_rev, "care plan")
+    with user_action(vault, "close_care_plan") as act:
+        chosen = _closed_reason(reason)
+        if chosen is None:
+            raise InvalidInput("Give a reason for closing the care plan.")
+        day = today or local_today(act.now)
+        plan = open_plan_or_error(act.session, plan_id)
+        check_rev(plan.rev, base_rev, "care plan")
         try:
             check_transition(CarePlanStatus(plan.status), CarePlanStatus.CLOSED)
         except ValueError as exc:
@@ -427,10 +415,5 @@ def close_plan(
         plan.status = CarePlanStatus.CLOSED.value
         plan.closed_reason = chosen.value
         plan.closed_on = day
-        vault.audit(
-            "close_care_plan",
-            patient_id=plan.patient_id,
-            detail={"plan_id": plan.id, "reason": chosen.value},
-            session=session,
-        )
-        return build_view(session, plan.id, day)
+        act.audit(patient_id=plan.patient_id, detail={"plan_id": plan.id, "reason": chosen.value})
+        return build_view(act.session, plan.id, day)

@@ -31,10 +31,11 @@ from hjdesk.clinical.care_plans import (
     social_care_referral_needed,
     status_on,
 )
+from hjdesk.services.actions import user_action
 from hjdesk.services.care_plans.templates import prompts_for
 from hjdesk.services.common import get_or_error, loads, local_today
 from hjdesk.services.labels import days_past
-from hjdesk.services.permissions import CLINICAL_WRITERS, REGISTERED_CLINICIANS, require_role
+from hjdesk.services.permissions import REGISTERED_CLINICIANS, require
 from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import (
@@ -46,7 +47,6 @@ from hjdesk.storage.models import (
 )
 from hjdesk.storage.vault import OpenVault
 
-VIEW_ROLES = CLINICAL_WRITERS
 # Keys of CarePlan.data the services read (the rest of `data` is free for forms).
 SOCIAL_CARE_NEEDS = "social_care_needs"
 SOCIAL_CARE_REFERRAL = "social_care_referral"
@@ -337,22 +337,16 @@ def _review_row(
 
 def plan_view(vault: OpenVault, plan_id: str, *, today: date | None = None) -> CarePlanView:
     """One plan with its goals, interventions and reviews; opening it is an audited view."""
-    require_role(vault.actor, VIEW_ROLES, "view care plans")
-    with vault.transaction() as session:
-        view = build_view(session, plan_id, today or local_today())
-        vault.audit(
-            "view_care_plan",
-            patient_id=view.patient_id,
-            detail={"plan_id": view.id},
-            session=session,
-        )
+    with user_action(vault, "view_care_plans") as act:
+        view = build_view(act.session, plan_id, today or local_today())
+        act.audit(kind="view_care_plan", patient_id=view.patient_id, detail={"plan_id": view.id})
     return view
 
 
 def latest_plan_id(vault: OpenVault, patient_id: str) -> str:
     """The plan a printout means by "this patient's care plan": the newest plan not closed, else
     the newest closed one."""
-    require_role(vault.actor, VIEW_ROLES, "view care plans")
+    require(vault.actor, "view_care_plans")
     with vault.session() as session:
         found = session.scalar(
             select(CarePlan.id)

@@ -18,6 +18,7 @@ Decisions (ours):
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
@@ -37,11 +38,10 @@ from hjdesk.clinical.attendance import (
     requires_rebook,
     validate_outcome,
 )
+from hjdesk.services.actions import user_action
 from hjdesk.services.clinics.lists import LTC_CLINICS
 from hjdesk.services.clinics.views import AppointmentView, one_appointment_view, with_task
-from hjdesk.services.common import get_or_error, utc_now
 from hjdesk.services.encounters import standing_encounters
-from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Appointment, ClinicSession, Location, Patient, Task
 from hjdesk.storage.vault import OpenVault
@@ -241,35 +241,41 @@ def _refusal_review(
     return task.id
 
 
+class OutcomeNotes(TypedDict, total=False):
+    """What an outcome may need besides its code (`details_for` says which, per outcome)."""
+
+    reason: str | None
+    risks_explained: bool | None
+    capacity_concern: bool | None
+    witness_name: str | None
+
+
 def record_outcome(
     vault: OpenVault,
     appointment_id: str,
     outcome: str | Outcome,
     *,
-    reason: str | None = None,
-    risks_explained: bool | None = None,
-    capacity_concern: bool | None = None,
-    witness_name: str | None = None,
     now: datetime | None = None,
     policy: AttendancePolicy = DEFAULT_ATTENDANCE_POLICY,
+    **notes: Unpack[OutcomeNotes],
 ) -> AppointmentView:
     """Record (or correct) how an appointment ended."""
-    require_role(vault.actor, CLINICAL_WRITERS, "record clinic outcomes")
-    value = parse_outcome(outcome)
-    details = details_for(
-        value,
-        reason=reason,
-        risks_explained=risks_explained,
-        capacity_concern=capacity_concern,
-        witness_name=witness_name,
-    )
-    with vault.transaction() as session:
-        appointment = get_or_error(session, Appointment, appointment_id, "appointment")
-        clinic = get_or_error(session, ClinicSession, appointment.session_id, "clinic session")
-        start_if_planned(vault, session, clinic)
-        apply_outcome(vault, session, appointment, value, details, now or utc_now())
+    with user_action(vault, "appointment_outcome_recorded", now=now) as act:
+        value = parse_outcome(outcome)
+        details = details_for(
+            value,
+            reason=notes.get("reason"),
+            risks_explained=notes.get("risks_explained"),
+            capacity_concern=notes.get("capacity_concern"),
+            witness_name=notes.get("witness_name"),
+        )
+        appointment = act.get(Appointment, appointment_id, "appointment")
+        clinic = act.get(ClinicSession, appointment.session_id, "clinic session")
+        start_if_planned(vault, act.session, clinic)
+        # The outcome's own audit link says whether it was recorded or changed (apply_outcome).
+        apply_outcome(vault, act.session, appointment, value, details, act.now)
         task_id = None
         if value is Outcome.REFUSED:
-            task_id = _refusal_review(vault, session, appointment, clinic, policy)
-        session.flush()
-        return with_task(one_appointment_view(session, appointment.id), task_id)
+            task_id = _refusal_review(vault, act.session, appointment, clinic, policy)
+        act.session.flush()
+        return with_task(one_appointment_view(act.session, appointment.id), task_id)

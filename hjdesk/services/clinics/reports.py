@@ -33,6 +33,7 @@ from hjdesk.clinical.attendance import (
     exception_figures,
     is_dna,
 )
+from hjdesk.services.actions import user_action
 from hjdesk.services.clinics.views import AppointmentView, appointment_views, split_wings
 from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
@@ -207,26 +208,26 @@ def rebook_list(
     end: date | None = None,
 ) -> tuple[AppointmentView, ...]:
     """Appointments that must be rebooked, for one session or for a date range."""
-    require(vault.actor, "view_caseload")
-    query = select(Appointment, ClinicSession.session_date).join(
-        ClinicSession, Appointment.session_id == ClinicSession.id
-    )
-    if session_id is not None:
-        query = query.where(Appointment.session_id == session_id)
-    elif start is not None and end is not None:
-        _check_range(start, end)
-        query = query.where(ClinicSession.session_date >= start, ClinicSession.session_date <= end)
-    else:
-        raise InvalidInput("Choose a session, or a start and end date, for the rebook list.")
-    query = query.where(Appointment.rebook_required.is_(True))
-    with vault.transaction() as session:
-        found = [(a, d) for a, d in session.execute(query)]
-        views = appointment_views(session, found)
+    with user_action(vault, "view_caseload") as act:
+        query = select(Appointment, ClinicSession.session_date).join(
+            ClinicSession, Appointment.session_id == ClinicSession.id
+        )
+        if session_id is not None:
+            query = query.where(Appointment.session_id == session_id)
+        elif start is not None and end is not None:
+            _check_range(start, end)
+            query = query.where(
+                ClinicSession.session_date >= start, ClinicSession.session_date <= end
+            )
+        else:
+            raise InvalidInput("Choose a session, or a start and end date, for the rebook list.")
+        query = query.where(Appointment.rebook_required.is_(True))
+        found = [(a, d) for a, d in act.session.execute(query)]
+        views = appointment_views(act.session, found)
         views.sort(key=lambda v: v.session_date)
-        vault.audit(
-            "view_rebook_list",
+        act.audit(
+            kind="view_rebook_list",
             detail={"session_id": session_id, "appointments": len(views)},
-            session=session,
         )
     return tuple(views)
 

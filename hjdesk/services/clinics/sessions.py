@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,6 +37,7 @@ from hjdesk.clinical.attendance import (
     check_session_transition,
 )
 from hjdesk.clinical.identifiers import format_location, parse_location
+from hjdesk.services.actions import UserAction, user_action
 from hjdesk.services.clinics import lists as clinic_lists
 from hjdesk.services.clinics.outcomes import (
     apply_outcome,
@@ -54,8 +55,8 @@ from hjdesk.services.clinics.views import (
     split_wings,
 )
 from hjdesk.services.clinics.views import session_view as build_session_view
-from hjdesk.services.common import dumps, get_or_error, patient_or_error, utc_now
-from hjdesk.services.permissions import CLINICAL_WRITERS, require, require_role
+from hjdesk.services.common import dumps, patient_or_error
+from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Appointment, ClinicSession, Establishment, Location, Staff
 from hjdesk.storage.vault import OpenVault
@@ -143,13 +144,10 @@ def _clinicians(session: Session, staff_ids: Sequence[str]) -> list[str]:
 
 
 def _book(
-    vault: OpenVault,
-    session: Session,
-    clinic: ClinicSession,
-    candidate: clinic_lists.Candidate,
-    position: int,
+    act: UserAction, clinic: ClinicSession, candidate: clinic_lists.Candidate, position: int
 ) -> None:
-    session.add(
+    """Put one patient on the list (every booking is its own audit link)."""
+    act.session.add(
         Appointment(
             session_id=clinic.id,
             patient_id=candidate.patient_id,
@@ -159,11 +157,10 @@ def _book(
             location=candidate.location[:60] or None,
         )
     )
-    vault.audit(
-        "appointment_booked",
+    act.audit(
+        kind="appointment_booked",
         patient_id=candidate.patient_id,
         detail={"session_id": clinic.id, "clinic_type": clinic.clinic_type},
-        session=session,
     )
 
 
@@ -179,45 +176,42 @@ def create_session(
     establishment: str | None = None,
 ) -> SessionView:
     """Plan a session; its list is filled from the roll of the wings by the clinic's purpose."""
-    require_role(vault.actor, CLINICAL_WRITERS, "plan clinic sessions")
-    kind = _enum(ClinicType, clinic_type, "clinic type")
-    part = _enum(RegimePeriod, period, "regime period (AM, PM or ED)")
-    staff = clinicians if clinicians is not None else [vault.actor.staff_id or ""]
-    with vault.transaction() as session:
-        est = _establishment(session, establishment)
-        targets = _targets(session, est.id, wings)
+    with user_action(vault, "clinic_session_created") as act:
+        kind = _enum(ClinicType, clinic_type, "clinic type")
+        part = _enum(RegimePeriod, period, "regime period (AM, PM or ED)")
+        staff = clinicians if clinicians is not None else [act.actor.staff_id or ""]
+        est = _establishment(act.session, establishment)
+        targets = _targets(act.session, est.id, wings)
         clinic = ClinicSession(
             establishment_id=est.id,
             clinic_type=kind.value,
             session_date=session_date,
             period=part.value,
             wings=WING_SEPARATOR.join(targets),
-            clinicians=dumps(_clinicians(session, staff)),
+            clinicians=dumps(_clinicians(act.session, staff)),
             facilitating_officer=facilitating_officer.strip(),
             status=SessionStatus.PLANNED.value,
         )
-        session.add(clinic)
-        session.flush()
-        found = clinic_lists.candidates(session, est.id, targets, kind, session_date)
+        act.session.add(clinic)
+        act.session.flush()
+        found = clinic_lists.candidates(act.session, est.id, targets, kind, session_date)
         for position, candidate in enumerate(found):
-            _book(vault, session, clinic, candidate, position)
-        vault.audit(
-            "clinic_session_created",
-            detail={"session_id": clinic.id, "clinic_type": kind.value, "appointments": len(found)},
-            session=session,
+            _book(act, clinic, candidate, position)
+        act.audit(
+            detail={"session_id": clinic.id, "clinic_type": kind.value, "appointments": len(found)}
         )
-        return build_session_view(session, clinic.id)
+        return build_session_view(act.session, clinic.id)
 
 
 def add_to_session(
     vault: OpenVault, session_id: str, patient_id: str, reason: str
 ) -> AppointmentView:
     """Add one patient to a session's list by hand."""
-    require_role(vault.actor, CLINICAL_WRITERS, "book clinic appointments")
-    if not reason.strip():
-        raise InvalidInput("Give the reason for the appointment.")
-    with vault.transaction() as session:
-        clinic = get_or_error(session, ClinicSession, session_id, "clinic session")
+    with user_action(vault, "appointment_booked") as act:
+        if not reason.strip():
+            raise InvalidInput("Give the reason for the appointment.")
+        session = act.session
+        clinic = act.get(ClinicSession, session_id, "clinic session")
         patient = patient_or_error(session, patient_id)
         if clinic.status == SessionStatus.CLOSED:
             raise InvalidInput("This session is closed: book the patient into another session.")
@@ -235,7 +229,7 @@ def add_to_session(
         )
         location = patient.location.path if patient.location else ""
         candidate = clinic_lists.Candidate(patient_id, location, reason.strip()[:200], None)
-        _book(vault, session, clinic, candidate, 0 if last is None else last + 1)
+        _book(act, clinic, candidate, 0 if last is None else last + 1)
         session.flush()
         appointment_id = session.scalar(
             select(Appointment.id).where(
@@ -305,14 +299,13 @@ def appointment_view(vault: OpenVault, appointment_id: str) -> AppointmentView:
 
 def session_view(vault: OpenVault, session_id: str) -> SessionView:
     """One session with its list; opening a list of patients is audited."""
-    require(vault.actor, "view_caseload")
-    with vault.transaction() as session:
-        view = build_session_view(session, session_id)
-        vault.audit("view_clinic_session", detail={"session_id": session_id}, session=session)
+    with user_action(vault, "view_caseload") as act:
+        view = build_session_view(act.session, session_id)
+        act.audit(kind="view_clinic_session", detail={"session_id": session_id})
     return view
 
 
-def _move(vault: OpenVault, session: Session, clinic: ClinicSession, new: SessionStatus) -> None:
+def _move(act: UserAction, clinic: ClinicSession, new: SessionStatus) -> None:
     try:
         check_session_transition(SessionStatus(clinic.status), new)
     except ValueError:
@@ -321,18 +314,15 @@ def _move(vault: OpenVault, session: Session, clinic: ClinicSession, new: Sessio
             f"{'started' if new is SessionStatus.IN_PROGRESS else 'closed'}."
         ) from None
     clinic.status = new.value
-    action = (
-        "clinic_session_started" if new is SessionStatus.IN_PROGRESS else "clinic_session_closed"
-    )
-    vault.audit(action, detail={"session_id": clinic.id}, session=session)
+    kind = "clinic_session_started" if new is SessionStatus.IN_PROGRESS else "clinic_session_closed"
+    act.audit(kind=kind, detail={"session_id": clinic.id})
 
 
 def start_session(vault: OpenVault, session_id: str) -> SessionView:
-    require_role(vault.actor, CLINICAL_WRITERS, "run clinic sessions")
-    with vault.transaction() as session:
-        clinic = get_or_error(session, ClinicSession, session_id, "clinic session")
-        _move(vault, session, clinic, SessionStatus.IN_PROGRESS)
-        return build_session_view(session, session_id)
+    with user_action(vault, "clinic_session_run") as act:
+        clinic = act.get(ClinicSession, session_id, "clinic session")
+        _move(act, clinic, SessionStatus.IN_PROGRESS)
+        return build_session_view(act.session, session_id)
 
 
 # Outcomes that may be recorded for everyone still waiting: what the prison or healthcare caused.
@@ -374,11 +364,10 @@ def close_session(
     now: datetime | None = None,
 ) -> SessionView:
     """Close a session once every appointment has an outcome (see the module decisions)."""
-    require_role(vault.actor, CLINICAL_WRITERS, "run clinic sessions")
-    with vault.transaction() as session:
-        clinic = get_or_error(session, ClinicSession, session_id, "clinic session")
+    with user_action(vault, "clinic_session_run", now=now) as act:
+        clinic = act.get(ClinicSession, session_id, "clinic session")
         open_rows = list(
-            session.scalars(
+            act.session.scalars(
                 select(Appointment).where(
                     Appointment.session_id == session_id, Appointment.outcome.is_(None)
                 )
@@ -387,15 +376,19 @@ def close_session(
         if clinic.status == SessionStatus.CLOSED:
             raise InvalidInput("This session is already closed.")
         if open_rows and remaining_outcome is not None:
-            _fill_remaining(vault, session, open_rows, remaining_outcome, reason, now or utc_now())
+            _fill_remaining(vault, act.session, open_rows, remaining_outcome, reason, act.now)
         elif open_rows:
-            view = build_session_view(session, session_id)
-            missing = view.without_outcome
-            where = ", ".join(f"{a.location or 'no location'}" for a in missing)
-            raise OutcomesMissing(
-                f"{len(missing)} appointment(s) have no outcome yet ({where}). Record an outcome "
-                "for each before closing the session.",
-                tuple(a.id for a in missing),
-            )
-        _move(vault, session, clinic, SessionStatus.CLOSED)
-        return build_session_view(session, session_id)
+            _outcomes_missing(act.session, session_id)
+        _move(act, clinic, SessionStatus.CLOSED)
+        return build_session_view(act.session, session_id)
+
+
+def _outcomes_missing(session: Session, session_id: str) -> NoReturn:
+    view = build_session_view(session, session_id)
+    missing = view.without_outcome
+    where = ", ".join(f"{a.location or 'no location'}" for a in missing)
+    raise OutcomesMissing(
+        f"{len(missing)} appointment(s) have no outcome yet ({where}). Record an outcome "
+        "for each before closing the session.",
+        tuple(a.id for a in missing),
+    )

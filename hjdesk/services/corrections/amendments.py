@@ -37,13 +37,14 @@ from sqlalchemy.orm import Session
 from hjdesk.clinical import acct as rules
 from hjdesk.clinical.care_plans import CarePlanStatus, ReviewDecision
 from hjdesk.services.acct import SUMMARY_MAX, ContributionView, contribution_view
+from hjdesk.services.actions import UserAction, user_action
 from hjdesk.services.care_plans import CarePlanView, build_view
-from hjdesk.services.common import dumps, get_or_error, local_today, utc_now
+from hjdesk.services.common import dumps, local_today
 from hjdesk.services.patients import ScreeningView, screening_problems, screening_view
-from hjdesk.services.permissions import CLINICAL_WRITERS, REGISTERED_CLINICIANS, require_role
+from hjdesk.services.permissions import require_own_entry_unless_registered, require_own_team
 from hjdesk.services.standing import standing
 from hjdesk.services.worklists import withdraw_tasks
-from hjdesk.storage.errors import InvalidInput, PermissionDenied
+from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import (
     AcctContribution,
     AcctEvent,
@@ -97,32 +98,28 @@ def _check_request(reason: str, corrected: object | None, entered_in_error: bool
     return reason.strip()
 
 
-def _amendable(vault: OpenVault, session: Session, model: type[Any], row_id: str, what: str) -> Any:
-    target = get_or_error(session, model, row_id, what)
-    later = session.scalar(select(model.id).where(model.amends_id == target.id).limit(1))
+def _amendable(act: UserAction, model: type[Any], row_id: str, what: str) -> Any:
+    target = act.get(model, row_id, what)
+    later = act.session.scalar(select(model.id).where(model.amends_id == target.id).limit(1))
     if later is not None:
         raise InvalidInput("This entry has already been amended: amend the latest version.")
     if target.entered_in_error:
         raise InvalidInput("This entry is marked entered in error: record a new one instead.")
-    if target.signed_by != vault.actor.staff_id and vault.actor.role not in REGISTERED_CLINICIANS:
-        raise PermissionDenied(
-            f"Your role ({vault.actor.role}) can amend only entries you signed yourself."
-        )
+    require_own_entry_unless_registered(act.actor, target.signed_by)
     return target
 
 
-def _stamp(vault: OpenVault, row: Any, target: Any, reason: str, eie: bool, when: datetime) -> None:
+def _stamp(act: UserAction, row: Any, target: Any, reason: str, eie: bool) -> None:
     row.amends_id, row.amendment_reason, row.entered_in_error = target.id, reason, eie
-    row.signed_at, row.signed_by = when, vault.actor.staff_id
+    row.signed_at, row.signed_by = act.now, act.actor.staff_id
 
 
-def _audit(vault: OpenVault, session: Session, kind: str, row: Any, target: Any) -> None:
-    session.flush()
-    vault.audit(
-        f"{kind}_{'entered_in_error' if row.entered_in_error else 'amended'}",
+def _audit(act: UserAction, kind: str, row: Any, target: Any) -> None:
+    act.session.flush()
+    act.audit(
+        kind=f"{kind}_{'entered_in_error' if row.entered_in_error else 'amended'}",
         patient_id=target.patient_id,
         detail={"id": row.id, "amends_id": target.id},
-        session=session,
     )
 
 
@@ -139,15 +136,14 @@ def amend_contribution(
     now: datetime | None = None,
 ) -> ContributionView:
     """Correct a health contribution, or mark it entered in error; the flags follow at once."""
-    require_role(vault.actor, REGISTERED_CLINICIANS, "amend ACCT health input")
-    why = _check_request(reason, corrected, entered_in_error)
-    when = now or utc_now()
-    with vault.transaction() as session:
+    with user_action(vault, "acct_contribution_amended", now=now) as act:
+        why = _check_request(reason, corrected, entered_in_error)
         target: AcctContribution = _amendable(
-            vault, session, AcctContribution, contribution_id, "ACCT contribution"
+            act, AcctContribution, contribution_id, "ACCT contribution"
         )
-        _same_team(vault, session, target)
-        event = get_or_error(session, AcctEvent, target.event_id, "ACCT event")
+        staff = act.session.get(Staff, act.actor.staff_id) if act.actor.staff_id else None
+        require_own_team(staff.team if staff is not None else None, target.team)
+        event = act.get(AcctEvent, target.event_id, "ACCT event")
         row = AcctContribution(
             event_id=target.event_id,
             case_id=target.case_id,
@@ -161,20 +157,11 @@ def amend_contribution(
             needed_by=target.needed_by,
         )
         if corrected is not None:
-            _correct_contribution(row, event, corrected, when)
-        _stamp(vault, row, target, why, entered_in_error, when)
-        session.add(row)
-        _audit(vault, session, "acct_contribution", row, target)
+            _correct_contribution(row, event, corrected, act.now)
+        _stamp(act, row, target, why, entered_in_error)
+        act.session.add(row)
+        _audit(act, "acct_contribution", row, target)
         return contribution_view(row, {row.id}, target)
-
-
-def _same_team(vault: OpenVault, session: Session, target: AcctContribution) -> None:
-    staff = session.get(Staff, vault.actor.staff_id) if vault.actor.staff_id else None
-    if staff is not None and staff.team and staff.team != target.team:
-        team = target.team.replace("_", " ").lower()
-        raise PermissionDenied(
-            f"This input was recorded for another team ({team}): ask that team to correct it."
-        )
 
 
 def _correct_contribution(
@@ -220,13 +207,9 @@ def amend_screening(
     today: date | None = None,
 ) -> ScreeningView:
     """Correct a screening or immunisation event, or mark it entered in error."""
-    require_role(vault.actor, CLINICAL_WRITERS, "amend screening and immunisations")
-    why = _check_request(reason, corrected, entered_in_error)
-    when = now or utc_now()
-    with vault.transaction() as session:
-        target: ScreeningEvent = _amendable(
-            vault, session, ScreeningEvent, screening_id, "screening event"
-        )
+    with user_action(vault, "screening_amended", now=now) as act:
+        why = _check_request(reason, corrected, entered_in_error)
+        target: ScreeningEvent = _amendable(act, ScreeningEvent, screening_id, "screening event")
         row = ScreeningEvent(
             patient_id=target.patient_id,
             programme=target.programme,
@@ -236,10 +219,10 @@ def amend_screening(
             next_due=target.next_due,
         )
         if corrected is not None:
-            _correct_screening(row, corrected, today or local_today())
-        _stamp(vault, row, target, why, entered_in_error, when)
-        session.add(row)
-        _audit(vault, session, "screening", row, target)
+            _correct_screening(row, corrected, today or local_today(act.now))
+        _stamp(act, row, target, why, entered_in_error)
+        act.session.add(row)
+        _audit(act, "screening", row, target)
         return screening_view(row)
 
 
@@ -274,15 +257,12 @@ def amend_care_plan_review(
     today: date | None = None,
 ) -> CarePlanView:
     """Correct a signed care-plan review, or mark it entered in error; the plan follows."""
-    require_role(vault.actor, REGISTERED_CLINICIANS, "amend care-plan reviews")
-    why = _check_request(reason, corrected, entered_in_error)
-    when, day = now or utc_now(), today or local_today()
-    with vault.transaction() as session:
-        target: CarePlanReview = _amendable(
-            vault, session, CarePlanReview, review_id, "care-plan review"
-        )
-        plan = get_or_error(session, CarePlan, target.plan_id, "care plan")
-        latest = _latest_review(session, plan.id)
+    with user_action(vault, "care_plan_review_amended", now=now) as act:
+        why = _check_request(reason, corrected, entered_in_error)
+        day = today or local_today(act.now)
+        target: CarePlanReview = _amendable(act, CarePlanReview, review_id, "care-plan review")
+        plan = act.get(CarePlan, target.plan_id, "care plan")
+        latest = _latest_review(act.session, plan.id)
         row = CarePlanReview(
             plan_id=target.plan_id,
             patient_id=target.patient_id,
@@ -295,16 +275,16 @@ def amend_care_plan_review(
         )
         if corrected is not None:
             _correct_review(row, corrected)
-        _stamp(vault, row, target, why, entered_in_error, when)
-        session.add(row)
-        session.flush()
+        _stamp(act, row, target, why, entered_in_error)
+        act.session.add(row)
+        act.session.flush()
         if latest is not None and latest.id == target.id:
-            _plan_after(session, plan, target, row)
+            _plan_after(act.session, plan, target, row)
             withdraw_tasks(
-                vault, session, [target.id], why=f"the review was amended ({why})", when=when
+                vault, act.session, [target.id], why=f"the review was amended ({why})", when=act.now
             )
-        _audit(vault, session, "care_plan_review", row, target)
-        return build_view(session, plan.id, day)
+        _audit(act, "care_plan_review", row, target)
+        return build_view(act.session, plan.id, day)
 
 
 def _latest_review(session: Session, plan_id: str) -> CarePlanReview | None:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from hjdesk.clinical.attendance import Outcome, is_seen
 from hjdesk.clinical.identifiers import age_on
 from hjdesk.clinical.news2 import DEFAULT_PATHWAYS, EscalationPathways
+from hjdesk.services.actions import user_action
 from hjdesk.services.common import dumps, get_or_error, utc_now
 from hjdesk.services.encounters.chain import chain_ids, local_day, standing_encounters
 from hjdesk.services.encounters.forms import HCA_KINDS, EncounterInput, EncounterKind
@@ -39,10 +40,9 @@ from hjdesk.services.encounters.rules import EscalationRequired, parse_kind, pre
 from hjdesk.services.encounters.store import store, store_rows
 from hjdesk.services.encounters.views import EncounterView, encounter_views, written_view
 from hjdesk.services.permissions import (
-    CLINICAL_WRITERS,
     REGISTERED_CLINICIANS,
     require,
-    require_role,
+    require_own_entry_unless_registered,
 )
 from hjdesk.services.worklists import withdraw_tasks
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
@@ -67,7 +67,7 @@ __all__ = [
 
 
 def _check_role(vault: OpenVault, inp: EncounterInput) -> EncounterKind:
-    require_role(vault.actor, CLINICAL_WRITERS, "sign clinical entries")
+    require(vault.actor, "encounter_signed")
     kind = parse_kind(inp.kind)
     if vault.actor.role not in REGISTERED_CLINICIANS:
         if kind not in HCA_KINDS:
@@ -154,10 +154,7 @@ def _amendable(
         raise InvalidInput("This entry has already been amended: amend the latest version.")
     if target.entered_in_error:
         raise InvalidInput("This entry is marked entered in error: record a new encounter instead.")
-    if target.signed_by != vault.actor.staff_id and vault.actor.role not in REGISTERED_CLINICIANS:
-        raise PermissionDenied(
-            f"Your role ({vault.actor.role}) can amend only entries you signed yourself."
-        )
+    require_own_entry_unless_registered(vault.actor, target.signed_by)
     return target, chain
 
 
@@ -225,25 +222,24 @@ def amend_encounter(
     pathways: EscalationPathways = DEFAULT_PATHWAYS,
 ) -> EncounterView:
     """Correct a signed encounter, or mark it entered in error, with a new signed entry."""
-    require_role(vault.actor, CLINICAL_WRITERS, "amend clinical entries")
-    if not reason.strip():
-        raise InvalidInput("Give the reason for the amendment.")
-    if (corrected is None) == (not entered_in_error):
-        raise InvalidInput(
-            "Either give the corrected entry or mark the entry entered in error (not both)."
-        )
-    when = now or utc_now()
-    with vault.transaction() as session:
+    with user_action(vault, "encounter_amended", now=now) as act:
+        if not reason.strip():
+            raise InvalidInput("Give the reason for the amendment.")
+        if (corrected is None) == (not entered_in_error):
+            raise InvalidInput(
+                "Either give the corrected entry or mark the entry entered in error (not both)."
+            )
+        session, when = act.session, act.now
         target, chain = _amendable(vault, session, encounter_id)
         if corrected is None:
             encounter = _entered_in_error(vault, target, reason.strip(), when)
             session.add(encounter)
-            action, still_raised = "encounter_entered_in_error", set[str]()
+            kind, still_raised = "encounter_entered_in_error", set[str]()
         else:
             encounter, still_raised = _correct(
                 vault, session, target, chain, corrected, reason.strip(), when, pathways
             )
-            action = "encounter_amended"
+            kind = "encounter_amended"
         session.flush()
         withdraw_tasks(
             vault,
@@ -253,11 +249,10 @@ def amend_encounter(
             when=when,
             keep_kinds=still_raised,
         )
-        vault.audit(
-            action,
+        act.audit(
+            kind=kind,
             patient_id=target.patient_id,
             detail={"encounter_id": encounter.id, "amends_id": target.id},
-            session=session,
         )
         return _view(session, encounter)
 
@@ -283,16 +278,14 @@ class EncounterHistory:
 
 def encounter_history(vault: OpenVault, encounter_id: str) -> EncounterHistory:
     """The original entry and every amendment of it, in order; viewing it is audited."""
-    require(vault.actor, "view_patient")
-    with vault.transaction() as session:
-        get_or_error(session, Encounter, encounter_id, "encounter")
-        ids = chain_ids(session, encounter_id)
-        rows = [get_or_error(session, Encounter, i, "encounter") for i in ids]
-        history = EncounterHistory(entries=tuple(encounter_views(session, rows)))
-        vault.audit(
-            "view_encounter",
+    with user_action(vault, "view_patient") as act:
+        act.get(Encounter, encounter_id, "encounter")
+        ids = chain_ids(act.session, encounter_id)
+        rows = [act.get(Encounter, i, "encounter") for i in ids]
+        history = EncounterHistory(entries=tuple(encounter_views(act.session, rows)))
+        act.audit(
+            kind="view_encounter",
             patient_id=rows[0].patient_id,
             detail={"encounter_id": encounter_id},
-            session=session,
         )
     return history

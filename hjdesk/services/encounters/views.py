@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical.questionnaires import PROMPT_ACCT
+from hjdesk.services.actions import user_action
 from hjdesk.services.common import loads, patient_or_error
 from hjdesk.services.encounters.chain import standing_encounters, superseded_ids
 from hjdesk.services.encounters.forms import EncounterKind
@@ -358,11 +359,10 @@ def _summary(view: EncounterView) -> str:
 
 def patient_timeline(vault: OpenVault, patient_id: str) -> tuple[TimelineItem, ...]:
     """Every encounter, newest first, with amendment and entered-in-error markers."""
-    require(vault.actor, "view_patient")
-    with vault.transaction() as session:
-        patient_or_error(session, patient_id)
+    with user_action(vault, "view_patient") as act:
+        patient_or_error(act.session, patient_id)
         rows = list(
-            session.scalars(
+            act.session.scalars(
                 select(Encounter)
                 .where(Encounter.patient_id == patient_id)
                 .order_by(
@@ -370,7 +370,7 @@ def patient_timeline(vault: OpenVault, patient_id: str) -> tuple[TimelineItem, .
                 )
             )
         )
-        gone = superseded_ids(session, [r.id for r in rows])
+        gone = superseded_ids(act.session, [r.id for r in rows])
         items = tuple(
             TimelineItem(
                 encounter_id=v.id,
@@ -387,9 +387,9 @@ def patient_timeline(vault: OpenVault, patient_id: str) -> tuple[TimelineItem, .
                 entered_in_error=v.entered_in_error,
                 amendment_reason=v.amendment_reason,
             )
-            for v in encounter_views(session, rows)
+            for v in encounter_views(act.session, rows)
         )
-        vault.audit("view_timeline", patient_id=patient_id, session=session)
+        act.audit(kind="view_timeline", patient_id=patient_id)
     return items
 
 
@@ -439,20 +439,19 @@ def _series(obs: Sequence[Observation], ms: Sequence[Measurement]) -> Observatio
 
 def observations_series(vault: OpenVault, patient_id: str) -> ObservationSeries:
     """NEWS2, blood pressure, pulse and HbA1c over time, for the trend charts."""
-    require(vault.actor, "view_patient")
-    with vault.transaction() as session:
-        patient_or_error(session, patient_id)
-        standing = {e.id for e in standing_encounters(session, patient_ids=[patient_id])}
+    with user_action(vault, "view_patient") as act:
+        patient_or_error(act.session, patient_id)
+        standing = {e.id for e in standing_encounters(act.session, patient_ids=[patient_id])}
         obs = [
             o
-            for o in session.scalars(
+            for o in act.session.scalars(
                 select(Observation).where(Observation.patient_id == patient_id)
             )
             if o.encounter_id in standing
         ]
         ms = [
             m
-            for m in session.scalars(
+            for m in act.session.scalars(
                 select(Measurement).where(
                     Measurement.patient_id == patient_id,
                     Measurement.code.in_(["BP_SYSTOLIC", "BP_DIASTOLIC", "HBA1C"]),
@@ -461,7 +460,7 @@ def observations_series(vault: OpenVault, patient_id: str) -> ObservationSeries:
             )
             if m.encounter_id is None or m.encounter_id in standing
         ]
-        vault.audit("view_observations", patient_id=patient_id, session=session)
+        act.audit(kind="view_observations", patient_id=patient_id)
     return _series(obs, ms)
 
 

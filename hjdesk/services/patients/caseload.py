@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Integer, Row, Select, and_, cast, or_, sel
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from hjdesk.clinical.identifiers import age_on, format_nhs_number, is_older_prisoner
+from hjdesk.services.actions import user_action
 from hjdesk.services.permissions import require
 from hjdesk.storage.models import Alert, Establishment, Location, Patient, TransferNotice
 from hjdesk.storage.vault import OpenVault
@@ -266,19 +267,18 @@ def search(
 
 def open_patient(vault: OpenVault, patient_id: str, *, today: date | None = None) -> PatientRow:
     """One patient's header; opening a record is a view, and every view is audited."""
-    require(vault.actor, "view_patient")
-    with vault.transaction() as session:
-        found = session.execute(_base_query().where(Patient.id == patient_id)).first()
+    with user_action(vault, "view_patient") as act:
+        found = act.session.execute(_base_query().where(Patient.id == patient_id)).first()
         if found is None:
             from hjdesk.storage.errors import InvalidInput
 
             raise InvalidInput("That patient is not in this vault.")
         row = _row(found[0], found[1], today or date.today())
-        notice = session.get(TransferNotice, patient_id)
+        notice = act.session.get(TransferNotice, patient_id)
         if notice is not None:
             other = notice.from_code if notice.direction == "arriving" else notice.to_code
             row = replace(row, transfer=notice.direction, transfer_other=other)
-        vault.audit("view_patient", patient_id=patient_id, session=session)
+        act.audit(patient_id=patient_id)
     return row
 
 

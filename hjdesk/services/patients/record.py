@@ -34,13 +34,13 @@ from hjdesk.clinical.reception import (
     second_stage_due,
     second_stage_status,
 )
-from hjdesk.services.acct import ACCT_VIEWERS, AcctCaseView, build_case_view
+from hjdesk.services.acct import AcctCaseView, build_case_view
+from hjdesk.services.actions import user_action
 from hjdesk.services.care_plans import care_process_names
 from hjdesk.services.clinics import completed_since, second_stage_done_on
 from hjdesk.services.common import loads, local_today, patient_or_error, utc_now
 from hjdesk.services.encounters import INSTRUMENT_NAMES, superseded_ids
 from hjdesk.services.labels import local_date
-from hjdesk.services.permissions import require, require_role
 from hjdesk.services.worklists import (
     CARE_PROCESS_CODES,
     CONDITION_NAMES,
@@ -70,19 +70,18 @@ def patient_acct_cases(
     vault: OpenVault, patient_id: str, *, now: datetime | None = None
 ) -> tuple[AcctCaseView, ...]:
     """Every ACCT mirror the patient has (newest first) with events, health input and flags."""
-    require_role(vault.actor, ACCT_VIEWERS, "view ACCTs")
     moment = now or utc_now()
-    with vault.transaction() as session:
-        patient_or_error(session, patient_id)
+    with user_action(vault, "view_acct") as act:
+        patient_or_error(act.session, patient_id)
         ids = list(
-            session.scalars(
+            act.session.scalars(
                 select(AcctCase.id)
                 .where(AcctCase.patient_id == patient_id)
                 .order_by(AcctCase.opened_at.desc(), AcctCase.id.desc())
             )
         )
-        views = tuple(build_case_view(session, case_id, moment) for case_id in ids)
-        vault.audit("view_acct", patient_id=patient_id, detail={"case_ids": ids}, session=session)
+        views = tuple(build_case_view(act.session, case_id, moment) for case_id in ids)
+        act.audit(patient_id=patient_id, detail={"case_ids": ids})
     return views
 
 
@@ -130,18 +129,17 @@ def _override_reason(text: str | None) -> str | None:
 
 def patient_assessments(vault: OpenVault, patient_id: str) -> tuple[AssessmentRow, ...]:
     """PHQ-9, GAD-7, 6CIT, AQ-10 and CFS results, newest first; an audited view."""
-    require(vault.actor, "view_patient")
-    with vault.transaction() as session:
-        patient_or_error(session, patient_id)
+    with user_action(vault, "view_patient") as act:
+        patient_or_error(act.session, patient_id)
         rows = list(
-            session.execute(
+            act.session.execute(
                 select(QuestionnaireResult, Staff.display_name)
                 .outerjoin(Staff, QuestionnaireResult.signed_by == Staff.id)
                 .where(QuestionnaireResult.patient_id == patient_id)
                 .order_by(QuestionnaireResult.taken_at.desc(), QuestionnaireResult.instrument)
             )
         )
-        standing = _standing(session, list({q.encounter_id for q, _ in rows}))
+        standing = _standing(act.session, list({q.encounter_id for q, _ in rows}))
         found = tuple(
             AssessmentRow(
                 result_id=q.id,
@@ -158,7 +156,7 @@ def patient_assessments(vault: OpenVault, patient_id: str) -> tuple[AssessmentRo
             )
             for q, author in rows
         )
-        vault.audit("view_assessments", patient_id=patient_id, session=session)
+        act.audit(kind="view_assessments", patient_id=patient_id)
     return found
 
 
@@ -266,23 +264,22 @@ def patient_reviews(
 ) -> ReviewsView:
     """Conditions with their last and next LTC review, diabetes care processes, the second-stage
     assessment and the older-prisoner review; an audited view."""
-    require(vault.actor, "view_patient")
     day = today or local_today()
-    with vault.transaction() as session:
-        patient = patient_or_error(session, patient_id)
-        conditions = _conditions(session, patient, day, ltc_policy)
+    with user_action(vault, "view_patient") as act:
+        patient = patient_or_error(act.session, patient_id)
+        conditions = _conditions(act.session, patient, day, ltc_policy)
         diabetic = any(c.code == LtcCondition.DIABETES.value for c in conditions)
-        processes = _care_processes(session, patient.id, day, ltc_policy) if diabetic else ()
+        processes = _care_processes(act.session, patient.id, day, ltc_policy) if diabetic else ()
         reception = patient.reception_date
         done = completed_since(
-            second_stage_done_on(session, [patient.id]).get(patient.id, []), reception or day
+            second_stage_done_on(act.session, [patient.id]).get(patient.id, []), reception or day
         )
         status = None
         if reception is not None and reception <= day:
             status = second_stage_status(reception, done, day, reception_policy).value
         dob = patient.date_of_birth
         last_older = max(
-            _last_reviews(session, patient.id, OLDER_PRISONER_REVIEW).values(), default=None
+            _last_reviews(act.session, patient.id, OLDER_PRISONER_REVIEW).values(), default=None
         )
         older_due = None
         if dob <= day:
@@ -294,7 +291,7 @@ def patient_reviews(
                 day,
                 reception_policy,
             )
-        vault.audit("view_reviews", patient_id=patient_id, session=session)
+        act.audit(kind="view_reviews", patient_id=patient_id)
     return ReviewsView(
         today=day,
         conditions=conditions,

@@ -19,9 +19,10 @@ from sqlalchemy import select
 
 from hjdesk.clinical.reception import SecondStageStatus, second_stage_due
 from hjdesk.clinical.reception import second_stage_status as status_rule
+from hjdesk.services.actions import user_action
 from hjdesk.services.clinics import completed_since, second_stage_done_on
-from hjdesk.services.common import local_today, patient_or_error, utc_now
-from hjdesk.services.permissions import CLINICAL_WRITERS, require, require_role
+from hjdesk.services.common import local_today, patient_or_error
+from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import ScreeningEvent
 from hjdesk.storage.vault import OpenVault
@@ -106,14 +107,12 @@ def record_screening(
     today: date | None = None,
 ) -> ScreeningView:
     """Record and sign a screening or immunisation event."""
-    require_role(vault.actor, CLINICAL_WRITERS, "record screening and immunisations")
-    problems = screening_problems(
-        programme, event_date, outcome, batch, next_due, today or local_today()
-    )
-    if problems:
-        raise InvalidInput(" ".join(problems))
-    with vault.transaction() as session:
-        patient_or_error(session, patient_id)
+    with user_action(vault, "screening_recorded", now=now) as act:
+        act.problems += screening_problems(
+            programme, event_date, outcome, batch, next_due, today or local_today(act.now)
+        )
+        act.check()
+        patient_or_error(act.session, patient_id)
         row = ScreeningEvent(
             patient_id=patient_id,
             programme=programme.strip().upper(),
@@ -121,33 +120,29 @@ def record_screening(
             outcome=outcome.strip(),
             batch=batch.strip() if batch and batch.strip() else None,
             next_due=next_due,
-            signed_at=now or utc_now(),
-            signed_by=vault.actor.staff_id,
+            signed_at=act.now,
+            signed_by=act.actor.staff_id,
         )
-        session.add(row)
-        session.flush()
-        vault.audit(
-            "screening_recorded",
-            patient_id=patient_id,
-            detail={"screening_id": row.id, "programme": row.programme},
-            session=session,
+        act.session.add(row)
+        act.session.flush()
+        act.audit(
+            patient_id=patient_id, detail={"screening_id": row.id, "programme": row.programme}
         )
         return screening_view(row)
 
 
 def screening_history(vault: OpenVault, patient_id: str) -> tuple[ScreeningView, ...]:
     """A patient's screening and immunisation events, newest first; viewing is audited."""
-    require(vault.actor, "view_patient")
-    with vault.transaction() as session:
-        patient_or_error(session, patient_id)
-        rows = session.scalars(
+    with user_action(vault, "view_patient") as act:
+        patient_or_error(act.session, patient_id)
+        rows = act.session.scalars(
             select(ScreeningEvent)
             .where(ScreeningEvent.patient_id == patient_id)
             .order_by(ScreeningEvent.event_date.desc(), ScreeningEvent.id.desc())
         ).all()
         amended = {r.amends_id for r in rows if r.amends_id}
         views = tuple(screening_view(r, r.id in amended) for r in rows)
-        vault.audit("view_screening", patient_id=patient_id, session=session)
+        act.audit(kind="view_screening", patient_id=patient_id)
     return views
 
 

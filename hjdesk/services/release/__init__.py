@@ -14,7 +14,6 @@ from hjdesk.services.release.record import (
     coded_entries,
 )
 from hjdesk.services.release.summary import (
-    VIEW_ROLES,
     AllergyItem,
     ConditionItem,
     ReleaseSummary,
@@ -27,7 +26,6 @@ from hjdesk.services.release.summary import (
 from hjdesk.services.release.summary_parts import FrailtyItem, KeyResult, MedicineItem, PlanBrief
 
 __all__ = [
-    "VIEW_ROLES",
     "AllergyItem",
     "CodedEntries",
     "ConditionItem",

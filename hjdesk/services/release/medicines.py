@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from hjdesk.clinical.release import DEFAULT_RELEASE_POLICY, ReleasePolicy
+from hjdesk.services.actions import user_action
 from hjdesk.services.common import get_or_error, local_today, utc_now
-from hjdesk.services.permissions import require_role
 from hjdesk.services.release import summary_parts as parts
 from hjdesk.services.release.plans import ReleasePlanView, current_release_plan, plan_view_of
 from hjdesk.services.release.summary import (
-    VIEW_ROLES,
     AllergyItem,
     SummaryIdentifiers,
     allergies,
@@ -85,11 +84,10 @@ def medicines_on_release_checklist(
     policy: ReleasePolicy = DEFAULT_RELEASE_POLICY,
 ) -> MedicinesChecklist:
     """Each current medicine with its critical flag, the supply and the checks to tick."""
-    require_role(vault.actor, VIEW_ROLES, "view the medicines-on-release checklist")
     day = today or local_today()
-    with vault.transaction() as session:
-        patient = get_or_error(session, Patient, patient_id, "patient")
-        release = current_release_plan(session, patient.id)
+    with user_action(vault, "view_release_medicines") as act:
+        patient = get_or_error(act.session, Patient, patient_id, "patient")
+        release = current_release_plan(act.session, patient.id)
         plan = plan_view_of(release, day, policy) if release is not None else None
         items = tuple(
             ChecklistItem(
@@ -98,17 +96,17 @@ def medicines_on_release_checklist(
                 plan.fp10_given if plan else False,
                 _medicine_checks(m, policy),
             )
-            for m in parts.medicines(session, patient.id)
+            for m in parts.medicines(act.session, patient.id)
         )
         checklist = MedicinesChecklist(
-            identifiers=identifiers(session, patient, day),
-            allergies=allergies(session, patient.id),
+            identifiers=identifiers(act.session, patient, day),
+            allergies=allergies(act.session, patient.id),
             release_plan=plan,
             items=items,
             general_checks=_general_checks(plan, policy),
-            contains_unsynced=has_unsynced(session, patient.id),
+            contains_unsynced=has_unsynced(act.session, patient.id),
             generated_at=now or utc_now(),
-            generated_by=author(session, vault)[0],
+            generated_by=author(act.session, vault)[0],
         )
-        vault.audit("view_medicines_checklist", patient_id=patient.id, session=session)
+        act.audit(kind="view_medicines_checklist", patient_id=patient.id)
     return checklist

@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
+from typing import Required, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,15 +33,13 @@ from hjdesk.clinical.release import (
     release_plan_problems,
     release_planning_should_start,
 )
-from hjdesk.services.care_plans import check_rev
+from hjdesk.services.actions import check_rev, user_action
 from hjdesk.services.common import get_or_error, local_today
 from hjdesk.services.labels import PatientLabel, roll_labels
-from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
+from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Patient, ReleasePlan
 from hjdesk.storage.vault import OpenVault
-
-WRITE_ROLES = CLINICAL_WRITERS
 
 
 class ReleasePlanStatus(enum.StrEnum):
@@ -161,56 +160,65 @@ def _checked(
     return str(movement), gp, reconnect, plan_status or ReleasePlanStatus.OPEN.value
 
 
+class ReleasePlanForm(TypedDict, total=False):
+    """What the release-plan form holds; the type of move and the expected date are required."""
+
+    movement_type: Required[str]
+    expected_date: Required[date | None]
+    destination: str
+    no_fixed_abode: bool
+    community_gp: str
+    gp_registration: str | None
+    reconnect_status: str | None
+    days_of_medicine_supplied: int | None
+    fp10_given: bool
+    per_done: bool
+    notes: str
+    status: str
+
+
 def save_release_plan(
     vault: OpenVault,
     patient_id: str,
     *,
-    movement_type: str,
-    expected_date: date | None,
-    destination: str = "",
-    no_fixed_abode: bool = False,
-    community_gp: str = "",
-    gp_registration: str | None = None,
-    reconnect_status: str | None = None,
-    days_of_medicine_supplied: int | None = None,
-    fp10_given: bool = False,
-    per_done: bool = False,
-    notes: str = "",
-    status: str = ReleasePlanStatus.OPEN,
     plan_id: str | None = None,
     base_rev: int | None = None,
     today: date | None = None,
+    **form: Unpack[ReleasePlanForm],
 ) -> ReleasePlanView:
     """Create (no plan_id) or edit (plan_id + base_rev) a plan; `problems` lists what is missing."""
-    require_role(vault.actor, WRITE_ROLES, "write release plans")
-    movement, gp, reconnect, plan_status = _checked(
-        movement_type, gp_registration, reconnect_status, status, days_of_medicine_supplied
-    )
-    with vault.transaction() as session:
-        patient = get_or_error(session, Patient, patient_id, "patient")
-        plan = _plan_to_edit(session, patient.id, plan_id, base_rev)
+    with user_action(vault, "save_release_plan") as act:
+        days = form.get("days_of_medicine_supplied")
+        movement, gp, reconnect, plan_status = _checked(
+            form["movement_type"],
+            form.get("gp_registration"),
+            form.get("reconnect_status"),
+            form.get("status", ReleasePlanStatus.OPEN),
+            days,
+        )
+        patient = act.get(Patient, patient_id, "patient")
+        plan = _plan_to_edit(act.session, patient.id, plan_id, base_rev)
         values = {
             "movement_type": movement,
-            "expected_date": expected_date,
-            "destination": destination.strip(),
-            "no_fixed_abode": no_fixed_abode,
-            "community_gp": community_gp.strip(),
+            "expected_date": form["expected_date"],
+            "destination": form.get("destination", "").strip(),
+            "no_fixed_abode": form.get("no_fixed_abode", False),
+            "community_gp": form.get("community_gp", "").strip(),
             "gp_registration": gp,
             "reconnect_status": reconnect,
-            "days_of_medicine_supplied": days_of_medicine_supplied,
-            "fp10_given": fp10_given,
-            "per_done": per_done,
-            "notes": notes.strip(),
+            "days_of_medicine_supplied": days,
+            "fp10_given": form.get("fp10_given", False),
+            "per_done": form.get("per_done", False),
+            "notes": form.get("notes", "").strip(),
             "status": plan_status,
         }
         for name, value in values.items():
             # Only changed columns are set, so saving an unchanged form makes no new revision.
             if getattr(plan, name) != value:
                 setattr(plan, name, value)
-        session.flush()
-        view = plan_view_of(plan, today or local_today())
-        vault.audit(
-            "save_release_plan",
+        act.session.flush()
+        view = plan_view_of(plan, today or local_today(act.now))
+        act.audit(
             patient_id=patient.id,
             detail={
                 "plan_id": plan.id,
@@ -218,7 +226,6 @@ def save_release_plan(
                 "new": plan_id is None,
                 "outstanding": len(view.problems),
             },
-            session=session,
         )
     return view
 
@@ -273,7 +280,7 @@ def release_plans_due(
     policy: ReleasePolicy = DEFAULT_RELEASE_POLICY,
 ) -> list[ReleaseDueRow]:
     """People whose release planning should have started, soonest first."""
-    require_role(vault.actor, WRITE_ROLES, "see release planning")
+    require(vault.actor, "view_release_planning")
     day = today or local_today()
     with vault.session() as session:
         labels = roll_labels(session, establishment=establishment, wing=wing)

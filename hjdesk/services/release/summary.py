@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from hjdesk.clinical.care_plans import CarePlanType, social_care_referral_needed
 from hjdesk.clinical.identifiers import age_on, format_nhs_number
 from hjdesk.clinical.release import DEFAULT_RELEASE_POLICY, ReleasePolicy
+from hjdesk.services.actions import user_action
 from hjdesk.services.care_plans import (
     COMMUNICATION_NEEDS,
     EQUIPMENT,
@@ -36,7 +37,7 @@ from hjdesk.services.care_plans import (
 )
 from hjdesk.services.common import get_or_error, local_today, utc_now
 from hjdesk.services.labels import display_name
-from hjdesk.services.permissions import CLINICAL_WRITERS, require, require_role
+from hjdesk.services.permissions import require
 from hjdesk.services.release import summary_parts as parts
 from hjdesk.services.release.plans import ReleasePlanView, current_release_plan, plan_view_of
 from hjdesk.services.release.summary_parts import (
@@ -62,7 +63,6 @@ from hjdesk.storage.models import (
 )
 from hjdesk.storage.vault import OpenVault
 
-VIEW_ROLES = CLINICAL_WRITERS
 MH_TEAM = "MH_IN_REACH"
 
 
@@ -352,22 +352,16 @@ def release_summary(
     policy: ReleasePolicy = DEFAULT_RELEASE_POLICY,
 ) -> ReleaseSummary:
     """Everything the next service needs to know, from this laptop alone; an audited view."""
-    require_role(vault.actor, VIEW_ROLES, "view the transfer or release summary")
-    with vault.transaction() as session:
+    with user_action(vault, "view_release_summary") as act:
         summary = build_summary(
-            session,
+            act.session,
             patient_id,
             today=today or local_today(),
             now=now or utc_now(),
-            generated_by=author(session, vault),
+            generated_by=author(act.session, vault),
             policy=policy,
         )
-        vault.audit(
-            "view_release_summary",
-            patient_id=patient_id,
-            detail={"contains_unsynced": summary.contains_unsynced},
-            session=session,
-        )
+        act.audit(patient_id=patient_id, detail={"contains_unsynced": summary.contains_unsynced})
     return summary
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hjdesk.clinical import estate_ids
 from hjdesk.services.acct import raise_ha_alert_work
+from hjdesk.services.actions import user_action
 from hjdesk.services.permissions import require
 from hjdesk.services.roll.reconcile import apply_rows
 from hjdesk.services.roll.rows import (
@@ -74,9 +75,11 @@ def import_roll(
     if not rows and not summary.rejected:
         raise RollFileError("The roll file has a header but no rows.")
     try:
-        with vault.transaction() as session:
+        # The role was checked before the file was read; the action checks it again (cheaply)
+        # and gives the import its one transaction, which a dry run rolls back.
+        with user_action(vault, "import_roll") as act:
             apply_rows(
-                session,
+                act.session,
                 rows,
                 summary,
                 full_roll=full_roll,
@@ -84,11 +87,11 @@ def import_roll(
                 keep=_numbers_in(records),
             )
             # A new HA alert (ACCT opened by the prison): mirror the case, ask for the review time.
-            raise_ha_alert_work(session, summary.new_acct_alerts, datetime.now(UTC))
+            raise_ha_alert_work(act.session, summary.new_acct_alerts, act.clock)
             if dry_run:
                 raise _Preview
             detail = {**_audit_detail(summary), "as_of": taken.astimezone(UTC).isoformat()}
-            vault.audit("roll_import", detail=detail, session=session)
+            act.audit(kind="roll_import", detail=detail)
     except _Preview:
         pass
     return summary

@@ -9,11 +9,12 @@ system and the clinical record, not something HJDesk guesses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from hjdesk.services.actions import user_action
 from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Patient, RollLinkFlag
@@ -49,16 +50,14 @@ def open_link_flags(vault: OpenVault) -> list[LinkFlag]:
 
 def mark_checked(vault: OpenVault, flag_id: int) -> None:
     """A person has looked at both records; the flag leaves the list (and the audit says who)."""
-    require(vault.actor, "import_roll")
-    with vault.transaction() as session:
-        flag = session.get(RollLinkFlag, flag_id)
+    with user_action(vault, "import_roll") as act:
+        flag = act.session.get(RollLinkFlag, flag_id)
         if flag is None or flag.checked_at is not None:
             raise InvalidInput("That NHS-number flag is no longer open.")
-        flag.checked_at = datetime.now(UTC)
-        flag.checked_by = vault.actor.username
-        vault.audit(
-            "roll_link_checked",
+        flag.checked_at = act.clock
+        flag.checked_by = act.actor.username
+        act.audit(
+            kind="roll_link_checked",
             patient_id=flag.patient_id,
             detail={"other_patient_id": flag.other_patient_id},
-            session=session,
         )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from hjdesk.clinical.news2 import DEFAULT_PATHWAYS, EscalationPathways
-from hjdesk.services.permissions import require_role
+from hjdesk.services.actions import user_action
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Setting
 from hjdesk.storage.vault import OpenVault
@@ -84,16 +84,18 @@ def get(vault: OpenVault, setting: Declared[T]) -> T:
 
 
 def put(vault: OpenVault, setting: Declared[T], value: T) -> None:
-    if setting.key in ADMIN_ONLY:
-        require_role(vault.actor, frozenset({"ADMIN"}), f"change {setting.label.lower()}")
-    checked = setting.check(value)
-    with vault.transaction() as session:
-        row = session.get(Setting, setting.key)
+    admin = setting.key in ADMIN_ONLY
+    what = f"change {setting.label.lower()}" if admin else None
+    with user_action(
+        vault, "change_admin_setting" if admin else "setting_changed", what=what
+    ) as act:
+        checked = setting.check(value)
+        row = act.session.get(Setting, setting.key)
         if row is None:
-            session.add(Setting(key=setting.key, value=setting.dump(checked)))
+            act.session.add(Setting(key=setting.key, value=setting.dump(checked)))
         else:
             row.value = setting.dump(checked)
-        vault.audit("setting_changed", detail={"key": setting.key}, session=session)
+        act.audit(kind="setting_changed", detail={"key": setting.key})
 
 
 def escalation_pathways(vault: OpenVault) -> EscalationPathways:

@@ -54,7 +54,7 @@ from hjdesk.clinical.reception import (
 from hjdesk.services.care_plans import DisplayStatus, care_process_names, list_rows
 from hjdesk.services.common import local_today
 from hjdesk.services.labels import PatientLabel, local_date, roll_labels
-from hjdesk.services.permissions import CLINICAL_WRITERS, require_role
+from hjdesk.services.permissions import require
 from hjdesk.storage.models import Condition, Encounter, Measurement
 from hjdesk.storage.vault import OpenVault
 
@@ -407,7 +407,7 @@ def overdue_reviews(
     reception_policy: ReceptionPolicy = DEFAULT_RECEPTION_POLICY,
 ) -> OverdueReport:
     """Everything overdue or due soon for people on the roll, each list by due date."""
-    require_role(vault.actor, CLINICAL_WRITERS, "see the reviews due")
+    require(vault.actor, "view_reviews_due")
     day = today or local_today()
     with vault.session() as session:
         labels = roll_labels(session, establishment=establishment, wing=wing)

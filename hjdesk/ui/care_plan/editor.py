@@ -209,7 +209,7 @@ class CarePlanEditor(QWidget):
         return found if isinstance(found, ReviewRow) else None
 
     def _enable_review_corrections(self) -> None:
-        # Signing a review needs a registered clinician (services.care_plans.SIGN_ROLES); so
+        # Signing a review needs a registered clinician (services.permissions); so
         # does correcting one.
         allowed = self._chosen_review() is not None and may_correct(
             self.context.vault, None, REGISTERED_CLINICIANS
