@@ -142,8 +142,19 @@ def _item(
 
 
 def _sorted(items: Iterable[TodayItem]) -> tuple[TodayItem, ...]:
+    # Prison number and source break ties (two people of the same name due the same day), so the
+    # order never depends on which index SQLite happened to read the rows through.
     return tuple(
-        sorted(items, key=lambda i: (_RANK[i.severity], i.due or date.max, i.patient_name))
+        sorted(
+            items,
+            key=lambda i: (
+                _RANK[i.severity],
+                i.due or date.max,
+                i.patient_name,
+                i.prison_number,
+                i.source_id,
+            ),
+        )
     )
 
 
