@@ -35,7 +35,7 @@ def test_events_appended_in_one_transaction_follow_each_other_before_any_flush(a
     with admin_vault.transaction() as session:
         first = audit.append(session, admin_vault.actor, "one", device_id=admin_vault.device_id)
         second = audit.append(session, admin_vault.actor, "two", device_id=admin_vault.device_id)
-        # Neither is in the vault yet: the second found the first among the pending rows.
+        # Neither is in the vault yet: the second followed the first, still pending.
         assert {first, second} <= set(session.new)
         assert (second.seq, second.prev_hash) == (first.seq + 1, first.hash)
     assert [e.action for e in _events(admin_vault)][-2:] == ["one", "two"]
