@@ -234,3 +234,54 @@ def opened_engine(home):
         yield engine
     finally:
         engine.dispose()
+
+
+def test_0010_adds_the_covering_roll_index_and_todays_per_person_lists_read_only_it(
+    home, monkeypatch
+):
+    """An 0008 vault gains `ix_patients_worklists`; the LTC, second-stage and older-prisoner
+    queries then read people from that index alone, not the (wide) patients table."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.dialects import sqlite
+
+    from hjdesk.services.worklists import today as today
+
+    def upgrade_to_0008(engine):
+        with engine.begin() as conn:
+            command.upgrade(migrate._config(conn), "0008")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(migrate, "upgrade", upgrade_to_0008)
+        opened = Vault.create(home, admin="admin", password=PASSWORD, kdf=FAST_KDF)
+    assert "ix_patients_worklists" not in _index_names(opened, "patients")
+    opened.lock()
+
+    opened = Vault(home).unlock("admin", PASSWORD)
+    try:
+        assert _revision(opened) == migrate.head_revision()
+        assert "ix_patients_worklists" in _index_names(opened, "patients")
+        queries = []
+        monkeypatch.setattr(today, "_rows", lambda session, query: queries.append(query) or [])
+        day = datetime.now(UTC).date()
+        with opened.session() as session:
+            today._ltc(session, day, None, None)
+            today._second_stage(session, day, None, None, today.DEFAULT_TODAY_POLICY)
+            today._older_prisoners(session, day, None, None)
+            conn = session.connection()
+            for query in queries:
+                sql = str(
+                    query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+                )
+                plan = [str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+                people = [step for step in plan if "patients" in step]
+                assert people, plan
+                assert all("COVERING INDEX ix_patients_worklists" in step for step in people), plan
+    finally:
+        opened.lock()
+
+    with opened_engine(home) as engine, engine.begin() as conn:
+        command.downgrade(migrate._config(conn), "0008")
+        names = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list(patients)")}
+        assert "ix_patients_worklists" not in names
+        assert "ix_patients_reception_date" in names

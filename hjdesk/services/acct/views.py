@@ -160,13 +160,15 @@ def input_late(
 ) -> bool:
     """A review past its time, not recorded as held, with no input planned or given (and not
     missed: a review the case closed past is flagged, not waited for)."""
+    # `missed` walks every event of the case, so it goes last: most events fail a cheap test first
+    # (Today at 100,000 patients runs this for every event of 2,000 live cases).
     return (
-        not rules.missed(event, events)
-        and event.type in rules.REVIEW_EVENT_TYPES
+        event.type in rules.REVIEW_EVENT_TYPES
         and event.held_at is None
         and event.scheduled_at is not None
         and event.scheduled_at < now
         and not event.has_contribution_planned
+        and not rules.missed(event, events)
     )
 
 

@@ -128,7 +128,7 @@ def sign_encounter(
     with vault.transaction() as session:
         prepared = prepare(inp, age=_age(session, inp, when), now=when, pathways=pathways)
         _check_appointment(session, inp, [])
-        stored = store_rows(vault, session, inp, prepared, when, [])
+        stored = store_rows(vault, session, inp, prepared, when, [], flush=False)
         encounter = stored.encounter
         vault.audit(
             "encounter_signed",
@@ -142,6 +142,8 @@ def sign_encounter(
             },
             session=session,
         )
+        # One flush for the entry, its scores, tasks and audit event (the view needs the stamps).
+        session.flush()
         return written_view(session, encounter, stored.scores, stored.tasks)
 
 

@@ -182,8 +182,11 @@ def store_rows(
     chain: list[str],
     amends: Encounter | None = None,
     reason: str | None = None,
+    *,
+    flush: bool = True,
 ) -> Stored:
-    """As `store`, returning the rows written with the encounter."""
+    """As `store`, returning the rows written with the encounter. With `flush=False` the caller
+    flushes (signing adds its audit event first, so the entry takes one flush)."""
     encounter = _encounter_row(vault, inp, prepared, when)
     if amends is not None:
         encounter.amends_id, encounter.amendment_reason = amends.id, reason
@@ -195,5 +198,6 @@ def store_rows(
     tasks = _raise_tasks(vault, session, encounter, prepared, chain)
     if inp.draft_id is not None:
         discard_in(session, vault, inp.draft_id, why="signed")
-    session.flush()
+    if flush:
+        session.flush()
     return Stored(encounter, tuple(scores), tuple(tasks))

@@ -148,8 +148,19 @@ def _item(
 
 
 def _sorted(items: Iterable[TodayItem]) -> tuple[TodayItem, ...]:
+    # Prison number and source break ties (two people of the same name due the same day), so the
+    # order never depends on which index SQLite happened to read the rows through.
     return tuple(
-        sorted(items, key=lambda i: (_RANK[i.severity], i.due or date.max, i.patient_name))
+        sorted(
+            items,
+            key=lambda i: (
+                _RANK[i.severity],
+                i.due or date.max,
+                i.patient_name,
+                i.prison_number,
+                i.source_id,
+            ),
+        )
     )
 
 
@@ -203,8 +214,9 @@ def _rows(session: Session, query: Select[*tuple[Any, ...]]) -> list[tuple[Any, 
 def _on_roll_any_plan(
     query: Select[*tuple[Any, ...]], establishment: str | None, wing: str | None
 ) -> Select[*tuple[Any, ...]]:
-    """As `_on_roll`, leaving SQLite free to use the on_roll index: for the LTC list, which reads
-    every condition of everyone, that plan measured as fast as any other (docs/performance.md)."""
+    """As `_on_roll`, leaving SQLite free to use an on_roll index: for the lists that read
+    everyone on the roll (LTC, second stage), the covering `ix_patients_worklists` (on_roll
+    first) answers them without reading the patients table (docs/performance.md)."""
     return scope(query, establishment, wing).where(Patient.on_roll.is_(True))
 
 
@@ -351,7 +363,9 @@ def _second_stage(
     # Every reception on the roll counts (a gap never drops off with time), so SQL leaves out
     # those assessed since reception, with the same slack as the other lists (exact rule below).
     assessed_by = func.date(Patient.reception_date, f"+{_SLACK.days} days")
-    query = _on_roll(
+    # Everyone on the roll is read, so from the covering ix_patients_worklists (on_roll first),
+    # not through the reception-date index and the table (docs/performance.md, migration 0010).
+    query = _on_roll_any_plan(
         select(Patient.reception_date, last, *who_columns()).where(
             Patient.reception_date <= today, _none_or_before(last, assessed_by)
         ),

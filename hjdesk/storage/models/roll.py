@@ -32,6 +32,22 @@ class Location(Synced, Base):
     depth: Mapped[int] = mapped_column(Integer)
 
 
+# What Today's per-person worklists read of everyone on the roll, in one covering index: the
+# rows themselves are many times wider, and at 100,000 people the table outgrows SQLite's page
+# cache, so each visit decrypted it again (docs/performance.md).
+WORKLIST_COLUMNS = (
+    "on_roll",
+    "id",
+    "reception_date",
+    "date_of_birth",
+    "location_id",
+    "establishment_id",
+    "prison_number",
+    "family_name",
+    "given_names",
+)
+
+
 class Patient(Synced, Base):
     """A person on the roll. The id derives from the prison number (estate_ids.patient_id), the same
     on every laptop; the NHS number is an attribute (two prison numbers with one NHS number are
@@ -44,6 +60,8 @@ class Patient(Synced, Base):
         Index("ix_patients_given_fold", "establishment_id", "given_fold"),
         # Today's second-stage list: the last few weeks' receptions (migration 0007).
         Index("ix_patients_reception_date", "reception_date"),
+        # Today's per-person lists read these columns from the index alone (migration 0010).
+        Index("ix_patients_worklists", *WORKLIST_COLUMNS),
     )
 
     prison_number: Mapped[str] = mapped_column(String(7), index=True)
