@@ -62,6 +62,26 @@ def _check_references_and_profiles(bundle) -> None:
             assert inner["meta"]["profile"], "contained resources name their profile too"
 
 
+def _check_identifiers(vault, bundle, patient_id):
+    # The NHS number: the NHS system, ten digits that pass the checksum, and its verification
+    # status in the UK Core extension; the prison number as a second identifier.
+    [patient] = of_type(bundle, "Patient")
+    nhs = [i for i in patient.identifier if i.system == NHS_NUMBER_SYSTEM]
+    assert len(nhs) == 1
+    assert nhs[0].value.isdigit()
+    assert is_valid_nhs_number(nhs[0].value)
+    [status] = nhs[0].extension
+    assert status.url == NHS_NUMBER_VERIFICATION_EXTENSION
+    assert status.valueCodeableConcept.coding[0].system == NHS_NUMBER_VERIFICATION_SYSTEM
+    with vault.session() as session:
+        row = session.get(Patient, patient_id)
+        assert row is not None
+        assert nhs[0].value == row.nhs_number
+        prison = [i.value for i in patient.identifier if i.system == PRISON_NUMBER_SYSTEM]
+        assert prison == [row.prison_number]
+        assert patient.birthDate == row.date_of_birth
+
+
 def test_richest_patient_reads_back_as_a_uk_core_document(shared_fhir_demo):
     vault = shared_fhir_demo
     patient_id = richest_patient(vault)
@@ -97,23 +117,7 @@ def test_richest_patient_reads_back_as_a_uk_core_document(shared_fhir_demo):
         "DocumentReference",
     } <= kinds
 
-    # The NHS number: the NHS system, ten digits that pass the checksum, and its verification
-    # status in the UK Core extension; the prison number as a second identifier.
-    [patient] = of_type(bundle, "Patient")
-    nhs = [i for i in patient.identifier if i.system == NHS_NUMBER_SYSTEM]
-    assert len(nhs) == 1
-    assert nhs[0].value.isdigit()
-    assert is_valid_nhs_number(nhs[0].value)
-    [status] = nhs[0].extension
-    assert status.url == NHS_NUMBER_VERIFICATION_EXTENSION
-    assert status.valueCodeableConcept.coding[0].system == NHS_NUMBER_VERIFICATION_SYSTEM
-    with vault.session() as session:
-        row = session.get(Patient, patient_id)
-        assert row is not None
-        assert nhs[0].value == row.nhs_number
-        prison = [i.value for i in patient.identifier if i.system == PRISON_NUMBER_SYSTEM]
-        assert prison == [row.prison_number]
-        assert patient.birthDate == row.date_of_birth
+    _check_identifiers(vault, bundle, patient_id)
 
     # NEWS2: SNOMED CT total, a component per parameter, derived from vital signs with LOINC
     # codes in the vital-signs category.

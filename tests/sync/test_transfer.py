@@ -61,6 +61,15 @@ def _quiet(step: object) -> None:
     pass
 
 
+def _one_way(laptop: Laptop, step: Callable[..., object]) -> None:
+    """Only a push, or only a pull, of a sync cycle."""
+    with laptop.vault() as v:
+        config = local_state.config(v.session())
+        assert config is not None
+        with HubClient(config.hub_url, token=config.token) as client:
+            step(v, client, Tally(), _quiet, 500)
+
+
 def test_transfer_brings_history_to_destination_and_purges_origin(
     hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
 ) -> None:
@@ -86,17 +95,9 @@ def test_transfer_brings_history_to_destination_and_purges_origin(
     import_roll_as(
         origin, write_roll(tmp_path / "aaa-2.csv", "AAA", [stayer]), T0 + timedelta(hours=2)
     )
-    with origin.vault() as v:  # push the origin's roll only, so the hub decides before we pull
-        config = local_state.config(v.session())
-        assert config is not None
-        with HubClient(config.hub_url, token=config.token) as client:
-            cycle.push(v, client, Tally(), _quiet, 500)
+    _one_way(origin, cycle.push)  # push the origin's roll only, so the hub decides before we pull
     _add_conditions(origin, moving, "HYPERTENSION")  # written on the way to the van: unsent
-    with origin.vault() as v:
-        config = local_state.config(v.session())
-        assert config is not None
-        with HubClient(config.hub_url, token=config.token) as client:
-            cycle.pull(v, client, Tally(), _quiet, 500)
+    _one_way(origin, cycle.pull)
     # The purge instruction arrived, but the patient has unsent work: it waits.
     assert origin.patient(moving) is not None
     with origin.peek() as s:
