@@ -56,32 +56,42 @@ def from_schema(schema: Any) -> st.SearchStrategy[Any]:
             return st.one_of([from_schema(s) for s in schema[key]])
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
-        props = schema.get("properties", {})
-        required = set(schema.get("required", []))
-        fixed = st.fixed_dictionaries(
-            {k: from_schema(v) for k, v in props.items() if k in required},
-            optional={k: from_schema(v) for k, v in props.items() if k not in required},
-        )
-        if schema.get("additionalProperties") in (None, True) and not props:
-            return st.dictionaries(st.text(max_size=12), JUNK, max_size=6)
-        return fixed
-    if kind == "array":
-        low = schema.get("minItems", 0)
-        return st.lists(from_schema(schema.get("items", {})), min_size=low, max_size=low + 4)
-    if kind == "string":
-        if "pattern" in schema:
-            return st.from_regex(schema["pattern"], fullmatch=True)
-        low = schema.get("minLength", 0)
-        return st.text(min_size=low, max_size=max(low, min(schema.get("maxLength", 40), 80)))
-    if kind == "integer":
-        return st.integers(schema.get("minimum"), schema.get("maximum"))
-    if kind == "number":
-        return st.floats(allow_nan=False, allow_infinity=False)
-    if kind == "boolean":
-        return st.booleans()
-    if kind == "null":
-        return st.none()
-    return JUNK
+        return _object(schema)
+    build = _BY_TYPE.get(kind)
+    return build(schema) if build is not None else JUNK
+
+
+def _object(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    props = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    if schema.get("additionalProperties") in (None, True) and not props:
+        return st.dictionaries(st.text(max_size=12), JUNK, max_size=6)
+    return st.fixed_dictionaries(
+        {k: from_schema(v) for k, v in props.items() if k in required},
+        optional={k: from_schema(v) for k, v in props.items() if k not in required},
+    )
+
+
+def _array(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    low = schema.get("minItems", 0)
+    return st.lists(from_schema(schema.get("items", {})), min_size=low, max_size=low + 4)
+
+
+def _string(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    if "pattern" in schema:
+        return st.from_regex(schema["pattern"], fullmatch=True)
+    low = schema.get("minLength", 0)
+    return st.text(min_size=low, max_size=max(low, min(schema.get("maxLength", 40), 80)))
+
+
+_BY_TYPE: dict[Any, Callable[[dict[str, Any]], st.SearchStrategy[Any]]] = {
+    "array": _array,
+    "string": _string,
+    "integer": lambda schema: st.integers(schema.get("minimum"), schema.get("maximum")),
+    "number": lambda _schema: st.floats(allow_nan=False, allow_infinity=False),
+    "boolean": lambda _schema: st.booleans(),
+    "null": lambda _schema: st.none(),
+}
 
 
 def _operations(spec: dict[str, Any]) -> list[tuple[str, str, Any, dict[str, Any]]]:
