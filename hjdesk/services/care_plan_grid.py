@@ -50,7 +50,7 @@ def new_goal(
         goal=goal,
         measure=measure,
         target_date=target,
-        status=GoalStatus.NOT_STARTED.value,
+        status=GoalStatus.NOT_STARTED,
     )
 
 
@@ -65,7 +65,7 @@ def new_intervention(
         responsible=responsible,
         frequency=frequency,
         due=due,
-        status=InterventionStatus.PLANNED.value,
+        status=InterventionStatus.PLANNED,
     )
 
 

@@ -70,7 +70,7 @@ from hjdesk.services.care_plan_reads import (
     plan_view,
 )
 from hjdesk.services.care_plan_templates import PlanTemplate, default_title, plan_template
-from hjdesk.services.common import dumps, get_or_error, loads, local_today, utc_now
+from hjdesk.services.common import get_or_error, local_today, utc_now
 from hjdesk.services.permissions import CLINICAL_WRITERS, REGISTERED_CLINICIANS, require_role
 from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
@@ -159,13 +159,13 @@ def create_plan(
         )
         plan = CarePlan(
             patient_id=patient.id,
-            plan_type=kind.value,
+            plan_type=kind,
             ltc_condition=condition,
             title=(title or "").strip() or default_title(kind, condition),
-            status=CarePlanStatus.DRAFT.value,
+            status=CarePlanStatus.DRAFT,
             owner_id=owner,
-            shared_with="[]",
-            data=dumps({"template": filled.key} if filled else {}),
+            shared_with=[],
+            data={"template": filled.key} if filled else {},
         )
         session.add(plan)
         session.flush()
@@ -240,7 +240,7 @@ def activate_plan(
             raise InvalidInput(
                 "This care plan cannot be activated yet:\n- " + "\n- ".join(problems)
             )
-        plan.status = CarePlanStatus.ACTIVE.value
+        plan.status = CarePlanStatus.ACTIVE
         task = _referral_task(session, plan, now or utc_now())
         vault.audit(
             "activate_care_plan",
@@ -253,7 +253,7 @@ def activate_plan(
 
 def _referral_task(session: Session, plan: CarePlan, now: datetime) -> bool:
     """Raise the local authority referral task if needs are recorded but no referral (s.76)."""
-    if not needs_referral(plan.plan_type, loads(plan.data, {})):
+    if not needs_referral(plan.plan_type, plan.data or {}):
         return False
     existing = session.scalar(
         select(Task.id).where(
@@ -320,7 +320,7 @@ def record_review(
         problems = _review_problems(session, plan, review_date, outcome, day)
         try:
             result = apply_review(
-                CarePlanStatus(plan.status),
+                plan.status,
                 review_date,
                 chosen,
                 next_review_due=next_review_due,
@@ -364,19 +364,19 @@ def _write_review(
         plan_id=plan.id,
         patient_id=plan.patient_id,
         review_date=review_date,
-        attendees=dumps([a.strip() for a in attendees if a.strip()]),
+        attendees=[a.strip() for a in attendees if a.strip()],
         outcome=outcome.strip(),
         changes=changes.strip(),
-        decision=decision.value,
+        decision=decision,
         next_review_due=next_due,
         signed_at=now,
         signed_by=vault.actor.staff_id,
     )
     session.add(review)
-    plan.status = result.status.value
+    plan.status = result.status
     if result.review_due is not None:
         plan.review_due = result.review_due
-    plan.closed_reason = result.closed_reason.value if result.closed_reason else None
+    plan.closed_reason = result.closed_reason
     plan.closed_on = result.closed_on
     return review
 
@@ -421,11 +421,11 @@ def close_plan(
         if base_rev is not None:
             check_rev(plan.rev, base_rev, "care plan")
         try:
-            check_transition(CarePlanStatus(plan.status), CarePlanStatus.CLOSED)
+            check_transition(plan.status, CarePlanStatus.CLOSED)
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
-        plan.status = CarePlanStatus.CLOSED.value
-        plan.closed_reason = chosen.value
+        plan.status = CarePlanStatus.CLOSED
+        plan.closed_reason = chosen
         plan.closed_on = day
         vault.audit(
             "close_care_plan",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,7 +38,7 @@ from hjdesk.clinical.reception import (
 from hjdesk.services.acct_views import ACCT_VIEWERS, AcctCaseView, build_case_view
 from hjdesk.services.care_plan_templates import care_process_names
 from hjdesk.services.clinic_lists import completed_since, second_stage_done_on
-from hjdesk.services.common import loads, local_today, patient_or_error, utc_now
+from hjdesk.services.common import local_today, patient_or_error, utc_now
 from hjdesk.services.encounter_chain import superseded_ids
 from hjdesk.services.encounter_views import INSTRUMENT_NAMES
 from hjdesk.services.permissions import require, require_role
@@ -122,8 +123,7 @@ def _standing(session: Session, encounter_ids: list[str]) -> dict[str, str]:
     }
 
 
-def _override_reason(text: str | None) -> str | None:
-    found = loads(text)
+def _override_reason(found: dict[str, Any] | None) -> str | None:
     if not isinstance(found, dict):
         return None
     return str(found.get("reason") or "") or None
