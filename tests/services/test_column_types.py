@@ -25,7 +25,6 @@ from tests.services.care_world import (  # noqa: F401
     world_fixture,
 )
 
-
 # The plan's details: what the test sets, merged into the template's key.
 DATA = {"zeta": 1, "alpha": "ü", "template": "MENTAL_HEALTH"}
 
