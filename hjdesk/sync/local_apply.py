@@ -58,7 +58,7 @@ from hjdesk.storage.models import (
     TransferNotice,
     utcnow,
 )
-from hjdesk.storage.models.column_types import JsonText, from_text
+from hjdesk.storage.models.column_types import JsonText, from_text, member_of
 from hjdesk.sync import payloads, quarantine
 from hjdesk.sync.bulk import insert_many
 from hjdesk.sync.protocol import Change, TransferNote
@@ -89,25 +89,13 @@ def _date_from_text(value: Any) -> Any:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _enum_member(column_type: Enum) -> Callable[[Any], Any]:
-    members = {str(m.value): m for m in column_type.enum_class or ()}
-
-    def convert(value: Any) -> Any:
-        found = members.get(value) if isinstance(value, str) else None
-        if found is None:
-            raise ValueError(f"{str(value)[:40]!r} is not one of {column_type.name}'s values")
-        return found
-
-    return convert
-
-
 def _converter(column_type: Any) -> Callable[[Any], Any] | None:
     """How a JSON value goes back to what the column takes (dates and datetimes travel as ISO
     text); None when it goes as it is."""
     if isinstance(column_type, JsonText):  # JSON travels as its stored text
         return from_text
     if isinstance(column_type, Enum):  # a value this version does not know is not stored
-        return _enum_member(column_type)
+        return member_of(column_type)
     base = column_type.impl if isinstance(column_type, TypeDecorator) else column_type
     if isinstance(base, DateTime):
         return _datetime_from_text

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from hjdesk.clinical.care_plans import CarePlanStatus, CarePlanType
@@ -112,17 +112,24 @@ def test_a_pulled_value_outside_its_enum_is_not_read_into_a_row() -> None:
 
 def test_the_vault_refuses_a_value_outside_the_enum(world: World) -> None:
     plan_id = _mental_health_plan(world)
-    # Through the ORM: refused before any SQL runs.
+    # Through the ORM: refused when assigned; a value's text becomes its member at once.
     with world.vault.session() as session:
         plan = session.get(CarePlan, plan_id)
         assert plan is not None
-        plan.status = "SUSPENDED"  # type: ignore[assignment]
+        with pytest.raises(ValueError, match="not one of status's values"):
+            plan.status = "SUSPENDED"  # type: ignore[assignment]
+        plan.status = "ACTIVE"  # type: ignore[assignment]
+        assert plan.status is CarePlanStatus.ACTIVE
+        session.rollback()
+    # Past the attribute, by a Core statement: SQLAlchemy's Enum refuses it before SQL runs.
+    with world.vault.engine.connect() as conn:
+        bad = update(CarePlan).where(CarePlan.id == plan_id).values(status="SUSPENDED")
         with pytest.raises(StatementError, match="not among the defined enum values"):
-            session.commit()
+            conn.execute(bad)
     # Around the ORM, by plain SQL: the CHECK constraint of migration 0009 refuses it.
     with world.vault.engine.connect() as conn:
-        update = text("UPDATE care_plans SET status = 'SUSPENDED' WHERE id = :id")
+        raw_update = text("UPDATE care_plans SET status = 'SUSPENDED' WHERE id = :id")
         with pytest.raises(IntegrityError, match="CHECK constraint failed"):
-            conn.execute(update, {"id": plan_id})
+            conn.execute(raw_update, {"id": plan_id})
     with world.vault.session() as session:
         assert session.scalar(select(CarePlan.status)) is CarePlanStatus.DRAFT

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Enum, Text, TypeDecorator
+from sqlalchemy import Enum, Text, TypeDecorator, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapper
 
 E = TypeVar("E", bound=enum.StrEnum)
 
@@ -42,6 +44,37 @@ def enum_type(members: type[E], length: int, name: str) -> Enum:
         validate_strings=True,
         length=length,
     )
+
+
+def member_of(column_type: Enum) -> Callable[[Any], Any]:
+    """The column's enum member for a stored value (None stays None); a ValueError naming the
+    column's enum otherwise."""
+    members: dict[str, enum.Enum] = {str(m.value): m for m in column_type.enum_class or ()}
+
+    def convert(value: Any) -> Any:
+        if value is None or isinstance(value, enum.Enum):
+            return value
+        found = members.get(value) if isinstance(value, str) else None
+        if found is None:
+            raise ValueError(f"{str(value)[:40]!r} is not one of {column_type.name}'s values")
+        return found
+
+    return convert
+
+
+def hold_members(mapper: Mapper[Any], cls: type[Any]) -> None:
+    """Make an enum attribute hold its member even when code assigns the value's text (a form's
+    choice, a pulled payload): reads in the same session then see what a reload would give."""
+    for attr in mapper.column_attrs:
+        column_type = attr.columns[0].type
+        if isinstance(column_type, Enum) and column_type.enum_class is not None:
+            convert = member_of(column_type)
+            event.listen(
+                getattr(cls, attr.key),
+                "set",
+                lambda _target, value, _old, _initiator, convert=convert: convert(value),
+                retval=True,
+            )
 
 
 def enum_values(column_type: Any) -> tuple[str, ...] | None:
