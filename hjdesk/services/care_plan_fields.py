@@ -104,7 +104,7 @@ def _choice(kind: type[enum.StrEnum], label: str, *, optional: bool = False) -> 
         if value is None and optional:
             return None
         try:
-            return kind(str(value).strip().upper()).value
+            return kind(str(value).strip().upper())
         except ValueError:
             choices = ", ".join(m.value for m in kind)
             raise ValueError(f"Unknown {label} {value!r}: choose {choices}.") from None

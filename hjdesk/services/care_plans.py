@@ -125,7 +125,7 @@ def _condition(plan_type: CarePlanType, value: str | None) -> str | None:
             raise InvalidInput("Only a long-term condition plan names a condition.")
         return None
     try:
-        return LtcCondition(str(value or "").strip().upper()).value
+        return LtcCondition(str(value or "").strip().upper())
     except ValueError:
         choices = ", ".join(c.value for c in LtcCondition)
         raise InvalidInput(f"Say which long-term condition the plan is for: {choices}.") from None

@@ -83,7 +83,7 @@ def save_draft(
     name = form.strip()
     if not name or len(name) > FORM_MAX:
         raise InvalidInput(f"A draft needs a form name of 1-{FORM_MAX} characters.")
-    text = _payload_json(payload)
+    held = _payload_json(payload)
     when = now or utc_now()
     with vault.transaction() as session:
         if patient_id is not None:
@@ -91,7 +91,7 @@ def save_draft(
         if draft_id is not None:
             draft = _own(session, vault, draft_id)
             draft.form, draft.patient_id, draft.context_id = name, patient_id, context_id
-            draft.payload, draft.updated_at = text, when
+            draft.payload, draft.updated_at = held, when
             return draft.id
         draft = Draft(
             id=uuid7(),
@@ -99,7 +99,7 @@ def save_draft(
             form=name,
             patient_id=patient_id,
             context_id=context_id,
-            payload=text,
+            payload=held,
             updated_at=when,
         )
         session.add(draft)
