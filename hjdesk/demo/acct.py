@@ -63,11 +63,11 @@ class _Case:
             patient_id=p.id,
             opened_at=opened,
             concern_summary=rng.choice(CONCERNS),
-            status=status.value,
+            status=status,
             case_manager=rng.choice(MANAGERS),
-            risk_level=rng.choices(list(rules.AcctRiskLevel), weights=[30, 55, 15])[0].value,
+            risk_level=rng.choices(list(rules.AcctRiskLevel), weights=[30, 55, 15])[0],
             observation_plan=rng.choice(PLANS),
-            source=rules.AcctSource.HA_ALERT.value if rng.random() < 0.7 else "MANUAL",
+            source=rules.AcctSource.HA_ALERT if rng.random() < 0.7 else rules.AcctSource.MANUAL,
             author_id=ctx.staff["nurse"],
         )
         batch.add(0, self.case)
@@ -81,7 +81,7 @@ class _Case:
             id=new_id(),
             case_id=self.case.id,
             patient_id=self.p.id,
-            event_type=kind.value,
+            event_type=kind,
             scheduled_at=scheduled,
             held_at=held,
             chair=chair,
@@ -114,7 +114,7 @@ class _Case:
                 patient_id=self.p.id,
                 contributor_id=self.ctx.staff[who],
                 team="MH_IN_REACH" if mh else "PRIMARY_CARE",
-                contribution_type=kind.value,
+                contribution_type=kind,
                 planned=how == "planned",
                 summary="" if how == "unable" else self.rng.choice(SUMMARIES),
                 needed_by=rules.needed_by(event.scheduled_at),
@@ -163,7 +163,7 @@ class _Case:
         self.case.post_closure_review_due = due.astimezone(CLINIC_ZONE).date()
         if due + timedelta(hours=1) < self.ctx.now:
             self.review(E.POST_CLOSURE_REVIEW, due)
-            self.case.status = rules.AcctStatus.CLOSED.value
+            self.case.status = rules.AcctStatus.CLOSED
         else:
             self.event(E.POST_CLOSURE_REVIEW, due)
 
@@ -175,7 +175,7 @@ def _open_case(ctx: DemoContext, rng: random.Random, batch: Batch, p: DemoPatien
     case = _Case(ctx, rng, batch, p, opened, rules.AcctStatus.OPEN)
     first = case.opening("given" if n == 1 else "none" if n == 2 else None)
     if n == 0:
-        case.case.source = rules.AcctSource.HA_ALERT.value
+        case.case.source = rules.AcctSource.HA_ALERT
         alert = rules.new_ha_alert_task(p.id, opened)
         batch.add(
             1,

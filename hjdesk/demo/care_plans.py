@@ -14,7 +14,6 @@ from datetime import date, timedelta
 
 from hjdesk.clinical import care_plans as rules
 from hjdesk.demo.context import Batch, DemoContext, DemoPatient, at, new_id, signed
-from hjdesk.services.common import dumps
 from hjdesk.storage.models import CarePlan, CarePlanGoal, CarePlanIntervention, CarePlanReview
 
 T = rules.CarePlanType
@@ -130,10 +129,10 @@ def _type_fields(kind: T, start: date) -> dict[str, object]:
     """What a plan type needs beyond the common fields (QS163, Dying Well, Care Act s.76)."""
     referral = {"referred_on": start.isoformat(), "local_authority": "Demoshire County Council"}
     return {
-        "shared_with": dumps(["GP", "Offender manager"] if kind is T.MENTAL_HEALTH else []),
+        "shared_with": ["GP", "Offender manager"] if kind is T.MENTAL_HEALTH else [],
         "risk_management_plan": MH_RISK_PLAN if kind is T.MENTAL_HEALTH else None,
         "dnacpr_form_ref": "DNACPR form DF-0142 (signed)" if kind is T.END_OF_LIFE else None,
-        "data": dumps(
+        "data": (
             {"social_care_needs": True, "social_care_referral": referral}
             if kind is T.SOCIAL_CARE
             else {}
@@ -174,11 +173,11 @@ def _plan(ctx: DemoContext, rng: random.Random, p: DemoPatient, kind: T, batch: 
     start, review = _dates(ctx, rng, state)
     owner = ctx.staff[OWNER.get(kind, "nurse")]
     condition = p.conditions[0][1] if kind is T.LTC and p.conditions else None
-    involvement = rng.choices(list(rules.PatientInvolvement), weights=[80, 12, 8])[0].value
+    involvement = rng.choices(list(rules.PatientInvolvement), weights=[80, 12, 8])[0]
     plan = CarePlan(
         id=new_id(),
         patient_id=p.id,
-        plan_type=kind.value,
+        plan_type=kind,
         ltc_condition=condition,
         title=TEXT[kind][0].format(cond=(condition or "").title()),
         status="DRAFT" if state == "DRAFT" else "ACTIVE",
@@ -228,10 +227,10 @@ def _review(
         plan_id=plan.id,
         patient_id=plan.patient_id,
         review_date=day,
-        attendees=dumps(["Patient", "Named nurse"]),
+        attendees=["Patient", "Named nurse"],
         outcome="Plan reviewed with the patient",
         changes="" if decision is rules.ReviewDecision.CONTINUE else "Plan closed",
-        decision=decision.value,
+        decision=decision,
         next_review_due=next_due,
         **signed(at(day, 15), owner),
     )
@@ -256,12 +255,12 @@ def _lifecycle(
         result = rules.apply_review(
             live, closed_on, rules.ReviewDecision.CLOSE, closed_reason=reason
         )
-        plan.status, plan.closed_reason = result.status.value, reason.value
+        plan.status, plan.closed_reason = result.status, reason
         plan.closed_on, plan.review_due = result.closed_on, None
         batch.add(1, _review(plan, closed_on, rules.ReviewDecision.CLOSE, plan.owner_id, None))
         return
     assert plan.review_due is not None
-    plan.status = rules.status_on(live, plan.review_due, today).value
+    plan.status = rules.status_on(live, plan.review_due, today)
     earlier = plan.start_date + timedelta(days=rng.randint(14, 28))
     if rng.random() < 0.5 and earlier < min(today, plan.review_due):
         rules.apply_review(

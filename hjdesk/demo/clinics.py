@@ -19,7 +19,6 @@ from hjdesk.demo.context import (
     DemoContext,
     DemoPatient,
     at,
-    json_list,
     new_id,
 )
 from hjdesk.demo.encounters import (
@@ -171,11 +170,11 @@ class Clinics:
         row = ClinicSession(
             id=new_id(),
             establishment_id=self.ctx.establishment_id,
-            clinic_type=kind.value,
+            clinic_type=kind,
             session_date=day,
             period=period,
             wings=";".join(wings),
-            clinicians=json_list([self.ctx.staff[signer]]),
+            clinicians=[self.ctx.staff[signer]],
             facilitating_officer=self.rng.choice(OFFICERS),
             status="PLANNED" if planned else "CLOSED",
             author_id=self.ctx.staff[signer],
@@ -217,8 +216,8 @@ class Clinics:
         )
         problems = att.validate_outcome(outcome, details)
         assert not problems, problems
-        appointment.outcome, appointment.outcome_at = outcome.value, start
-        appointment.attribution = att.attribution(outcome).value
+        appointment.outcome, appointment.outcome_at = outcome, start
+        appointment.attribution = att.attribution(outcome)
         appointment.outcome_by = self.ctx.staff[signer]
         appointment.outcome_reason = details.reason
         appointment.risks_explained = details.risks_explained

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
@@ -18,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical.identifiers import PSEUDO_LOCATIONS, age_on
-from hjdesk.services.common import CLINIC_ZONE, dumps
+from hjdesk.services.common import CLINIC_ZONE
 from hjdesk.storage.ids import uuid7
 from hjdesk.storage.models import Alert, Base, Condition, Location, Patient, Staff, Task
 
@@ -120,10 +119,6 @@ def task(
         source_id=source_id,
         author_id=author_id,
     )
-
-
-def json_list(items: Iterable[str]) -> str:
-    return dumps(list(items))
 
 
 def load_patients(session: Session) -> list[DemoPatient]:

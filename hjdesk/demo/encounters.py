@@ -17,7 +17,6 @@ from typing import Any, TypedDict, Unpack
 
 from hjdesk.clinical import falls, frailty, ltc, news2, questionnaires
 from hjdesk.demo.context import Batch, DemoContext, DemoPatient, new_id, signed, task
-from hjdesk.services.common import dumps
 from hjdesk.storage.models import Encounter, Measurement, Observation, QuestionnaireResult
 
 NEWS2_HIGH, NEWS2_MEDIUM, NEWS2_RED_SCORE, PHQ9_ITEM9 = (
@@ -44,18 +43,16 @@ class Visit:
 
     def finish(self, batch: Batch) -> Encounter:
         enc = self.encounter
-        enc.data = dumps(
-            {
-                "answers": self.answers,
-                "derived": {
-                    "prompts": [],
-                    "warnings": [],
-                    "findings": self.findings,
-                    "pathway": self.pathway,
-                },
-            }
-        )
-        enc.red_flags = dumps(self.red_flags)
+        enc.data = {
+            "answers": self.answers,
+            "derived": {
+                "prompts": [],
+                "warnings": [],
+                "findings": self.findings,
+                "pathway": self.pathway,
+            },
+        }
+        enc.red_flags = list(self.red_flags)
         batch.add(self.layer, enc)
         return enc
 
@@ -153,9 +150,9 @@ def vitals(batch: Batch, rng: random.Random, v: Visit, *, unwell_rate: float = 0
             taken_at=taken,
             spo2_scale=1,
             diastolic_bp=readings["systolic_bp"] - 42,
-            subscores=dumps(dict(result.subscores)),
+            subscores=dict(result.subscores),
             news2_total=result.total,
-            news2_risk=result.risk.value,
+            news2_risk=result.risk,
             red_score=result.red_score,
             **readings,
         ),
@@ -198,7 +195,7 @@ def mood(ctx: DemoContext, batch: Batch, rng: random.Random, v: Visit, *, item9:
             QuestionnaireResult(
                 **v.child(),
                 instrument=name,
-                answers=dumps(list(items)),
+                answers=list(items),
                 total=total,
                 band=band,
                 flagged=flagged,
@@ -238,7 +235,7 @@ def frailty_and_falls(batch: Batch, rng: random.Random, v: Visit, age: int) -> i
         QuestionnaireResult(
             **v.child(),
             instrument="CFS",
-            answers=dumps({"level": level.level}),
+            answers={"level": level.level},
             total=level.level,
             band=level.name,
             flagged=level.is_frail,

@@ -284,7 +284,7 @@ def _release_plan(ctx: DemoContext, rng: random.Random, p: DemoPatient) -> Relea
         no_fixed_abode=nfa,
         community_gp="" if rng.random() < 0.3 else f"{rng.choice(TOWNS)} Road Medical Centre",
         gp_registration=rng.choice(["REGISTERED", "APPLICATION_SENT", "NOT_REGISTERED", None]),
-        reconnect_status=reconnect.value,
+        reconnect_status=reconnect,
         days_of_medicine_supplied=rng.choice([14, 28]) if soon and rng.random() < 0.7 else None,
         status="OPEN",
         author_id=ctx.staff["nurse"],

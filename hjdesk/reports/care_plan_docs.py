@@ -137,7 +137,7 @@ def staff_copy(ctx: Context, patient_id: str | None, plan_id: str | None) -> Doc
         pairs.append(("Risk-management plan", plan.risk_management_plan or "not recorded"))
     if plan.plan_type == "END_OF_LIFE":
         pairs.append(("DNACPR form", plan.dnacpr_form_ref or "none recorded"))
-    if plan.status == CarePlanStatus.CLOSED.value:
+    if plan.status == CarePlanStatus.CLOSED:
         pairs.append(("Closed", f"{day(plan.closed_on, '–')}: {words(plan.closed_reason)}"))
     story: list[Flowable] = [para(plan.title, "h1"), key_values(pairs)]
     if plan.overdue:

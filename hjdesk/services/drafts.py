@@ -50,11 +50,11 @@ class DraftView:
     payload: Mapping[str, Any] = field(hash=False)
 
 
-def _payload_text(payload: Mapping[str, Any]) -> str:
+def _payload_json(payload: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(payload, Mapping):
         raise InvalidInput("A draft holds the form's fields by name.")
     try:
-        return dumps(dict(payload))
+        return dict(loads(dumps(dict(payload))))  # as it reads back: dates as ISO text
     except (TypeError, ValueError):
         raise InvalidInput("The form holds a value that cannot be saved as a draft.") from None
 
@@ -83,14 +83,14 @@ def save_draft(
         name = form.strip()
         if not name or len(name) > FORM_MAX:
             raise InvalidInput(f"A draft needs a form name of 1-{FORM_MAX} characters.")
-        text = _payload_text(payload)
+        held = _payload_json(payload)
         if patient_id is not None:
             patient_or_error(act.session, patient_id)
         if draft_id is not None:
             # Overwriting one's own draft is not audited again: the draft was, when it began.
             draft = _own(act.session, vault, draft_id)
             draft.form, draft.patient_id, draft.context_id = name, patient_id, context_id
-            draft.payload, draft.updated_at = text, act.now
+            draft.payload, draft.updated_at = held, act.now
             return draft.id
         draft = Draft(
             id=uuid7(),
@@ -98,7 +98,7 @@ def save_draft(
             form=name,
             patient_id=patient_id,
             context_id=context_id,
-            payload=text,
+            payload=held,
             updated_at=act.now,
         )
         act.session.add(draft)
@@ -115,7 +115,7 @@ def load_draft(vault: OpenVault, draft_id: str) -> DraftView:
             patient_id=draft.patient_id,
             context_id=draft.context_id,
             updated_at=draft.updated_at,
-            payload=MappingProxyType(loads(draft.payload, {})),
+            payload=MappingProxyType(draft.payload or {}),
         )
 
 

@@ -74,5 +74,18 @@ def backup(vault: Path, backups: Path, engine: Engine) -> Path:
 
 
 def upgrade(engine: Engine) -> None:
-    with engine.begin() as conn:
-        command.upgrade(_config(conn), "head")
+    """Run the migrations in one transaction, with foreign keys off as SQLite asks for a table
+    rebuild (batch mode copies a table, drops the old one and renames the copy; with keys on, the
+    drop would count every reference to it as broken). They are not checked afterwards either: a
+    laptop's vault legitimately points at records of other establishments it never receives."""
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        # Only outside a transaction does SQLite honour this pragma; it is restored below.
+        raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.begin():
+                command.upgrade(_config(conn), "head")
+        finally:
+            if conn.connection.dbapi_connection is not None:
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")

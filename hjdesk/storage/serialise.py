@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import inspect
+from sqlalchemy.orm import Mapper
+
+from hjdesk.storage.models.column_types import JsonText, to_text
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, date):
@@ -17,9 +23,30 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+_COLUMNS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _columns(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(attribute, held as JSON text) of each column, worked out once per class (the outbox
+    serialises every write)."""
+    found = _COLUMNS.get(cls)
+    if found is None:
+        mapper: Mapper[Any] = inspect(cls)
+        attrs = mapper.column_attrs
+        found = tuple((attr.key, isinstance(attr.columns[0].type, JsonText)) for attr in attrs)
+        _COLUMNS[cls] = found
+    return found
+
+
 def row_payload(obj: object) -> dict[str, Any]:
-    mapper = inspect(type(obj))
-    return {attr.key: _json_value(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+    """Every column as a JSON-ready value. A `JsonText` column travels as its stored text (what
+    it was before migration 0009), so the hub and older laptops see the same payloads; an enum
+    column's member travels as its value."""
+    payload: dict[str, Any] = {}
+    for key, as_text in _columns(type(obj)):
+        value = getattr(obj, key)
+        payload[key] = to_text(value) if as_text and value is not None else _json_value(value)
+    return payload
 
 
 def canonical_json(value: Any) -> str:

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Connection,
     Date,
     DateTime,
+    Enum,
     Table,
     TypeDecorator,
     bindparam,
@@ -57,6 +58,7 @@ from hjdesk.storage.models import (
     TransferNotice,
     utcnow,
 )
+from hjdesk.storage.models.column_types import JsonText, from_text, member_of
 from hjdesk.sync import payloads, quarantine
 from hjdesk.sync.bulk import insert_many
 from hjdesk.sync.protocol import Change, TransferNote
@@ -90,6 +92,10 @@ def _date_from_text(value: Any) -> Any:
 def _converter(column_type: Any) -> Callable[[Any], Any] | None:
     """How a JSON value goes back to what the column takes (dates and datetimes travel as ISO
     text); None when it goes as it is."""
+    if isinstance(column_type, JsonText):  # JSON travels as its stored text
+        return from_text
+    if isinstance(column_type, Enum):  # a value this version does not know is not stored
+        return member_of(column_type)
     base = column_type.impl if isinstance(column_type, TypeDecorator) else column_type
     if isinstance(base, DateTime):
         return _datetime_from_text

@@ -4,7 +4,6 @@ fields, care-plan lifecycle, ACCT states and needed-by times)."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -132,12 +131,12 @@ def test_news2_scores_and_escalations(demo: OpenVault) -> None:
             result.risk.value,
             result.red_score,
         )
-        assert json.loads(obs.subscores) == dict(result.subscores)
+        assert obs.subscores == dict(result.subscores)
         if result.needs_escalation:
             assert enc.escalation_action
             assert enc.escalated_to
             assert enc.escalated_at
-            assert json.loads(enc.red_flags)
+            assert enc.red_flags
         totals["5+" if result.total >= 5 else "0-2" if result.total <= 2 else "3-4"] += 1
     assert totals["0-2"] > 10 * totals["5+"] > 0
 
@@ -155,7 +154,7 @@ def test_questionnaires_scored_and_item_9_escalated(demo: OpenVault) -> None:
         mh = set(s.scalars(select(CaseloadMembership.patient_id)))
     flagged = 0
     for result, enc in rows:
-        items = json.loads(result.answers)
+        items = result.answers
         assert enc.kind == "MH_SESSION"
         assert enc.patient_id in mh
         if result.instrument == "PHQ9":
@@ -167,7 +166,7 @@ def test_questionnaires_scored_and_item_9_escalated(demo: OpenVault) -> None:
             )
             if scored.suicide_risk_flag:
                 flagged += 1
-                assert "PHQ9_ITEM9" in json.loads(enc.red_flags)
+                assert "PHQ9_ITEM9" in enc.red_flags
                 assert enc.escalation_action
                 assert tasks[enc.id].patient_id == enc.patient_id
         else:

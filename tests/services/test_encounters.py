@@ -269,7 +269,7 @@ def test_red_flags_are_stored_on_the_signed_row(world: World) -> None:
     with world.vault.session() as session:
         row = session.get(Encounter, view.id)
     assert row is not None
-    assert json.loads(row.red_flags) == ["NEWS2_MEDIUM"]
+    assert row.red_flags == ["NEWS2_MEDIUM"]
 
 
 # --- SpO2 scale 2 ---------------------------------------------------------------------------

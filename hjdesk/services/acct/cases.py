@@ -37,7 +37,7 @@ HA_CONCERN = (
     "Opened from the prison's HA alert: ask the case manager for the concern, the risk level "
     "and the first case review time."
 )
-CLOSED = rules.AcctStatus.CLOSED.value
+CLOSED = rules.AcctStatus.CLOSED
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def open_mirror(
         patient_id=patient_id,
         opened_at=opened_at,
         concern_summary=concern_summary.strip(),
-        status=rules.AcctStatus.OPEN.value,
+        status=rules.AcctStatus.OPEN,
         risk_level=risk_level,
         case_manager=case_manager.strip(),
         observation_plan=observation_plan.strip(),
@@ -106,7 +106,7 @@ def open_mirror(
         AcctEvent(
             case_id=case.id,
             patient_id=patient_id,
-            event_type=rules.AcctEventType.CASE_REVIEW_FIRST.value,
+            event_type=rules.AcctEventType.CASE_REVIEW_FIRST,
             scheduled_at=rules.first_case_review_due(opened_at),
         )
     )

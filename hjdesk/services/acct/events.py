@@ -55,26 +55,26 @@ def _case_events(session: Session, case: AcctCase) -> list[AcctEvent]:
 def _apply_hold(session: Session, case: AcctCase, event: AcctEvent) -> list[str]:
     """What holding an event does to the case: closure and the post-closure review."""
     assert event.held_at is not None
-    kind = rules.AcctEventType(event.event_type)
+    kind = event.event_type
     if kind is rules.AcctEventType.CLOSURE:
         others = [e for e in _case_events(session, case) if e.id != event.id]
         cancelled = _cancel_pending(case, others, event.held_at)
         due = rules.post_closure_review_due(event.held_at)
-        case.status = rules.AcctStatus.POST_CLOSURE.value
+        case.status = rules.AcctStatus.POST_CLOSURE
         case.closed_at = event.held_at
         case.post_closure_review_due = due.astimezone(CLINIC_ZONE).date()
         session.add(
             AcctEvent(
                 case_id=case.id,
                 patient_id=case.patient_id,
-                event_type=rules.AcctEventType.POST_CLOSURE_REVIEW.value,
+                event_type=rules.AcctEventType.POST_CLOSURE_REVIEW,
                 scheduled_at=due,
             )
         )
         return cancelled
     if (
         kind is rules.AcctEventType.POST_CLOSURE_REVIEW
-        and case.status == rules.AcctStatus.POST_CLOSURE.value
+        and case.status == rules.AcctStatus.POST_CLOSURE
     ):
         case.status = CLOSED
     return []
@@ -96,7 +96,7 @@ def _event_allowed(case: AcctCase, event_type: str) -> str | None:
     kind = rules.AcctEventType(event_type)
     if kind is rules.AcctEventType.REOPEN:
         return "Use 'reopen' to reopen an ACCT."
-    if case.status == rules.AcctStatus.POST_CLOSURE.value:
+    if case.status == rules.AcctStatus.POST_CLOSURE:
         if kind is not rules.AcctEventType.POST_CLOSURE_REVIEW:
             return "This ACCT is in post-closure: reopen it to add a review."
     elif kind is rules.AcctEventType.POST_CLOSURE_REVIEW:
@@ -185,7 +185,7 @@ def record_event_held(
         if event.held_at is not None:
             act.problems.append("This event is already recorded as held.")
         check_moment(held_at, "time the event was held", act.now, act.problems)
-        if rules.AcctEventType(event.event_type) in rules.REVIEW_EVENT_TYPES and not chair.strip():
+        if event.event_type in rules.REVIEW_EVENT_TYPES and not chair.strip():
             act.problems.append("Name who chaired the review.")
         act.check()
         cancelled = _hold(act.session, case, event, held_at, chair)
@@ -218,13 +218,13 @@ def close_case(
             act.problems.append("Name who chaired the closure review.")
         act.check()
         case = act.get(AcctCase, case_id, "ACCT", base_rev=base_rev)
-        if case.status != rules.AcctStatus.OPEN.value:
+        if case.status != rules.AcctStatus.OPEN:
             raise InvalidInput("Only an open ACCT can be closed.")
         closure = next(
             (
                 e
                 for e in _case_events(act.session, case)
-                if e.event_type == rules.AcctEventType.CLOSURE.value and e.held_at is None
+                if e.event_type == rules.AcctEventType.CLOSURE and e.held_at is None
             ),
             None,
         )
@@ -232,7 +232,7 @@ def close_case(
             closure = AcctEvent(
                 case_id=case.id,
                 patient_id=case.patient_id,
-                event_type=rules.AcctEventType.CLOSURE.value,
+                event_type=rules.AcctEventType.CLOSURE,
                 scheduled_at=held_at,
             )
             act.session.add(closure)
@@ -247,7 +247,7 @@ def close_case(
 def reopen(session: Session, case: AcctCase, reopened_at: datetime, reason: str) -> list[str]:
     """Back to OPEN with a held REOPEN event; the reason joins the concern summary."""
     cancelled = _cancel_pending(case, _case_events(session, case), reopened_at)
-    case.status = rules.AcctStatus.OPEN.value
+    case.status = rules.AcctStatus.OPEN
     case.closed_at = None
     case.post_closure_review_due = None
     stamp = reopened_at.astimezone(CLINIC_ZONE).strftime("%d/%m/%Y")
@@ -256,7 +256,7 @@ def reopen(session: Session, case: AcctCase, reopened_at: datetime, reason: str)
         AcctEvent(
             case_id=case.id,
             patient_id=case.patient_id,
-            event_type=rules.AcctEventType.REOPEN.value,
+            event_type=rules.AcctEventType.REOPEN,
             scheduled_at=reopened_at,
             held_at=reopened_at,
         )
@@ -281,7 +281,7 @@ def reopen_case(
             act.problems.append("Say why the ACCT was reopened.")
         act.check()
         case = act.get(AcctCase, case_id, "ACCT", base_rev=base_rev)
-        if case.status == rules.AcctStatus.OPEN.value:
+        if case.status == rules.AcctStatus.OPEN:
             raise InvalidInput("This ACCT is already open.")
         if live_case(act.session, case.patient_id) not in (None, case):
             raise InvalidInput("This patient has another live ACCT: add to that one.")

@@ -216,9 +216,7 @@ def add_contribution(
     with user_action(vault, "acct_contribution_added", now=now) as act:
         event = act.get(AcctEvent, event_id, "ACCT event")
         case = act.get(AcctCase, event.case_id, "ACCT")
-        if case.status == rules.AcctStatus.CLOSED.value and (
-            event.held_at is None or given.planned
-        ):
+        if case.status == rules.AcctStatus.CLOSED and (event.held_at is None or given.planned):
             raise InvalidInput(
                 "This ACCT is closed: input can only be written up for a review already held "
                 "(reopen it to plan input)."
@@ -313,7 +311,7 @@ def raise_ha_alert_work(session: Session, patient_ids: Iterable[str], now: datet
                 observation_plan="",
                 source=rules.AcctSource.HA_ALERT.value,
             )
-        elif case.status == rules.AcctStatus.POST_CLOSURE.value:
+        elif case.status == rules.AcctStatus.POST_CLOSURE:
             reopen(session, case, now, "The prison's HA alert is active again.")
         open_task = session.scalar(
             select(Task.id).where(

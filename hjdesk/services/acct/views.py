@@ -42,7 +42,7 @@ from hjdesk.storage.models import (
 )
 from hjdesk.storage.vault import OpenVault
 
-LIVE_STATUSES = (rules.AcctStatus.OPEN.value, rules.AcctStatus.POST_CLOSURE.value)
+LIVE_STATUSES = (rules.AcctStatus.OPEN, rules.AcctStatus.POST_CLOSURE)
 # Viewing the mirror: everyone, including the admin staff who keep it up to date.
 
 
@@ -228,7 +228,7 @@ def mh_caseload_periods(session: Session, patient_ids: Iterable[str]) -> dict[st
                 CaseloadMembership.ended_on,
             ).where(
                 CaseloadMembership.patient_id.in_(ids[start : start + 900]),
-                CaseloadMembership.team == rules.Team.MH_IN_REACH.value,
+                CaseloadMembership.team == rules.Team.MH_IN_REACH,
             )
         ):
             found[pid].append((began, ended))
@@ -254,7 +254,7 @@ def on_mh_caseload(session: Session, patient_ids: Iterable[str]) -> set[str]:
             session.scalars(
                 select(CaseloadMembership.patient_id).where(
                     CaseloadMembership.patient_id.in_(ids[start : start + 900]),
-                    CaseloadMembership.team == rules.Team.MH_IN_REACH.value,
+                    CaseloadMembership.team == rules.Team.MH_IN_REACH,
                     CaseloadMembership.ended_on.is_(None),
                 )
             )
@@ -284,7 +284,7 @@ def _rows_for(
             ).where(AcctEvent.case_id.in_(chunk))
         ):
             events[case_id].append((event_id, kind, scheduled, held))
-        for event_id, kind, team, planned in session.execute(
+        for event_id, given_as, team, planned in session.execute(
             select(
                 AcctContribution.event_id,
                 AcctContribution.contribution_type,
@@ -295,7 +295,7 @@ def _rows_for(
             .order_by(AcctContribution.signed_at, AcctContribution.id)
         ):
             contribution = rules.Contribution(
-                rules.ContributionType(kind), rules.Team(team), planned
+                rules.ContributionType(given_as), rules.Team(team), planned
             )
             given[event_id].append(contribution)
     return events, given
@@ -378,9 +378,7 @@ def contribution_view(
         contributor_id=c.contributor_id,
         team=c.team,
         contribution_type=c.contribution_type,
-        counts_as_health_input=rules.counts_as_health_input(
-            rules.ContributionType(c.contribution_type)
-        ),
+        counts_as_health_input=rules.counts_as_health_input(c.contribution_type),
         summary=c.summary,
         clinical_note_id=c.clinical_note_id,
         planned=c.planned,
@@ -443,7 +441,7 @@ def build_case_view(session: Session, case_id: str, now: datetime) -> AcctCaseVi
         concern_summary=case.concern_summary,
         status=case.status,
         risk_level=case.risk_level,
-        risk_level_name=rules.risk_level_name(rules.AcctRiskLevel(case.risk_level)),
+        risk_level_name=rules.risk_level_name(case.risk_level),
         case_manager=case.case_manager,
         observation_plan=case.observation_plan,
         closed_at=case.closed_at,

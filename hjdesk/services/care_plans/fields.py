@@ -95,7 +95,7 @@ def _choice(kind: type[enum.StrEnum], label: str, *, optional: bool = False) -> 
         if value is None and optional:
             return None
         try:
-            return kind(str(value).strip().upper()).value
+            return kind(str(value).strip().upper())
         except ValueError:
             choices = ", ".join(m.value for m in kind)
             raise ValueError(f"Unknown {label} {value!r}: choose {choices}.") from None
@@ -103,10 +103,10 @@ def _choice(kind: type[enum.StrEnum], label: str, *, optional: bool = False) -> 
     return convert
 
 
-def _names(value: Any) -> str:
+def _names(value: Any) -> list[str]:
     if isinstance(value, str) or not all(isinstance(v, str) for v in value or ()):
         raise ValueError("List the services the plan is shared with, one per entry.")
-    return dumps([v.strip() for v in value if v.strip()])
+    return [v.strip() for v in value if v.strip()]
 
 
 PLAN_FIELDS: dict[str, Converter] = {
@@ -164,17 +164,17 @@ def apply_fields(row: Base, fields: Mapping[str, Any], spec: Mapping[str, Conver
     return sorted(changed)
 
 
-def _merged_data(plan: CarePlan, value: Any) -> str:
+def _merged_data(plan: CarePlan, value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise InvalidInput("The plan's details must be a set of named values.")
-    data = dict(loads(plan.data, {}))
+    data = dict(plan.data or {})
     for key, item in value.items():
         if item is None:
             data.pop(str(key), None)
         else:
             data[str(key)] = item
     try:
-        return dumps(data)
+        return dict(loads(dumps(data)))  # as it reads back; refused here if it cannot be stored
     except TypeError as exc:
         raise InvalidInput(f"The plan's details cannot be stored: {exc}.") from None
 

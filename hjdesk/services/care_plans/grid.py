@@ -46,7 +46,7 @@ def new_goal(
         goal=goal,
         measure=measure,
         target_date=target,
-        status=GoalStatus.NOT_STARTED.value,
+        status=GoalStatus.NOT_STARTED,
     )
 
 
@@ -61,7 +61,7 @@ def new_intervention(
         responsible=responsible,
         frequency=frequency,
         due=due,
-        status=InterventionStatus.PLANNED.value,
+        status=InterventionStatus.PLANNED,
     )
 
 

@@ -70,7 +70,7 @@ from hjdesk.services.care_plans.reads import (
     plan_view,
 )
 from hjdesk.services.care_plans.templates import PlanTemplate, default_title, plan_template
-from hjdesk.services.common import dumps, loads, local_today
+from hjdesk.services.common import local_today
 from hjdesk.services.permissions import REGISTERED_CLINICIANS
 from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
@@ -123,7 +123,7 @@ def _condition(plan_type: CarePlanType, value: str | None) -> str | None:
             raise InvalidInput("Only a long-term condition plan names a condition.")
         return None
     try:
-        return LtcCondition(str(value or "").strip().upper()).value
+        return LtcCondition(str(value or "").strip().upper())
     except ValueError:
         choices = ", ".join(c.value for c in LtcCondition)
         raise InvalidInput(f"Say which long-term condition the plan is for: {choices}.") from None
@@ -156,13 +156,13 @@ def create_plan(
         )
         plan = CarePlan(
             patient_id=patient.id,
-            plan_type=kind.value,
+            plan_type=kind,
             ltc_condition=condition,
             title=(title or "").strip() or default_title(kind, condition),
-            status=CarePlanStatus.DRAFT.value,
+            status=CarePlanStatus.DRAFT,
             owner_id=owner,
-            shared_with="[]",
-            data=dumps({"template": filled.key} if filled else {}),
+            shared_with=[],
+            data={"template": filled.key} if filled else {},
         )
         act.session.add(plan)
         act.session.flush()
@@ -217,7 +217,7 @@ def activate_plan(
         if plan.start_date is None:
             plan.start_date = day
         _check_activation(act.session, plan)
-        plan.status = CarePlanStatus.ACTIVE.value
+        plan.status = CarePlanStatus.ACTIVE
         task = _referral_task(act.session, plan, act.now)
         act.audit(
             patient_id=plan.patient_id,
@@ -240,7 +240,7 @@ def _check_activation(session: Session, plan: CarePlan) -> None:
 
 def _referral_task(session: Session, plan: CarePlan, now: datetime) -> bool:
     """Raise the local authority referral task if needs are recorded but no referral (s.76)."""
-    if not needs_referral(plan.plan_type, loads(plan.data, {})):
+    if not needs_referral(plan.plan_type, plan.data or {}):
         return False
     existing = session.scalar(
         select(Task.id).where(
@@ -313,7 +313,7 @@ def record_review(
         act.problems += _review_problems(act.session, plan, review_date, outcome, day)
         try:
             result = apply_review(
-                CarePlanStatus(plan.status),
+                plan.status,
                 review_date,
                 chosen,
                 next_review_due=next_review_due,
@@ -354,19 +354,19 @@ def _write_review(
         plan_id=plan.id,
         patient_id=plan.patient_id,
         review_date=review_date,
-        attendees=dumps([a.strip() for a in attendees if a.strip()]),
+        attendees=[a.strip() for a in attendees if a.strip()],
         outcome=outcome.strip(),
         changes=changes.strip(),
-        decision=decision.value,
+        decision=decision,
         next_review_due=next_due,
         signed_at=now,
         signed_by=vault.actor.staff_id,
     )
     session.add(review)
-    plan.status = result.status.value
+    plan.status = result.status
     if result.review_due is not None:
         plan.review_due = result.review_due
-    plan.closed_reason = result.closed_reason.value if result.closed_reason else None
+    plan.closed_reason = result.closed_reason
     plan.closed_on = result.closed_on
     return review
 
@@ -409,11 +409,11 @@ def close_plan(
         plan = open_plan_or_error(act.session, plan_id)
         check_rev(plan.rev, base_rev, "care plan")
         try:
-            check_transition(CarePlanStatus(plan.status), CarePlanStatus.CLOSED)
+            check_transition(plan.status, CarePlanStatus.CLOSED)
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
-        plan.status = CarePlanStatus.CLOSED.value
-        plan.closed_reason = chosen.value
+        plan.status = CarePlanStatus.CLOSED
+        plan.closed_reason = chosen
         plan.closed_on = day
         act.audit(patient_id=plan.patient_id, detail={"plan_id": plan.id, "reason": chosen.value})
         return build_view(act.session, plan.id, day)

@@ -25,7 +25,6 @@ from hjdesk.clinical.care_plans import (
     CarePlanType,
     GoalStatus,
     InterventionStatus,
-    PatientInvolvement,
     activation_problems,
     is_overdue,
     social_care_referral_needed,
@@ -33,7 +32,7 @@ from hjdesk.clinical.care_plans import (
 )
 from hjdesk.services.actions import user_action
 from hjdesk.services.care_plans.templates import prompts_for
-from hjdesk.services.common import get_or_error, loads, local_today
+from hjdesk.services.common import get_or_error, local_today
 from hjdesk.services.labels import days_past
 from hjdesk.services.permissions import REGISTERED_CLINICIANS, require
 from hjdesk.services.standing import standing
@@ -166,18 +165,16 @@ def plan_problems(plan: CarePlan, goals: int, interventions: int, owner: Staff |
     """Everything stopping this plan becoming active (the clinical rule, plus the owner's role)."""
     problems = activation_problems(
         CarePlanInput(
-            plan_type=CarePlanType(plan.plan_type),
+            plan_type=plan.plan_type,
             owner_id=plan.owner_id,
             start_date=plan.start_date,
             review_due=plan.review_due,
-            patient_involvement=(
-                PatientInvolvement(plan.patient_involvement) if plan.patient_involvement else None
-            ),
+            patient_involvement=plan.patient_involvement,
             goal_count=goals,
             intervention_count=interventions,
             ltc_condition=plan.ltc_condition,
             risk_management_plan=plan.risk_management_plan,
-            shared_with=tuple(loads(plan.shared_with, [])),
+            shared_with=tuple(plan.shared_with or []),
             dnacpr_form_ref=plan.dnacpr_form_ref,
         )
     )
@@ -254,7 +251,7 @@ def _view(
     policy: CarePlanPolicy,
     earlier: dict[str, CarePlanReview] | None = None,
 ) -> CarePlanView:
-    data = loads(plan.data, {})
+    data = plan.data or {}
     last_review = max((r.review_date for r in reviews), default=None)
     shown = display_status(plan.status, plan.review_due, last_review, today, policy)
     owner = staff.get(plan.owner_id or "")
@@ -282,7 +279,7 @@ def _view(
         last_review_date=last_review,
         patient_involvement=plan.patient_involvement,
         copy_given=plan.copy_given,
-        shared_with=tuple(loads(plan.shared_with, [])),
+        shared_with=tuple(plan.shared_with or []),
         risk_management_plan=plan.risk_management_plan,
         dnacpr_form_ref=plan.dnacpr_form_ref,
         closed_reason=plan.closed_reason,
@@ -291,7 +288,7 @@ def _view(
             plan.status != CarePlanStatus.CLOSED and needs_referral(plan.plan_type, data)
         ),
         data=MappingProxyType(dict(data)),
-        prompts=prompts_for(CarePlanType(plan.plan_type), plan.ltc_condition),
+        prompts=prompts_for(plan.plan_type, plan.ltc_condition),
         activation_problems=tuple(problems),
         goals=tuple(
             GoalRow(g.id, g.rev, g.position, g.issue, g.goal, g.measure, g.target_date, g.status)
@@ -322,7 +319,7 @@ def _review_row(
     return ReviewRow(
         id=review.id,
         review_date=review.review_date,
-        attendees=tuple(loads(review.attendees, [])),
+        attendees=tuple(review.attendees or []),
         outcome=review.outcome,
         changes=review.changes,
         decision=review.decision,

@@ -85,7 +85,7 @@ def details_for(
 def start_if_planned(vault: OpenVault, session: Session, clinic: ClinicSession) -> None:
     if clinic.status == SessionStatus.PLANNED:
         check_session_transition(SessionStatus.PLANNED, SessionStatus.IN_PROGRESS)
-        clinic.status = SessionStatus.IN_PROGRESS.value
+        clinic.status = SessionStatus.IN_PROGRESS
         vault.audit("clinic_session_started", detail={"session_id": clinic.id}, session=session)
 
 
@@ -98,7 +98,7 @@ def apply_outcome(
     when: datetime,
 ) -> None:
     """Write one outcome onto an appointment and audit it (new or changed)."""
-    previous = Outcome(appointment.outcome) if appointment.outcome else None
+    previous = appointment.outcome
     if (
         previous is not None
         and is_seen(previous)
@@ -129,8 +129,8 @@ def _set_outcome(
     staff_id: str | None,
 ) -> None:
     who = attribution(outcome)
-    appointment.outcome = outcome.value
-    appointment.attribution = who.value
+    appointment.outcome = outcome
+    appointment.attribution = who
     appointment.outcome_at = when
     appointment.outcome_by = staff_id
     appointment.outcome_reason = details.reason
@@ -192,7 +192,7 @@ def _outcomes_newest_first(
         .where(
             Appointment.patient_id == patient_id,
             Appointment.outcome.is_not(None),
-            ClinicSession.clinic_type == clinic_type.value,
+            ClinicSession.clinic_type == clinic_type,
         )
         .order_by(
             ClinicSession.session_date.desc(),
@@ -211,7 +211,7 @@ def _refusal_review(
     policy: AttendancePolicy,
 ) -> str | None:
     """Raise the refusal-review task when the run reaches the threshold; its id, else None."""
-    clinic_type = ClinicType(clinic.clinic_type)
+    clinic_type = clinic.clinic_type
     if clinic_type not in LTC_CLINICS:
         return None
     outcomes = _outcomes_newest_first(session, appointment.patient_id, clinic_type)

@@ -55,7 +55,7 @@ from hjdesk.services.clinics.views import (
     split_wings,
 )
 from hjdesk.services.clinics.views import session_view as build_session_view
-from hjdesk.services.common import dumps, patient_or_error
+from hjdesk.services.common import patient_or_error
 from hjdesk.services.permissions import require
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Appointment, ClinicSession, Establishment, Location, Staff
@@ -184,13 +184,13 @@ def create_session(
         targets = _targets(act.session, est.id, wings)
         clinic = ClinicSession(
             establishment_id=est.id,
-            clinic_type=kind.value,
+            clinic_type=kind,
             session_date=session_date,
-            period=part.value,
+            period=part,
             wings=WING_SEPARATOR.join(targets),
-            clinicians=dumps(_clinicians(act.session, staff)),
+            clinicians=_clinicians(act.session, staff),
             facilitating_officer=facilitating_officer.strip(),
-            status=SessionStatus.PLANNED.value,
+            status=SessionStatus.PLANNED,
         )
         act.session.add(clinic)
         act.session.flush()
@@ -262,19 +262,17 @@ def list_sessions(
     if date is not None:
         query = query.where(ClinicSession.session_date == date)
     if status is not None:
-        query = query.where(
-            ClinicSession.status == _enum(SessionStatus, status, "session status").value
-        )
+        query = query.where(ClinicSession.status == _enum(SessionStatus, status, "session status"))
     with vault.session() as session:
         return tuple(
             SessionSummary(
                 id=clinic.id,
                 establishment=code,
-                clinic_type=ClinicType(clinic.clinic_type),
+                clinic_type=clinic.clinic_type,
                 session_date=clinic.session_date,
-                period=RegimePeriod(clinic.period),
+                period=clinic.period,
                 wings=split_wings(clinic.wings),
-                status=SessionStatus(clinic.status),
+                status=clinic.status,
                 appointments=total,
                 with_outcome=done,
             )
@@ -307,13 +305,13 @@ def session_view(vault: OpenVault, session_id: str) -> SessionView:
 
 def _move(act: UserAction, clinic: ClinicSession, new: SessionStatus) -> None:
     try:
-        check_session_transition(SessionStatus(clinic.status), new)
+        check_session_transition(clinic.status, new)
     except ValueError:
         raise InvalidInput(
             f"This session is {clinic.status.lower().replace('_', ' ')}: it cannot be "
             f"{'started' if new is SessionStatus.IN_PROGRESS else 'closed'}."
         ) from None
-    clinic.status = new.value
+    clinic.status = new
     kind = "clinic_session_started" if new is SessionStatus.IN_PROGRESS else "clinic_session_closed"
     act.audit(kind=kind, detail={"session_id": clinic.id})
 

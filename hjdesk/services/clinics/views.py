@@ -26,7 +26,7 @@ from hjdesk.clinical.attendance import (
     prompts_release_summary,
 )
 from hjdesk.clinical.identifiers import is_older_prisoner
-from hjdesk.services.common import get_or_error, loads
+from hjdesk.services.common import get_or_error
 from hjdesk.services.encounters import standing_encounters
 from hjdesk.storage.models import Appointment, ClinicSession, Establishment, Patient, Staff
 
@@ -143,8 +143,8 @@ def appointment_view(
         ltc_condition=appointment.ltc_condition,
         alerts=tuple(a.code for a in patient.alerts if a.active),
         older_prisoner=is_older_prisoner(patient.date_of_birth, session_date),
-        outcome=Outcome(appointment.outcome) if appointment.outcome else None,
-        attribution=Attribution(appointment.attribution) if appointment.attribution else None,
+        outcome=appointment.outcome,
+        attribution=appointment.attribution,
         outcome_at=appointment.outcome_at,
         outcome_by=appointment.outcome_by,
         outcome_reason=appointment.outcome_reason,
@@ -189,7 +189,7 @@ def session_view(session: Session, session_id: str) -> SessionView:
     code = session.scalar(
         select(Establishment.code).where(Establishment.id == clinic.establishment_id)
     )
-    clinicians = tuple(loads(clinic.clinicians, []))
+    clinicians = tuple(clinic.clinicians or [])
     names = {
         staff_id: name
         for staff_id, name in session.execute(
@@ -200,14 +200,14 @@ def session_view(session: Session, session_id: str) -> SessionView:
     return SessionView(
         id=clinic.id,
         establishment=code or "",
-        clinic_type=ClinicType(clinic.clinic_type),
+        clinic_type=clinic.clinic_type,
         session_date=clinic.session_date,
-        period=RegimePeriod(clinic.period),
+        period=clinic.period,
         wings=split_wings(clinic.wings),
         clinicians=clinicians,
         clinician_names=tuple(names.get(c, "unknown") for c in clinicians),
         facilitating_officer=clinic.facilitating_officer,
-        status=SessionStatus(clinic.status),
+        status=clinic.status,
         rev=clinic.rev,
         appointments=tuple(appointment_views(session, [(a, clinic.session_date) for a in rows])),
     )

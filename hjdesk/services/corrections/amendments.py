@@ -39,7 +39,7 @@ from hjdesk.clinical.care_plans import CarePlanStatus, ReviewDecision
 from hjdesk.services.acct import SUMMARY_MAX, ContributionView, contribution_view
 from hjdesk.services.actions import UserAction, user_action
 from hjdesk.services.care_plans import CarePlanView, build_view
-from hjdesk.services.common import dumps, local_today
+from hjdesk.services.common import local_today
 from hjdesk.services.patients import ScreeningView, screening_problems, screening_view
 from hjdesk.services.permissions import require_own_entry_unless_registered, require_own_team
 from hjdesk.services.standing import standing
@@ -188,7 +188,7 @@ def _correct_contribution(
         problems.append("This review has been held: record the input given, not planned input.")
     if problems:
         raise InvalidInput(" ".join(problems))
-    row.contribution_type = corrected.contribution_type
+    row.contribution_type = rules.ContributionType(corrected.contribution_type)
     row.summary = corrected.summary.strip()
     row.planned = corrected.planned
 
@@ -299,12 +299,12 @@ def _latest_review(session: Session, plan_id: str) -> CarePlanReview | None:
 def _correct_review(row: CarePlanReview, corrected: ReviewCorrection) -> None:
     if not corrected.outcome.strip():
         raise InvalidInput("Record the outcome of the review.")
-    continues = row.decision != ReviewDecision.CLOSE.value
+    continues = row.decision != ReviewDecision.CLOSE
     if continues and corrected.next_review_due is None:
         raise InvalidInput("A plan that continues needs its next review date.")
     if corrected.next_review_due is not None and corrected.next_review_due <= row.review_date:
         raise InvalidInput("The next review date must be after the review.")
-    row.attendees = dumps([a.strip() for a in corrected.attendees if a.strip()])
+    row.attendees = [a.strip() for a in corrected.attendees if a.strip()]
     row.outcome, row.changes = corrected.outcome.strip(), corrected.changes.strip()
     row.next_review_due = corrected.next_review_due if continues else None
 
@@ -323,8 +323,6 @@ def _plan_after(
         if previous is not None and previous.next_review_due is not None
         else withdrawn.review_date
     )
-    if plan.status == CarePlanStatus.CLOSED.value and withdrawn.decision == (
-        ReviewDecision.CLOSE.value
-    ):
-        plan.status = CarePlanStatus.ACTIVE.value
+    if plan.status == CarePlanStatus.CLOSED and withdrawn.decision == ReviewDecision.CLOSE:
+        plan.status = CarePlanStatus.ACTIVE
         plan.closed_reason, plan.closed_on = None, None

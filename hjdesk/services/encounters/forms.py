@@ -180,7 +180,7 @@ class Scored:
     total: int
     band: str
     flagged: bool
-    override: str | None = None
+    override: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,9 @@ signature until an escalation — what was done, and to whom — is recorded (do
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from hjdesk.clinical import frailty, ltc, news2, questionnaires
 from hjdesk.clinical.dates import require_aware
@@ -185,9 +185,9 @@ def _six_cit_aq10(q: QuestionnairesInput, out: Prepared) -> None:
         aq = questionnaires.aq10(list(a.items), override=a.override)
         if aq.overridden and _blank(a.override_reason):
             out.problems.append("Give the reason for overriding the AQ-10 score.")
-        override = None
+        override: dict[str, Any] | None = None
         if a.override is not None:
-            override = json.dumps({"offer_assessment": a.override, "reason": a.override_reason})
+            override = {"offer_assessment": a.override, "reason": a.override_reason}
         band = "offer assessment" if aq.offer_assessment else "no assessment offered"
         out.scores.append(
             Scored("AQ10", list(aq.items), aq.total, band, aq.offer_assessment, override)

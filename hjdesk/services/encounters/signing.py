@@ -29,11 +29,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hjdesk.clinical.attendance import Outcome, is_seen
+from hjdesk.clinical.attendance import is_seen
 from hjdesk.clinical.identifiers import age_on
 from hjdesk.clinical.news2 import DEFAULT_PATHWAYS, EscalationPathways
 from hjdesk.services.actions import user_action
-from hjdesk.services.common import dumps, get_or_error, utc_now
+from hjdesk.services.common import get_or_error, utc_now
 from hjdesk.services.encounters.chain import chain_ids, local_day, standing_encounters
 from hjdesk.services.encounters.forms import HCA_KINDS, EncounterInput, EncounterKind
 from hjdesk.services.encounters.rules import EscalationRequired, parse_kind, prepare
@@ -88,7 +88,7 @@ def _check_appointment(session: Session, inp: EncounterInput, chain: list[str]) 
     appointment = get_or_error(session, Appointment, inp.appointment_id, "appointment")
     if appointment.patient_id != inp.patient_id:
         raise InvalidInput("That appointment is for another patient.")
-    if appointment.outcome is None or not is_seen(Outcome(appointment.outcome)):
+    if appointment.outcome is None or not is_seen(appointment.outcome):
         raise InvalidInput(
             "Record a seen outcome for the appointment before signing its encounter."
         )
@@ -173,7 +173,7 @@ def _entered_in_error(
         started_at=target.started_at,
         ended_at=target.ended_at,
         narrative="",
-        data=dumps({"answers": {}, "derived": {}}),
+        data={"answers": {}, "derived": {}},
         amends_id=target.id,
         amendment_reason=reason,
         entered_in_error=True,

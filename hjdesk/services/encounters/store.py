@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical.news2 import News2Result
-from hjdesk.services.common import dumps
+from hjdesk.services.common import dumps, loads
 from hjdesk.services.drafts import discard_in
 from hjdesk.services.encounters.forms import EncounterInput, Prepared, VitalsInput
 from hjdesk.storage.ids import uuid7
@@ -41,9 +41,9 @@ def _observation(
         pulse=vitals.pulse,
         consciousness=str(vitals.consciousness).strip().upper(),
         temperature=float(vitals.temperature),
-        subscores=dumps(dict(result.subscores)),
+        subscores=dict(result.subscores),
         news2_total=result.total,
-        news2_risk=result.risk.value,
+        news2_risk=result.risk,
         red_score=result.red_score,
     )
 
@@ -76,7 +76,7 @@ def _write_scores(
             QuestionnaireResult(
                 **signed,
                 instrument=q.instrument,
-                answers=dumps(q.answers),
+                answers=q.answers,
                 total=q.total,
                 band=q.band,
                 flagged=q.flagged,
@@ -149,8 +149,8 @@ def _encounter_row(
         narrative=inp.narrative.strip(),
         consent_recorded=inp.consent_recorded,
         capacity_concern=inp.capacity_concern,
-        data=dumps({"answers": dict(inp.data), "derived": prepared.derived()}),
-        red_flags=dumps(prepared.red_flags),
+        data=loads(dumps({"answers": dict(inp.data), "derived": prepared.derived()})),
+        red_flags=list(prepared.red_flags),
         escalation_action=esc.action if esc else None,
         escalated_to=esc.escalated_to if esc else None,
         escalated_at=esc.at if esc else None,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hjdesk.clinical.questionnaires import PROMPT_ACCT
 from hjdesk.services.actions import user_action
-from hjdesk.services.common import loads, patient_or_error
+from hjdesk.services.common import patient_or_error
 from hjdesk.services.encounters.chain import standing_encounters, superseded_ids
 from hjdesk.services.encounters.forms import EncounterKind
 from hjdesk.services.permissions import require
@@ -157,18 +157,18 @@ def observation_view(row: Observation) -> ObservationView:
         news2_total=row.news2_total,
         news2_risk=row.news2_risk,
         red_score=row.red_score,
-        subscores=MappingProxyType(loads(row.subscores, {})),
+        subscores=MappingProxyType(row.subscores or {}),
     )
 
 
 def questionnaire_view(row: QuestionnaireResult) -> QuestionnaireView:
-    override = loads(row.override)
+    override = row.override
     return QuestionnaireView(
         instrument=row.instrument,
         total=row.total,
         band=row.band,
         flagged=row.flagged,
-        answers=loads(row.answers),
+        answers=row.answers,
         override=MappingProxyType(override) if isinstance(override, dict) else None,
     )
 
@@ -227,7 +227,7 @@ def _related(session: Session, encounters: Sequence[Encounter]) -> _Related:
 
 
 def _view(e: Encounter, related: _Related) -> EncounterView:
-    stored = loads(e.data, {})
+    stored = e.data or {}
     derived = stored.get("derived", {})
     who = related.staff.get(e.signed_by or e.author_id or "")
     observation = related.observations.get(e.id)
@@ -250,7 +250,7 @@ def _view(e: Encounter, related: _Related) -> EncounterView:
         author_role=e.signed_role or (who.role if who else ""),
         signed_at=e.signed_at,
         signed_by=e.signed_by,
-        red_flags=tuple(loads(e.red_flags, [])),
+        red_flags=tuple(e.red_flags or []),
         escalation_action=e.escalation_action,
         escalated_to=e.escalated_to,
         escalated_at=e.escalated_at,

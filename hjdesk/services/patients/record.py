@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -38,7 +39,7 @@ from hjdesk.services.acct import AcctCaseView, build_case_view
 from hjdesk.services.actions import user_action
 from hjdesk.services.care_plans import care_process_names
 from hjdesk.services.clinics import completed_since, second_stage_done_on
-from hjdesk.services.common import loads, local_today, patient_or_error, utc_now
+from hjdesk.services.common import local_today, patient_or_error, utc_now
 from hjdesk.services.encounters import INSTRUMENT_NAMES, superseded_ids
 from hjdesk.services.labels import local_date
 from hjdesk.services.worklists import (
@@ -120,8 +121,7 @@ def _standing(session: Session, encounter_ids: list[str]) -> dict[str, str]:
     }
 
 
-def _override_reason(text: str | None) -> str | None:
-    found = loads(text)
+def _override_reason(found: dict[str, Any] | None) -> str | None:
     if not isinstance(found, dict):
         return None
     return str(found.get("reason") or "") or None

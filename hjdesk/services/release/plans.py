@@ -72,15 +72,13 @@ class ReleasePlanView:
 
 def _plan_input(plan: ReleasePlan) -> ReleasePlanInput:
     return ReleasePlanInput(
-        movement_type=MovementType(plan.movement_type),
+        movement_type=plan.movement_type,
         expected_date=plan.expected_date,
         destination=plan.destination,
         no_fixed_abode=plan.no_fixed_abode,
         community_gp=plan.community_gp,
-        gp_registration=GpRegistrationStatus(plan.gp_registration)
-        if plan.gp_registration
-        else None,
-        reconnect_status=ReconnectStatus(plan.reconnect_status) if plan.reconnect_status else None,
+        gp_registration=plan.gp_registration,
+        reconnect_status=plan.reconnect_status,
         days_of_medicine_supplied=plan.days_of_medicine_supplied,
         fp10_given=plan.fp10_given,
         per_done=plan.per_done,

@@ -22,7 +22,6 @@ from hjdesk.clinical.frailty import cfs_level
 from hjdesk.clinical.ltc import is_critical_medicine
 from hjdesk.clinical.release import AcctSummaryStatus, acct_summary_status
 from hjdesk.services.care_plans import DisplayStatus, display_status, needs_referral
-from hjdesk.services.common import loads
 from hjdesk.services.labels import local_date
 from hjdesk.services.standing import standing
 from hjdesk.services.worklists import (
@@ -49,7 +48,7 @@ from hjdesk.storage.models import (
     Task,
 )
 
-LIVE = (CarePlanStatus.ACTIVE.value, CarePlanStatus.REVIEW_DUE.value)
+LIVE = (CarePlanStatus.ACTIVE, CarePlanStatus.REVIEW_DUE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +287,7 @@ def _brief(
     last: dict[str, date],
     today: date,
 ) -> PlanBrief:
-    data = loads(plan.data, {})
+    data = plan.data or {}
     return PlanBrief(
         plan_id=plan.id,
         plan_type=plan.plan_type,
@@ -300,7 +299,7 @@ def _brief(
         review_due=plan.review_due,
         goals=tuple(goals),
         interventions=tuple(actions),
-        shared_with=tuple(loads(plan.shared_with, [])),
+        shared_with=tuple(plan.shared_with or []),
         risk_management_plan=plan.risk_management_plan,
         dnacpr_form_ref=plan.dnacpr_form_ref,
         needs_social_care_referral=needs_referral(plan.plan_type, data),
@@ -325,7 +324,7 @@ def acct(session: Session, patient_id: str) -> AcctSummary:
     known = {r.value for r in AcctRiskLevel}
     level = AcctRiskLevel(case.risk_level) if case.risk_level in known else None
     return AcctSummary(
-        acct_summary_status(AcctStatus(case.status)),
+        acct_summary_status(case.status),
         case.risk_level,
         risk_level_name(level) if level is not None else case.risk_level,
         case.opened_at,
@@ -438,7 +437,7 @@ def older_prisoner_review(session: Session, patient_id: str) -> tuple[date, dict
     ).first()
     if found is None:
         return None
-    return local_date(found[0]), review_answers(loads(found[1], {}))
+    return local_date(found[0]), review_answers(found[1] or {})
 
 
 def frailty(session: Session, patient_id: str) -> FrailtyItem | None:

@@ -271,7 +271,7 @@ def _ltc_rows(
     rows: list[DueRow] = []
     for patient_id, code, onset in conditions:
         label, condition = labels[patient_id], LtcCondition(code)
-        done = last.get((patient_id, code))
+        done = last.get((patient_id, condition))
         if done is None:
             due = _never_done_from(label, onset, today)
             what = f"{CONDITION_NAMES[condition]} review (never recorded)"

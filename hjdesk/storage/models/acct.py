@@ -7,7 +7,16 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hjdesk.clinical.acct import (
+    AcctEventType,
+    AcctRiskLevel,
+    AcctSource,
+    AcctStatus,
+    ContributionType,
+    Team,
+)
 from hjdesk.storage.models.base import Base, Synced, UtcDateTime
+from hjdesk.storage.models.column_types import enum_type
 from hjdesk.storage.models.signed import Signed
 
 
@@ -18,13 +27,19 @@ class AcctCase(Synced, Base):
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     concern_summary: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(14), default="OPEN", index=True)
-    risk_level: Mapped[str] = mapped_column(String(12), default="RAISED")
+    status: Mapped[AcctStatus] = mapped_column(
+        enum_type(AcctStatus, 14, "status"), default=AcctStatus.OPEN, index=True
+    )
+    risk_level: Mapped[AcctRiskLevel] = mapped_column(
+        enum_type(AcctRiskLevel, 12, "risk_level"), default=AcctRiskLevel.RAISED
+    )
     case_manager: Mapped[str] = mapped_column(String(120), default="")
     observation_plan: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     post_closure_review_due: Mapped[date | None] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(String(10), default="MANUAL")
+    source: Mapped[AcctSource] = mapped_column(
+        enum_type(AcctSource, 10, "source"), default=AcctSource.MANUAL
+    )
 
 
 class AcctEvent(Synced, Base):
@@ -33,7 +48,7 @@ class AcctEvent(Synced, Base):
 
     case_id: Mapped[str] = mapped_column(ForeignKey("acct_cases.id"), index=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
-    event_type: Mapped[str] = mapped_column(String(30))
+    event_type: Mapped[AcctEventType] = mapped_column(enum_type(AcctEventType, 30, "event_type"))
     scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     held_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     chair: Mapped[str] = mapped_column(String(120), default="")
@@ -50,8 +65,10 @@ class AcctContribution(Signed, Synced, Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("acct_cases.id"), index=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     contributor_id: Mapped[str] = mapped_column(String(36))
-    team: Mapped[str] = mapped_column(String(20))
-    contribution_type: Mapped[str] = mapped_column(String(40))
+    team: Mapped[Team] = mapped_column(enum_type(Team, 20, "team"))
+    contribution_type: Mapped[ContributionType] = mapped_column(
+        enum_type(ContributionType, 40, "contribution_type")
+    )
     summary: Mapped[str] = mapped_column(Text, default="")
     clinical_note_id: Mapped[str | None] = mapped_column(ForeignKey("encounters.id"))
     planned: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hjdesk.storage.ids import uuid7
+from hjdesk.storage.models.column_types import hold_members
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -43,6 +44,9 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+event.listen(Base, "mapper_configured", hold_members, propagate=True)
 
 
 class Synced:

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hjdesk.clinical.care_plans import (
+    CarePlanStatus,
+    CarePlanType,
+    ClosedReason,
+    GoalStatus,
+    InterventionStatus,
+    PatientInvolvement,
+    ReviewDecision,
+)
+from hjdesk.clinical.ltc import LtcCondition
 from hjdesk.storage.models.base import Base, Synced
+from hjdesk.storage.models.column_types import JsonText, enum_type
 from hjdesk.storage.models.signed import Signed
 
 
@@ -16,21 +28,29 @@ class CarePlan(Synced, Base):
     __sync_kind__ = "care_plan"
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
-    plan_type: Mapped[str] = mapped_column(String(40))
-    ltc_condition: Mapped[str | None] = mapped_column(String(30))
+    plan_type: Mapped[CarePlanType] = mapped_column(enum_type(CarePlanType, 40, "plan_type"))
+    ltc_condition: Mapped[LtcCondition | None] = mapped_column(
+        enum_type(LtcCondition, 30, "ltc_condition")
+    )
     title: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(12), default="DRAFT", index=True)
+    status: Mapped[CarePlanStatus] = mapped_column(
+        enum_type(CarePlanStatus, 12, "status"), default=CarePlanStatus.DRAFT, index=True
+    )
     owner_id: Mapped[str | None] = mapped_column(String(36))
     start_date: Mapped[date | None] = mapped_column(Date)
     review_due: Mapped[date | None] = mapped_column(Date, index=True)
-    patient_involvement: Mapped[str | None] = mapped_column(String(20))
+    patient_involvement: Mapped[PatientInvolvement | None] = mapped_column(
+        enum_type(PatientInvolvement, 20, "patient_involvement")
+    )
     copy_given: Mapped[bool] = mapped_column(Boolean, default=False)
-    shared_with: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of services
+    shared_with: Mapped[list[str]] = mapped_column(JsonText, default=list)  # services
     risk_management_plan: Mapped[str | None] = mapped_column(Text)
     dnacpr_form_ref: Mapped[str | None] = mapped_column(String(120))
-    closed_reason: Mapped[str | None] = mapped_column(String(30))
+    closed_reason: Mapped[ClosedReason | None] = mapped_column(
+        enum_type(ClosedReason, 30, "closed_reason")
+    )
     closed_on: Mapped[date | None] = mapped_column(Date)
-    data: Mapped[str] = mapped_column(Text, default="{}")
+    data: Mapped[dict[str, Any]] = mapped_column(JsonText, default=dict)
 
 
 class CarePlanGoal(Synced, Base):
@@ -44,7 +64,9 @@ class CarePlanGoal(Synced, Base):
     goal: Mapped[str] = mapped_column(Text)
     measure: Mapped[str] = mapped_column(Text, default="")
     target_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="OPEN")
+    status: Mapped[GoalStatus] = mapped_column(
+        enum_type(GoalStatus, 20, "status"), default=GoalStatus.NOT_STARTED
+    )
 
 
 class CarePlanIntervention(Synced, Base):
@@ -58,7 +80,9 @@ class CarePlanIntervention(Synced, Base):
     responsible: Mapped[str] = mapped_column(String(120))
     frequency: Mapped[str] = mapped_column(String(120), default="")
     due: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="PLANNED")
+    status: Mapped[InterventionStatus] = mapped_column(
+        enum_type(InterventionStatus, 20, "status"), default=InterventionStatus.PLANNED
+    )
 
 
 class CarePlanReview(Signed, Synced, Base):
@@ -68,10 +92,10 @@ class CarePlanReview(Signed, Synced, Base):
     plan_id: Mapped[str] = mapped_column(ForeignKey("care_plans.id"), index=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     review_date: Mapped[date] = mapped_column(Date)
-    attendees: Mapped[str] = mapped_column(Text, default="")
+    attendees: Mapped[list[str]] = mapped_column(JsonText, default=list)
     outcome: Mapped[str] = mapped_column(Text, default="")
     changes: Mapped[str] = mapped_column(Text, default="")
-    decision: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[ReviewDecision] = mapped_column(enum_type(ReviewDecision, 20, "decision"))
     next_review_due: Mapped[date | None] = mapped_column(Date)
     # A correction or "entered in error" is a new signed row pointing at the one it amends.
     amends_id: Mapped[str | None] = mapped_column(ForeignKey("care_plan_reviews.id"), index=True)

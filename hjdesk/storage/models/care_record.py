@@ -8,7 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hjdesk.clinical.acct import Team
+from hjdesk.clinical.release import GpRegistrationStatus, MovementType, ReconnectStatus
 from hjdesk.storage.models.base import Base, Synced, UtcDateTime
+from hjdesk.storage.models.column_types import enum_type
 from hjdesk.storage.models.signed import Signed
 
 
@@ -75,13 +78,19 @@ class ReleasePlan(Synced, Base):
     __sync_kind__ = "release_plan"
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
-    movement_type: Mapped[str] = mapped_column(String(12))
+    movement_type: Mapped[MovementType] = mapped_column(
+        enum_type(MovementType, 12, "movement_type")
+    )
     expected_date: Mapped[date | None] = mapped_column(Date)
     destination: Mapped[str] = mapped_column(String(200), default="")
     no_fixed_abode: Mapped[bool] = mapped_column(Boolean, default=False)
     community_gp: Mapped[str] = mapped_column(String(200), default="")
-    gp_registration: Mapped[str | None] = mapped_column(String(20))
-    reconnect_status: Mapped[str | None] = mapped_column(String(20))
+    gp_registration: Mapped[GpRegistrationStatus | None] = mapped_column(
+        enum_type(GpRegistrationStatus, 20, "gp_registration")
+    )
+    reconnect_status: Mapped[ReconnectStatus | None] = mapped_column(
+        enum_type(ReconnectStatus, 20, "reconnect_status")
+    )
     days_of_medicine_supplied: Mapped[int | None] = mapped_column(Integer)
     fp10_given: Mapped[bool] = mapped_column(Boolean, default=False)
     per_done: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -96,7 +105,7 @@ class CaseloadMembership(Synced, Base):
     __sync_kind__ = "caseload_membership"
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
-    team: Mapped[str] = mapped_column(String(20))
+    team: Mapped[Team] = mapped_column(enum_type(Team, 20, "team"))
     started_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
     lead_id: Mapped[str | None] = mapped_column(String(36))

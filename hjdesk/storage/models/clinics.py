@@ -7,7 +7,16 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hjdesk.clinical.attendance import (
+    Attribution,
+    ClinicType,
+    Outcome,
+    RegimePeriod,
+    SessionStatus,
+)
+from hjdesk.clinical.ltc import LtcCondition
 from hjdesk.storage.models.base import Base, Synced, UtcDateTime
+from hjdesk.storage.models.column_types import JsonText, enum_type
 
 
 class ClinicSession(Synced, Base):
@@ -15,13 +24,15 @@ class ClinicSession(Synced, Base):
     __sync_kind__ = "clinic_session"
 
     establishment_id: Mapped[str] = mapped_column(ForeignKey("establishments.id"), index=True)
-    clinic_type: Mapped[str] = mapped_column(String(30))
+    clinic_type: Mapped[ClinicType] = mapped_column(enum_type(ClinicType, 30, "clinic_type"))
     session_date: Mapped[date] = mapped_column(Date, index=True)
-    period: Mapped[str] = mapped_column(String(2))
+    period: Mapped[RegimePeriod] = mapped_column(enum_type(RegimePeriod, 2, "period"))
     wings: Mapped[str] = mapped_column(String(200))  # ';'-separated wing or wing-landing paths
-    clinicians: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of staff ids
+    clinicians: Mapped[list[str]] = mapped_column(JsonText, default=list)  # staff ids
     facilitating_officer: Mapped[str] = mapped_column(String(120), default="")
-    status: Mapped[str] = mapped_column(String(12), default="PLANNED")
+    status: Mapped[SessionStatus] = mapped_column(
+        enum_type(SessionStatus, 12, "status"), default=SessionStatus.PLANNED
+    )
 
 
 class Appointment(Synced, Base):
@@ -34,9 +45,13 @@ class Appointment(Synced, Base):
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(String(200), default="")
-    ltc_condition: Mapped[str | None] = mapped_column(String(30))
-    outcome: Mapped[str | None] = mapped_column(String(30), index=True)
-    attribution: Mapped[str | None] = mapped_column(String(12))
+    ltc_condition: Mapped[LtcCondition | None] = mapped_column(
+        enum_type(LtcCondition, 30, "ltc_condition")
+    )
+    outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome, 30, "outcome"), index=True)
+    attribution: Mapped[Attribution | None] = mapped_column(
+        enum_type(Attribution, 12, "attribution")
+    )
     outcome_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome_by: Mapped[str | None] = mapped_column(String(36))
     outcome_reason: Mapped[str | None] = mapped_column(Text)

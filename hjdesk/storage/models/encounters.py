@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hjdesk.clinical.ltc import LtcCondition
+from hjdesk.clinical.news2 import Consciousness, News2Risk
 from hjdesk.storage.models.base import Base, Synced, UtcDateTime
+from hjdesk.storage.models.column_types import JsonText, enum_type
 from hjdesk.storage.models.signed import Signed
 
 
@@ -35,16 +39,18 @@ class Encounter(Signed, Synced, Base):
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id"))
     kind: Mapped[str] = mapped_column(String(40), index=True)
-    ltc_condition: Mapped[str | None] = mapped_column(String(30))
+    ltc_condition: Mapped[LtcCondition | None] = mapped_column(
+        enum_type(LtcCondition, 30, "ltc_condition")
+    )
     place: Mapped[str] = mapped_column(String(60), default="")
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     narrative: Mapped[str] = mapped_column(Text, default="")
     consent_recorded: Mapped[bool] = mapped_column(Boolean, default=False)
     capacity_concern: Mapped[bool] = mapped_column(Boolean, default=False)
-    data: Mapped[str] = mapped_column(Text, default="{}")
+    data: Mapped[dict[str, Any]] = mapped_column(JsonText, default=dict)
     # Red flags (NEWS2 medium/high or red score, PHQ-9 item 9 > 0) need an escalation to sign.
-    red_flags: Mapped[str] = mapped_column(Text, default="[]")
+    red_flags: Mapped[list[str]] = mapped_column(JsonText, default=list)
     escalation_action: Mapped[str | None] = mapped_column(Text)
     escalated_to: Mapped[str | None] = mapped_column(String(120))
     escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -72,11 +78,13 @@ class Observation(Signed, Synced, Base):
     systolic_bp: Mapped[int] = mapped_column(Integer)
     diastolic_bp: Mapped[int | None] = mapped_column(Integer)
     pulse: Mapped[int] = mapped_column(Integer)
-    consciousness: Mapped[str] = mapped_column(String(1))
+    consciousness: Mapped[Consciousness] = mapped_column(
+        enum_type(Consciousness, 1, "consciousness")
+    )
     temperature: Mapped[float] = mapped_column(Float)
-    subscores: Mapped[str] = mapped_column(Text)
+    subscores: Mapped[dict[str, int]] = mapped_column(JsonText)
     news2_total: Mapped[int] = mapped_column(Integer)
-    news2_risk: Mapped[str] = mapped_column(String(12))
+    news2_risk: Mapped[News2Risk] = mapped_column(enum_type(News2Risk, 12, "news2_risk"))
     red_score: Mapped[bool] = mapped_column(Boolean)
 
 
@@ -89,11 +97,11 @@ class QuestionnaireResult(Signed, Synced, Base):
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     encounter_id: Mapped[str] = mapped_column(ForeignKey("encounters.id"), index=True)
     instrument: Mapped[str] = mapped_column(String(12), index=True)
-    answers: Mapped[str] = mapped_column(Text)
+    answers: Mapped[Any] = mapped_column(JsonText)
     total: Mapped[int] = mapped_column(Integer)
     band: Mapped[str] = mapped_column(String(40))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
-    override: Mapped[str | None] = mapped_column(Text)
+    override: Mapped[dict[str, Any] | None] = mapped_column(JsonText)
     taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -122,5 +130,5 @@ class Draft(Base):
     form: Mapped[str] = mapped_column(String(40))
     patient_id: Mapped[str | None] = mapped_column(String(36))
     context_id: Mapped[str | None] = mapped_column(String(36))
-    payload: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonText)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -13,7 +13,7 @@ changes; downgrade drops the index.
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
