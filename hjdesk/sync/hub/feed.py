@@ -52,6 +52,20 @@ def changes_since(
     docs = schema.documents
     code = device["establishment"]
     with store.reading() as conn:
+        if conn.dialect.name == "postgresql":
+            # The plan must walk the change_seq index from the cursor and stop at the page's end.
+            # PostgreSQL's statistics lag a hub that has just been filled (autovacuum analyses
+            # a minute later, or never for a burst of pushes); with a table it believes tiny it
+            # hashes every patient, reads every change after the cursor and sorts them, for every
+            # page: a pull then costs the square of its size (measured: docs/performance.md).
+            # For this snapshot's queries only (SET LOCAL), those plan shapes are off.
+            for setting in (
+                "enable_hashjoin",
+                "enable_mergejoin",
+                "enable_bitmapscan",
+                "enable_sort",
+            ):
+                conn.exec_driver_sql(f"SET LOCAL {setting} = off")
         upto = current_seq(conn)
         joined, scope = _scoped(device)
         rows = conn.execute(
