@@ -252,10 +252,17 @@ def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, p
         since = local_state.cursor(session)
     # The next page is asked for while this one is stored: the hub and the laptop work at once.
     # A page is still stored, with its cursor, in one transaction, in order.
+    # The first page also asks how many records follow it, so progress can show the time left
+    # (a hub from before `remaining` sends none: then records and rate only).
+    total: int | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hjdesk-pull") as fetcher:
-        pending = fetcher.submit(hub.changes, since, page)
+        pending = fetcher.submit(hub.changes, since, page, count=True)
+        first = True
         while True:
             reply = pending.result()
+            if first and reply.remaining is not None:
+                total = tally.pulled + len(reply.changes) + reply.remaining
+            first = False
             if reply.more:
                 pending = fetcher.submit(hub.changes, reply.next_since, page)
             with remote_session(vault) as session:
@@ -273,7 +280,12 @@ def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, p
                 vault.context.clock.observe(latest)
             tally.pulled += len(reply.changes)
             tally.state = reply.device
-            progress(SyncProgress("pull", tally.pulled, None, f"received {tally.pulled}"))
+            if total is not None:
+                # Records pushed by others while this pull runs arrive too: the total grows.
+                total = max(total, tally.pulled + (reply.remaining or 0))
+                if not reply.more:
+                    total = tally.pulled
+            progress(SyncProgress("pull", tally.pulled, total, f"received {tally.pulled}"))
             if not reply.more:
                 return
 

@@ -6,7 +6,8 @@ callbacks into a `ProgressLine` for the command line and the Sync page. The rate
 average since its first report (steadier than batch-to-batch, which jumps with the hub's load);
 it is shown once the phase has run for `settle` seconds, so a first batch does not promise a
 rate the rest will not keep. Time left needs the total: the laptop knows how many ops it has to
-push, but not how many records the hub still holds for it, so a pull shows records and rate only.
+push, and a pull's first page says how many records follow it (`ChangesReply.remaining`); from a
+hub too old to say, a pull shows records and rate only.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class ProgressLine:
         verb = _VERBS[self.phase]
         parts = [
             f"{verb} {self.done:,} of {_count(self.total)}"
-            if self.total is not None
+            if self.total  # nothing to receive reads "received 0 records", not "0 of 0"
             else f"{verb} {_count(self.done)}"
         ]
         if self.rate is not None:

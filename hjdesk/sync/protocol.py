@@ -221,6 +221,10 @@ class ChangesReply(_Model):
     device: DeviceState
     # Every pending transfer of the device's establishment, on the last page of a pull.
     transfers: list[TransferNote] = []
+    # How many changes in the device's scope come after this page (as of the page's snapshot),
+    # sent only when the pull asked for it (`count=true`): a client from before it forbids
+    # unknown fields. A hub from before it sends none; the client then shows no time left.
+    remaining: int | None = None
 
 
 class Receipt(_Model):

@@ -108,8 +108,12 @@ class HubClient:
         """`push` with the request already written as JSON (`PushRequest`'s shape)."""
         return self._call("POST", "/push", PushReply, raw=body)
 
-    def changes(self, since: int, limit: int) -> ChangesReply:
-        return self._call("GET", "/changes", ChangesReply, params={"since": since, "limit": limit})
+    def changes(self, since: int, limit: int, *, count: bool = False) -> ChangesReply:
+        """One page of changes; with `count`, also how many remain after it (`remaining`)."""
+        params: dict[str, Any] = {"since": since, "limit": limit}
+        if count:
+            params["count"] = "true"
+        return self._call("GET", "/changes", ChangesReply, params=params)
 
     def conflicts(self) -> ConflictList:
         return self._call("GET", "/conflicts", ConflictList)

@@ -208,10 +208,16 @@ def _routes(app: FastAPI, store: HubStore) -> None:
         me: Device,
         since: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
-    ) -> ChangesReply:
+        count: bool = False,
+    ) -> ChangesReply | JSONResponse:
         if me["revoked_at"] is not None:
             raise HubRefusal("This laptop's access was revoked: it can no longer pull.", 403)
-        return changes_since(store, me, since, limit)
+        reply = changes_since(store, me, since, limit, count=count)
+        if count:
+            return reply
+        # A client that did not ask for `remaining` may be from before it, and refuses fields
+        # it does not know: leave the key out rather than send it as null.
+        return JSONResponse(reply.model_dump(mode="json", exclude={"remaining"}))
 
     @app.get(
         f"{API}/conflicts",

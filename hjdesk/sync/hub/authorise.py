@@ -94,6 +94,11 @@ class Authority:
         self._staff_codes: dict[str, str | None] = {}
         self._left_here: dict[str, bool] = {}
         self._claims: set[str] = set()  # patients this batch claimed (settled after the check)
+        # Patients with a claim of this establishment pending at the hub, among those the batch
+        # names: read once per batch, when the first op needs it (`claimed_here`), not per op.
+        self._batch_patients: list[str] = []
+        self._pending_here: set[str] = set()
+        self._pending_known: set[str] = set()
 
     def prefetch(self, ops: list[WireOp]) -> None:
         """The establishments of every staff member the batch names as author or signer."""
@@ -105,7 +110,12 @@ class Authority:
                 if isinstance(value := op.payload.get(name), str)
             }
         )
-        self.scope.prefetch(sorted({op.patient_id for op in ops if op.patient_id}))
+        patient_ids = sorted(
+            {op.patient_id for op in ops if op.patient_id}
+            | {op.record_id for op in ops if op.kind == PATIENT_KIND}
+        )
+        self.scope.prefetch(patient_ids)
+        self._batch_patients = patient_ids
         docs = schema.documents
         for start in range(0, len(people), 500):
             chunk = people[start : start + 500]
@@ -117,6 +127,22 @@ class Authority:
                 )
             ):
                 self._staff_codes[staff_id] = code
+
+    def _prefetch_claims(self, patient_ids: list[str]) -> None:
+        """Which of these patients this establishment has a pending claim on, in a few queries."""
+        table = schema.transfers
+        for start in range(0, len(patient_ids), 500):
+            chunk = patient_ids[start : start + 500]
+            self._pending_known.update(chunk)
+            self._pending_here.update(
+                self.conn.execute(
+                    select(table.c.patient_id).where(
+                        among(self.conn, table.c.patient_id, chunk),
+                        table.c.status == transfers.PENDING,
+                        table.c.to_code == self.code,
+                    )
+                ).scalars()
+            )
 
     # -- the rules ----------------------------------------------------------------------------
     def check(self, op: WireOp, doc: HubDoc | None) -> Refusal | None:
@@ -285,7 +311,10 @@ class Authority:
         Every other move is refused, and nobody moves."""
         if doc is not None and after == self.code:
             if op.payload.get("on_roll") is False:
-                self._claims.discard(op.record_id)  # this prison's roll dropped them again
+                # This prison's roll dropped them again: settle_patient cancels its claim, so
+                # later ops of the batch may no longer write the patient's records.
+                self._claims.discard(op.record_id)
+                self._pending_here.discard(op.record_id)
             if transfers.is_roll_claim(doc.payload, op.payload, self.code):
                 self._claims.add(op.record_id)
                 return None
@@ -314,21 +343,12 @@ class Authority:
         claim takes effect, so care given on arrival reaches the office."""
         if patient_id in self._claims:
             return True
-        # Not cached: an op earlier in the batch may have cancelled the claim (its roll dropped
-        # the patient). Asked only for patients not placed here.
-        table = schema.transfers
-        return (
-            self.conn.execute(
-                select(table.c.id)
-                .where(
-                    table.c.patient_id == patient_id,
-                    table.c.status == transfers.PENDING,
-                    table.c.to_code == self.code,
-                )
-                .limit(1)
-            ).first()
-            is not None
-        )
+        if patient_id not in self._pending_known:
+            # Most batches never ask (their patients are placed here): the first that does reads
+            # the claims on all the batch's patients at once.
+            wanted = [p for p in self._batch_patients if p not in self._pending_known]
+            self._prefetch_claims(wanted if patient_id in wanted else [patient_id])
+        return patient_id in self._pending_here
 
     def _may_write(self, patient_id: str | None, code: str | None, doc: HubDoc | None) -> bool:
         if patient_id is None:

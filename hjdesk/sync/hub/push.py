@@ -206,11 +206,24 @@ class _Batch:
         ids = sorted({op.record_id for op in ops})
         self.scope.prefetch(sorted({op.record_id for op in ops if op.kind == PATIENT_KIND}))
         docs, table = schema.documents, schema.conflicts
+        by_kind: dict[str, set[str]] = {}
+        for op in ops:
+            by_kind.setdefault(op.kind, set()).add(op.record_id)
+        for kind, kind_ids in sorted(by_kind.items()):
+            # By (kind, id), the primary key: `id IN (…)` alone cannot use it and read the whole
+            # documents table for every batch, so a push slowed as the hub filled.
+            wanted = sorted(kind_ids)
+            for start in range(0, len(wanted), 500):
+                found = self.conn.execute(
+                    select(docs).where(
+                        docs.c.kind == kind,
+                        among(self.conn, docs.c.id, wanted[start : start + 500]),
+                    )
+                )
+                for row in found.mappings():
+                    self.docs[(row["kind"], row["id"])] = _Doc(**{c: row[c] for c in _DOC_COLUMNS})
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            found = self.conn.execute(select(docs).where(among(self.conn, docs.c.id, chunk)))
-            for row in found.mappings():
-                self.docs[(row["kind"], row["id"])] = _Doc(**{c: row[c] for c in _DOC_COLUMNS})
             for cid, kind, record_id in self.conn.execute(
                 select(table.c.id, table.c.kind, table.c.record_id).where(
                     among(self.conn, table.c.record_id, chunk),
