@@ -30,6 +30,55 @@ def register(
     open_vault: OpenVaultFn,
 ) -> None:
     """Add `hub …`, `enrol`, `sync` and `conflicts` to the main parser."""
+    _register_hub(sub)
+
+    p = sub.add_parser("enrol", help="enrol this laptop with a hub (admin)")
+    vault_options(p)
+    p.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub:8443")
+    p.add_argument("--code", required=True, help="the one-time code from the hub administrator")
+    p.add_argument("--ca-bundle", type=Path, help="PEM file of the CA that signed the hub's cert")
+    p.set_defaults(func=lambda args: cmd_enrol(args, open_vault))
+
+    p = sub.add_parser("sync", help="send this laptop's changes to the hub, then receive")
+    vault_options(p)
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="after syncing, ask the hub whether everything on this laptop is at the office "
+        "(exit 0 yes, 1 no): before handing the laptop over or wiping it",
+    )
+    p.add_argument(
+        "--quarantine",
+        action="store_true",
+        help="list what sync set aside (refused by the hub, or not storable here), without syncing",
+    )
+    p.add_argument("--show", type=int, metavar="ID", help="print a set-aside record in full")
+    p.add_argument(
+        "--resend", type=int, metavar="ID", help="queue a refused change again (after a fix)"
+    )
+    p.add_argument(
+        "--retry", type=int, metavar="ID", help="try again to store a record from the office"
+    )
+    p.add_argument(
+        "--dismiss",
+        type=int,
+        metavar="ID",
+        help="let a set-aside record go (administrator; needs --reason); it stays readable",
+    )
+    p.add_argument("--reason", help="why it is dismissed (with --dismiss)")
+    p.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
+    p.add_argument("--page-size", type=int, default=1000, help=argparse.SUPPRESS)
+    p.set_defaults(func=lambda args: cmd_sync(args, open_vault))
+
+    p = sub.add_parser("conflicts", help="list sync conflicts, or resolve one")
+    vault_options(p)
+    p.add_argument("--resolve", type=int, metavar="ID", help="the conflict to resolve")
+    p.add_argument("--keep", choices=["mine", "hub"], help="which version to keep")
+    p.set_defaults(func=lambda args: cmd_conflicts(args, open_vault))
+
+
+def _register_hub(sub: Any) -> None:
+    """`hub serve`, `hub enrol-code`, `hub revoke|wipe|devices|audit-report|refusals|transfers`."""
     hub = sub.add_parser("hub", help="run and manage the sync hub (healthcare office)")
     hub_sub = hub.add_subparsers(dest="hub_cmd", required=True, parser_class=type(hub))
 
@@ -77,50 +126,6 @@ def register(
     p.add_argument("--confirm", type=int, metavar="ID", help="make a pending transfer effective")
     p.add_argument("--all", action="store_true", help="also list effective and cancelled ones")
     p.set_defaults(func=cmd_hub_transfers)
-
-    p = sub.add_parser("enrol", help="enrol this laptop with a hub (admin)")
-    vault_options(p)
-    p.add_argument("--hub", required=True, help="the hub's address, e.g. https://hub:8443")
-    p.add_argument("--code", required=True, help="the one-time code from the hub administrator")
-    p.add_argument("--ca-bundle", type=Path, help="PEM file of the CA that signed the hub's cert")
-    p.set_defaults(func=lambda args: cmd_enrol(args, open_vault))
-
-    p = sub.add_parser("sync", help="send this laptop's changes to the hub, then receive")
-    vault_options(p)
-    p.add_argument(
-        "--check",
-        action="store_true",
-        help="after syncing, ask the hub whether everything on this laptop is at the office "
-        "(exit 0 yes, 1 no): before handing the laptop over or wiping it",
-    )
-    p.add_argument(
-        "--quarantine",
-        action="store_true",
-        help="list what sync set aside (refused by the hub, or not storable here), without syncing",
-    )
-    p.add_argument("--show", type=int, metavar="ID", help="print a set-aside record in full")
-    p.add_argument(
-        "--resend", type=int, metavar="ID", help="queue a refused change again (after a fix)"
-    )
-    p.add_argument(
-        "--retry", type=int, metavar="ID", help="try again to store a record from the office"
-    )
-    p.add_argument(
-        "--dismiss",
-        type=int,
-        metavar="ID",
-        help="let a set-aside record go (administrator; needs --reason); it stays readable",
-    )
-    p.add_argument("--reason", help="why it is dismissed (with --dismiss)")
-    p.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
-    p.add_argument("--page-size", type=int, default=1000, help=argparse.SUPPRESS)
-    p.set_defaults(func=lambda args: cmd_sync(args, open_vault))
-
-    p = sub.add_parser("conflicts", help="list sync conflicts, or resolve one")
-    vault_options(p)
-    p.add_argument("--resolve", type=int, metavar="ID", help="the conflict to resolve")
-    p.add_argument("--keep", choices=["mine", "hub"], help="which version to keep")
-    p.set_defaults(func=lambda args: cmd_conflicts(args, open_vault))
 
 
 # -- hub ------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from hjdesk.sync.local_apply import (
     purge_patient,
     store_transfer_notes,
 )
-from hjdesk.sync.protocol import DeviceState, PushReply, WireOp, op_id
+from hjdesk.sync.protocol import ChangesReply, DeviceState, PushReply, WireOp, op_id
 from hjdesk.sync.transport import HubClient, OpsRefusedByHub, SeqGapRefused
 
 
@@ -206,13 +206,7 @@ def push(
                 # The hub lost ops it had acknowledged (restored from a backup): resend them.
                 requeued = True
                 upcoming.result()
-                with vault.transaction() as session:
-                    session.execute(
-                        update(OutboxOp)
-                        .where(OutboxOp.seq >= gap.expected_seq)
-                        .values(acked_at=None)
-                    )
-                    total = unsent(session)
+                total = _requeue_from(vault, gap.expected_seq)
                 batch = _next_batch(vault, 0, batch_size)
                 continue
             collect()
@@ -224,6 +218,13 @@ def push(
                 raise SyncError("The hub did not acknowledge the ops sent: try again later.")
             batch = upcoming.result()
         collect()
+
+
+def _requeue_from(vault: OpenVault, seq: int) -> int:
+    """Mark ops from `seq` on as not yet acknowledged; return how many are now unsent."""
+    with vault.transaction() as session:
+        session.execute(update(OutboxOp).where(OutboxOp.seq >= seq).values(acked_at=None))
+        return unsent(session)
 
 
 @contextmanager
@@ -265,19 +266,7 @@ def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, p
             first = False
             if reply.more:
                 pending = fetcher.submit(hub.changes, reply.next_since, page)
-            with remote_session(vault) as session:
-                apply_changes(session, reply.changes, tally.pull)
-                for purge in reply.purges:
-                    if purge_patient(session, purge.patient_id):
-                        tally.pull.purged += 1
-                if not reply.more:
-                    store_transfer_notes(session, reply.transfers)
-                local_state.put(session, local_state.CURSOR, str(reply.next_since))
-                local_state.put(session, local_state.LAST_RECEIPT, utcnow().isoformat())
-            stamps = [c.payload.get("hlc") for c in reply.changes]
-            latest = max((s for s in stamps if isinstance(s, str) and _is_hlc(s)), default=None)
-            if latest:
-                vault.context.clock.observe(latest)
+            _store_page(vault, reply, tally)
             tally.pulled += len(reply.changes)
             tally.state = reply.device
             if total is not None:
@@ -288,6 +277,23 @@ def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, p
             progress(SyncProgress("pull", tally.pulled, total, f"received {tally.pulled}"))
             if not reply.more:
                 return
+
+
+def _store_page(vault: OpenVault, reply: ChangesReply, tally: Tally) -> None:
+    """One page of changes, its purges and its cursor, in one transaction; then the clock."""
+    with remote_session(vault) as session:
+        apply_changes(session, reply.changes, tally.pull)
+        for purge in reply.purges:
+            if purge_patient(session, purge.patient_id):
+                tally.pull.purged += 1
+        if not reply.more:
+            store_transfer_notes(session, reply.transfers)
+        local_state.put(session, local_state.CURSOR, str(reply.next_since))
+        local_state.put(session, local_state.LAST_RECEIPT, utcnow().isoformat())
+    stamps = [c.payload.get("hlc") for c in reply.changes]
+    latest = max((s for s in stamps if isinstance(s, str) and _is_hlc(s)), default=None)
+    if latest:
+        vault.context.clock.observe(latest)
 
 
 def _is_hlc(stamp: str) -> bool:

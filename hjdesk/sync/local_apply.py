@@ -149,8 +149,33 @@ class PageResult:
 
 def apply_changes(session: Session, changes: list[Change], result: PageResult) -> None:
     """Apply one page of pulled records (the caller marks the connection REMOTE)."""
-    conn = session.connection()
-    ids = [c.record_id for c in changes]
+    unsent, conflicted = _held_back(session, [c.record_id for c in changes])
+    by_kind: dict[str, list[Change]] = defaultdict(list)
+    for change in changes:
+        by_kind[change.kind].append(change)
+    classes = synced_classes()
+    for kind, group in by_kind.items():
+        cls = classes.get(kind)
+        if cls is None or cls is AuditEvent:
+            result.unknown += len(group)  # a newer version's record type: the hub keeps it
+        elif kind in estate_ids.MIRRORED:
+            _apply_mirrored(session, cls, kind, group, result)
+        else:
+            held = _HeldBack(unsent, {k[1]: c for k, c in conflicted.items() if k[0] == kind})
+            _apply_plain(session, cls, kind, group, held, result)
+
+
+@dataclass(frozen=True, slots=True)
+class _HeldBack:
+    """What this laptop holds back from a pull: records with unsent ops, open conflicts (by id)."""
+
+    unsent: set[str]
+    conflicts: dict[str, SyncConflict]
+
+
+def _held_back(
+    session: Session, ids: list[str]
+) -> tuple[set[str], dict[tuple[str, str], SyncConflict]]:
     unsent: set[str] = set()
     conflicted: dict[tuple[str, str], SyncConflict] = {}
     for start in range(0, len(ids), 500):
@@ -168,61 +193,85 @@ def apply_changes(session: Session, changes: list[Change], result: PageResult) -
             )
         ):
             conflicted[(conflict.kind, conflict.record_id)] = conflict
-    by_kind: dict[str, list[Change]] = defaultdict(list)
-    for change in changes:
-        by_kind[change.kind].append(change)
-    classes = synced_classes()
-    for kind, group in by_kind.items():
-        cls = classes.get(kind)
-        if cls is None or cls is AuditEvent:
-            result.unknown += len(group)  # a newer version's record type: the hub keeps it
+    return unsent, conflicted
+
+
+def _apply_plain(
+    session: Session,
+    cls: type[Synced],
+    kind: str,
+    group: list[Change],
+    held: _HeldBack,
+    result: PageResult,
+) -> None:
+    """Records a laptop owns outright: the checks below, in this order, then one write."""
+    conn = session.connection()
+    local = _local_revs(conn, table_of(cls), [c.record_id for c in group])
+    signed = _signed_here(conn, cls, [c.record_id for c in group if c.record_id in local])
+    writes: list[tuple[Change, dict[str, Any], bool]] = []
+    for change in group:
+        rid = change.record_id
+        if _payload_refused(session, kind, change, result):
             continue
-        if kind in estate_ids.MIRRORED:
-            _apply_mirrored(session, cls, kind, group, result)
-            continue
-        writes: list[tuple[Change, dict[str, Any], bool]] = []
-        local = _local_revs(conn, table_of(cls), [c.record_id for c in group])
-        signed = _signed_here(conn, cls, [c.record_id for c in group if c.record_id in local])
-        for change in group:
-            held = conflicted.get((kind, change.record_id))
-            why = payloads.problem(kind, change.record_id, change.payload)
-            if why is not None:
-                quarantine.set_aside_pulled(session, change, "payload-invalid", why)
-                result.quarantined += 1
-            elif change.record_id in signed and change.rev > local[change.record_id]:
-                quarantine.set_aside_pulled(
-                    session, change, "signed-write-once",
-                    "a change to an entry signed here; the signed original is kept",
-                )  # fmt: skip
-                result.quarantined += 1
-            elif held is not None:
-                if change.rev > held.hub_rev:
-                    held.hub_rev, held.hub_payload = change.rev, json.dumps(change.payload)
-                result.conflicts += 1
-            elif change.record_id in unsent:
-                result.deferred += 1
-            elif change.record_id in local and change.rev <= local[change.record_id]:
-                result.skipped += 1
-            else:
-                try:
-                    row = to_row(cls, change.payload)
-                except (ValueError, TypeError):
-                    quarantine.set_aside_pulled(
-                        session, change, "payload-invalid", "its values could not be read"
-                    )
-                    result.quarantined += 1
-                    continue
-                row["id"] = change.record_id
-                if cls is Staff and change.record_id in local:
-                    for name in STAFF_AUTHORITY:
-                        row.pop(name, None)
-                writes.append((change, row, change.record_id not in local))
-        _write(session, cls, writes, result)
-        if cls is Patient:
-            arrived = [c.record_id for c in group]
-            session.execute(
-                delete(SyncPendingPurge).where(SyncPendingPurge.patient_id.in_(arrived))
-            )
+        if rid in signed and change.rev > local[rid]:
+            quarantine.set_aside_pulled(
+                session, change, "signed-write-once",
+                "a change to an entry signed here; the signed original is kept",
+            )  # fmt: skip
+            result.quarantined += 1
+        elif rid in held.conflicts:
+            conflict = held.conflicts[rid]
+            if change.rev > conflict.hub_rev:
+                conflict.hub_rev, conflict.hub_payload = change.rev, json.dumps(change.payload)
+            result.conflicts += 1
+        elif rid in held.unsent:
+            result.deferred += 1
+        elif rid in local and change.rev <= local[rid]:
+            result.skipped += 1
+        else:
+            row = _readable_row(session, cls, change, result)
+            if row is not None:
+                writes.append(
+                    (change, _without_authority(cls, row, rid in local), rid not in local)
+                )
+    _write(session, cls, writes, result)
+    if cls is Patient:
+        arrived = [c.record_id for c in group]
+        session.execute(delete(SyncPendingPurge).where(SyncPendingPurge.patient_id.in_(arrived)))
+
+
+def _without_authority(cls: type[Synced], row: dict[str, Any], known: bool) -> dict[str, Any]:
+    """A pulled staff row never changes what this laptop's own key slots decide."""
+    if cls is Staff and known:
+        for name in STAFF_AUTHORITY:
+            row.pop(name, None)
+    return row
+
+
+def _payload_refused(session: Session, kind: str, change: Change, result: PageResult) -> bool:
+    """Set aside a record the payload rules refuse (the same rules the hub applies)."""
+    why = payloads.problem(kind, change.record_id, change.payload)
+    if why is None:
+        return False
+    quarantine.set_aside_pulled(session, change, "payload-invalid", why)
+    result.quarantined += 1
+    return True
+
+
+def _readable_row(
+    session: Session, cls: type[Synced], change: Change, result: PageResult
+) -> dict[str, Any] | None:
+    """The record as a row, with its id; set aside (None) if its values cannot be read."""
+    try:
+        row = to_row(cls, change.payload)
+    except (ValueError, TypeError):
+        quarantine.set_aside_pulled(
+            session, change, "payload-invalid", "its values could not be read"
+        )
+        result.quarantined += 1
+        return None
+    row["id"] = change.record_id
+    return row
 
 
 def _signed_here(conn: Connection, cls: type[Synced], ids: list[str]) -> set[str]:
@@ -261,28 +310,16 @@ def _apply_mirrored(
             held[found.id] = dict(found._mapping)
     writes: list[tuple[Change, dict[str, Any], bool]] = []
     for change in group:
-        why = payloads.problem(kind, change.record_id, change.payload)
-        if why is not None:
-            quarantine.set_aside_pulled(session, change, "payload-invalid", why)
-            result.quarantined += 1
+        if _payload_refused(session, kind, change, result):
             continue
-        try:
-            incoming = to_row(cls, change.payload)
-        except (ValueError, TypeError):
-            quarantine.set_aside_pulled(
-                session, change, "payload-invalid", "its values could not be read"
-            )
-            result.quarantined += 1
+        incoming = _readable_row(session, cls, change, result)
+        if incoming is None:
             continue
-        incoming["id"] = change.record_id
         mine = held.get(change.record_id)
         if mine is None:
             writes.append((change, incoming, True))
             continue
-        merged = estate_ids.merge_mirrored(mine, incoming, estate_ids.MIRRORED[kind])
-        if placed and estate_ids.newer_placement(mine, incoming):
-            merged = estate_ids.take_placement(merged, incoming)
-        row = {name: merged[name] for name in fields if name in merged}
+        row = _merged(kind, fields, mine, incoming)
         if all(row.get(name) == mine.get(name) for name in row):
             result.skipped += 1
             continue
@@ -292,6 +329,16 @@ def _apply_mirrored(
     _write(session, cls, writes, result)
     if placed:  # back in this laptop's scope: a purge still waiting is void
         session.execute(delete(SyncPendingPurge).where(SyncPendingPurge.patient_id.in_(ids)))
+
+
+def _merged(
+    kind: str, fields: tuple[str, ...], mine: dict[str, Any], incoming: dict[str, Any]
+) -> dict[str, Any]:
+    """The mirrored fields merged (newest roll wins each), and for a patient the newer placement."""
+    merged = estate_ids.merge_mirrored(mine, incoming, estate_ids.MIRRORED[kind])
+    if kind == "patient" and estate_ids.newer_placement(mine, incoming):
+        merged = estate_ids.take_placement(merged, incoming)
+    return {name: merged[name] for name in fields if name in merged}
 
 
 def _local_revs(conn: Connection, table: Table, ids: list[str]) -> dict[str, int]:

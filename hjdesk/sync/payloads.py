@@ -108,6 +108,11 @@ def _type_problem(field: Field, value: Any) -> str | None:
         return None if ok else "must be a number"
     if field.kind == "stamps":
         return _stamps_problem(value)
+    return _text_problem(field, value)
+
+
+def _text_problem(field: Field, value: Any) -> str | None:
+    """Text, dates and times: the kinds that travel as strings."""
     if not isinstance(value, str):
         return "must be text"
     if "\x00" in value:
@@ -148,6 +153,11 @@ def problem(kind: str, record_id: str, payload: dict[str, Any]) -> str | None:
         return f"'{kind}' is not a kind of record this hub knows"
     if payload.get("id", record_id) != record_id:
         return "the payload's id is not the op's record id"
+    return _known_field_problem(spec, payload) or _extra_field_problem(spec, payload)
+
+
+def _known_field_problem(spec: KindSpec, payload: dict[str, Any]) -> str | None:
+    """The kind's own fields: present when required, empty only when nullable, of their type."""
     for name, field in spec.fields.items():
         if name not in payload:
             if field.required:
@@ -161,6 +171,11 @@ def problem(kind: str, record_id: str, payload: dict[str, Any]) -> str | None:
         why = _type_problem(field, value)
         if why is not None:
             return f"field '{name}' {why}"
+    return None
+
+
+def _extra_field_problem(spec: KindSpec, payload: dict[str, Any]) -> str | None:
+    """Fields a newer version may send: kept, but only short plain values."""
     for name, value in payload.items():
         if name in spec.fields:
             continue

@@ -41,22 +41,26 @@ PlainText = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=1
 def _check_json(value: Any, depth: int = 0) -> None:
     if depth > MAX_PAYLOAD_DEPTH:
         raise ValueError(f"payload nests deeper than {MAX_PAYLOAD_DEPTH} levels")
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError("payload text may not contain NUL characters")
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("payload numbers must be finite")
-    elif isinstance(value, int) and not isinstance(value, bool):
-        if abs(value) > 2**63 - 1:
-            raise ValueError("payload integers must fit in 64 bits")
-    elif isinstance(value, dict):
+    if isinstance(value, dict):
         for key, item in value.items():
             _check_json(key, depth + 1)
             _check_json(item, depth + 1)
     elif isinstance(value, list):
         for item in value:
             _check_json(item, depth + 1)
+    else:
+        _check_scalar(value)
+
+
+def _check_scalar(value: Any) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("payload text may not contain NUL characters")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("payload numbers must be finite")
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**63 - 1:
+        raise ValueError("payload integers must fit in 64 bits")
 
 
 def _valid_payload(value: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -170,7 +170,17 @@ def store(
     reason: str | None = None,
 ) -> Encounter:
     """Write the encounter, its scores and tasks (the prepared form), signed at `when`."""
-    return store_rows(vault, session, inp, prepared, when, chain, amends, reason).encounter
+    return store_rows(
+        vault, session, inp, prepared, when, chain, amends=amends, reason=reason
+    ).encounter
+
+
+class StoreOptions(TypedDict, total=False):
+    """An amendment's original and reason; `flush=False` when the caller flushes."""
+
+    amends: Encounter | None
+    reason: str | None
+    flush: bool
 
 
 def store_rows(
@@ -180,13 +190,12 @@ def store_rows(
     prepared: Prepared,
     when: datetime,
     chain: list[str],
-    amends: Encounter | None = None,
-    reason: str | None = None,
-    *,
-    flush: bool = True,
+    **options: Unpack[StoreOptions],
 ) -> Stored:
     """As `store`, returning the rows written with the encounter. With `flush=False` the caller
     flushes (signing adds its audit event first, so the entry takes one flush)."""
+    amends, reason = options.get("amends"), options.get("reason")
+    flush = options.get("flush", True)
     encounter = _encounter_row(vault, inp, prepared, when)
     if amends is not None:
         encounter.amends_id, encounter.amendment_reason = amends.id, reason

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypedDict, Unpack
 
 from sqlalchemy import select
 
@@ -94,19 +95,26 @@ def screening_problems(
     return problems
 
 
+class ScreeningDetails(TypedDict, total=False):
+    """What a screening event may say beyond programme, date and outcome; and test clocks."""
+
+    batch: str | None
+    next_due: date | None
+    now: datetime | None
+    today: date | None
+
+
 def record_screening(
     vault: OpenVault,
     patient_id: str,
     programme: str,
     event_date: date,
     outcome: str,
-    batch: str | None = None,
-    next_due: date | None = None,
-    *,
-    now: datetime | None = None,
-    today: date | None = None,
+    **details: Unpack[ScreeningDetails],
 ) -> ScreeningView:
     """Record and sign a screening or immunisation event."""
+    batch, next_due = details.get("batch"), details.get("next_due")
+    now, today = details.get("now"), details.get("today")
     with user_action(vault, "screening_recorded", now=now) as act:
         act.problems += screening_problems(
             programme, event_date, outcome, batch, next_due, today or local_today(act.now)

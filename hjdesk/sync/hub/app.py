@@ -112,7 +112,8 @@ def create_app(store: HubStore) -> FastAPI:
     app.state.store = store
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     _handlers(app)
-    _routes(app, store)
+    _device_routes(app, store)
+    _record_routes(app, store)
     return app
 
 
@@ -174,7 +175,9 @@ def current_device(
 Device = Annotated[RowMapping, Depends(current_device)]
 
 
-def _routes(app: FastAPI, store: HubStore) -> None:
+def _device_routes(app: FastAPI, store: HubStore) -> None:
+    """Health, enrolment, a device's own state, its receipt and its wipe report."""
+
     @app.get(f"{API}/health", response_model=Health)
     def health() -> Health:
         return Health(version=__version__)
@@ -190,6 +193,25 @@ def _routes(app: FastAPI, store: HubStore) -> None:
     @app.get(f"{API}/device", response_model=DeviceState, responses=_REFUSALS)
     def device_state(me: Device) -> DeviceState:
         return devices.state_of(me)
+
+    @app.get(f"{API}/receipt", response_model=Receipt, responses=_REFUSALS)
+    def device_receipt(
+        me: Device, upto: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0
+    ) -> Receipt:
+        """Which of this device's ops up to `upto` the hub holds (a revoked device may ask:
+        it is how a laptop proves its work is at the office before it is wiped)."""
+        return receipt(store, me, upto)
+
+    @app.post(f"{API}/wiped", response_model=DeviceState, responses=_REFUSALS)
+    def wiped(me: Device) -> DeviceState:
+        """The laptop reports that it destroyed its vault; its token stops working."""
+        with store.engine.begin() as conn:
+            devices.mark_wiped(conn, me["id"])
+        return devices.state_of(me)
+
+
+def _record_routes(app: FastAPI, store: HubStore) -> None:
+    """Push, the change feed and the conflicts: what a device sends and receives."""
 
     @app.post(
         f"{API}/push",
@@ -230,21 +252,6 @@ def _routes(app: FastAPI, store: HubStore) -> None:
         with store.reading() as conn:
             found = conflicts_of(conn, me["id"])
         return ConflictList(conflicts=found, device=devices.state_of(me))
-
-    @app.get(f"{API}/receipt", response_model=Receipt, responses=_REFUSALS)
-    def device_receipt(
-        me: Device, upto: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0
-    ) -> Receipt:
-        """Which of this device's ops up to `upto` the hub holds (a revoked device may ask:
-        it is how a laptop proves its work is at the office before it is wiped)."""
-        return receipt(store, me, upto)
-
-    @app.post(f"{API}/wiped", response_model=DeviceState, responses=_REFUSALS)
-    def wiped(me: Device) -> DeviceState:
-        """The laptop reports that it destroyed its vault; its token stops working."""
-        with store.engine.begin() as conn:
-            devices.mark_wiped(conn, me["id"])
-        return devices.state_of(me)
 
 
 def app_from_env() -> FastAPI:

@@ -150,7 +150,9 @@ class ScreeningDialog(WriteDialog):
         patient_id = self.patient_id
         self.save_button.setEnabled(False)
         self.context.runner.run_task(
-            lambda: record_screening(vault, patient_id, programme, when, outcome, batch, next_due),
+            lambda: record_screening(
+                vault, patient_id, programme, when, outcome, batch=batch, next_due=next_due
+            ),
             self._saved,
             self._failed,
             write=True,
