@@ -310,15 +310,19 @@ class Authority:
           its roll (the same roll imported on every laptop of the prison), changing nothing else.
         Every other move is refused, and nobody moves."""
         if doc is not None and after == self.code:
-            if op.payload.get("on_roll") is False:
-                # This prison's roll dropped them again: settle_patient cancels its claim, so
-                # later ops of the batch may no longer write the patient's records.
-                self._claims.discard(op.record_id)
-                self._pending_here.discard(op.record_id)
+            dropped = op.payload.get("on_roll") is False
+            if dropped:
+                self._claims.discard(op.record_id)  # this prison's roll dropped them again
             if transfers.is_roll_claim(doc.payload, op.payload, self.code):
                 self._claims.add(op.record_id)
                 return None
-            if self.claimed_here(op.record_id):
+            claimed = self.claimed_here(op.record_id)
+            if dropped:
+                # The drop is this prison's word while its claim is pending; settle_patient then
+                # cancels the claim, so later ops of the batch may no longer write the patient's
+                # records. Forget it only now: read before, the claim would count again.
+                self._pending_here.discard(op.record_id)
+            if claimed:
                 return None
             if self._late_word_of_origin(op, doc):
                 return None
