@@ -14,7 +14,7 @@ Decisions (ours, where domain.md is silent):
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Required, TypedDict, Unpack
 
@@ -71,18 +71,8 @@ class ReleasePlanView:
 
 
 def _plan_input(plan: ReleasePlan) -> ReleasePlanInput:
-    return ReleasePlanInput(
-        movement_type=plan.movement_type,
-        expected_date=plan.expected_date,
-        destination=plan.destination,
-        no_fixed_abode=plan.no_fixed_abode,
-        community_gp=plan.community_gp,
-        gp_registration=plan.gp_registration,
-        reconnect_status=plan.reconnect_status,
-        days_of_medicine_supplied=plan.days_of_medicine_supplied,
-        fp10_given=plan.fp10_given,
-        per_done=plan.per_done,
-    )
+    # The clinical rule's input is a subset of the stored plan, by the same names.
+    return ReleasePlanInput(**{f.name: getattr(plan, f.name) for f in fields(ReleasePlanInput)})
 
 
 def plan_view_of(
@@ -95,18 +85,9 @@ def plan_view_of(
         id=plan.id,
         rev=plan.rev,
         patient_id=plan.patient_id,
-        movement_type=plan.movement_type,
-        expected_date=plan.expected_date,
-        destination=plan.destination,
-        no_fixed_abode=plan.no_fixed_abode,
-        community_gp=plan.community_gp,
-        gp_registration=plan.gp_registration,
-        reconnect_status=plan.reconnect_status,
-        days_of_medicine_supplied=supplied,
-        fp10_given=plan.fp10_given,
-        per_done=plan.per_done,
-        notes=plan.notes,
-        status=plan.status,
+        # The form's fields, as stored: one list of names (ReleasePlanForm) for the form, the
+        # save and the view.
+        **{name: getattr(plan, name) for name in FORM_FIELDS},
         problems=tuple(release_plan_problems(_plan_input(plan), policy)),
         supply_ok=medicine_supply_ok(supplied or 0, plan.fp10_given, policy) if recorded else None,
         reconnect_window_open=(
@@ -134,7 +115,7 @@ def _checked(
     days: int | None,
 ) -> tuple[str, str | None, str | None, str]:
     """The coded fields, upper-cased and checked; every problem in one message."""
-    fields = (
+    coded = (
         (MovementType, movement_type, "type of move"),
         (GpRegistrationStatus, gp_registration, "GP registration status"),
         (ReconnectStatus, reconnect_status, "RECONNECT status"),
@@ -142,7 +123,7 @@ def _checked(
     )
     values: list[str | None] = []
     problems: list[str] = []
-    for kind, value, label in fields:
+    for kind, value, label in coded:
         try:
             values.append(_choice(kind, value, label))
         except ValueError as exc:
@@ -175,6 +156,18 @@ class ReleasePlanForm(TypedDict, total=False):
     status: str
 
 
+FORM_FIELDS: tuple[str, ...] = tuple(ReleasePlanForm.__annotations__)
+# What a field left out of the form means (the coded ones are worked out by _checked).
+_FORM_DEFAULTS: dict[str, object] = {
+    "destination": "",
+    "no_fixed_abode": False,
+    "community_gp": "",
+    "fp10_given": False,
+    "per_done": False,
+    "notes": "",
+}
+
+
 def save_release_plan(
     vault: OpenVault,
     patient_id: str,
@@ -196,20 +189,16 @@ def save_release_plan(
         )
         patient = act.get(Patient, patient_id, "patient")
         plan = _plan_to_edit(act.session, patient.id, plan_id, base_rev)
-        values = {
+        values: dict[str, object] = {
+            **{name: form.get(name, _FORM_DEFAULTS.get(name)) for name in FORM_FIELDS},
             "movement_type": movement,
             "expected_date": form["expected_date"],
-            "destination": form.get("destination", "").strip(),
-            "no_fixed_abode": form.get("no_fixed_abode", False),
-            "community_gp": form.get("community_gp", "").strip(),
             "gp_registration": gp,
             "reconnect_status": reconnect,
-            "days_of_medicine_supplied": days,
-            "fp10_given": form.get("fp10_given", False),
-            "per_done": form.get("per_done", False),
-            "notes": form.get("notes", "").strip(),
             "status": plan_status,
         }
+        for name in ("destination", "community_gp", "notes"):
+            values[name] = str(values[name]).strip()
         for name, value in values.items():
             # Only changed columns are set, so saving an unchanged form makes no new revision.
             if getattr(plan, name) != value:
