@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hjdesk.storage.errors import InvalidInput, KnownError
 from hjdesk.storage.vault import OpenVault
@@ -21,6 +21,10 @@ DEFAULT_DB = "hub.db"
 log = logging.getLogger("hjdesk.sync")
 _CODE = re.compile(r"^[A-Z0-9]{2,10}$")
 
+if TYPE_CHECKING:
+    from hjdesk.sync.hub.store import HubStore
+
+T = TypeVar("T")
 OpenVaultFn = Callable[[argparse.Namespace], OpenVault]
 
 
@@ -141,18 +145,14 @@ def cmd_hub_serve(args: argparse.Namespace) -> int:
 
 def cmd_hub_enrol_code(args: argparse.Namespace) -> int:
     from hjdesk.sync.hub.devices import create_enrol_code
-    from hjdesk.sync.hub.store import HubStore
 
     establishment = args.establishment.strip().upper()
     if not _CODE.match(establishment):
         raise InvalidInput("An establishment code is 2 to 10 letters or digits, e.g. DMO.")
     if not 0 < args.valid_hours <= 24 * 30:
         raise InvalidInput("--valid-hours must be between 0 and 720.")
-    store = HubStore(args.db)
-    try:
-        code = create_enrol_code(store, establishment, valid_hours=args.valid_hours)
-    finally:
-        store.close()
+    hours = args.valid_hours
+    code = _on_hub(args, lambda s: create_enrol_code(s, establishment, valid_hours=hours))
     print(f"One-time enrolment code for a laptop at {establishment}, valid {args.valid_hours:g} h:")
     print(code)
     return 0
@@ -160,78 +160,80 @@ def cmd_hub_enrol_code(args: argparse.Namespace) -> int:
 
 def cmd_hub_device_action(args: argparse.Namespace) -> int:
     from hjdesk.sync.hub.devices import request_wipe, revoke
+
+    if args.hub_cmd == "revoke":
+        _on_hub(args, lambda s: revoke(s, args.device))
+        print(f"Revoked {args.device}: it can no longer pull records (it may still upload).")
+    else:
+        _on_hub(args, lambda s: request_wipe(s, args.device))
+        print(f"{args.device} will wipe its vault at its next sync, once all is uploaded.")
+    return 0
+
+
+def _on_hub(args: argparse.Namespace, use: Callable[[HubStore], T]) -> T:
+    """One use of the hub's database, closed whatever happens."""
     from hjdesk.sync.hub.store import HubStore
 
     store = HubStore(args.db)
     try:
-        if args.hub_cmd == "revoke":
-            revoke(store, args.device)
-            print(f"Revoked {args.device}: it can no longer pull records (it may still upload).")
-        else:
-            request_wipe(store, args.device)
-            print(f"{args.device} will wipe its vault at its next sync, once all is uploaded.")
+        return use(store)
     finally:
         store.close()
+
+
+def _print_rows(rows: Sequence[T], empty: str, line: Callable[[T], str]) -> int:
+    """A list as tab-separated lines (for people and for `cut`), or what it means to be empty."""
+    if not rows:
+        print(empty)
+    for row in rows:
+        print(line(row))
     return 0
 
 
 def cmd_hub_devices(args: argparse.Namespace) -> int:
     from hjdesk.sync.hub.devices import list_devices
-    from hjdesk.sync.hub.store import HubStore
 
-    store = HubStore(args.db)
-    try:
-        found = list_devices(store)
-    finally:
-        store.close()
-    if not found:
-        print("No laptops are enrolled.")
-    for d in found:
+    def line(d: Any) -> str:
         seen = f"{d.last_seen_at:%Y-%m-%d %H:%M}" if d.last_seen_at else "never"
-        print(f"{d.id}\t{d.establishment}\t{d.status}\tlast seen {seen}\t{d.acked_seq} ops\t"
-              f"{d.open_conflicts} open conflicts\t{d.name}")  # fmt: skip
-    return 0
+        return (f"{d.id}\t{d.establishment}\t{d.status}\tlast seen {seen}\t{d.acked_seq} ops\t"
+                f"{d.open_conflicts} open conflicts\t{d.name}")  # fmt: skip
+
+    return _print_rows(_on_hub(args, list_devices), "No laptops are enrolled.", line)
 
 
 def cmd_hub_transfers(args: argparse.Namespace) -> int:
     from hjdesk.sync.hub import transfers
     from hjdesk.sync.hub.devices import HubRefusal
-    from hjdesk.sync.hub.store import HubStore
 
-    store = HubStore(args.db)
-    try:
-        if args.confirm is not None:
-            try:
-                done = transfers.confirm(store, args.confirm)
-            except HubRefusal as exc:
-                raise InvalidInput(exc.message) from None
-            print(
-                f"Transfer {done.id} is effective: {done.to_code} receives the history, "
-                f"{done.from_code} removes it once its laptops have sent their work."
-            )
-            return 0
+    if args.confirm is not None:
+        try:
+            done = _on_hub(args, lambda store: transfers.confirm(store, args.confirm))
+        except HubRefusal as exc:
+            raise InvalidInput(exc.message) from None
+        print(
+            f"Transfer {done.id} is effective: {done.to_code} receives the history, "
+            f"{done.from_code} removes it once its laptops have sent their work."
+        )
+        return 0
+
+    def listed(store: HubStore) -> tuple[list[Any], dict[str, str]]:
         rows = transfers.list_transfers(store, every=args.all)
-        numbers = transfers.prison_numbers(store, [r.patient_id for r in rows])
-    finally:
-        store.close()
-    if not rows:
-        print("No transfers are waiting." if not args.all else "No transfers.")
-    for r in rows:
+        return rows, transfers.prison_numbers(store, [r.patient_id for r in rows])
+
+    rows, numbers = _on_hub(args, listed)
+
+    def line(r: Any) -> str:
         decided = f"{r.decided_at:%Y-%m-%d %H:%M} by {r.decided_by}" if r.decided_at else "-"
-        print(f"{r.id}\t{numbers.get(r.patient_id, '?')}\t{r.from_code or '?'} -> {r.to_code}\t"
-              f"{r.status}\tclaimed {r.claimed_at:%Y-%m-%d %H:%M}\t{decided}")  # fmt: skip
-    return 0
+        return (f"{r.id}\t{numbers.get(r.patient_id, '?')}\t{r.from_code or '?'} -> {r.to_code}\t"
+                f"{r.status}\tclaimed {r.claimed_at:%Y-%m-%d %H:%M}\t{decided}")  # fmt: skip
+
+    return _print_rows(rows, "No transfers." if args.all else "No transfers are waiting.", line)
 
 
 def cmd_hub_audit_report(args: argparse.Namespace) -> int:
     from hjdesk.sync.hub.audit_check import audit_report
-    from hjdesk.sync.hub.store import HubStore
 
-    store = HubStore(args.db)
-    try:
-        chains = audit_report(store)
-    finally:
-        store.close()
+    chains = _on_hub(args, audit_report)
     broken = 0
     for chain in chains:
         state = "intact" if not chain.breaks else f"{len(chain.breaks)} break(s)"
@@ -246,19 +248,12 @@ def cmd_hub_audit_report(args: argparse.Namespace) -> int:
 
 def cmd_hub_refusals(args: argparse.Namespace) -> int:
     from hjdesk.sync.hub.refusals import list_refusals
-    from hjdesk.sync.hub.store import HubStore
 
-    store = HubStore(args.db)
-    try:
-        found = list_refusals(store)
-    finally:
-        store.close()
-    if not found:
-        print("The hub has refused nothing.")
-    for r in found:
-        print(f"{r.refused_at:%Y-%m-%d %H:%M}\t{r.device_id} ({r.establishment})\tseq {r.seq}\t"
-              f"{r.kind} {r.record_id}\t{r.rule}: {r.reason}")  # fmt: skip
-    return 0
+    def line(r: Any) -> str:
+        return (f"{r.refused_at:%Y-%m-%d %H:%M}\t{r.device_id} ({r.establishment})\tseq {r.seq}\t"
+                f"{r.kind} {r.record_id}\t{r.rule}: {r.reason}")  # fmt: skip
+
+    return _print_rows(_on_hub(args, list_refusals), "The hub has refused nothing.", line)
 
 
 # -- laptop ---------------------------------------------------------------------------------
