@@ -156,8 +156,10 @@ def test_hub_down_says_offline_without_freezing(qtbot, gui_hub: HubProcess, tmp_
     dead = laptop.point_at_dead_hub()
     with laptop.vault() as opened:
         page, controller = sync_page(qtbot, opened, threaded=True)
+        # The reachability check and the waiting counts are two reads that finish in either
+        # order; the status line is written once both are in.
         qtbot.waitUntil(lambda: controller.online is False, timeout=15_000)
-        assert controller.status_text.startswith("Offline · ")
+        qtbot.waitUntil(lambda: controller.status_text.startswith("Offline · "), timeout=15_000)
         assert "records waiting" in controller.status_text
         # The button comes on once the page has read the enrolment (a read of its own).
         qtbot.waitUntil(page.sync_button.isEnabled, timeout=15_000)
@@ -196,6 +198,10 @@ def test_needed_by_warnings_and_read_only_enrolment_for_a_nurse(qtbot, demo) -> 
     assert "Only an administrator can enrol it" in page.enrol.state.text()
     assert page.enrol.form.isHidden()
     assert not page.sync_button.isEnabled()
+    # Nothing set aside: the banner says so, and no table or actions on nothing are shown.
+    assert "nothing waiting" in page.quarantine.banner.text()
+    assert page.quarantine.table.isHidden()
+    assert page.quarantine.actions_row.isHidden()
 
 
 @pytest.mark.parametrize(
@@ -221,6 +227,15 @@ def test_a_merged_value_of_the_wrong_type_is_refused_in_words(typed, hub) -> Non
         parse_value(typed, row)
 
 
+def _check_handover_says_not_everything(qtbot, page) -> None:
+    page.quarantine.check_button.click()
+    qtbot.waitUntil(lambda: "office" in page.quarantine.handover.text()
+                    and "Asking" not in page.quarantine.handover.text())  # fmt: skip
+    text = page.quarantine.handover.text()
+    assert text.startswith("NOT everything on this laptop is at the office")
+    assert "establishment-own-only" in text
+
+
 def test_a_refused_change_is_listed_with_what_to_do_and_the_handover_check_says_so(
     qtbot, gui_hub: HubProcess, tmp_path: Path
 ) -> None:
@@ -240,16 +255,12 @@ def test_a_refused_change_is_listed_with_what_to_do_and_the_handover_check_says_
         assert "establishment-own-only" in texts[3]
         assert "tell the system administrator" in texts[4].lower()
 
-        page.quarantine.check_button.click()
-        qtbot.waitUntil(lambda: "office" in page.quarantine.handover.text()
-                        and "Asking" not in page.quarantine.handover.text())  # fmt: skip
-        text = page.quarantine.handover.text()
-        assert text.startswith("NOT everything on this laptop is at the office")
-        assert "establishment-own-only" in text
+        _check_handover_says_not_everything(qtbot, page)
 
         # Choose it: read it in full, then (an administrator, with a reason) dismiss it.
         panel = page.quarantine
-        assert not panel.show_button.isEnabled()
+        assert panel.actions_row.isVisible()
+        assert not panel.show_button.isEnabled()  # none chosen
         table.selectRow(0)
         assert panel.resend_button.isEnabled()  # this laptop's change: it may be sent again
         assert not panel.retry_button.isEnabled()  # only for a record from the office

@@ -90,7 +90,10 @@ class QuarantinePanel(QWidget):
         self.dismiss_button.setAccessibleName(
             "Dismiss: it will not go to the office (administrator, with a reason); it stays here"
         )
-        actions = QHBoxLayout()
+        # In a widget of its own so it hides with the table: actions on nothing are noise.
+        self.actions_row = QWidget()
+        actions = QHBoxLayout(self.actions_row)
+        actions.setContentsMargins(0, 0, 0, 0)
         for widget in (self.resend_button, self.retry_button, self.show_button):
             actions.addWidget(widget)
         actions.addWidget(self.reason, 1)
@@ -108,7 +111,7 @@ class QuarantinePanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.banner)
         layout.addWidget(self.table)
-        layout.addLayout(actions)
+        layout.addWidget(self.actions_row)
         layout.addWidget(self.message)
         layout.addWidget(self.record)
         self.table.itemSelectionChanged.connect(self._update_actions)
@@ -154,6 +157,7 @@ class QuarantinePanel(QWidget):
                     cell.setToolTip(text)
                     self.table.setItem(row, column, cell)
         self.table.setVisible(bool(self.items))
+        self.actions_row.setVisible(bool(self.items))
         self.record.clear()
         self.record.hide()
         self._update_actions()
