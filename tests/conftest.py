@@ -97,8 +97,9 @@ def _fast_kdf_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         KeySlots.set_password,
         build_demo,
     ):
-        if "kdf" in (func.__kwdefaults__ or {}):
-            monkeypatch.setitem(func.__kwdefaults__, "kdf", FAST_KDF)
+        defaults = func.__kwdefaults__
+        if defaults is not None and "kdf" in defaults:
+            monkeypatch.setitem(defaults, "kdf", FAST_KDF)
 
 
 ROLL_HEADER = (

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import Vault
 from hjdesk.ui.app import Shell, make_application
+from hjdesk.ui.pages.patient_record import PatientRecordPage
 from hjdesk.ui.tasks import TaskRunner
 from hjdesk.ui.theme import apply_theme
 
@@ -96,6 +97,7 @@ def _extra_shots(
         workspace.open_patient(busiest)
         settle(app, runner, 1.0)
         page = workspace.page("Patient record")
+        assert isinstance(page, PatientRecordPage)
         page.tabs.setCurrentIndex(1)  # observations and the trend chart
         shoot(app, runner, "patient-record")
 

@@ -296,7 +296,7 @@ def test_nhs_number(index: int) -> str:
         body += 1
 
 
-test_nhs_number.__test__ = False  # type: ignore[attr-defined] - a helper, not a test
+test_nhs_number.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
 @dataclass(frozen=True)
