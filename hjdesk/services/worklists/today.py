@@ -26,7 +26,9 @@ Decisions (ours, where domain.md is silent):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -529,6 +531,22 @@ def _tasks(
     return items
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the lists are built. Tens of thousands of rows, rule
+    objects and items (none of them in a reference cycle) set off collection after collection,
+    each walking every object the process holds: about a fifth of the call at 100,000 patients,
+    more in the app's larger heap (docs/performance.md, "Today: fourth session"). Left off only
+    if it was off already; two overlapping calls at worst leave it on early."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def today_worklists(
     vault: OpenVault,
     *,
@@ -541,7 +559,7 @@ def today_worklists(
     require(vault.actor, "view_caseload")
     moment = now or utc_now()
     today = moment.astimezone(CLINIC_ZONE).date()
-    with vault.session() as session:
+    with _collector_paused(), vault.session() as session:
         second, long_overdue = _second_stage(session, today, establishment, wing, policy)
         return TodayLists(
             acct=_sorted(_acct(session, moment, establishment, wing)),
