@@ -1,6 +1,7 @@
-"""Today's SQL pre-filters (LTC and older-prisoner reviews) only leave out rows the exact rules
-in Python would drop: on the demo, over days a year apart and around month ends (where calendar
-months clamp) and clock changes, the lists are the same with the pre-filters switched off."""
+"""Today's SQL pre-filters (LTC, older-prisoner reviews and second-stage assessments) only leave
+out rows the exact rules in Python would drop: on the demo, over days a year apart and around
+month ends (where calendar months clamp) and clock changes, the lists are the same with the
+pre-filters switched off."""
 
 from __future__ import annotations
 
@@ -33,11 +34,14 @@ def test_prefiltered_lists_equal_the_unfiltered_ones(
         return true()
 
     monkeypatch.setattr(today, "_none_or_before", keep_everything)
+    monkeypatch.setattr(today, "_not_assessed_since_reception", true)
     checked = 0
     for moment, lists in zip(moments, filtered, strict=True):
         unfiltered = today.today_worklists(demo, now=moment)
         assert lists.ltc_reviews == unfiltered.ltc_reviews, moment
         assert lists.older_prisoner_reviews == unfiltered.older_prisoner_reviews, moment
+        assert lists.second_stage == unfiltered.second_stage, moment
+        assert lists.second_stage_long_overdue == unfiltered.second_stage_long_overdue, moment
         assert lists == unfiltered, moment
         checked += len(lists.ltc_reviews) + len(lists.older_prisoner_reviews)
     assert checked > 1000  # the demo has plenty of both, so the comparison means something

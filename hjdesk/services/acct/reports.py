@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical import acct as rules
@@ -150,7 +150,9 @@ def unsynced_contributions(
     wing: str | None = None,
 ) -> list[UnsyncedContribution]:
     """Contributions with an outbox op not yet acknowledged, soonest needed first."""
-    pending = exists().where(OutboxOp.record_id == AcctContribution.id, OutboxOp.acked_at.is_(None))
+    # From the few unacknowledged outbox ops to their contributions (primary key), not a probe of
+    # the outbox for every contribution ever written (docs/performance.md, Today fourth session).
+    pending = AcctContribution.id.in_(select(OutboxOp.record_id).where(OutboxOp.acked_at.is_(None)))
     query = scope(
         select(
             AcctContribution.id,

@@ -26,7 +26,9 @@ Decisions (ours, where domain.md is silent):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -207,6 +209,40 @@ def _none_or_before(value: Any, cutoff: ColumnElement[str] | str) -> ColumnEleme
     return stored < cutoff
 
 
+def _not_assessed_since_reception() -> ColumnElement[bool]:
+    """No signed, standing second-stage assessment of the patient started on or after the UTC
+    day of their reception: a superset of the people the exact rule lists. The rule counts an
+    assessment whose local (London) day is on or after the reception date, and the local day of
+    a moment is never earlier than its UTC day, so any assessment this finds is one the rule
+    counts. One probe of `ix_encounters_latest` per person that stops at the first match,
+    instead of the latest assessment of everyone on the roll (worked out twice, for the filter
+    and the column). ISO text: '2025-03-06 12:00:00' >= '2025-03-06'."""
+    done = aliased(Encounter)
+    amendment = aliased(Encounter)
+    in_error = (
+        select(amendment.id)
+        .where(amendment.amends_id == done.id, amendment.entered_in_error.is_(True))
+        .exists()
+    )
+    since: ColumnElement[str] = type_coerce(done.started_at, String)
+    received: ColumnElement[str] = type_coerce(Patient.reception_date, String)
+    return ~(
+        select(done.id)
+        .where(
+            done.kind == "SECOND_STAGE_ASSESSMENT",
+            done.patient_id == Patient.id,
+            # Lets the probe seek on started_at (the next column of the index). An assessment
+            # recorded with a condition is not seen here: its patient is kept, the rule decides.
+            done.ltc_condition.is_(None),
+            since >= received,
+            done.signed_at.is_not(None),
+            done.entered_in_error.is_(False),
+            ~in_error,
+        )
+        .exists()
+    )
+
+
 def _rows(session: Session, query: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in session.execute(query)]
 
@@ -360,14 +396,14 @@ def _second_stage(
     """Receptions within the look-back not yet assessed, then older ones never assessed."""
     last = _last_signed("SECOND_STAGE_ASSESSMENT", Patient.id)
     since = today - timedelta(days=policy.second_stage_lookback_days)
-    # Every reception on the roll counts (a gap never drops off with time), so SQL leaves out
-    # those assessed since reception, with the same slack as the other lists (exact rule below).
-    assessed_by = func.date(Patient.reception_date, f"+{_SLACK.days} days")
     # Everyone on the roll is read, so from the covering ix_patients_worklists (on_roll first),
     # not through the reception-date index and the table (docs/performance.md, migration 0010).
+    # Every reception on the roll counts (a gap never drops off with time); SQL leaves out only
+    # those assessed since reception (exact rule below), and works out the latest assessment
+    # only for the few it keeps (docs/performance.md, "Today: fourth session").
     query = _on_roll_any_plan(
         select(Patient.reception_date, last, *who_columns()).where(
-            Patient.reception_date <= today, _none_or_before(last, assessed_by)
+            Patient.reception_date <= today, _not_assessed_since_reception()
         ),
         establishment,
         wing,
@@ -495,6 +531,22 @@ def _tasks(
     return items
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the lists are built. Tens of thousands of rows, rule
+    objects and items (none of them in a reference cycle) set off collection after collection,
+    each walking every object the process holds: about a fifth of the call at 100,000 patients,
+    more in the app's larger heap (docs/performance.md, "Today: fourth session"). Left off only
+    if it was off already; two overlapping calls at worst leave it on early."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def today_worklists(
     vault: OpenVault,
     *,
@@ -507,7 +559,7 @@ def today_worklists(
     require(vault.actor, "view_caseload")
     moment = now or utc_now()
     today = moment.astimezone(CLINIC_ZONE).date()
-    with vault.session() as session:
+    with _collector_paused(), vault.session() as session:
         second, long_overdue = _second_stage(session, today, establishment, wing, policy)
         return TodayLists(
             acct=_sorted(_acct(session, moment, establishment, wing)),
