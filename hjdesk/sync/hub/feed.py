@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Row, RowMapping
 from hjdesk.sync.hub import schema, transfers
 from hjdesk.sync.hub.devices import state_of
 from hjdesk.sync.hub.store import HubStore, current_seq
-from hjdesk.sync.protocol import AUDIT_KIND, Change, ChangesReply, Purge, TransferNote
+from hjdesk.sync.protocol import AUDIT_KIND, ChangesReply, Purge, TransferNote
 
 
 def _scoped(device: RowMapping) -> tuple[FromClause, ColumnElement[bool]]:
@@ -64,33 +64,6 @@ def _payload_text(conn: Connection) -> ColumnElement[str]:
     return type_coerce(docs.c.payload, Text)
 
 
-def changes_since(
-    store: HubStore, device: RowMapping, since: int, limit: int, *, count: bool = False
-) -> ChangesReply:
-    """Changes after `since` in the device's scope, oldest first; `next_since` is the cursor.
-
-    Audit events stay on the hub (each laptop keeps its own chain), and a device is not sent
-    the versions it wrote itself. With `count`, the reply says how many changes in scope come
-    after this page (one counting query: a client asks on its first page only, so a pull of n
-    pages does not count n times). `changes_json` is the same reply as the hub sends it.
-    """
-    page = _read_page(store, device, since, limit, count=count)
-    return ChangesReply(
-        changes=[
-            Change(
-                seq=r.change_seq,
-                kind=r.kind,
-                record_id=r.id,
-                rev=r.rev,
-                patient_id=r.patient_id,
-                payload=json.loads(r.payload),
-            )
-            for r in page.rows
-        ],
-        **_head(page, device),
-    )
-
-
 def _head(page: _Page, device: RowMapping) -> dict[str, Any]:
     return {
         "purges": page.purges,
@@ -108,11 +81,18 @@ _EMPTY_CHANGES = b'{"changes":[]'
 def changes_json(
     store: HubStore, device: RowMapping, since: int, limit: int, *, count: bool = False
 ) -> bytes:
-    """`changes_since` written out as the JSON body of the reply, each payload spliced in as the
-    text the hub stores. Parsing every payload only to write it out again (and building and
-    dumping a model per change) was about half of the hub's time serving a pull
-    (docs/performance.md). Without `count` the `remaining` key is left out: a client that did
-    not ask for it may be from before it, and refuses fields it does not know."""
+    """The `ChangesReply` body for changes after `since` in the device's scope, oldest first
+    (`next_since` is the cursor), each payload spliced in as the JSON text the hub stores.
+
+    Audit events stay on the hub (each laptop keeps its own chain), and a device is not sent
+    the versions it wrote itself. With `count`, the reply says how many changes in scope come
+    after this page (one counting query: a client asks on its first page only, so a pull of n
+    pages does not count n times); without it the `remaining` key is left out: a client that
+    did not ask for it may be from before it, and refuses fields it does not know.
+
+    Parsing every payload only to write it out again (and building and dumping a model per
+    change) was about half of the hub's time serving a pull (docs/performance.md); the client
+    parses and checks the whole reply as before."""
     page = _read_page(store, device, since, limit, count=count)
     head = ChangesReply(changes=[], **_head(page, device)).model_dump_json(
         exclude=None if count else {"remaining"}
