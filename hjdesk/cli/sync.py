@@ -71,7 +71,8 @@ def register(
     )
     p.add_argument("--reason", help="why it is dismissed (with --dismiss)")
     p.add_argument("--batch-size", type=int, default=500, help=argparse.SUPPRESS)
-    p.add_argument("--page-size", type=int, default=1000, help=argparse.SUPPRESS)
+    # protocol.DEFAULT_PAGE (not imported: the CLI starts without the sync protocol's models)
+    p.add_argument("--page-size", type=int, default=2500, help=argparse.SUPPRESS)
     p.set_defaults(func=lambda args: cmd_sync(args, open_vault))
 
     p = sub.add_parser("conflicts", help="list sync conflicts, or resolve one")

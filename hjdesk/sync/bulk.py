@@ -29,23 +29,36 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         key: table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
     }
     if dialect.name == "postgresql":
-        _copy(conn, table, keys, [_values(row, keys, processors) for row in rows])
+        _copy(conn, table, keys, _all_values(rows, keys, processors))
         return
     compiled = table.insert().compile(dialect=dialect, column_keys=keys)
     if compiled.positional:
         order = list(compiled.positiontup or ())
-        params: list[Any] = [_values(row, order, processors) for row in rows]
+        params: list[Any] = _all_values(rows, order, processors)
     else:
-        params = [dict(zip(keys, _values(row, keys, processors), strict=True)) for row in rows]
+        params = [
+            dict(zip(keys, values, strict=True)) for values in _all_values(rows, keys, processors)
+        ]
     conn.exec_driver_sql(str(compiled), params)
 
 
-def _values(
-    row: dict[str, Any], keys: list[str], processors: dict[str, Callable[[Any], Any] | None]
-) -> tuple[Any, ...]:
-    return tuple(
-        row[key] if (process := processors[key]) is None else process(row[key]) for key in keys
-    )
+def _all_values(
+    rows: Sequence[dict[str, Any]],
+    keys: list[str],
+    processors: dict[str, Callable[[Any], Any] | None],
+) -> list[tuple[Any, ...]]:
+    """Each row's values in `keys` order, through its column's processor: the columns without
+    one are taken as they are, in one step per row rather than a check per value."""
+    processed = [
+        (i, key, process) for i, key in enumerate(keys) if (process := processors[key]) is not None
+    ]
+    out: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = [row[key] for key in keys]
+        for i, key, process in processed:
+            values[i] = process(row[key])
+        out.append(tuple(values))
+    return out
 
 
 def _copy(conn: Connection, table: Table, keys: list[str], rows: list[tuple[Any, ...]]) -> None:

@@ -129,6 +129,42 @@ def to_row(cls: type[Synced], payload: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _read_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """`_converter` for a value `payloads.read` has already checked: dates and datetimes come
+    parsed, so only a naive datetime's zone is left to settle."""
+    if isinstance(column_type, JsonText | Enum):
+        return _converter(column_type)
+    base = column_type.impl if isinstance(column_type, TypeDecorator) else column_type
+    return _as_utc if isinstance(base, DateTime) else None
+
+
+_READ_COLUMNS: dict[type[Synced], tuple[tuple[str, str, Callable[[Any], Any] | None], ...]] = {}
+
+
+def _read_columns(cls: type[Synced]) -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...]:
+    found = _READ_COLUMNS.get(cls)
+    if found is None:
+        found = _READ_COLUMNS[cls] = tuple(
+            (attr.key, attr.columns[0].name, _read_converter(attr.columns[0].type))
+            for attr in inspect(cls).column_attrs
+        )
+    return found
+
+
+def read_to_row(cls: type[Synced], values: dict[str, Any]) -> dict[str, Any]:
+    """`to_row` for what `payloads.read` returned (the same row, without parsing dates again)."""
+    row: dict[str, Any] = {}
+    for key, name, convert in _read_columns(cls):
+        if key in values:
+            value = values[key]
+            row[name] = value if value is None or convert is None else convert(value)
+    return row
+
+
 def table_of(cls: type[Synced]) -> Table:
     table = inspect(cls).local_table
     assert isinstance(table, Table)
@@ -178,18 +214,29 @@ def _held_back(
 ) -> tuple[set[str], dict[tuple[str, str], SyncConflict]]:
     unsent: set[str] = set()
     conflicted: dict[tuple[str, str], SyncConflict] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    # A laptop with nothing unsent (or no open conflict) has nothing to look up per record: one
+    # indexed probe instead of a query per 500 records (a first sync's case, every page). This
+    # reads this laptop's own state inside the page's write transaction, so nothing changes it
+    # before the page is stored.
+    any_unsent = session.scalar(select(OutboxOp.seq).where(OutboxOp.acked_at.is_(None)).limit(1))
+    any_open = session.scalar(
+        select(SyncConflict.id).where(SyncConflict.resolved_seq.is_(None)).limit(1)
+    )
+    for start in range(0, len(ids), 500) if any_unsent is not None else ():
         unsent.update(
             session.scalars(
                 select(OutboxOp.record_id)
-                .where(OutboxOp.acked_at.is_(None), OutboxOp.record_id.in_(chunk))
+                .where(
+                    OutboxOp.acked_at.is_(None), OutboxOp.record_id.in_(ids[start : start + 500])
+                )
                 .distinct()
             )
         )
+    for start in range(0, len(ids), 500) if any_open is not None else ():
         for conflict in session.scalars(
             select(SyncConflict).where(
-                SyncConflict.record_id.in_(chunk), SyncConflict.resolved_seq.is_(None)
+                SyncConflict.record_id.in_(ids[start : start + 500]),
+                SyncConflict.resolved_seq.is_(None),
             )
         ):
             conflicted[(conflict.kind, conflict.record_id)] = conflict
@@ -211,7 +258,8 @@ def _apply_plain(
     writes: list[tuple[Change, dict[str, Any], bool]] = []
     for change in group:
         rid = change.record_id
-        if _payload_refused(session, kind, change, result):
+        values = _payload_read(session, kind, change, result)
+        if values is None:
             continue
         if rid in signed and change.rev > local[rid]:
             quarantine.set_aside_pulled(
@@ -229,7 +277,7 @@ def _apply_plain(
         elif rid in local and change.rev <= local[rid]:
             result.skipped += 1
         else:
-            row = _readable_row(session, cls, change, result)
+            row = _readable_row(session, cls, change, values, result)
             if row is not None:
                 writes.append(
                     (change, _without_authority(cls, row, rid in local), rid not in local)
@@ -248,22 +296,29 @@ def _without_authority(cls: type[Synced], row: dict[str, Any], known: bool) -> d
     return row
 
 
-def _payload_refused(session: Session, kind: str, change: Change, result: PageResult) -> bool:
-    """Set aside a record the payload rules refuse (the same rules the hub applies)."""
-    why = payloads.problem(kind, change.record_id, change.payload)
+def _payload_read(
+    session: Session, kind: str, change: Change, result: PageResult
+) -> dict[str, Any] | None:
+    """The payload's checked values; None, the record set aside, when the payload rules (the
+    same rules the hub applies) refuse it."""
+    why, values = payloads.read(kind, change.record_id, change.payload)
     if why is None:
-        return False
+        return values
     quarantine.set_aside_pulled(session, change, "payload-invalid", why)
     result.quarantined += 1
-    return True
+    return None
 
 
 def _readable_row(
-    session: Session, cls: type[Synced], change: Change, result: PageResult
+    session: Session,
+    cls: type[Synced],
+    change: Change,
+    values: dict[str, Any],
+    result: PageResult,
 ) -> dict[str, Any] | None:
     """The record as a row, with its id; set aside (None) if its values cannot be read."""
     try:
-        row = to_row(cls, change.payload)
+        row = read_to_row(cls, values)
     except (ValueError, TypeError):
         quarantine.set_aside_pulled(
             session, change, "payload-invalid", "its values could not be read"
@@ -310,9 +365,10 @@ def _apply_mirrored(
             held[found.id] = dict(found._mapping)
     writes: list[tuple[Change, dict[str, Any], bool]] = []
     for change in group:
-        if _payload_refused(session, kind, change, result):
+        values = _payload_read(session, kind, change, result)
+        if values is None:
             continue
-        incoming = _readable_row(session, cls, change, result)
+        incoming = _readable_row(session, cls, change, values, result)
         if incoming is None:
             continue
         mine = held.get(change.record_id)

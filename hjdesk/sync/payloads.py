@@ -11,6 +11,7 @@ not have are kept (a newer version's fields) but must be plain values of bounded
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -97,39 +98,104 @@ def specs() -> dict[str, KindSpec]:
     return found
 
 
-def _type_problem(field: Field, value: Any) -> str | None:
-    if field.kind == "bool":
-        return None if isinstance(value, bool) else "must be true or false"
-    if field.kind == "int":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else "must be a whole number"
-    if field.kind == "float":
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return None if ok else "must be a number"
-    if field.kind == "stamps":
-        return _stamps_problem(value)
-    return _text_problem(field, value)
+class _Refused(Exception):
+    """Why a field's value is refused (raised by a reader, turned into `problem`'s answer)."""
 
 
-def _text_problem(field: Field, value: Any) -> str | None:
-    """Text, dates and times: the kinds that travel as strings."""
-    if not isinstance(value, str):
-        return "must be text"
-    if "\x00" in value:
-        return "may not contain NUL characters"
-    if field.max_length is not None and len(value) > field.max_length:
-        return f"is longer than {field.max_length} characters"
+Reader = Callable[[Any], Any]
+
+
+def _reader(field: Field) -> Reader:
+    """The field's check, worked out once per kind: the value as stored, or `_Refused`.
+
+    Dates and times come back parsed (the check had to parse them), so a laptop storing a pulled
+    record does not parse them a second time (`read`)."""
+    plain = _PLAIN_READERS.get(field.kind)
+    if plain is not None:
+        return plain
+    limit = field.max_length
+
+    def read_text(value: Any) -> Any:
+        """Text, dates and times: the kinds that travel as strings."""
+        if not isinstance(value, str):
+            raise _Refused("must be text")
+        if "\x00" in value:
+            raise _Refused("may not contain NUL characters")
+        if limit is not None and len(value) > limit:
+            raise _Refused(f"is longer than {limit} characters")
+        return value
+
     if field.kind == "date":
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return "must be a date (YYYY-MM-DD)"
+        return lambda value: _parse(read_text(value), date, "must be a date (YYYY-MM-DD)")
     if field.kind == "datetime":
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            return "must be a date and time (ISO 8601)"
-    return None
+        return lambda value: _parse(
+            read_text(value), datetime, "must be a date and time (ISO 8601)"
+        )
+    return read_text
+
+
+def _parse(text: str, kind: type[date], why: str) -> date:
+    try:
+        return kind.fromisoformat(text)
+    except ValueError:
+        raise _Refused(why) from None
+
+
+def _read_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    raise _Refused("must be true or false")
+
+
+def _read_int(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _Refused("must be a whole number")
+
+
+def _read_float(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    raise _Refused("must be a number")
+
+
+def _read_stamps(value: Any) -> Any:
+    why = _stamps_problem(value)
+    if why is not None:
+        raise _Refused(why)
+    return value
+
+
+_PLAIN_READERS: dict[str, Reader] = {
+    "bool": _read_bool,
+    "int": _read_int,
+    "float": _read_float,
+    "stamps": _read_stamps,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A kind's rules as a loop can run them: per field (name, required, nullable, reader)."""
+
+    fields: tuple[tuple[str, bool, bool, Reader], ...]
+    known: frozenset[str]
+
+
+@cache
+def _compiled() -> dict[str, _Compiled]:
+    """Every kind's rules compiled once (not cached per asked kind: a hostile peer could name
+    any number of kinds)."""
+    return {
+        kind: _Compiled(
+            fields=tuple(
+                (name, field.required, field.nullable, _reader(field))
+                for name, field in spec.fields.items()
+            ),
+            known=frozenset(spec.fields),
+        )
+        for kind, spec in specs().items()
+    }
 
 
 def _stamps_problem(value: Any) -> str | None:
@@ -148,36 +214,44 @@ def _stamps_problem(value: Any) -> str | None:
 
 def problem(kind: str, record_id: str, payload: dict[str, Any]) -> str | None:
     """Why this payload cannot be a `kind` record, or None when it can."""
-    spec = specs().get(kind)
-    if spec is None:
-        return f"'{kind}' is not a kind of record this hub knows"
+    return read(kind, record_id, payload)[0]
+
+
+def read(kind: str, record_id: str, payload: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """`problem`, and when there is none the kind's own fields as they are stored: dates and
+    times parsed, everything else as sent (fields the payload leaves out are left out, and
+    unknown fields are dropped). One pass: what `problem` refuses, this refuses, in the same
+    order with the same reason."""
+    rules = _compiled().get(kind)
+    if rules is None:
+        return f"'{kind}' is not a kind of record this hub knows", {}
     if payload.get("id", record_id) != record_id:
-        return "the payload's id is not the op's record id"
-    return _known_field_problem(spec, payload) or _extra_field_problem(spec, payload)
-
-
-def _known_field_problem(spec: KindSpec, payload: dict[str, Any]) -> str | None:
-    """The kind's own fields: present when required, empty only when nullable, of their type."""
-    for name, field in spec.fields.items():
+        return "the payload's id is not the op's record id", {}
+    values: dict[str, Any] = {}
+    for name, required, nullable, reader in rules.fields:
         if name not in payload:
-            if field.required:
-                return f"field '{name}' is missing"
+            if required:
+                return f"field '{name}' is missing", {}
             continue
         value = payload[name]
         if value is None:
-            if not field.nullable:
-                return f"field '{name}' may not be empty"
+            if not nullable:
+                return f"field '{name}' may not be empty", {}
+            values[name] = None
             continue
-        why = _type_problem(field, value)
-        if why is not None:
-            return f"field '{name}' {why}"
-    return None
+        try:
+            values[name] = reader(value)
+        except _Refused as refused:
+            return f"field '{name}' {refused}", {}
+    # Every key known (the usual case) is one set operation, not a loop in Python.
+    why = None if rules.known.issuperset(payload) else _extra_field_problem(rules.known, payload)
+    return (why, {}) if why is not None else (None, values)
 
 
-def _extra_field_problem(spec: KindSpec, payload: dict[str, Any]) -> str | None:
+def _extra_field_problem(known: frozenset[str], payload: dict[str, Any]) -> str | None:
     """Fields a newer version may send: kept, but only short plain values."""
     for name, value in payload.items():
-        if name in spec.fields:
+        if name in known:
             continue
         if len(name) > 60:
             return "a field name is longer than 60 characters"

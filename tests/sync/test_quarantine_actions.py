@@ -176,16 +176,20 @@ def test_a_record_from_the_office_set_aside_is_stored_when_retried(
         condition_id = condition.id
     a.sync()
 
-    real = payloads.problem
+    # A laptop checks and reads a pulled payload in one pass (`payloads.read`, which
+    # `payloads.problem` also answers from): its rules are what this version refuses.
+    real = payloads.read
 
-    def stricter(kind: str, record_id: str, payload: dict[str, Any]) -> str | None:
+    def stricter(
+        kind: str, record_id: str, payload: dict[str, Any]
+    ) -> tuple[str | None, dict[str, Any]]:
         return (
-            "field 'code' is not known here"
+            ("field 'code' is not known here", {})
             if kind == "condition"
             else real(kind, record_id, payload)
         )
 
-    monkeypatch.setattr(payloads, "problem", stricter)
+    monkeypatch.setattr(payloads, "read", stricter)
     summary = b.sync()
     assert summary.quarantined == 1
     with b.vault() as v:
@@ -198,7 +202,7 @@ def test_a_record_from_the_office_set_aside_is_stored_when_retried(
     with b.peek() as s:
         assert s.get(Condition, condition_id) is None
 
-    monkeypatch.setattr(payloads, "problem", real)  # the fix (an update of HJDesk)
+    monkeypatch.setattr(payloads, "read", real)  # the fix (an update of HJDesk)
     with b.vault() as v:
         assert quarantine.retry(v, still.id) is True
         assert quarantine.list_quarantine(v) == []

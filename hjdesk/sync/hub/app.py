@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import OperationalError
@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hjdesk import __version__
 from hjdesk.sync.hub import devices
 from hjdesk.sync.hub.devices import HubRefusal
-from hjdesk.sync.hub.feed import changes_since
+from hjdesk.sync.hub.feed import changes_json
 from hjdesk.sync.hub.push import SeqGap, apply_push, conflicts_of
 from hjdesk.sync.hub.receipt import receipt
 from hjdesk.sync.hub.refusals import OpsRefused
@@ -231,15 +231,14 @@ def _record_routes(app: FastAPI, store: HubStore) -> None:
         since: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
         count: bool = False,
-    ) -> ChangesReply | JSONResponse:
+    ) -> Response:
         if me["revoked_at"] is not None:
             raise HubRefusal("This laptop's access was revoked: it can no longer pull.", 403)
-        reply = changes_since(store, me, since, limit, count=count)
-        if count:
-            return reply
-        # A client that did not ask for `remaining` may be from before it, and refuses fields
-        # it does not know: leave the key out rather than send it as null.
-        return JSONResponse(reply.model_dump(mode="json", exclude={"remaining"}))
+        # The body as `changes_json` writes it (payloads spliced in as stored; `remaining` only
+        # when asked for): the response model above documents it.
+        return Response(
+            changes_json(store, me, since, limit, count=count), media_type="application/json"
+        )
 
     @app.get(
         f"{API}/conflicts",
