@@ -171,7 +171,7 @@ class Vault:
             raise
         slots.save()
         opened = OpenVault(cls(home), engine, slots, device_id, data_key)
-        opened._set_user(staff_id, username, ADMIN_ROLE)
+        opened._set_user(staff_id, username, ADMIN_ROLE, name)
         opened.audit("vault_created")
         return opened
 
@@ -207,7 +207,7 @@ class Vault:
                         "ask an administrator to reset the password."
                     )
                 staff = opened._staff_by_username(user)
-                opened._set_user(staff.id, staff.username, slots.get(user).role)
+                opened._set_user(staff.id, staff.username, slots.get(user).role, staff.display_name)
                 for failure in slots.take_unreported_failures(user):
                     failed_at, _, refused = failure.partition(" ")
                     detail: dict[str, object] = {"at": failed_at}
@@ -306,6 +306,10 @@ class OpenVault:
         self.device_id = device_id
         self.context: DeviceContext = DeviceContext(device_id=device_id)
         self.actor: Actor = audit.Actor(staff_id=None, username="system", role="SYSTEM")
+        # The unlocked user's name as their staff row gave it at unlock (None: not known), so a
+        # view of what they just signed need not read it again (docs/performance.md). A rename
+        # that arrives by sync while unlocked shows from the next read of the record.
+        self.actor_name: str | None = None
         self._write_lock = threading.RLock()
         self._wait_listeners: list[Callable[[bool], None]] = []
         self._attach(engine)
@@ -348,12 +352,16 @@ class OpenVault:
             self._key = None
             self._sessions = self._write_sessions = sessionmaker()
 
-    def _set_user(self, staff_id: str, username: str, role: str) -> None:
+    def _set_user(
+        self, staff_id: str, username: str, role: str, display_name: str | None = None
+    ) -> None:
         from hjdesk.storage import audit
 
         self.context.author_id = staff_id
         self.context.author_role = role
         self.actor = audit.Actor(staff_id=staff_id, username=username, role=role)
+        if display_name is not None:
+            self.actor_name = display_name
 
     def _staff_by_username(self, username: str) -> Staff:
         from sqlalchemy import select
