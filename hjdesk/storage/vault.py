@@ -224,10 +224,10 @@ class Vault:
 
 def prepare_unlock() -> None:
     """Do, before a password is given, the one-off work an unlock would otherwise do after the
-    key is derived: import the engine, models, SQLite dialect and slot cipher, and configure
-    the ORM's mappers (~0.1 s of CPU quiet, 0.3 s under load: the unlock's largest cost after
-    Argon2id, docs/performance.md). Touches no file and holds no key; the app runs it on a
-    worker thread while the unlock screen waits for the password."""
+    key is derived: import the engine, models, SQLite dialect and slot cipher, configure the
+    ORM's mappers and read the migration scripts (~0.1 s of CPU quiet, 0.4 s under load: the
+    unlock's largest cost after Argon2id, docs/performance.md). Writes no file and holds no
+    key; the app runs it on a worker thread while the unlock screen waits for the password."""
     import cryptography.hazmat.primitives.ciphers.aead  # noqa: F401 - the slot cipher
     import sqlalchemy.dialects.sqlite.pysqlite  # noqa: F401 - make_engine's dialect
     from sqlalchemy.orm import configure_mappers
@@ -235,6 +235,7 @@ def prepare_unlock() -> None:
     from hjdesk.storage import audit, engine, migrate, models, outbox, rekey  # noqa: F401
 
     configure_mappers()
+    migrate.scripts()
 
 
 def rehearsal_vault() -> OpenVault:
