@@ -110,11 +110,14 @@ def last_link(session: Session) -> tuple[int, str]:
     newest = session.info.get(_NEWEST)
     if isinstance(newest, AuditEvent) and inspect(newest).pending:
         return newest.seq, newest.hash
-    with session.no_autoflush:
-        row = session.execute(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-        ).first()
+    # `session.connection()` never autoflushes. Plain SQL on it skips compiling and caching an
+    # ORM statement: 17 µs a read instead of 57 µs (docs/performance.md), errors still
+    # translated by the engine's handlers.
+    row = session.connection().exec_driver_sql(_LAST_LINK_SQL).first()
     return (row[0], row[1]) if row else (0, GENESIS)
+
+
+_LAST_LINK_SQL = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"
 
 
 @dataclass(frozen=True, slots=True)

@@ -389,7 +389,8 @@ class KeySlots:
         with self.locked():
             slot = self.get(username)
             taken, slot.unreported_failures = slot.unreported_failures, []
-            self.save()
+            if taken:  # `locked` has just read the file: with nothing taken it is unchanged
+                self.save()
         return taken
 
     # -- authority ------------------------------------------------------------------------
@@ -408,9 +409,12 @@ class KeySlots:
         key = opened.data_key
         tampered = []
         with self.locked():
+            before = self.key_check
+            changed = False
             for slot in self._slots.values():
                 if slot.seal is None:
                     self._sealed(slot, key)
+                    changed = True
                 elif not slot_crypto.seal_ok(
                     key, self.vault_id, slot.sealed_fields(self.vault_id), slot.seal
                 ):
@@ -423,8 +427,12 @@ class KeySlots:
                 )
                 own.public_key, own.wrapped_key = b64(public), ""
                 self._sealed(own, key)
+                changed = True
             self.key_check = slot_crypto.key_check(key, self.vault_id)
-            self.save()
+            # Written only when it changed (`locked` has just read it): an unlock of an
+            # up-to-date vault wrote and fsynced the same file four times (docs/performance.md).
+            if changed or self.key_check != before:
+                self.save()
         return sorted(tampered)
 
     def rekeyed(self, new_key: bytes) -> tuple[KeySlots, list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,8 +26,18 @@ def _config(connection: Connection | None = None) -> Config:
     return config
 
 
+@functools.cache
+def scripts() -> ScriptDirectory:
+    """The migration scripts this build ships, read once per process: loading them (Alembic
+    compiles each file) was ~80 ms of every unlock under load (docs/performance.md); they cannot
+    change while the program runs. `vault.prepare_unlock` reads them before the password."""
+    script = ScriptDirectory.from_config(_config())
+    script.get_current_head()  # loads and keeps the revision map
+    return script
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
+    head = scripts().get_current_head()
     assert head is not None
     return head
 
@@ -37,7 +48,7 @@ def current_revision(connection: Connection) -> str | None:
 
 def needs_upgrade(engine: Engine) -> bool:
     """True when the vault is older than this build; raises VaultTooNew when it is newer."""
-    script = ScriptDirectory.from_config(_config())
+    script = scripts()
     with engine.connect() as conn:
         current = current_revision(conn)
         tables = conn.exec_driver_sql(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, event, insert, inspect
-from sqlalchemy.orm import Mapper, ORMExecuteState, Session
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, object_session
 
 from hjdesk.storage.ids import HybridClock
 from hjdesk.storage.models.base import Synced, utcnow
@@ -65,24 +65,56 @@ def _stamp(connection: Connection, target: Synced, *, new: bool) -> None:
         target.author_id = ctx.author_id
 
 
+# The ops a flush has queued so far, in `session.info`, written by one executemany when the flush
+# has written its rows (`_write_queued`): one INSERT per op was ~15 % of signing an entry
+# (docs/performance.md). Still inside the flush, so the ops commit or roll back with the rows.
+_PENDING_KEY = "hjdesk_outbox_pending"
+
+
 def _queue(connection: Connection, target: Synced, base_rev: int | None) -> None:
     if _applying_remote(connection):
         return
     ctx = _context(connection)
-    connection.execute(
-        insert(OutboxOp),
-        {
-            "device_id": ctx.device_id,
-            "kind": type(target).__sync_kind__,
-            "record_id": target.id,
-            "patient_id": target.sync_patient_id(),
-            "base_rev": base_rev,
-            "rev": target.rev,
-            "payload": json.dumps(target.sync_payload(), ensure_ascii=False),
-            "hlc": target.hlc,
-            "created_at": utcnow(),
-        },
-    )
+    op = {
+        "device_id": ctx.device_id,
+        "kind": type(target).__sync_kind__,
+        "record_id": target.id,
+        "patient_id": target.sync_patient_id(),
+        "base_rev": base_rev,
+        "rev": target.rev,
+        "payload": json.dumps(target.sync_payload(), ensure_ascii=False),
+        "hlc": target.hlc,
+        "created_at": utcnow(),
+    }
+    session = object_session(target)
+    if session is None:  # not reached by a flush today; never let an op go unwritten
+        connection.execute(insert(OutboxOp), op)
+        return
+    pending: tuple[Connection, list[dict[str, Any]]] | None = session.info.get(_PENDING_KEY)
+    if pending is None or pending[0] is not connection:
+        if pending is not None:  # a second connection in one flush: write the first one's ops
+            _write(*pending)
+        pending = (connection, [])
+        session.info[_PENDING_KEY] = pending
+    pending[1].append(op)
+
+
+def _write(connection: Connection, ops: list[dict[str, Any]]) -> None:
+    if ops:
+        connection.execute(insert(OutboxOp), ops)
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_unwritten(session: Session, flush_context: Any, instances: Any) -> None:
+    # Ops left by a flush that failed before `_write_queued` belong to rows its rollback undid.
+    session.info.pop(_PENDING_KEY, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _write_queued(session: Session, flush_context: Any) -> None:
+    pending = session.info.pop(_PENDING_KEY, None)
+    if pending is not None:
+        _write(*pending)
 
 
 @event.listens_for(Synced, "before_insert", propagate=True)

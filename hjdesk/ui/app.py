@@ -223,14 +223,23 @@ def _import_for_unlock() -> None:
     import importlib
     import pkgutil
 
-    # In the order an unlock meets them, so this thread and the unlock's rarely cross.
-    for name in ("hjdesk.storage.migrate", "hjdesk.storage.engine", "hjdesk.storage.models",
-                 "hjdesk.storage.audit", "hjdesk.storage.outbox"):  # fmt: skip
-        importlib.import_module(name)
+    from hjdesk.storage.vault import prepare_unlock, rehearsal_vault
+
+    # What an unlock meets first, so this thread and the unlock's rarely cross.
+    prepare_unlock()
     for package in ("hjdesk.services", "hjdesk.reports"):
         found = importlib.import_module(package)
         for info in pkgutil.iter_modules(found.__path__, f"{package}."):
             importlib.import_module(info.name)
+    # The first page's query once on an empty in-memory vault (no key, no data): its one-off
+    # costs in a new process are then paid here, not after the unlock (docs/performance.md).
+    from hjdesk.services.worklists import today_worklists
+
+    rehearsal = rehearsal_vault()
+    try:
+        today_worklists(rehearsal)
+    finally:
+        rehearsal.lock()
 
 
 def configure_logging(home: HomePaths) -> logging.Handler:

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import delete, func, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hjdesk.storage import audit
@@ -231,6 +232,27 @@ def test_savepoint_rollback_drops_only_its_own_ops(admin_vault, ward):
         ops = _ops(session)[before:]
         assert [op.kind for op in ops] == ["patient"]
         assert session.scalar(select(Staff).where(Staff.username == "temp")) is None
+
+
+def test_ops_of_a_flush_that_failed_are_never_written_later(admin_vault, ward):
+    """A flush writes its ops in one go at its end; a flush that fails after some rows were
+    inserted (their ops queued) must not leave those ops for the session's next flush."""
+    before = _op_count(admin_vault)
+    with Session(admin_vault.engine) as session:
+        nested = session.begin_nested()
+        establishment = Establishment(code="LFI", name="HMP Lowdham")
+        session.add(establishment)
+        # Inserted after the establishment it points at, and refused (NOT NULL).
+        session.add(_patient(establishment, prison_number="C3333DE", family_name=None))
+        with pytest.raises(IntegrityError):
+            session.flush()
+        nested.rollback()
+        session.get(Patient, ward["patient"]).given_names = "Kept"
+        session.commit()
+    with Session(admin_vault.engine) as session:
+        ops = _ops(session)[before:]
+        assert [(op.kind, op.record_id) for op in ops] == [("patient", ward["patient"])]
+        assert session.scalar(select(Establishment).where(Establishment.code == "LFI")) is None
 
 
 def test_local_tables_do_not_queue(admin_vault):
