@@ -21,6 +21,7 @@ A broken rule is a `Refusal` naming the op and the rule; the batch is refused wi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -93,9 +94,9 @@ class Authority:
         self.revoked = device["revoked_at"] is not None
         self._staff_codes: dict[str, str | None] = {}
         self._left_here: dict[str, bool] = {}
-        self._claims: set[str] = set()  # patients this batch claimed (settled after the check)
         # Patients with a claim of this establishment pending at the hub, among those the batch
-        # names: read once per batch, when the first op needs it (`claimed_here`), not per op.
+        # names: read once per batch, when the first op needs it (`claimed_here`), not per op,
+        # then kept as the batch's own ops change the claims (`claims_changed`).
         self._batch_patients: list[str] = []
         self._pending_here: set[str] = set()
         self._pending_known: set[str] = set()
@@ -143,6 +144,21 @@ class Authority:
                     )
                 ).scalars()
             )
+
+    def claims_changed(self, changes: Iterable[transfers.ClaimChange]) -> None:
+        """Claims an applied op of this batch created, renewed or decided
+        (`transfers.settle_patient` reports every one): later ops are checked against the claims
+        as they now stand at the hub, exactly as a query per op would see them. The one place the
+        prefetched claims change, whatever kind of op changed them."""
+        for change in changes:
+            if change.to_code != self.code:
+                continue
+            # At most one claim per patient and establishment is pending (`transfers._record`).
+            if change.status == transfers.PENDING:
+                self._pending_here.add(change.patient_id)
+            else:
+                self._pending_here.discard(change.patient_id)
+            self._pending_known.add(change.patient_id)
 
     # -- the rules ----------------------------------------------------------------------------
     def check(self, op: WireOp, doc: HubDoc | None) -> Refusal | None:
@@ -310,19 +326,11 @@ class Authority:
           its roll (the same roll imported on every laptop of the prison), changing nothing else.
         Every other move is refused, and nobody moves."""
         if doc is not None and after == self.code:
-            dropped = op.payload.get("on_roll") is False
-            if dropped:
-                self._claims.discard(op.record_id)  # this prison's roll dropped them again
+            # Once applied, settle_patient records the claim (or, for a drop, cancels this
+            # prison's) and reports it to `claims_changed` before the batch's next op.
             if transfers.is_roll_claim(doc.payload, op.payload, self.code):
-                self._claims.add(op.record_id)
                 return None
-            claimed = self.claimed_here(op.record_id)
-            if dropped:
-                # The drop is this prison's word while its claim is pending; settle_patient then
-                # cancels the claim, so later ops of the batch may no longer write the patient's
-                # records. Forget it only now: read before, the claim would count again.
-                self._pending_here.discard(op.record_id)
-            if claimed:
+            if self.claimed_here(op.record_id):
                 return None
             if self._late_word_of_origin(op, doc):
                 return None
@@ -342,11 +350,9 @@ class Authority:
         return all(merged.get(name) == doc.payload.get(name) for name in details)
 
     def claimed_here(self, patient_id: str) -> bool:
-        """Whether this device's establishment claims the patient (pending at the hub, or by an
-        op earlier in this batch): its laptops may then write the patient's records before the
-        claim takes effect, so care given on arrival reaches the office."""
-        if patient_id in self._claims:
-            return True
+        """Whether this device's establishment has a claim on the patient pending at the hub (as
+        the batch's earlier ops left it): its laptops may then write the patient's records before
+        the claim takes effect, so care given on arrival reaches the office."""
         if patient_id not in self._pending_known:
             # Most batches never ask (their patients are placed here): the first that does reads
             # the claims on all the batch's patients at once.

@@ -28,7 +28,7 @@ from hjdesk.sync.hub.authorise import Authority, Refusal, visible_conflicts
 from hjdesk.sync.hub.devices import HubRefusal, state_of
 from hjdesk.sync.hub.schema import utcnow
 from hjdesk.sync.hub.scope import Scope
-from hjdesk.sync.hub.store import HubStore, SeqAllocator
+from hjdesk.sync.hub.store import HubStore, SeqAllocator, documents_by_key
 from hjdesk.sync.protocol import (
     AUDIT_KIND,
     PATIENT_KIND,
@@ -205,23 +205,15 @@ class _Batch:
         """Load the batch's documents and this device's open conflicts in a few queries."""
         ids = sorted({op.record_id for op in ops})
         self.scope.prefetch(sorted({op.record_id for op in ops if op.kind == PATIENT_KIND}))
-        docs, table = schema.documents, schema.conflicts
-        by_kind: dict[str, set[str]] = {}
-        for op in ops:
-            by_kind.setdefault(op.kind, set()).add(op.record_id)
-        for kind, kind_ids in sorted(by_kind.items()):
-            # By (kind, id), the primary key: `id IN (…)` alone cannot use it and read the whole
-            # documents table for every batch, so a push slowed as the hub filled.
-            wanted = sorted(kind_ids)
-            for start in range(0, len(wanted), 500):
-                found = self.conn.execute(
-                    select(docs).where(
-                        docs.c.kind == kind,
-                        among(self.conn, docs.c.id, wanted[start : start + 500]),
-                    )
-                )
-                for row in found.mappings():
-                    self.docs[(row["kind"], row["id"])] = _Doc(**{c: row[c] for c in _DOC_COLUMNS})
+        table = schema.conflicts
+        # One query per 500 keys for every kind at once, each key found by the primary key
+        # (`store.documents_by_key`): `id IN (…)` alone read the whole table per batch, and a
+        # query per kind cost more than the scan it replaced on a small hub.
+        keys = sorted({(op.kind, op.record_id) for op in ops})
+        for start in range(0, len(keys), 500):
+            found = self.conn.execute(documents_by_key(self.conn, keys[start : start + 500]))
+            for row in found.mappings():
+                self.docs[(row["kind"], row["id"])] = _Doc(**{c: row[c] for c in _DOC_COLUMNS})
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             for cid, kind, record_id in self.conn.execute(
@@ -283,10 +275,13 @@ class _Batch:
         fields = estate_ids.MIRRORED[op.kind]
         merged = estate_ids.merge_mirrored(doc.payload, op.payload, fields)
         if op.kind == PATIENT_KIND:
-            merged = transfers.settle_patient(
+            settled = transfers.settle_patient(
                 self.conn, self.device, self.scope.codes, doc.payload, merged, op.payload,
                 op.record_id,
             )  # fmt: skip
+            # The later ops of the batch are checked against the claims as this op left them.
+            self.authority.claims_changed(settled.claims)
+            merged = settled.payload
         if merged == doc.payload:
             return "same"
         # The sender already holds what it sent; if the hub kept fields of a newer roll (or a

@@ -18,8 +18,8 @@ history is re-announced to B.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,26 @@ from hjdesk.sync.hub.store import HubStore
 from hjdesk.sync.protocol import PATIENT_KIND, TransferNote
 
 PENDING, EFFECTIVE, CANCELLED = "pending", "effective", "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimChange:
+    """A claim `settle_patient` created, renewed or decided: its patient, the establishment
+    claiming, and its status now. The one report of what a push did to the transfers table, so
+    a push that remembers claims across its ops (`authorise.Authority`) stays right whatever op
+    changed them."""
+
+    patient_id: str
+    to_code: str
+    status: str
+
+
+@dataclass(slots=True)
+class Settled:
+    """What `settle_patient` decided: the patient document to store, and the claims changed."""
+
+    payload: dict[str, Any]
+    claims: list[ClaimChange] = field(default_factory=list)
 
 
 def _placement(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,28 +74,31 @@ def _pending(conn: Connection, patient_id: str) -> list[RowMapping]:
     )
 
 
-def _decide(conn: Connection, ids: list[int], status: str, by: str) -> None:
-    if ids:
+def _decide(
+    conn: Connection, claims: Iterable[RowMapping], status: str, by: str
+) -> list[ClaimChange]:
+    """Decide these claims (rows of `transfers`); returns the changes, for `Settled.claims`."""
+    decided = list(claims)
+    if decided:
         table = schema.transfers
         conn.execute(
             update(table)
-            .where(table.c.id.in_(ids))
+            .where(table.c.id.in_([c["id"] for c in decided]))
             .values(status=status, decided_at=utcnow(), decided_by=by)
         )
+    return [ClaimChange(c["patient_id"], c["to_code"], status) for c in decided]
 
 
-def _take_effect(
-    conn: Connection, patient_id: str, merged: dict[str, Any], by: str
-) -> dict[str, Any]:
+def _take_effect(conn: Connection, patient_id: str, merged: dict[str, Any], by: str) -> Settled:
     """If a claim is pending, the newest one takes effect: the patient is placed where its roll
     says; any other claim is cancelled."""
     claims = _pending(conn, patient_id)
     if not claims:
-        return merged
+        return Settled(merged)
     newest = max(claims, key=lambda c: estate_ids.stamps_of(c["placement"]).get("placement", ""))
-    _decide(conn, [newest["id"]], EFFECTIVE, by)
-    _decide(conn, [c["id"] for c in claims if c["id"] != newest["id"]], CANCELLED, by)
-    return estate_ids.take_placement(merged, newest["placement"])
+    changes = _decide(conn, [newest], EFFECTIVE, by)
+    changes += _decide(conn, [c for c in claims if c["id"] != newest["id"]], CANCELLED, by)
+    return Settled(estate_ids.take_placement(merged, newest["placement"]), changes)
 
 
 def is_roll_claim(
@@ -102,35 +125,36 @@ def settle_patient(
     merged: dict[str, Any],
     incoming: Mapping[str, Any],
     patient_id: str,
-) -> dict[str, Any]:
+) -> Settled:
     """The patient document to store after a device's op: `merged` holds the current document with
     the op's newer roll details; here the op's placement is applied, held as a claim, or ignored.
+    Every claim created, renewed or decided on the way is in the result's `claims`.
     """
     here, there = current.get("establishment_id"), incoming.get("establishment_id")
     device_code = str(device["establishment"])
     if here == there:
         if not estate_ids.newer_placement(current, incoming):
-            return merged
+            return Settled(merged)
         merged = estate_ids.take_placement(merged, incoming)
         if merged.get("on_roll") is False:
             # Their establishment's roll dropped them: a waiting claim takes effect now.
-            merged = _take_effect(conn, patient_id, merged, f"roll of {codes.get(here or '', '?')}")
-        return merged
+            return _take_effect(conn, patient_id, merged, f"roll of {codes.get(here or '', '?')}")
+        return Settled(merged)
     own = there == estate_ids.establishment_id(device_code)
     if incoming.get("on_roll") is False:
         if own:  # the claimant's roll no longer lists them: its claim lapses
-            mine = [c["id"] for c in _pending(conn, patient_id) if c["to_code"] == device_code]
-            _decide(conn, mine, CANCELLED, f"roll of {device_code}")
-        return merged
+            mine = [c for c in _pending(conn, patient_id) if c["to_code"] == device_code]
+            return Settled(merged, _decide(conn, mine, CANCELLED, f"roll of {device_code}"))
+        return Settled(merged)
     if not is_roll_claim(current, incoming, device_code):
         # Not a roll import of the device's own establishment, or an older roll than the one
         # that placed the patient: the placement stays as it is.
-        return merged
+        return Settled(merged)
     if current.get("on_roll") is False or here is None:
-        _record(conn, device, codes.get(here or "", ""), patient_id, incoming, EFFECTIVE)
-        return estate_ids.take_placement(merged, incoming)
-    _record(conn, device, codes.get(here or "", ""), patient_id, incoming, PENDING)
-    return merged
+        changes = _record(conn, device, codes.get(here or "", ""), patient_id, incoming, EFFECTIVE)
+        return Settled(estate_ids.take_placement(merged, incoming), changes)
+    changes = _record(conn, device, codes.get(here or "", ""), patient_id, incoming, PENDING)
+    return Settled(merged, changes)
 
 
 def _record(
@@ -140,7 +164,7 @@ def _record(
     patient_id: str,
     incoming: Mapping[str, Any],
     status: str,
-) -> None:
+) -> list[ClaimChange]:
     table = schema.transfers
     to_code = str(device["establishment"])
     now = utcnow()
@@ -152,9 +176,10 @@ def _record(
         "from_code": from_code,
     }
     if waiting and status == PENDING:
+        # One pending claim per patient and establishment: a newer roll renews it.
         conn.execute(update(table).where(table.c.id == waiting[0]["id"]).values(**values))
-        return
-    _decide(conn, [c["id"] for c in waiting], EFFECTIVE, f"roll of {to_code}")
+        return [ClaimChange(patient_id, to_code, PENDING)]
+    changes = _decide(conn, waiting, EFFECTIVE, f"roll of {to_code}")
     conn.execute(
         table.insert().values(
             patient_id=patient_id,
@@ -165,6 +190,7 @@ def _record(
             **values,
         )
     )
+    return [*changes, ClaimChange(patient_id, to_code, status)]
 
 
 # -- what laptops and administrators see ------------------------------------------------------
@@ -263,9 +289,9 @@ def confirm(store: HubStore, transfer_id: int) -> TransferRow:
         )
         if doc is None:
             raise HubRefusal(f"The hub holds no patient for transfer {transfer_id}.", 409)
-        _decide(conn, [c["id"] for c in _pending(conn, patient_id) if c["id"] != transfer_id],
+        _decide(conn, [c for c in _pending(conn, patient_id) if c["id"] != transfer_id],
                 CANCELLED, "administrator")  # fmt: skip
-        _decide(conn, [transfer_id], EFFECTIVE, "administrator")
+        _decide(conn, [claim], EFFECTIVE, "administrator")
         payload = estate_ids.take_placement(dict(doc["payload"]), claim["placement"])
         scope = Scope(conn, seqs)
         scope.prefetch([patient_id])
