@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hjdesk.storage import migrate
 from hjdesk.storage.engine import connect_raw, make_engine
 from hjdesk.storage.errors import VaultDamaged, VaultTooNew
 from hjdesk.storage.keyslots import KeySlots
-from hjdesk.storage.models import AuditEvent, Staff
+from hjdesk.storage.models import PENDING_CONTRIBUTIONS, AuditEvent, Staff
 from hjdesk.storage.vault import Vault
 from tests.conftest import FAST_KDF, PASSWORD
 
@@ -285,3 +287,58 @@ def test_0010_adds_the_covering_roll_index_and_todays_per_person_lists_read_only
         names = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list(patients)")}
         assert "ix_patients_worklists" not in names
         assert "ix_patients_reception_date" in names
+
+
+def test_0011_adds_the_pending_contributions_index_and_the_unsynced_list_reads_through_it(
+    home, monkeypatch
+):
+    """An 0010 vault gains the partial `ix_outbox_pending_contributions`; Today's unsynced list
+    then finds the contributions not yet at the office through it, not by walking the outbox."""
+    from sqlalchemy.dialects import sqlite
+
+    from hjdesk.services.acct import reports
+    from hjdesk.storage.models import AcctContribution
+
+    assert "kind = '" + AcctContribution.__sync_kind__ + "'" in PENDING_CONTRIBUTIONS
+
+    def upgrade_to_0010(engine):
+        with engine.begin() as conn:
+            command.upgrade(migrate._config(conn), "0010")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(migrate, "upgrade", upgrade_to_0010)
+        opened = Vault.create(home, admin="admin", password=PASSWORD, kdf=FAST_KDF)
+    assert "ix_outbox_pending_contributions" not in _index_names(opened, "outbox")
+    opened.lock()
+
+    opened = Vault(home).unlock("admin", PASSWORD)
+    try:
+        assert _revision(opened) == migrate.head_revision()
+        assert "ix_outbox_pending_contributions" in _index_names(opened, "outbox")
+        seen = []
+        real_execute = Session.execute
+
+        def spy(self, statement, *args, **kwargs):
+            seen.append(statement)
+            return real_execute(self, statement, *args, **kwargs)
+
+        with opened.session() as session:
+            monkeypatch.setattr(Session, "execute", spy)
+            reports.unsynced_contributions(session, datetime.now(UTC))
+            monkeypatch.undo()
+            (query,) = seen
+            literal = {"literal_binds": True}
+            sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs=literal))
+            conn = session.connection()
+            plan = [str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+            outbox = [step for step in plan if "outbox" in step]
+            assert outbox, plan
+            assert all("ix_outbox_pending_contributions" in step for step in outbox), plan
+    finally:
+        opened.lock()
+
+    with opened_engine(home) as engine, engine.begin() as conn:
+        command.downgrade(migrate._config(conn), "0010")
+        names = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list(outbox)")}
+        assert "ix_outbox_pending_contributions" not in names
+        assert "ix_outbox_acked_at" in names

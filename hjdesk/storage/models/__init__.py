@@ -29,9 +29,10 @@ from hjdesk.storage.models.problems import Condition
 from hjdesk.storage.models.roll import Alert, Establishment, Location, Patient, Staff
 from hjdesk.storage.models.signed import Signed, SignedEntryImmutable
 from hjdesk.storage.models.sync_state import SyncConflict, SyncPendingPurge, SyncQuarantine
-from hjdesk.storage.models.system import AuditEvent, OutboxOp, Setting
+from hjdesk.storage.models.system import PENDING_CONTRIBUTIONS, AuditEvent, OutboxOp, Setting
 
 __all__ = [
+    "PENDING_CONTRIBUTIONS",
     "AcctCase",
     "AcctContribution",
     "AcctEvent",

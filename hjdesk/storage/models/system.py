@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hjdesk.storage.models.base import Base, Synced, UtcDateTime
@@ -19,10 +19,23 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+PENDING_CONTRIBUTIONS = "acked_at IS NULL AND kind = 'acct_contribution'"
+
+
 class OutboxOp(Base):
     """One queued change of a synced row; `op_id` on the wire is `device:seq`."""
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        # The ACCT contributions the office has not acknowledged, for Today's unsynced list;
+        # partial, so it holds only those (migration 0011). The query must repeat this
+        # condition as literal text for SQLite to see that the index answers it.
+        Index(
+            "ix_outbox_pending_contributions",
+            "record_id",
+            sqlite_where=text(PENDING_CONTRIBUTIONS),
+        ),
+    )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     device_id: Mapped[str] = mapped_column(String(36))
