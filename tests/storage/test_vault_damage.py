@@ -32,17 +32,20 @@ def _read_everything(home: HomePaths) -> None:
     try:
         with opened.session() as session:
             objects = session.execute(
-                text("SELECT type, name, tbl_name FROM sqlite_master WHERE rootpage > 0")
+                text("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE rootpage > 0")
             ).all()
-            for kind, name, table in objects:
+            for kind, name, table, sql in objects:
                 if kind == "table":
                     session.execute(text(f'SELECT * FROM "{name}"')).all()
                 else:  # an ordered scan of a covering index reads every page of its b-tree
                     column = session.execute(text(f'PRAGMA index_info("{name}")')).all()[0][2]
+                    # A partial index answers only a query with its own condition.
+                    _, where, condition = (sql or "").partition(" WHERE ")
                     session.execute(
                         text(
                             f'SELECT "{column}" FROM "{table}" INDEXED BY "{name}" '
-                            f'ORDER BY "{column}"'
+                            + (f"WHERE {condition} " if where else "")
+                            + f'ORDER BY "{column}"'
                         )
                     ).all()
         rows = patients.caseload(opened)
