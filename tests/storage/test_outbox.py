@@ -325,3 +325,60 @@ def test_an_engine_the_vault_did_not_open_cannot_write_synced_rows(admin_vault, 
                 session.flush()
     finally:
         engine.dispose()
+
+
+def test_rows_written_while_applying_the_hubs_records_queue_nothing_and_keep_their_stamps(
+    admin_vault, ward
+):
+    """The hub's records arrive with their own revision and clock: storing them must neither
+    queue them back to the hub nor restamp them, and the bulk statements a pull needs (purges)
+    are allowed there alone."""
+    from hjdesk.sync.cycle import remote_session
+
+    before = _op_count(admin_vault)
+    with remote_session(admin_vault) as session:
+        establishment = session.get(Establishment, ward["establishment"])
+        arrived = _patient(establishment, prison_number="B2345CD", nhs_number="9434765870")
+        arrived.rev, arrived.hlc, arrived.origin_device = 4, "0000001700000000.0001", "hub-laptop"
+        session.add(arrived)
+        session.flush()
+        arrived_id = arrived.id
+        patient = session.get(Patient, ward["patient"])
+        patient.on_roll = False
+        patient.rev, patient.hlc = 7, "0000001700000000.0002"
+        session.flush()
+        session.execute(update(Patient).where(Patient.id == arrived_id).values(on_roll=False))
+    assert _op_count(admin_vault) == before
+    with admin_vault.session() as session:
+        stored = session.get(Patient, arrived_id)
+        assert (stored.rev, stored.hlc, stored.origin_device, stored.on_roll) == (
+            4,
+            "0000001700000000.0001",
+            "hub-laptop",
+            False,
+        )
+        assert session.get(Patient, ward["patient"]).rev == 7
+
+
+def test_an_op_is_written_whatever_connection_or_session_its_row_came_through(admin_vault, ward):
+    """Defensive paths of the flush-time queue: a row outside any session writes its op at
+    once, and a flush that moves to a second connection first writes the first one's ops."""
+    from hjdesk.storage import outbox
+
+    with admin_vault.engine.connect() as first, admin_vault.engine.connect() as second:
+        loose = _patient(Establishment(code="MDI"), prison_number="C3456DE")
+        loose.id, loose.rev, loose.hlc = "loose-patient", 1, "0000001700000000.0003"
+        outbox._queue(first, loose, base_rev=None)  # in no session: written straight away
+        assert first.scalar(select(func.count()).where(OutboxOp.record_id == loose.id)) == 1
+
+        with Session(bind=first) as session:
+            held = session.get(Patient, ward["patient"])
+            ops_of_held = select(func.count()).where(OutboxOp.record_id == held.id)
+            already = first.scalar(ops_of_held)  # its insert's
+            outbox._queue(first, held, base_rev=1)
+            assert first.scalar(ops_of_held) == already  # held until the flush ends
+            outbox._queue(second, held, base_rev=2)  # the first connection's op goes out now
+            assert first.scalar(ops_of_held) == already + 1
+            session.info.pop(outbox._PENDING_KEY)
+        first.rollback()
+        second.rollback()
