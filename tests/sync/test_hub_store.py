@@ -58,3 +58,25 @@ def test_the_sqlite_hub_file_is_private_to_its_user(tmp_path):
         path = folder / name
         if path.exists():
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
+
+
+def test_a_purge_is_found_by_patient_through_its_index(hub_db_url: str) -> None:
+    """A push op about a patient who has left a prison asks whether they were purged there: one
+    probe of the patient's index entry, not a read of every purge the prison ever recorded."""
+    from hjdesk.sync.hub.authorise import purged_here
+
+    store = HubStore(hub_db_url)
+    try:
+        query = purged_here("0b6f3c3e-0000-4000-8000-000000000001", "DMO")
+        with store.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                # An empty table is cheapest to scan; ask which index the planner can use.
+                conn.execute(text("SET enable_seqscan = off"))
+                compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+                plan = " ".join(r[0] for r in conn.execute(text(f"EXPLAIN {compiled}")))
+            else:
+                compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+                plan = " ".join(r[3] for r in conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+        assert "ix_purges_patient_id_est_code" in plan, plan
+    finally:
+        store.close()

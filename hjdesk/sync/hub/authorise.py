@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 from sqlalchemy.engine import RowMapping
 
 from hjdesk.clinical import estate_ids
@@ -391,16 +391,20 @@ class Authority:
 
     def _left_from_here(self, patient_id: str) -> bool:
         if patient_id not in self._left_here:
-            purges = schema.purges
-            self._left_here[patient_id] = (
-                self.conn.execute(
-                    select(purges.c.seq)
-                    .where(purges.c.patient_id == patient_id, purges.c.est_code == self.code)
-                    .limit(1)
-                ).first()
-                is not None
-            )
+            found = self.conn.execute(purged_here(patient_id, self.code)).first()
+            self._left_here[patient_id] = found is not None
         return self._left_here[patient_id]
+
+
+def purged_here(patient_id: str, code: str) -> Select[tuple[int]]:
+    """Any purge of the patient recorded for the prison `code`: one probe of
+    `ix_purges_patient_id_est_code`, whatever the length of the prison's history."""
+    purges = schema.purges
+    return (
+        select(purges.c.seq)
+        .where(purges.c.patient_id == patient_id, purges.c.est_code == code)
+        .limit(1)
+    )
 
 
 def visible_conflicts(

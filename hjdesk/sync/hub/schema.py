@@ -134,6 +134,9 @@ purges = Table(
     Column("est_code", String(10), nullable=False),
     Column("created_at", UtcTime, nullable=False),
     Index("ix_purges_est_code_seq", "est_code", "seq"),
+    # A push op about a patient who has left a prison asks "was this patient purged here?":
+    # without it, every purge the prison ever recorded is read (docs/performance.md).
+    Index("ix_purges_patient_id_est_code", "patient_id", "est_code"),
 )
 
 ops = Table(
