@@ -4,6 +4,7 @@ pyproject.toml, plus a direct scan so a contract typo cannot silently pass every
 from __future__ import annotations
 
 import ast
+import logging
 import os
 from pathlib import Path
 
@@ -17,7 +18,16 @@ def test_import_linter_contracts_hold(monkeypatch: pytest.MonkeyPatch) -> None:
     from importlinter.cli import lint_imports
 
     monkeypatch.chdir(ROOT)
-    assert lint_imports(no_cache=True) == 0
+    # Import Linter configures logging with `disable_existing_loggers`, which silenced the
+    # app's crash logger for every later test in the process (test_crash_log then saw an
+    # empty log when it ran after this one).
+    loggers = [x for x in logging.root.manager.loggerDict.values() if isinstance(x, logging.Logger)]
+    enabled = [x for x in loggers if not x.disabled]
+    try:
+        assert lint_imports(no_cache=True) == 0
+    finally:
+        for found in enabled:
+            found.disabled = False
 
 
 def _imports(path: Path) -> set[str]:
