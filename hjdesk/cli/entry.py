@@ -67,7 +67,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     first = password("New admin password: ")
     if PASSWORD_ENV not in os.environ and getpass.getpass("Repeat it: ") != first:
         raise InvalidInput("The two passwords differ.")
-    from hjdesk.services.settings import create_vault
+    from hjdesk.services.first_run import create_vault
 
     home = HomePaths.resolve(args.home)
     opened = create_vault(home, admin=args.admin, password=first, full_name=args.name or "",

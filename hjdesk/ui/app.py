@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QStackedWidget
 
@@ -23,7 +23,7 @@ from hjdesk.ui.tasks import TaskRunner
 from hjdesk.ui.theme import apply_theme, is_high_contrast
 
 if TYPE_CHECKING:
-    from hjdesk.services.settings import Diagnosis
+    from hjdesk.services.first_run import Diagnosis
     from hjdesk.ui.first_run import FirstRunScreen, VaultProblemScreen
     from hjdesk.ui.main_window import Workspace
 
@@ -72,7 +72,7 @@ class Shell(QMainWindow):
     def check_vault(self, select: str | None = None) -> None:
         """Show what the home folder calls for: the unlock screen, the first-run screen for a
         new laptop, or what to do about a vault that cannot be opened."""
-        from hjdesk.services.settings import VaultState, diagnose
+        from hjdesk.services.first_run import VaultState, diagnose
 
         found = diagnose(self.vault)
         if found.state is VaultState.READY:
@@ -115,7 +115,7 @@ class Shell(QMainWindow):
         self.stack.setCurrentWidget(self.problem_screen)
 
     def _on_vault_problem(self, exc: KnownError) -> None:
-        from hjdesk.services.settings import problem
+        from hjdesk.services.first_run import problem
 
         self._show_problem(problem(self.vault, exc))
 
@@ -135,6 +135,13 @@ class Shell(QMainWindow):
                 admin.idle_minutes_changed.connect(self.idle.set_minutes)
             self._workspace = workspace
         return self._workspace
+
+    def prepare_after_first_paint(self, fallback_ms: int = 1000) -> None:
+        """`prepare` once the window's first screen has painted: the worker thread's imports
+        hold the interpreter lock most of the time, and started before the event loop they
+        delayed that paint. A window that never paints (started minimised) is prepared after
+        `fallback_ms` all the same."""
+        _AfterFirstPaint(self.stack.currentWidget() or self, self.prepare, fallback_ms, parent=self)
 
     def prepare(self) -> None:
         """Import what unlocking and the workspace need on a worker thread, then build the
@@ -218,6 +225,32 @@ class Shell(QMainWindow):
         super().closeEvent(event)  # type: ignore[arg-type]
 
 
+class _AfterFirstPaint(QObject):
+    """Calls `then` once: on the next turn of the event loop after `widget`'s first paint, or
+    after `fallback_ms` if that comes first."""
+
+    def __init__(
+        self, widget: QObject, then: Callable[[], None], fallback_ms: int, parent: QObject
+    ) -> None:
+        super().__init__(parent)
+        self._widget = widget
+        self._then: Callable[[], None] | None = then
+        widget.installEventFilter(self)
+        QTimer.singleShot(fallback_ms, self, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            # After the paint has finished, not inside it.
+            QTimer.singleShot(0, self, self._fire)
+        return False
+
+    def _fire(self) -> None:
+        then, self._then = self._then, None
+        self._widget.removeEventFilter(self)
+        if then is not None:
+            then()
+
+
 def _import_for_unlock() -> None:
     """Import the modules behind unlocking and the workspace's pages (no Qt object is made)."""
     import importlib
@@ -284,5 +317,5 @@ def run_app(home: str | None = None, user: str | None = None) -> int:
     shell = Shell(vault, runner, user)
     app.installEventFilter(shell.idle)
     shell.show()
-    shell.prepare()
+    shell.prepare_after_first_paint()
     return app.exec()

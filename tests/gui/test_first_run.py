@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from hjdesk.services import patients, settings
-from hjdesk.services.settings.first_run import VaultState, diagnose
+from hjdesk.services.first_run import VaultState, diagnose
 from hjdesk.storage.errors import VaultTooNew
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import Vault

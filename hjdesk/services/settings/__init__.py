@@ -1,16 +1,11 @@
-"""The laptop's own state: local settings, first run, the sync status line, the audit check.
+"""The laptop's own state: local settings, the sync status line, the audit check.
+
+A first start (`hjdesk.services.first_run`) is apart: the app diagnoses the vault before its
+first paint, and importing this face loads SQLAlchemy and the models.
 
 The face other code uses; the modules inside are this feature's own."""
 
 from hjdesk.services.settings.audit_check import verify_chain
-from hjdesk.services.settings.first_run import (
-    PASSWORD_RULE,
-    Diagnosis,
-    VaultState,
-    create_vault,
-    diagnose,
-    problem,
-)
 from hjdesk.services.settings.local import (
     ESTABLISHMENT,
     HIGH_CONTRAST,
@@ -43,22 +38,16 @@ __all__ = [
     "NOT_ENROLLED",
     "OFFLINE",
     "ONLINE",
-    "PASSWORD_RULE",
     "PATHWAY_HIGH",
     "PATHWAY_MEDIUM",
     "PATHWAY_RED",
     "SYNCING",
     "ConflictLabel",
     "Declared",
-    "Diagnosis",
     "SyncStatus",
-    "VaultState",
-    "create_vault",
-    "diagnose",
     "escalation_pathways",
     "get",
     "patient_labels",
-    "problem",
     "put",
     "sync_status",
     "verify_chain",

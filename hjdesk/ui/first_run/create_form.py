@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from hjdesk.services.settings import PASSWORD_RULE, create_vault
+from hjdesk.services.first_run import PASSWORD_RULE, create_vault
 from hjdesk.storage.errors import InvalidInput, KnownError
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from hjdesk.services.settings import Diagnosis, VaultState
+from hjdesk.services.first_run import Diagnosis, VaultState
 from hjdesk.storage.paths import HomePaths
 from hjdesk.ui.first_run.screen import card, centred
 
