@@ -170,25 +170,30 @@ def _local_day(moment: datetime | None) -> date | None:
     return None if moment is None else moment.astimezone(CLINIC_ZONE).date()
 
 
+def _signed_standing(encounter: Any) -> tuple[ColumnElement[bool], ...]:
+    """WHERE clauses for an (aliased) encounter that counts as a review: signed, not marked
+    entered in error, and not withdrawn by an amendment marked entered in error. The amendment
+    check is correlated on the amends_id index: cheaper than listing every amendment in the
+    vault. (Not `services.standing.standing`: that also leaves out entries merely amended.)"""
+    amendment = aliased(Encounter)
+    in_error = (
+        select(amendment.id)
+        .where(amendment.amends_id == encounter.id, amendment.entered_in_error.is_(True))
+        .exists()
+    )
+    return (encounter.signed_at.is_not(None), encounter.entered_in_error.is_(False), ~in_error)
+
+
 def _last_signed(kind: str, patient_id: Any, condition: Any = None) -> Any:
     """Start of the latest signed, not-in-error encounter of `kind` for the patient (and LTC
     condition) of the enclosing row: a correlated subquery, one walk of the
     `ix_encounters_latest` index per row listed. Grouping every such encounter in the vault first
     cost a temporary B-tree and a table read per encounter (docs/performance.md)."""
     latest = aliased(Encounter)
-    amendment = aliased(Encounter)
-    # Correlated on the amends_id index: cheaper than listing every amendment in the vault.
-    in_error = (
-        select(amendment.id)
-        .where(amendment.amends_id == latest.id, amendment.entered_in_error.is_(True))
-        .exists()
-    )
     query = select(func.max(latest.started_at)).where(
         latest.kind == kind,
         latest.patient_id == patient_id,
-        latest.signed_at.is_not(None),
-        latest.entered_in_error.is_(False),
-        ~in_error,
+        *_signed_standing(latest),
     )
     if condition is not None:
         query = query.where(latest.ltc_condition == condition)
@@ -218,12 +223,6 @@ def _not_assessed_since_reception() -> ColumnElement[bool]:
     instead of the latest assessment of everyone on the roll (worked out twice, for the filter
     and the column). ISO text: '2025-03-06 12:00:00' >= '2025-03-06'."""
     done = aliased(Encounter)
-    amendment = aliased(Encounter)
-    in_error = (
-        select(amendment.id)
-        .where(amendment.amends_id == done.id, amendment.entered_in_error.is_(True))
-        .exists()
-    )
     since: ColumnElement[str] = type_coerce(done.started_at, String)
     received: ColumnElement[str] = type_coerce(Patient.reception_date, String)
     return ~(
@@ -235,9 +234,7 @@ def _not_assessed_since_reception() -> ColumnElement[bool]:
             # recorded with a condition is not seen here: its patient is kept, the rule decides.
             done.ltc_condition.is_(None),
             since >= received,
-            done.signed_at.is_not(None),
-            done.entered_in_error.is_(False),
-            ~in_error,
+            *_signed_standing(done),
         )
         .exists()
     )
