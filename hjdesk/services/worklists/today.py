@@ -52,7 +52,7 @@ from hjdesk.clinical import care_plans, ltc, reception
 from hjdesk.clinical.dates import add_months
 from hjdesk.services.acct import (
     Who,
-    live_cases,
+    live_case_input,
     scope,
     unsynced_contributions,
     who_columns,
@@ -269,29 +269,25 @@ def _acct(
     session: Session, now: datetime, establishment: str | None, wing: str | None
 ) -> list[TodayItem]:
     items: list[TodayItem] = []
-    for who, loaded in live_cases(
-        session, now, establishment=establishment, wing=wing, on_roll=True
-    ):
-        held = {e.id: e.held_at for e in loaded.events}
-        case_id = loaded.case.id
-        for flag in loaded.flags:
+    for live in live_case_input(session, now, establishment=establishment, wing=wing):
+        for flag in live.flags:
             items.append(
                 _item(
-                    who,
+                    live.who,
                     "acct_case",
-                    case_id,
+                    live.case_id,
                     flag.event_id,
                     flag.message,
                     flag.severity.value,
-                    due_at=held[flag.event_id],
+                    due_at=live.held_at[flag.event_id],
                 )
             )
-        for warning in loaded.warnings:
+        for warning in live.warnings:
             items.append(
                 _item(
-                    who,
+                    live.who,
                     "acct_case",
-                    case_id,
+                    live.case_id,
                     warning.event_id,
                     warning.message,
                     HIGH,
