@@ -17,10 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, literal_column, select, text
+from sqlalchemy import literal_column, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import UnaryExpression
 
 from hjdesk.clinical import acct as rules
 from hjdesk.services.acct.views import (
@@ -32,6 +30,7 @@ from hjdesk.services.acct.views import (
     Who,
     load_case_input,
     load_cases,
+    not_an_index_key,
     scope,
     who_columns,
     who_from,
@@ -255,15 +254,12 @@ def live_case_input(
 ) -> list[CaseInput]:
     """Today's ACCT list: live cases of people on the roll, in opening order, with their flags
     and 24-hour warnings (as `live_cases` gives them; see `load_case_input`)."""
-    # `+`: the case's patient_id may not serve as an index key, so SQLite reads the live cases
+    # The case's patient_id may not serve as an index key, so SQLite reads the live cases
     # by status and looks each person up by (on_roll, id) in the covering ix_patients_worklists,
     # instead of probing for a case for every one of the 100,000 people on the roll.
-    patient_id: ColumnElement[str] = UnaryExpression(
-        AcctCase.__table__.c.patient_id, operator=operators.custom_op("+")
-    )
     query = scope(
         select(*HEAD_COLUMNS, *who_columns())
-        .join(Patient, Patient.id == patient_id)
+        .join(Patient, Patient.id == not_an_index_key(AcctCase.patient_id))
         .where(AcctCase.status.in_(LIVE_STATUSES), Patient.on_roll.is_(True)),
         establishment,
         wing,

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from hjdesk.clinical import acct as rules
 from hjdesk.services.actions import user_action
@@ -191,6 +193,13 @@ def who_columns() -> tuple[Any, ...]:
 def who_from(row: Sequence[Any], offset: int = 0) -> Who:
     pid, family, given, number, path, wing = row[offset : offset + 6]
     return Who(pid, display_name(family, given), number, path or "", wing or "")
+
+
+def not_an_index_key(column: Any) -> ColumnElement[Any]:
+    """`+column`: the same value, which SQLite will not use as an index key (its documented way
+    to steer a plan). On a join it keeps SQLite from starting at the other side, e.g. from
+    everyone on the roll, probing each person for a row of a far smaller table."""
+    return UnaryExpression(column.expression, operator=operators.custom_op("+"))
 
 
 def scope(

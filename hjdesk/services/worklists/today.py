@@ -53,6 +53,7 @@ from hjdesk.clinical.dates import add_months
 from hjdesk.services.acct import (
     Who,
     live_case_input,
+    not_an_index_key,
     scope,
     unsynced_contributions,
     who_columns,
@@ -308,9 +309,12 @@ def _care_plans(
         .scalar_subquery()
     )
     live = (care_plans.CarePlanStatus.ACTIVE.value, care_plans.CarePlanStatus.REVIEW_DUE.value)
-    query = _on_roll(
+    # The plans are read by status; each person is then looked up by (on_roll, id) in the
+    # covering ix_patients_worklists, not in the patients table, whose wide rows took a page
+    # of the cache each (docs/performance.md, "Today: fifth session").
+    query = _on_roll_any_plan(
         select(CarePlan.id, CarePlan.title, CarePlan.review_due, last, *who_columns())
-        .join(Patient, CarePlan.patient_id == Patient.id)
+        .join(Patient, Patient.id == not_an_index_key(CarePlan.patient_id))
         .where(CarePlan.status.in_(live), CarePlan.review_due < today),
         establishment,
         wing,
