@@ -256,6 +256,14 @@ def _no_mh_input_flag(event: AcctEvent) -> Flag:
 _ENDS_THE_WAIT = frozenset({AcctEventType.CLOSURE, AcctEventType.REOPEN})
 
 
+#: Every event type `health_input_flags` and `upcoming_warnings` read: the reviews they flag or
+#: warn about, and the events that end the wait for a review (`missed`). They pass over every
+#: other event, so a loader that feeds only these two rules may leave the rest out (Today does,
+#: and tests/services/test_acct_today_input.py holds it to the full loader's answers). A rule that
+#: starts reading another type must add it here.
+FLAG_EVENT_TYPES = REVIEW_EVENT_TYPES | _ENDS_THE_WAIT
+
+
 def missed(event: AcctEvent, events: Sequence[AcctEvent]) -> bool:
     """A review never recorded as held, due before a closure (or reopening) that was held."""
     due = event.scheduled_at

@@ -25,9 +25,12 @@ from hjdesk.services.acct.views import (
     HEAD_COLUMNS,
     LIVE_STATUSES,
     CaseHead,
+    CaseInput,
     LoadedCase,
     Who,
+    load_case_input,
     load_cases,
+    not_an_index_key,
     scope,
     who_columns,
     who_from,
@@ -240,6 +243,29 @@ def live_cases(
     rows = session.execute(query).all()
     loaded = load_cases(session, [CaseHead(*r[:5]) for r in rows], now)
     return [(who_from(r, 5), case) for r, case in zip(rows, loaded, strict=True)]
+
+
+def live_case_input(
+    session: Session,
+    now: datetime,
+    *,
+    establishment: str | None = None,
+    wing: str | None = None,
+) -> list[CaseInput]:
+    """Today's ACCT list: live cases of people on the roll, in opening order, with their flags
+    and 24-hour warnings (as `live_cases` gives them; see `load_case_input`)."""
+    # The case's patient_id may not serve as an index key, so SQLite reads the live cases
+    # by status and looks each person up by (on_roll, id) in the covering ix_patients_worklists,
+    # instead of probing for a case for every one of the 100,000 people on the roll.
+    query = scope(
+        select(*HEAD_COLUMNS, *who_columns())
+        .join(Patient, Patient.id == not_an_index_key(AcctCase.patient_id))
+        .where(AcctCase.status.in_(LIVE_STATUSES), Patient.on_roll.is_(True)),
+        establishment,
+        wing,
+    ).order_by(AcctCase.opened_at, AcctCase.id)
+    rows = session.execute(query).all()
+    return load_case_input(session, [(who_from(r, 5), CaseHead(*r[:5])) for r in rows], now)
 
 
 def _next_event(loaded: LoadedCase, now: datetime) -> rules.AcctEvent | None:

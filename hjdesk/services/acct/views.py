@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from hjdesk.clinical import acct as rules
 from hjdesk.services.actions import user_action
@@ -193,6 +195,13 @@ def who_from(row: Sequence[Any], offset: int = 0) -> Who:
     return Who(pid, display_name(family, given), number, path or "", wing or "")
 
 
+def not_an_index_key(column: Any) -> ColumnElement[Any]:
+    """`+column`: the same value, which SQLite will not use as an index key (its documented way
+    to steer a plan). On a join it keeps SQLite from starting at the other side, e.g. from
+    everyone on the roll, probing each person for a row of a far smaller table."""
+    return UnaryExpression(column.expression, operator=operators.custom_op("+"))
+
+
 def scope(
     query: Select[*tuple[Any, ...]], establishment: str | None, wing: str | None
 ) -> Select[*tuple[Any, ...]]:
@@ -266,24 +275,28 @@ EventRow = tuple[str, str, datetime | None, datetime | None]  # id, type, schedu
 
 
 def _rows_for(
-    session: Session, ids: Sequence[str]
+    session: Session, ids: Sequence[str], event_types: Collection[str] | None = None
 ) -> tuple[dict[str, list[EventRow]], dict[str, list[rules.Contribution]]]:
     """Events by case and contributions by event, as plain values (not ORM objects: lists of
-    hundreds of cases stay fast)."""
+    hundreds of cases stay fast). With `event_types`, only events of those types and their
+    contributions."""
     events: dict[str, list[EventRow]] = defaultdict(list)
     given: dict[str, list[rules.Contribution]] = defaultdict(list)
+    kept: set[str] = set()
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
-        for case_id, event_id, kind, scheduled, held in session.execute(
-            select(
-                AcctEvent.case_id,
-                AcctEvent.id,
-                AcctEvent.event_type,
-                AcctEvent.scheduled_at,
-                AcctEvent.held_at,
-            ).where(AcctEvent.case_id.in_(chunk))
-        ):
+        query = select(
+            AcctEvent.case_id,
+            AcctEvent.id,
+            AcctEvent.event_type,
+            AcctEvent.scheduled_at,
+            AcctEvent.held_at,
+        ).where(AcctEvent.case_id.in_(chunk))
+        if event_types is not None:
+            query = query.where(AcctEvent.event_type.in_(sorted(event_types)))
+        for case_id, event_id, kind, scheduled, held in session.execute(query):
             events[case_id].append((event_id, kind, scheduled, held))
+            kept.add(event_id)
         for event_id, given_as, team, planned in session.execute(
             select(
                 AcctContribution.event_id,
@@ -294,6 +307,8 @@ def _rows_for(
             .where(AcctContribution.case_id.in_(chunk), *standing(AcctContribution))
             .order_by(AcctContribution.signed_at, AcctContribution.id)
         ):
+            if event_types is not None and event_id not in kept:
+                continue
             contribution = rules.Contribution(
                 rules.ContributionType(given_as), rules.Team(team), planned
             )
@@ -331,6 +346,56 @@ def load_cases(session: Session, cases: Sequence[CaseHead], now: datetime) -> li
                 ),
                 warnings=tuple(rules.upcoming_warnings(rule_events, now)),
                 late=tuple(e for e in rule_events if input_late(e, now, rule_events)),
+            )
+        )
+    return loaded
+
+
+@dataclass(frozen=True, slots=True)
+class CaseInput:
+    """A live case as Today lists it: its health-input flags and 24-hour warnings, and when the
+    flagged events were held (None for a missed review)."""
+
+    who: Who
+    case_id: str
+    flags: tuple[rules.Flag, ...]
+    warnings: tuple[rules.UpcomingWarning, ...]
+    held_at: Mapping[str, datetime | None]
+
+
+def load_case_input(
+    session: Session, cases: Sequence[tuple[Who, CaseHead]], now: datetime
+) -> list[CaseInput]:
+    """`load_cases`' flags and warnings, reading only what those two rules read: the events of
+    `rules.FLAG_EVENT_TYPES` and their contributions, and the MH in-reach spells (not the
+    current caseload, nor the late reviews, which Today does not show). At 100,000 patients a
+    third of the live cases' events are concern, action-plan and interview events the rules
+    pass over (docs/performance.md, "Today: fifth session"); the answers are the full
+    loader's (tests/services/test_acct_today_input.py)."""
+    events, given = _rows_for(session, [c.id for _, c in cases], rules.FLAG_EVENT_TYPES)
+    periods = mh_caseload_periods(session, (c.patient_id for _, c in cases))
+    loaded: list[CaseInput] = []
+    for who, case in cases:
+        rule_events = sorted(
+            (
+                rules.AcctEvent(
+                    event_id, rules.AcctEventType(kind), scheduled, held, tuple(given[event_id])
+                )
+                for event_id, kind, scheduled, held in events[case.id]
+            ),
+            key=_event_order,
+        )
+        flags = rules.health_input_flags(
+            rule_events, on_mh_caseload=on_caseload_at(periods[case.patient_id])
+        )
+        flagged = {f.event_id for f in flags}
+        loaded.append(
+            CaseInput(
+                who=who,
+                case_id=case.id,
+                flags=tuple(flags),
+                warnings=tuple(rules.upcoming_warnings(rule_events, now)),
+                held_at={e.id: e.held_at for e in rule_events if e.id in flagged},
             )
         )
     return loaded

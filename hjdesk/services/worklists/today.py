@@ -52,7 +52,8 @@ from hjdesk.clinical import care_plans, ltc, reception
 from hjdesk.clinical.dates import add_months
 from hjdesk.services.acct import (
     Who,
-    live_cases,
+    live_case_input,
+    not_an_index_key,
     scope,
     unsynced_contributions,
     who_columns,
@@ -170,25 +171,30 @@ def _local_day(moment: datetime | None) -> date | None:
     return None if moment is None else moment.astimezone(CLINIC_ZONE).date()
 
 
+def _signed_standing(encounter: Any) -> tuple[ColumnElement[bool], ...]:
+    """WHERE clauses for an (aliased) encounter that counts as a review: signed, not marked
+    entered in error, and not withdrawn by an amendment marked entered in error. The amendment
+    check is correlated on the amends_id index: cheaper than listing every amendment in the
+    vault. (Not `services.standing.standing`: that also leaves out entries merely amended.)"""
+    amendment = aliased(Encounter)
+    in_error = (
+        select(amendment.id)
+        .where(amendment.amends_id == encounter.id, amendment.entered_in_error.is_(True))
+        .exists()
+    )
+    return (encounter.signed_at.is_not(None), encounter.entered_in_error.is_(False), ~in_error)
+
+
 def _last_signed(kind: str, patient_id: Any, condition: Any = None) -> Any:
     """Start of the latest signed, not-in-error encounter of `kind` for the patient (and LTC
     condition) of the enclosing row: a correlated subquery, one walk of the
     `ix_encounters_latest` index per row listed. Grouping every such encounter in the vault first
     cost a temporary B-tree and a table read per encounter (docs/performance.md)."""
     latest = aliased(Encounter)
-    amendment = aliased(Encounter)
-    # Correlated on the amends_id index: cheaper than listing every amendment in the vault.
-    in_error = (
-        select(amendment.id)
-        .where(amendment.amends_id == latest.id, amendment.entered_in_error.is_(True))
-        .exists()
-    )
     query = select(func.max(latest.started_at)).where(
         latest.kind == kind,
         latest.patient_id == patient_id,
-        latest.signed_at.is_not(None),
-        latest.entered_in_error.is_(False),
-        ~in_error,
+        *_signed_standing(latest),
     )
     if condition is not None:
         query = query.where(latest.ltc_condition == condition)
@@ -218,12 +224,6 @@ def _not_assessed_since_reception() -> ColumnElement[bool]:
     instead of the latest assessment of everyone on the roll (worked out twice, for the filter
     and the column). ISO text: '2025-03-06 12:00:00' >= '2025-03-06'."""
     done = aliased(Encounter)
-    amendment = aliased(Encounter)
-    in_error = (
-        select(amendment.id)
-        .where(amendment.amends_id == done.id, amendment.entered_in_error.is_(True))
-        .exists()
-    )
     since: ColumnElement[str] = type_coerce(done.started_at, String)
     received: ColumnElement[str] = type_coerce(Patient.reception_date, String)
     return ~(
@@ -235,9 +235,7 @@ def _not_assessed_since_reception() -> ColumnElement[bool]:
             # recorded with a condition is not seen here: its patient is kept, the rule decides.
             done.ltc_condition.is_(None),
             since >= received,
-            done.signed_at.is_not(None),
-            done.entered_in_error.is_(False),
-            ~in_error,
+            *_signed_standing(done),
         )
         .exists()
     )
@@ -272,29 +270,25 @@ def _acct(
     session: Session, now: datetime, establishment: str | None, wing: str | None
 ) -> list[TodayItem]:
     items: list[TodayItem] = []
-    for who, loaded in live_cases(
-        session, now, establishment=establishment, wing=wing, on_roll=True
-    ):
-        held = {e.id: e.held_at for e in loaded.events}
-        case_id = loaded.case.id
-        for flag in loaded.flags:
+    for live in live_case_input(session, now, establishment=establishment, wing=wing):
+        for flag in live.flags:
             items.append(
                 _item(
-                    who,
+                    live.who,
                     "acct_case",
-                    case_id,
+                    live.case_id,
                     flag.event_id,
                     flag.message,
                     flag.severity.value,
-                    due_at=held[flag.event_id],
+                    due_at=live.held_at[flag.event_id],
                 )
             )
-        for warning in loaded.warnings:
+        for warning in live.warnings:
             items.append(
                 _item(
-                    who,
+                    live.who,
                     "acct_case",
-                    case_id,
+                    live.case_id,
                     warning.event_id,
                     warning.message,
                     HIGH,
@@ -315,9 +309,12 @@ def _care_plans(
         .scalar_subquery()
     )
     live = (care_plans.CarePlanStatus.ACTIVE.value, care_plans.CarePlanStatus.REVIEW_DUE.value)
-    query = _on_roll(
+    # The plans are read by status; each person is then looked up by (on_roll, id) in the
+    # covering ix_patients_worklists, not in the patients table, whose wide rows took a page
+    # of the cache each (docs/performance.md, "Today: fifth session").
+    query = _on_roll_any_plan(
         select(CarePlan.id, CarePlan.title, CarePlan.review_due, last, *who_columns())
-        .join(Patient, CarePlan.patient_id == Patient.id)
+        .join(Patient, Patient.id == not_an_index_key(CarePlan.patient_id))
         .where(CarePlan.status.in_(live), CarePlan.review_due < today),
         establishment,
         wing,
