@@ -69,6 +69,8 @@ def _stamp(connection: Connection, target: Synced, *, new: bool) -> None:
 # has written its rows (`_write_queued`): one INSERT per op was ~15 % of signing an entry
 # (docs/performance.md). Still inside the flush, so the ops commit or roll back with the rows.
 _PENDING_KEY = "hjdesk_outbox_pending"
+# Built once: a statement made per flush had its cache key worked out again every time.
+_INSERT_OP = insert(OutboxOp)
 
 
 def _queue(connection: Connection, target: Synced, base_rev: int | None) -> None:
@@ -88,7 +90,7 @@ def _queue(connection: Connection, target: Synced, base_rev: int | None) -> None
     }
     session = object_session(target)
     if session is None:  # not reached by a flush today; never let an op go unwritten
-        connection.execute(insert(OutboxOp), op)
+        connection.execute(_INSERT_OP, op)
         return
     pending: tuple[Connection, list[dict[str, Any]]] | None = session.info.get(_PENDING_KEY)
     if pending is None or pending[0] is not connection:
@@ -101,7 +103,7 @@ def _queue(connection: Connection, target: Synced, base_rev: int | None) -> None
 
 def _write(connection: Connection, ops: list[dict[str, Any]]) -> None:
     if ops:
-        connection.execute(insert(OutboxOp), ops)
+        connection.execute(_INSERT_OP, ops)
 
 
 @event.listens_for(Session, "before_flush")

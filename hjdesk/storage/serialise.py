@@ -23,6 +23,10 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+# Values `_json_value` returns unchanged, by exact type: an enum member (a str or int subclass)
+# still goes through it.
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
 _COLUMNS: dict[type, tuple[tuple[str, bool], ...]] = {}
 
 
@@ -43,9 +47,18 @@ def row_payload(obj: object) -> dict[str, Any]:
     it was before migration 0009), so the hub and older laptops see the same payloads; an enum
     column's member travels as its value."""
     payload: dict[str, Any] = {}
+    # A loaded column's value is in the instance's dict; reading it there skips the instrumented
+    # attribute (the outbox serialises every row of every flush). Anything not there (expired,
+    # never set) goes through the attribute as before, loading it if it must.
+    loaded = obj.__dict__
     for key, as_text in _columns(type(obj)):
-        value = getattr(obj, key)
-        payload[key] = to_text(value) if as_text and value is not None else _json_value(value)
+        value = loaded[key] if key in loaded else getattr(obj, key)
+        if as_text:
+            payload[key] = None if value is None else to_text(value)
+        elif type(value) in _AS_IS:  # most columns: skip the conversion's checks (exact types)
+            payload[key] = value
+        else:
+            payload[key] = _json_value(value)
     return payload
 
 

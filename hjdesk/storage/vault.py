@@ -350,9 +350,9 @@ class OpenVault:
         self.device_id = device_id
         self.context: DeviceContext = DeviceContext(device_id=device_id)
         self.actor: Actor = audit.Actor(staff_id=None, username="system", role="SYSTEM")
-        # The unlocked user's name as their staff row gave it at unlock (None: not known), so a
-        # view of what they just signed need not read it again (docs/performance.md). A rename
-        # that arrives by sync while unlocked shows from the next read of the record.
+        # The unlocked user's name as their staff row gave it at unlock (None: not known). Signing
+        # an entry reads the current name with the patient's date of birth and refreshes this
+        # copy, so a rename that arrives by sync while unlocked shows on the next entry.
         self.actor_name: str | None = None
         self._write_lock = threading.RLock()
         self._wait_listeners: list[Callable[[bool], None]] = []

@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+
 from hjdesk.services import encounters
 from hjdesk.services.encounters import views as encounter_views
 from hjdesk.services.encounters.forms import (
@@ -18,8 +20,12 @@ from hjdesk.services.encounters.forms import (
     QuestionnairesInput,
     SixCitInput,
 )
-from hjdesk.storage.models import Encounter
+from hjdesk.storage.models import Encounter, OutboxOp, Staff
+from hjdesk.storage.serialise import row_payload
 from hjdesk.storage.vault import OpenVault
+from hjdesk.sync.cycle import _record_reply, remote_session
+from hjdesk.sync.local_apply import PageResult, apply_changes
+from hjdesk.sync.protocol import Change, DeviceState, PushReply
 from tests.services.clinic_world import NOON, World
 from tests.services.test_encounters import CALM, ESCALATED, MEDIUM, NO_FALLS, visit
 
@@ -115,3 +121,50 @@ def test_the_signed_view_is_the_read_back_view(world: World) -> None:
         seen["observation"] += signed.observation is not None
     # Every part of a view was compared at least once (the entries above are not all empty).
     assert all(n >= 1 for n in seen.values()), seen
+
+
+def _pushed(vault: OpenVault) -> None:
+    """Everything queued so far is on the hub, as a push's reply records it (a pull holds back
+    a record this laptop has not sent yet)."""
+    with vault.session() as session:
+        last = session.scalar(select(func.max(OutboxOp.seq)))
+    assert last is not None
+    device = DeviceState(
+        device_id=vault.device_id, establishment="MDI", revoked=False, wipe=False, acked_seq=last
+    )
+    _record_reply(vault, PushReply(acked_seq=last, applied=0, duplicates=0, conflicts=[],
+                                   device=device))  # fmt: skip
+
+
+def _pull_staff_rename(vault: OpenVault, staff_id: str, name: str) -> None:
+    """The nurse's staff row as another laptop renamed it, stored the way a pull stores it."""
+    _pushed(vault)
+    with vault.session() as session:
+        staff = session.get(Staff, staff_id)
+        assert staff is not None
+        payload = {**row_payload(staff), "display_name": name, "rev": staff.rev + 1}
+    change = Change(
+        seq=1, kind="staff", record_id=staff_id, rev=payload["rev"], patient_id=None,
+        payload=payload,
+    )  # fmt: skip
+    result = PageResult()
+    with remote_session(vault) as session:
+        apply_changes(session, [change], result)
+    assert result.applied == 1
+
+
+def test_a_name_changed_by_a_pull_shows_on_the_next_entry(world: World) -> None:
+    """The signer's name is read with each entry, not kept from unlock: a rename stored by a pull
+    while the nurse is signed in is on the very next entry they sign, as the record reads it."""
+    vault = world.vault
+    staff_id = vault.actor.staff_id
+    assert staff_id is not None
+    first = encounters.sign_encounter(vault, visit(world, vitals=CALM), now=NOON)
+    assert first.author_name != "Nurse Renamed-Elsewhere"
+
+    _pull_staff_rename(vault, staff_id, "Nurse Renamed-Elsewhere")
+    second = encounters.sign_encounter(vault, visit(world, vitals=CALM), now=NOON)
+
+    assert second.author_name == "Nurse Renamed-Elsewhere"
+    assert second == _read_back(vault, second.id)
+    assert vault.actor_name == "Nurse Renamed-Elsewhere"

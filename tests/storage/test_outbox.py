@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from hjdesk.storage import audit
 from hjdesk.storage.engine import make_engine
@@ -161,6 +161,30 @@ def test_update_queues_one_op_based_on_the_old_rev(admin_vault, ward):
         session.commit()
         (op,) = _ops(session)[before + 1 :]
         assert (op.base_rev, op.rev) == (2, 3)
+
+
+def test_an_update_of_a_partly_loaded_row_still_carries_the_whole_stored_row(admin_vault, ward):
+    """The payload reads loaded columns from the instance; the ones never loaded (deferred) or
+    expired must still be read from the vault, not sent as empty."""
+    before = _op_count(admin_vault)
+    with Session(admin_vault.engine) as session:
+        patient = session.scalars(
+            select(Patient)
+            .where(Patient.id == ward["patient"])
+            .options(load_only(Patient.id, Patient.rev, Patient.given_names))
+        ).one()
+        session.expire(patient, ["given_names"])
+        assert "family_name" not in patient.__dict__  # not loaded: the payload must fetch it
+        patient.given_names = "Hugh"
+        session.commit()
+    with Session(admin_vault.engine) as session:
+        (op,) = _ops(session)[before:]
+        payload = json.loads(op.payload)
+        assert payload["given_names"] == "Hugh"
+        assert payload["family_name"] == "Featherstonehaugh"
+        assert payload["date_of_birth"] == "1961-07-23"
+        assert payload["nhs_number"] == "9434765919"
+        assert (op.base_rev, op.rev, payload["rev"]) == (1, 2, 2)
 
 
 def test_setting_the_same_value_queues_nothing(admin_vault, ward):
