@@ -165,6 +165,11 @@ def read_to_row(cls: type[Synced], values: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def applied_tables() -> list[str]:
+    """The tables a pull writes records into (audit events are the hub's to keep, not stored)."""
+    return sorted(table_of(cls).name for cls in synced_classes().values() if cls is not AuditEvent)
+
+
 def table_of(cls: type[Synced]) -> Table:
     table = inspect(cls).local_table
     assert isinstance(table, Table)
@@ -442,6 +447,9 @@ def _execute(
         groups[(new, tuple(sorted(row)))].append(row)
     for (new, keys), rows in groups.items():
         if new:
+            # In key order: each index page the keys land on is visited once per page pulled,
+            # not once per record (the keys are random UUIDs).
+            rows.sort(key=lambda row: str(row["id"]))
             insert_many(conn, table, rows)
         else:
             statement = (
