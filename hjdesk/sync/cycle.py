@@ -269,8 +269,9 @@ FIRST_SYNC_CACHE_KIB = 262_144
 
 
 class _FirstFill:
-    """A first sync into an empty vault: one storing connection with a larger page cache, and
-    the tables' plain secondary indexes set aside until the last page is stored
+    """A first sync into an empty vault: one storing connection with a larger page cache and no
+    disk sync per commit, and the tables' plain secondary indexes set aside until the last page
+    is stored
     (`hjdesk.storage.deferred_indexes`).
 
     Empty means no cursor yet (nothing was ever pulled) and no patient: every clinical record
@@ -285,6 +286,11 @@ class _FirstFill:
         raw = self.conn.connection.dbapi_connection
         assert raw is not None
         raw.execute(f"PRAGMA cache_size = -{FIRST_SYNC_CACHE_KIB}")
+        # No disk sync per page's commit, for this connection during the fill: in WAL mode a
+        # power cut can then lose the last pages committed, never the vault's consistency, and
+        # each page is stored with its cursor, so what is lost is pulled again. Every other
+        # connection (a clinician's entry) still syncs its commit, and with it the pages before.
+        raw.execute("PRAGMA synchronous = NORMAL")
         self.deferred = False
         try:
             with remote_session(vault, self.conn) as session:
@@ -316,6 +322,7 @@ class _FirstFill:
             return
         raw = self.conn.connection.dbapi_connection
         if raw is not None:
+            raw.execute(_POOL_SYNCHRONOUS)
             raw.execute(_POOL_CACHE)
         self.conn.close()
         self.conn = None
@@ -323,6 +330,7 @@ class _FirstFill:
 
 # The pool's own `cache_size` pragma (storage/engine.py): a connection goes back as it came.
 _POOL_CACHE = next(p for p in PRAGMAS if "cache_size" in p)
+_POOL_SYNCHRONOUS = next(p for p in PRAGMAS if "synchronous" in p)
 
 
 def _end_deferral(vault: OpenVault) -> None:

@@ -4,7 +4,7 @@ builds them at the end (docs/performance.md, "First sync: fifth session").
 What must hold: the schema afterwards is the migrated one, byte for byte; a pull killed mid-way
 never leaves a vault without its indexes once it is opened again, and the resumed sync loses and
 duplicates nothing; a pull stopped by the hub builds them before it returns; the larger page
-cache of the storing connection goes back to the pool's size."""
+cache and skipped disk syncs of the storing connection go back to the pool's settings."""
 
 from __future__ import annotations
 
@@ -75,11 +75,13 @@ def test_a_first_sync_builds_the_migrated_indexes_and_hands_back_the_pool_cache(
         held = [v.engine.connect() for _ in range(8)]
         try:
             sizes = {c.exec_driver_sql("PRAGMA cache_size").scalar() for c in held}
+            syncs = {c.exec_driver_sql("PRAGMA synchronous").scalar() for c in held}
         finally:
             for c in held:
                 c.close()
     pool_size = next(p for p in PRAGMAS if "cache_size" in p).split("=")[1].strip()
     assert sizes == {int(pool_size)}
+    assert syncs == {2}  # FULL, as storage/engine.py sets it
     phases = [s.phase for s in steps]
     # The indexes are built once, after the last page, and the person is told.
     assert phases.count("index") == 1
