@@ -15,13 +15,18 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from hjdesk.storage import deferred_indexes
 from hjdesk.storage.engine import PRAGMAS
 from hjdesk.storage.models import Patient
+from hjdesk.storage.vault import OpenVault
+from hjdesk.sync import cycle
 from hjdesk.sync.cycle import SyncProgress
 from hjdesk.sync.hub import schema
+from hjdesk.sync.protocol import ChangesReply, DeviceState, Purge
 from tests.sync.helpers import HubProcess, Laptop, cli_env
 
 Schema = set[tuple[str, str, str, str | None]]
@@ -178,3 +183,46 @@ def test_a_pull_the_hub_stops_mid_way_builds_the_indexes_before_it_returns(
     hub.start()
     fresh.sync()
     assert _patients(fresh) == (on_hub, on_hub)
+
+
+class _PagesWithAPurge:
+    """A hub whose second page carries a purge (a patient who left this prison)."""
+
+    def __init__(self) -> None:
+        device = DeviceState(
+            device_id="d", establishment="DMO", revoked=False, wipe=False, acked_seq=0
+        )
+        self.replies = [
+            ChangesReply(changes=[], purges=[], next_since=1, more=True, device=device),
+            ChangesReply(
+                changes=[],
+                purges=[Purge(seq=2, patient_id="gone")],
+                next_since=2,
+                more=True,
+                device=device,
+            ),
+            ChangesReply(changes=[], purges=[], next_since=3, more=False, device=device),
+        ]
+
+    def changes(self, since: int, limit: int, *, count: bool = False) -> ChangesReply:
+        return self.replies[since]
+
+
+def test_a_page_with_purges_is_stored_with_the_indexes_built(
+    vault: OpenVault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A purge deletes the patient's records table by table, by patient: not without indexes."""
+    seen: list[tuple[str, bool]] = []
+    real = cycle.purge_patient
+
+    def purge(session: Session, patient_id: str) -> bool:
+        seen.append((patient_id, deferred_indexes.pending(session.connection())))
+        return real(session, patient_id)
+
+    monkeypatch.setattr(cycle, "purge_patient", purge)
+    steps: list[SyncProgress] = []
+    cycle.pull(vault, _PagesWithAPurge(), cycle.Tally(), steps.append, 5)  # type: ignore[arg-type]
+    assert seen == [("gone", False)]
+    assert [s.phase for s in steps] == ["pull", "index", "pull", "pull"]
+    with vault.engine.connect() as conn:
+        assert not deferred_indexes.pending(conn)
