@@ -23,7 +23,7 @@ from hjdesk.storage import deferred_indexes
 from hjdesk.storage.engine import PRAGMAS
 from hjdesk.storage.models import Patient
 from hjdesk.storage.vault import OpenVault
-from hjdesk.sync import cycle
+from hjdesk.sync import cycle, local_apply
 from hjdesk.sync.cycle import SyncProgress
 from hjdesk.sync.hub import schema
 from hjdesk.sync.protocol import ChangesReply, DeviceState, Purge
@@ -213,7 +213,7 @@ def test_a_page_with_purges_is_stored_with_the_indexes_built(
 ) -> None:
     """A purge deletes the patient's records table by table, by patient: not without indexes."""
     seen: list[tuple[str, bool]] = []
-    real = cycle.purge_patient
+    real = local_apply.purge_patient
 
     def purge(session: Session, patient_id: str) -> bool:
         seen.append((patient_id, deferred_indexes.pending(session.connection())))
