@@ -271,8 +271,7 @@ FIRST_SYNC_CACHE_KIB = 262_144
 class _FirstFill:
     """A first sync into an empty vault: one storing connection with a larger page cache and no
     disk sync per commit, and the tables' plain secondary indexes set aside until the last page
-    is stored
-    (`hjdesk.storage.deferred_indexes`).
+    is stored (`hjdesk.storage.deferred_indexes`).
 
     Empty means no cursor yet (nothing was ever pulled) and no patient: every clinical record
     belongs to one, so nothing a person entered here is in the tables being filled. Indexes are
@@ -352,10 +351,11 @@ def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, p
         _pull_pages(vault, hub, tally, progress, page, since, fill)
         if fill is not None:
             fill.build_indexes()
-    except BaseException:
+    except Exception:
         if fill is not None and fill.deferred:
             # Not left without its indexes while this vault stays open; if this fails too, the
             # next unlock (or the next sync) builds them. The pull's own error is the one shown.
+            # (Interrupted by the person, Ctrl-C, it stops at once: the next unlock builds them.)
             with contextlib.suppress(Exception):
                 fill.build_indexes()
         raise
