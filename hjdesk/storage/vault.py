@@ -194,6 +194,7 @@ class Vault:
         try:
             with known_errors():
                 _probe(engine)
+                _finish_first_sync_indexes(engine)
                 if migrate.needs_upgrade(engine):
                     migrate.backup(self.home.vault, self.home.backups, engine)
                     migrate.upgrade(engine)
@@ -271,6 +272,24 @@ def _probe(engine: Engine) -> None:
 
     with engine.connect() as conn:
         conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
+
+
+def _finish_first_sync_indexes(engine: Engine) -> None:
+    """A first sync killed before it built the indexes it set aside: build them now, before
+    anything (a migration, a search) uses the vault (`hjdesk.storage.deferred_indexes`)."""
+    from hjdesk.storage import deferred_indexes
+    from hjdesk.storage.engine import IMMEDIATE
+
+    with engine.connect() as conn:
+        if not deferred_indexes.pending(conn):
+            return
+    try:
+        with engine.execution_options(**{IMMEDIATE: True}).begin() as conn:
+            deferred_indexes.rebuild(conn)
+    except ValueError as exc:
+        raise VaultDamaged(
+            "This vault's set-aside index definitions are not valid: restore it from a backup."
+        ) from exc
 
 
 def _init_settings(engine: Engine, vault_id: str, establishment: str | None) -> str:

@@ -7,6 +7,7 @@ skips what it has. Pull applies a page and stores the new cursor in one transact
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,17 +15,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Row, func, select, update
+from sqlalchemy import Connection, CursorResult, Row, func, select, update
 from sqlalchemy.orm import Session
 
-from hjdesk.storage.engine import IMMEDIATE
-from hjdesk.storage.models import OutboxOp, SyncPendingPurge, utcnow
+from hjdesk.storage import deferred_indexes
+from hjdesk.storage.engine import IMMEDIATE, PRAGMAS
+from hjdesk.storage.models import OutboxOp, Patient, SyncPendingPurge, utcnow
 from hjdesk.storage.outbox import REMOTE_KEY
 from hjdesk.storage.vault import OpenVault, known_errors
 from hjdesk.sync import conflicts, local_state, protocol, quarantine
 from hjdesk.sync.errors import SyncError
 from hjdesk.sync.local_apply import (
     PageResult,
+    applied_tables,
     apply_changes,
     purge_patient,
     store_transfer_notes,
@@ -37,7 +40,7 @@ from hjdesk.sync.transport import HubClient, OpsRefusedByHub, SeqGapRefused
 class SyncProgress:
     """A step of a running sync, for a progress line or bar. `total` is None when unknown."""
 
-    phase: str  # "connect", "push", "pull", "purge", "wipe" or "done"
+    phase: str  # "connect", "push", "pull", "index", "purge", "wipe" or "done"
     done: int
     total: int | None
     message: str
@@ -228,9 +231,10 @@ def _requeue_from(vault: OpenVault, seq: int) -> int:
 
 
 @contextmanager
-def remote_session(vault: OpenVault) -> Iterator[Session]:
-    """A transaction that writes the hub's records: no outbox ops, references not enforced."""
-    with vault.writing(), known_errors(), vault.engine.connect() as conn:
+def remote_session(vault: OpenVault, held: Connection | None = None) -> Iterator[Session]:
+    """A transaction that writes the hub's records: no outbox ops, references not enforced.
+    On `held`, a connection the caller keeps for a whole first sync, or on one of the pool's."""
+    with vault.writing(), known_errors(), _connection(vault, held) as conn:
         conn.execution_options(**{IMMEDIATE: True})
         raw = conn.connection.dbapi_connection
         assert raw is not None
@@ -248,9 +252,127 @@ def remote_session(vault: OpenVault) -> Iterator[Session]:
                 conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
 
+@contextmanager
+def _connection(vault: OpenVault, held: Connection | None) -> Iterator[Connection]:
+    if held is not None:
+        yield held
+    else:
+        with vault.engine.connect() as conn:
+            yield conn
+
+
+# A first sync's storing connection keeps up to this many KiB of decrypted pages (the pool's
+# connections keep 64 MiB, storage/engine.py): the tables' primary-key indexes are still written
+# in random order, and at a million records a larger cache saves re-reading and re-decrypting
+# their pages (docs/performance.md). Set back when the first sync ends.
+FIRST_SYNC_CACHE_KIB = 262_144
+
+
+class _FirstFill:
+    """A first sync into an empty vault: one storing connection with a larger page cache and no
+    disk sync per commit, and the tables' plain secondary indexes set aside until the last page
+    is stored (`hjdesk.storage.deferred_indexes`).
+
+    Empty means no cursor yet (nothing was ever pulled) and no patient: every clinical record
+    belongs to one, so nothing a person entered here is in the tables being filled. Indexes are
+    rebuilt before a page that purges (a purge deletes by patient, which wants them), when the
+    last page is stored, when the pull fails, and otherwise at the next unlock."""
+
+    def __init__(self, vault: OpenVault, progress: ProgressFn) -> None:
+        self._vault = vault
+        self._progress = progress
+        self.conn: Connection | None = vault.engine.connect()
+        raw = self.conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute(f"PRAGMA cache_size = -{FIRST_SYNC_CACHE_KIB}")
+        # No disk sync per page's commit, for this connection during the fill: in WAL mode a
+        # power cut can then lose the last pages committed, never the vault's consistency, and
+        # each page is stored with its cursor, so what is lost is pulled again. Every other
+        # connection (a clinician's entry) still syncs its commit, and with it the pages before.
+        raw.execute("PRAGMA synchronous = NORMAL")
+        self.deferred = False
+        try:
+            with remote_session(vault, self.conn) as session:
+                self.deferred = deferred_indexes.defer(session.connection(), applied_tables()) > 0
+        except BaseException:
+            self.close()
+            raise
+
+    @staticmethod
+    def wanted(vault: OpenVault, since: int) -> bool:
+        if since != 0:
+            return False
+        with vault.session() as session:
+            return session.scalar(select(Patient.id).limit(1)) is None
+
+    def build_indexes(self) -> None:
+        """Build what was set aside (once); the pull stores its later pages with them."""
+        if not self.deferred:
+            return
+        self._progress(SyncProgress("index", 0, None, "building indexes"))
+        with remote_session(self._vault, self.conn) as session:
+            deferred_indexes.rebuild(session.connection())
+        self.deferred = False
+
+    def close(self) -> None:
+        """Give the connection back with the pool's page cache size (a smaller size frees the
+        pages above it)."""
+        if self.conn is None:
+            return
+        raw = self.conn.connection.dbapi_connection
+        if raw is not None:
+            raw.execute(_POOL_SYNCHRONOUS)
+            raw.execute(_POOL_CACHE)
+        self.conn.close()
+        self.conn = None
+
+
+# The pool's own `cache_size` pragma (storage/engine.py): a connection goes back as it came.
+_POOL_CACHE = next(p for p in PRAGMAS if "cache_size" in p)
+_POOL_SYNCHRONOUS = next(p for p in PRAGMAS if "synchronous" in p)
+
+
+def _end_deferral(vault: OpenVault) -> None:
+    """Indexes left set aside by a first sync that did not finish in this session of the
+    vault (its rebuild failed): build them before anything else is stored."""
+    with vault.session() as session:
+        if not deferred_indexes.pending(session.connection()):
+            return
+    with remote_session(vault) as session:
+        deferred_indexes.rebuild(session.connection())
+
+
 def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, page: int) -> None:
+    _end_deferral(vault)
     with vault.session() as session:
         since = local_state.cursor(session)
+    fill = _FirstFill(vault, progress) if _FirstFill.wanted(vault, since) else None
+    try:
+        _pull_pages(vault, hub, tally, progress, page, since, fill)
+        if fill is not None:
+            fill.build_indexes()
+    except Exception:
+        if fill is not None and fill.deferred:
+            # Not left without its indexes while this vault stays open; if this fails too, the
+            # next unlock (or the next sync) builds them. The pull's own error is the one shown.
+            # (Interrupted by the person, Ctrl-C, it stops at once: the next unlock builds them.)
+            with contextlib.suppress(Exception):
+                fill.build_indexes()
+        raise
+    finally:
+        if fill is not None:
+            fill.close()
+
+
+def _pull_pages(
+    vault: OpenVault,
+    hub: HubClient,
+    tally: Tally,
+    progress: ProgressFn,
+    page: int,
+    since: int,
+    fill: _FirstFill | None,
+) -> None:
     # The next page is asked for while this one is stored: the hub and the laptop work at once.
     # A page is still stored, with its cursor, in one transaction, in order.
     # The first page also asks how many records follow it, so progress can show the time left
@@ -266,7 +388,9 @@ def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, p
             first = False
             if reply.more:
                 pending = fetcher.submit(hub.changes, reply.next_since, page)
-            _store_page(vault, reply, tally)
+            if fill is not None and reply.purges:
+                fill.build_indexes()  # a purge deletes by patient: with its indexes
+            _store_page(vault, reply, tally, None if fill is None else fill.conn)
             tally.pulled += len(reply.changes)
             tally.state = reply.device
             if total is not None:
@@ -279,9 +403,11 @@ def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, p
                 return
 
 
-def _store_page(vault: OpenVault, reply: ChangesReply, tally: Tally) -> None:
+def _store_page(
+    vault: OpenVault, reply: ChangesReply, tally: Tally, held: Connection | None = None
+) -> None:
     """One page of changes, its purges and its cursor, in one transaction; then the clock."""
-    with remote_session(vault) as session:
+    with remote_session(vault, held) as session:
         apply_changes(session, reply.changes, tally.pull)
         for purge in reply.purges:
             if purge_patient(session, purge.patient_id):

@@ -104,16 +104,20 @@ def _converter(column_type: Any) -> Callable[[Any], Any] | None:
     return None
 
 
-_COLUMNS: dict[type[Synced], tuple[tuple[str, str, Callable[[Any], Any] | None], ...]] = {}
+_Plan = tuple[tuple[str, str, Callable[[Any], Any] | None], ...]
+_PLANS: dict[tuple[type[Synced], Callable[[Any], Any]], _Plan] = {}
 
 
-def _columns(cls: type[Synced]) -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...]:
-    """(attribute, column name, converter) of each column: worked out once per class, not per
-    pulled record and field (those type checks were a seventh of a pull, docs/performance.md)."""
-    found = _COLUMNS.get(cls)
+def _column_plan(
+    cls: type[Synced], converter: Callable[[Any], Callable[[Any], Any] | None]
+) -> _Plan:
+    """(attribute, column name, converter) of each column, the converter chosen by `converter`
+    from the column's type: worked out once per class, not per pulled record and field (those
+    type checks were a seventh of a pull, docs/performance.md)."""
+    found = _PLANS.get((cls, converter))
     if found is None:
-        found = _COLUMNS[cls] = tuple(
-            (attr.key, attr.columns[0].name, _converter(attr.columns[0].type))
+        found = _PLANS[(cls, converter)] = tuple(
+            (attr.key, attr.columns[0].name, converter(attr.columns[0].type))
             for attr in inspect(cls).column_attrs
         )
     return found
@@ -121,10 +125,14 @@ def _columns(cls: type[Synced]) -> tuple[tuple[str, str, Callable[[Any], Any] | 
 
 def to_row(cls: type[Synced], payload: dict[str, Any]) -> dict[str, Any]:
     """The payload's values for this class's columns; unknown keys (a newer version's) dropped."""
+    return _row(_column_plan(cls, _converter), payload)
+
+
+def _row(plan: _Plan, values: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    for key, name, convert in _columns(cls):
-        if key in payload:
-            value = payload[key]
+    for key, name, convert in plan:
+        if key in values:
+            value = values[key]
             row[name] = value if value is None or convert is None else convert(value)
     return row
 
@@ -142,27 +150,14 @@ def _read_converter(column_type: Any) -> Callable[[Any], Any] | None:
     return _as_utc if isinstance(base, DateTime) else None
 
 
-_READ_COLUMNS: dict[type[Synced], tuple[tuple[str, str, Callable[[Any], Any] | None], ...]] = {}
-
-
-def _read_columns(cls: type[Synced]) -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...]:
-    found = _READ_COLUMNS.get(cls)
-    if found is None:
-        found = _READ_COLUMNS[cls] = tuple(
-            (attr.key, attr.columns[0].name, _read_converter(attr.columns[0].type))
-            for attr in inspect(cls).column_attrs
-        )
-    return found
-
-
 def read_to_row(cls: type[Synced], values: dict[str, Any]) -> dict[str, Any]:
     """`to_row` for what `payloads.read` returned (the same row, without parsing dates again)."""
-    row: dict[str, Any] = {}
-    for key, name, convert in _read_columns(cls):
-        if key in values:
-            value = values[key]
-            row[name] = value if value is None or convert is None else convert(value)
-    return row
+    return _row(_column_plan(cls, _read_converter), values)
+
+
+def applied_tables() -> list[str]:
+    """The tables a pull writes records into (audit events are the hub's to keep, not stored)."""
+    return sorted(table_of(cls).name for cls in synced_classes().values() if cls is not AuditEvent)
 
 
 def table_of(cls: type[Synced]) -> Table:
@@ -442,6 +437,9 @@ def _execute(
         groups[(new, tuple(sorted(row)))].append(row)
     for (new, keys), rows in groups.items():
         if new:
+            # In key order: each index page the keys land on is visited once per page pulled,
+            # not once per record (the keys are random UUIDs).
+            rows.sort(key=lambda row: str(row["id"]))
             insert_many(conn, table, rows)
         else:
             statement = (
