@@ -40,6 +40,36 @@ def _backups(home) -> list:
     return sorted(home.backups.iterdir()) if home.backups.exists() else []
 
 
+def _create_at(home, monkeypatch, revision: str):
+    """A new vault left at `revision`, as an older HJDesk made it (the next unlock migrates)."""
+
+    def upgrade_to(engine):
+        with engine.begin() as conn:
+            command.upgrade(migrate._config(conn), revision)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(migrate, "upgrade", upgrade_to)
+        opened = Vault.create(home, admin="admin", password=PASSWORD, kdf=FAST_KDF)
+    assert _revision(opened) == revision
+    return opened
+
+
+def _plan(conn, query) -> list[str]:
+    """SQLite's plan for an SQLAlchemy query, its values written in."""
+    from sqlalchemy.dialects import sqlite
+
+    literal = {"literal_binds": True}
+    sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs=literal))
+    return [str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+
+
+def _indexes_after_downgrade(home, revision: str, table: str) -> set[str]:
+    """The vault downgraded to `revision`: the index names `table` has then."""
+    with opened_engine(home) as engine, engine.begin() as conn:
+        command.downgrade(migrate._config(conn), revision)
+        return {r[1] for r in conn.exec_driver_sql(f"PRAGMA index_list({table})")}
+
+
 def test_a_new_vault_is_at_head(vault):
     assert _revision(vault) == migrate.head_revision()
     assert migrate.needs_upgrade(vault.engine) is False
@@ -81,15 +111,7 @@ def test_a_vault_that_lost_its_schema_version_is_damaged_not_remigrated(vault):
 
 @pytest.mark.skipif(migrate.head_revision() == BASE, reason="needs a second schema revision")
 def test_an_older_vault_is_backed_up_then_migrated(home, monkeypatch):
-    # Build a vault at the first revision, as an older HJDesk would have left it.
-    def upgrade_to_base(engine):
-        with engine.begin() as conn:
-            command.upgrade(migrate._config(conn), BASE)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(migrate, "upgrade", upgrade_to_base)
-        opened = Vault.create(home, admin="admin", password=PASSWORD, kdf=FAST_KDF)
-    assert _revision(opened) == BASE
+    opened = _create_at(home, monkeypatch, BASE)
     opened.lock()
     old_bytes = home.vault.read_bytes()
 
@@ -150,15 +172,7 @@ def test_vault_migrations_match_the_models(vault):
 
 
 def test_0006_adds_amendments_and_appointment_location_to_an_existing_vault(home, monkeypatch):
-    def upgrade_to_0003(engine):
-        with engine.begin() as conn:
-            command.upgrade(migrate._config(conn), "0003")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(migrate, "upgrade", upgrade_to_0003)
-        opened = Vault.create(home, admin="admin", password=PASSWORD, kdf=FAST_KDF)
-    assert _revision(opened) == "0003"
-    opened.lock()
+    _create_at(home, monkeypatch, "0003").lock()
     opened = Vault(home).unlock("admin", PASSWORD)
     try:
         assert _revision(opened) == migrate.head_revision()
@@ -181,18 +195,9 @@ def _index_names(opened, table: str) -> set[str]:
 
 
 def test_0007_adds_the_worklist_indexes_to_an_existing_vault_and_today_uses_them(home, monkeypatch):
-    from datetime import UTC, datetime
-
     from hjdesk.services.worklists.today import today_worklists
 
-    def upgrade_to_0006(engine):
-        with engine.begin() as conn:
-            command.upgrade(migrate._config(conn), "0006")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(migrate, "upgrade", upgrade_to_0006)
-        opened = Vault.create(home, admin="admin", password=PASSWORD, kdf=FAST_KDF)
-    assert _revision(opened) == "0006"
+    opened = _create_at(home, monkeypatch, "0006")
     assert "ix_encounters_latest" not in _index_names(opened, "encounters")
     opened.lock()
 
@@ -221,11 +226,9 @@ def test_0007_adds_the_worklist_indexes_to_an_existing_vault_and_today_uses_them
         opened.lock()
 
     # Downgrade drops them again, leaving the rest of the schema as 0006 had it.
-    with opened_engine(home) as engine, engine.begin() as conn:
-        command.downgrade(migrate._config(conn), "0006")
-        names = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list(encounters)")}
-        assert "ix_encounters_latest" not in names
-        assert "ix_encounters_kind" in names
+    names = _indexes_after_downgrade(home, "0006", "encounters")
+    assert "ix_encounters_latest" not in names
+    assert "ix_encounters_kind" in names
 
 
 @contextlib.contextmanager
@@ -243,19 +246,9 @@ def test_0010_adds_the_covering_roll_index_and_todays_per_person_lists_read_only
 ):
     """An 0008 vault gains `ix_patients_worklists`; the LTC, second-stage and older-prisoner
     queries then read people from that index alone, not the (wide) patients table."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy.dialects import sqlite
-
     from hjdesk.services.worklists import today as today
 
-    def upgrade_to_0008(engine):
-        with engine.begin() as conn:
-            command.upgrade(migrate._config(conn), "0008")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(migrate, "upgrade", upgrade_to_0008)
-        opened = Vault.create(home, admin="admin", password=PASSWORD, kdf=FAST_KDF)
+    opened = _create_at(home, monkeypatch, "0008")
     assert "ix_patients_worklists" not in _index_names(opened, "patients")
     opened.lock()
 
@@ -272,21 +265,16 @@ def test_0010_adds_the_covering_roll_index_and_todays_per_person_lists_read_only
             today._older_prisoners(session, day, None, None)
             conn = session.connection()
             for query in queries:
-                sql = str(
-                    query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
-                )
-                plan = [str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+                plan = _plan(conn, query)
                 people = [step for step in plan if "patients" in step]
                 assert people, plan
                 assert all("COVERING INDEX ix_patients_worklists" in step for step in people), plan
     finally:
         opened.lock()
 
-    with opened_engine(home) as engine, engine.begin() as conn:
-        command.downgrade(migrate._config(conn), "0008")
-        names = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list(patients)")}
-        assert "ix_patients_worklists" not in names
-        assert "ix_patients_reception_date" in names
+    names = _indexes_after_downgrade(home, "0008", "patients")
+    assert "ix_patients_worklists" not in names
+    assert "ix_patients_reception_date" in names
 
 
 def test_0011_adds_the_pending_contributions_index_and_the_unsynced_list_reads_through_it(
@@ -294,20 +282,12 @@ def test_0011_adds_the_pending_contributions_index_and_the_unsynced_list_reads_t
 ):
     """An 0010 vault gains the partial `ix_outbox_pending_contributions`; Today's unsynced list
     then finds the contributions not yet at the office through it, not by walking the outbox."""
-    from sqlalchemy.dialects import sqlite
-
     from hjdesk.services.acct import reports
     from hjdesk.storage.models import AcctContribution
 
     assert "kind = '" + AcctContribution.__sync_kind__ + "'" in PENDING_CONTRIBUTIONS
 
-    def upgrade_to_0010(engine):
-        with engine.begin() as conn:
-            command.upgrade(migrate._config(conn), "0010")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(migrate, "upgrade", upgrade_to_0010)
-        opened = Vault.create(home, admin="admin", password=PASSWORD, kdf=FAST_KDF)
+    opened = _create_at(home, monkeypatch, "0010")
     assert "ix_outbox_pending_contributions" not in _index_names(opened, "outbox")
     opened.lock()
 
@@ -327,18 +307,13 @@ def test_0011_adds_the_pending_contributions_index_and_the_unsynced_list_reads_t
             reports.unsynced_contributions(session, datetime.now(UTC))
             monkeypatch.undo()
             (query,) = seen
-            literal = {"literal_binds": True}
-            sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs=literal))
-            conn = session.connection()
-            plan = [str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+            plan = _plan(session.connection(), query)
             outbox = [step for step in plan if "outbox" in step]
             assert outbox, plan
             assert all("ix_outbox_pending_contributions" in step for step in outbox), plan
     finally:
         opened.lock()
 
-    with opened_engine(home) as engine, engine.begin() as conn:
-        command.downgrade(migrate._config(conn), "0010")
-        names = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list(outbox)")}
-        assert "ix_outbox_pending_contributions" not in names
-        assert "ix_outbox_acked_at" in names
+    names = _indexes_after_downgrade(home, "0010", "outbox")
+    assert "ix_outbox_pending_contributions" not in names
+    assert "ix_outbox_acked_at" in names
