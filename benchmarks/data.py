@@ -54,7 +54,11 @@ class Workdir:
 
             home = HomePaths.resolve(self.path(key))
             start = time.monotonic()
-            opened, _ = build_demo(home, password=PASSWORD, patients=patients, today=today)
+            # Never synced: every op waits, the unsynced lists' worst case, and the workload
+            # the earlier sessions measured (docs/performance.md).
+            opened, _ = build_demo(
+                home, password=PASSWORD, patients=patients, today=today, synced=False
+            )
             opened.lock()
             self.log(
                 f"  (built a {patients:,}-patient demo vault in {time.monotonic() - start:.0f} s)"

@@ -165,10 +165,13 @@ def build_demo(
     today: date | None = None,
     kdf: KdfParams = DEFAULT_KDF,
     history: bool = True,
+    synced: bool = True,
 ) -> tuple[OpenVault, DemoResult]:
     """Create a vault at `home` filled with a synthetic establishment; returns it unlocked.
 
-    With `history`, it also gets weeks of clinical history (`demo_history`)."""
+    With `history`, it also gets weeks of clinical history (`demo_history`); with `synced` too,
+    as on a laptop in daily use, only the entries signed since its last sync wait to reach the
+    office (`hjdesk.demo.last_sync`); without, everything waits, as on a laptop never synced."""
     day = today or date.today()
     vault = Vault.create(
         home,
@@ -192,7 +195,7 @@ def build_demo(
         vault.audit("demo_built", detail={"patients": patients, "seed": seed}, session=session)
     _name_establishment(vault)
     if history:
-        build_history(vault, seed=seed, today=day)
+        build_history(vault, seed=seed, today=day, synced=synced)
     wings, _ = _layout(patients)
     return vault, DemoResult(
         patients=patients, wings=len(wings), users=("admin", *(s[0] for s in STAFF))

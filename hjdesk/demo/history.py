@@ -25,6 +25,7 @@ from hjdesk.demo.acct import acct_history
 from hjdesk.demo.care_plans import care_plans
 from hjdesk.demo.clinics import earlier_assessments, past_sessions, todays_sessions
 from hjdesk.demo.context import Batch, DemoContext, load_patients, load_staff
+from hjdesk.demo.last_sync import LAST_SYNC_AGO, mark_delivered_before
 from hjdesk.demo.records import (
     care_record,
     caseload_rows,
@@ -91,11 +92,14 @@ def build_history(
     today: date,
     now: datetime | None = None,
     write: Writer = _write,
+    synced: bool = False,
 ) -> HistoryCounts:
     """Fill a freshly built demo vault with clinical history (see the module docstring).
 
     `write` stores each batch; the default goes through the ORM in vault transactions, like any
-    service. (The benchmarks store a 100,000-patient history as a hub would send it instead.)"""
+    service. (The benchmarks store a 100,000-patient history as a hub would send it instead.)
+    With `synced`, the laptop last reached the office `LAST_SYNC_AGO` before now: only what was
+    signed since waits to be sent (`hjdesk.demo.last_sync`)."""
     moment = now or _default_now(today)
     with vault.transaction() as session:
         late = _late_receptions(session, today)
@@ -118,6 +122,8 @@ def build_history(
     write(vault, care_plans(ctx), counts)
     write(vault, [acct_history(ctx)], counts)
     write(vault, care_record(ctx), counts)
+    if synced:
+        mark_delivered_before(vault, moment - LAST_SYNC_AGO)
     result = HistoryCounts(MappingProxyType(dict(sorted(counts.items()))))
     vault.audit("demo_history_built", detail={"seed": seed, "rows": dict(result.rows)})
     return result

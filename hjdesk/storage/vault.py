@@ -193,8 +193,8 @@ class Vault:
         engine = make_engine(self.home.vault, data_key)
         try:
             with known_errors():
-                _probe(engine)
-                _finish_first_sync_indexes(engine)
+                if _probe(engine):
+                    _finish_first_sync_indexes(engine)
                 if migrate.needs_upgrade(engine):
                     migrate.backup(self.home.vault, self.home.backups, engine)
                     migrate.upgrade(engine)
@@ -266,23 +266,26 @@ def rehearsal_vault() -> OpenVault:
     return opened
 
 
-def _probe(engine: Engine) -> None:
-    """Read the schema once: a damaged header or wrong key fails here, not mid-workflow."""
+def _probe(engine: Engine) -> bool:
+    """Read the schema once: a damaged header or wrong key fails here, not mid-workflow.
+    Returns whether a killed first sync left indexes set aside (`_finish_first_sync_indexes`),
+    asked in the same read so that an unlock needs no second round for it."""
     from sqlalchemy import text
+
+    from hjdesk.storage import deferred_indexes
 
     with engine.connect() as conn:
         conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
+        return deferred_indexes.pending(conn)
 
 
 def _finish_first_sync_indexes(engine: Engine) -> None:
     """A first sync killed before it built the indexes it set aside: build them now, before
-    anything (a migration, a search) uses the vault (`hjdesk.storage.deferred_indexes`)."""
+    anything (a migration, a search) uses the vault (`hjdesk.storage.deferred_indexes`).
+    `_probe` has seen them pending; `rebuild` asks again under the write lock."""
     from hjdesk.storage import deferred_indexes
     from hjdesk.storage.engine import IMMEDIATE
 
-    with engine.connect() as conn:
-        if not deferred_indexes.pending(conn):
-            return
     try:
         with engine.execution_options(**{IMMEDIATE: True}).begin() as conn:
             deferred_indexes.rebuild(conn)

@@ -14,10 +14,13 @@ from hypothesis import strategies as st
 from sqlalchemy import TypeDecorator
 from sqlalchemy.dialects import postgresql, sqlite
 
+from hjdesk.storage.models import Patient
 from hjdesk.storage.models.base import UtcDateTime
+from hjdesk.storage.vault import OpenVault
 
 SQLITE = sqlite.dialect()
 LONDON = ZoneInfo("Europe/London")
+ONE_STEP = "UtcDateTime.bind_processor.<locals>.process"
 
 
 def _fast() -> Any:
@@ -36,13 +39,42 @@ def _outcome(process: Any, value: Any) -> Any:
         return type(exc)
 
 
+def test_the_vault_binds_its_times_by_the_one_step_path(vault: OpenVault) -> None:
+    """The one-step path is taken only while SQLAlchemy's SQLite DATETIME stores its default
+    text, which it holds in a private attribute (`_storage_format`): an upgrade that renamed or
+    changed it would quietly bring back the composed path, three times the cost a value. This
+    fails instead, so that the upgrade is noticed."""
+    dialect = vault.engine.dialect
+    process = Patient.__table__.c.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None
+    assert process.__qualname__ == ONE_STEP, (
+        "SQLite's DATETIME no longer shows its default text as `_storage_format`: "
+        "see UtcDateTime.bind_processor and _SQLITE_FORMAT"
+    )
+    assert process(datetime(2025, 7, 15, 0, 30, tzinfo=LONDON)) == "2025-07-14 23:30:00.000000"
+
+
+def test_a_datetime_that_stores_other_text_takes_the_composed_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Were SQLite's DATETIME to store another text, the one-step path steps aside and the
+    composed path writes that text: slower, never different from what SQLAlchemy writes."""
+    monkeypatch.setattr(
+        sqlite.DATETIME,
+        "_storage_format",
+        "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d",
+    )
+    process = _fast()
+    assert process.__qualname__ != ONE_STEP
+    assert process(datetime(2025, 7, 15, 0, 30, 5, 123, tzinfo=LONDON)) == "2025-07-14 23:30:05"
+
+
 def test_the_one_step_path_is_sqlites_only() -> None:
-    ours = "UtcDateTime.bind_processor.<locals>.process"
-    assert _fast().__qualname__ == ours
+    assert _fast().__qualname__ == ONE_STEP
     pg = postgresql.dialect()
     on_pg = UtcDateTime().dialect_impl(pg).bind_processor(pg)
     assert on_pg is not None
-    assert on_pg.__qualname__ != ours
+    assert on_pg.__qualname__ != ONE_STEP
     moment = datetime(2025, 7, 15, 0, 30, tzinfo=LONDON)
     assert on_pg(moment) == datetime(2025, 7, 14, 23, 30)  # naive UTC, as before
 

@@ -64,13 +64,45 @@ def _office(make_laptop: Callable[[str], Laptop], hub: HubProcess, count: int) -
     return hub.count(schema.documents, schema.documents.c.kind == "patient")
 
 
-def test_a_first_sync_builds_the_migrated_indexes_and_hands_back_the_pool_cache(
-    hub: HubProcess, make_laptop: Callable[[str], Laptop]
-) -> None:
-    on_hub = _office(make_laptop, hub, 120)
+def _fresh_laptop(
+    make_laptop: Callable[[str], Laptop], hub: HubProcess, count: int
+) -> tuple[int, Laptop, Schema]:
+    """An office's `count` patients on the hub and a new laptop enrolled for the first sync:
+    (the hub's patient records, the laptop, its schema as migrated, before any sync)."""
+    on_hub = _office(make_laptop, hub, count)
     fresh = make_laptop("fresh")
     migrated = _schema(fresh)
     fresh.enrol(hub, "DMO")
+    return on_hub, fresh, migrated
+
+
+def _start_pull(laptop: Laptop) -> subprocess.Popen[str]:
+    """`hjdesk sync` for the laptop in a process of its own, to be killed or cut off mid-way:
+    five records a page, so a few hundred patients take many pages."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.cli_test_profile", "sync", "--home", str(laptop.home.root),
+         "--page-size", "5"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(), text=True,
+    )  # fmt: skip
+
+
+def _wait_for_pulls(proc: subprocess.Popen[str], pages: int) -> None:
+    """Reads the sync's progress (a `pull:` line a page stored) until `pages` pages are stored;
+    fails if the sync ends first, since then it cannot be stopped mid-way."""
+    assert proc.stdout is not None
+    pulls = 0
+    for line in proc.stdout:
+        pulls += line.startswith("pull:")
+        if pulls == pages:
+            return
+    proc.communicate(timeout=60)
+    pytest.fail(f"the pull ended after {pulls} pages, before it could be stopped at {pages}")
+
+
+def test_a_first_sync_builds_the_migrated_indexes_and_hands_back_the_pool_cache(
+    hub: HubProcess, make_laptop: Callable[[str], Laptop]
+) -> None:
+    on_hub, fresh, migrated = _fresh_laptop(make_laptop, hub, 120)
     steps: list[SyncProgress] = []
     with fresh.vault() as v:
         from hjdesk.sync.client import sync
@@ -119,23 +151,10 @@ def test_a_second_sync_or_a_vault_with_patients_stores_with_its_indexes(
 def test_a_pull_killed_mid_way_gets_its_indexes_back_and_resumes_without_loss(
     hub: HubProcess, make_laptop: Callable[[str], Laptop]
 ) -> None:
-    on_hub = _office(make_laptop, hub, 300)
-    fresh = make_laptop("fresh")
-    migrated = _schema(fresh)
-    fresh.enrol(hub, "DMO")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.cli_test_profile", "sync", "--home", str(fresh.home.root),
-         "--page-size", "5"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(), text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
+    on_hub, fresh, migrated = _fresh_laptop(make_laptop, hub, 300)
+    proc = _start_pull(fresh)
     try:
-        pulls = 0
-        for line in proc.stdout:
-            pulls += line.startswith("pull:")
-            if pulls == 10:  # some pages stored, many to come
-                break
-        assert pulls == 10, "the pull ended before it could be killed"
+        _wait_for_pulls(proc, 10)  # some pages stored, many to come
         with contextlib.suppress(ProcessLookupError):
             os.kill(proc.pid, signal.SIGKILL)
     finally:
@@ -157,21 +176,9 @@ def test_a_pull_killed_mid_way_gets_its_indexes_back_and_resumes_without_loss(
 def test_a_pull_the_hub_stops_mid_way_builds_the_indexes_before_it_returns(
     hub: HubProcess, make_laptop: Callable[[str], Laptop]
 ) -> None:
-    on_hub = _office(make_laptop, hub, 300)
-    fresh = make_laptop("fresh")
-    migrated = _schema(fresh)
-    fresh.enrol(hub, "DMO")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.cli_test_profile", "sync", "--home", str(fresh.home.root),
-         "--page-size", "5"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(), text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    pulls = 0
-    for line in proc.stdout:
-        pulls += line.startswith("pull:")
-        if pulls == 3:
-            break
+    on_hub, fresh, migrated = _fresh_laptop(make_laptop, hub, 300)
+    proc = _start_pull(fresh)
+    _wait_for_pulls(proc, 3)
     hub.kill()
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1, err

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator, event
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -69,9 +68,14 @@ class UtcDateTime(TypeDecorator[datetime]):
         return process
 
 
-# SQLite's DATETIME stores this text unless told otherwise; the one-step path above is used
-# only while it does, and writes the same text positionally.
-_SQLITE_FORMAT: str = sqlite.DATETIME._storage_format
+# SQLite's DATETIME stores this text unless told otherwise (its private `_storage_format`); the
+# one-step path above is used only while it does, and writes the same text positionally. Spelled
+# out rather than read from the class at import: were an upgrade of SQLAlchemy to rename or
+# change it, the composed path would be taken (the same text, slower; a test says so) instead
+# of the import failing.
+_SQLITE_FORMAT = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
 _SQLITE_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 
 
