@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, text
 
 from hjdesk.services import patients
@@ -50,6 +53,40 @@ def _listing() -> dict[Path, set[str]]:
     return {d: set(os.listdir(d)) for d in _temp_dirs()}
 
 
+def _new_entries_with_identifiers(before: dict[Path, set[str]]) -> dict[str, list[bytes]]:
+    """What appeared in the shared temp folders since `before` and holds an identifier. Other
+    processes on the machine (parallel test runs, other programs) add and remove files there
+    too, so an appearance alone proves nothing; an identifier of this test's patient does."""
+    hits: dict[str, list[bytes]] = {}
+    for folder, names in _listing().items():
+        for name in sorted(names - before.get(folder, set())):
+            path = folder / name
+            try:
+                if path.is_file():
+                    data = path.read_bytes().lower()
+                    found = [needle for needle in _needles() if needle in data]
+                    if found:
+                        hits[str(path)] = found
+                elif path.is_dir():
+                    hits.update({f"{path}/{k}": v for k, v in _plaintext_hits(path).items()})
+            except OSError:  # gone again, or not ours to read
+                continue
+    return hits
+
+
+@pytest.fixture
+def private_temp(monkeypatch) -> Iterator[Path]:
+    """This process's temp folder (Python's and SQLite's, both read TMPDIR) pointed at an empty
+    folder of the test's own, where anything HJDesk put would show whatever else runs here. Made
+    by `mkdtemp`, not under pytest's `tmp_path`, whose files `_open_temp_files` passes over."""
+    private = Path(tempfile.mkdtemp(prefix="hjdesk-temp-"))
+    for name in ("TMPDIR", "SQLITE_TMPDIR"):
+        monkeypatch.setenv(name, str(private))
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    yield private
+    shutil.rmtree(private, ignore_errors=True)
+
+
 def _open_temp_files() -> set[str]:
     """Files this process holds open in a temp folder (SQLite unlinks temp files at once, so a
     directory listing alone would miss them). pytest's own capture files are open from the start,
@@ -71,7 +108,7 @@ def _open_temp_files() -> set[str]:
     return found
 
 
-def test_identifiers_are_never_on_disk_in_plain_text(vault, roll):
+def test_identifiers_are_never_on_disk_in_plain_text(vault, roll, private_temp):
     before, open_before = _listing(), _open_temp_files()
     lines = [
         roll.line(
@@ -119,7 +156,8 @@ def test_identifiers_are_never_on_disk_in_plain_text(vault, roll):
     assert {p.name for p in vault.home.root.iterdir()} == {"vault.db", "keyslots.json", "backups"}
     assert [p.name for p in vault.home.backups.iterdir()] == [backup.name]
     assert _plaintext_hits(vault.home.root) == {}
-    assert _listing() == before
+    assert sorted(private_temp.iterdir()) == []
+    assert _new_entries_with_identifiers(before) == {}
     assert _open_temp_files() <= open_before
 
 
