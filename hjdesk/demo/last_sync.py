@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import func, literal, update
 
 from hjdesk.storage.models import OutboxOp
 from hjdesk.storage.vault import OpenVault
@@ -27,9 +27,9 @@ from hjdesk.storage.vault import OpenVault
 LAST_SYNC_AGO = timedelta(hours=12)
 
 
-def mark_delivered_before(vault: OpenVault, last_sync: datetime) -> int:
+def mark_delivered_before(vault: OpenVault, last_sync: datetime) -> None:
     """Mark every op still queued as acknowledged at `last_sync`, except those of entries
-    signed at or after it. Returns how many still wait."""
+    signed at or after it."""
     signed = func.julianday(func.json_extract(OutboxOp.payload, "$.signed_at"))
     before = func.julianday(literal(last_sync.astimezone(UTC).isoformat()))
     with vault.transaction() as session:
@@ -38,5 +38,3 @@ def mark_delivered_before(vault: OpenVault, last_sync: datetime) -> int:
             .where(OutboxOp.acked_at.is_(None), func.coalesce(signed, 0) < before)
             .values(acked_at=last_sync)
         )
-        waiting = select(func.count()).select_from(OutboxOp).where(OutboxOp.acked_at.is_(None))
-        return session.scalar(waiting) or 0
