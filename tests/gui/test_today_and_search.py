@@ -28,10 +28,10 @@ def _headings(page: TodayPage) -> dict[str, int]:
     model = page.model
     out = {}
     for row in range(model.rowCount()):
-        text = model.item(row).text()
-        name, count = text.rsplit(" (", 1)
+        heading = model.index(row, 0)
+        name, count = heading.data().rsplit(" (", 1)
         out[name] = int(count.rstrip(")"))
-        assert model.item(row).rowCount() == out[name]
+        assert model.rowCount(heading) == out[name]
     return out
 
 
@@ -87,7 +87,7 @@ def test_second_stage_gaps_older_than_the_look_back_have_their_own_group(qtbot, 
     row = next(
         r
         for r in range(page.model.rowCount())
-        if page.model.item(r).text().startswith(LONG_OVERDUE_SECOND_STAGE)
+        if page.model.index(r, 0).data().startswith(LONG_OVERDUE_SECOND_STAGE)
     )
     heading = page.model.index(row, 0)
     assert heading.data() == f"{LONG_OVERDUE_SECOND_STAGE} ({len(expected)})"
@@ -137,6 +137,34 @@ def test_today_filters_by_wing_and_masks_names(qtbot, demo_home):
     first = page.model.index(0, 0, page.model.index(0, 0))
     assert first.data() != name
     assert "•" in first.data()
+
+
+def test_refresh_and_masking_keep_the_lists_the_nurse_opened(qtbot, demo_home):
+    """A refresh reloads the lists but keeps each one open or closed as the nurse left it;
+    masking names redraws the text without touching either."""
+    shell = _unlocked(qtbot, demo_home)
+    page = shell.workspace.current_page
+    assert isinstance(page, TodayPage)
+
+    def state() -> dict[str, bool]:
+        return {
+            page.model.heading_name(r): page.tree.isExpanded(page.model.index(r, 0))
+            for r in range(page.model.rowCount())
+        }
+
+    first = state()
+    long_list = next(name for name, opened in first.items() if not opened)
+    short_list = next(name for name, opened in first.items() if opened)
+    rows = {name: r for r, name in enumerate(first)}
+    page.tree.setExpanded(page.model.index(rows[long_list], 0), True)
+    page.tree.setExpanded(page.model.index(rows[short_list], 0), False)
+    chosen = state()
+    qtbot.mouseClick(page.reload, Qt.MouseButton.LeftButton)
+    assert state() == chosen
+    shell.workspace.privacy_switch.setChecked(True)
+    assert state() == chosen
+    heading = page.model.index(rows[long_list], 0)
+    assert "•" in page.model.index(0, 0, heading).data()
 
 
 def test_today_forgets_everything_on_lock(qtbot, demo_home):

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QBrush, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -19,9 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.services.worklists import (
-    HIGH,
     LONG_OVERDUE_SECOND_STAGE,
-    MEDIUM,
     TodayItem,
     TodayLists,
     complete_task,
@@ -29,11 +24,10 @@ from hjdesk.services.worklists import (
 )
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.base import Page
-from hjdesk.ui.theme import severity_colour, tone_colours
+from hjdesk.ui.today_model import ITEM_ROLE, TodayModel
 
-ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
-COLUMNS = ("Worklist / patient", "Prison no.", "Location", "What", "Due", "Urgency")
-_URGENCY = {HIGH: ("High", "RED"), MEDIUM: ("Medium", "AMBER")}
+__all__ = ["ITEM_ROLE", "TodayPage"]
+
 ALL_WINGS = "All wings"
 
 # Where each kind of item opens: a page title, or the patient's record.
@@ -45,19 +39,6 @@ EXPAND_UP_TO = 12
 # A backlog kept in view (its heading and count) without burying this shift's work: it starts
 # collapsed whatever its length, and opens like any other list.
 START_COLLAPSED = {LONG_OVERDUE_SECOND_STAGE}
-
-
-def _due_text(item: TodayItem, today: date) -> str:
-    if item.due_at is not None:
-        when = item.due_at.astimezone()
-        day = "today" if when.date() == today else when.strftime("%d %b")
-        late = " (late)" if when < datetime.now(tz=UTC) else ""
-        return f"{day} {when:%H:%M}{late}"
-    if item.due is None:
-        return ""
-    if item.due < today:
-        return f"{item.due:%d %b %Y} (overdue)"
-    return "today" if item.due == today else f"{item.due:%d %b %Y}"
 
 
 class TodayPage(Page):
@@ -80,8 +61,8 @@ class TodayPage(Page):
         self.close_task.setEnabled(False)
         self.summary = QLabel("")
         self.summary.setAccessibleName("Worklist summary")
-        self.model = QStandardItemModel(0, len(COLUMNS), self)
-        self.model.setHorizontalHeaderLabels(list(COLUMNS))
+        self.model = TodayModel(context.privacy)
+        self.model.setParent(self)
         self.tree = QTreeView()
         self.tree.setModel(self.model)
         self.tree.setAccessibleName("Today's worklists")
@@ -90,6 +71,10 @@ class TodayPage(Page):
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Columns sized to the rows on screen: by default Qt measures up to 1,000 rows of every
+        # column on each change, which at ~26,000 items (100,000 patients) held the GUI thread for
+        # 0.3-1 s whenever a list was opened or names masked (docs/performance.md).
+        header.setResizeContentsPrecision(0)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         hint = QLabel("Enter or double-click opens the item.")
@@ -113,7 +98,6 @@ class TodayPage(Page):
         self.close_task.clicked.connect(self._close_task)
         selection = self.tree.selectionModel()
         selection.currentChanged.connect(lambda current, _: self._selected(current))
-        context.privacy.changed.connect(lambda _: self._redraw())
 
     def refresh(self) -> None:
         vault = self.vault
@@ -126,7 +110,7 @@ class TodayPage(Page):
 
     def clear(self) -> None:
         self._lists = None
-        self.model.removeRows(0, self.model.rowCount())
+        self.model.load(None)
         self.summary.clear()
 
     def _show(self, lists: TodayLists) -> None:
@@ -144,59 +128,21 @@ class TodayPage(Page):
 
     def _redraw(self) -> None:
         lists = self._lists
+        model = self.model
         expanded = {
-            self.model.item(r).text().split(" (")[0]
-            for r in range(self.model.rowCount())
-            if self.tree.isExpanded(self.model.index(r, 0))
+            model.heading_name(r)
+            for r in range(model.rowCount())
+            if self.tree.isExpanded(model.index(r, 0))
         }
-        self.model.removeRows(0, self.model.rowCount())
+        model.load(lists)
         if lists is None:
             return
-        today = date.today()
-        total = 0
-        for name, items in lists.named():
-            total += len(items)
-            heading = QStandardItem(f"{name} ({len(items)})")
-            font = heading.font()
-            font.setBold(True)
-            heading.setFont(font)
-            heading.setAccessibleText(f"{name}: {len(items)} items")
-            for item in items:
-                heading.appendRow(self._row(item, today))
-            self.model.appendRow([heading] + [QStandardItem() for _ in COLUMNS[1:]])
-            index = heading.index()
+        for row, (name, items) in enumerate(lists.named()):
             # First load: open the short lists that have work; afterwards keep the user's choice.
             first_load = not expanded
             opened = 0 < len(items) <= EXPAND_UP_TO and name not in START_COLLAPSED
-            self.tree.setExpanded(index, opened if first_load else name in expanded)
-        self.summary.setText(f"{total} items across {len(lists.named())} worklists")
-
-    def _row(self, item: TodayItem, today: date) -> list[QStandardItem]:
-        privacy = self.context.privacy
-        urgency, colour = _URGENCY.get(item.severity, ("Low", ""))
-        cells = [
-            QStandardItem(privacy.name(item.patient_name) if item.patient_name else "(wing)"),
-            QStandardItem(privacy.identifier(item.prison_number)),
-            QStandardItem(item.location),
-            QStandardItem(item.what),
-            QStandardItem(_due_text(item, today)),
-            QStandardItem(urgency),
-        ]
-        cells[0].setData(item, ITEM_ROLE)
-        cells[3].setToolTip(item.what)
-        if colour:
-            brush = QBrush(severity_colour(colour))
-            cells[5].setForeground(brush)
-            cells[4].setForeground(brush)
-            font = cells[5].font()
-            font.setBold(True)
-            cells[5].setFont(font)
-        if cells[4].text().endswith("(late)"):
-            # "Late" has its own treatment (theme tones): a warning band, not one more red.
-            ink, band = tone_colours("late")
-            cells[4].setForeground(QBrush(ink))
-            cells[4].setBackground(QBrush(band))
-        return cells
+            self.tree.setExpanded(model.index(row, 0), opened if first_load else name in expanded)
+        self.summary.setText(f"{model.total()} items across {len(lists.named())} worklists")
 
     def _task_ids(self) -> set[str]:
         return {i.source_id for i in self._lists.tasks} if self._lists else set()
@@ -225,8 +171,7 @@ class TodayPage(Page):
         self.refresh()
 
     def item_at(self, index: QModelIndex) -> TodayItem | None:
-        found = index.siblingAtColumn(0).data(ITEM_ROLE)
-        return found if isinstance(found, TodayItem) else None
+        return self.model.item_at(index)
 
     def _open(self, index: QModelIndex) -> None:
         item = self.item_at(index)
