@@ -111,3 +111,39 @@ def ui_figure(work: Workdir, home: HomePaths) -> Figure:
         f"filter {worst['filter']:.0f} ms, scrolling {worst['scrolling']:.0f} ms"
     )
     return figure
+
+
+def today_page_figures(work: Workdir, home: HomePaths, patients: int) -> list[Figure]:
+    """The GUI thread on the Today page of a large establishment: when the lists arrive after a
+    refresh, and when a list is opened or the names masked (benchmarks.today_page_probe)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.today_page_probe", str(home.root), NURSE, PASSWORD],
+        capture_output=True, text=True, env=_env(work), cwd=ROOT, timeout=600,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(f"Today page probe failed ({proc.returncode}): {proc.stderr[-3000:]}")
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    shown = Figure(
+        "today_page_refresh",
+        f"Today page, {patients:,} patients: GUI thread when the lists arrive",
+        "ms",
+        target=targets.UI_HANDLER,
+    )
+    shown.samples = found["refresh"]
+    shown.note = (
+        f"longest GUI-thread slice of each of {len(shown.samples)} Refresh clicks, from the click "
+        f"until the page is idle ({found['items']:,} items; the query runs on a worker)"
+    )
+    opened = Figure(
+        "today_page_open",
+        f"Today page, {patients:,} patients: opening a list, masking names",
+        "ms",
+        target=targets.UI_HANDLER,
+    )
+    opened.samples = found["open"] + found["mask"]
+    opened.note = (
+        f"each of the {len(found['open'])} worklists opened in turn and the view repainted "
+        f"(worst {max(found['open'], default=0.0):.0f} ms), then the privacy switch "
+        f"({found['mask'][0]:.0f} ms); every list open by the end ({found['items']:,} rows)"
+    )
+    return [shown, opened]
