@@ -73,12 +73,29 @@ class CaseloadModel(QAbstractItemModel):
                 )
 
     # -- structure -------------------------------------------------------------------------
+    # The view calls these for every row it lays out (all 100,000 when the roll is expanded),
+    # so they check bounds themselves: `hasIndex` would call back into rowCount and
+    # columnCount through Qt for each (docs/performance.md).
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if not self.hasIndex(row, column, parent):
+        if not 0 <= column < len(COLUMNS) or row < 0:
             return QModelIndex()
         if not parent.isValid():
-            return self.createIndex(row, column, 0)
-        return self.createIndex(row, column, parent.row() + 1)
+            if row < len(self._wings):
+                return self.createIndex(row, column, 0)
+            return QModelIndex()
+        wing = parent.row()
+        if parent.internalId() != 0 or parent.column() != 0:
+            return QModelIndex()
+        if row < len(self._wings[wing].rows):
+            return self.createIndex(row, column, wing + 1)
+        return QModelIndex()
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        if not parent.isValid():
+            return bool(self._wings)
+        if parent.internalId() == 0 and parent.column() == 0:
+            return bool(self._wings[parent.row()].rows)
+        return False
 
     def parent(self, child: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
         if not child.isValid():

@@ -22,6 +22,16 @@ from hjdesk.ui.privacy import PrivacyState
 FILTER_PAUSE_MS = 120
 
 
+def filter_keys(rows: list[PatientRow]) -> list[str]:
+    """What the roll filter matches each row against, folded once per load. Plain strings, so
+    the page works them out on the worker with the rows: at 100,000 patients folding them held
+    the GUI thread for ~1 s (docs/performance.md, "The Patients page at 100,000 patients")."""
+    return [
+        f"{fold(r.family_name + r.given_names)} {fold(r.prison_number)} {r.nhs_number or ''}"
+        for r in rows
+    ]
+
+
 class CaseloadView(QWidget):
     """The establishment's roll grouped by wing, filtered as you type."""
 
@@ -60,13 +70,11 @@ class CaseloadView(QWidget):
         self.search.returnPressed.connect(self.filter_now)
         self.tree.activated.connect(self._activated)
 
-    def show_rows(self, rows: list[PatientRow]) -> None:
+    def show_rows(self, rows: list[PatientRow], keys: list[str] | None = None) -> None:
+        """Show the roll; `keys`, if given, are `filter_keys(rows)` worked out already."""
         first = not self._rows
         self._rows = rows
-        self._keys = [
-            f"{fold(r.family_name + r.given_names)} {fold(r.prison_number)} {r.nhs_number or ''}"
-            for r in rows
-        ]
+        self._keys = keys if keys is not None else filter_keys(rows)
         self.count.setText(f"{len(rows)} on the roll")
         self._apply_filter()
         if first and rows:
@@ -132,15 +140,20 @@ class PatientsPage(Page):
         vault = self.vault
         if vault is None:
             return
-        self.context.runner.run_task(lambda: patients.caseload(vault), self._show, self.show_error)
+        self.context.runner.run_task(lambda: _with_keys(patients.caseload(vault)), self._show,
+                                     self.show_error)  # fmt: skip
 
-    def _show(self, rows: list[PatientRow]) -> None:
+    def _show(self, loaded: tuple[list[PatientRow], list[str]]) -> None:
         if self.vault is None:
             return
-        self.caseload.show_rows(rows)
+        self.caseload.show_rows(*loaded)
         self._loaded = True
 
     def clear(self) -> None:
         self._loaded = False
         self.caseload.show_rows([])
         self.caseload.search.clear()
+
+
+def _with_keys(rows: list[PatientRow]) -> tuple[list[PatientRow], list[str]]:
+    return rows, filter_keys(rows)
