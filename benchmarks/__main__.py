@@ -119,7 +119,7 @@ def _suites(run: Callable[[str, Callable[[], list[Figure]]], None], work: Workdi
         return [
             reads.search_figure(big, 100_000, per_kind=100),
             reads.today_figure(big, 100_000, repeat=5, stored=STORED_PULLED),
-            *launch.today_page_figures(work, big, 100_000),
+            *launch.large_page_figures(work, big, 100_000),
         ]
 
     run("large", large)

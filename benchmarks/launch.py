@@ -113,15 +113,16 @@ def ui_figure(work: Workdir, home: HomePaths) -> Figure:
     return figure
 
 
-def today_page_figures(work: Workdir, home: HomePaths, patients: int) -> list[Figure]:
-    """The GUI thread on the Today page of a large establishment: when the lists arrive after a
-    refresh, and when a list is opened or the names masked (benchmarks.today_page_probe)."""
+def large_page_figures(work: Workdir, home: HomePaths, patients: int) -> list[Figure]:
+    """The GUI thread on the Today and Patients pages of a large establishment: when the lists
+    or the roll arrive, when a list is opened or the names masked, and while the roll is
+    filtered (benchmarks.large_pages_probe)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.today_page_probe", str(home.root), NURSE, PASSWORD],
+        [sys.executable, "-m", "benchmarks.large_pages_probe", str(home.root), NURSE, PASSWORD],
         capture_output=True, text=True, env=_env(work), cwd=ROOT, timeout=600,
     )  # fmt: skip
     if proc.returncode != 0:
-        raise RuntimeError(f"Today page probe failed ({proc.returncode}): {proc.stderr[-3000:]}")
+        raise RuntimeError(f"pages probe failed ({proc.returncode}): {proc.stderr[-3000:]}")
     found = json.loads(proc.stdout.strip().splitlines()[-1])
     shown = Figure(
         "today_page_refresh",
@@ -146,4 +147,17 @@ def today_page_figures(work: Workdir, home: HomePaths, patients: int) -> list[Fi
         f"(worst {max(found['open'], default=0.0):.0f} ms), then the privacy switch "
         f"({found['mask'][0]:.0f} ms); every list open by the end ({found['items']:,} rows)"
     )
-    return [shown, opened]
+    roll = Figure(
+        "patients_page_roll",
+        f"Patients page, {patients:,} patients: GUI thread, roll and filter",
+        "ms",
+        target=targets.UI_HANDLER,
+    )
+    roll.samples = found["roll"] + found["filter"]
+    roll.note = (
+        f"the longest slice while the roll of {found['patients']:,} arrives "
+        f"({found['roll'][0]:.0f} ms), then of each key typed into or deleted from its filter "
+        f"('smi', 'Z1'; worst {max(found['filter'], default=0.0):.0f} ms): a key that shows the "
+        "whole roll again lays out every row"
+    )
+    return [shown, opened, roll]

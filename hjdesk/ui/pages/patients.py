@@ -58,6 +58,9 @@ class CaseloadView(QWidget):
         self.tree.setAccessibleName("Roll by wing")
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
+        # Columns are measured once per roll, on the rows on screen and up to 200 more: Qt's
+        # default, 1,000 rows of every column, took ~0.2 s at 100,000 patients.
+        self.tree.header().setResizeContentsPrecision(200)
         self.count = QLabel("")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -1,14 +1,18 @@
-"""Child process of the Today-page figures: how long the GUI thread is busy when Today's lists
-arrive, when a nurse opens each list, and when names are masked.
+"""Child process of the large-establishment page figures: how long the GUI thread is busy when
+Today's lists arrive, when a nurse opens each list, and when names are masked; then when the
+Patients page's roll arrives and while a nurse types in its filter.
 
-    python -m benchmarks.today_page_probe HOME USER PASSWORD [REFRESHES]
+    python -m benchmarks.large_pages_probe HOME USER PASSWORD [REFRESHES]
 
 The app's own shell with the real background runner, offscreen, 1280×800. After the unlock has
 settled, Refresh is clicked REFRESHES times (default 5); each time the event loop is run in
 slices until the worker is done and the page is idle, and the longest slice is kept (the lists
 arriving and being shown). Then every worklist heading is opened in turn and the view repainted,
-then the privacy switch masks the names, each timed as one step. Prints one JSON object:
-{"refresh": [ms...], "open": [ms...], "mask": [ms...], "items": N}.
+then the privacy switch masks the names, each timed as one step (the Patients page, not yet
+shown, is masked too). Then the Patients page is opened and its longest slice kept until the roll
+is shown, and the filter typed into and cleared a key at a time (each key's longest slice, its
+pause included). Prints one JSON object: {"refresh": [ms...], "open": [ms...], "mask": [ms...],
+"items": N, "roll": [ms], "filter": [ms...], "patients": N}.
 """
 
 from __future__ import annotations
@@ -21,16 +25,19 @@ from functools import partial
 from typing import Any
 
 
-def _longest_slice_until_idle(app: Any, runner: Any, limit: float = 120.0) -> float:
-    """Run the event loop in slices until the background runner has nothing live; the longest
-    slice in milliseconds."""
+def _longest_slice_until_idle(
+    app: Any, runner: Any, limit: float = 120.0, pause: float = 0.0
+) -> float:
+    """Run the event loop in slices until the background runner has nothing live (and at least
+    `pause` seconds, for timers such as the filter's); the longest slice in milliseconds."""
     worst = 0.0
-    deadline = time.monotonic() + limit
+    began = time.monotonic()
     while True:
         start = time.perf_counter()
         app.processEvents()
         worst = max(worst, (time.perf_counter() - start) * 1000)
-        if not getattr(runner, "_live", ()) or time.monotonic() > deadline:
+        waited = time.monotonic() - began
+        if (not getattr(runner, "_live", ()) and waited >= pause) or waited > limit:
             break
         time.sleep(0.002)
     start = time.perf_counter()
@@ -45,6 +52,30 @@ def _timed(app: Any, view: Any, step: Callable[[], object]) -> float:
     app.processEvents()
     view.viewport().repaint()
     return (time.perf_counter() - start) * 1000
+
+
+def _patients_page(app: Any, runner: Any, shell: Any) -> dict[str, Any]:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from hjdesk.ui.pages.patients import PatientsPage
+
+    shell.workspace.show_page("Patients")
+    roll = [_longest_slice_until_idle(app, runner, pause=0.3)]
+    page = shell.workspace.page("Patients")
+    assert isinstance(page, PatientsPage)
+    box = page.caseload.search
+    typed: list[float] = []
+    for text in ("smi", "\b\b\b", "Z1", "\b\b"):
+        for char in text:
+            start = time.perf_counter()
+            if char == "\b":
+                QTest.keyClick(box, Qt.Key.Key_Backspace)
+            else:
+                QTest.keyClicks(box, char)
+            key = (time.perf_counter() - start) * 1000
+            typed.append(max(key, _longest_slice_until_idle(app, runner, pause=0.3)))
+    return {"roll": roll, "filter": typed, "patients": page.caseload.model.total()}
 
 
 def main(home: str, user: str, password: str, refreshes: str = "5") -> int:
@@ -84,7 +115,9 @@ def main(home: str, user: str, password: str, refreshes: str = "5") -> int:
     ]
     mask = [_timed(app, tree, lambda: shell.workspace.privacy_switch.setChecked(True))]
     items = sum(model.rowCount(model.index(r, 0)) for r in range(model.rowCount()))
-    print(json.dumps({"refresh": refresh, "open": opened, "mask": mask, "items": items}))
+    found = {"refresh": refresh, "open": opened, "mask": mask, "items": items}
+    found.update(_patients_page(app, runner, shell))
+    print(json.dumps(found))
     shell.close()
     return 0
 
