@@ -5,6 +5,7 @@ Qt runs offscreen; warnings fail tests (pyproject `filterwarnings = error`).
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,6 +41,15 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("HJDESK_HOME", "HJDESK_USER", "HJDESK_PASSWORD", "HJDESK_NEW_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_frozen() -> Iterator[None]:
+    """The app freezes its long-lived objects out of the cycle collector after an unlock and
+    after a large page loads (hjdesk.ui.heap); a test that drops its widgets without locking
+    must not leave the next test's process with a collector that skips them."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QStackedWidget
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault
+from hjdesk.ui import heap
 from hjdesk.ui.crash import CrashHandler
 from hjdesk.ui.idle import IdleWatcher
 from hjdesk.ui.privacy import PrivacyState
@@ -176,6 +177,7 @@ class Shell(QMainWindow):
         if self._locked_by == opened.actor.username:
             for reopen in pending:
                 reopen()
+        heap.settle()
 
     def lock(self) -> None:
         """Cover everything with the unlock screen and forget the key; drafts stay in the vault.
@@ -201,6 +203,7 @@ class Shell(QMainWindow):
         if self.opened is not None:
             self.opened.lock()
             self.opened = None
+        heap.release_on_lock()
 
     def _close_dialogs(self) -> list[Callable[[], None]]:
         reopen: list[Callable[[], None]] = []
@@ -220,6 +223,7 @@ class Shell(QMainWindow):
         self.runner.wait()
         if self.opened is not None:
             self.opened.lock()
+        heap.release_on_lock()
         if self.first_run is not None and self.first_run.opened is not None:
             self.first_run.opened.lock()  # created, but closed before "Open HJDesk"
         super().closeEvent(event)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services import patients
 from hjdesk.services.patients import PatientRow, fold
+from hjdesk.ui import heap
 from hjdesk.ui.caseload_model import CaseloadModel
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.base import Page
@@ -151,6 +152,7 @@ class PatientsPage(Page):
             return
         self.caseload.show_rows(*loaded)
         self._loaded = True
+        heap.settle()  # the roll: 100,000 rows at 100,000 patients
 
     def clear(self) -> None:
         self._loaded = False
