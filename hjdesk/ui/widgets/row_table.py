@@ -118,6 +118,10 @@ def row_table(model: RowTableModel, name: str, *, stretch: Sequence[int] = ()) -
     rows.setDefaultSectionSize(table.fontMetrics().height() + 10)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # Fit to the rows on screen and up to 200 more: by default Qt reads 1,000 rows of every
+    # column whenever the table is laid out (48,000 calls into the model, ~0.3 s, each time the
+    # ACCT or care-plan list was shown at 100,000 patients; docs/performance.md).
+    header.setResizeContentsPrecision(200)
     for column in stretch:
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
     header.setStretchLastSection(False)
