@@ -126,7 +126,7 @@ def large_page_figures(work: Workdir, home: HomePaths, patients: int) -> list[Fi
     found = json.loads(proc.stdout.strip().splitlines()[-1])
     shown = Figure(
         "today_page_refresh",
-        f"Today page, {patients:,} patients: GUI thread when the lists arrive",
+        f"Today page, {patients:,}: GUI thread as the lists arrive",
         "ms",
         target=targets.UI_HANDLER,
     )
@@ -137,7 +137,7 @@ def large_page_figures(work: Workdir, home: HomePaths, patients: int) -> list[Fi
     )
     opened = Figure(
         "today_page_open",
-        f"Today page, {patients:,} patients: opening a list, masking names",
+        f"Today page, {patients:,}: open a list, mask names",
         "ms",
         target=targets.UI_HANDLER,
     )
@@ -149,7 +149,7 @@ def large_page_figures(work: Workdir, home: HomePaths, patients: int) -> list[Fi
     )
     roll = Figure(
         "patients_page_roll",
-        f"Patients page, {patients:,} patients: GUI thread, roll and filter",
+        f"Patients page, {patients:,}: roll arrives, filter typed",
         "ms",
         target=targets.UI_HANDLER,
     )
