@@ -4,11 +4,14 @@ treatments, and masking without a reload."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 
-from hjdesk.services.worklists import HIGH, MEDIUM, today_worklists
+from hjdesk.services.common import local_today
+from hjdesk.services.worklists import HIGH, MEDIUM, TodayItem, TodayLists, today_worklists
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.theme import severity_colour, tone_colours
 from hjdesk.ui.today_model import COLUMNS, DUE, ITEM_ROLE, URGENCY, TodayModel, due_text
@@ -32,7 +35,7 @@ def test_every_item_sits_under_its_heading_in_the_services_order(qtbot, demo):
     assert model.rowCount() == len(named)
     assert model.columnCount() == len(COLUMNS)
     assert model.total() == sum(len(items) for _, items in named)
-    today = now.astimezone().date()
+    today = local_today(now)
     for row, (name, items) in enumerate(named):
         heading = model.index(row, 0)
         assert heading.data() == f"{name} ({len(items)})"
@@ -90,15 +93,15 @@ def test_urgency_and_lateness_have_their_own_treatments(qtbot, demo):
     assert all(seen.values()), seen
 
 
+def _item(**when):
+    return TodayItem("patient", "p", "s", "p", "A, B", "Z1234AB", "A-1-001", "A", "x",
+                     when.get("due"), when.get("due_at"), HIGH)  # fmt: skip
+
+
 def test_due_text_says_late_overdue_and_today():
-    from hjdesk.services.worklists import TodayItem
-
     now = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
-    today = now.astimezone().date()
-
-    def item(**when):
-        return TodayItem("patient", "p", "s", "p", "A, B", "Z1234AB", "A-1-001", "A", "x",
-                         when.get("due"), when.get("due_at"), HIGH)  # fmt: skip
+    today = local_today(now)
+    item = _item
 
     assert due_text(item(), today, now) == ""
     assert due_text(item(due=today), today, now) == "today"
@@ -138,3 +141,32 @@ def test_an_empty_load_shows_nothing(qtbot, demo):
     assert model.rowCount() == 0
     assert model.total() == 0
     assert not model.index(0, 0).isValid()
+
+
+def test_the_page_counts_london_days_whatever_the_laptop_zone(
+    qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hazard H-30 on the Today page: 23:30 UTC on 30 June is already 1 July in London. On a
+    laptop set to UTC an item due 1 July must say "today", not tomorrow, and one due 30 June
+    "(overdue)"; a time shows as London's."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        now = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
+        model = TodayModel()
+        due_now, due_before = _item(due=date(2026, 7, 1)), _item(due=date(2026, 6, 30))
+        model.load(TodayLists(acct=(due_now, due_before), care_plan_reviews=(), ltc_reviews=(),
+                              second_stage=(), older_prisoner_reviews=(), unsynced=(),
+                              tasks=()), now=now)  # fmt: skip
+        today = local_today(now)
+        assert today == date(2026, 7, 1)
+        assert due_text(_item(due=date(2026, 7, 1)), today, now) == "today"
+        assert due_text(_item(due=date(2026, 6, 30)), today, now) == "30 Jun 2026 (overdue)"
+        soon = datetime(2026, 6, 30, 23, 45, tzinfo=UTC)  # 00:45 on 1 July in London
+        assert due_text(_item(due_at=soon), today, now) == "today 00:45"
+        heading = model.index(0, 0)
+        assert model.index(0, DUE, heading).data() == "today"
+        assert model.index(1, DUE, heading).data() == "30 Jun 2026 (overdue)"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -34,7 +34,7 @@ def fold(text: str) -> str:
     if text.isascii():
         # The same answer for ASCII (NFKD leaves it alone; casefold is lower; isalnum is
         # [a-z0-9] once lowered), in one pass of C: the Patients page folds 200,000 strings
-        # at 100,000 patients (docs/performance.md, "The Patients page at 100,000 patients").
+        # at 100,000 patients (docs/performance.md, "The GUI thread at 100,000 patients").
         return _NOT_ASCII_ALNUM.sub("", text.lower())
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed.casefold() if c.isalnum())

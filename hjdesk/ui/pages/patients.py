@@ -26,7 +26,7 @@ FILTER_PAUSE_MS = 120
 def filter_keys(rows: list[PatientRow]) -> list[str]:
     """What the roll filter matches each row against, folded once per load. Plain strings, so
     the page works them out on the worker with the rows: at 100,000 patients folding them held
-    the GUI thread for ~1 s (docs/performance.md, "The Patients page at 100,000 patients")."""
+    the GUI thread for ~1 s (docs/performance.md, "The GUI thread at 100,000 patients")."""
     return [
         f"{fold(r.family_name + r.given_names)} {fold(r.prison_number)} {r.nhs_number or ''}"
         for r in rows
