@@ -79,27 +79,10 @@ def _patients_page(app: Any, runner: Any, shell: Any) -> dict[str, Any]:
 
 
 def main(home: str, user: str, password: str, refreshes: str = "5") -> int:
-    from PySide6.QtWidgets import QApplication
-
-    from hjdesk.storage.paths import HomePaths
-    from hjdesk.storage.vault import Vault
-    from hjdesk.ui.app import Shell
+    from benchmarks.probe_shell import unlocked_shell
     from hjdesk.ui.pages.today import TodayPage
-    from hjdesk.ui.tasks import TaskRunner
-    from hjdesk.ui.theme import apply_theme
 
-    app = QApplication(sys.argv)
-    apply_theme()
-    runner = TaskRunner()
-    shell = Shell(Vault(HomePaths.resolve(home)), runner, user)
-    shell.resize(1280, 800)
-    shell.show()
-    shell.unlock_screen.password.setText(password)
-    shell.unlock_screen.password.returnPressed.emit()
-    deadline = time.monotonic() + 120
-    while shell.opened is None and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.005)
+    app, runner, shell = unlocked_shell(home, user, password, size=(1280, 800))
     _longest_slice_until_idle(app, runner)
     page = shell.workspace.page("Today")
     assert isinstance(page, TodayPage)

@@ -124,40 +124,36 @@ def large_page_figures(work: Workdir, home: HomePaths, patients: int) -> list[Fi
     if proc.returncode != 0:
         raise RuntimeError(f"pages probe failed ({proc.returncode}): {proc.stderr[-3000:]}")
     found = json.loads(proc.stdout.strip().splitlines()[-1])
-    shown = Figure(
+    shown = _slices(
         "today_page_refresh",
         f"Today page, {patients:,}: GUI thread as the lists arrive",
-        "ms",
-        target=targets.UI_HANDLER,
+        found["refresh"],
+        f"longest GUI-thread slice of each of {len(found['refresh'])} Refresh clicks, from the "
+        f"click until the page is idle ({found['items']:,} items; the query runs on a worker)",
     )
-    shown.samples = found["refresh"]
-    shown.note = (
-        f"longest GUI-thread slice of each of {len(shown.samples)} Refresh clicks, from the click "
-        f"until the page is idle ({found['items']:,} items; the query runs on a worker)"
-    )
-    opened = Figure(
+    opened = _slices(
         "today_page_open",
         f"Today page, {patients:,}: open a list, mask names",
-        "ms",
-        target=targets.UI_HANDLER,
-    )
-    opened.samples = found["open"] + found["mask"]
-    opened.note = (
+        found["open"] + found["mask"],
         f"each of the {len(found['open'])} worklists opened in turn and the view repainted "
         f"(worst {max(found['open'], default=0.0):.0f} ms), then the privacy switch "
-        f"({found['mask'][0]:.0f} ms); every list open by the end ({found['items']:,} rows)"
+        f"({found['mask'][0]:.0f} ms); every list open by the end ({found['items']:,} rows)",
     )
-    roll = Figure(
+    roll = _slices(
         "patients_page_roll",
         f"Patients page, {patients:,}: roll arrives, filter typed",
-        "ms",
-        target=targets.UI_HANDLER,
-    )
-    roll.samples = found["roll"] + found["filter"]
-    roll.note = (
+        found["roll"] + found["filter"],
         f"the longest slice while the roll of {found['patients']:,} arrives "
         f"({found['roll'][0]:.0f} ms), then of each key typed into or deleted from its filter "
         f"('smi', 'Z1'; worst {max(found['filter'], default=0.0):.0f} ms): a key that shows the "
-        "whole roll again lays out every row"
+        "whole roll again lays out every row",
     )
     return [shown, opened, roll]
+
+
+def _slices(name: str, label: str, samples: list[float], note: str) -> Figure:
+    """A figure of GUI-thread slices in ms, judged like the UI thread on the worst."""
+    figure = Figure(name, label, "ms", target=targets.UI_HANDLER)
+    figure.samples = samples
+    figure.note = note
+    return figure

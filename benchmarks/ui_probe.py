@@ -24,19 +24,11 @@ BUSY_MS = 1.0  # slices shorter than this did nothing worth counting
 def main(home: str, user: str, password: str) -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
+    from PySide6.QtWidgets import QAbstractItemView, QLineEdit
 
-    from hjdesk.storage.paths import HomePaths
-    from hjdesk.storage.vault import Vault
-    from hjdesk.ui.app import Shell
-    from hjdesk.ui.tasks import TaskRunner
-    from hjdesk.ui.theme import apply_theme
+    from benchmarks.probe_shell import unlocked_shell
 
-    app = QApplication(sys.argv)
-    apply_theme()
-    runner = TaskRunner()
-    shell = Shell(Vault(HomePaths.resolve(home)), runner, user)
-    shell.show()
+    app, runner, shell = unlocked_shell(home, user, password)
 
     def busy() -> bool:
         return bool(getattr(runner, "_live", ()))
@@ -70,12 +62,6 @@ def main(home: str, user: str, password: str) -> int:
             out.append((time.perf_counter() - start) * 1000)
             pump(KEY_GAP_S, out)
 
-    shell.unlock_screen.password.setText(password)
-    shell.unlock_screen.password.returnPressed.emit()
-    deadline = time.monotonic() + 60
-    while shell.opened is None and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.005)
     settle()
 
     typing: list[float] = []
