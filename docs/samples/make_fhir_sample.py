@@ -21,8 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import func, literal, select, union_all
 
-from hjdesk.interop import save_fhir_summary
 from hjdesk.demo.establishment import build_demo
+from hjdesk.interop import save_fhir_summary
 from hjdesk.storage.models import (
     AcctCase,
     Allergy,

@@ -23,11 +23,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from hjdesk.demo.establishment import build_demo
 from hjdesk.reports.build import save_report
 from hjdesk.reports.kinds import KINDS, ReportRequest
-from hjdesk.services.care_plans import plan_view
-from hjdesk.services.care_plans import record_review
-from hjdesk.demo.establishment import build_demo
+from hjdesk.services.care_plans import plan_view, record_review
 from hjdesk.storage.models import (
     AcctCase,
     AcctContribution,
