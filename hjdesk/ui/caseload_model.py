@@ -13,9 +13,11 @@ from PySide6.QtCore import Qt
 from hjdesk.clinical.identifiers import PSEUDO_LOCATIONS
 from hjdesk.services.patients import ALERT_LABELS, PatientRow
 from hjdesk.ui.privacy import PrivacyState
-from hjdesk.ui.widgets.grouped_model import HEADING, GroupedModel, Index
+from hjdesk.ui.widgets.grouped_model import BASE_ROLES, GroupedModel, Index
 
 COLUMNS = ("Name", "Prison no.", "NHS no.", "Location", "Age", "Alerts")
+# People an opened wing shows before its "show more" row (a prison's wings hold a few hundred).
+PAGE_SIZE = 2000
 PATIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -45,8 +47,10 @@ class _Wing:
 class CaseloadModel(GroupedModel):
     """Headings: wings; rows: the people on each wing."""
 
+    roles = BASE_ROLES | {PATIENT_ID_ROLE, SEARCH_ROLE}
+
     def __init__(self, privacy: PrivacyState | None = None) -> None:
-        super().__init__(COLUMNS, privacy)
+        super().__init__(COLUMNS, privacy, page_size=PAGE_SIZE)
         self._wings: list[_Wing] = []
 
     def load(self, rows: Sequence[PatientRow]) -> None:
@@ -56,26 +60,24 @@ class CaseloadModel(GroupedModel):
         self.endResetModel()
 
     # -- data ------------------------------------------------------------------------------
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if index.internalId() == HEADING:
-            wing = self._wings[index.row()]
-            if role == Qt.ItemDataRole.DisplayRole and index.column() == 0:
-                return wing_title(wing.wing, len(wing.rows))
-            if role == Qt.ItemDataRole.FontRole:
-                return self.bold
-            return None
-        row: PatientRow = self.row_at(index)
+    def heading_data(self, group: int, column: int, role: int) -> Any:
+        wing = self._wings[group]
+        if role == Qt.ItemDataRole.DisplayRole and column == 0:
+            return wing_title(wing.wing, len(wing.rows))
+        if role == Qt.ItemDataRole.FontRole:
+            return self.bold
+        return None
+
+    def row_data(self, row: PatientRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, index.column())
+            return self._display(row, column)
         if role == PATIENT_ID_ROLE:
             return row.id
         if role == SEARCH_ROLE:
             return f"{row.family_name} {row.given_names} {row.prison_number} {row.nhs_number or ''}"
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 5:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 5:
             return alert_tooltip(row)
-        if role == Qt.ItemDataRole.AccessibleTextRole and index.column() == 0:
+        if role == Qt.ItemDataRole.AccessibleTextRole and column == 0:
             return f"{self.privacy.name(row.display_name)}, {row.location}"
         return None
 

@@ -19,12 +19,15 @@ from hjdesk.services.common import CLINIC_ZONE, local_today, utc_now
 from hjdesk.services.worklists import HIGH, MEDIUM, TodayItem, TodayLists
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.theme import severity_colour, tone_colours
-from hjdesk.ui.widgets.grouped_model import HEADING, GroupedModel, Index
+from hjdesk.ui.widgets.grouped_model import BASE_ROLES, GroupedModel, Index
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("Worklist / patient", "Prison no.", "Location", "What", "Due", "Urgency")
 DUE, URGENCY = 4, 5
 _URGENCY = {HIGH: ("High", "RED"), MEDIUM: ("Medium", "AMBER")}
+# Items an opened list shows before its "show more" row: the most urgent first, as the service
+# orders them; a prison's lists rarely reach it, a 100,000-patient establishment's do.
+PAGE_SIZE = 500
 
 
 def due_text(item: TodayItem, today: date, now: datetime) -> str:
@@ -46,18 +49,28 @@ class TodayModel(GroupedModel):
     """Headings: the worklists, in `TodayLists.named()` order, each titled with its count; rows:
     that list's items, in the service's order."""
 
+    roles = BASE_ROLES | {
+        ITEM_ROLE,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+    }
+
     def __init__(self, privacy: PrivacyState | None = None) -> None:
-        super().__init__(COLUMNS, privacy)
+        super().__init__(COLUMNS, privacy, page_size=PAGE_SIZE)
         self._lists: tuple[tuple[str, tuple[TodayItem, ...]], ...] = ()
         self._now = utc_now()
         self._today = local_today(self._now)
 
     def load(self, lists: TodayLists | None, *, now: datetime | None = None) -> None:
         """Show `lists` (None: nothing). `now` fixes "today", "late" and "overdue" for the load
-        (the lists were worked out for a moment too)."""
+        (the lists were worked out for a moment too). A list keeps the pages it showed before,
+        so a refresh does not take a nurse part-way down a long list back to its top."""
+        shown = {name: self.shown(row) for row, (name, _) in enumerate(self._lists)}
         self.beginResetModel()
         self._lists = lists.named() if lists is not None else ()
-        self.set_groups([items for _, items in self._lists])
+        self.set_groups(
+            [items for _, items in self._lists], [shown.get(name, 0) for name, _ in self._lists]
+        )
         self._now = now or utc_now()
         self._today = local_today(self._now)
         self.endResetModel()
@@ -70,13 +83,7 @@ class TodayModel(GroupedModel):
         found = self.row_at(index)
         return found if isinstance(found, TodayItem) else None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        column = index.column()
-        if index.internalId() == HEADING:
-            return self._heading(index.row(), column, role)
-        item: TodayItem = self.row_at(index)
+    def row_data(self, item: TodayItem, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(item, column)
         if role == ITEM_ROLE:
@@ -87,7 +94,7 @@ class TodayModel(GroupedModel):
             return self._urgency_style(item, column, role)
         return None
 
-    def _heading(self, row: int, column: int, role: int) -> Any:
+    def heading_data(self, row: int, column: int, role: int) -> Any:
         name, items = self._lists[row]
         if column != 0:
             return None

@@ -21,6 +21,12 @@ from hjdesk.ui.pages.base import Page
 from hjdesk.ui.privacy import PrivacyState
 
 FILTER_PAUSE_MS = 120
+# Up to this many people shown, every wing opens; more (a whole 100,000-patient roll, or a
+# one-letter filter of it), and the wings stay closed with their counts until one is opened or
+# the filter narrows: Qt lays out every row of an open wing, ~7 µs each through this model, so
+# opening all of 100,000 held the GUI thread for 0.4-0.8 s a keystroke (docs/performance.md,
+# "Long lists in pages"). A prison's whole roll is well under it.
+OPEN_ALL_UP_TO = 5000
 
 
 def filter_keys(rows: list[PatientRow]) -> list[str]:
@@ -58,6 +64,9 @@ class CaseloadView(QWidget):
         self.tree.setModel(self.model)
         self.tree.setAccessibleName("Roll by wing")
         self.tree.setUniformRowHeights(True)
+        # Activation (Enter or double-click) opens and closes a heading; the tree's own
+        # double-click toggle would undo it.
+        self.tree.setExpandsOnDoubleClick(False)
         self.tree.setAlternatingRowColors(True)
         # Columns are measured once per roll, on the rows on screen and up to 200 more: Qt's
         # default, 1,000 rows of every column, took ~0.2 s at 100,000 patients.
@@ -103,16 +112,26 @@ class CaseloadView(QWidget):
                 if all(word in key for word in words)
             ]
         self.model.load(shown)
+        closed = len(shown) > OPEN_ALL_UP_TO
         if term:
             self.count.setText(f"{len(shown)} of {len(self._rows)} on the roll")
         elif self._rows:
             self.count.setText(f"{len(self._rows)} on the roll")
-        self.tree.expandAll()
+        if closed:
+            self.count.setText(f"{self.count.text()}: open a wing, or type to narrow")
+        else:
+            self.tree.expandAll()
 
     def _activated(self, index: QModelIndex) -> None:
+        if self.model.is_more(index):
+            self.tree.setCurrentIndex(self.model.show_more(index))
+            return
         patient_id = self.model.patient_id(index)
         if patient_id:
             self.patient_activated.emit(patient_id)
+        elif not index.parent().isValid():  # a wing: Enter opens or closes it
+            heading = index.siblingAtColumn(0)
+            self.tree.setExpanded(heading, not self.tree.isExpanded(heading))
 
 
 class PatientsPage(Page):

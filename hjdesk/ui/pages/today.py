@@ -69,6 +69,9 @@ class TodayPage(Page):
         self.tree.setAccessibleName("Today's worklists")
         self.tree.setEditTriggers(QTreeView.EditTrigger.NoEditTriggers)
         self.tree.setUniformRowHeights(True)
+        # Activation (Enter or double-click) opens and closes a heading; the tree's own
+        # double-click toggle would undo it.
+        self.tree.setExpandsOnDoubleClick(False)
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -176,6 +179,9 @@ class TodayPage(Page):
         return self.model.item_at(index)
 
     def _open(self, index: QModelIndex) -> None:
+        if self.model.is_more(index):
+            self.tree.setCurrentIndex(self.model.show_more(index))
+            return
         item = self.item_at(index)
         if item is None:
             self.tree.setExpanded(index.siblingAtColumn(0), not self.tree.isExpanded(index))
