@@ -12,7 +12,8 @@ then the privacy switch masks the names, each timed as one step (the Patients pa
 shown, is masked too). Then the Patients page is opened and its longest slice kept until the roll
 is shown, and the filter typed into and cleared a key at a time (each key's longest slice, its
 pause included). Prints one JSON object: {"refresh": [ms...], "open": [ms...], "mask": [ms...],
-"items": N, "roll": [ms], "filter": [ms...], "patients": N}.
+"items": N, "shown": N, "roll": [ms], "filter": [ms...], "patients": N} (`shown`: the rows
+laid out once every list is open, a page of each).
 """
 
 from __future__ import annotations
@@ -97,8 +98,9 @@ def main(home: str, user: str, password: str, refreshes: str = "5") -> int:
         for row in range(model.rowCount())
     ]
     mask = [_timed(app, tree, lambda: shell.workspace.privacy_switch.setChecked(True))]
-    items = sum(model.rowCount(model.index(r, 0)) for r in range(model.rowCount()))
-    found = {"refresh": refresh, "open": opened, "mask": mask, "items": items}
+    shown = sum(model.rowCount(model.index(r, 0)) for r in range(model.rowCount()))
+    found = {"refresh": refresh, "open": opened, "mask": mask, "items": model.total()}
+    found["shown"] = shown  # a page of each list, and its "show more" row
     found.update(_patients_page(app, runner, shell))
     print(json.dumps(found))
     shell.close()
