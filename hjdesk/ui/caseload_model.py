@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -55,7 +56,7 @@ class CaseloadModel(GroupedModel):
 
     def load(self, rows: Sequence[PatientRow]) -> None:
         self.beginResetModel()
-        self._wings = [_Wing(w, list(g)) for w, g in groupby(rows, key=lambda r: r.wing)]
+        self._wings = [_Wing(w, list(g)) for w, g in groupby(rows, key=attrgetter("wing"))]
         self.set_groups([wing.rows for wing in self._wings])
         self.endResetModel()
 
