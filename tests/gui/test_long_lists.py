@@ -128,9 +128,16 @@ def test_enter_on_show_more_in_today_shows_the_next_page(qtbot, demo_home, small
     assert activated == [heading]
     assert tree.isExpanded(heading)
     more = model.index(PAGE, 0, heading)
+    # Headings and the "show more" row span the row: their text is not a patient's name.
+    assert tree.isFirstColumnSpanned(row, QModelIndex())
+    assert tree.isFirstColumnSpanned(PAGE, heading)
+    assert not tree.isFirstColumnSpanned(PAGE - 1, heading)
     tree.setCurrentIndex(more)
     qtbot.keyClick(tree, Qt.Key.Key_Return)
     assert model.shown(row) == min(total, 2 * PAGE)
+    # The span moved down with the "show more" row (or went with it).
+    assert not tree.isFirstColumnSpanned(PAGE, heading)
+    assert tree.isFirstColumnSpanned(2 * PAGE, heading) == model.has_more(row)
     # The cursor lands on the first item the page added, which opens like any other.
     assert tree.currentIndex().row() == PAGE
     assert tree.currentIndex().parent() == heading

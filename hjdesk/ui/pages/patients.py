@@ -19,6 +19,7 @@ from hjdesk.ui.caseload_model import CaseloadModel
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.base import Page
 from hjdesk.ui.privacy import PrivacyState
+from hjdesk.ui.widgets.grouped_model import span_titles
 
 FILTER_PAUSE_MS = 120
 # Up to this many people shown, every wing opens; more (a whole 100,000-patient roll, or a
@@ -114,6 +115,7 @@ class CaseloadView(QWidget):
                 kept = [number for number in kept if word in keys[number]]
             shown = [self._rows[number] for number in kept]
         self.model.load(shown)
+        span_titles(self.tree, self.model)
         closed = len(shown) > OPEN_ALL_UP_TO
         if term:
             self.count.setText(f"{len(shown)} of {len(self._rows)} on the roll")

@@ -26,6 +26,7 @@ from hjdesk.ui import heap
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.base import Page
 from hjdesk.ui.today_model import ITEM_ROLE, TodayModel
+from hjdesk.ui.widgets.grouped_model import span_titles
 
 __all__ = ["ITEM_ROLE", "TodayPage"]
 
@@ -34,6 +35,9 @@ ALL_WINGS = "All wings"
 # Where each kind of item opens: a page title, or the patient's record.
 _PAGE_FOR = {"acct_case": "ACCT", "care_plan": "Care plans"}
 
+
+# The widest "Due" texts (`today_model.due_text`).
+_DUE_SAMPLES = ("30 Sep 2026 (overdue)", "30 Sep 23:59 (late)", "today 23:59 (late)")
 
 # Lists longer than this start collapsed, so every worklist's heading and count stays in view.
 EXPAND_UP_TO = 12
@@ -74,11 +78,12 @@ class TodayPage(Page):
         self.tree.setExpandsOnDoubleClick(False)
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # Columns sized to the rows on screen: by default Qt measures up to 1,000 rows of every
-        # column on each change, which at ~26,000 items (100,000 patients) held the GUI thread for
-        # 0.3-1 s whenever a list was opened or names masked (docs/performance.md).
-        header.setResizeContentsPrecision(0)
+        # Widths are set once per load from the longest texts (`_fit_columns`), not measured by
+        # Qt on every change: "resize to contents" re-read the rows on screen, every column,
+        # each time a list was opened or names masked (three times the calls into the model
+        # on a list's first opening at 100,000 patients; docs/performance.md, "Long lists in
+        # pages"). The nurse can still drag a column wider.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         hint = QLabel("Enter or double-click opens the item.")
@@ -142,12 +147,35 @@ class TodayPage(Page):
         model.load(lists)
         if lists is None:
             return
+        self._fit_columns(lists)
+        span_titles(self.tree, model)  # so a heading does not set the name column's width
         for row, (name, items) in enumerate(lists.named()):
             # First load: open the short lists that have work; afterwards keep the user's choice.
             first_load = not expanded
             opened = 0 < len(items) <= EXPAND_UP_TO and name not in START_COLLAPSED
             self.tree.setExpanded(model.index(row, 0), opened if first_load else name in expanded)
         self.summary.setText(f"{model.total()} items across {len(lists.named())} worklists")
+
+    def _fit_columns(self, lists: TodayLists) -> None:
+        """Each column as wide as its longest text (by characters: the widest in pixels is
+        near enough, and the nurse can drag), the heading's label and a margin."""
+        items = [item for _, rows in lists.named() for item in rows]
+        metrics = self.tree.fontMetrics()
+        margin = metrics.horizontalAdvance("MM")
+        texts = {
+            0: [item.patient_name for item in items],
+            1: [item.prison_number for item in items],
+            2: [item.location for item in items],
+            4: list(_DUE_SAMPLES),
+            5: ["Medium"],
+        }
+        header = self.tree.header()
+        for column, values in texts.items():
+            longest = max([*values, str(self.model.columns[column])], key=len)
+            width = metrics.horizontalAdvance(longest) + margin
+            if column == 0:
+                width += self.tree.indentation()
+            header.resizeSection(column, width)
 
     def _task_ids(self) -> set[str]:
         return {i.source_id for i in self._lists.tasks} if self._lists else set()

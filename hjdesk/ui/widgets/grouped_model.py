@@ -22,6 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QTreeView
 
 from hjdesk.ui.privacy import PrivacyState
 
@@ -99,6 +100,10 @@ class GroupedModel(QAbstractItemModel):
     def shown(self, group: int) -> int:
         """How many of a heading's rows are shown (the "show more" row not counted)."""
         return self._shown[group]
+
+    def has_more(self, group: int) -> bool:
+        """Whether a "show more" row follows the rows shown under a heading."""
+        return self._more[group]
 
     def row_at(self, index: Index) -> Any:
         """The row an index shows (any column): a subclass's row, a `MoreRow`, or None for a
@@ -230,6 +235,18 @@ class GroupedModel(QAbstractItemModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section]
         return None
+
+
+def span_titles(tree: QTreeView, model: GroupedModel) -> None:
+    """Headings and "show more" rows across the whole width of `tree`, after a load: their
+    text is not the first column's, and would otherwise be cut to its width. A "show more"
+    row's span follows it as pages are added above it (Qt keeps it as a persistent index) and
+    goes with it."""
+    root = QModelIndex()
+    for group in range(model.rowCount()):
+        tree.setFirstColumnSpanned(group, root, True)
+        if model.has_more(group):
+            tree.setFirstColumnSpanned(model.shown(group), model.index(group, 0), True)
 
 
 def _whole_pages(rows: int, page: int) -> int:
