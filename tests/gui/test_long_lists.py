@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QHeaderView
 
 from hjdesk.services import patients
 from hjdesk.services.worklists import today_worklists
@@ -204,3 +205,16 @@ def test_the_roles_refused_early_are_only_those_never_answered(qtbot, demo, smal
     model.roles = frozenset(every_role)
     slow = [[model.data(cell, role) for role in every_role] for cell in cells]
     assert fast == slow
+
+
+def test_today_columns_fit_the_longest_texts_and_can_be_dragged(qtbot, demo_home):
+    shell = _unlocked(qtbot, demo_home)
+    page = shell.workspace.current_page
+    assert isinstance(page, TodayPage)
+    items = [item for _, rows in page._lists.named() for item in rows]
+    metrics, header = page.tree.fontMetrics(), page.tree.header()
+    for column, field in ((0, "patient_name"), (1, "prison_number"), (2, "location")):
+        longest = max((getattr(item, field) for item in items), key=len)
+        assert header.sectionSize(column) > metrics.horizontalAdvance(longest)
+    assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Interactive
+    assert header.sectionResizeMode(3) == QHeaderView.ResizeMode.Stretch

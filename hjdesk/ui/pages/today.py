@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import (
     QComboBox,
@@ -114,7 +118,7 @@ class TodayPage(Page):
             return
         wing = self.wing.currentData()
         self.context.runner.run_task(
-            lambda: today_worklists(vault, wing=wing), self._show, self.show_error
+            lambda: _Loaded.of(today_worklists(vault, wing=wing)), self._show, self.show_error
         )
 
     def clear(self) -> None:
@@ -122,21 +126,21 @@ class TodayPage(Page):
         self.model.load(None)
         self.summary.clear()
 
-    def _show(self, lists: TodayLists) -> None:
+    def _show(self, loaded: _Loaded) -> None:
         if self.vault is None:  # locked while the query ran
             return
-        self._lists = lists
-        self._remember_wings(lists)
-        self._redraw()
+        self._lists = loaded.lists
+        self._remember_wings(loaded.wings)
+        self._redraw(loaded.longest)
         heap.settle()  # ~26,000 items at 100,000 patients: out of every later collection
 
-    def _remember_wings(self, lists: TodayLists) -> None:
+    def _remember_wings(self, wings: Sequence[str]) -> None:
         known = {self.wing.itemData(i) for i in range(1, self.wing.count())}
-        wings = {i.wing for _, items in lists.named() for i in items if i.wing}
-        for wing in sorted(wings - known):
-            self.wing.addItem(wing, wing)
+        for wing in wings:
+            if wing not in known:
+                self.wing.addItem(wing, wing)
 
-    def _redraw(self) -> None:
+    def _redraw(self, longest: Sequence[str]) -> None:
         lists = self._lists
         model = self.model
         expanded = {
@@ -147,7 +151,7 @@ class TodayPage(Page):
         model.load(lists)
         if lists is None:
             return
-        self._fit_columns(lists)
+        self._fit_columns(longest)
         span_titles(self.tree, model)  # so a heading does not set the name column's width
         for row, (name, items) in enumerate(lists.named()):
             # First load: open the short lists that have work; afterwards keep the user's choice.
@@ -156,23 +160,16 @@ class TodayPage(Page):
             self.tree.setExpanded(model.index(row, 0), opened if first_load else name in expanded)
         self.summary.setText(f"{model.total()} items across {len(lists.named())} worklists")
 
-    def _fit_columns(self, lists: TodayLists) -> None:
-        """Each column as wide as its longest text (by characters: the widest in pixels is
-        near enough, and the nurse can drag), the heading's label and a margin."""
-        items = [item for _, rows in lists.named() for item in rows]
+    def _fit_columns(self, longest: Sequence[str]) -> None:
+        """Each column as wide as its longest text (`_Loaded.longest`: by characters, the
+        widest in pixels is near enough and the nurse can drag), its label and a margin."""
         metrics = self.tree.fontMetrics()
         margin = metrics.horizontalAdvance("MM")
-        texts = {
-            0: [item.patient_name for item in items],
-            1: [item.prison_number for item in items],
-            2: [item.location for item in items],
-            4: list(_DUE_SAMPLES),
-            5: ["Medium"],
-        }
+        texts = {0: [longest[0]], 1: [longest[1]], 2: [longest[2]], 4: _DUE_SAMPLES, 5: ["Medium"]}
         header = self.tree.header()
         for column, values in texts.items():
-            longest = max([*values, str(self.model.columns[column])], key=len)
-            width = metrics.horizontalAdvance(longest) + margin
+            widest = max([*values, self.model.columns[column]], key=len)
+            width = metrics.horizontalAdvance(widest) + margin
             if column == 0:
                 width += self.tree.indentation()
             header.resizeSection(column, width)
@@ -223,3 +220,24 @@ class TodayPage(Page):
             self.context.navigator.open_page(page, item.target_id)
         elif item.patient_id:
             self.context.navigator.open_patient(item.patient_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """What the worker hands the page: the lists, and what the page would otherwise walk all
+    of them for on the GUI thread (~12 ms for 26,000 items): the longest name, prison number
+    and location (for the column widths) and the wings named."""
+
+    lists: TodayLists
+    longest: tuple[str, str, str]
+    wings: tuple[str, ...]
+
+    @classmethod
+    def of(cls, lists: TodayLists) -> _Loaded:
+        items = [item for _, rows in lists.named() for item in rows]
+        longest = tuple(
+            max(map(attrgetter(field), items), key=len, default="")
+            for field in ("patient_name", "prison_number", "location")
+        )
+        wings = tuple(sorted({item.wing for item in items if item.wing}))
+        return cls(lists, (longest[0], longest[1], longest[2]), wings)
