@@ -486,3 +486,20 @@ def test_opening_another_plan_never_drops_unsaved_edits(qtbot, page, demo):
     assert "unsaved changes" in page.editor.problem.text()
     qtbot.mouseClick(page.editor.back_button, Qt.MouseButton.LeftButton)
     assert page.stack.currentWidget() is page.editor  # refused too, with the same care
+
+
+def test_the_list_refuses_early_only_roles_it_never_answers(page):
+    # RowTableModel.data refuses a role outside `roles` before any lookup: same answers as
+    # without it, for every cell and role (the list's colours, bold and tooltips included).
+    model = page.list.model
+    assert model.rowCount() > 0
+    every_role = range(Qt.ItemDataRole.UserRole + 10)
+    cells = [
+        model.index(row, column)
+        for row in range(model.rowCount())
+        for column in range(model.columnCount())
+    ]
+    fast = [[model.data(cell, role) for role in every_role] for cell in cells]
+    model.roles = frozenset(every_role)
+    slow = [[model.data(cell, role) for role in every_role] for cell in cells]
+    assert fast == slow
