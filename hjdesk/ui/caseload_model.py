@@ -25,7 +25,7 @@ SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
 
 def wing_title(wing: str, count: int) -> str:
     label = PSEUDO_LOCATIONS.get(wing, f"Wing {wing}" if wing else "No location")
-    return f"{label} ({count})"
+    return f"{label} ({count:,})"
 
 
 def alert_codes(row: PatientRow) -> list[str]:

@@ -99,11 +99,11 @@ class TodayModel(GroupedModel):
         if column != 0:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{name} ({len(items)})"
+            return f"{name} ({len(items):,})"
         if role == Qt.ItemDataRole.FontRole:
             return self.bold
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{name}: {len(items)} items"
+            return f"{name}: {len(items):,} items"
         return None
 
     def _display(self, item: TodayItem, column: int) -> str:

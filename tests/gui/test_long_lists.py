@@ -49,7 +49,7 @@ def test_a_long_list_shows_a_page_then_the_rest_a_page_at_a_time(qtbot, demo, sm
     for row, (name, items) in enumerate(lists.named()):
         heading = model.index(row, 0)
         # The heading counts the whole list, however much of it is shown.
-        assert heading.data() == f"{name} ({len(items)})"
+        assert heading.data() == f"{name} ({len(items):,})"
         shown = _children(model, heading)
         if len(items) <= PAGE:
             assert shown == list(items)
@@ -151,7 +151,7 @@ def test_a_huge_roll_keeps_its_wings_closed_until_asked(qtbot, demo_home, small_
     shell.workspace.show_page("Patients")
     caseload = shell.workspace.page("Patients").caseload
     model, tree = caseload.model, caseload.tree
-    assert caseload.count.text() == "1200 on the roll: open a wing, or type to narrow"
+    assert caseload.count.text() == "1,200 on the roll: open a wing, or type to narrow"
     assert model.rowCount() > 1
     assert not any(tree.isExpanded(model.index(w, 0)) for w in range(model.rowCount()))
 
@@ -177,7 +177,7 @@ def test_a_huge_roll_keeps_its_wings_closed_until_asked(qtbot, demo_home, small_
     someone = patients.caseload(shell.opened)[0]
     caseload.search.setText(someone.prison_number)
     caseload.filter_now()
-    assert caseload.count.text() == "1 of 1200 on the roll"
+    assert caseload.count.text() == "1 of 1,200 on the roll"
     assert all(tree.isExpanded(model.index(w, 0)) for w in range(model.rowCount()))
     caseload.search.setText("a")
     caseload.filter_now()

@@ -30,7 +30,7 @@ def _headings(page: TodayPage) -> dict[str, int]:
     for row in range(model.rowCount()):
         heading = model.index(row, 0)
         name, count = heading.data().rsplit(" (", 1)
-        out[name] = int(count.rstrip(")"))
+        out[name] = int(count.rstrip(")").replace(",", ""))
         assert model.rowCount(heading) == out[name]
     return out
 
@@ -90,7 +90,7 @@ def test_second_stage_gaps_older_than_the_look_back_have_their_own_group(qtbot, 
         if page.model.index(r, 0).data().startswith(LONG_OVERDUE_SECOND_STAGE)
     )
     heading = page.model.index(row, 0)
-    assert heading.data() == f"{LONG_OVERDUE_SECOND_STAGE} ({len(expected)})"
+    assert heading.data() == f"{LONG_OVERDUE_SECOND_STAGE} ({len(expected):,})"
     assert not page.tree.isExpanded(heading)
     page.tree.activated.emit(heading)  # Enter on the heading opens the group
     assert page.tree.isExpanded(heading)

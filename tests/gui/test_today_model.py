@@ -38,7 +38,7 @@ def test_every_item_sits_under_its_heading_in_the_services_order(qtbot, demo):
     today = local_today(now)
     for row, (name, items) in enumerate(named):
         heading = model.index(row, 0)
-        assert heading.data() == f"{name} ({len(items)})"
+        assert heading.data() == f"{name} ({len(items):,})"
         assert heading.data(Qt.ItemDataRole.AccessibleTextRole) == f"{name}: {len(items)} items"
         assert heading.data(FONT).bold()
         assert heading.data(ITEM_ROLE) is None

@@ -46,7 +46,7 @@ def test_unlock_shows_the_roll_by_wing(qtbot, demo_home):
     assert [w.split(" (")[0] for w in wings[:6]] == [f"Wing {c}" for c in "ABCDEF"]
     assert {"Healthcare unit", "Reception", "Segregation"} <= {w.split(" (")[0] for w in wings}
     assert sum(model.rowCount(model.index(r, 0)) for r in range(model.rowCount())) == 1200
-    assert _caseload(shell).count.text() == "1200 on the roll"
+    assert _caseload(shell).count.text() == "1,200 on the roll"
     assert "never synced" in shell.workspace.sync_label.text()
     assert "records waiting" in shell.workspace.sync_label.text()
 
@@ -58,7 +58,7 @@ def test_typing_filters_the_roll(qtbot, demo_home):
     model = caseload.model
     first = model.index(0, 1, model.index(0, 0)).data()  # a prison number
     qtbot.keyClicks(caseload.search, first)
-    qtbot.waitUntil(lambda: caseload.count.text() == "1 of 1200 on the roll", timeout=2000)
+    qtbot.waitUntil(lambda: caseload.count.text() == "1 of 1,200 on the roll", timeout=2000)
     proxy = caseload.model
     visible = [
         proxy.index(c, 1, proxy.index(w, 0)).data()
@@ -80,7 +80,7 @@ def test_typing_filters_the_roll(qtbot, demo_home):
     caseload.search.setText("zzzz-nobody")
     caseload.filter_now()
     assert caseload.model.rowCount() == 0
-    assert caseload.count.text() == "0 of 1200 on the roll"
+    assert caseload.count.text() == "0 of 1,200 on the roll"
 
 
 def test_wrong_password_says_so_and_stays_locked(qtbot, demo_home):
@@ -114,7 +114,7 @@ def test_lock_returns_to_the_unlock_screen_and_forgets_the_roll(qtbot, demo_home
     assert opened.is_locked
     assert _caseload(shell).model.rowCount() == 0
     _type_and_unlock(qtbot, shell, PASSWORD)
-    assert _caseload(shell).count.text() == "1200 on the roll"
+    assert _caseload(shell).count.text() == "1,200 on the roll"
 
 
 def test_disabled_user_is_not_offered(qtbot, demo_home):
@@ -142,7 +142,7 @@ def test_privacy_switch_masks_names_and_numbers(qtbot, demo_home):
     assert number.data() == "•••••" + prison_number[-2:]
     # Filtering still works on the real values while masked.
     qtbot.keyClicks(_caseload(shell).search, prison_number)
-    qtbot.waitUntil(lambda: _caseload(shell).count.text() == "1 of 1200 on the roll", timeout=2000)
+    qtbot.waitUntil(lambda: _caseload(shell).count.text() == "1 of 1,200 on the roll", timeout=2000)
     shell.workspace.privacy_switch.setChecked(False)
     assert person.data() == name
 

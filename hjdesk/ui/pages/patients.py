@@ -89,7 +89,7 @@ class CaseloadView(QWidget):
         first = not self._rows
         self._rows = rows
         self._keys = keys if keys is not None else filter_keys(rows)
-        self.count.setText(f"{len(rows)} on the roll")
+        self.count.setText(f"{len(rows):,} on the roll")
         self._apply_filter()
         if first and rows:
             # Measure the columns once, on what is shown, not on every keystroke.
@@ -118,9 +118,9 @@ class CaseloadView(QWidget):
         span_titles(self.tree, self.model)
         closed = len(shown) > OPEN_ALL_UP_TO
         if term:
-            self.count.setText(f"{len(shown)} of {len(self._rows)} on the roll")
+            self.count.setText(f"{len(shown):,} of {len(self._rows):,} on the roll")
         elif self._rows:
-            self.count.setText(f"{len(self._rows)} on the roll")
+            self.count.setText(f"{len(self._rows):,} on the roll")
         if closed:
             self.count.setText(f"{self.count.text()}: open a wing, or type to narrow")
         else:

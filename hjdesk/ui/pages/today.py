@@ -158,7 +158,7 @@ class TodayPage(Page):
             first_load = not expanded
             opened = 0 < len(items) <= EXPAND_UP_TO and name not in START_COLLAPSED
             self.tree.setExpanded(model.index(row, 0), opened if first_load else name in expanded)
-        self.summary.setText(f"{model.total()} items across {len(lists.named())} worklists")
+        self.summary.setText(f"{model.total():,} items across {len(lists.named())} worklists")
 
     def _fit_columns(self, longest: Sequence[str]) -> None:
         """Each column as wide as its longest text (`_Loaded.longest`: by characters, the
