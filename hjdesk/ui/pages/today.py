@@ -40,8 +40,8 @@ ALL_WINGS = "All wings"
 _PAGE_FOR = {"acct_case": "ACCT", "care_plan": "Care plans"}
 
 
-# The widest "Due" texts (`today_model.due_text`).
-_DUE_SAMPLES = ("30 Sep 2026 (overdue)", "30 Sep 23:59 (late)", "today 23:59 (late)")
+# The longest "Due" text (`today_model.due_text`): an overdue date.
+_WIDEST_DUE = "30 Sep 2026 (overdue)"
 
 # Lists longer than this start collapsed, so every worklist's heading and count stays in view.
 EXPAND_UP_TO = 12
@@ -162,13 +162,13 @@ class TodayPage(Page):
 
     def _fit_columns(self, longest: Sequence[str]) -> None:
         """Each column as wide as its longest text (`_Loaded.longest`: by characters, the
-        widest in pixels is near enough and the nurse can drag), its label and a margin."""
+        widest in pixels is near enough and the nurse can drag) or its label, and a margin."""
         metrics = self.tree.fontMetrics()
         margin = metrics.horizontalAdvance("MM")
-        texts = {0: [longest[0]], 1: [longest[1]], 2: [longest[2]], 4: _DUE_SAMPLES, 5: ["Medium"]}
+        texts = {0: longest[0], 1: longest[1], 2: longest[2], 4: _WIDEST_DUE, 5: "Medium"}
         header = self.tree.header()
-        for column, values in texts.items():
-            widest = max([*values, self.model.columns[column]], key=len)
+        for column, text in texts.items():
+            widest = max(text, self.model.columns[column], key=len)
             width = metrics.horizontalAdvance(widest) + margin
             if column == 0:
                 width += self.tree.indentation()
@@ -235,9 +235,11 @@ class _Loaded:
     @classmethod
     def of(cls, lists: TodayLists) -> _Loaded:
         items = [item for _, rows in lists.named() for item in rows]
-        longest = tuple(
-            max(map(attrgetter(field), items), key=len, default="")
-            for field in ("patient_name", "prison_number", "location")
-        )
+
+        def longest(field: str) -> str:
+            return max(map(attrgetter(field), items), key=len, default="")
+
         wings = tuple(sorted({item.wing for item in items if item.wing}))
-        return cls(lists, (longest[0], longest[1], longest[2]), wings)
+        return cls(
+            lists, (longest("patient_name"), longest("prison_number"), longest("location")), wings
+        )
