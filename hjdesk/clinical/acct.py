@@ -334,6 +334,18 @@ class UpcomingWarning:
     message: str
 
 
+def may_warn(event: AcctEvent) -> bool:
+    """Whether `upcoming_warnings` warns about this event at some moment: a review with a time,
+    not held, with no contribution planned. Which moments then depends only on its time, so a
+    caller may keep these events and ask again later (Today's kept lists do)."""
+    return (
+        event.scheduled_at is not None
+        and event.held_at is None
+        and event.type in REVIEW_EVENT_TYPES
+        and not event.has_contribution_planned
+    )
+
+
 def upcoming_warnings(
     events: Iterable[AcctEvent], now: datetime, policy: AcctPolicy = DEFAULT_ACCT_POLICY
 ) -> list[UpcomingWarning]:
@@ -344,9 +356,9 @@ def upcoming_warnings(
     warnings: list[UpcomingWarning] = []
     for event in events:
         due = event.scheduled_at
-        if due is None or event.held_at is not None or event.type not in REVIEW_EVENT_TYPES:
+        if due is None or not may_warn(event):
             continue
-        if now <= due <= horizon and not event.has_contribution_planned:
+        if now <= due <= horizon:
             warnings.append(
                 UpcomingWarning(
                     event_id=event.id,

@@ -1,4 +1,5 @@
-"""Secondary indexes set aside while a first sync fills an empty vault, and built again after.
+"""Secondary indexes (and the worklist triggers) set aside while a first sync fills an empty vault,
+and built again after.
 
 A million pulled records keyed by random UUIDs land on a different page of every index they
 belong to, so once the indexes outgrow the page cache each insert reads (and SQLCipher decrypts)
@@ -12,6 +13,10 @@ from `sqlite_master` and kept in the vault's `settings` in the same transaction 
 the rebuilt schema is the migrated one, byte for byte (partial indexes keep their WHERE). A vault
 is never left without them: `rebuild` runs at the end of the pull, when a pull fails, and on the
 next unlock of a vault whose pull was killed (`Vault.unlock`, before any migration).
+
+The triggers that mark whose Today items changed (migration 0012) are set aside the same way: a
+first sync would otherwise raise a person's mark once per record it stores, a million times.
+Built again, they mark everyone changed at once, so kept lists are all worked out afresh.
 """
 
 from __future__ import annotations
@@ -29,6 +34,16 @@ SETTING = "storage.deferred_indexes"
 # after it. The vault is encrypted, so only its key holder could have written another; checked
 # anyway, since this is SQL read back from data.
 _PLAIN_INDEX = re.compile(r'CREATE INDEX "?([A-Za-z0-9_]+)"? ON [^;]+')
+# …and one worklist trigger: each statement of its body raises a mark in worklist_changes.
+_WORKLIST_TRIGGER = re.compile(
+    r"CREATE TRIGGER (worklist_changed_[a-z_]+) AFTER (?:INSERT|UPDATE|DELETE) ON [a-z_]+ "
+    r"BEGIN(?: INSERT INTO worklist_changes \(patient_id, seq\) VALUES [^;]+;)+ END"
+)
+_MARK_EVERYONE = (
+    "INSERT INTO worklist_changes (patient_id, seq) VALUES "
+    "('*', (SELECT coalesce(max(seq), 0) + 1 FROM worklist_changes)) "
+    "ON CONFLICT (patient_id) DO UPDATE SET seq = excluded.seq"
+)
 
 
 def _stored(conn: Connection) -> list[tuple[str, str]] | None:
@@ -52,7 +67,7 @@ def defer(conn: Connection, tables: Iterable[str]) -> int:
     found = conn.execute(
         text(
             "SELECT name, tbl_name, sql FROM sqlite_master "
-            "WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+            "WHERE type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY name"
         )
     ).all()
     kept = [
@@ -66,8 +81,9 @@ def defer(conn: Connection, tables: Iterable[str]) -> int:
         text("INSERT INTO settings (key, value) VALUES (:k, :v)"),
         {"k": SETTING, "v": json.dumps(kept)},
     )
-    for name, _ in kept:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    for name, sql in kept:
+        kind = "TRIGGER" if _WORKLIST_TRIGGER.fullmatch(sql) else "INDEX"
+        conn.exec_driver_sql(f'DROP {kind} "{name}"')
     return len(kept)
 
 
@@ -78,21 +94,27 @@ def rebuild(conn: Connection) -> int:
     if stored is None:
         return 0
     present = set(
-        conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars()
+        conn.execute(
+            text("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')")
+        ).scalars()
     )
     built = 0
+    triggers = False
     for name, sql in stored:
         if not _plain(name, sql):
             raise ValueError(f"not a plain index definition: {name!r}")
+        triggers = triggers or _WORKLIST_TRIGGER.fullmatch(sql) is not None
         if name not in present:
             conn.exec_driver_sql(sql)
             built += 1
+    if triggers:
+        conn.exec_driver_sql(_MARK_EVERYONE)
     conn.execute(text("DELETE FROM settings WHERE key = :k"), {"k": SETTING})
     return built
 
 
 def _plain(name: str, sql: str) -> bool:
     """A non-unique index's own statement (UNIQUE ones, and those SQLite makes for a
-    constraint, which have no SQL, are never set aside)."""
-    match = _PLAIN_INDEX.fullmatch(sql)
+    constraint, which have no SQL, are never set aside), or a worklist trigger's."""
+    match = _PLAIN_INDEX.fullmatch(sql) or _WORKLIST_TRIGGER.fullmatch(sql)
     return match is not None and match.group(1) == name

@@ -29,8 +29,10 @@ from sqlalchemy import Connection, String, Text, inspect, text
 from hjdesk.clinical import estate_ids
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-# Never rewritten: the audit chain (see above), the alias table itself, Alembic's bookkeeping.
-KEEP = frozenset({"audit_events", "id_aliases", "alembic_version"})
+# Never rewritten: the audit chain (see above), the alias table itself, Alembic's bookkeeping,
+# and the worklist marks (keyed by person: two old ids joined into one would collide; the
+# rewrite's own updates mark the new ids through the triggers).
+KEEP = frozenset({"audit_events", "id_aliases", "alembic_version", "worklist_changes"})
 AUDIT_KIND = "audit_event"
 
 

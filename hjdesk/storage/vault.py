@@ -378,6 +378,9 @@ class OpenVault:
         self.actor_name: str | None = None
         self._write_lock = threading.RLock()
         self._wait_listeners: list[Callable[[bool], None]] = []
+        # What a service keeps between calls while the vault is unlocked (Today's kept lists):
+        # worked out from the vault's data, so it is forgotten when the vault locks.
+        self.memo: dict[str, object] = {}
         self._attach(engine)
 
     def _attach(self, engine: Engine) -> None:
@@ -410,6 +413,7 @@ class OpenVault:
 
     def lock(self) -> None:
         """Dispose every connection and forget the key (it lived only in the engine's creator)."""
+        self.memo.clear()
         if self._engine is not None:
             from sqlalchemy.orm import sessionmaker
 

@@ -27,6 +27,7 @@ from hjdesk.clinical.acct import (
     counts_as_health_input,
     first_case_review_due,
     health_input_flags,
+    may_warn,
     missed,
     monthly_health_input_report,
     needed_by,
@@ -585,3 +586,35 @@ def test_attendance_given_too_early(
         )
         is early
     )
+
+
+def test_warnings_come_only_from_events_that_may_warn_at_every_moment() -> None:
+    """Today keeps only the events `may_warn` keeps and asks for the warnings again later: the
+    answer from those must be the answer from all of a case's events, at every moment."""
+    import random
+
+    rng = random.Random(15)
+    kinds = list(E)
+    contribution_kinds = [
+        Contribution(ContributionType.ATTENDED_IN_PERSON, Team.PRIMARY_CARE),
+        Contribution(ContributionType.WRITTEN_CONTRIBUTION, Team.MH_IN_REACH, planned=True),
+        Contribution(ContributionType.NOT_INVITED, Team.PRIMARY_CARE),
+    ]
+    for case in range(200):
+        events = [
+            AcctEvent(
+                f"{case}-{k}",
+                rng.choice(kinds),
+                scheduled_at=rng.choice([None, NOW + timedelta(hours=rng.randint(-48, 72))]),
+                held_at=rng.choice([None, None, NOW + timedelta(hours=rng.randint(-48, 24))]),
+                contributions=tuple(rng.sample(contribution_kinds, rng.randint(0, 2))),
+            )
+            for k in range(rng.randint(1, 6))
+        ]
+        kept = [e for e in events if may_warn(e)]
+        for hours in range(-50, 80, 3):
+            moment = NOW + timedelta(hours=hours)
+            assert upcoming_warnings(kept, moment) == upcoming_warnings(events, moment)
+        warned = {w.event_id for h in range(-50, 80) for w in upcoming_warnings(
+            events, NOW + timedelta(hours=h))}  # fmt: skip
+        assert warned <= {e.id for e in kept}

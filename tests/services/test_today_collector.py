@@ -27,13 +27,13 @@ def test_collector_is_off_while_the_lists_are_built_and_on_after(
     vault: OpenVault, collector_on: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[bool] = []
-    tasks = today._tasks
+    tasks = today.task_items
 
     def watching(session: Any, now: datetime, establishment: Any, wing: Any) -> Any:
         seen.append(gc.isenabled())
         return tasks(session, now, establishment, wing)
 
-    monkeypatch.setattr(today, "_tasks", watching)
+    monkeypatch.setattr(today, "task_items", watching)
     today.today_worklists(vault)
     assert seen == [False]
     assert gc.isenabled()
@@ -45,7 +45,7 @@ def test_collector_is_back_on_after_a_failed_call(
     def broken(*args: Any) -> Any:
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr(today, "_tasks", broken)
+    monkeypatch.setattr(today, "task_items", broken)
     with pytest.raises(RuntimeError, match="disk gone"):
         today.today_worklists(vault)
     assert gc.isenabled()

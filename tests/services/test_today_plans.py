@@ -21,7 +21,7 @@ def _plans(demo: OpenVault, start: str) -> list[list[str]]:
 
     event.listen(demo.engine, "before_cursor_execute", keep)
     try:
-        today_worklists(demo)
+        today_worklists(demo, kept=False)
     finally:
         event.remove(demo.engine, "before_cursor_execute", keep)
     found = [(sql, params) for sql, params in seen if start in sql]

@@ -257,12 +257,14 @@ def test_0010_adds_the_covering_roll_index_and_todays_per_person_lists_read_only
         assert _revision(opened) == migrate.head_revision()
         assert "ix_patients_worklists" in _index_names(opened, "patients")
         queries = []
-        monkeypatch.setattr(today, "_rows", lambda session, query: queries.append(query) or [])
+        monkeypatch.setattr(
+            today, "_rows", lambda session, query, only=None: queries.append(query) or []
+        )
         day = datetime.now(UTC).date()
         with opened.session() as session:
-            today._ltc(session, day, None, None)
-            today._second_stage(session, day, None, None, today.DEFAULT_TODAY_POLICY)
-            today._older_prisoners(session, day, None, None)
+            today.ltc_items(session, day, None, None)
+            today.second_stage_items(session, day, None, None, today.DEFAULT_TODAY_POLICY)
+            today.older_prisoner_items(session, day, None, None)
             conn = session.connection()
             for query in queries:
                 plan = _plan(conn, query)

@@ -14,6 +14,7 @@ Decisions (ours):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -251,9 +252,11 @@ def live_case_input(
     *,
     establishment: str | None = None,
     wing: str | None = None,
+    only: Sequence[str] | None = None,
 ) -> list[CaseInput]:
     """Today's ACCT list: live cases of people on the roll, in opening order, with their flags
-    and 24-hour warnings (as `live_cases` gives them; see `load_case_input`)."""
+    and 24-hour warnings (as `live_cases` gives them; see `load_case_input`); with `only`, the
+    cases of those people alone."""
     # The case's patient_id may not serve as an index key, so SQLite reads the live cases
     # by status and looks each person up by (on_roll, id) in the covering ix_patients_worklists,
     # instead of probing for a case for every one of the 100,000 people on the roll.
@@ -264,6 +267,8 @@ def live_case_input(
         establishment,
         wing,
     ).order_by(AcctCase.opened_at, AcctCase.id)
+    if only is not None:
+        query = query.where(AcctCase.patient_id.in_(only))
     rows = session.execute(query).all()
     return load_case_input(session, [(who_from(r, 5), CaseHead(*r[:5])) for r in rows], now)
 

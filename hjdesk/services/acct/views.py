@@ -361,6 +361,9 @@ class CaseInput:
     flags: tuple[rules.Flag, ...]
     warnings: tuple[rules.UpcomingWarning, ...]
     held_at: Mapping[str, datetime | None]
+    # The events that may warn at another moment (`rules.may_warn`), for a caller that keeps
+    # the flags and asks for the warnings again later.
+    may_warn: tuple[rules.AcctEvent, ...] = ()
 
 
 def load_case_input(
@@ -396,6 +399,7 @@ def load_case_input(
                 flags=tuple(flags),
                 warnings=tuple(rules.upcoming_warnings(rule_events, now)),
                 held_at={e.id: e.held_at for e in rule_events if e.id in flagged},
+                may_warn=tuple(e for e in rule_events if rules.may_warn(e)),
             )
         )
     return loaded

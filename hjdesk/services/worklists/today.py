@@ -26,8 +26,9 @@ Decisions (ours, where domain.md is silent):
 
 from __future__ import annotations
 
+import functools
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -38,6 +39,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    bindparam,
     case,
     cast,
     func,
@@ -51,6 +53,7 @@ from hjdesk.clinical import acct as acct_rules
 from hjdesk.clinical import care_plans, ltc, reception
 from hjdesk.clinical.dates import add_months
 from hjdesk.services.acct import (
+    CaseInput,
     Who,
     live_case_input,
     not_an_index_key,
@@ -150,21 +153,21 @@ def _item(
     )
 
 
-def _sorted(items: Iterable[TodayItem]) -> tuple[TodayItem, ...]:
-    # Prison number and source break ties (two people of the same name due the same day), so the
-    # order never depends on which index SQLite happened to read the rows through.
-    return tuple(
-        sorted(
-            items,
-            key=lambda i: (
-                _RANK[i.severity],
-                i.due or date.max,
-                i.patient_name,
-                i.prison_number,
-                i.source_id,
-            ),
-        )
+def sort_key(item: TodayItem) -> tuple[int, date, str, str, str]:
+    """Where a line goes in its list: by urgency, then due date, then name. Prison number and
+    source break ties (two people of the same name due the same day), so the order never
+    depends on which index SQLite happened to read the rows through."""
+    return (
+        _RANK[item.severity],
+        item.due or date.max,
+        item.patient_name,
+        item.prison_number,
+        item.source_id,
     )
+
+
+def sorted_items(items: Iterable[TodayItem]) -> tuple[TodayItem, ...]:
+    return tuple(sorted(items, key=sort_key))
 
 
 def _local_day(moment: datetime | None) -> date | None:
@@ -241,8 +244,23 @@ def _not_assessed_since_reception() -> ColumnElement[bool]:
     )
 
 
-def _rows(session: Session, query: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in session.execute(query)]
+def _rows(
+    session: Session, query: Select[*tuple[Any, ...]], only: Sequence[str] | None = None
+) -> list[tuple[Any, ...]]:
+    params = {} if only is None else {"only": list(only)}
+    return [tuple(row) for row in session.execute(query, params)]
+
+
+def _of(column: Any, restricted: bool) -> tuple[ColumnElement[bool], ...]:
+    """With `restricted`, a WHERE clause keeping the people bound as `only` when run: the kept
+    lists (kept.py) work out a few changed people with the same statement as everyone."""
+    return (column.in_(bindparam("only", expanding=True)),) if restricted else ()
+
+
+# The lists' statements, built once per day and scope. Building one (its aliases, correlated
+# subqueries and CASE) costs more than running it for a few people, which is what the kept
+# lists do after every change (docs/performance.md, "Today: kept lists").
+_statement_cache = functools.lru_cache(maxsize=32)
 
 
 def _on_roll_any_plan(
@@ -266,41 +284,73 @@ def _on_roll(
 # -- the lists -------------------------------------------------------------------------------
 
 
+def flag_items(live: CaseInput) -> list[TodayItem]:
+    """A live case's health-input flags as Today lines (they do not change with the time)."""
+    return [
+        _item(
+            live.who,
+            "acct_case",
+            live.case_id,
+            flag.event_id,
+            flag.message,
+            flag.severity.value,
+            due_at=live.held_at[flag.event_id],
+        )
+        for flag in live.flags
+    ]
+
+
+def warning_items(
+    who: Who, case_id: str, warnings: Iterable[acct_rules.UpcomingWarning]
+) -> list[TodayItem]:
+    """A live case's 24-hour warnings as Today lines."""
+    return [
+        _item(
+            who,
+            "acct_case",
+            case_id,
+            warning.event_id,
+            warning.message,
+            HIGH,
+            due_at=warning.scheduled_at,
+        )
+        for warning in warnings
+    ]
+
+
 def _acct(
     session: Session, now: datetime, establishment: str | None, wing: str | None
 ) -> list[TodayItem]:
     items: list[TodayItem] = []
     for live in live_case_input(session, now, establishment=establishment, wing=wing):
-        for flag in live.flags:
+        items += flag_items(live)
+        items += warning_items(live.who, live.case_id, live.warnings)
+    return items
+
+
+def care_plan_items(
+    session: Session,
+    today: date,
+    establishment: str | None,
+    wing: str | None,
+    only: Sequence[str] | None = None,
+) -> list[TodayItem]:
+    query = _care_plan_query(today, establishment, wing, only is not None)
+    items: list[TodayItem] = []
+    for row in _rows(session, query, only):
+        plan_id, title, review_due, last_review = row[:4]
+        if care_plans.is_overdue(review_due, last_review, today):
+            what = f"Care plan review overdue: {title}"
             items.append(
-                _item(
-                    live.who,
-                    "acct_case",
-                    live.case_id,
-                    flag.event_id,
-                    flag.message,
-                    flag.severity.value,
-                    due_at=live.held_at[flag.event_id],
-                )
-            )
-        for warning in live.warnings:
-            items.append(
-                _item(
-                    live.who,
-                    "acct_case",
-                    live.case_id,
-                    warning.event_id,
-                    warning.message,
-                    HIGH,
-                    due_at=warning.scheduled_at,
-                )
+                _item(who_from(row, 4), "care_plan", plan_id, plan_id, what, HIGH, due=review_due)
             )
     return items
 
 
-def _care_plans(
-    session: Session, today: date, establishment: str | None, wing: str | None
-) -> list[TodayItem]:
+@_statement_cache
+def _care_plan_query(
+    today: date, establishment: str | None, wing: str | None, restricted: bool
+) -> Select[*tuple[Any, ...]]:
     # Correlated: only the plans past their review date are looked up (plan_id index), instead
     # of grouping every review in the vault.
     last = (
@@ -312,60 +362,28 @@ def _care_plans(
     # The plans are read by status; each person is then looked up by (on_roll, id) in the
     # covering ix_patients_worklists, not in the patients table, whose wide rows took a page
     # of the cache each (docs/performance.md, "Today: fifth session").
-    query = _on_roll_any_plan(
+    return _on_roll_any_plan(
         select(CarePlan.id, CarePlan.title, CarePlan.review_due, last, *who_columns())
         .join(Patient, Patient.id == not_an_index_key(CarePlan.patient_id))
-        .where(CarePlan.status.in_(live), CarePlan.review_due < today),
-        establishment,
-        wing,
-    )
-    items: list[TodayItem] = []
-    for row in _rows(session, query):
-        plan_id, title, review_due, last_review = row[:4]
-        if care_plans.is_overdue(review_due, last_review, today):
-            what = f"Care plan review overdue: {title}"
-            items.append(
-                _item(who_from(row, 4), "care_plan", plan_id, plan_id, what, HIGH, due=review_due)
-            )
-    return items
-
-
-def _ltc(
-    session: Session, today: date, establishment: str | None, wing: str | None
-) -> list[TodayItem]:
-    last = _last_signed("LTC_REVIEW", Condition.patient_id, Condition.code)
-    codes = [c.value for c in ltc.LtcCondition]
-    # Overdue when add_months(baseline, interval) < today; add_months only grows with its
-    # argument, so no baseline after add_months(today, -interval) (plus slack) can be overdue.
-    intervals = ltc.DEFAULT_LTC_POLICY.review_interval_months
-    cutoff = case(
-        {c.value: (add_months(today, -intervals[c]) + _SLACK).isoformat() for c in intervals},
-        value=Condition.code,
-    )
-    onset_or_received = func.max(
-        func.coalesce(Condition.onset, Patient.reception_date),
-        func.coalesce(Patient.reception_date, Condition.onset),
-    )
-    query = _on_roll_any_plan(
-        select(
-            Condition.id,
-            Condition.code,
-            Condition.onset,
-            Patient.reception_date,
-            last,
-            *who_columns(),
-        )
-        .join(Patient, Condition.patient_id == Patient.id)
         .where(
-            Condition.active.is_(True),
-            Condition.code.in_(codes),
-            _none_or_before(func.coalesce(last, onset_or_received), cutoff),
+            CarePlan.status.in_(live),
+            CarePlan.review_due < today,
+            *_of(CarePlan.patient_id, restricted),
         ),
         establishment,
         wing,
     )
+
+
+def ltc_items(
+    session: Session,
+    today: date,
+    establishment: str | None,
+    wing: str | None,
+    only: Sequence[str] | None = None,
+) -> list[TodayItem]:
     items: list[TodayItem] = []
-    for row in _rows(session, query):
+    for row in _rows(session, _ltc_query(today, establishment, wing, only is not None), only):
         condition_id, code, onset, received, last_review = row[:5]
         reviewed = _local_day(last_review)
         baseline = reviewed or max((d for d in (onset, received) if d is not None), default=None)
@@ -383,31 +401,58 @@ def _ltc(
     return items
 
 
-def _second_stage(
+@_statement_cache
+def _ltc_query(
+    today: date, establishment: str | None, wing: str | None, restricted: bool
+) -> Select[*tuple[Any, ...]]:
+    last = _last_signed("LTC_REVIEW", Condition.patient_id, Condition.code)
+    codes = [c.value for c in ltc.LtcCondition]
+    # Overdue when add_months(baseline, interval) < today; add_months only grows with its
+    # argument, so no baseline after add_months(today, -interval) (plus slack) can be overdue.
+    intervals = ltc.DEFAULT_LTC_POLICY.review_interval_months
+    cutoff = case(
+        {c.value: (add_months(today, -intervals[c]) + _SLACK).isoformat() for c in intervals},
+        value=Condition.code,
+    )
+    onset_or_received = func.max(
+        func.coalesce(Condition.onset, Patient.reception_date),
+        func.coalesce(Patient.reception_date, Condition.onset),
+    )
+    return _on_roll_any_plan(
+        select(
+            Condition.id,
+            Condition.code,
+            Condition.onset,
+            Patient.reception_date,
+            last,
+            *who_columns(),
+        )
+        .join(Patient, Condition.patient_id == Patient.id)
+        .where(
+            Condition.active.is_(True),
+            Condition.code.in_(codes),
+            _none_or_before(func.coalesce(last, onset_or_received), cutoff),
+            *_of(Condition.patient_id, restricted),
+        ),
+        establishment,
+        wing,
+    )
+
+
+def second_stage_items(
     session: Session,
     today: date,
     establishment: str | None,
     wing: str | None,
     policy: TodayPolicy,
+    only: Sequence[str] | None = None,
 ) -> tuple[list[TodayItem], list[TodayItem]]:
     """Receptions within the look-back not yet assessed, then older ones never assessed."""
-    last = _last_signed("SECOND_STAGE_ASSESSMENT", Patient.id)
     since = today - timedelta(days=policy.second_stage_lookback_days)
-    # Everyone on the roll is read, so from the covering ix_patients_worklists (on_roll first),
-    # not through the reception-date index and the table (docs/performance.md, migration 0010).
-    # Every reception on the roll counts (a gap never drops off with time); SQL leaves out only
-    # those assessed since reception (exact rule below), and works out the latest assessment
-    # only for the few it keeps (docs/performance.md, "Today: fourth session").
-    query = _on_roll_any_plan(
-        select(Patient.reception_date, last, *who_columns()).where(
-            Patient.reception_date <= today, _not_assessed_since_reception()
-        ),
-        establishment,
-        wing,
-    )
+    query = _second_stage_query(today, establishment, wing, only is not None)
     items: list[TodayItem] = []
     long_overdue: list[TodayItem] = []
-    for row in _rows(session, query):
+    for row in _rows(session, query, only):
         received, last_done = row[0], _local_day(row[1])
         done = last_done if last_done is not None and last_done >= received else None
         status = reception.second_stage_status(received, done, today)
@@ -437,25 +482,38 @@ def _second_stage(
     return items, long_overdue
 
 
-def _older_prisoners(
-    session: Session, today: date, establishment: str | None, wing: str | None
-) -> list[TodayItem]:
-    last = _last_signed("OLDER_PRISONER_REVIEW", Patient.id)
-    years = reception.DEFAULT_RECEPTION_POLICY.older_prisoner_age
-    born_by = add_months(today, -12 * years) + timedelta(days=1)  # exact check below
-    months = reception.DEFAULT_RECEPTION_POLICY.older_prisoner_review_months
-    reviewed_by = add_months(today, -months)
-    query = _on_roll(
-        select(Patient.date_of_birth, Patient.reception_date, last, *who_columns()).where(
-            Patient.date_of_birth <= born_by,
-            # Not due while the last review is younger than the interval (exact check below).
-            _none_or_before(last, (reviewed_by + _SLACK).isoformat()),
+@_statement_cache
+def _second_stage_query(
+    today: date, establishment: str | None, wing: str | None, restricted: bool
+) -> Select[*tuple[Any, ...]]:
+    # Everyone on the roll is read, so from the covering ix_patients_worklists (on_roll first),
+    # not through the reception-date index and the table (docs/performance.md, migration 0010).
+    # Every reception on the roll counts (a gap never drops off with time); SQL leaves out only
+    # those assessed since reception (exact rule in the caller), and works out the latest
+    # assessment only for the few it keeps (docs/performance.md, "Today: fourth session").
+    last = _last_signed("SECOND_STAGE_ASSESSMENT", Patient.id)
+    return _on_roll_any_plan(
+        select(Patient.reception_date, last, *who_columns()).where(
+            Patient.reception_date <= today,
+            _not_assessed_since_reception(),
+            *_of(Patient.id, restricted),
         ),
         establishment,
         wing,
     )
+
+
+def older_prisoner_items(
+    session: Session,
+    today: date,
+    establishment: str | None,
+    wing: str | None,
+    only: Sequence[str] | None = None,
+) -> list[TodayItem]:
+    years = reception.DEFAULT_RECEPTION_POLICY.older_prisoner_age
+    query = _older_prisoner_query(today, establishment, wing, only is not None)
     items: list[TodayItem] = []
-    for row in _rows(session, query):
+    for row in _rows(session, query, only):
         born, received = row[0], row[1]
         if not reception.is_older_prisoner(born, today):
             continue
@@ -481,7 +539,29 @@ def _older_prisoners(
     return items
 
 
-def _unsynced(
+@_statement_cache
+def _older_prisoner_query(
+    today: date, establishment: str | None, wing: str | None, restricted: bool
+) -> Select[*tuple[Any, ...]]:
+    last = _last_signed("OLDER_PRISONER_REVIEW", Patient.id)
+    years = reception.DEFAULT_RECEPTION_POLICY.older_prisoner_age
+    born_by = add_months(today, -12 * years) + timedelta(days=1)  # exact check in the caller
+    months = reception.DEFAULT_RECEPTION_POLICY.older_prisoner_review_months
+    reviewed_by = add_months(today, -months)
+    return _on_roll(
+        select(Patient.date_of_birth, Patient.reception_date, last, *who_columns()).where(
+            Patient.date_of_birth <= born_by,
+            # Not due while the last review is younger than the interval (exact check in the
+            # caller).
+            _none_or_before(last, (reviewed_by + _SLACK).isoformat()),
+            *_of(Patient.id, restricted),
+        ),
+        establishment,
+        wing,
+    )
+
+
+def unsynced_items(
     session: Session, now: datetime, establishment: str | None, wing: str | None
 ) -> list[TodayItem]:
     items: list[TodayItem] = []
@@ -502,18 +582,11 @@ def _unsynced(
     return items
 
 
-def _tasks(
+def task_items(
     session: Session, now: datetime, establishment: str | None, wing: str | None
 ) -> list[TodayItem]:
-    columns = (Task.id, Task.patient_id, Task.kind, Task.title, Task.due_at, Task.source_id)
-    query = select(*columns, *who_columns()).outerjoin(Patient, Task.patient_id == Patient.id)
-    query = scope(query, establishment, wing).where(Task.status == "OPEN")
-    if establishment or wing:
-        query = query.where(Patient.on_roll.is_(True))
-    else:
-        query = query.where((Patient.on_roll.is_(True)) | (Task.patient_id.is_(None)))
     items: list[TodayItem] = []
-    for row in _rows(session, query):
+    for row in _rows(session, _task_query(establishment, wing)):
         task_id, patient_id, kind, title, due_at, source_id = row[:6]
         who = who_from(row, 6) if patient_id else None
         if kind == acct_rules.FIND_FIRST_REVIEW_TASK and source_id:
@@ -528,8 +601,18 @@ def _tasks(
     return items
 
 
+@_statement_cache
+def _task_query(establishment: str | None, wing: str | None) -> Select[*tuple[Any, ...]]:
+    columns = (Task.id, Task.patient_id, Task.kind, Task.title, Task.due_at, Task.source_id)
+    query = select(*columns, *who_columns()).outerjoin(Patient, Task.patient_id == Patient.id)
+    query = scope(query, establishment, wing).where(Task.status == "OPEN")
+    if establishment or wing:
+        return query.where(Patient.on_roll.is_(True))
+    return query.where((Patient.on_roll.is_(True)) | (Task.patient_id.is_(None)))
+
+
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cycle collector off while the lists are built. Tens of thousands of rows, rule
     objects and items (none of them in a reference cycle) set off collection after collection,
     each walking every object the process holds: about a fifth of the call at 100,000 patients,
@@ -551,20 +634,30 @@ def today_worklists(
     wing: str | None = None,
     now: datetime | None = None,
     policy: TodayPolicy = DEFAULT_TODAY_POLICY,
+    kept: bool = True,
 ) -> TodayLists:
-    """Every Today worklist for an establishment, or one wing of it."""
+    """Every Today worklist for an establishment, or one wing of it. From the lists kept
+    since the last call, brought up to date (`kept`); with `kept=False`, all worked out afresh
+    without reading or changing what is kept (the tests hold the one to the other)."""
     require(vault.actor, "view_caseload")
     moment = now or utc_now()
     today = moment.astimezone(CLINIC_ZONE).date()
-    with _collector_paused(), vault.session() as session:
-        second, long_overdue = _second_stage(session, today, establishment, wing, policy)
+    if kept:
+        # Here, not at the top: the kept lists are built from this module's lists.
+        from hjdesk.services.worklists.kept import kept_worklists
+
+        return kept_worklists(vault, moment, today, (establishment, wing, policy))
+    with collector_paused(), vault.session() as session:
+        second, long_overdue = second_stage_items(session, today, establishment, wing, policy)
         return TodayLists(
-            acct=_sorted(_acct(session, moment, establishment, wing)),
-            care_plan_reviews=_sorted(_care_plans(session, today, establishment, wing)),
-            ltc_reviews=_sorted(_ltc(session, today, establishment, wing)),
-            second_stage=_sorted(second),
-            older_prisoner_reviews=_sorted(_older_prisoners(session, today, establishment, wing)),
-            unsynced=_sorted(_unsynced(session, moment, establishment, wing)),
-            tasks=_sorted(_tasks(session, moment, establishment, wing)),
-            second_stage_long_overdue=_sorted(long_overdue),
+            acct=sorted_items(_acct(session, moment, establishment, wing)),
+            care_plan_reviews=sorted_items(care_plan_items(session, today, establishment, wing)),
+            ltc_reviews=sorted_items(ltc_items(session, today, establishment, wing)),
+            second_stage=sorted_items(second),
+            older_prisoner_reviews=sorted_items(
+                older_prisoner_items(session, today, establishment, wing)
+            ),
+            unsynced=sorted_items(unsynced_items(session, moment, establishment, wing)),
+            tasks=sorted_items(task_items(session, moment, establishment, wing)),
+            second_stage_long_overdue=sorted_items(long_overdue),
         )

@@ -29,9 +29,17 @@ from hjdesk.storage.models.problems import Condition
 from hjdesk.storage.models.roll import Alert, Establishment, Location, Patient, Staff
 from hjdesk.storage.models.signed import Signed, SignedEntryImmutable
 from hjdesk.storage.models.sync_state import SyncConflict, SyncPendingPurge, SyncQuarantine
-from hjdesk.storage.models.system import PENDING_CONTRIBUTIONS, AuditEvent, OutboxOp, Setting
+from hjdesk.storage.models.system import (
+    EVERYONE,
+    PENDING_CONTRIBUTIONS,
+    AuditEvent,
+    OutboxOp,
+    Setting,
+    WorklistChange,
+)
 
 __all__ = [
+    "EVERYONE",
     "PENDING_CONTRIBUTIONS",
     "AcctCase",
     "AcctContribution",
@@ -73,5 +81,6 @@ __all__ = [
     "Task",
     "TransferNotice",
     "UtcDateTime",
+    "WorklistChange",
     "utcnow",
 ]

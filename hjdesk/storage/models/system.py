@@ -71,3 +71,18 @@ class AuditEvent(Synced, Base):
     device_id: Mapped[str] = mapped_column(String(36))
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class WorklistChange(Base):
+    """Whose Today items may have changed, and in which order: one row per person, its `seq`
+    raised by triggers on every table Today's kept lists read (migration 0012), never by the
+    code, so no write path can forget it. `EVERYONE` stands for a change that touches many
+    people at once (a location or an establishment renamed, a first sync's bulk load)."""
+
+    __tablename__ = "worklist_changes"
+
+    patient_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+
+
+EVERYONE = "*"
