@@ -39,6 +39,7 @@ from hjdesk.storage.models import (
     AcctEvent,
     CarePlan,
     CarePlanReview,
+    CaseloadMembership,
     Condition,
     Encounter,
     Establishment,
@@ -563,10 +564,16 @@ def acct_reopen(w: Walk) -> bool:
 
 
 def mh_caseload(w: Walk) -> bool:
-    """An MH in-reach caseload spell starts or ends (today, or a few days back)."""
+    """A person with an ACCT joins the MH in-reach caseload, or leaves it, as of a day up to
+    weeks back: reviews held in the spell then want MH in-reach input too."""
     pid = w.person("acct", listed=0.9)
-    day = w.day - timedelta(days=w.rng.randint(0, 5))
-    on = w.rng.random() < 0.55
+    spell = (
+        CaseloadMembership.patient_id == pid,
+        CaseloadMembership.team == "MH_IN_REACH",
+        CaseloadMembership.ended_on.is_(None),
+    )
+    on = not w.rows(select(CaseloadMembership.id).where(*spell))
+    day = w.day - timedelta(days=w.rng.randint(0, 40))
     return _try(acct.set_caseload, w.mh, pid, "MH_IN_REACH", on, today=day) is not None
 
 
@@ -650,7 +657,17 @@ def _import(w: Walk, lines: list[str], *, full: bool = False) -> bool:
     return not summary.rejected
 
 
-def _cell(w: Walk) -> str:
+def _cell(w: Walk, establishment: str = HOME) -> str:
+    """A cell the prison already has (mostly: a new one is a new location, which marks
+    everyone), or a new one."""
+    known = w.rows(
+        select(Location.path)
+        .join(Establishment, Establishment.id == Location.establishment_id)
+        .where(Establishment.code == establishment)
+        .order_by(Location.path)
+    )
+    if known and w.rng.random() < 0.8:
+        return str(w.rng.choice(known)[0])
     return f"{w.rng.choice('ABCDEF')}-{w.rng.randint(1, 4)}-{w.rng.randint(1, 40):03d}"
 
 
@@ -669,13 +686,14 @@ def roll_add(w: Walk) -> bool:
         n = w.seed * 1000 + w.added
         number = f"Q{n % 10000:04d}{chr(65 + n // 260 % 26)}{chr(65 + n % 26)}"
         born = date(w.rng.choice((1950, 1970, 1990, 2000)), w.rng.randint(1, 12), 15)
+        establishment = HOME if w.rng.random() < 0.8 else OTHER
         lines.append(
             w.roll.line(
                 number,
                 family_name=f"Newman{w.added}",
                 date_of_birth=born.isoformat(),
-                establishment=HOME if w.rng.random() < 0.8 else OTHER,
-                location=_cell(w),
+                establishment=establishment,
+                location=_cell(w, establishment),
                 reception_date=(w.day - timedelta(days=w.rng.randint(0, 70))).isoformat(),
                 alerts="HA" if w.rng.random() < 0.3 else "",
             )
@@ -722,9 +740,8 @@ def roll_transfer(w: Walk) -> bool:
         here = s.get(Establishment, p.establishment_id)
         assert here is not None
     there = OTHER if here.code == HOME else HOME
-    return _import(
-        w, roll_lines(w.nurse, w.roll, {pid: {"establishment": there, "location": _cell(w)}})
-    )
+    change = {"establishment": there, "location": _cell(w, there)}
+    return _import(w, roll_lines(w.nurse, w.roll, {pid: change}))
 
 
 _DATED = ("care_plan_reviews", "ltc_reviews", "second_stage", "older_prisoner_reviews")
