@@ -92,14 +92,14 @@ def _suites(run: Callable[[str, Callable[[], list[Figure]]], None], work: Workdi
     from benchmarks import launch, reads, scale, syncing, writes
 
     records = scale_records or scale.DEFAULT_RECORDS
-    run("scale", lambda: [scale.today_figure(work), *scale.sync_scale_figures(
+    run("scale", lambda: [*scale.today_figures(work), *scale.sync_scale_figures(
         work, records=records, engines=("sqlite", "postgresql"))])  # fmt: skip
 
     small = work.demo(2000)
     if quick:
         run("search", lambda: [reads.search_figure(small, 2000, per_kind=40)])
         run("entry", lambda: [writes.entry_figure(work, small, repeat=150)])
-        run("today", lambda: [reads.today_figure(small, 2000, repeat=10, stored=STORED_ORM)])
+        run("today", lambda: reads.today_figures(work, small, 2000, repeat=3, stored=STORED_ORM))
         run("sync", lambda: syncing.sync_figures(work, small, records=2000, samples=3,
                                                  engines=("sqlite",)))  # fmt: skip
         run("cipher", lambda: [writes.cipher_figure(work, small, rounds=3)])
@@ -107,8 +107,8 @@ def _suites(run: Callable[[str, Callable[[], list[Figure]]], None], work: Workdi
     run("launch", lambda: launch.launch_figures(work, small, samples=10))
     run("search", lambda: [reads.search_figure(small, 2000, per_kind=100)])
     run("entry", lambda: [writes.entry_figure(work, small, repeat=400)])
-    run("today", lambda: [reads.today_figure(work.demo(1200), 1200, repeat=20,
-                                             stored=STORED_ORM)])  # fmt: skip
+    run("today", lambda: reads.today_figures(work, work.demo(1200), 1200, repeat=10,
+                                             stored=STORED_ORM))  # fmt: skip
     run("cipher", lambda: [writes.cipher_figure(work, small, rounds=8)])
     run("ui", lambda: [launch.ui_figure(work, small)])
     run("sync", lambda: syncing.sync_figures(work, small, records=10_000, samples=5,
@@ -118,7 +118,7 @@ def _suites(run: Callable[[str, Callable[[], list[Figure]]], None], work: Workdi
         big = work.pulled_demo(100_000)
         return [
             reads.search_figure(big, 100_000, per_kind=100),
-            reads.today_figure(big, 100_000, repeat=5, stored=STORED_PULLED),
+            *reads.today_figures(work, big, 100_000, repeat=5, stored=STORED_PULLED),
             *launch.large_page_figures(work, big, 100_000),
         ]
 

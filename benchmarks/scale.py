@@ -170,13 +170,17 @@ def _figures(engine: str, name: str, records: int, base: Round, large: Round) ->
     return out
 
 
-def today_figure(work: Workdir) -> Figure:
-    """Today's seven worklists at 100,000 patients, against the issue-15 target."""
+def today_figures(work: Workdir) -> list[Figure]:
+    """Today's seven worklists at 100,000 patients, against the issue-15 target: a refresh
+    after an entry (what a nurse waits for all day), and the full computation beside it."""
     from benchmarks import reads
     from benchmarks.__main__ import STORED_PULLED
 
-    figure = reads.today_figure(work.pulled_demo(100_000), 100_000, repeat=7, stored=STORED_PULLED)
-    figure.key, figure.target = "today_100000_target", targets.TODAY_LARGE
-    figure.label = "Today worklists, 100,000 patients (issue 15)"
-    figure.note = figure.note.split(". No §9 target")[0] + "; issue 15's target: 150 ms"
-    return figure
+    refresh, full = reads.today_figures(
+        work, work.pulled_demo(100_000), 100_000, repeat=7, stored=STORED_PULLED
+    )
+    refresh.key, refresh.target = "today_100000_target", targets.TODAY_LARGE
+    refresh.label = "Today worklists after one entry, 100,000 patients (issue 15)"
+    refresh.note = refresh.note.split(". No §9 target")[0] + "; issue 15's target: 150 ms"
+    full.key = "today_100000_full_scale"
+    return [refresh, full]

@@ -2,7 +2,9 @@
 
 A handful of queries whatever the size of the prison (one per list, grouped in SQL); the rules
 come from `hjdesk.clinical` (ACCT flags and warnings, care-plan overdue, LTC review interval,
-second-stage due date, older-prisoner review due).
+second-stage due date, older-prisoner review due). Each list can also be worked out for a few
+people only (`only`): `kept.py` keeps the lists between calls and works out again just the
+people whose records changed, which is what `today_worklists` returns unless `kept=False`.
 
 Decisions (ours, where domain.md is silent):
 - Only people on the roll appear, except in "unsynced" (a record must reach the office whoever it
