@@ -5,8 +5,10 @@ records changed (a stale kept list hides clinical work). These tests hold the ke
 (`kept=True`, on the same vault object throughout, so the kept lists are really reused) to the
 full computation (`kept=False`), for the whole vault, one establishment and one wing: after every
 step of a seeded random walk over a copy of the demo (tests/services/today_walk.py), after writes
-through another unlock of the vault and another process, after a place changes, and after a
-pull brings another laptop's work.
+through another unlock of the vault and another process, after a place changes, at London
+midnight in summer time, and as pulls bring another laptop's work, page by page (a first sync
+into an empty laptop too). A failing step names its seed, the steps before it, which list
+differs and the first differing items.
 
 Clinical history is written through the services only (tests/README.md); conditions, mirrored
 from the central record, are added as rows.
@@ -34,6 +36,7 @@ from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault
 from hjdesk.sync.client import sync
 from hjdesk.sync.cycle import SyncProgress
+from hjdesk.sync.errors import SyncError
 from tests.conftest import FAST_KDF, PASSWORD, RollWriter
 from tests.services.today_walk import (
     HOME,
@@ -371,10 +374,12 @@ def test_a_pull_of_another_laptops_input_and_reviews_is_seen(
     assert pages == ["same"] * len(pages), "\n".join(pages)
 
 
-def _first_sync(hub: HubProcess, tmp_path: Path) -> tuple[list[str], TodayLists]:
+def _first_sync(
+    hub: HubProcess, tmp_path: Path, *, stop_after: int | None = None
+) -> tuple[list[str], TodayLists]:
     """Laptop A's roll and asthma diagnoses reach the hub; a new laptop, its Today kept while
-    still empty, makes its first sync four records a page. The comparison after each page,
-    and the whole vault's lists after the sync."""
+    still empty, makes its first sync four records a page (the hub stopped after `stop_after`
+    pages). The comparison after each page, and the whole vault's lists after the sync."""
     people = [Prisoner(f"A{1000 + k}AA", test_nhs_number(k), f"Person{k}",
                        location=f"{'AB'[k % 2]}-1-{k:03d}") for k in range(6)]  # fmt: skip
     a = _laptop(hub, tmp_path / "laptops", "a", write_roll(tmp_path / "aaa.csv", "AAA", people))
@@ -389,9 +394,20 @@ def _first_sync(hub: HubProcess, tmp_path: Path) -> tuple[list[str], TodayLists]
     pages: list[str] = []
     with fresh.vault() as mine:
         every_scope_of(mine, now, "AAA")  # empty, and kept
-        sync(mine, page_size=4, progress=_page_by_page(mine, now, pages))
+        compare = _page_by_page(mine, now, pages)
+
+        def progress(step: SyncProgress) -> None:
+            compare(step)
+            if len(pages) == stop_after:
+                hub.kill()
+
+        if stop_after is None:
+            sync(mine, page_size=4, progress=progress)
+        else:
+            with pytest.raises(SyncError):
+                sync(mine, page_size=4, progress=progress)
         after = every_scope_of(mine, now, "AAA")
-    assert len(pages) > 2
+    assert len(pages) > (2 if stop_after is None else stop_after - 1)
     return pages, after
 
 
@@ -404,6 +420,14 @@ def test_after_a_first_sync_into_an_empty_laptop_everything_is_seen(
     worked out afresh."""
     _, after = _first_sync(hub, tmp_path)
     assert len(after.ltc_reviews) == len(after.second_stage_long_overdue) == 6
+
+
+@pytest.mark.slow
+def test_after_a_first_sync_cut_short_what_arrived_is_seen(hub: HubProcess, tmp_path: Path) -> None:
+    """The hub goes away after two pages: the pull fails, the triggers are built again (and
+    mark everyone), and the kept lists show the people stored so far."""
+    _, after = _first_sync(hub, tmp_path, stop_after=2)
+    assert after.second_stage_long_overdue
 
 
 @pytest.mark.slow
