@@ -431,12 +431,6 @@ def test_after_a_first_sync_cut_short_what_arrived_is_seen(hub: HubProcess, tmp_
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="while a first sync stores its pages the triggers are set aside and nothing is "
-    "marked: the kept lists show what they showed before the sync (nothing) until the last "
-    "page is stored and the triggers are built again",
-)
 def test_during_a_first_sync_each_page_is_seen(hub: HubProcess, tmp_path: Path) -> None:
     """Today open while a new laptop fills (a Today page refreshing during the sync) shows the
     people stored so far, as the full computation does."""

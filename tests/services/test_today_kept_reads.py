@@ -36,7 +36,8 @@ MARKED = {
     "establishments",
 }
 # … and those read afresh at every call (open tasks, the unsynced list, the marks themselves).
-EVERY_CALL = {"tasks", "outbox", "worklist_changes"}
+# (settings: whether a first sync has the triggers set aside.)
+EVERY_CALL = {"tasks", "outbox", "worklist_changes", "settings"}
 # (acct_events is read at every call too: the unsynced list joins it.)
 PER_PERSON_LISTS = ("conditions", "care_plans", "encounters")
 _TABLE = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)", re.IGNORECASE)

@@ -20,11 +20,12 @@ What may change a person's items, and what is done about it:
   and the unsynced list (which changes when the office acknowledges) are read at every call:
   they are small.
 
-The marks are read *before* the lists: a write that commits after that read has a higher mark
-and is picked up by the next call, and one that committed before it is seen by the lists read
-after. Hazard H-36 (a kept list that hides work) names the tests that hold the kept lists to a
-full computation. What is kept lives in the unlocked vault's `memo`, forgotten at lock.
-"""
+While a first sync fills the vault the triggers are set aside with its indexes, so every call
+then works everything out and keeps nothing. The marks are read *before* the lists: a write that
+commits after that read has a higher mark and is picked up by the next call, and one that
+committed before it is seen by the lists read after. Hazard H-36 (a kept list that hides work)
+names the tests that hold the kept lists to a full computation. What is kept lives in the
+unlocked vault's `memo`, forgotten at lock."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ from hjdesk.clinical import acct as acct_rules
 from hjdesk.services.acct import Who, live_case_input
 from hjdesk.services.worklists import today as lists
 from hjdesk.services.worklists.today import TodayItem, TodayLists, TodayPolicy
+from hjdesk.storage import deferred_indexes
 from hjdesk.storage.models import EVERYONE, WorklistChange
 from hjdesk.storage.vault import OpenVault
 
@@ -204,8 +206,12 @@ def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
 
 def _brought_up_to_date(
     session: Session, kept: _Kept | None, moment: datetime, day: date, scope: Scope
-) -> _Kept:
-    if kept is not None and kept.day == day:
+) -> tuple[_Kept, bool]:
+    """The kept lists brought up to date, or worked out afresh; and whether they may be kept.
+    Not while a first sync fills the vault: its triggers are set aside then (or left aside by
+    a pull that failed), nothing is marked, and only a full computation sees its pages."""
+    marking = not deferred_indexes.pending(session.connection())
+    if marking and kept is not None and kept.day == day:
         marks = _marks_since(session, kept.seq)
         changed = sorted({pid for pid, _ in marks})
         if EVERYONE not in changed and len(changed) <= MAX_CHANGED:
@@ -214,9 +220,9 @@ def _brought_up_to_date(
                 for pid in chunk:
                     kept.replace(pid, fresh.get(pid))
             kept.seq = max((mark for _, mark in marks), default=kept.seq)
-            return kept
+            return kept, True
     seq = _latest_mark(session)  # read before the lists (see the module's note)
-    return _Kept.of(day, seq, _people(session, moment, day, scope, None))
+    return _Kept.of(day, seq, _people(session, moment, day, scope, None)), marking
 
 
 def _put_together(
@@ -249,8 +255,9 @@ def kept_worklists(vault: OpenVault, moment: datetime, day: date, scope: Scope) 
     store = _store(vault)
     establishment, wing, _ = scope
     with store.lock, lists.collector_paused(), vault.session() as session:
-        kept = _brought_up_to_date(session, store.scopes.pop(scope, None), moment, day, scope)
-        store.scopes[scope] = kept
+        kept, keep = _brought_up_to_date(session, store.scopes.pop(scope, None), moment, day, scope)
+        if keep:
+            store.scopes[scope] = kept
         while len(store.scopes) > _SCOPES:
             store.scopes.popitem(last=False)
         unsynced = lists.unsynced_items(session, moment, establishment, wing)
