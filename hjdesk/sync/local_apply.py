@@ -513,9 +513,11 @@ def _unsent_work(session: Session, patient_id: str) -> bool:
 # Set-aside records never reach the office by syncing, so they do not hold a purge back; they stay
 # in quarantine (and count against the handover check) until a person deals with them. Notes and
 # flags about the patient (pending transfers, NHS-number flags) are dropped with the patient.
+# Today's marks (worklist_changes) are not work either: the purge's own deletes raise the mark,
+# so the kept lists drop the person at the next call.
 _LOCAL_ONLY_SKIP = {
     "outbox", "sync_conflicts", "sync_pending_purges", "audit_events", "sync_quarantine",
-    "transfer_notices", "roll_link_flags",
+    "transfer_notices", "roll_link_flags", "worklist_changes",
 }  # fmt: skip
 
 
