@@ -177,19 +177,18 @@ def _people(
     establishment, wing, policy = scope
     people: dict[str, _Person] = {}
 
+    def person(pid: str) -> _Person:
+        return people.get(pid) or people.setdefault(pid, _Person())
+
     def add(name: str, items: Iterable[TodayItem]) -> None:
         for item in items:
-            pid = item.patient_id
-            assert pid is not None  # every list kept here is about someone
-            found = people.get(pid) or people.setdefault(pid, _Person())
-            found.items.setdefault(name, []).append(item)
+            assert item.patient_id is not None  # every list kept here is about someone
+            person(item.patient_id).items.setdefault(name, []).append(item)
 
     for live in live_case_input(session, moment, establishment=establishment, wing=wing, only=only):
         add("acct", lists.flag_items(live))
         if live.may_warn:
-            pid = live.who.patient_id
-            found = people.get(pid) or people.setdefault(pid, _Person())
-            found.warn.append(_Case(live.who, live.case_id, live.may_warn))
+            person(live.who.patient_id).warn.append(_Case(live.who, live.case_id, live.may_warn))
     add("care_plans", lists.care_plan_items(session, day, establishment, wing, only))
     add("ltc", lists.ltc_items(session, day, establishment, wing, only))
     second, long_overdue = lists.second_stage_items(session, day, establishment, wing, policy, only)
