@@ -16,14 +16,22 @@ pages").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QTreeView
 
+from hjdesk.ui import theme
 from hjdesk.ui.privacy import PrivacyState
 
 Index = QModelIndex | QPersistentModelIndex
@@ -48,6 +56,24 @@ _ROLE = Qt.ItemDataRole
 BASE_ROLES = frozenset(
     {_ROLE.DisplayRole, _ROLE.FontRole, _ROLE.ToolTipRole, _ROLE.AccessibleTextRole}
 )
+# The roles QStyledItemDelegate asks of every cell it sizes or draws, in one `multiData` call.
+DRAWN_ROLES = tuple(
+    int(role)
+    for role in (
+        _ROLE.FontRole,
+        _ROLE.TextAlignmentRole,
+        _ROLE.ForegroundRole,
+        _ROLE.CheckStateRole,
+        _ROLE.DecorationRole,
+        _ROLE.DisplayRole,
+        _ROLE.BackgroundRole,
+    )
+)
+# Rows whose answers are kept at most (a screen shows ~45): scrolling down a long list does
+# not keep every row it passed.
+KEPT_ROWS = 1_000
+Cell = dict[int, Any]  # one cell's answers, by role
+_MISSING = object()
 
 
 class GroupedModel(QAbstractItemModel):
@@ -74,6 +100,20 @@ class GroupedModel(QAbstractItemModel):
         self.bold.setBold(True)
         self.italic = QFont()
         self.italic.setItalic(True)
+        # Each drawn row's answers (`multiData`), by (internal id, row): a dict of role to
+        # answer per column, in the theme they were worked out in. Any change the model
+        # signals drops them all, the privacy switch's included (`rows_changed`).
+        self._drawn: dict[tuple[int, int], tuple[Cell, ...]] = {}
+        self._drawn_contrast = theme.is_high_contrast()
+        for signal in (
+            self.modelReset,
+            self.dataChanged,
+            self.layoutChanged,
+            self.rowsInserted,
+            self.rowsRemoved,
+            self.rowsMoved,
+        ):
+            signal.connect(self.forget_cells)
         # Masking changes only text; the subclass's data() reads the switch when drawn.
         self.privacy.changed.connect(lambda _: self.rows_changed())
 
@@ -87,6 +127,7 @@ class GroupedModel(QAbstractItemModel):
         before += [0] * (len(groups) - len(before))
         page = self.page_size
         self._groups = groups
+        self._drawn.clear()
         self._shown = [
             len(rows) if page is None else min(len(rows), _whole_pages(seen, page))
             for rows, seen in zip(groups, before, strict=False)
@@ -161,15 +202,86 @@ class GroupedModel(QAbstractItemModel):
         return self._shown[group] + self._more[group]
 
     # -- data ------------------------------------------------------------------------------
+    def forget_cells(self, *_: object) -> None:
+        """Drop every row's kept answers (the next paint works them out again)."""
+        self._drawn.clear()
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in self.roles or not index.isValid():
             return None
+        answers = self._answers(index)
+        value = answers.get(role, _MISSING)
+        if value is _MISSING:  # a role not worked out with the row
+            value = answers[role] = self._ask(index, role)
+        return value
+
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """The delegate's seven roles of a cell in one call into Python, not seven calls of
+        data() through Qt (docs/performance.md, "Today page: opening a list and masking")."""
+        # Qt passes a span; a caller in Python may pass one QModelRoleData. PySide's stubs do
+        # not say a span iterates (it does, over its QModelRoleData).
+        asked: Iterable[QModelRoleData] = (
+            (roleDataSpan,)
+            if isinstance(roleDataSpan, QModelRoleData)
+            else cast("Iterable[QModelRoleData]", roleDataSpan)
+        )
+        if not index.isValid():
+            for each in asked:
+                each.clearData()
+            return
+        roles, answers = self.roles, self._answers(index)
+        for each in asked:
+            role = each.role()
+            value = answers.get(role, _MISSING)
+            if value is _MISSING:
+                value = answers[role] = self._ask(index, role) if role in roles else None
+            each.setData(value)
+
+    def _answers(self, index: Index) -> Cell:
+        """A valid index's cell: its answers by role, worked out with the rest of its row the
+        first time the row is asked for (`row_cells`), then kept until the model signals a
+        change or the theme changes."""
+        contrast = theme.is_high_contrast()
+        if contrast is not self._drawn_contrast:  # the colours are the theme's
+            self._drawn.clear()
+            self._drawn_contrast = contrast
+        key = (index.internalId(), index.row())
+        cells = self._drawn.get(key)
+        if cells is None:
+            if len(self._drawn) >= KEPT_ROWS:
+                self._drawn.clear()
+            cells = self._drawn[key] = self._row_answers(index)
+        return cells[index.column()]
+
+    def _row_answers(self, index: Index) -> tuple[Cell, ...]:
+        width = len(self.columns)
+        if index.internalId() == HEADING:
+            group = index.row()
+            return tuple(self._asked(self.heading_data, group, c) for c in range(width))
+        found = self.row_at(index)
+        if isinstance(found, MoreRow):
+            return tuple(self._asked(self._more_data, found, c) for c in range(width))
+        return self.row_cells(found)
+
+    def _asked(self, ask: Callable[[Any, int, int], Any], found: Any, column: int) -> Cell:
+        roles = self.roles
+        return {role: ask(found, column, role) if role in roles else None for role in DRAWN_ROLES}
+
+    def _ask(self, index: Index, role: int) -> Any:
+        """One role of a valid index, asked of `heading_data`, `row_data` or the "show more"
+        row, for a role its row's answers left out."""
         if index.internalId() == HEADING:
             return self.heading_data(index.row(), index.column(), role)
         row = self.row_at(index)
         if isinstance(row, MoreRow):
             return self._more_data(row, index.column(), role)
         return self.row_data(row, index.column(), role)
+
+    def row_cells(self, row: Any) -> tuple[Cell, ...]:
+        """Each column's answers for a row, by role, as `row_data` gives them: every role in
+        `DRAWN_ROLES` (None where it has no answer) and any others the row answers. A subclass
+        may work a row out at once rather than role by role."""
+        return tuple(self._asked(self.row_data, row, c) for c in range(len(self.columns)))
 
     def heading_data(self, group: int, column: int, role: int) -> Any:
         raise NotImplementedError
