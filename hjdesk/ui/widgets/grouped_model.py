@@ -4,7 +4,14 @@ these hold 100,000 and 26,000 rows: a load here only keeps the caller's sequence
 is worked out when the view draws it (docs/performance.md, "The GUI thread at 100,000 patients").
 
 Internal ids: 0 for a heading, the heading's row + 1 for the rows beneath it. Subclasses give
-the headings' and rows' data (`heading_data`, `row_data`); the structure lives here.
+the headings' and rows' data (`heading_data`, `row_data`, or a whole row at once: `row_cells`);
+the structure lives here.
+
+Kept answers: the view reads seven roles of every cell it draws, at each paint. A row's answers
+are worked out once, the first time it is drawn or asked for, and kept until the model signals
+any change (a load, the privacy switch, a page shown) or the theme changes, so that repainting
+rows already drawn only reads them (docs/performance.md, "Today page: opening a list and
+masking"). A change that does not go through the model's signals must call `forget_cells`.
 
 Pages: with a `page_size`, a heading shows at most that many of its rows, then one "show more"
 row (`MoreRow`) saying how many are not shown; activating it (`show_more`) shows the next page.
@@ -115,7 +122,8 @@ class GroupedModel(QAbstractItemModel):
             self.rowsMoved,
         ):
             signal.connect(self.forget_cells)
-        # Masking changes only text; the subclass's data() reads the switch when drawn.
+        # Masking changes only text: `rows_changed` tells the view, which also drops the kept
+        # answers (dataChanged), and the next paint reads the switch.
         self.privacy.changed.connect(lambda _: self.rows_changed())
 
     def set_groups(
@@ -190,6 +198,7 @@ class GroupedModel(QAbstractItemModel):
     def rows_changed(self) -> None:
         """Tell the view every shown row's data changed, heading by heading, with no layout
         change."""
+        self.forget_cells()  # headings' too, even with no rows to signal
         last = len(self.columns) - 1
         for number in range(len(self._groups)):
             count = self._visible(number)
