@@ -18,11 +18,12 @@ from hjdesk.storage.errors import UserDisabled
 from hjdesk.storage.models import AuditEvent, OutboxOp, Patient
 from hjdesk.storage.vault import OpenVault, Vault
 from hjdesk.ui import theme
+from hjdesk.ui.admin import roll_panel
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.admin import AdminPage
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.tasks import InlineRunner
-from tests.conftest import PASSWORD, RollWriter
+from tests.conftest import PASSWORD, RollWriter, valid_nhs_number
 
 NEW_PASSWORD = "battery staple"
 
@@ -345,3 +346,32 @@ def test_a_new_prison_number_with_a_known_nhs_number_is_listed_until_checked(
     with admin_vault.session() as s:
         actions = list(s.scalars(select(AuditEvent.action)))
     assert "roll_link_checked" in actions
+
+
+def test_the_privacy_switch_masks_the_nhs_flags_without_reading_them_again(
+    qtbot, admin_vault: OpenVault, roll: RollWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = _page(qtbot, admin_vault)
+    panel = page.roll
+    panel.partial.setChecked(True)
+    nhs = valid_nhs_number(77)
+    panel.import_file(roll.write([roll.line("A1111AA", nhs_number=nhs)], name="one.csv"))
+    panel.import_file(roll.write([roll.line("A9999ZZ", nhs_number=nhs)], name="two.csv"))
+
+    def shown() -> list[str]:
+        return [panel.flags.item(0, c).text() for c in range(3)]
+
+    assert panel.flags.rowCount() == 1
+    assert shown() == ["A9999ZZ", "A1111AA", nhs]
+    reads: list[object] = []
+    monkeypatch.setattr(roll_panel, "open_link_flags", lambda vault: reads.append(vault) or [])
+    page.context.privacy.set_masked(True)
+    assert panel.flags.rowCount() == 1
+    assert all("•" in text for text in shown())
+    assert not {"A9999ZZ", "A1111AA", nhs} & set(shown())
+    page.context.privacy.set_masked(False)
+    assert shown() == ["A9999ZZ", "A1111AA", nhs]
+    assert reads == []  # the switch read nothing from the vault
+    page.context.vault = None  # locked: the switch shows no flags, as a read would find
+    page.context.privacy.set_masked(True)
+    assert panel.flags.rowCount() == 0

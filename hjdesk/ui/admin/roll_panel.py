@@ -129,7 +129,7 @@ class RollImportPanel(QWidget):
             lambda: self.check_flag.setEnabled(bool(self.flags.selectedItems()))
         )
         self.check_flag.clicked.connect(self.mark_selected_checked)
-        context.privacy.changed.connect(lambda _: self.refresh_flags())
+        context.privacy.changed.connect(lambda _: self._masked())
         self.open_flags: list[LinkFlag] = []
 
     def _lay_out(self, explain: QLabel) -> None:
@@ -186,6 +186,18 @@ class RollImportPanel(QWidget):
     def refresh_flags(self) -> None:
         vault = self.context.vault
         self.open_flags = open_link_flags(vault) if vault is not None and self.allowed else []
+        self._show_flags()
+
+    def _masked(self) -> None:
+        """The privacy switch shows the flags already read, masked or not: reading them again
+        was a query on the GUI thread each time the switch moved (docs/performance.md, "Today
+        page: opening a list and masking"). Locked, there are none, as a read would find."""
+        if self.context.vault is None or not self.allowed:
+            self.open_flags = []
+        self._show_flags()
+
+    def _show_flags(self) -> None:
+        """The flags read last, with identifiers as the privacy switch says."""
         count = len(self.open_flags)
         self.flags_label.setText(
             "NHS numbers to check: none."

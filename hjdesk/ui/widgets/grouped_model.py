@@ -4,7 +4,14 @@ these hold 100,000 and 26,000 rows: a load here only keeps the caller's sequence
 is worked out when the view draws it (docs/performance.md, "The GUI thread at 100,000 patients").
 
 Internal ids: 0 for a heading, the heading's row + 1 for the rows beneath it. Subclasses give
-the headings' and rows' data (`heading_data`, `row_data`); the structure lives here.
+the headings' and rows' data (`heading_data`, `row_data`, or a whole row at once: `row_cells`);
+the structure lives here.
+
+Kept answers: the view reads seven roles of every cell it draws, at each paint. A row's answers
+are worked out once, the first time it is drawn or asked for, and kept until the model signals
+any change (a load, the privacy switch, a page shown) or the theme changes, so that repainting
+rows already drawn only reads them (docs/performance.md, "Today page: opening a list and
+masking"). A change that does not go through the model's signals must call `forget_cells`.
 
 Pages: with a `page_size`, a heading shows at most that many of its rows, then one "show more"
 row (`MoreRow`) saying how many are not shown; activating it (`show_more`) shows the next page.
@@ -16,14 +23,22 @@ pages").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QTreeView
 
+from hjdesk.ui import theme
 from hjdesk.ui.privacy import PrivacyState
 
 Index = QModelIndex | QPersistentModelIndex
@@ -48,6 +63,24 @@ _ROLE = Qt.ItemDataRole
 BASE_ROLES = frozenset(
     {_ROLE.DisplayRole, _ROLE.FontRole, _ROLE.ToolTipRole, _ROLE.AccessibleTextRole}
 )
+# The roles QStyledItemDelegate asks of every cell it sizes or draws, in one `multiData` call.
+DRAWN_ROLES = tuple(
+    int(role)
+    for role in (
+        _ROLE.FontRole,
+        _ROLE.TextAlignmentRole,
+        _ROLE.ForegroundRole,
+        _ROLE.CheckStateRole,
+        _ROLE.DecorationRole,
+        _ROLE.DisplayRole,
+        _ROLE.BackgroundRole,
+    )
+)
+# Rows whose answers are kept at most (a screen shows ~45): scrolling down a long list does
+# not keep every row it passed.
+KEPT_ROWS = 1_000
+Cell = dict[int, Any]  # one cell's answers, by role
+_MISSING = object()
 
 
 class GroupedModel(QAbstractItemModel):
@@ -65,6 +98,7 @@ class GroupedModel(QAbstractItemModel):
     ) -> None:
         super().__init__()
         self.columns = tuple(columns)
+        self._width = len(self.columns)
         self.privacy = privacy or PrivacyState()
         self.page_size = page_size
         self._groups: Sequence[Sequence[Any]] = ()
@@ -74,7 +108,22 @@ class GroupedModel(QAbstractItemModel):
         self.bold.setBold(True)
         self.italic = QFont()
         self.italic.setItalic(True)
-        # Masking changes only text; the subclass's data() reads the switch when drawn.
+        # Each drawn row's answers (`multiData`), by (internal id, row): a dict of role to
+        # answer per column, in the theme they were worked out in. Any change the model
+        # signals drops them all, the privacy switch's included (`rows_changed`).
+        self._drawn: dict[tuple[int, int], tuple[Cell, ...]] = {}
+        self._drawn_contrast = theme.is_high_contrast()
+        for signal in (
+            self.modelReset,
+            self.dataChanged,
+            self.layoutChanged,
+            self.rowsInserted,
+            self.rowsRemoved,
+            self.rowsMoved,
+        ):
+            signal.connect(self.forget_cells)
+        # Masking changes only text: `rows_changed` tells the view, which also drops the kept
+        # answers (dataChanged), and the next paint reads the switch.
         self.privacy.changed.connect(lambda _: self.rows_changed())
 
     def set_groups(
@@ -87,6 +136,7 @@ class GroupedModel(QAbstractItemModel):
         before += [0] * (len(groups) - len(before))
         page = self.page_size
         self._groups = groups
+        self._drawn.clear()
         self._shown = [
             len(rows) if page is None else min(len(rows), _whole_pages(seen, page))
             for rows, seen in zip(groups, before, strict=False)
@@ -148,6 +198,7 @@ class GroupedModel(QAbstractItemModel):
     def rows_changed(self) -> None:
         """Tell the view every shown row's data changed, heading by heading, with no layout
         change."""
+        self.forget_cells()  # headings' too, even with no rows to signal
         last = len(self.columns) - 1
         for number in range(len(self._groups)):
             count = self._visible(number)
@@ -161,15 +212,86 @@ class GroupedModel(QAbstractItemModel):
         return self._shown[group] + self._more[group]
 
     # -- data ------------------------------------------------------------------------------
+    def forget_cells(self, *_: object) -> None:
+        """Drop every row's kept answers (the next paint works them out again)."""
+        self._drawn.clear()
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in self.roles or not index.isValid():
             return None
+        answers = self._answers(index)
+        value = answers.get(role, _MISSING)
+        if value is _MISSING:  # a role not worked out with the row
+            value = answers[role] = self._ask(index, role)
+        return value
+
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """The delegate's seven roles of a cell in one call into Python, not seven calls of
+        data() through Qt (docs/performance.md, "Today page: opening a list and masking")."""
+        # Qt passes a span; a caller in Python may pass one QModelRoleData. PySide's stubs do
+        # not say a span iterates (it does, over its QModelRoleData).
+        asked: Iterable[QModelRoleData] = (
+            (roleDataSpan,)
+            if isinstance(roleDataSpan, QModelRoleData)
+            else cast("Iterable[QModelRoleData]", roleDataSpan)
+        )
+        if not index.isValid():
+            for each in asked:
+                each.clearData()
+            return
+        roles, answers = self.roles, self._answers(index)
+        for each in asked:
+            role = each.role()
+            value = answers.get(role, _MISSING)
+            if value is _MISSING:
+                value = answers[role] = self._ask(index, role) if role in roles else None
+            each.setData(value)
+
+    def _answers(self, index: Index) -> Cell:
+        """A valid index's cell: its answers by role, worked out with the rest of its row the
+        first time the row is asked for (`row_cells`), then kept until the model signals a
+        change or the theme changes."""
+        contrast = theme.is_high_contrast()
+        if contrast is not self._drawn_contrast:  # the colours are the theme's
+            self._drawn.clear()
+            self._drawn_contrast = contrast
+        key = (index.internalId(), index.row())
+        cells = self._drawn.get(key)
+        if cells is None:
+            if len(self._drawn) >= KEPT_ROWS:
+                self._drawn.clear()
+            cells = self._drawn[key] = self._row_answers(index)
+        return cells[index.column()]
+
+    def _row_answers(self, index: Index) -> tuple[Cell, ...]:
+        width = len(self.columns)
+        if index.internalId() == HEADING:
+            group = index.row()
+            return tuple(self._asked(self.heading_data, group, c) for c in range(width))
+        found = self.row_at(index)
+        if isinstance(found, MoreRow):
+            return tuple(self._asked(self._more_data, found, c) for c in range(width))
+        return self.row_cells(found)
+
+    def _asked(self, ask: Callable[[Any, int, int], Any], found: Any, column: int) -> Cell:
+        roles = self.roles
+        return {role: ask(found, column, role) if role in roles else None for role in DRAWN_ROLES}
+
+    def _ask(self, index: Index, role: int) -> Any:
+        """One role of a valid index, asked of `heading_data`, `row_data` or the "show more"
+        row, for a role its row's answers left out."""
         if index.internalId() == HEADING:
             return self.heading_data(index.row(), index.column(), role)
         row = self.row_at(index)
         if isinstance(row, MoreRow):
             return self._more_data(row, index.column(), role)
         return self.row_data(row, index.column(), role)
+
+    def row_cells(self, row: Any) -> tuple[Cell, ...]:
+        """Each column's answers for a row, by role, as `row_data` gives them: every role in
+        `DRAWN_ROLES` (None where it has no answer) and any others the row answers. A subclass
+        may work a row out at once rather than role by role."""
+        return tuple(self._asked(self.row_data, row, c) for c in range(len(self.columns)))
 
     def heading_data(self, group: int, column: int, role: int) -> Any:
         raise NotImplementedError
@@ -189,27 +311,30 @@ class GroupedModel(QAbstractItemModel):
         return None
 
     # -- structure -------------------------------------------------------------------------
-    # The view calls these for every row it lays out (all 100,000 when the roll is expanded),
-    # so they check bounds themselves: `hasIndex` would call back into rowCount and
-    # columnCount through Qt for each.
+    # The view calls these for every row it lays out (all 100,000 when the roll is expanded)
+    # and several times for each row it draws, so they check bounds themselves (`hasIndex`
+    # would call back into rowCount and columnCount through Qt for each) and ask the index
+    # as few questions as they can: each is a call into Qt (~0.1-0.2 us).
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if not 0 <= column < len(self.columns) or row < 0:
+        if not 0 <= column < self._width or row < 0:
             return QModelIndex()
         if not parent.isValid():
             if row < len(self._groups):
                 return self.createIndex(row, column, HEADING)
             return QModelIndex()
-        group = parent.row()
         if parent.internalId() != HEADING or parent.column() != 0:
             return QModelIndex()
-        if row < self._visible(group):
+        group = parent.row()
+        if row < self._shown[group] + self._more[group]:  # `_visible`, without a call
             return self.createIndex(row, column, group + 1)
         return QModelIndex()
 
     def parent(self, child: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        if not child.isValid() or child.internalId() == HEADING:
+        # An invalid index's internal id is 0, a heading's: neither has a parent.
+        under = child.internalId()
+        if under == HEADING:
             return QModelIndex()
-        return self.createIndex(child.internalId() - 1, 0, HEADING)
+        return self.createIndex(under - 1, 0, HEADING)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if not parent.isValid():
@@ -219,12 +344,14 @@ class GroupedModel(QAbstractItemModel):
         return 0
 
     def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        # Rows never have children: answered without an index or a row count.
+        # Rows never have children: answered from the internal id alone (a row's is its
+        # heading's row + 1), since the view asks for every row it lays out and, on a mask,
+        # for every row shown.
+        if parent.internalId() != HEADING:
+            return False
         if not parent.isValid():
             return bool(self._groups)
-        if parent.internalId() == HEADING and parent.column() == 0:
-            return bool(self._groups[parent.row()])
-        return False
+        return parent.column() == 0 and bool(self._groups[parent.row()])
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return len(self.columns)
