@@ -77,8 +77,8 @@ def test_an_unsigned_draft_holds_the_purge_back_until_it_is_discarded(
         draft = drafts.save_draft(v, "encounter", {"narrative": "Half written."}, patient_id=moving)
 
     # The mover goes to BBB: its roll claims them, then AAA's roll no longer lists them.
-    there = write_roll(tmp_path / "bbb.csv", "BBB", [Prisoner("A0011AA", test_nhs_number(11),
-                                                             "Mover", location="2-04")])  # fmt: skip
+    arrived = Prisoner("A0011AA", test_nhs_number(11), "Mover", location="2-04")
+    there = write_roll(tmp_path / "bbb.csv", "BBB", [arrived])
     import_roll_as(destination, there, T0 + timedelta(hours=1))
     destination.sync()
     here = write_roll(tmp_path / "aaa-2.csv", "AAA", [stayer])
