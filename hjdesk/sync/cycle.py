@@ -424,7 +424,12 @@ class _Pages:
     connection), when up to `FILL_PAGES_PER_COMMIT` pages that arrived while the last was being
     stored share one. The caller commits before it waits for the hub (`commit`), so the vault's
     write turn is never held across the network: a clinician's entry waits at most for those few
-    pages to be stored."""
+    pages to be stored.
+
+    A page stored is a page kept: when the pull stops for anything but storing itself (the hub
+    gone, a refused request, an interrupt between pages), the pages stored so far are committed
+    and then the error goes on. Only a failure while a page is being stored rolls back the open
+    group (its pages, cursor included, are pulled again next time)."""
 
     def __init__(self, vault: OpenVault, fill: _FirstFill | None) -> None:
         self._vault = vault
@@ -437,13 +442,10 @@ class _Pages:
         return self
 
     def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
-        if error is None:
-            self.commit()
-        elif self._open is not None:
-            # Rolled back: those pages are pulled again next time, after the last cursor kept.
-            opened, self._open, self._session = self._open, None, None
-            self._stored.clear()
-            opened.__exit__(type(error), error, error.__traceback__)
+        # Every page in the open group was stored whole: keep them, whatever stopped the pull
+        # (a failure inside `store` has already rolled its group back). An error committing is
+        # raised with the pull's own error as its context.
+        self.commit()
 
     def store(self, reply: ChangesReply, tally: Tally) -> None:
         if self._fill is None:
@@ -455,7 +457,11 @@ class _Pages:
             self._open = contextlib.ExitStack()
             self._session = self._open.enter_context(remote_session(self._vault, self._fill.conn))
         assert self._session is not None
-        _store_in(self._session, reply, tally)
+        try:
+            _store_in(self._session, reply, tally)
+        except BaseException as error:
+            self._roll_back(error)
+            raise
         self._stored.append(reply)
         if len(self._stored) >= FILL_PAGES_PER_COMMIT:
             self.commit()
@@ -468,6 +474,14 @@ class _Pages:
         for reply in self._stored:
             _observe(self._vault, reply)
         self._stored.clear()
+
+    def _roll_back(self, error: BaseException) -> None:
+        """Storing failed: the open group goes (pulled again next time, after the last cursor
+        kept)."""
+        opened, self._open, self._session = self._open, None, None
+        self._stored.clear()
+        if opened is not None:
+            opened.__exit__(type(error), error, error.__traceback__)
 
 
 def _store_in(session: Session, reply: ChangesReply, tally: Tally) -> None:
