@@ -108,14 +108,17 @@ def cmd_import_roll(args: argparse.Namespace) -> int:
 
 
 def _as_of(text: str) -> datetime:
-    """An ISO date-time; without a zone it is this computer's local time."""
+    """An ISO date-time; without a zone it is London's wall clock, as every time the app shows
+    (H-30), whatever zone this computer is set to."""
+    from hjdesk.services.common import CLINIC_ZONE
+
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(
             f"--as-of {text!r} is not a date and time (e.g. 2026-12-01T06:00+00:00)."
         ) from None
-    return value if value.tzinfo else value.astimezone()
+    return value if value.tzinfo else value.replace(tzinfo=CLINIC_ZONE)
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -233,8 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as-of",
         metavar="DATETIME",
-        help="when the roll was taken from the prison system, e.g. 2026-12-01T06:00+00:00 "
-        "(default: the file's modification time); the newest roll wins",
+        help="when the roll was taken from the prison system, e.g. 2026-12-01T06:00+00:00; "
+        "without a zone, London time (default: the file's modification time); the newest roll wins",
     )
     p.set_defaults(func=cmd_import_roll)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import textwrap
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +87,9 @@ def patient_id_of(vault: OpenVault, text: str) -> str:
 
 def _list_sessions(vault: OpenVault) -> None:
     from hjdesk.services.clinics import list_sessions
+    from hjdesk.services.common import local_today
 
-    today = date.today()
+    today = local_today()
     sessions = list_sessions(vault, date=today) or list_sessions(vault)[:SESSIONS_LISTED]
     for s in sessions:
         print(

@@ -17,6 +17,7 @@ from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStatusBar, QWidget
 
 from hjdesk.storage.errors import KnownError
+from hjdesk.ui.clinic_time import clinic_now
 from hjdesk.ui.context import PageContext
 
 STATUS_MS = 15_000
@@ -27,7 +28,7 @@ Failed = Callable[[KnownError], None]
 def documents_path(stem: str, suffix: str, today: date | None = None) -> str:
     """`stem-YYYY-MM-DD.suffix` in the user's Documents folder (or bare, if there is none)."""
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    name = f"{stem}-{(today or date.today()):%Y-%m-%d}{suffix}"
+    name = f"{stem}-{(today or clinic_now().date()):%Y-%m-%d}{suffix}"
     return str(Path(folder) / name) if folder else name
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from hjdesk.clinical.identifiers import age_on, format_nhs_number, is_older_prisoner
 from hjdesk.services.actions import user_action
+from hjdesk.services.common import local_today
 from hjdesk.services.permissions import require
 from hjdesk.storage.models import Alert, Establishment, Location, Patient, TransferNotice
 from hjdesk.storage.vault import OpenVault
@@ -109,7 +110,7 @@ def caseload(
     second rather than twenty.
     """
     require(vault.actor, "view_caseload")
-    day = today or date.today()
+    day = today or local_today()
     query = (
         select(
             Patient.id,
@@ -218,7 +219,7 @@ def search(
         .outerjoin(Location, Patient.location_id == Location.id)
         .order_by(*order)
     )
-    day = today or date.today()
+    day = today or local_today()
     # Why it is shaped so (docs/performance.md): each query walks one index range in the order
     # wanted and stops at `limit`, so a prefix matching thousands costs what one matching fifty
     # does; plain columns, not ORM objects, because loading Patient instances with their
@@ -282,7 +283,7 @@ def open_patient(vault: OpenVault, patient_id: str, *, today: date | None = None
             from hjdesk.storage.errors import InvalidInput
 
             raise InvalidInput("That patient is not in this vault.")
-        row = _row(found[0], found[1], today or date.today())
+        row = _row(found[0], found[1], today or local_today())
         notice = act.session.get(TransferNotice, patient_id)
         if notice is not None:
             other = notice.from_code if notice.direction == "arriving" else notice.to_code

@@ -14,6 +14,7 @@ from pathlib import Path
 from hjdesk.clinical import estate_ids
 from hjdesk.services.acct import raise_ha_alert_work
 from hjdesk.services.actions import user_action
+from hjdesk.services.common import local_today
 from hjdesk.services.permissions import require
 from hjdesk.services.roll.reconcile import apply_rows
 from hjdesk.services.roll.rows import (
@@ -71,7 +72,7 @@ def import_roll(
     stamp = estate_ids.roll_stamp(taken, now, vault.device_id)
     records = decode_roll(data)
     summary = ImportSummary()
-    rows = parse_rows(records, summary, today or date.today())
+    rows = parse_rows(records, summary, today or local_today())
     if not rows and not summary.rejected:
         raise RollFileError("The roll file has a header but no rows.")
     try:

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from hjdesk.services.acct import unsynced_contributions
-from hjdesk.services.common import utc_now
+from hjdesk.services.common import CLINIC_ZONE, utc_now
 from hjdesk.services.labels import display_name
 from hjdesk.storage.models import OutboxOp, Patient, Setting, SyncConflict
 from hjdesk.storage.vault import OpenVault
@@ -49,7 +49,7 @@ class SyncStatus:
     def receipt_text(self) -> str:
         if self.last_receipt is None:
             return "never synced"
-        when = self.last_receipt.astimezone()
+        when = self.last_receipt.astimezone(CLINIC_ZONE)  # London's clock, as every screen (H-30)
         today = datetime.now(when.tzinfo).date()
         day = "today" if when.date() == today else f"{when:%d %b}"
         return f"last sync receipt {day} {when:%H:%M}"

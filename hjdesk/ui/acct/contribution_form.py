@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from hjdesk.clinical import acct as rules
 from hjdesk.services.acct import SUMMARY_MAX, AcctEventView
 from hjdesk.ui.acct.labels import CONTRIBUTION_TYPES, TEAMS, event_label, type_text, when
+from hjdesk.ui.clinic_time import clinic_now
 from hjdesk.ui.theme import set_tone
 from hjdesk.ui.widgets.form_rows import FormRows
 from hjdesk.ui.widgets.message_line import MessageLine
@@ -215,7 +216,7 @@ class ContributionForm(QWidget):
     def clear(self) -> None:
         self.reset()
         self.done.clear()
-        self.set_event(None, datetime.now().astimezone())
+        self.set_event(None, clinic_now())
 
     def _submit(self) -> None:
         if self.current_event is None:

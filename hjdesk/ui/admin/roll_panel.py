@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,6 +31,7 @@ from hjdesk.services.permissions import POLICY
 from hjdesk.services.roll import COLUMNS as ROLL_COLUMNS
 from hjdesk.services.roll import ImportSummary, LinkFlag, import_roll, mark_checked, open_link_flags
 from hjdesk.storage.errors import KnownError
+from hjdesk.ui.clinic_time import clinic, from_qt, set_clinic_zone, to_qt
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.theme import severity_colour
 from hjdesk.ui.widgets.message_line import MessageLine
@@ -79,11 +79,10 @@ class RollImportPanel(QWidget):
             "The roll was taken from the prison system when its file was saved"
         )
         self.use_file_time.setChecked(True)
-        self.taken = QDateTimeEdit()
+        self.taken = set_clinic_zone(QDateTimeEdit())
         self.taken.setAccessibleName("When the roll was taken from the prison system")
         self.taken.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.taken.setCalendarPopup(True)
-        self.taken.setDateTime(QDateTime.currentDateTime())
         self.taken.setEnabled(False)
         self.use_file_time.toggled.connect(lambda on: self.taken.setEnabled(not on))
         self.busy = QProgressBar()
@@ -214,7 +213,7 @@ class RollImportPanel(QWidget):
                     hide(flag.prison_number),
                     hide(flag.other_prison_number),
                     hide(flag.nhs_number),
-                    f"{flag.flagged_at.astimezone():%Y-%m-%d %H:%M}",
+                    f"{clinic(flag.flagged_at):%Y-%m-%d %H:%M}",
                 )
                 for column, text in enumerate(cells):
                     self.flags.setItem(index, column, QTableWidgetItem(text))
@@ -239,9 +238,9 @@ class RollImportPanel(QWidget):
         """When the roll was taken: the file's modification time, or the time typed in."""
         if self.use_file_time.isChecked():
             moment = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-            self.taken.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp())))
+            self.taken.setDateTime(to_qt(moment))
             return moment
-        return datetime.fromtimestamp(self.taken.dateTime().toSecsSinceEpoch(), UTC)
+        return from_qt(self.taken.dateTime())
 
     def clear(self) -> None:
         self.summary = None

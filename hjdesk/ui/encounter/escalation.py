@@ -25,6 +25,7 @@ from hjdesk.services.encounters import (
     RED_FLAG_TEXT,
     EscalationInput,
 )
+from hjdesk.ui.clinic_time import CLINIC_QT_ZONE
 from hjdesk.ui.widgets.fields import (
     Section,
     TextArea,
@@ -82,7 +83,7 @@ class EscalationSection(Section):
     ) -> None:
         if flags and not self.flags and not self._at_given:
             # The moment a flag appears is the best default for "when"; the nurse corrects it.
-            self.at.setDateTime(QDateTime.currentDateTime())
+            self.at.setDateTime(QDateTime.currentDateTime(CLINIC_QT_ZONE))
         self.flags = flags
         self.setVisible(bool(flags))
         self.flags_label.setText(

@@ -39,6 +39,7 @@ from hjdesk.services.encounters import (
     parse_kind,
 )
 from hjdesk.storage.errors import KnownError
+from hjdesk.ui.clinic_time import clinic, clinic_now
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.encounter import context as loading
 from hjdesk.ui.encounter.alerts import patient_line
@@ -201,7 +202,7 @@ class EncounterForm(QWidget):
             if loaded.draft is not None:
                 self._restore(loaded.draft.payload)
                 self.draft_id = loaded.draft.id
-                saved = loaded.draft.updated_at.astimezone()
+                saved = clinic(loaded.draft.updated_at)
                 self.draft_note.setText(f"Your draft of {saved:%d %b %Y %H:%M} is restored.")
             else:
                 self._prefill(loaded)
@@ -296,7 +297,7 @@ class EncounterForm(QWidget):
     def _draft_saved(self, draft_id: str) -> None:
         self.draft_id = draft_id
         self.dirty = False
-        self.draft_note.setText(f"Draft saved at {datetime.now():%H:%M}.")
+        self.draft_note.setText(f"Draft saved at {clinic_now():%H:%M}.")
 
     def discard_draft(self) -> None:
         vault, draft_id = self.context.vault, self.draft_id
@@ -386,7 +387,7 @@ class EncounterForm(QWidget):
         self.dirty = False
         self.draft_id = None
         self.sign_button.setEnabled(True)
-        self.show_message(f"Signed at {datetime.now():%H:%M}.", error=False)
+        self.show_message(f"Signed at {clinic_now():%H:%M}.", error=False)
         self.signed.emit(view.id)
 
     def _sign_failed(self, exc: KnownError) -> None:

@@ -20,6 +20,7 @@ from hjdesk.reports.text import words
 from hjdesk.services.clinics import SessionSummary, list_sessions
 from hjdesk.services.patients import PatientRow, search
 from hjdesk.storage.errors import KnownError
+from hjdesk.ui.clinic_time import clinic_now
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.base import Page
 from hjdesk.ui.save_fhir import BUTTON_NAME, BUTTON_TEXT, save_fhir
@@ -176,7 +177,7 @@ class ReportsPage(Page):
     def _fill_months(self) -> None:
         self.month.clear()
         self.month.addItem("Every month", None)
-        for first in _months(date.today()):
+        for first in _months(clinic_now().date()):
             self.month.addItem(f"{first:%B %Y}", first)
 
     def _show_sessions(self, sessions: list[SessionSummary]) -> None:

@@ -30,6 +30,7 @@ from hjdesk.sync.client import ConflictView, SyncProgress, list_conflicts, sync_
 from hjdesk.sync.handover import HandoverReport, check_handover
 from hjdesk.sync.progress import RateMeter
 from hjdesk.sync.quarantine import QuarantineView, list_dismissed, list_quarantine
+from hjdesk.ui.clinic_time import clinic
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.base import Page
 from hjdesk.ui.sync.conflicts_panel import ConflictsPanel
@@ -222,7 +223,7 @@ class SyncPage(Page):
         self.step.clear()
         self._update_button()
         if outcome.summary is not None:
-            when = outcome.summary.receipt_at.astimezone().strftime("%H:%M")
+            when = clinic(outcome.summary.receipt_at).strftime("%H:%M")
             kind = "Automatic sync" if outcome.automatic else "Sync"
             self.summary.setText(
                 f"{kind} finished at {when}.\n" + "\n".join(outcome.summary.lines())

@@ -13,6 +13,7 @@ from hjdesk.clinical.acct import Flag, FlagCode, Severity, UpcomingWarning
 from hjdesk.services.acct import AcctCaseView, AcctEventView, InputStatus
 from hjdesk.services.patients import patient_acct_cases
 from hjdesk.storage.vault import OpenVault
+from hjdesk.ui.clinic_time import clinic
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.tab_base import RecordTab, day_text, make_tree, moment_text, tree_item, words
 
@@ -68,7 +69,7 @@ def _case_row(case: AcctCaseView) -> QTreeWidgetItem:
     live = case.status != "CLOSED"
     item = tree_item(
         [
-            f"ACCT opened {day_text(case.opened_at.astimezone().date())}",
+            f"ACCT opened {day_text(clinic(case.opened_at).date())}",
             moment_text(case.opened_at),
             status,
             flag_text,

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from hjdesk.services.encounters import ObservationSeries, observations_series
 from hjdesk.storage.vault import OpenVault
+from hjdesk.ui.clinic_time import clinic
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.tab_base import RecordTab, fit_width, make_tree, tree_item
 from hjdesk.ui.record.trend_chart import TrendChart, chart_model
@@ -41,7 +42,7 @@ class ReadingRow:
         if "sys" in v:
             bp = f"{v['sys']:g}/{v['dia']:g}" if "dia" in v else f"{v['sys']:g}/–"
         return [
-            self.at.astimezone().strftime("%d %b %y %H:%M"),
+            clinic(self.at).strftime("%d %b %y %H:%M"),
             news2_text(v["news2"]) if "news2" in v else "",
             bp,
             f"{v['pulse']:g}" if "pulse" in v else "",

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from hjdesk.storage.errors import KnownError
 from hjdesk.storage.vault import OpenVault
+from hjdesk.ui.clinic_time import clinic
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.theme import severity_colour
 from hjdesk.ui.widgets.message_line import MessageLine
@@ -28,8 +29,8 @@ def day_text(value: date | None, empty: str = "") -> str:
 
 
 def moment_text(value: datetime | None, empty: str = "") -> str:
-    """A stored UTC time as this laptop's local date and time."""
-    return value.astimezone().strftime("%d %b %Y %H:%M") if value is not None else empty
+    """A stored UTC time as London's date and time (H-30), whatever the laptop's zone."""
+    return clinic(value).strftime("%d %b %Y %H:%M") if value is not None else empty
 
 
 def words(code: str | None) -> str:

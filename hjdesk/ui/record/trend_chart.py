@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAccessibleWidget, QSizePolicy, QWidget
 
 from hjdesk.services.encounters import ObservationSeries, SeriesPoint
+from hjdesk.ui.clinic_time import clinic
 from hjdesk.ui.theme import is_high_contrast
 
 # NEWS2 totals at which the RCP response changes (chart 4): 5 urgent review, 7 emergency.
@@ -88,7 +89,7 @@ class ChartModel:
                 at, value = s.points[-1]
                 count = f"{len(s.points)} reading{'s' if len(s.points) != 1 else ''}"
                 latest = f"{value:g} {s.unit}".rstrip()
-                parts.append(f"{s.name}: {count}, latest {latest} on {at.astimezone():%d %b %Y}")
+                parts.append(f"{s.name}: {count}, latest {latest} on {clinic(at):%d %b %Y}")
         return "; ".join(parts) + "."
 
 
@@ -348,14 +349,14 @@ class TrendChart(QWidget):
             return
         short = end - start < timedelta(days=3)
         pattern = "%d %b %H:%M" if short else "%d %b %Y"
-        sample = metrics.horizontalAdvance(start.astimezone().strftime(pattern)) + 24
+        sample = metrics.horizontalAdvance(clinic(start).strftime(pattern)) + 24
         count = max(2, min(6, int(plot.width() // sample)))
         painter.setPen(ink.text)
         for step in range(count):
             at = start + (end - start) * (step + 0.5) / count
             x = self._x(at, plot)
             painter.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 4))
-            text = at.astimezone().strftime(pattern)
+            text = clinic(at).strftime(pattern)
             width = metrics.horizontalAdvance(text)
             painter.drawText(QPointF(x - width / 2, plot.bottom() + metrics.height() + 2), text)
 

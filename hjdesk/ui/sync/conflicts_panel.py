@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from hjdesk.services.settings import ConflictLabel
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.sync.client import ConflictView, resolve_conflict
+from hjdesk.ui.clinic_time import clinic
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.sync.conflict_fields import FieldRow, compare, kind_label, merged_values, shown
 from hjdesk.ui.theme import severity_colour
@@ -169,7 +170,7 @@ class ConflictsPanel(QWidget):
                 privacy.identifier(who.prison_number) if who else "",
                 _WHY.get(conflict.reason, conflict.reason),
                 ", ".join(f.replace("_", " ") for f in conflict.changed_fields) or "-",
-                conflict.detected_at.astimezone().strftime("%d %b %H:%M"),
+                clinic(conflict.detected_at).strftime("%d %b %H:%M"),
             )
             for column, text in enumerate(cells):
                 self.list.setItem(row, column, QTableWidgetItem(text))

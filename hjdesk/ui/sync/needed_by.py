@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from hjdesk.services.acct import UnsyncedContribution
 from hjdesk.services.common import utc_now
+from hjdesk.ui.clinic_time import clinic
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.sync.conflict_fields import label
 from hjdesk.ui.theme import severity_colour
@@ -52,7 +53,7 @@ def time_left(item: UnsyncedContribution, now: datetime) -> str:
 
 
 def _when(moment: datetime, now: datetime) -> str:
-    local = moment.astimezone()
+    local = clinic(moment)
     return local.strftime("%a %d %b %H:%M" if local.year == now.year else "%a %d %b %Y %H:%M")
 
 

@@ -28,6 +28,7 @@ from hjdesk.storage.vault import ADMIN_ROLE
 from hjdesk.sync import quarantine
 from hjdesk.sync.handover import HandoverReport
 from hjdesk.sync.quarantine import PULL, PUSH, TOO_LARGE, QuarantineView
+from hjdesk.ui.clinic_time import clinic
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.sync.conflict_fields import label
 from hjdesk.ui.widgets.message_line import MessageLine
@@ -146,7 +147,7 @@ class QuarantinePanel(QWidget):
             self.table.setRowCount(len(self.items))
             for row, item in enumerate(self.items):
                 cells = (
-                    item.detected_at.astimezone().strftime("%d %b %H:%M"),
+                    clinic(item.detected_at).strftime("%d %b %H:%M"),
                     _what(item),
                     f"{label(item.kind)} {item.record_id[:8]}",
                     f"{item.reason} ({item.rule})",
@@ -265,5 +266,5 @@ def _what(item: QuarantineView) -> str:
 
 
 def _dismissal(item: QuarantineView) -> str:
-    when = item.dismissed_at.astimezone().strftime("%d %b %H:%M") if item.dismissed_at else ""
+    when = clinic(item.dismissed_at).strftime("%d %b %H:%M") if item.dismissed_at else ""
     return f"Dismissed by {item.dismissed_by} on {when}: {item.dismissal_reason}"

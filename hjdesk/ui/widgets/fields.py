@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.ui import theme
+from hjdesk.ui.clinic_time import from_qt, from_wall_clock, set_clinic_zone
 from hjdesk.ui.widgets.form_rows import FormRows
 
 BLANK = "—"
@@ -115,15 +116,12 @@ class TextArea(QPlainTextEdit):
 
 
 def aware(value: QDateTime) -> datetime:
-    """A QDateTime (local wall clock) as an aware datetime."""
-    moment = value.toPython()
-    if not isinstance(moment, datetime):
-        raise TypeError("not a date and time")
-    return moment.astimezone()
+    """A QDateTime from a field as an aware datetime (the field's zone is London's, H-30)."""
+    return from_qt(value)
 
 
 def now_edit(name: str) -> QDateTimeEdit:
-    edit = QDateTimeEdit(QDateTime.currentDateTime())
+    edit = set_clinic_zone(QDateTimeEdit())
     edit.setDisplayFormat("dd/MM/yyyy HH:mm")
     edit.setCalendarPopup(True)
     edit.setAccessibleName(name)
@@ -254,8 +252,8 @@ def _write(widget: QWidget, value: Any) -> None:
     elif isinstance(widget, QCheckBox):
         widget.setChecked(bool(value))
     elif isinstance(widget, QDateTimeEdit) and isinstance(value, str):
-        parsed = QDateTime.fromString(value, "yyyy-MM-ddTHH:mm:ss")
-        if parsed.isValid():
+        parsed = from_wall_clock(value)
+        if parsed is not None:
             widget.setDateTime(parsed)
 
 

@@ -98,7 +98,7 @@ class GroupedModel(QAbstractItemModel):
     ) -> None:
         super().__init__()
         self.columns = tuple(columns)
-        self._width = len(self.columns)
+        self._width = len(self.columns)  # fixed here; `index()` reads it for every row laid out
         self.privacy = privacy or PrivacyState()
         self.page_size = page_size
         self._groups: Sequence[Sequence[Any]] = ()
@@ -191,7 +191,7 @@ class GroupedModel(QAbstractItemModel):
             self.beginInsertRows(parent, before, after - 1)
             self._shown[group] = after
             self.endInsertRows()
-            last = self.index(after, len(self.columns) - 1, parent)
+            last = self.index(after, self._width - 1, parent)
             self.dataChanged.emit(self.index(after, 0, parent), last)  # its count fell
         return self.index(before, 0, parent)
 
@@ -199,7 +199,7 @@ class GroupedModel(QAbstractItemModel):
         """Tell the view every shown row's data changed, heading by heading, with no layout
         change."""
         self.forget_cells()  # headings' too, even with no rows to signal
-        last = len(self.columns) - 1
+        last = self._width - 1
         for number in range(len(self._groups)):
             count = self._visible(number)
             if count:
@@ -264,7 +264,7 @@ class GroupedModel(QAbstractItemModel):
         return cells[index.column()]
 
     def _row_answers(self, index: Index) -> tuple[Cell, ...]:
-        width = len(self.columns)
+        width = self._width
         if index.internalId() == HEADING:
             group = index.row()
             return tuple(self._asked(self.heading_data, group, c) for c in range(width))
@@ -291,7 +291,7 @@ class GroupedModel(QAbstractItemModel):
         """Each column's answers for a row, by role, as `row_data` gives them: every role in
         `DRAWN_ROLES` (None where it has no answer) and any others the row answers. A subclass
         may work a row out at once rather than role by role."""
-        return tuple(self._asked(self.row_data, row, c) for c in range(len(self.columns)))
+        return tuple(self._asked(self.row_data, row, c) for c in range(self._width))
 
     def heading_data(self, group: int, column: int, role: int) -> Any:
         raise NotImplementedError
@@ -354,7 +354,7 @@ class GroupedModel(QAbstractItemModel):
         return parent.column() == 0 and bool(self._groups[parent.row()])
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return len(self.columns)
+        return self._width
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
