@@ -19,14 +19,27 @@ from typing import Any
 from sqlalchemy import ARRAY, ColumnElement, Connection, Table, any_, bindparam
 
 
-def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT `rows` (dicts keyed by column name, all with the same keys) into `table`."""
+def insert_many(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    as_stored: frozenset[str] = frozenset(),
+) -> None:
+    """INSERT `rows` (dicts keyed by column name, all with the same keys) into `table`.
+
+    `as_stored` names text columns whose values are already the text the column stores (a
+    pulled record's JSON, `local_apply.read_to_row`): bound as they are, without their type's
+    bind processor."""
     if not rows:
         return
     dialect = conn.dialect
     keys = list(rows[0])
     processors: dict[str, Callable[[Any], Any] | None] = {
-        key: table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
+        key: None
+        if key in as_stored
+        else table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        for key in keys
     }
     if dialect.name == "postgresql":
         _copy(conn, table, keys, _all_values(rows, keys, processors))

@@ -378,7 +378,10 @@ def _pull_pages(
     # The first page also asks how many records follow it, so progress can show the time left
     # (a hub from before `remaining` sends none: then records and rate only).
     total: int | None = None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hjdesk-pull") as fetcher:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="hjdesk-pull") as fetcher,
+        _Pages(vault, fill) as pages,
+    ):
         pending = fetcher.submit(hub.changes, since, page, count=True)
         first = True
         while True:
@@ -389,8 +392,11 @@ def _pull_pages(
             if reply.more:
                 pending = fetcher.submit(hub.changes, reply.next_since, page)
             if fill is not None and reply.purges:
+                pages.commit()
                 fill.build_indexes()  # a purge deletes by patient: with its indexes
-            _store_page(vault, reply, tally, None if fill is None else fill.conn)
+            pages.store(reply, tally)
+            if not pending.done() or not reply.more:
+                pages.commit()  # never hold the vault's write turn while waiting on the hub
             tally.pulled += len(reply.changes)
             tally.state = reply.device
             if total is not None:
@@ -403,19 +409,95 @@ def _pull_pages(
                 return
 
 
-def _store_page(
-    vault: OpenVault, reply: ChangesReply, tally: Tally, held: Connection | None = None
-) -> None:
-    """One page of changes, its purges and its cursor, in one transaction; then the clock."""
-    with remote_session(vault, held) as session:
-        apply_changes(session, reply.changes, tally.pull)
-        for purge in reply.purges:
-            if purge_patient(session, purge.patient_id):
-                tally.pull.purged += 1
-        if not reply.more:
-            store_transfer_notes(session, reply.transfers)
-        local_state.put(session, local_state.CURSOR, str(reply.next_since))
-        local_state.put(session, local_state.LAST_RECEIPT, utcnow().isoformat())
+# Pages a first fill may store in one transaction. Each commit writes every page of the vault it
+# dirtied to the log, encrypted, and the next commit writes again those both touched (the tables'
+# last pages, the keys' inner pages, the cursor's); a million records are 400 pulled pages
+# (docs/performance.md, "First sync: pages per commit").
+FILL_PAGES_PER_COMMIT = 4
+
+
+class _Pages:
+    """Stores pulled pages in order, each with its cursor, so that a crash keeps only whole pages
+    and the pull resumes after the last one kept.
+
+    A page is one transaction, except during a first fill (an empty vault, on the fill's own
+    connection), when up to `FILL_PAGES_PER_COMMIT` pages that arrived while the last was being
+    stored share one. The caller commits before it waits for the hub (`commit`), so the vault's
+    write turn is never held across the network: a clinician's entry waits at most for those few
+    pages to be stored.
+
+    A page stored is a page kept: when the pull stops for anything but storing itself (the hub
+    gone, a refused request, an interrupt between pages), the pages stored so far are committed
+    and then the error goes on. Only a failure while a page is being stored rolls back the open
+    group (its pages, cursor included, are pulled again next time)."""
+
+    def __init__(self, vault: OpenVault, fill: _FirstFill | None) -> None:
+        self._vault = vault
+        self._fill = fill
+        self._open: contextlib.ExitStack | None = None
+        self._session: Session | None = None
+        self._stored: list[ChangesReply] = []
+
+    def __enter__(self) -> _Pages:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        # Every page in the open group was stored whole: keep them, whatever stopped the pull
+        # (a failure inside `store` has already rolled its group back). An error committing is
+        # raised with the pull's own error as its context.
+        self.commit()
+
+    def store(self, reply: ChangesReply, tally: Tally) -> None:
+        if self._fill is None:
+            with remote_session(self._vault) as session:
+                _store_in(session, reply, tally)
+            _observe(self._vault, reply)
+            return
+        if self._open is None:
+            self._open = contextlib.ExitStack()
+            self._session = self._open.enter_context(remote_session(self._vault, self._fill.conn))
+        assert self._session is not None
+        try:
+            _store_in(self._session, reply, tally)
+        except BaseException as error:
+            self._roll_back(error)
+            raise
+        self._stored.append(reply)
+        if len(self._stored) >= FILL_PAGES_PER_COMMIT:
+            self.commit()
+
+    def commit(self) -> None:
+        if self._open is None:
+            return
+        opened, self._open, self._session = self._open, None, None
+        opened.close()
+        for reply in self._stored:
+            _observe(self._vault, reply)
+        self._stored.clear()
+
+    def _roll_back(self, error: BaseException) -> None:
+        """Storing failed: the open group goes (pulled again next time, after the last cursor
+        kept)."""
+        opened, self._open, self._session = self._open, None, None
+        self._stored.clear()
+        if opened is not None:
+            opened.__exit__(type(error), error, error.__traceback__)
+
+
+def _store_in(session: Session, reply: ChangesReply, tally: Tally) -> None:
+    """One page of changes, its purges and its cursor, in the caller's transaction."""
+    apply_changes(session, reply.changes, tally.pull)
+    for purge in reply.purges:
+        if purge_patient(session, purge.patient_id):
+            tally.pull.purged += 1
+    if not reply.more:
+        store_transfer_notes(session, reply.transfers)
+    local_state.put(session, local_state.CURSOR, str(reply.next_since))
+    local_state.put(session, local_state.LAST_RECEIPT, utcnow().isoformat())
+
+
+def _observe(vault: OpenVault, reply: ChangesReply) -> None:
+    """The clock moves past the newest stamp of a page once it is committed."""
     stamps = [c.payload.get("hlc") for c in reply.changes]
     latest = max((s for s in stamps if isinstance(s, str) and _is_hlc(s)), default=None)
     if latest:

@@ -33,6 +33,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     Table,
+    Text,
     TypeDecorator,
     bindparam,
     delete,
@@ -58,7 +59,7 @@ from hjdesk.storage.models import (
     TransferNotice,
     utcnow,
 )
-from hjdesk.storage.models.column_types import JsonText, from_text, member_of
+from hjdesk.storage.models.column_types import JsonText, from_text, member_of, stored_text
 from hjdesk.sync import payloads, quarantine
 from hjdesk.sync.bulk import insert_many
 from hjdesk.sync.protocol import Change, TransferNote
@@ -143,16 +144,28 @@ def _as_utc(moment: datetime) -> datetime:
 
 def _read_converter(column_type: Any) -> Callable[[Any], Any] | None:
     """`_converter` for a value `payloads.read` has already checked: dates and datetimes come
-    parsed, so only a naive datetime's zone is left to settle."""
-    if isinstance(column_type, JsonText | Enum):
+    parsed, so only a naive datetime's zone is left to settle. A JSON column's text comes back as
+    the text the column stores (`stored_text`: parsed, so text that is not JSON is refused as
+    before, and written again as the column's bind would write it), so `_write` stores it as it is
+    instead of parsing it here and serialising it again there."""
+    if isinstance(column_type, JsonText):
+        return stored_text
+    if isinstance(column_type, Enum):
         return _converter(column_type)
     base = column_type.impl if isinstance(column_type, TypeDecorator) else column_type
     return _as_utc if isinstance(base, DateTime) else None
 
 
 def read_to_row(cls: type[Synced], values: dict[str, Any]) -> dict[str, Any]:
-    """`to_row` for what `payloads.read` returned (the same row, without parsing dates again)."""
+    """`to_row` for what `payloads.read` returned (the same row, without parsing dates again),
+    except that a JSON column holds its stored text (`json_columns`), not the parsed value."""
     return _row(_column_plan(cls, _read_converter), values)
+
+
+@cache
+def json_columns(table: Table) -> frozenset[str]:
+    """The table's `JsonText` columns: in a row from `read_to_row`, text already as stored."""
+    return frozenset(column.name for column in table.c if isinstance(column.type, JsonText))
 
 
 def applied_tables() -> list[str]:
@@ -432,20 +445,29 @@ def _write(
 def _execute(
     conn: Connection, table: Table, writes: list[tuple[Change, dict[str, Any], bool]]
 ) -> None:
+    """Write rows from `read_to_row` (or merged from them): JSON columns hold their stored text,
+    so they are bound as plain text, not through `JsonText` again."""
     groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
     for _, row, new in writes:
         groups[(new, tuple(sorted(row)))].append(row)
+    as_text = json_columns(table)
     for (new, keys), rows in groups.items():
         if new:
             # In key order: each index page the keys land on is visited once per page pulled,
             # not once per record (the keys are random UUIDs).
             rows.sort(key=lambda row: str(row["id"]))
-            insert_many(conn, table, rows)
+            insert_many(conn, table, rows, as_stored=as_text)
         else:
             statement = (
                 update(table)
                 .where(table.c.id == bindparam("b_id"))
-                .values({k: bindparam(k) for k in keys if k != "id"})
+                .values(
+                    {
+                        k: bindparam(k, type_=Text()) if k in as_text else bindparam(k)
+                        for k in keys
+                        if k != "id"
+                    }
+                )
             )
             conn.execute(statement, [{**r, "b_id": r["id"]} for r in rows])
 

@@ -88,17 +88,48 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} as JSON")
 
 
+# What `json.dumps(value, sort_keys=True, ensure_ascii=False, default=_default)` builds on every
+# call, built once: `dumps` with these options is exactly `JSONEncoder(...).encode(value)`, and
+# `encode` keeps no state between calls (its circular-reference marks are made per call).
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_default)
+
+
 def to_text(value: Any) -> str:
     """The stored (and synced) text of a JSON value: stable key order, non-ASCII kept readable.
 
     These are the options `services.common.dumps` used for every one of these columns, so rows
     written before 0009 read back and re-serialise to the same text.
     """
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=_default)
+    return _ENCODER.encode(value)
 
 
 def from_text(text: str) -> Any:
     return json.loads(text)
+
+
+# `stored_text` remembers the answer for short texts: the values of these columns that recur
+# across records (an empty list of red flags, a NEWS2 subscore map, a care plan's attendees).
+# Longer texts (an encounter's answers, mostly different per record) are worked out each time.
+# Bounded: when full it starts again, so a peer sending endless different texts costs a clear.
+_STORED_LONGEST = 128
+_STORED_MAX = 4096
+_stored: dict[str, str | None] = {}
+
+
+def stored_text(text: str) -> str | None:
+    """What a `JsonText` column stores for a value that arrived as its text (a pulled record):
+    exactly `to_text(from_text(text))`, the bind of the parsed value, None for JSON `null`. The
+    same exception as `from_text` for text that is not JSON (nothing is remembered for it)."""
+    short = len(text) <= _STORED_LONGEST
+    if short and text in _stored:
+        return _stored[text]
+    value = from_text(text)
+    stored = None if value is None else to_text(value)
+    if short:
+        if len(_stored) >= _STORED_MAX:
+            _stored.clear()
+        _stored[text] = stored
+    return stored
 
 
 class JsonText(TypeDecorator[Any]):

@@ -1,0 +1,240 @@
+"""A pulled record's JSON fields (text on the wire, `JsonText` columns here) are stored as the
+column's own bind would store their parsed value, byte for byte, whether they are written once
+or passed through (`local_apply.read_to_row`, `column_types.stored_text`); text that is not JSON
+is set aside, as it always was, and never stored.
+
+The reference is the path a pull took before: each field parsed (`local_apply.to_row`) and the
+row written by SQLAlchemy itself (`conn.execute(table.insert(), …)`, what `bulk.insert_many`
+matches). Each table is written that way inside the same vault, read raw, and rolled back."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Table, delete, select
+
+from hjdesk.demo.establishment import ESTABLISHMENT, build_demo
+from hjdesk.storage.models import AuditEvent, OutboxOp, Signed, SyncConflict, SyncQuarantine
+from hjdesk.storage.models.column_types import from_text, stored_text, to_text
+from hjdesk.storage.paths import HomePaths
+from hjdesk.sync.client import enrol, sync
+from hjdesk.sync.cycle import remote_session
+from hjdesk.sync.hub import schema
+from hjdesk.sync.local_apply import json_columns, synced_classes, table_of, to_row
+from tests.conftest import FAST_KDF, PASSWORD
+from tests.sync.helpers import HubProcess, Laptop
+
+# Valid JSON that is not in the stored form: each must be stored as the bind writes its value.
+UNUSUAL = [
+    '{"b": 1,   "a": [1,2]}',  # spacing, key order
+    " [ ] ",  # white space around
+    '"caf\\u00e9 \\ud83d\\ude00"',  # escapes for what is stored as itself
+    "null",  # a JSON null: the column holds NULL
+    "1.0E2",  # a number written another way
+    '{"a": 1, "a": 2}',  # a repeated key: the last wins
+    "NaN",  # Python's json reads it, and writes it back
+    '{"deep": [[[{"x": "\\n\\t\\u0001"}]]]}',
+    '{"long": "' + "x" * 300 + '"}',  # longer than what stored_text remembers
+]
+# Not JSON: set aside with the reason a pull always gave, never stored.
+NOT_JSON = ["{not json", "", "[1,]", "\ufeff[]", '{"a": 1} trailing', "'single'"]
+READ_REASON = "its values could not be read"
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _raw(conn: Connection, table: Table) -> dict[str, tuple[Any, ...]]:
+    rows = conn.exec_driver_sql(f'SELECT "id", * FROM "{table.name}"').all()
+    return {str(row[0]): tuple(row) for row in rows}
+
+
+def _hub_payloads(hub: HubProcess) -> dict[tuple[str, str], dict[str, Any]]:
+    docs = schema.documents
+    with hub.store.reading() as conn:
+        return {
+            (row.kind, row.id): dict(row.payload)
+            for row in conn.execute(select(docs.c.kind, docs.c.id, docs.c.payload))
+        }
+
+
+def _assert_stored_as_before(laptop: Laptop, hub: HubProcess) -> dict[str, int]:
+    """Every pulled row of every kind, raw, equals the old path's row; compared rows by kind."""
+    # The laptop's own records were written here, not pulled; one in conflict keeps its own.
+    with laptop.peek() as s:
+        own = set(s.scalars(select(OutboxOp.record_id)))
+        own |= set(s.scalars(select(SyncConflict.record_id)))
+    payloads = {key: p for key, p in _hub_payloads(hub).items() if key[1] not in own}
+    compared: dict[str, int] = {}
+    # Written the old way, compared, and rolled back (the exception ends the transaction).
+    with (
+        contextlib.suppress(_RolledBack),
+        laptop.vault() as opened,
+        remote_session(opened) as session,
+    ):
+        conn = session.connection()
+        for kind, cls in synced_classes().items():
+            if cls is AuditEvent:
+                continue
+            table = table_of(cls)
+            pulled = {rid: row for rid, row in _raw(conn, table).items() if (kind, rid) in payloads}
+            if not pulled:
+                continue
+            conn.execute(delete(table).where(table.c.id.in_(list(pulled))))
+            conn.execute(
+                table.insert(),
+                [{**to_row(cls, payloads[(kind, rid)]), "id": rid} for rid in pulled],
+            )
+            before = {rid: row for rid, row in _raw(conn, table).items() if rid in pulled}
+            assert pulled == before, kind
+            compared[kind] = len(pulled)
+        raise _RolledBack
+    kinds = {kind for kind, _ in payloads if kind in synced_classes() and kind != "audit_event"}
+    assert set(compared) == kinds
+    return compared
+
+
+def _set_json(
+    hub: HubProcess, targets: list[tuple[str, str, str, str]], *, new_rev: bool = False
+) -> None:
+    """Put these texts in the hub's documents, as a hub holding them would send them."""
+    docs = schema.documents
+    by_record: dict[tuple[str, str], dict[str, str]] = {}
+    for kind, rid, column, text in targets:
+        by_record.setdefault((kind, rid), {})[column] = text
+    with hub.store.writing() as (conn, seqs):
+        for (kind, rid), texts in by_record.items():
+            doc = hub.doc(kind, rid)
+            assert doc is not None
+            rev = doc["rev"] + 1 if new_rev else doc["rev"]
+            payload = {**doc["payload"], **texts}
+            if "rev" in payload:
+                payload["rev"] = rev
+            conn.execute(
+                docs.update()
+                .where(docs.c.kind == kind, docs.c.id == rid)
+                .values(payload=payload, rev=rev, change_seq=seqs.next())
+            )
+
+
+def _json_fields(hub: HubProcess) -> list[tuple[str, str, str]]:
+    """(kind, record id, JSON column), one field of each record the hub holds with one (its JSON
+    columns taken in turn, record by record), kinds interleaved."""
+    by_kind: dict[str, list[tuple[str, str, str]]] = {}
+    for (kind, rid), payload in sorted(_hub_payloads(hub).items()):
+        cls = synced_classes().get(kind)
+        if cls is None or cls is AuditEvent:
+            continue
+        columns = sorted(json_columns(table_of(cls)))
+        if columns:
+            column = columns[len(by_kind.get(kind, ())) % len(columns)]
+            if isinstance(payload.get(column), str):
+                by_kind.setdefault(kind, []).append((kind, rid, column))
+    found: list[tuple[str, str, str]] = []
+    while any(by_kind.values()):
+        for fields in by_kind.values():
+            if fields:
+                found.append(fields.pop(0))
+    return found
+
+
+def test_pulled_json_is_stored_byte_for_byte_as_before_and_bad_json_set_aside(
+    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    opened, _ = build_demo(
+        HomePaths.resolve(tmp_path / "demo"), password=PASSWORD, patients=40, kdf=FAST_KDF
+    )
+    try:
+        enrol(opened, hub.url, hub.enrol_code(ESTABLISHMENT), ca_bundle=None)
+        sync(opened)
+    finally:
+        opened.lock()
+    fields = _json_fields(hub)
+    json_kinds = {kind for kind, _, _ in fields}
+    assert json_kinds == {
+        kind for kind, cls in synced_classes().items() if json_columns(table_of(cls))
+    }
+    # Unusual but valid texts, then text that is not JSON, each in a different record.
+    unusual = [(*f, text) for f, text in zip(fields, UNUSUAL, strict=False)]
+    broken = [(*f, text) for f, text in zip(fields[len(UNUSUAL) :], NOT_JSON, strict=False)]
+    assert len(unusual) == len(UNUSUAL)
+    assert len(broken) == len(NOT_JSON)
+    _set_json(hub, unusual + broken)
+
+    b = make_laptop("b")
+    b.enrol(hub, ESTABLISHMENT)
+    first = b.sync()
+    assert first.quarantined == len(NOT_JSON)
+    compared = _assert_stored_as_before(b, hub)
+    assert json_kinds <= set(compared), compared
+    assert sum(compared.values()) > 200
+    with b.peek() as s:
+        kept = s.scalars(select(SyncQuarantine).order_by(SyncQuarantine.record_id)).all()
+        assert sorted((k.kind, k.record_id) for k in kept) == sorted(
+            (kind, rid) for kind, rid, _, _ in broken
+        )
+        assert {(k.direction, k.rule, k.reason) for k in kept} == {
+            ("pull", "payload-invalid", READ_REASON)
+        }
+        for kind, rid, _, _ in broken:  # never stored
+            table = table_of(synced_classes()[kind])
+            assert s.connection().execute(select(table.c.id).where(table.c.id == rid)).all() == []
+    for kind, rid, column, text in unusual:  # and as the bind of the parsed value would store
+        table = table_of(synced_classes()[kind])
+        value = from_text(text)
+        with b.peek() as s:
+            found = (
+                s.connection()
+                .exec_driver_sql(f'SELECT "{column}" FROM "{table.name}" WHERE id = ?', (rid,))
+                .all()
+            )
+            clash = s.scalars(
+                select(SyncConflict.reason).where(SyncConflict.record_id == rid)
+            ).all()
+        if value is None and not table.c[column].nullable:  # NULL in a NOT NULL column: held
+            assert (found, clash) == ([], ["clash"]), (kind, column)  # back, as it always was
+        else:
+            assert found == [(None if value is None else to_text(value),)], (kind, column, text)
+
+    # Updates (a higher rev of a record held here) take the other write path: the same bytes.
+    # (Only records that are not signed entries: a change to one signed here is set aside.)
+    unsigned = [
+        f
+        for f in fields[len(UNUSUAL) + len(NOT_JSON) :]
+        if not issubclass(synced_classes()[f[0]], Signed)
+    ]
+    changed = [(*f, text) for f, text in zip(unsigned[::-1], UNUSUAL, strict=False)]
+    assert len(changed) == len(UNUSUAL)
+    _set_json(hub, changed, new_rev=True)
+    again = b.sync()
+    assert again.quarantined == 0
+    held = [
+        rid
+        for kind, rid, column, text in changed
+        if from_text(text) is None and not table_of(synced_classes()[kind]).c[column].nullable
+    ]
+    assert again.applied == len(changed) - len(held)
+    _assert_stored_as_before(b, hub)
+
+
+@pytest.mark.parametrize("text", [*UNUSUAL, "[]", "{}", '["a", "b"]'])
+def test_stored_text_is_the_bind_of_the_parsed_value_each_time(text: str) -> None:
+    for _ in range(3):  # first worked out, then remembered (when short)
+        value = from_text(text)
+        assert stored_text(text) == (None if value is None else to_text(value))
+
+
+@pytest.mark.parametrize("text", NOT_JSON)
+def test_stored_text_refuses_what_from_text_refuses(text: str) -> None:
+    with pytest.raises(ValueError) as expected:
+        from_text(text)
+    for _ in range(2):  # and nothing is remembered for it
+        with pytest.raises(ValueError) as raised:
+            stored_text(text)
+        assert type(raised.value) is type(expected.value)
+        assert str(raised.value) == str(expected.value)
