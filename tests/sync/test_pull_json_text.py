@@ -42,6 +42,10 @@ UNUSUAL = [
 ]
 # Not JSON: set aside with the reason a pull always gave, never stored.
 NOT_JSON = ["{not json", "", "[1,]", "\ufeff[]", '{"a": 1} trailing', "'single'"]
+# JSON too deep to read (well inside the hub's length limit for a text field): what a device in
+# hostile hands could push. Set aside like text that is not JSON; it must never stop the pull.
+TOO_DEEP = ["[" * 20_000 + "]" * 20_000, '{"a":' * 10_000 + "1" + "}" * 10_000]
+REFUSED = NOT_JSON + TOO_DEEP
 READ_REASON = "its values could not be read"
 
 
@@ -161,15 +165,15 @@ def test_pulled_json_is_stored_byte_for_byte_as_before_and_bad_json_set_aside(
     }
     # Unusual but valid texts, then text that is not JSON, each in a different record.
     unusual = [(*f, text) for f, text in zip(fields, UNUSUAL, strict=False)]
-    broken = [(*f, text) for f, text in zip(fields[len(UNUSUAL) :], NOT_JSON, strict=False)]
+    broken = [(*f, text) for f, text in zip(fields[len(UNUSUAL) :], REFUSED, strict=False)]
     assert len(unusual) == len(UNUSUAL)
-    assert len(broken) == len(NOT_JSON)
+    assert len(broken) == len(REFUSED)
     _set_json(hub, unusual + broken)
 
     b = make_laptop("b")
     b.enrol(hub, ESTABLISHMENT)
     first = b.sync()
-    assert first.quarantined == len(NOT_JSON)
+    assert first.quarantined == len(REFUSED)
     compared = _assert_stored_as_before(b, hub)
     assert json_kinds <= set(compared), compared
     assert sum(compared.values()) > 200
@@ -205,7 +209,7 @@ def test_pulled_json_is_stored_byte_for_byte_as_before_and_bad_json_set_aside(
     # (Only records that are not signed entries: a change to one signed here is set aside.)
     unsigned = [
         f
-        for f in fields[len(UNUSUAL) + len(NOT_JSON) :]
+        for f in fields[len(UNUSUAL) + len(REFUSED) :]
         if not issubclass(synced_classes()[f[0]], Signed)
     ]
     changed = [(*f, text) for f, text in zip(unsigned[::-1], UNUSUAL, strict=False)]
@@ -238,3 +242,14 @@ def test_stored_text_refuses_what_from_text_refuses(text: str) -> None:
             stored_text(text)
         assert type(raised.value) is type(expected.value)
         assert str(raised.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("text", TOO_DEEP)
+def test_json_too_deep_to_read_is_refused_as_not_json(text: str) -> None:
+    """A ValueError (what a pull sets a record aside for), never the RecursionError `json`
+    raises, which no caller expects; and nothing remembered."""
+    with pytest.raises(RecursionError):
+        from_text(text)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="nested too deeply"):
+            stored_text(text)

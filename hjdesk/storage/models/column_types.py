@@ -119,12 +119,21 @@ _stored: dict[str, str | None] = {}
 def stored_text(text: str) -> str | None:
     """What a `JsonText` column stores for a value that arrived as its text (a pulled record):
     exactly `to_text(from_text(text))`, the bind of the parsed value, None for JSON `null`. The
-    same exception as `from_text` for text that is not JSON (nothing is remembered for it)."""
+    same exception as `from_text` for text that is not JSON (nothing is remembered for it), and
+    a ValueError for JSON nested too deeply to read.
+
+    The text comes from another device: the hub checks these fields only as bounded text, so a
+    device in hostile hands can send `[[[[…]]]]` a few thousand deep, which `json` answers with
+    RecursionError. Turned into the ValueError a pull already sets a record aside for, it costs
+    that one record, not every later pull of every laptop in the estate."""
     short = len(text) <= _STORED_LONGEST
     if short and text in _stored:
         return _stored[text]
-    value = from_text(text)
-    stored = None if value is None else to_text(value)
+    try:
+        value = from_text(text)
+        stored = None if value is None else to_text(value)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to read") from None
     if short:
         if len(_stored) >= _STORED_MAX:
             _stored.clear()
