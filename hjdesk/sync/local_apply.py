@@ -59,7 +59,7 @@ from hjdesk.storage.models import (
     TransferNotice,
     utcnow,
 )
-from hjdesk.storage.models.column_types import JsonText, from_text, member_of, stored_text
+from hjdesk.storage.models.column_types import JsonText, from_text, member_of
 from hjdesk.sync import payloads, quarantine
 from hjdesk.sync.bulk import insert_many
 from hjdesk.sync.protocol import Change, TransferNote
@@ -144,12 +144,12 @@ def _as_utc(moment: datetime) -> datetime:
 
 def _read_converter(column_type: Any) -> Callable[[Any], Any] | None:
     """`_converter` for a value `payloads.read` has already checked: dates and datetimes come
-    parsed, so only a naive datetime's zone is left to settle. A JSON column's text comes back as
-    the text the column stores (`stored_text`: parsed, so text that is not JSON is refused as
-    before, and written again as the column's bind would write it), so `_write` stores it as it is
-    instead of parsing it here and serialising it again there."""
+    parsed, so only a naive datetime's zone is left to settle. A JSON column's value is already
+    the text the column stores (`payloads.read` checked it with `stored_text`: JSON that cannot
+    be read is refused there, the record set aside), so `_write` stores it as it is instead of
+    parsing it here and serialising it again there."""
     if isinstance(column_type, JsonText):
-        return stored_text
+        return None
     if isinstance(column_type, Enum):
         return _converter(column_type)
     base = column_type.impl if isinstance(column_type, TypeDecorator) else column_type

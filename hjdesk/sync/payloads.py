@@ -4,12 +4,14 @@
 The hub checks every pushed op with `problem()`; a laptop checks every pulled record the same way
 before applying it. The rules come from the ORM models themselves (one description of a record,
 not two that drift): every column's type, its length for `String(n)`, dates and times as ISO text,
-no NUL, and the fields a row cannot be stored without (NOT NULL and no default). Keys a model does
+JSON columns as JSON text a laptop can read, no NUL, and the fields a row cannot be stored without
+(NOT NULL and no default). Keys a model does
 not have are kept (a newer version's fields) but must be plain values of bounded size.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Te
 from sqlalchemy.sql.type_api import TypeEngine
 
 from hjdesk.storage.models import Base, Signed, Synced
+from hjdesk.storage.models.column_types import JsonText, stored_text
 
 # Long free text (narratives, JSON held in Text columns): generous, but bounded.
 MAX_TEXT = 100_000
@@ -34,7 +37,7 @@ MAX_STAMPS = 40
 @dataclass(frozen=True, slots=True)
 class Field:
     name: str
-    kind: str  # "str", "int", "float", "bool", "date", "datetime", "stamps"
+    kind: str  # "str", "json", "int", "float", "bool", "date", "datetime", "stamps"
     max_length: int | None
     nullable: bool
     required: bool
@@ -49,6 +52,8 @@ class KindSpec:
 
 
 def _kind_of(column_type: TypeEngine[Any]) -> tuple[str, int | None]:
+    if isinstance(column_type, JsonText):  # JSON held as text: checked as text, then as JSON
+        return "json", MAX_TEXT
     base = getattr(column_type, "impl", column_type)
     if isinstance(base, JSON):  # the only JSON columns of synced models: roll stamps
         return "stamps", None
@@ -108,8 +113,9 @@ Reader = Callable[[Any], Any]
 def _reader(field: Field) -> Reader:
     """The field's check, worked out once per kind: the value as stored, or `_Refused`.
 
-    Dates and times come back parsed (the check had to parse them), so a laptop storing a pulled
-    record does not parse them a second time (`read`)."""
+    Dates and times come back parsed (the check had to parse them), and JSON as the text its
+    column stores (`stored_text`), so a laptop storing a pulled record does not parse them a
+    second time (`read`)."""
     plain = _PLAIN_READERS.get(field.kind)
     if plain is not None:
         return plain
@@ -131,7 +137,21 @@ def _reader(field: Field) -> Reader:
         return lambda value: _parse(
             read_text(value), datetime, "must be a date and time (ISO 8601)"
         )
+    if field.kind == "json":
+        return lambda value: _json(read_text(value))
     return read_text
+
+
+def _json(text: str) -> str | None:
+    """JSON text as its column stores it. Refused at the hub, before any laptop pulls it: text
+    that is not JSON, and JSON nested too deeply to read (a device in hostile hands can push
+    `[[[[…]]]]` thousands deep inside the length limit)."""
+    try:
+        return stored_text(text)
+    except json.JSONDecodeError:
+        raise _Refused("must be JSON text") from None
+    except ValueError:  # stored_text: nested too deeply
+        raise _Refused("is JSON nested too deeply to read") from None
 
 
 def _parse(text: str, kind: type[date], why: str) -> date:

@@ -450,7 +450,7 @@ def test_an_oversized_batch_is_refused_and_stores_nothing(estate: Estate) -> Non
 
 # -- malformed payloads of every kind --------------------------------------------------------
 
-_SAMPLE = {"str": "x", "int": 1, "float": 1.5, "bool": True, "date": "2026-01-01",
+_SAMPLE = {"str": "x", "json": "[]", "int": 1, "float": 1.5, "bool": True, "date": "2026-01-01",
            "datetime": "2026-01-01T09:00:00+00:00", "stamps": {}}  # fmt: skip
 KINDS = sorted(payloads.specs())
 
@@ -504,5 +504,40 @@ def test_a_malformed_payload_of_every_kind_is_refused(estate: Estate, defect: st
         (refusal,) = response.json()["refused"]
         assert refusal["rule"] == "payload-invalid", (kind, refusal)
         assert f"'{field}'" in refusal["reason"], (kind, refusal)
+    assert estate.hub.count(schema.documents, schema.documents.c.id.like("bad-%")) == 0
+    _unaffected(estate, before)
+
+
+# Within the length limit for a text field, and no laptop can read them: `json` gives up on the
+# deep ones with RecursionError.
+_UNREADABLE_JSON = {
+    "not JSON": ("{not json", "must be JSON text"),
+    "nested too deep": ("[" * 20_000 + "]" * 20_000, "is JSON nested too deeply to read"),
+}
+
+
+@pytest.mark.parametrize("defect", sorted(_UNREADABLE_JSON))
+def test_a_json_field_no_laptop_can_read_is_refused_at_the_hub(estate: Estate, defect: str) -> None:
+    """Refused at the door, naming the field, for every kind with a JSON column: otherwise every
+    laptop in the estate would pull it and set it aside (and, before the eleventh session, a
+    deep one stopped their pulls)."""
+    before = _snapshot(estate)
+    attacker = Attacker(estate.hub, estate.a2)
+    text, why = _UNREADABLE_JSON[defect]
+    json_kinds = [
+        k for k in KINDS if any(f.kind == "json" for f in payloads.specs()[k].fields.values())
+    ]
+    assert {"encounter", "care_plan", "observation", "questionnaire_result"} <= set(json_kinds)
+    for kind in json_kinds:
+        record_id = f"bad-{kind}"[:36]
+        field = next(f.name for f in payloads.specs()[kind].fields.values() if f.kind == "json")
+        broken = {**_valid(kind, record_id), field: text}
+        response = attacker.push({"kind": kind, "record_id": record_id, "payload": broken})
+        assert response.status_code == 422, (kind, response.text[:300])
+        (refusal,) = response.json()["refused"]
+        assert (refusal["rule"], refusal["reason"]) == (
+            "payload-invalid",
+            f"field '{field}' {why}",
+        ), kind
     assert estate.hub.count(schema.documents, schema.documents.c.id.like("bad-%")) == 0
     _unaffected(estate, before)
