@@ -5,8 +5,8 @@ The hub checks every pushed op with `problem()`; a laptop checks every pulled re
 before applying it. The rules come from the ORM models themselves (one description of a record,
 not two that drift): every column's type, its length for `String(n)`, dates and times as ISO text,
 JSON columns as JSON text a laptop can read, no NUL, and the fields a row cannot be stored without
-(NOT NULL and no default). Keys a model does
-not have are kept (a newer version's fields) but must be plain values of bounded size.
+(NOT NULL and no default). Keys a model does not have are kept (a newer version's fields) but
+must be plain values of bounded size.
 """
 
 from __future__ import annotations

@@ -122,8 +122,8 @@ def stored_text(text: str) -> str | None:
     same exception as `from_text` for text that is not JSON (nothing is remembered for it), and
     a ValueError for JSON nested too deeply to read.
 
-    The text comes from another device: the hub checks these fields only as bounded text, so a
-    device in hostile hands can send `[[[[…]]]]` a few thousand deep, which `json` answers with
+    The text comes from another device, and may be on a hub from before the hub refused it
+    (`sync.payloads`): `[[[[…]]]]` a few thousand deep, which `json` answers with
     RecursionError. Turned into the ValueError a pull already sets a record aside for, it costs
     that one record, not every later pull of every laptop in the estate."""
     short = len(text) <= _STORED_LONGEST
