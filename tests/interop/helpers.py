@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import func, literal, select, union_all
 
+from hjdesk.services.care_plans.plans import activate_plan, create_plan, update_plan
+from hjdesk.services.common import local_today
+from hjdesk.services.encounters.forms import (
+    EncounterInput,
+    MeasurementInput,
+    QuestionnairesInput,
+    VitalsInput,
+)
+from hjdesk.services.encounters.signing import sign_encounter
+from hjdesk.services.release.record import INSTRUMENTS, CodedEntries, coded_entries
 from hjdesk.services.release.summary_parts import LIVE
 from hjdesk.storage.models import (
     AcctCase,
@@ -47,33 +58,111 @@ SUMMARY_PLANS = ("MENTAL_HEALTH", "SOCIAL_CARE", "NEURODIVERSITY_ADJUSTMENTS", "
 
 
 def richest_patient(vault: OpenVault) -> str:
-    """The demo patient with rows in the most record tables, then the most questionnaire kinds
-    (ties broken by id)."""
-    kinds = union_all(
+    """The demo patient with the most kinds of record (a row in a record table, a live plan the
+    summary prints, an HbA1c), then the most instruments the document carries, ties broken by
+    id; among those, the first with a live plan the summary prints and whose coded entries (the
+    export's own choice) hold vital signs, an HbA1c and two instruments, one a PHQ-9, so the
+    document tests see every kind of resource on any day of the demo's calendar.
+
+    The demo is built relative to today, so what a patient holds changes with the calendar. A
+    ranking by table rows alone picked, on some days, a patient whose plan had closed, or whose
+    only questionnaire was a CFS (which travels as the summary prints it); on some days no
+    patient holds everything, and the first candidate is given what it lacks (`_top_up`)."""
+    carried = (
+        QuestionnaireResult.signed_at.is_not(None),
+        QuestionnaireResult.instrument.in_(INSTRUMENTS),
+    )
+    categories = union_all(
         *(
             select(t.patient_id.label("pid"), literal(t.__tablename__).label("kind")).distinct()
             for t in RECORD_TABLES
         ),
-        select(
-            QuestionnaireResult.patient_id.label("pid"),
-            QuestionnaireResult.instrument.label("kind"),
-        ).distinct(),
-        select(CarePlan.patient_id.label("pid"), CarePlan.plan_type.label("kind"))
+        select(CarePlan.patient_id.label("pid"), literal("summary plan").label("kind"))
         .where(CarePlan.plan_type.in_(SUMMARY_PLANS), CarePlan.status.in_(LIVE))
         .distinct(),
-        select(Measurement.patient_id.label("pid"), Measurement.code.label("kind"))
+        select(Measurement.patient_id.label("pid"), literal("HBA1C").label("kind"))
         .where(Measurement.code == "HBA1C")
         .distinct(),
     ).subquery()
+    instruments = (
+        select(
+            QuestionnaireResult.patient_id.label("pid"),
+            func.count(QuestionnaireResult.instrument.distinct()).label("n"),
+        )
+        .where(*carried)
+        .group_by(QuestionnaireResult.patient_id)
+        .subquery()
+    )
+    ranked = select(categories.c.pid, func.count().label("n")).group_by(categories.c.pid).subquery()
     with vault.session() as session:
-        found = session.execute(
-            select(kinds.c.pid, func.count())
-            .group_by(kinds.c.pid)
-            .order_by(func.count().desc(), kinds.c.pid)
-            .limit(1)
-        ).first()
-    assert found, "the demo has patients with records"
-    return str(found[0])
+        candidates = session.scalars(
+            select(ranked.c.pid)
+            .outerjoin(instruments, instruments.c.pid == ranked.c.pid)
+            .order_by(ranked.c.n.desc(), func.coalesce(instruments.c.n, 0).desc(), ranked.c.pid)
+            .limit(50)
+        ).all()
+        planned = set(
+            session.scalars(
+                select(CarePlan.patient_id).where(
+                    CarePlan.plan_type.in_(SUMMARY_PLANS), CarePlan.status.in_(LIVE)
+                )
+            )
+        )
+        for pid in candidates:
+            if pid in planned and _carries_everything(coded_entries(session, pid, [])):
+                return str(pid)
+    # The demo's calendar left no patient with all of it today: give the first candidate what it
+    # lacks through the services, as a nurse on the wing would record it.
+    assert candidates, "the demo has patients with records"
+    pid = str(candidates[0])
+    _top_up(vault, pid, planned=pid in planned)
+    return pid
+
+
+def _carries_everything(coded: CodedEntries) -> bool:
+    instruments = {q.values.instrument for q in coded.questionnaires}
+    return (
+        coded.vitals is not None
+        and coded.hba1c is not None
+        and "PHQ9" in instruments
+        and len(instruments) >= 2
+    )
+
+
+def _top_up(vault: OpenVault, patient_id: str, *, planned: bool) -> None:
+    """A signed clinic visit with vital signs, a PHQ-9, a GAD-7 and an HbA1c, and (without one)
+    a live social care plan, each through its service."""
+    sign_encounter(
+        vault,
+        EncounterInput(
+            patient_id=patient_id,
+            kind="CLINIC_VISIT",
+            started_at=datetime.now(UTC) - timedelta(hours=1),
+            narrative="Seen on the wing.",
+            vitals=VitalsInput(
+                resp_rate=16,
+                spo2=97,
+                on_oxygen=False,
+                systolic_bp=128,
+                diastolic_bp=78,
+                pulse=72,
+                consciousness="A",
+                temperature=36.8,
+            ),
+            questionnaires=QuestionnairesInput(phq9=(1, 1, 0, 0, 1, 0, 0, 0, 0), gad7=(1,) * 7),
+            measurements=(MeasurementInput("HBA1C", 52.0),),
+        ),
+    )
+    if not planned:
+        plan = create_plan(vault, patient_id, "SOCIAL_CARE")
+        plan = update_plan(
+            vault,
+            plan.id,
+            base_rev=plan.rev,
+            review_due=local_today() + timedelta(days=60),
+            patient_involvement="AGREED",
+        )
+        activate_plan(vault, plan.id)
 
 
 def empty_patient(vault: OpenVault) -> str:
