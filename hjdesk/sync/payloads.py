@@ -4,8 +4,10 @@
 The hub checks every pushed op with `problem()`; a laptop checks every pulled record the same way
 before applying it. The rules come from the ORM models themselves (one description of a record,
 not two that drift): every column's type, its length for `String(n)`, dates and times as ISO text,
-JSON columns as JSON text a laptop can read, no NUL, and the fields a row cannot be stored without
-(NOT NULL and no default). Keys a model does not have are kept (a newer version's fields) but
+JSON columns as JSON text a laptop can read, of the shape the model declares (an object where the
+code reads keys, an array of text where it lists names), no NUL, and the fields a row cannot be
+stored without (NOT NULL and no default). Keys a model does not have are kept (a newer version's
+fields) but
 must be plain values of bounded size.
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import json
 import re
+import types
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,7 +27,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Te
 from sqlalchemy.sql.type_api import TypeEngine
 
 from hjdesk.storage.models import Base, Signed, Synced
-from hjdesk.storage.models.column_types import JsonText, stored_text
+from hjdesk.storage.models.column_types import JsonText, stored_and_value
 
 # Long free text (narratives, JSON held in Text columns): generous, but bounded.
 MAX_TEXT = 100_000
@@ -41,6 +45,7 @@ class Field:
     max_length: int | None
     nullable: bool
     required: bool
+    shape: str = ""  # JSON fields: the value's shape (`_shape_of`), "" for the other kinds
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,40 @@ def _kind_of(column_type: TypeEngine[Any]) -> tuple[str, int | None]:
     raise TypeError(f"no payload rule for column type {column_type!r}")
 
 
+# The shapes a JSON column may declare (its `Mapped[...]` hint), and the check of each. The code
+# reading these columns relies on the shape (`data.get(…)`, `", ".join(attendees)`): a pulled
+# `[]` where an object belongs, or a `null` in a column that cannot be empty, would fail every
+# laptop that reads or stores it.
+_SHAPES: dict[Any, tuple[str, Callable[[Any], bool]]] = {
+    dict[str, Any]: ("object", lambda v: isinstance(v, dict)),
+    dict[str, int]: (
+        "object of whole numbers",
+        lambda v: (
+            isinstance(v, dict)
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in v.values())
+        ),
+    ),
+    list[str]: (
+        "array of text",
+        lambda v: isinstance(v, list) and all(isinstance(t, str) for t in v),
+    ),
+    Any: ("value", lambda v: True),
+}
+_SHAPE_CHECKS = dict(_SHAPES.values())
+
+
+def _shape_of(cls: type, key: str) -> str:
+    """A JSON column's declared shape, from its model's hint (`X | None` is X's shape: whether
+    it may be empty is the column's nullability)."""
+    hint = typing.get_type_hints(cls)[key]
+    (inner,) = typing.get_args(hint)  # Mapped[inner]
+    if isinstance(inner, types.UnionType):
+        (inner,) = [arg for arg in typing.get_args(inner) if arg is not type(None)]
+    if inner not in _SHAPES:
+        raise TypeError(f"no payload rule for the JSON shape {inner!r} of {cls.__name__}.{key}")
+    return _SHAPES[inner][0]
+
+
 @cache
 def specs() -> dict[str, KindSpec]:
     """Every synced kind's payload rules, from its ORM model."""
@@ -93,6 +132,7 @@ def specs() -> dict[str, KindSpec]:
                 max_length=length,
                 nullable=bool(column.nullable),
                 required=not column.nullable and not has_default and not column.primary_key,
+                shape=_shape_of(cls, attr.key) if kind == "json" else "",
             )
         found[cls.__sync_kind__] = KindSpec(
             kind=cls.__sync_kind__,
@@ -138,20 +178,30 @@ def _reader(field: Field) -> Reader:
             read_text(value), datetime, "must be a date and time (ISO 8601)"
         )
     if field.kind == "json":
-        return lambda value: _json(read_text(value))
+        shaped = _SHAPE_CHECKS[field.shape]
+        shape, nullable = field.shape, field.nullable
+        return lambda value: _json(read_text(value), shape, shaped, nullable)
     return read_text
 
 
-def _json(text: str) -> str | None:
+def _json(text: str, shape: str, shaped: Callable[[Any], bool], nullable: bool) -> str | None:
     """JSON text as its column stores it. Refused at the hub, before any laptop pulls it: text
-    that is not JSON, and JSON nested too deeply to read (a device in hostile hands can push
-    `[[[[…]]]]` thousands deep inside the length limit)."""
+    that is not JSON, JSON nested too deeply to read (a device in hostile hands can push
+    `[[[[…]]]]` thousands deep inside the length limit), and JSON not of the column's shape
+    (`null` where the column cannot be empty)."""
     try:
-        return stored_text(text)
+        stored, value = stored_and_value(text)
     except json.JSONDecodeError:
         raise _Refused("must be JSON text") from None
-    except ValueError:  # stored_text: nested too deeply
+    except ValueError:  # stored_and_value: nested too deeply
         raise _Refused("is JSON nested too deeply to read") from None
+    if value is None:
+        if nullable:
+            return None
+        raise _Refused("may not be JSON null")
+    if not shaped(value):
+        raise _Refused(f"must be a JSON {shape}")
+    return stored
 
 
 def _parse(text: str, kind: type[date], why: str) -> date:

@@ -455,9 +455,18 @@ _SAMPLE = {"str": "x", "json": "[]", "int": 1, "float": 1.5, "bool": True, "date
 KINDS = sorted(payloads.specs())
 
 
+# A JSON field's sample, by its declared shape (payloads._SHAPES).
+_JSON_SAMPLE = {"object": "{}", "object of whole numbers": '{"a": 1}', "array of text": '["x"]',
+                "value": "[]"}  # fmt: skip
+
+
+def _sample(field: payloads.Field) -> Any:
+    return _JSON_SAMPLE[field.shape] if field.kind == "json" else _SAMPLE[field.kind]
+
+
 def _valid(kind: str, record_id: str) -> dict[str, Any]:
     spec = payloads.specs()[kind]
-    return {name: _SAMPLE[f.kind] for name, f in spec.fields.items()} | {"id": record_id}
+    return {name: _sample(f) for name, f in spec.fields.items()} | {"id": record_id}
 
 
 def _defect(kind: str, payload: dict[str, Any], defect: str) -> tuple[dict[str, Any], str]:
@@ -509,35 +518,51 @@ def test_a_malformed_payload_of_every_kind_is_refused(estate: Estate, defect: st
 
 
 # Within the length limit for a text field, and no laptop can read them: `json` gives up on the
-# deep ones with RecursionError.
-_UNREADABLE_JSON = {
-    "not JSON": ("{not json", "must be JSON text"),
-    "nested too deep": ("[" * 20_000 + "]" * 20_000, "is JSON nested too deeply to read"),
+# deep ones with RecursionError. Or readable, but not of the field's declared shape: the code
+# reading the column relies on it (`data.get(…)`), and a `null` cannot be stored where the column
+# may not be empty. (text, reason) for a field, None where the field has no such defect.
+_MISSHAPEN = {"object": "[]", "object of whole numbers": '{"a": "1"}', "array of text": "{}"}
+_UNREADABLE_JSON: dict[str, Callable[[payloads.Field], tuple[str, str] | None]] = {
+    "not JSON": lambda f: ("{not json", "must be JSON text"),
+    "nested too deep": lambda f: ("[" * 20_000 + "]" * 20_000, "is JSON nested too deeply to read"),
+    "wrong shape": lambda f: (
+        (_MISSHAPEN[f.shape], f"must be a JSON {f.shape}") if f.shape in _MISSHAPEN else None
+    ),
+    "null where it cannot be empty": lambda f: (
+        None if f.nullable else ("null", "may not be JSON null")
+    ),
 }
 
 
 @pytest.mark.parametrize("defect", sorted(_UNREADABLE_JSON))
 def test_a_json_field_no_laptop_can_read_is_refused_at_the_hub(estate: Estate, defect: str) -> None:
-    """Refused at the door, naming the field, for every kind with a JSON column: otherwise every
+    """Refused at the door, naming the field, for every JSON field of every kind: otherwise every
     laptop in the estate would pull it and set it aside (and, before the eleventh session, a
-    deep one stopped their pulls)."""
+    deep one stopped their pulls; before the twelfth, a `[]` where an object belongs reached
+    the code that reads it)."""
     before = _snapshot(estate)
     attacker = Attacker(estate.hub, estate.a2)
-    text, why = _UNREADABLE_JSON[defect]
-    json_kinds = [
-        k for k in KINDS if any(f.kind == "json" for f in payloads.specs()[k].fields.values())
+    json_fields = [
+        (kind, f)
+        for kind in KINDS
+        for f in payloads.specs()[kind].fields.values()
+        if f.kind == "json" and _UNREADABLE_JSON[defect](f) is not None
     ]
-    assert {"encounter", "care_plan", "observation", "questionnaire_result"} <= set(json_kinds)
-    for kind in json_kinds:
-        record_id = f"bad-{kind}"[:36]
-        field = next(f.name for f in payloads.specs()[kind].fields.values() if f.kind == "json")
-        broken = {**_valid(kind, record_id), field: text}
+    assert {"encounter", "care_plan", "observation", "questionnaire_result"} <= {
+        kind for kind, _ in json_fields
+    }
+    for n, (kind, field) in enumerate(json_fields):
+        record_id = f"bad-{n}-{kind}"[:36]
+        found = _UNREADABLE_JSON[defect](field)
+        assert found is not None
+        text, why = found
+        broken = {**_valid(kind, record_id), field.name: text}
         response = attacker.push({"kind": kind, "record_id": record_id, "payload": broken})
         assert response.status_code == 422, (kind, response.text[:300])
         (refusal,) = response.json()["refused"]
         assert (refusal["rule"], refusal["reason"]) == (
             "payload-invalid",
-            f"field '{field}' {why}",
+            f"field '{field.name}' {why}",
         ), kind
     assert estate.hub.count(schema.documents, schema.documents.c.id.like("bad-%")) == 0
     _unaffected(estate, before)

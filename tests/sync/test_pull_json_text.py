@@ -1,7 +1,9 @@
 """A pulled record's JSON fields (text on the wire, `JsonText` columns here) are stored as the
 column's own bind would store their parsed value, byte for byte, whether they are written once
 or passed through (`local_apply.read_to_row`, `column_types.stored_text`); text that is not JSON
-is set aside, as it always was, and never stored.
+is set aside, as it always was, and never stored; so is JSON not of the column's declared shape
+(`payloads`: `[]` where the code reads an object's keys, `null` where the column cannot be
+empty), which a hub from before the rule may still hold.
 
 The reference is the path a pull took before: each field parsed (`local_apply.to_row`) and the
 row written by SQLAlchemy itself (`conn.execute(table.insert(), …)`, what `bulk.insert_many`
@@ -22,6 +24,7 @@ from hjdesk.demo.establishment import ESTABLISHMENT, build_demo
 from hjdesk.storage.models import AuditEvent, OutboxOp, Signed, SyncConflict, SyncQuarantine
 from hjdesk.storage.models.column_types import from_text, stored_text, to_text
 from hjdesk.storage.paths import HomePaths
+from hjdesk.sync import payloads
 from hjdesk.sync.client import enrol, sync
 from hjdesk.sync.cycle import remote_session
 from hjdesk.sync.hub import schema
@@ -30,11 +33,14 @@ from tests.conftest import FAST_KDF, PASSWORD
 from tests.sync.helpers import HubProcess, Laptop
 
 # Valid JSON that is not in the stored form: each must be stored as the bind writes its value.
+# Each goes into a field whose declared shape takes it.
 UNUSUAL = [
     '{"b": 1,   "a": [1,2]}',  # spacing, key order
+    '{"b": 1,   "a": 2}',  # the same, where the values are whole numbers (NEWS2 subscores)
     " [ ] ",  # white space around
-    '"caf\\u00e9 \\ud83d\\ude00"',  # escapes for what is stored as itself
-    "null",  # a JSON null: the column holds NULL
+    '[ "caf\\u00e9 \\ud83d\\ude00" ]',  # escapes for what is stored as itself
+    '"caf\\u00e9 \\ud83d\\ude00"',
+    "null",  # a JSON null where the column may be empty: the column holds NULL
     "1.0E2",  # a number written another way
     '{"a": 1, "a": 2}',  # a repeated key: the last wins
     "NaN",  # Python's json reads it, and writes it back
@@ -46,6 +52,14 @@ NOT_JSON = ["{not json", "", "[1,]", "\ufeff[]", '{"a": 1} trailing', "'single'"
 # JSON too deep to read (well inside the hub's length limit for a text field): what a device in
 # hostile hands could push. Set aside like text that is not JSON; it must never stop the pull.
 TOO_DEEP = ["[" * 20_000 + "]" * 20_000, '{"a":' * 10_000 + "1" + "}" * 10_000]
+# JSON of a shape the column does not declare, and the payload rules' reason.
+WRONG_SHAPE = {
+    "[]": "must be a JSON object",
+    '{"a": "1"}': "must be a JSON object of whole numbers",
+    '["a", 1]': "must be a JSON array of text",
+    "{}": "must be a JSON array of text",
+    "null": "may not be JSON null",
+}
 REFUSED = NOT_JSON + TOO_DEEP
 
 
@@ -73,7 +87,7 @@ def _assert_stored_as_before(laptop: Laptop, hub: HubProcess) -> dict[str, int]:
     with laptop.peek() as s:
         own = set(s.scalars(select(OutboxOp.record_id)))
         own |= set(s.scalars(select(SyncConflict.record_id)))
-    payloads = {key: p for key, p in _hub_payloads(hub).items() if key[1] not in own}
+    held = {key: p for key, p in _hub_payloads(hub).items() if key[1] not in own}
     compared: dict[str, int] = {}
     # Written the old way, compared, and rolled back (the exception ends the transaction).
     with (
@@ -86,19 +100,19 @@ def _assert_stored_as_before(laptop: Laptop, hub: HubProcess) -> dict[str, int]:
             if cls is AuditEvent:
                 continue
             table = table_of(cls)
-            pulled = {rid: row for rid, row in _raw(conn, table).items() if (kind, rid) in payloads}
+            pulled = {rid: row for rid, row in _raw(conn, table).items() if (kind, rid) in held}
             if not pulled:
                 continue
             conn.execute(delete(table).where(table.c.id.in_(list(pulled))))
             conn.execute(
                 table.insert(),
-                [{**to_row(cls, payloads[(kind, rid)]), "id": rid} for rid in pulled],
+                [{**to_row(cls, held[(kind, rid)]), "id": rid} for rid in pulled],
             )
             before = {rid: row for rid, row in _raw(conn, table).items() if rid in pulled}
             assert pulled == before, kind
             compared[kind] = len(pulled)
         raise _RolledBack
-    kinds = {kind for kind, _ in payloads if kind in synced_classes() and kind != "audit_event"}
+    kinds = {kind for kind, _ in held if kind in synced_classes() and kind != "audit_event"}
     assert set(compared) == kinds
     return compared
 
@@ -137,7 +151,9 @@ def _json_fields(hub: HubProcess) -> list[tuple[str, str, str]]:
         columns = sorted(json_columns(table_of(cls)))
         if columns:
             column = columns[len(by_kind.get(kind, ())) % len(columns)]
-            if isinstance(payload.get(column), str):
+            if isinstance(payload.get(column), str) or (
+                column in payload and payload[column] is None
+            ):
                 by_kind.setdefault(kind, []).append((kind, rid, column))
     found: list[tuple[str, str, str]] = []
     while any(by_kind.values()):
@@ -163,31 +179,34 @@ def test_pulled_json_is_stored_byte_for_byte_as_before_and_bad_json_set_aside(
     assert json_kinds == {
         kind for kind, cls in synced_classes().items() if json_columns(table_of(cls))
     }
-    # Unusual but valid texts, then text that is not JSON, each in a different record.
-    unusual = [(*f, text) for f, text in zip(fields, UNUSUAL, strict=False)]
-    broken = [(*f, text) for f, text in zip(fields[len(UNUSUAL) :], REFUSED, strict=False)]
-    assert len(unusual) == len(UNUSUAL)
-    assert len(broken) == len(REFUSED)
-    _set_json(hub, unusual + broken)
+    # Unusual but valid texts, then text that is not JSON, then JSON of the wrong shape, each in
+    # a different record, in a field the rules take it in (or refuse it in, with that reason).
+    pool = list(fields)
+    unusual = [(*_take(hub, pool, text, None), text) for text in UNUSUAL]
+    broken = [(*_take(hub, pool, text, ""), text) for text in REFUSED]
+    misshapen = [(*_take(hub, pool, text, why), text) for text, why in WRONG_SHAPE.items()]
+    _set_json(hub, unusual + broken + misshapen)
 
     b = make_laptop("b")
     b.enrol(hub, ESTABLISHMENT)
     first = b.sync()
-    assert first.quarantined == len(REFUSED)
+    assert first.quarantined == len(REFUSED) + len(WRONG_SHAPE)
     compared = _assert_stored_as_before(b, hub)
     assert json_kinds <= set(compared), compared
     assert sum(compared.values()) > 200
     with b.peek() as s:
         kept = s.scalars(select(SyncQuarantine).order_by(SyncQuarantine.record_id)).all()
         assert sorted((k.kind, k.record_id) for k in kept) == sorted(
-            (kind, rid) for kind, rid, _, _ in broken
+            (kind, rid) for kind, rid, _, _ in broken + misshapen
         )
         assert {(k.direction, k.rule) for k in kept} == {("pull", "payload-invalid")}
         reasons = {k.record_id: k.reason for k in kept}
         for _, rid, column, text in broken:  # the payload rules', as the hub's now refuse them
             why = "is JSON nested too deeply to read" if text in TOO_DEEP else "must be JSON text"
             assert reasons[rid] == f"field '{column}' {why}", (rid, text[:20])
-        for kind, rid, _, _ in broken:  # never stored
+        for _, rid, column, text in misshapen:
+            assert reasons[rid] == f"field '{column}' {WRONG_SHAPE[text]}", (rid, text)
+        for kind, rid, _, _ in broken + misshapen:  # never stored
             table = table_of(synced_classes()[kind])
             assert s.connection().execute(select(table.c.id).where(table.c.id == rid)).all() == []
     for kind, rid, column, text in unusual:  # and as the bind of the parsed value would store
@@ -199,33 +218,45 @@ def test_pulled_json_is_stored_byte_for_byte_as_before_and_bad_json_set_aside(
                 .exec_driver_sql(f'SELECT "{column}" FROM "{table.name}" WHERE id = ?', (rid,))
                 .all()
             )
-            clash = s.scalars(
-                select(SyncConflict.reason).where(SyncConflict.record_id == rid)
-            ).all()
-        if value is None and not table.c[column].nullable:  # NULL in a NOT NULL column: held
-            assert (found, clash) == ([], ["clash"]), (kind, column)  # back, as it always was
-        else:
-            assert found == [(None if value is None else to_text(value),)], (kind, column, text)
+        assert found == [(None if value is None else to_text(value),)], (kind, column, text)
 
     # Updates (a higher rev of a record held here) take the other write path: the same bytes.
     # (Only records that are not signed entries: a change to one signed here is set aside.)
-    unsigned = [
-        f
-        for f in fields[len(UNUSUAL) + len(REFUSED) :]
-        if not issubclass(synced_classes()[f[0]], Signed)
+    unsigned = [f for f in pool if not issubclass(synced_classes()[f[0]], Signed)]
+    changed = [
+        (*_take(hub, unsigned, text, None), text)
+        for text in UNUSUAL
+        if any(_refusal(hub, f, text) is None for f in unsigned)
     ]
-    changed = [(*f, text) for f, text in zip(unsigned[::-1], UNUSUAL, strict=False)]
-    assert len(changed) == len(UNUSUAL)
+    assert len(changed) >= 5, "the unsigned kinds' objects and arrays, at least"
     _set_json(hub, changed, new_rev=True)
     again = b.sync()
     assert again.quarantined == 0
-    held = [
-        rid
-        for kind, rid, column, text in changed
-        if from_text(text) is None and not table_of(synced_classes()[kind]).c[column].nullable
-    ]
-    assert again.applied == len(changed) - len(held)
+    assert again.applied == len(changed)
     _assert_stored_as_before(b, hub)
+
+
+def _refusal(hub: HubProcess, field: tuple[str, str, str], text: str) -> str | None:
+    """The payload rules' answer to the record with `text` in that field (None: taken)."""
+    kind, rid, column = field
+    doc = hub.doc(kind, rid)
+    assert doc is not None
+    return payloads.problem(kind, rid, {**doc["payload"], column: text})
+
+
+def _take(
+    hub: HubProcess, pool: list[tuple[str, str, str]], text: str, why: str | None
+) -> tuple[str, str, str]:
+    """The first field in the pool (taken out of it) whose record the rules answer as wanted:
+    None, taken; a reason, refused with it; "", refused for any reason."""
+    for field in pool:
+        found = _refusal(hub, field, text)
+        if found == (None if why is None else f"field '{field[2]}' {why}") or (
+            why == "" and found is not None
+        ):
+            pool.remove(field)
+            return field
+    raise AssertionError(f"no JSON field the rules answer {why!r} for {text[:30]!r}")
 
 
 @pytest.mark.parametrize("text", [*UNUSUAL, "[]", "{}", '["a", "b"]'])

@@ -113,7 +113,7 @@ def from_text(text: str) -> Any:
 # Bounded: when full it starts again, so a peer sending endless different texts costs a clear.
 _STORED_LONGEST = 128
 _STORED_MAX = 4096
-_stored: dict[str, str | None] = {}
+_stored: dict[str, tuple[str | None, Any]] = {}
 
 
 def stored_text(text: str) -> str | None:
@@ -126,19 +126,27 @@ def stored_text(text: str) -> str | None:
     (`sync.payloads`): `[[[[…]]]]` a few thousand deep, which `json` answers with
     RecursionError. Turned into the ValueError a pull already sets a record aside for, it costs
     that one record, not every later pull of every laptop in the estate."""
+    return stored_and_value(text)[0]
+
+
+def stored_and_value(text: str) -> tuple[str | None, Any]:
+    """`stored_text`, and the parsed value it stores, from one parse (the payload rules check
+    the value's shape). The value may be shared with later calls: read it, never change it."""
     short = len(text) <= _STORED_LONGEST
-    if short and text in _stored:
-        return _stored[text]
+    if short:
+        known = _stored.get(text)
+        if known is not None:
+            return known
     try:
         value = from_text(text)
-        stored = None if value is None else to_text(value)
+        found = (None if value is None else to_text(value), value)
     except RecursionError:
         raise ValueError("JSON nested too deeply to read") from None
     if short:
         if len(_stored) >= _STORED_MAX:
             _stored.clear()
-        _stored[text] = stored
-    return stored
+        _stored[text] = found
+    return found
 
 
 class JsonText(TypeDecorator[Any]):
