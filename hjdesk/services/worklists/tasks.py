@@ -15,11 +15,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hjdesk.services.actions import user_action
+from hjdesk.services.common import CLINIC_ZONE
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Task
 from hjdesk.storage.vault import OpenVault
 
 OPEN, DONE, WITHDRAWN = "OPEN", "DONE", "WITHDRAWN"
+
+
+def _stamp(moment: datetime) -> str:
+    """When a task was closed, as the note a nurse reads says it: London's clock, named (BST or
+    GMT), like every time HJDesk shows (H-30). The note is stored text and syncs as written."""
+    return moment.astimezone(CLINIC_ZONE).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def complete_task(vault: OpenVault, task_id: str, *, outcome: str) -> None:
@@ -31,8 +38,7 @@ def complete_task(vault: OpenVault, task_id: str, *, outcome: str) -> None:
         task = act.get(Task, task_id, "task")
         if task.status != OPEN:
             raise InvalidInput("That task is already closed.")
-        stamp = act.now.strftime("%Y-%m-%d %H:%M UTC")
-        done = f"Done {stamp} by {act.actor.username}: {note}"
+        done = f"Done {_stamp(act.now)} by {act.actor.username}: {note}"
         task.detail = f"{task.detail}\n{done}" if task.detail else done
         task.status = DONE
         act.audit(patient_id=task.patient_id, detail={"task_id": task.id, "kind": task.kind})
@@ -55,7 +61,7 @@ def withdraw_tasks(
         select(Task).where(Task.source_id.in_(list(source_ids)), Task.status == OPEN)
     ).all()
     withdrawn = []
-    stamp = when.strftime("%Y-%m-%d %H:%M UTC")
+    stamp = _stamp(when)
     for task in rows:
         if task.kind in keep_kinds:
             continue
