@@ -83,7 +83,8 @@ def register(
 
 
 def _register_hub(sub: Any) -> None:
-    """`hub serve`, `hub enrol-code`, `hub revoke|wipe|devices|audit-report|refusals|transfers`."""
+    """`hub serve`, `hub enrol-code`,
+    `hub revoke|wipe|devices|audit-report|refusals|check-records|transfers`."""
     hub = sub.add_parser("hub", help="run and manage the sync hub (healthcare office)")
     hub_sub = hub.add_subparsers(dest="hub_cmd", required=True, parser_class=type(hub))
 
@@ -126,6 +127,9 @@ def _register_hub(sub: Any) -> None:
 
     p = hub_parser("refusals", "list the changes the hub refused, with the device and the rule")
     p.set_defaults(func=cmd_hub_refusals)
+
+    p = hub_parser("check-records", "list stored records laptops set aside under today's rules")
+    p.set_defaults(func=cmd_hub_check_records)
 
     p = hub_parser("transfers", "list transfers waiting for the origin's roll, or confirm one")
     p.add_argument("--confirm", type=int, metavar="ID", help="make a pending transfer effective")
@@ -245,6 +249,26 @@ def cmd_hub_audit_report(args: argparse.Namespace) -> int:
         broken += len(chain.breaks)
     print(f"{len(chains)} devices, {broken} breaks.")
     return 1 if broken else 0
+
+
+def cmd_hub_check_records(args: argparse.Namespace) -> int:
+    """Exit 1 when the hub holds a record every laptop would set aside (like `audit-report`)."""
+    from hjdesk.sync.hub.record_check import records_laptops_set_aside
+
+    held = _on_hub(args, records_laptops_set_aside)
+    for r in held:
+        print(f"{r.updated_at:%Y-%m-%d %H:%M}\t{r.origin_device} ({r.establishment})\t"
+              f"{r.kind} {r.record_id}\t{r.reason}")  # fmt: skip
+    if held:
+        count = len({r.origin_device for r in held})
+        devices = "1 device" if count == 1 else f"{count} devices"
+        print(
+            f"{len(held)} stored records fail the payload rules (pushed by {devices}): every "
+            "laptop in scope sets them aside. Look at the devices that pushed them."
+        )
+        return 1
+    print("Every stored record passes the payload rules.")
+    return 0
 
 
 def cmd_hub_refusals(args: argparse.Namespace) -> int:

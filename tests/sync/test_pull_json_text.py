@@ -28,9 +28,10 @@ from hjdesk.sync import payloads
 from hjdesk.sync.client import enrol, sync
 from hjdesk.sync.cycle import remote_session
 from hjdesk.sync.hub import schema
+from hjdesk.sync.hub.record_check import records_laptops_set_aside
 from hjdesk.sync.local_apply import json_columns, synced_classes, table_of, to_row
 from tests.conftest import FAST_KDF, PASSWORD
-from tests.sync.helpers import HubProcess, Laptop
+from tests.sync.helpers import HubProcess, Laptop, run_cli
 
 # Valid JSON that is not in the stored form: each must be stored as the bind writes its value.
 # Each goes into a field whose declared shape takes it.
@@ -181,6 +182,11 @@ def test_pulled_json_is_stored_byte_for_byte_as_before_and_bad_json_set_aside(
     }
     # Unusual but valid texts, then text that is not JSON, then JSON of the wrong shape, each in
     # a different record, in a field the rules take it in (or refuse it in, with that reason).
+    clean = run_cli("hub", "check-records", "--db", hub.db_url)
+    assert (clean.returncode, clean.stdout) == (
+        0,
+        "Every stored record passes the payload rules.\n",
+    )
     pool = list(fields)
     unusual = [(*_take(hub, pool, text, None), text) for text in UNUSUAL]
     broken = [(*_take(hub, pool, text, ""), text) for text in REFUSED]
@@ -206,6 +212,8 @@ def test_pulled_json_is_stored_byte_for_byte_as_before_and_bad_json_set_aside(
             assert reasons[rid] == f"field '{column}' {why}", (rid, text[:20])
         for _, rid, column, text in misshapen:
             assert reasons[rid] == f"field '{column}' {WRONG_SHAPE[text]}", (rid, text)
+        # The hub's administrator gets the same list, with the device that pushed each.
+        _assert_hub_lists(hub, {(k.kind, k.record_id): k.reason for k in kept})
         for kind, rid, _, _ in broken + misshapen:  # never stored
             table = table_of(synced_classes()[kind])
             assert s.connection().execute(select(table.c.id).where(table.c.id == rid)).all() == []
@@ -234,6 +242,20 @@ def test_pulled_json_is_stored_byte_for_byte_as_before_and_bad_json_set_aside(
     assert again.quarantined == 0
     assert again.applied == len(changed)
     _assert_stored_as_before(b, hub)
+
+
+def _assert_hub_lists(hub: HubProcess, set_aside: dict[tuple[str, str], str]) -> None:
+    """`hjdesk hub check-records` names exactly the records a laptop set aside, with its reasons."""
+    report = run_cli("hub", "check-records", "--db", hub.db_url)
+    assert report.returncode == 1, report.stderr
+    *lines, last = report.stdout.splitlines()
+    listed = {tuple(line.split("\t")[2].split(" ")): line.split("\t")[3] for line in lines}
+    assert listed == set_aside
+    paged = records_laptops_set_aside(hub.store, page=7)  # many pages, one answer
+    assert {(r.kind, r.record_id): r.reason for r in paged} == set_aside
+    assert last.startswith(
+        f"{len(set_aside)} stored records fail the payload rules (pushed by 1 device)"
+    )
 
 
 def _refusal(hub: HubProcess, field: tuple[str, str, str], text: str) -> str | None:
