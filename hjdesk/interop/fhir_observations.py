@@ -9,6 +9,7 @@ vital-signs profile they meet, so a receiver that checks either can.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -243,9 +244,11 @@ def _items(q: ScoredQuestionnaire) -> list[QuestionnaireResponseItem]:
     answers = q.values.answers
 
     def item(link: str, text: str, value: object) -> QuestionnaireResponseItem:
+        # Only a finite number is an answer: a vault may hold a NaN pulled before the hub
+        # refused them, and int() of one would stop the whole document.
         answer = (
             [QuestionnaireResponseItemAnswer(valueInteger=int(value))]
-            if isinstance(value, int | float)
+            if isinstance(value, int | float) and math.isfinite(value)
             else None
         )
         return QuestionnaireResponseItem(linkId=link, text=text, answer=answer)

@@ -27,7 +27,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Te
 from sqlalchemy.sql.type_api import TypeEngine
 
 from hjdesk.storage.models import Base, Signed, Synced
-from hjdesk.storage.models.column_types import JsonText, stored_and_value
+from hjdesk.storage.models.column_types import JsonText, UnreadableJson, stored_and_value
 
 # Long free text (narratives, JSON held in Text columns): generous, but bounded.
 MAX_TEXT = 100_000
@@ -187,14 +187,14 @@ def _reader(field: Field) -> Reader:
 def _json(text: str, shape: str, shaped: Callable[[Any], bool], nullable: bool) -> str | None:
     """JSON text as its column stores it. Refused at the hub, before any laptop pulls it: text
     that is not JSON, JSON nested too deeply to read (a device in hostile hands can push
-    `[[[[…]]]]` thousands deep inside the length limit), and JSON not of the column's shape
-    (`null` where the column cannot be empty)."""
+    `[[[[…]]]]` thousands deep inside the length limit) or holding NaN or Infinity, and JSON
+    not of the column's shape (`null` where the column cannot be empty)."""
     try:
         stored, value = stored_and_value(text)
     except json.JSONDecodeError:
         raise _Refused("must be JSON text") from None
-    except ValueError:  # stored_and_value: nested too deeply
-        raise _Refused("is JSON nested too deeply to read") from None
+    except UnreadableJson as unreadable:  # nested too deeply, NaN or Infinity
+        raise _Refused(f"is JSON {unreadable.why}") from None
     if value is None:
         if nullable:
             return None

@@ -11,8 +11,8 @@ from fhir.resources.R4B.observation import Observation
 
 from hjdesk.clinical.codes import TEXT_ONLY
 from hjdesk.interop import fhir_observations as obs
-from hjdesk.services.encounters.views import ObservationView
-from hjdesk.services.release.record import VitalSigns
+from hjdesk.services.encounters.views import ObservationView, QuestionnaireView
+from hjdesk.services.release.record import ScoredQuestionnaire, VitalSigns
 from hjdesk.services.release.summary_parts import FrailtyItem
 
 SUBSCORES = {
@@ -76,3 +76,17 @@ def test_a_frailty_level_known_by_its_day_keeps_only_the_day():
     assert body["effectiveDateTime"] == "2026-10-02"
     assert body["code"]["coding"][0]["code"] == "763264000"
     assert Observation.model_validate_json(made.model_dump_json()).valueQuantity.value == 5
+
+
+def test_an_answer_that_is_not_a_finite_number_is_sent_without_a_value():
+    """A vault may hold a PHQ-9 pulled with NaN in it before the hub refused them: the document is
+    still made, that item unanswered, the others as scored."""
+    answers = [1, float("nan"), 2, float("inf"), 0, 0, 0, 0, 0]
+    values = QuestionnaireView("PHQ9", 3, "MINIMAL", False, answers)
+    q = ScoredQuestionnaire(
+        "rec-1", "enc-1", None, datetime(2026, 11, 20, 9, 30, tzinfo=UTC), values
+    )
+    response, total = obs.questionnaire(q, obs.Subject("pat-1", None))
+    given = [i.answer[0].valueInteger if i.answer else None for i in response.item]
+    assert given == [1, None, 2, None, 0, 0, 0, 0, 0]
+    assert int(total.valueQuantity.value) == 3

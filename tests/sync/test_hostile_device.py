@@ -525,6 +525,10 @@ _MISSHAPEN = {"object": "[]", "object of whole numbers": '{"a": "1"}', "array of
 _UNREADABLE_JSON: dict[str, Callable[[payloads.Field], tuple[str, str] | None]] = {
     "not JSON": lambda f: ("{not json", "must be JSON text"),
     "nested too deep": lambda f: ("[" * 20_000 + "]" * 20_000, "is JSON nested too deeply to read"),
+    "NaN or Infinity": lambda f: (
+        '{"a": NaN}' if f.shape.startswith("object") else "[Infinity]",
+        "is JSON holding NaN or Infinity, which JSON does not allow",
+    ),
     "wrong shape": lambda f: (
         (_MISSHAPEN[f.shape], f"must be a JSON {f.shape}") if f.shape in _MISSHAPEN else None
     ),

@@ -116,16 +116,30 @@ _STORED_MAX = 4096
 _stored: dict[str, tuple[str | None, Any]] = {}
 
 
+class UnreadableJson(ValueError):
+    """JSON text a pull must not store, with the payload rules' words for why (`why`)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"JSON {why}")
+        self.why = why
+
+
+def _no_constants(name: str) -> Any:
+    raise UnreadableJson("holding NaN or Infinity, which JSON does not allow")
+
+
 def stored_text(text: str) -> str | None:
     """What a `JsonText` column stores for a value that arrived as its text (a pulled record):
     exactly `to_text(from_text(text))`, the bind of the parsed value, None for JSON `null`. The
     same exception as `from_text` for text that is not JSON (nothing is remembered for it), and
-    a ValueError for JSON nested too deeply to read.
+    `UnreadableJson` (a ValueError) for JSON nested too deeply to read or holding NaN or Infinity.
 
     The text comes from another device, and may be on a hub from before the hub refused it
     (`sync.payloads`): `[[[[…]]]]` a few thousand deep, which `json` answers with
     RecursionError. Turned into the ValueError a pull already sets a record aside for, it costs
-    that one record, not every later pull of every laptop in the estate."""
+    that one record, not every later pull of every laptop in the estate. NaN and Infinity are
+    not JSON (RFC 8259), though Python's `json` reads them; no laptop writes them, and a score
+    of NaN stops the code that turns it into a whole number (a transfer summary's answers)."""
     return stored_and_value(text)[0]
 
 
@@ -138,10 +152,10 @@ def stored_and_value(text: str) -> tuple[str | None, Any]:
         if known is not None:
             return known
     try:
-        value = from_text(text)
+        value = json.loads(text, parse_constant=_no_constants)
         found = (None if value is None else to_text(value), value)
     except RecursionError:
-        raise ValueError("JSON nested too deeply to read") from None
+        raise UnreadableJson("nested too deeply to read") from None
     if short:
         if len(_stored) >= _STORED_MAX:
             _stored.clear()
