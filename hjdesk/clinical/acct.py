@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from types import MappingProxyType
 
-from hjdesk.clinical.dates import require_aware
+from hjdesk.clinical.dates import in_zone, require_aware
 
 FIRST_CASE_REVIEW_WITHIN = timedelta(hours=24)  # PSI 64/2011: within 24 hours of opening
 
@@ -429,7 +429,7 @@ def monthly_health_input_report(
         moment = event.scheduled_at if unheld else event.held_at
         if moment is None:
             continue
-        local = moment.astimezone(tz)
+        local = in_zone(moment, tz)
         counts = months.setdefault((local.year, local.month), [0, 0, 0, 0, 0])
         offset = 0 if event.type is AcctEventType.CLOSURE else 2
         counts[offset] += 1

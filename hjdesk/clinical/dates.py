@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Collection
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 _SATURDAY = 5
 
@@ -43,3 +43,17 @@ def require_aware(value: datetime, what: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what} must carry a time zone (UTC); got a time without one")
     return value.astimezone(UTC)
+
+
+def in_zone(moment: datetime, zone: tzinfo) -> datetime:
+    """`moment` on `zone`'s wall clock; in UTC where that clock cannot show it.
+
+    Only the first hours of year 1 (London's clock was then 75 seconds behind UTC, in year 0,
+    which `datetime` does not have) and the last of year 9999 cannot be shown: no service writes
+    them, but a record pulled from a device in hostile hands may hold them (the payload rules
+    take any ISO time), and `astimezone` raises OverflowError for them, which would stop every
+    screen and printout that shows the record (or, for a task, the Today page)."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment.astimezone(UTC)

@@ -36,7 +36,7 @@ from hjdesk.services.acct import (
     staff_cards,
     wing_months,
 )
-from hjdesk.services.common import CLINIC_ZONE
+from hjdesk.services.common import CLINIC_ZONE, clinic_time
 from hjdesk.services.printing import has_unsynced
 from hjdesk.services.release import patient_identifiers
 from hjdesk.storage.errors import InvalidInput
@@ -133,7 +133,7 @@ def _in_month(moment_: datetime | None, month: date | None) -> bool:
         return True
     if moment_ is None:
         return False
-    local = moment_.astimezone(CLINIC_ZONE).date()
+    local = clinic_time(moment_).date()
     start, end = month_bounds(month)
     return start <= local <= end
 

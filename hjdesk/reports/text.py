@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from hjdesk.services.common import CLINIC_ZONE
+from hjdesk.services.common import clinic_time
 
 _CODE = re.compile(r"[A-Z0-9_\-]+")
 NOT_RECORDED = "not recorded"
@@ -86,7 +86,7 @@ def long_day(value: date) -> str:
 
 
 def local(value: datetime) -> datetime:
-    return value.astimezone(CLINIC_ZONE)
+    return clinic_time(value)
 
 
 def moment(value: datetime | None, missing: str = "") -> str:

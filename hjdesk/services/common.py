@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from hjdesk.clinical.dates import in_zone
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Base, Patient
 
@@ -20,6 +21,12 @@ CLINIC_ZONE = ZoneInfo("Europe/London")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def clinic_time(moment: datetime) -> datetime:
+    """A stored time on London's wall clock (in UTC for the few it cannot show:
+    `clinical.dates.in_zone`)."""
+    return in_zone(moment, CLINIC_ZONE)
 
 
 def local_today(now: datetime | None = None) -> date:

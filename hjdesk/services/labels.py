@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hjdesk.services.common import CLINIC_ZONE
+from hjdesk.services.common import clinic_time
 from hjdesk.storage.models import Establishment, Location, Patient
 
 
@@ -22,7 +22,7 @@ def days_past(due: date | None, today: date) -> int:
 
 def local_date(moment: datetime) -> date:
     """The calendar day in England of a stored UTC time."""
-    return moment.astimezone(CLINIC_ZONE).date()
+    return clinic_time(moment).date()
 
 
 @dataclass(frozen=True, slots=True)

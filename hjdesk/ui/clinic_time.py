@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QDateTime, QTimeZone
 from PySide6.QtWidgets import QDateTimeEdit
 
-from hjdesk.services.common import CLINIC_ZONE
+from hjdesk.services.common import CLINIC_ZONE, clinic_time
 
 CLINIC_QT_ZONE = QTimeZone(CLINIC_ZONE.key.encode())
 
 
 def clinic(moment: datetime) -> datetime:
-    """An aware time on London's wall clock."""
-    return moment.astimezone(CLINIC_ZONE)
+    """An aware time on London's wall clock (in UTC for the few it cannot show)."""
+    return clinic_time(moment)
 
 
 def clinic_now() -> datetime:

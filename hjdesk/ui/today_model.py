@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 
-from hjdesk.services.common import CLINIC_ZONE, local_today, utc_now
+from hjdesk.services.common import clinic_time, local_today, utc_now
 from hjdesk.services.worklists import HIGH, MEDIUM, TodayItem, TodayLists
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.theme import is_high_contrast, severity_colour, tone_colours
@@ -49,7 +49,7 @@ def due_text(item: TodayItem, today: date, now: datetime) -> str:
     """When an item is due, as the list shows it: a London time (and "late") for timed items, a
     date (and "overdue") for the rest; `today` is the London day of `now`."""
     if item.due_at is not None:
-        when = item.due_at.astimezone(CLINIC_ZONE)
+        when = clinic_time(item.due_at)
         day = "today" if when.date() == today else when.strftime("%d %b")
         late = " (late)" if item.due_at < now else ""
         return f"{day} {when:%H:%M}{late}"

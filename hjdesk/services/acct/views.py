@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from hjdesk.clinical import acct as rules
 from hjdesk.services.actions import user_action
-from hjdesk.services.common import CLINIC_ZONE, get_or_error, utc_now
+from hjdesk.services.common import clinic_time, get_or_error, utc_now
 from hjdesk.services.standing import standing
 from hjdesk.storage.models import (
     AcctCase,
@@ -249,7 +249,7 @@ def on_caseload_at(periods: Sequence[Period]) -> Callable[[datetime], bool]:
     they joined, up to but not including the day they left."""
 
     def at(moment: datetime) -> bool:
-        day = moment.astimezone(CLINIC_ZONE).date()
+        day = clinic_time(moment).date()
         return any(began <= day and (ended is None or day < ended) for began, ended in periods)
 
     return at

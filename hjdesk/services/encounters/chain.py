@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hjdesk.services.common import CLINIC_ZONE
+from hjdesk.services.common import clinic_time
 from hjdesk.storage.models import Encounter
 
 
@@ -31,7 +31,7 @@ class StandingEncounter:
 def local_day(moment: datetime) -> date:
     """The calendar day in Europe/London, whatever the laptop's zone (a 00:30 BST visit is that
     day, not the day before in UTC)."""
-    return moment.astimezone(CLINIC_ZONE).date()
+    return clinic_time(moment).date()
 
 
 def superseded_ids(session: Session, encounter_ids: Collection[str]) -> set[str]:

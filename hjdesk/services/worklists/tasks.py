@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hjdesk.services.actions import user_action
-from hjdesk.services.common import CLINIC_ZONE
+from hjdesk.services.common import clinic_time
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Task
 from hjdesk.storage.vault import OpenVault
@@ -26,7 +26,7 @@ OPEN, DONE, WITHDRAWN = "OPEN", "DONE", "WITHDRAWN"
 def _stamp(moment: datetime) -> str:
     """When a task was closed, as the note a nurse reads says it: London's clock, named (BST or
     GMT), like every time HJDesk shows (H-30). The note is stored text and syncs as written."""
-    return moment.astimezone(CLINIC_ZONE).strftime("%Y-%m-%d %H:%M %Z")
+    return clinic_time(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def complete_task(vault: OpenVault, task_id: str, *, outcome: str) -> None:

@@ -64,7 +64,7 @@ from hjdesk.services.acct import (
     who_columns,
     who_from,
 )
-from hjdesk.services.common import CLINIC_ZONE, utc_now
+from hjdesk.services.common import CLINIC_ZONE, clinic_time, utc_now
 from hjdesk.services.permissions import require
 from hjdesk.services.standing import standing
 from hjdesk.storage.models import CarePlan, CarePlanReview, Condition, Encounter, Patient, Task
@@ -149,7 +149,7 @@ def _item(
         location=who.location if who else "",
         wing=who.wing if who else "",
         what=what,
-        due=due if due is not None or due_at is None else due_at.astimezone(CLINIC_ZONE).date(),
+        due=due if due is not None or due_at is None else clinic_time(due_at).date(),
         due_at=due_at,
         severity=severity,
     )
@@ -173,7 +173,7 @@ def sorted_items(items: Iterable[TodayItem]) -> tuple[TodayItem, ...]:
 
 
 def _local_day(moment: datetime | None) -> date | None:
-    return None if moment is None else moment.astimezone(CLINIC_ZONE).date()
+    return None if moment is None else clinic_time(moment).date()
 
 
 def _signed_standing(encounter: Any) -> tuple[ColumnElement[bool], ...]:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from hjdesk.clinical import acct as rules
 from hjdesk.services.acct import AcctEventView, InputStatus
-from hjdesk.services.common import CLINIC_ZONE
+from hjdesk.services.common import CLINIC_ZONE, clinic_time
 
 CONTRIBUTION_TYPES: dict[str, str] = {
     rules.ContributionType.ATTENDED_IN_PERSON: "Attended in person",
@@ -52,7 +52,7 @@ def when(moment: datetime | None, now: datetime | None = None) -> str:
     """`Mon 23 Nov 14:05`, with `today`/`tomorrow` where it helps."""
     if moment is None:
         return "not set"
-    local = moment.astimezone(CLINIC_ZONE)
+    local = clinic_time(moment)
     if now is not None:
         today = now.astimezone(CLINIC_ZONE).date()
         days = (local.date() - today).days
