@@ -97,7 +97,7 @@ class EncounterView:
 
     id: str
     patient_id: str
-    kind: EncounterKind
+    kind: EncounterKind | str  # its text when it is none this version knows
     ltc_condition: str | None
     appointment_id: str | None
     place: str
@@ -138,6 +138,15 @@ class EncounterView:
         return PROMPT_ACCT in self.prompts
 
 
+def _day(text: str | None) -> date | None:
+    """The scale 2 prescription's day, kept as text (`YYYY-MM-DD`); None when empty, or when a
+    pulled record holds text that is not a day (the payload rules check only its length)."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def observation_view(row: Observation) -> ObservationView:
     return ObservationView(
         taken_at=row.taken_at,
@@ -145,9 +154,7 @@ def observation_view(row: Observation) -> ObservationView:
         spo2=row.spo2,
         spo2_scale=row.spo2_scale,
         scale2_prescriber=row.scale2_prescriber,
-        scale2_prescribed_on=(
-            date.fromisoformat(row.scale2_prescribed_on) if row.scale2_prescribed_on else None
-        ),
+        scale2_prescribed_on=_day(row.scale2_prescribed_on),
         on_oxygen=row.on_oxygen,
         systolic_bp=row.systolic_bp,
         diastolic_bp=row.diastolic_bp,
@@ -234,15 +241,43 @@ def _related(session: Session, encounters: Sequence[Encounter]) -> _Related:
     )
 
 
+def _kind(value: str) -> EncounterKind | str:
+    """The entry's kind; its text when it is none this version knows (a newer version's, or a
+    pulled record from a device in hostile hands): shown as it is, never stopping the record."""
+    try:
+        return EncounterKind(value)
+    except ValueError:
+        return value
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    """What the rules said at signing, as lines of text, whatever a pulled record holds."""
+    if isinstance(value, list | tuple):
+        return tuple(str(item) for item in value)
+    return () if value is None or value == "" else (str(value),)
+
+
+def _mapping(value: object, key: str) -> dict[str, Any]:
+    """`value` when it is an object; else (a pulled record holding another shape) the value
+    under `key`, so it still shows, as text, and nothing reading it by key fails."""
+    if isinstance(value, dict):
+        return value
+    return {} if value is None else {key: value}
+
+
 def _view(e: Encounter, related: _Related) -> EncounterView:
-    stored = e.data or {}
-    derived = stored.get("derived", {})
+    # `data` is always an object (the payload rules see to it); what is inside is read here as
+    # the encounter service writes it, `{"answers": {…}, "derived": {…}}`, and anything else a
+    # pulled record holds is shown as text rather than stopping the patient's record.
+    stored = _mapping(e.data, "data")
+    derived = _mapping(stored.get("derived"), "derived")
+    pathway = derived.get("pathway")
     who = related.staff.get(e.signed_by or e.author_id or "")
     observation = related.observations.get(e.id)
     return EncounterView(
         id=e.id,
         patient_id=e.patient_id,
-        kind=EncounterKind(e.kind),
+        kind=_kind(e.kind),
         ltc_condition=e.ltc_condition,
         appointment_id=e.appointment_id,
         place=e.place,
@@ -251,7 +286,7 @@ def _view(e: Encounter, related: _Related) -> EncounterView:
         narrative=e.narrative,
         consent_recorded=e.consent_recorded,
         capacity_concern=e.capacity_concern,
-        data=MappingProxyType(stored.get("answers", {})),
+        data=MappingProxyType(_mapping(stored.get("answers"), "answers")),
         author_id=e.signed_by or e.author_id,
         author_name=who.display_name if who else "unknown",
         # The role at signing; rows from before it was kept show the signer's present role.
@@ -272,10 +307,10 @@ def _view(e: Encounter, related: _Related) -> EncounterView:
             for m in related.measurements.get(e.id, [])
         ),
         tasks=tuple(TaskRef(t.id, t.kind, t.title) for t in related.tasks.get(e.id, [])),
-        prompts=tuple(derived.get("prompts", [])),
-        warnings=tuple(derived.get("warnings", [])),
-        findings=tuple(derived.get("findings", [])),
-        pathway=derived.get("pathway"),
+        prompts=_texts(derived.get("prompts")),
+        warnings=_texts(derived.get("warnings")),
+        findings=_texts(derived.get("findings")),
+        pathway=None if pathway is None else str(pathway),
     )
 
 
@@ -350,7 +385,7 @@ class TimelineItem:
     """One entry on a patient's timeline. `superseded`: a later entry amends this one."""
 
     encounter_id: str
-    kind: EncounterKind
+    kind: EncounterKind | str
     started_at: datetime
     author_name: str
     author_role: str
