@@ -240,15 +240,22 @@ def frailty(f: FrailtyItem, subject: Subject, patient_id: str) -> Observation:
     )
 
 
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
 def _items(q: ScoredQuestionnaire) -> list[QuestionnaireResponseItem]:
     answers = q.values.answers
 
     def item(link: str, text: str, value: object) -> QuestionnaireResponseItem:
-        # Only a finite number is an answer: a vault may hold a NaN pulled before the hub
-        # refused them, and int() of one would stop the whole document.
+        # Only a finite number a FHIR integer holds (32 bits, signed) is an answer: a vault may
+        # hold a NaN pulled before the hub refused them, or any number a device in hostile
+        # hands pushed, and int() of a NaN, or an integer past the range, would stop the whole
+        # document.
         answer = (
             [QuestionnaireResponseItemAnswer(valueInteger=int(value))]
-            if isinstance(value, int | float) and math.isfinite(value)
+            if isinstance(value, int | float)
+            and math.isfinite(value)
+            and _INT32_MIN <= value <= _INT32_MAX
             else None
         )
         return QuestionnaireResponseItem(linkId=link, text=text, answer=answer)
@@ -260,7 +267,9 @@ def _items(q: ScoredQuestionnaire) -> list[QuestionnaireResponseItem]:
     if name == "SIX_CIT" and isinstance(answers, Mapping):
         # By topic and weighted score only: the published form is not reproduced (domain.md §4).
         subs = answers.get("subscores", {})
-        return [item(k, SIX_CIT_TOPICS.get(k, words(k)), v) for k, v in subs.items()]
+        if not isinstance(subs, Mapping):  # not as the encounter service stores them
+            return []
+        return [item(str(k), SIX_CIT_TOPICS.get(k, words(str(k))), v) for k, v in subs.items()]
     if name == "AQ10" and isinstance(answers, list):
         return [item(str(n), f"Item {n}", a) for n, a in enumerate(answers, 1)]
     return []

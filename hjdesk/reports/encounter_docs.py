@@ -59,16 +59,37 @@ def _record_ids(views: Sequence[EncounterView]) -> list[str]:
 # --- questionnaires -------------------------------------------------------------------------
 
 
+def _score(value: object) -> int | None:
+    """An item's score, when it is a whole number (a pulled record may hold anything)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _item9_above_0(q: QuestionnaireView) -> bool:
+    """PHQ-9 item 9 scored above 0 (suicide-risk follow-up)."""
+    answers = q.answers
+    if q.instrument != "PHQ9" or not isinstance(answers, list) or len(answers) != 9:
+        return False
+    score = _score(answers[8])
+    return score is not None and score > 0
+
+
+def _answer_label(value: object) -> str:
+    score = _score(value)
+    return ANSWER_LABELS[score] if score is not None and 0 <= score < len(ANSWER_LABELS) else "?"
+
+
 def _items_table(q: QuestionnaireView) -> Flowable | None:
+    """The items and their scores. Answers not of the shape the encounter service stores (a
+    pulled record from a device in hostile hands) print as text, with "?" for the answer."""
     known = ITEMS.get(q.instrument)
     answers = q.answers
     if known is not None and isinstance(answers, list):
         stem, items = known
         rows = [
-            [n, text, ANSWER_LABELS[score] if 0 <= score < len(ANSWER_LABELS) else "?", score]
+            [n, text, _answer_label(score), answer(score)]
             for n, (text, score) in enumerate(zip(items, answers, strict=False), start=1)
         ]
-        flagged = [8] if q.instrument == "PHQ9" and len(answers) == 9 and answers[8] > 0 else []
+        flagged = [8] if _item9_above_0(q) else []
         return KeepTogether(
             [
                 para(stem, "small"),
@@ -78,14 +99,17 @@ def _items_table(q: QuestionnaireView) -> Flowable | None:
         )
     if q.instrument == "SIX_CIT" and isinstance(answers, Mapping):
         scores = answers.get("subscores", {})
-        return table(
-            ("Topic", "Weighted score"),
-            [[SIX_CIT_TOPICS.get(k, words(k)), v] for k, v in scores.items()],
-            (80, 20),
-        )
+        if isinstance(scores, Mapping):
+            return table(
+                ("Topic", "Weighted score"),
+                [[SIX_CIT_TOPICS.get(str(k), words(str(k))), answer(v)] for k, v in scores.items()],
+                (80, 20),
+            )
     if q.instrument == "AQ10" and isinstance(answers, list):
         return table(
-            ("Item", "Score"), [[f"Item {n}", s] for n, s in enumerate(answers, start=1)], (80, 20)
+            ("Item", "Score"),
+            [[f"Item {n}", answer(s)] for n, s in enumerate(answers, start=1)],
+            (80, 20),
         )
     if q.instrument == "CFS":
         return None  # the level and its short name are the result
@@ -111,12 +135,7 @@ def _sheet(view: EncounterView, q: QuestionnaireView) -> list[Flowable]:
     items = _items_table(q)
     if items is not None:
         out += [gap(2), items]
-    if (
-        q.instrument == "PHQ9"
-        and isinstance(q.answers, list)
-        and len(q.answers) == 9
-        and q.answers[8] > 0
-    ):
+    if _item9_above_0(q):
         out += [
             gap(2),
             warning(
@@ -148,7 +167,7 @@ def questionnaire_sheets(ctx: Context, patient_id: str) -> Document:
     latest = views[-1]
     story: list[Flowable] = [
         para(
-            f"Questionnaires completed {moment(latest.started_at)} ({words(latest.kind.value)}, "
+            f"Questionnaires completed {moment(latest.started_at)} ({words(str(latest.kind))}, "
             f"{latest.place or 'place not recorded'}).",
             "body",
         ),
