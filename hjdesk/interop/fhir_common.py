@@ -11,6 +11,7 @@ the document stands alone, it names no server.
 from __future__ import annotations
 
 import html
+import math
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -78,13 +79,20 @@ def system_concept(system: str, code: str, display: str) -> CodeableConcept:
     return CodeableConcept(coding=[Coding(system=system, code=code, display=display)])
 
 
+def _decimal(value: float) -> Decimal | None:
+    """The value as a FHIR decimal; None (a quantity without a value) for NaN or infinity,
+    which no decimal is: a vault may hold one pulled before the payload rules refused them, and
+    it must cost that one value, not the whole document."""
+    return Decimal(str(value)) if math.isfinite(value) else None
+
+
 def quantity(value: float, unit: str, ucum: str) -> Quantity:
-    return Quantity(value=Decimal(str(value)), unit=unit, system=UCUM, code=ucum)
+    return Quantity(value=_decimal(value), unit=unit, system=UCUM, code=ucum)
 
 
 def score(value: float) -> Quantity:
     """A score: a number without a unit of measure (UCUM annotation {score})."""
-    return Quantity(value=Decimal(str(value)), unit="score", system=UCUM, code="{score}")
+    return Quantity(value=_decimal(value), unit="score", system=UCUM, code="{score}")
 
 
 def utc(moment: datetime) -> datetime:

@@ -14,6 +14,7 @@ must be plain values of bounded size.
 from __future__ import annotations
 
 import json
+import math
 import re
 import types
 import typing
@@ -217,15 +218,30 @@ def _read_bool(value: Any) -> Any:
     raise _Refused("must be true or false")
 
 
+# What an INTEGER column holds (SQLite's and PostgreSQL's BIGINT: 64 bits, signed). A number
+# past it is valid JSON and any number of digits long; a laptop storing it raises OverflowError,
+# which is not a refusal of the record but the end of the pull, on every laptop, every time.
+MIN_INT, MAX_INT = -(2**63), 2**63 - 1
+
+
 def _read_int(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        if MIN_INT <= value <= MAX_INT:
+            return value
+        raise _Refused("is a whole number too large to store")
     raise _Refused("must be a whole number")
 
 
 def _read_float(value: Any) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
+    """A number, finite: NaN and infinity are not JSON (RFC 8259), though Python's `json`
+    reads and writes them, and no laptop writes them; a NaN temperature stops the code that
+    turns it into a decimal (the FHIR export)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _read_int(value)  # stored as it came: past 64 bits, SQLite cannot take it
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        raise _Refused("must be a finite number (not NaN or infinity)")
     raise _Refused("must be a number")
 
 
