@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
@@ -110,10 +110,24 @@ def nice_ticks(low: float, high: float, count: int = 5) -> tuple[float, float, t
     return first, last, tuple(ticks)
 
 
+# No measure of a body comes near these values, and no reading was taken outside these years. A
+# stored point past them (pulled from a device in hostile hands: the payload rules check only
+# that it is a number and a time) is listed in the readings table, as it is, but not drawn.
+# Drawn, 1e308 left no room between the axis' ends (1e308 - 5 == 1e308 + 5), and a time in year
+# 9999 no room to pad the time axis: either stopped the patient's Observations tab.
+PLOTTABLE = 1e9
+DRAWN_FROM = datetime(1900, 1, 1, tzinfo=UTC)
+DRAWN_TO = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _drawn(point: SeriesPoint) -> bool:
+    value = point.value
+    return math.isfinite(value) and abs(value) <= PLOTTABLE and DRAWN_FROM <= point.at < DRAWN_TO
+
+
 def _series(name: str, unit: str, points: Sequence[SeriesPoint]) -> ChartSeries | None:
-    if not points:
-        return None
-    return ChartSeries(name, unit, tuple((p.at, float(p.value)) for p in points))
+    drawn = tuple((p.at, float(p.value)) for p in points if _drawn(p))
+    return ChartSeries(name, unit, drawn) if drawn else None
 
 
 def _panel(
