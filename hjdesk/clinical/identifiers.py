@@ -137,4 +137,6 @@ def age_on(date_of_birth: date, on: date) -> int:
 
 
 def is_older_prisoner(date_of_birth: date, on: date) -> bool:
-    return age_on(date_of_birth, on) >= OLDER_PRISONER_AGE
+    """Aged 50 or over on `on` (never, before the date of birth: a record pulled from a device
+    in hostile hands may give one after today, which must not stop the caseload)."""
+    return on >= date_of_birth and age_on(date_of_birth, on) >= OLDER_PRISONER_AGE

@@ -72,7 +72,11 @@ DEFAULT_RECEPTION_POLICY = ReceptionPolicy()
 def second_stage_due(
     reception_date: date, policy: ReceptionPolicy = DEFAULT_RECEPTION_POLICY
 ) -> date:
-    """The last day for the second-stage assessment: reception date + 7 days."""
+    """The last day for the second-stage assessment: reception date + 7 days (the calendar's
+    last day for a reception date in its last week, which only a pulled record from a device in
+    hostile hands holds)."""
+    if reception_date > date.max - timedelta(days=policy.second_stage_within_days):
+        return date.max
     return reception_date + timedelta(days=policy.second_stage_within_days)
 
 
@@ -124,7 +128,7 @@ def is_older_prisoner(
     date_of_birth: date, on: date, policy: ReceptionPolicy = DEFAULT_RECEPTION_POLICY
 ) -> bool:
     """Aged 50 or over on the day (HMPPS operational threshold)."""
-    return age_on(date_of_birth, on) >= policy.older_prisoner_age
+    return on >= date_of_birth and age_on(date_of_birth, on) >= policy.older_prisoner_age
 
 
 def older_prisoner_review_due(

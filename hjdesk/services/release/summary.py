@@ -178,7 +178,7 @@ def identifiers(session: Session, patient: Patient, today: date) -> SummaryIdent
         family_name=patient.family_name,
         given_names=patient.given_names,
         date_of_birth=patient.date_of_birth,
-        age=age_on(patient.date_of_birth, today),
+        age=age_on(patient.date_of_birth, max(today, patient.date_of_birth)),
         sex=patient.sex,
         prison_number=patient.prison_number,
         nhs_number=format_nhs_number(patient.nhs_number) if patient.nhs_number else None,
