@@ -72,7 +72,9 @@ def concept(*keys: str, text: str | None = None) -> CodeableConcept:
 
 
 def text_concept(text: str) -> CodeableConcept:
-    return CodeableConcept(text=text)
+    """A concept named only by text; FHIR text may not be blank, and a pulled record (an
+    allergy whose substance is empty, from a device in hostile hands) may hold blank text."""
+    return CodeableConcept(text=text if text.strip() else "not recorded")
 
 
 def system_concept(system: str, code: str, display: str) -> CodeableConcept:
