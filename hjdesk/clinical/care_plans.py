@@ -194,7 +194,11 @@ def status_on(
         return status
     if review_due is None:
         raise ValueError("An active care plan must have a review date.")
-    window_opens = review_due - timedelta(days=policy.review_due_window_days)
+    window = timedelta(days=policy.review_due_window_days)
+    # A review date in the calendar's first days (only a record pulled from a device in hostile
+    # hands holds one) has its window open from the calendar's first day, not an OverflowError
+    # that would stop every list of care plans and the overdue report.
+    window_opens = review_due - window if review_due > date.min + window else date.min
     return CarePlanStatus.REVIEW_DUE if today >= window_opens else CarePlanStatus.ACTIVE
 
 

@@ -25,6 +25,17 @@ def add_months(day: date, months: int) -> date:
     return date(year, month_index + 1, min(day.day, last_day))
 
 
+def add_months_or_end(day: date, months: int) -> date:
+    """`add_months`, but the calendar's first or last day where the result would fall outside
+    it: for due dates read from stored records, where a review dated in year 9999 (only a
+    record pulled from a device in hostile hands holds one) must give a due date, not stop the
+    patient's record and the overdue report."""
+    try:
+        return add_months(day, months)
+    except ValueError:
+        return date.max if months > 0 else date.min
+
+
 def is_working_day(day: date, holidays: Collection[date] = frozenset()) -> bool:
     """Monday to Friday and not a listed public holiday."""
     return day.weekday() < _SATURDAY and day not in holidays

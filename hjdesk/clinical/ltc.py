@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
 
-from hjdesk.clinical.dates import add_months, next_working_day
+from hjdesk.clinical.dates import add_months, add_months_or_end, next_working_day
 
 HBA1C_TARGET_STANDARD = 48  # NG28: lifestyle or drugs that do not cause hypoglycaemia
 HBA1C_TARGET_HYPO_RISK = 53  # NG28: on a drug that can cause hypoglycaemia
@@ -351,4 +351,4 @@ def is_critical_medicine(
 def next_ltc_review_due(
     last_review: date, condition: LtcCondition, policy: LtcPolicy = DEFAULT_LTC_POLICY
 ) -> date:
-    return add_months(last_review, policy.review_interval_months[LtcCondition(condition)])
+    return add_months_or_end(last_review, policy.review_interval_months[LtcCondition(condition)])
