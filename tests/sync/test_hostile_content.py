@@ -200,6 +200,31 @@ HOSTILE: dict[str, Hostile] = {
         {"kind": "OLDER_PRISONER_REVIEW", "entered_in_error": False, "data": {"answers": [1]}},
     ),
     "encounter-started-earliest": Hostile("encounter", {"started_at": EARLIEST}),
+    "older-review-latest": Hostile(
+        "encounter",
+        {"kind": "OLDER_PRISONER_REVIEW", "entered_in_error": False, "started_at": LATEST},
+    ),
+    "ltc-review-latest": Hostile(
+        "encounter",
+        {
+            "kind": "LTC_REVIEW",
+            "ltc_condition": "DIABETES",
+            "entered_in_error": False,
+            "started_at": LATEST,
+        },
+        (Hostile("condition", {"code": "DIABETES", "active": True}),),
+    ),
+    "hba1c-latest-for-diabetes": Hostile(
+        "measurement",
+        {"code": "HBA1C", "value": 48.0, "taken_at": LATEST},
+        (
+            Hostile(
+                "encounter",
+                {"kind": "GENERAL", "entered_in_error": False},
+                (Hostile("condition", {"code": "DIABETES", "active": True}),),
+            ),
+        ),
+    ),
     "encounter-started-latest": Hostile("encounter", {"started_at": LATEST, "ended_at": LATEST}),
     "encounter-signed-earliest": Hostile("encounter", {"signed_at": EARLIEST}),
     "encounter-escalated-latest": Hostile(
@@ -295,6 +320,11 @@ HOSTILE: dict[str, Hostile] = {
     ),
     "care-plan-review-due-earliest": Hostile(
         "care_plan", {"status": "ACTIVE", "review_due": FIRST_DAY}
+    ),
+    "care-plan-reviewed-review-due-earliest": Hostile(
+        "care_plan_review",
+        {"entered_in_error": False, "review_date": "2025-01-01", "next_review_due": FIRST_DAY},
+        (Hostile("care_plan", {"status": "ACTIVE", "review_due": FIRST_DAY}),),
     ),
     "care-plan-goal-odd": Hostile(
         "care_plan_goal", {"position": 2**62, "target_date": LAST_DAY}, (A_PLAN,)
@@ -424,7 +454,8 @@ def _payloads(
         payload["start_date"] = RECENT[:10]
     for parent in hostile.parents:
         made = _payloads(vault, parent, patient_id, out)
-        payload[_PARENT_FIELD[(hostile.kind, parent.kind)]] = made["id"]
+        if (hostile.kind, parent.kind) in _PARENT_FIELD:  # else stored first, unlinked
+            payload[_PARENT_FIELD[(hostile.kind, parent.kind)]] = made["id"]
         if parent.kind == "acct_event":
             payload["case_id"] = made["case_id"]
     json_columns = payloads_json_fields(hostile.kind)
