@@ -478,9 +478,10 @@ def payloads_json_fields(kind: str) -> frozenset[str]:
 
 
 # Numbers valid in JSON that no column holds, and the payload rules' reason for refusing them.
-# They passed the rules before: a laptop storing a whole number past 64 bits raised OverflowError
-# (not a refusal of the record: the end of the pull, every time, on every laptop in scope), and
-# a NaN or infinite value stopped the FHIR export.
+# A hub refuses a push holding one (`protocol.Payload`), but a pull's changes are not checked so:
+# they passed the payload rules before, and a laptop storing a whole number past 64 bits raised
+# OverflowError (not a refusal of the record: the end of the pull, every time), and a NaN or
+# infinite value stopped the FHIR export.
 NOT_STORABLE: dict[str, tuple[Hostile, str]] = {
     "observation-pulse-past-64-bits": (
         Hostile("observation", {"pulse": 2**63}, (PLAIN_ENCOUNTER,)),

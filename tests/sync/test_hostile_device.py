@@ -570,3 +570,74 @@ def test_a_json_field_no_laptop_can_read_is_refused_at_the_hub(estate: Estate, d
         ), kind
     assert estate.hub.count(schema.documents, schema.documents.c.id.like("bad-%")) == 0
     _unaffected(estate, before)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "value", "why"),
+    [
+        ("observation", "pulse", 2**63, "payload integers must fit in 64 bits"),
+        ("observation", "temperature", -(10**30), "payload integers must fit in 64 bits"),
+        ("measurement", "value", 10**400, "payload integers must fit in 64 bits"),
+    ],
+    ids=["pulse-2**63", "temperature--10**30", "value-10**400"],
+)
+def test_a_number_no_column_holds_is_refused_at_the_hub(
+    estate: Estate, kind: str, name: str, value: int, why: str
+) -> None:
+    """JSON numbers have no size: past 64 bits, a laptop storing one raises OverflowError (the
+    end of its pull, every time), so the hub refuses it at the door (`protocol.Payload`), and a
+    laptop sets one aside should a hub send it anyway (`payloads`, and
+    tests/sync/test_hostile_content.py)."""
+    before = _snapshot(estate)
+    attacker = Attacker(estate.hub, estate.a2)
+    record_id = f"big-{kind}"
+    payload = {**_valid(kind, record_id), "patient_id": estate.patients_a[0], name: value}
+    response = attacker.push(
+        {"kind": kind, "record_id": record_id, "patient_id": estate.patients_a[0],
+         "payload": payload}
+    )  # fmt: skip
+    assert response.status_code == 422, response.text[:300]
+    (refused,) = response.json()["detail"]  # by the push's own model, before any payload rule
+    assert refused["loc"] == ["body", "ops", 0, "payload"]
+    assert why in refused["msg"]
+    assert estate.hub.doc(kind, record_id) is None
+    _unaffected(estate, before)
+
+
+def test_an_encounter_of_content_no_service_writes_reaches_laptops_and_stops_no_reader(
+    estate: Estate,
+) -> None:
+    """The whole trip: an encounter of a kind no version knows, whose answers are text and
+    whose derived part is a list, passes every payload rule, so the hub takes it and the other
+    laptop of the prison stores it. The patient's record, summary and FHIR export still read,
+    showing the kind as its text (tests/sync/test_hostile_content.py calls every reader)."""
+    from hjdesk.interop.fhir_export import build_fhir_summary
+    from hjdesk.services.encounters import encounter_history, patient_timeline
+    from hjdesk.services.release import release_summary
+
+    attacker = Attacker(estate.hub, estate.a2)
+    patient_id = estate.patients_a[0]
+    record_id = "hostile-encounter"
+    payload = {
+        **_doc(estate.hub, "encounter", estate.encounter)["payload"],
+        "id": record_id,
+        "kind": "NOT_A_KIND",
+        "data": json.dumps({"answers": "x", "derived": [1], "falls": 5}),
+    }
+    response = attacker.push(
+        {"kind": "encounter", "record_id": record_id, "patient_id": patient_id,
+         "payload": payload}
+    )  # fmt: skip
+    assert response.status_code == 200, response.text[:300]
+    summary = estate.a1.sync()
+    assert summary.in_quarantine == 0
+    opened = Vault(estate.a1.home).unlock("nurse", PASSWORD)
+    try:
+        shown = {item.encounter_id: item for item in patient_timeline(opened, patient_id)}
+        assert shown[record_id].kind == "NOT_A_KIND"
+        (view,) = encounter_history(opened, record_id).entries
+        assert dict(view.data) == {"answers": "x"}
+        release_summary(opened, patient_id)
+        build_fhir_summary(opened, patient_id)
+    finally:
+        opened.lock()
