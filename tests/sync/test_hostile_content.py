@@ -36,11 +36,13 @@ from hjdesk.storage.models import (
     AcctEvent,
     Alert,
     Allergy,
+    Appointment,
     CarePlan,
     CarePlanGoal,
     CarePlanIntervention,
     CarePlanReview,
     CaseloadMembership,
+    ClinicSession,
     Condition,
     Encounter,
     Measurement,
@@ -133,6 +135,8 @@ _CLASSES: dict[str, type[Synced]] = {
     "allergy": Allergy,
     "caseload_membership": CaseloadMembership,
     "screening_event": ScreeningEvent,
+    "clinic_session": ClinicSession,
+    "appointment": Appointment,
 }
 # Which field of a child points at its parent.
 _PARENT_FIELD = {
@@ -145,6 +149,7 @@ _PARENT_FIELD = {
     ("acct_event", "acct_case"): "case_id",
     ("acct_contribution", "acct_event"): "event_id",
     ("task", "encounter"): "source_id",
+    ("appointment", "clinic_session"): "session_id",
 }
 
 PLAIN_ENCOUNTER = Hostile("encounter", {"kind": "GENERAL", "entered_in_error": False})
@@ -401,6 +406,22 @@ HOSTILE: dict[str, Hostile] = {
     "caseload-dates-ends": Hostile(
         "caseload_membership", {"started_on": FIRST_DAY, "ended_on": LAST_DAY}
     ),
+    # Clinics: a session on the calendar's last day, of wings and clinicians no one has; an
+    # appointment recorded at its first moment.
+    "clinic-session-odd": Hostile(
+        "clinic_session",
+        {
+            "session_date": LAST_DAY,
+            "wings": ";;Z-9-999;",
+            "clinicians": ["nobody", ""],
+            "status": "PLANNED",
+        },
+    ),
+    "appointment-odd": Hostile(
+        "appointment",
+        {"position": -(2**62), "outcome_at": EARLIEST, "outcome_by": "nobody", "reason": ""},
+        (Hostile("clinic_session", {"session_date": FIRST_DAY, "status": "IN_PROGRESS"}),),
+    ),
     "screening-odd": Hostile(
         "screening_event",
         {
@@ -429,7 +450,7 @@ def _patient(vault: OpenVault) -> str:
 
 def _template(vault: OpenVault, cls: type[Synced], patient_id: str) -> dict[str, Any]:
     """The payload of a record of `cls` the services wrote: the patient's first, else anyone's."""
-    column = cls.id if cls is Patient else getattr(cls, "patient_id")  # noqa: B009
+    column = getattr(cls, "id" if cls is Patient else "patient_id", cls.id)
     with vault.session() as session:
         row = session.scalar(select(cls).order_by((column == patient_id).desc(), cls.id).limit(1))
         assert row is not None, f"the demo has a {cls.__name__}"
@@ -447,7 +468,7 @@ def _payloads(
         payload["prison_number"] = "Z" + payload["id"][:6].upper()
         payload["nhs_number"] = None
         payload["nhs_number_missing_reason"] = "not known"
-    else:
+    elif "patient_id" in payload:
         payload["patient_id"] = patient_id
     payload.update(dict.fromkeys(_NEWEST.get(hostile.kind, ()), RECENT))
     if hostile.kind == "care_plan":
@@ -526,6 +547,20 @@ def _ids(vault: OpenVault, cls: type[Synced], patient_id: str) -> list[str]:
         return list(session.scalars(select(cls.id).where(column == patient_id).order_by(cls.id)))
 
 
+def _sessions(vault: OpenVault, patient_id: str) -> list[str]:
+    """The clinic sessions listing the patient, and any dated outside 1900-2200 (hostile)."""
+    with vault.session() as session:
+        listing = select(Appointment.session_id).where(Appointment.patient_id == patient_id)
+        odd = ~ClinicSession.session_date.between(date(1900, 1, 1), date(2200, 1, 1))
+        return list(
+            session.scalars(
+                select(ClinicSession.id)
+                .where(ClinicSession.id.in_(listing) | odd)
+                .order_by(ClinicSession.id)
+            )
+        )
+
+
 def _each(ids: list[str], read: Callable[[str], object]) -> list[object]:
     assert ids, "something to read"
     return [read(i) for i in ids]
@@ -549,6 +584,7 @@ def _patient_readers() -> dict[str, Callable[[OpenVault, str], object]]:
     from hjdesk.interop.fhir_export import build_fhir_summary
     from hjdesk.services import care_plans, encounters, patients, release
     from hjdesk.services.acct import case_view
+    from hjdesk.services.clinics.sessions import session_view
 
     return {
         "open_patient": lambda v, p: patients.open_patient(v, p),
@@ -585,6 +621,12 @@ def _patient_readers() -> dict[str, Callable[[OpenVault, str], object]]:
                 "care-plan-patient",
             )
         },
+        "clinic_session_views": lambda v, p: [session_view(v, i) for i in _sessions(v, p)],
+        "pdf:clinic-lists": lambda v, p: [
+            _report(v, kind, session_id=i)
+            for i in _sessions(v, p)
+            for kind in ("clinic-list", "unlock-list", "session-outcomes")
+        ],
         "pdf:care-plan-each": lambda v, p: [
             _report(v, kind, plan_id=i)
             for i in _ids(v, CarePlan, p)
@@ -601,6 +643,7 @@ def _everyone_readers() -> dict[str, Callable[[OpenVault], object]]:
     from hjdesk.services.acct import audit_report, input_due, open_cases
     from hjdesk.services.settings.status import sync_status
     from hjdesk.services.worklists import overdue_reviews, today_worklists
+    from hjdesk.ui.pages.clinic_sessions import load_sessions
 
     return {
         "today_worklists": lambda v: today_worklists(v, kept=False),
@@ -614,6 +657,10 @@ def _everyone_readers() -> dict[str, Callable[[OpenVault], object]]:
         "acct_audit_report": lambda v: audit_report(v),
         "sync_status": lambda v: sync_status(v),
         "pdf:overdue": lambda v: _report(v, "overdue"),
+        "clinic_sessions": lambda v: load_sessions(v, date.today()),
+        "pdf:month-outcomes": lambda v: _report(
+            v, "session-outcomes", month=date.today().replace(day=1)
+        ),
         "pdf:acct-audit": lambda v: _report(v, "acct-audit"),
     }
 
