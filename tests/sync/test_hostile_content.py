@@ -52,6 +52,7 @@ from hjdesk.storage.models import (
     QuestionnaireResult,
     ReleasePlan,
     ScreeningEvent,
+    Staff,
     Synced,
     SyncQuarantine,
     Task,
@@ -137,6 +138,7 @@ _CLASSES: dict[str, type[Synced]] = {
     "screening_event": ScreeningEvent,
     "clinic_session": ClinicSession,
     "appointment": Appointment,
+    "staff": Staff,
 }
 # Which field of a child points at its parent.
 _PARENT_FIELD = {
@@ -150,6 +152,8 @@ _PARENT_FIELD = {
     ("acct_contribution", "acct_event"): "event_id",
     ("task", "encounter"): "source_id",
     ("appointment", "clinic_session"): "session_id",
+    ("acct_contribution", "staff"): "contributor_id",
+    ("encounter", "staff"): "signed_by",
 }
 
 PLAIN_ENCOUNTER = Hostile("encounter", {"kind": "GENERAL", "entered_in_error": False})
@@ -157,6 +161,9 @@ OLDER_REVIEW = Hostile("encounter", {"kind": "OLDER_PRISONER_REVIEW", "entered_i
 A_PLAN = Hostile("care_plan", {"status": "ACTIVE"})
 A_CASE = Hostile("acct_case", {"status": "OPEN", "closed_at": None})
 AN_EVENT = Hostile("acct_event", {}, (A_CASE,))
+ODD_STAFF = Hostile(
+    "staff", {"role": "NOT_A_ROLE", "team": "NOT_A_TEAM", "display_name": "", "active": True}
+)
 
 
 def _q(answers: Any, instrument: str = "PHQ9", **more: Any) -> Hostile:
@@ -422,6 +429,17 @@ HOSTILE: dict[str, Hostile] = {
         {"position": -(2**62), "outcome_at": EARLIEST, "outcome_by": "nobody", "reason": ""},
         (Hostile("clinic_session", {"session_date": FIRST_DAY, "status": "IN_PROGRESS"}),),
     ),
+    # Staff another laptop added, of a role and team no list names, with no name.
+    "staff-odd-signs-an-encounter": Hostile(
+        "encounter",
+        {"kind": "GENERAL", "entered_in_error": False, "signed_role": "NOT_A_ROLE"},
+        (ODD_STAFF,),
+    ),
+    "staff-odd-contributes-to-acct": Hostile(
+        "acct_contribution",
+        {"planned": False, "entered_in_error": False, "signed_role": ""},
+        (AN_EVENT, ODD_STAFF),
+    ),
     "screening-odd": Hostile(
         "screening_event",
         {
@@ -468,6 +486,8 @@ def _payloads(
         payload["prison_number"] = "Z" + payload["id"][:6].upper()
         payload["nhs_number"] = None
         payload["nhs_number_missing_reason"] = "not known"
+    elif hostile.kind == "staff":  # someone another laptop added
+        payload["username"] = "z" + payload["id"][:8]
     elif "patient_id" in payload:
         payload["patient_id"] = patient_id
     payload.update(dict.fromkeys(_NEWEST.get(hostile.kind, ()), RECENT))
