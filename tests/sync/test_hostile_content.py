@@ -734,7 +734,7 @@ def test_a_hostile_record_that_passes_the_rules_stops_no_reader(
 
 @pytest.mark.parametrize("name", sorted(NOT_STORABLE))
 def test_a_number_no_column_holds_is_set_aside_and_the_pull_goes_on(
-    nurse: OpenVault, name: str
+    qtbot: Any, nurse: OpenVault, name: str
 ) -> None:
     hostile, why = NOT_STORABLE[name]
     patient_id = _patient(nurse)
@@ -749,6 +749,25 @@ def test_a_number_no_column_holds_is_set_aside_and_the_pull_goes_on(
         kept = session.scalars(select(SyncQuarantine)).all()
     assert [(k.record_id, k.reason) for k in kept] == [(payload["id"], why)]
     assert _crashes(nurse, patient_id) == {}
+    _sync_page_shows(qtbot, nurse, payload["id"])
+
+
+def _sync_page_shows(qtbot: Any, vault: OpenVault, record_id: str) -> None:
+    """The Sync page's data, its list of records set aside, and the record's payload as text."""
+    from hjdesk.sync.quarantine import payload_text
+    from hjdesk.ui.context import PageContext
+    from hjdesk.ui.pages.sync import load_page
+    from hjdesk.ui.privacy import PrivacyState
+    from hjdesk.ui.sync.quarantine_panel import QuarantinePanel
+    from hjdesk.ui.tasks import InlineRunner
+
+    data = load_page(vault)
+    (item,) = [q for q in data.set_aside if q.record_id == record_id]
+    assert record_id in payload_text(vault, item.id)
+    panel = QuarantinePanel(PageContext(runner=InlineRunner(), privacy=PrivacyState(), vault=vault))
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_items(data.set_aside, data.dismissed)
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
