@@ -4,7 +4,7 @@ Pushing a million records first means an `hjdesk demo` vault of ~180,000 patient
 minutes per hundred thousand) and then the push itself: the suite could not afford it, and the
 figure wanted is the pull. Instead a real establishment is pushed once through the hub (the
 2,000-patient demo: every record made and checked the ordinary way), and its patients' records are
-then copied inside the hub database with `sync.bulk.insert_many`, the hub's own bulk path, each
+then copied inside the hub database with `storage.bulk.insert_many`, the hub's own bulk path, each
 copy a new set of patients: every id a copied record holds that names a copied record (the patient,
 an encounter, a care plan …) is replaced by that copy's id for it, so each copy is a whole, linked
 set of records. Establishment-level records (the establishment, locations, staff) stay single, as
@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from hjdesk.sync.bulk import insert_many
+from hjdesk.storage.bulk import insert_many
 from hjdesk.sync.hub import schema
 from hjdesk.sync.hub.store import HubStore
 from hjdesk.sync.protocol import AUDIT_KIND

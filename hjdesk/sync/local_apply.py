@@ -45,6 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical import estate_ids
+from hjdesk.storage.bulk import insert_many
 from hjdesk.storage.models import (
     AuditEvent,
     Base,
@@ -61,7 +62,6 @@ from hjdesk.storage.models import (
 )
 from hjdesk.storage.models.column_types import JsonText, from_text, member_of
 from hjdesk.sync import payloads, quarantine
-from hjdesk.sync.bulk import insert_many
 from hjdesk.sync.protocol import Change, TransferNote
 
 # Staff fields that say what a person may do: never applied from a pulled row.

@@ -21,7 +21,8 @@ from sqlalchemy import Connection, and_, bindparam, func, select, update
 from sqlalchemy.engine import RowMapping
 
 from hjdesk.clinical import estate_ids
-from hjdesk.sync.bulk import among, insert_many
+from hjdesk.storage.bulk import insert_many
+from hjdesk.sync.bulk import among
 from hjdesk.sync.hub import refusals, schema, transfers
 from hjdesk.sync.hub.audit_check import ChainChecker
 from hjdesk.sync.hub.authorise import Authority, Refusal, visible_conflicts
