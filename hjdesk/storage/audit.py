@@ -69,10 +69,31 @@ def append(
 
     Nothing is flushed here: the event joins the transaction's next flush with the rows it
     describes (one flush per entry instead of three, docs/performance.md)."""
-    last_seq, prev = last_link(session)
-    seq = last_seq + 1
+    event = next_event(
+        session, actor, action, device_id=device_id, patient_id=patient_id, detail=detail, at=at
+    )
+    session.add(event)
+    session.info[_NEWEST] = event
+    return event
+
+
+def next_event(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    device_id: str,
+    patient_id: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+    after: AuditEvent | None = None,
+) -> AuditEvent:
+    """The next link, made but not written: after `after` (an event made here and not yet
+    written), or after the chain's last link as this transaction sees it. The caller writes it
+    (`storage.append`) before anything else links to the chain."""
+    last_seq, prev = (after.seq, after.hash) if after is not None else last_link(session)
     event = AuditEvent(
-        seq=seq,
+        seq=last_seq + 1,
         at=at or utcnow(),
         actor_id=actor.staff_id,
         actor_username=actor.username,
@@ -86,8 +107,6 @@ def append(
     )
     event.id = uuid7()
     event.hash = chain_hash(prev, event_body(event))
-    session.add(event)
-    session.info[_NEWEST] = event
     return event
 
 

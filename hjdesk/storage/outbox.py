@@ -16,9 +16,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, inspect
+from sqlalchemy import Connection, Table, event, inspect
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session, object_session
 
+from hjdesk.storage.bulk import insert_many
 from hjdesk.storage.ids import HybridClock
 from hjdesk.storage.models.base import Synced, utcnow
 from hjdesk.storage.models.system import OutboxOp
@@ -69,15 +70,36 @@ def _stamp(connection: Connection, target: Synced, *, new: bool) -> None:
 # has written its rows (`_write_queued`): one INSERT per op was ~15 % of signing an entry
 # (docs/performance.md). Still inside the flush, so the ops commit or roll back with the rows.
 _PENDING_KEY = "hjdesk_outbox_pending"
-# Built once: a statement made per flush had its cache key worked out again every time.
-_INSERT_OP = insert(OutboxOp)
 
 
 def _queue(connection: Connection, target: Synced, base_rev: int | None) -> None:
     if _applying_remote(connection):
         return
-    ctx = _context(connection)
-    op = {
+    op = _op(_context(connection), target, base_rev)
+    session = object_session(target)
+    if session is None:
+        # A row `storage.append` writes is in no session: its ops gather on the connection until
+        # the appender has inserted every row, then go in one executemany (`write_ops`).
+        appending: list[dict[str, Any]] | None = connection.info.get(APPENDING_KEY)
+        if appending is not None:
+            appending.append(op)
+        else:  # never let an op go unwritten
+            write_ops(connection, [op])
+        return
+    pending: tuple[Connection, list[dict[str, Any]]] | None = session.info.get(_PENDING_KEY)
+    if pending is None or pending[0] is not connection:
+        if pending is not None:  # a second connection in one flush: write the first one's ops
+            write_ops(*pending)
+        pending = (connection, [])
+        session.info[_PENDING_KEY] = pending
+    pending[1].append(op)
+
+
+APPENDING_KEY = "hjdesk_outbox_appending"
+
+
+def _op(ctx: DeviceContext, target: Synced, base_rev: int | None) -> dict[str, Any]:
+    return {
         "device_id": ctx.device_id,
         "kind": type(target).__sync_kind__,
         "record_id": target.id,
@@ -88,22 +110,16 @@ def _queue(connection: Connection, target: Synced, base_rev: int | None) -> None
         "hlc": target.hlc,
         "created_at": utcnow(),
     }
-    session = object_session(target)
-    if session is None:  # not reached by a flush today; never let an op go unwritten
-        connection.execute(_INSERT_OP, op)
-        return
-    pending: tuple[Connection, list[dict[str, Any]]] | None = session.info.get(_PENDING_KEY)
-    if pending is None or pending[0] is not connection:
-        if pending is not None:  # a second connection in one flush: write the first one's ops
-            _write(*pending)
-        pending = (connection, [])
-        session.info[_PENDING_KEY] = pending
-    pending[1].append(op)
 
 
-def _write(connection: Connection, ops: list[dict[str, Any]]) -> None:
-    if ops:
-        connection.execute(_INSERT_OP, ops)
+def write_ops(connection: Connection, ops: list[dict[str, Any]]) -> None:
+    """Write queued ops in one statement, in their order (the outbox's seq order): a prepared
+    INSERT with each column's own bind processor (`storage.bulk`), not SQLAlchemy's per-row
+    parameter handling."""
+    insert_many(connection, _OUTBOX, ops)
+
+
+_OUTBOX: Table = OutboxOp.__table__  # type: ignore[assignment]
 
 
 @event.listens_for(Session, "before_flush")
@@ -116,7 +132,7 @@ def _forget_unwritten(session: Session, flush_context: Any, instances: Any) -> N
 def _write_queued(session: Session, flush_context: Any) -> None:
     pending = session.info.pop(_PENDING_KEY, None)
     if pending is not None:
-        _write(*pending)
+        write_ops(*pending)
 
 
 @event.listens_for(Synced, "before_insert", propagate=True)

@@ -88,25 +88,33 @@ def test_an_abandoned_transaction_leaves_the_next_one_on_the_real_tail(admin_vau
     _assert_linked(admin_vault)
 
 
-def test_signing_an_entry_writes_it_and_its_audit_event_in_one_flush(demo):
-    """The entry, its observation and its audit event reach the vault in a single flush."""
+def test_signing_an_entry_appends_it_and_its_audit_event_without_a_flush(demo):
+    """The entry, its observation and its audit event are appended (`storage.append`): one
+    INSERT each and one for their outbox ops, no flush of new rows, and the chain holds."""
     from benchmarks.writes import _patient_ids, cell_door_entry
     from hjdesk.services.encounters import sign_encounter
     from hjdesk.storage.models.base import utcnow
 
     patient_id = _patient_ids(demo)[0]
     flushes: list[set[str]] = []
+    inserts: list[str] = []
 
     def seen(session, context, instances) -> None:
         flushes.append({type(obj).__name__ for obj in session.new})
 
+    def executed(conn, cursor, statement, params, context, executemany) -> None:
+        if statement.startswith("INSERT INTO"):
+            inserts.append(statement.split()[2])
+
     event.listen(Session, "before_flush", seen)
+    event.listen(demo.engine, "before_cursor_execute", executed)
     try:
         view = sign_encounter(demo, cell_door_entry(patient_id, utcnow()))
     finally:
         event.remove(Session, "before_flush", seen)
-    written = [names for names in flushes if names]
-    assert written == [{"Encounter", "Observation", "AuditEvent"}]
+        event.remove(demo.engine, "before_cursor_execute", executed)
+    assert [names for names in flushes if names] == []
+    assert inserts == ["encounters", "observations", "audit_events", "outbox"]
     last = _events(demo)[-1]
     assert (last.action, last.patient_id) == ("encounter_signed", patient_id)
     assert view.id in last.detail

@@ -37,7 +37,7 @@ from hjdesk.services.common import get_or_error, utc_now
 from hjdesk.services.encounters.chain import chain_ids, local_day, standing_encounters
 from hjdesk.services.encounters.forms import HCA_KINDS, EncounterInput, EncounterKind
 from hjdesk.services.encounters.rules import EscalationRequired, parse_kind, prepare
-from hjdesk.services.encounters.store import store, store_rows
+from hjdesk.services.encounters.store import append_entry, entry_rows, store
 from hjdesk.services.encounters.views import (
     EncounterView,
     Signer,
@@ -153,22 +153,23 @@ def sign_encounter(
         age, signer_name = _age_and_signer(vault, session, inp, when)
         prepared = prepare(inp, age=age, now=when, pathways=pathways)
         _check_appointment(session, inp, [])
-        stored = store_rows(vault, session, inp, prepared, when, [], flush=False)
+        stored = entry_rows(vault, session, inp, prepared, when, [])
         encounter = stored.encounter
-        vault.audit(
-            "encounter_signed",
-            patient_id=inp.patient_id,
-            detail={
+        # Appended, not flushed: a new signed entry is only ever inserted, and the unit of work
+        # was the largest part of signing one (docs/performance.md).
+        append_entry(
+            vault,
+            session,
+            stored,
+            {
                 "encounter_id": encounter.id,
                 "kind": kind.value,
                 "appointment_id": inp.appointment_id,
                 "red_flags": prepared.red_flags,
                 "tasks": [t.kind for t in prepared.tasks],
             },
-            session=session,
+            inp.draft_id,
         )
-        # One flush for the entry, its scores, tasks and audit event (the view needs the stamps).
-        session.flush()
         signer = _signer(vault, signer_name)
         return written_view(session, encounter, stored.scores, stored.tasks, signer)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict, Unpack
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,8 +18,17 @@ from hjdesk.clinical.news2 import News2Result
 from hjdesk.services.common import dumps, loads
 from hjdesk.services.drafts import discard_in
 from hjdesk.services.encounters.forms import EncounterInput, Prepared, VitalsInput
+from hjdesk.storage import audit
+from hjdesk.storage.append import append_rows
 from hjdesk.storage.ids import uuid7
-from hjdesk.storage.models import Encounter, Measurement, Observation, QuestionnaireResult, Task
+from hjdesk.storage.models import (
+    AuditEvent,
+    Encounter,
+    Measurement,
+    Observation,
+    QuestionnaireResult,
+    Task,
+)
 from hjdesk.storage.vault import OpenVault
 
 
@@ -58,8 +67,8 @@ class Stored:
     tasks: tuple[Task, ...]
 
 
-def _write_scores(
-    session: Session, encounter: Encounter, prepared: Prepared, signer: str | None
+def _scores(
+    encounter: Encounter, prepared: Prepared, signer: str | None
 ) -> list[Observation | QuestionnaireResult | Measurement]:
     signed: dict[str, Any] = {
         "signed_at": encounter.signed_at,
@@ -95,21 +104,18 @@ def _write_scores(
                 taken_at=encounter.started_at,
             )
         )
-    session.add_all(rows)
     return rows
 
 
-def _raise_tasks(
-    vault: OpenVault, session: Session, encounter: Encounter, prepared: Prepared, chain: list[str]
+def _tasks(
+    session: Session, encounter: Encounter, prepared: Prepared, chain: list[str]
 ) -> list[Task]:
+    """The tasks the entry raises: those its rules call for that no entry of its chain raised."""
     earlier = (
         set(session.scalars(select(Task.kind).where(Task.source_id.in_(chain)))) if chain else set()
     )
-    tasks = []
-    for spec in prepared.tasks:
-        if spec.kind in earlier:
-            continue
-        task = Task(
+    return [
+        Task(
             id=uuid7(),
             patient_id=encounter.patient_id,
             kind=spec.kind,
@@ -118,19 +124,14 @@ def _raise_tasks(
             due_at=spec.due_at,
             source_id=encounter.id,
         )
-        session.add(task)
-        tasks.append(task)
-    if not tasks:
-        return tasks
-    session.flush()
-    for task in tasks:
-        vault.audit(
-            "task_raised",
-            patient_id=encounter.patient_id,
-            detail={"task_id": task.id, "kind": task.kind, "encounter_id": encounter.id},
-            session=session,
-        )
-    return tasks
+        for spec in prepared.tasks
+        if spec.kind not in earlier
+    ]
+
+
+def _task_raised(encounter: Encounter, task: Task) -> dict[str, Any]:
+    """What the audit event of a raised task says (ids and codes only)."""
+    return {"task_id": task.id, "kind": task.kind, "encounter_id": encounter.id}
 
 
 def _encounter_row(
@@ -159,6 +160,24 @@ def _encounter_row(
     )
 
 
+def entry_rows(
+    vault: OpenVault,
+    session: Session,
+    inp: EncounterInput,
+    prepared: Prepared,
+    when: datetime,
+    chain: list[str],
+) -> Stored:
+    """The rows of a checked entry (the encounter, its scores and the tasks it raises), made
+    but not written."""
+    encounter = _encounter_row(vault, inp, prepared, when)
+    return Stored(
+        encounter,
+        tuple(_scores(encounter, prepared, vault.actor.staff_id)),
+        tuple(_tasks(session, encounter, prepared, chain)),
+    )
+
+
 def store(
     vault: OpenVault,
     session: Session,
@@ -166,47 +185,65 @@ def store(
     prepared: Prepared,
     when: datetime,
     chain: list[str],
-    amends: Encounter | None = None,
-    reason: str | None = None,
+    amends: Encounter,
+    reason: str,
 ) -> Encounter:
-    """Write the encounter, its scores and tasks (the prepared form), signed at `when`."""
-    return store_rows(
-        vault, session, inp, prepared, when, chain, amends=amends, reason=reason
-    ).encounter
-
-
-class StoreOptions(TypedDict, total=False):
-    """An amendment's original and reason; `flush=False` when the caller flushes."""
-
-    amends: Encounter | None
-    reason: str | None
-    flush: bool
-
-
-def store_rows(
-    vault: OpenVault,
-    session: Session,
-    inp: EncounterInput,
-    prepared: Prepared,
-    when: datetime,
-    chain: list[str],
-    **options: Unpack[StoreOptions],
-) -> Stored:
-    """As `store`, returning the rows written with the encounter. With `flush=False` the caller
-    flushes (signing adds its audit event first, so the entry takes one flush)."""
-    amends, reason = options.get("amends"), options.get("reason")
-    flush = options.get("flush", True)
-    encounter = _encounter_row(vault, inp, prepared, when)
-    if amends is not None:
-        encounter.amends_id, encounter.amendment_reason = amends.id, reason
-    # No flush of the encounter alone: one flush inserts it before the rows that point at it
-    # (the unit of work orders inserts by foreign key), with the same outbox order; a flush per
-    # entry fewer is ~10 % of signing one (docs/performance.md).
-    session.add(encounter)
-    scores = _write_scores(session, encounter, prepared, vault.actor.staff_id)
-    tasks = _raise_tasks(vault, session, encounter, prepared, chain)
+    """Write a correction of `amends` (the prepared form), signed at `when`, through the
+    session (amendments are rare; a new entry is appended, `append_entry`)."""
+    stored = entry_rows(vault, session, inp, prepared, when, chain)
+    encounter = stored.encounter
+    encounter.amends_id, encounter.amendment_reason = amends.id, reason
+    session.add_all([encounter, *stored.scores, *stored.tasks])
+    session.flush()
+    for task in stored.tasks:
+        vault.audit(
+            "task_raised",
+            patient_id=encounter.patient_id,
+            detail=_task_raised(encounter, task),
+            session=session,
+        )
     if inp.draft_id is not None:
         discard_in(session, vault, inp.draft_id, why="signed")
-    if flush:
-        session.flush()
-    return Stored(encounter, tuple(scores), tuple(tasks))
+    return encounter
+
+
+def append_entry(
+    vault: OpenVault,
+    session: Session,
+    stored: Stored,
+    signed: dict[str, Any],
+    draft_id: str | None = None,
+) -> None:
+    """Write a new signed entry in one go (`storage.append`): the encounter, its scores, its
+    tasks, each task's "task_raised" audit event and the "encounter_signed" event (`signed`:
+    its detail), in that order, stamped and queued to the outbox as a flush would. The form's
+    draft, if any, is discarded after (its own audit event follows)."""
+    encounter = stored.encounter
+    events: list[AuditEvent] = []
+    for task in stored.tasks:
+        events.append(
+            _event(vault, session, "task_raised", encounter, _task_raised(encounter, task), events)
+        )
+    events.append(_event(vault, session, "encounter_signed", encounter, signed, events))
+    append_rows(session, [encounter, *stored.scores, *stored.tasks, *events])
+    if draft_id is not None:
+        discard_in(session, vault, draft_id, why="signed")
+
+
+def _event(
+    vault: OpenVault,
+    session: Session,
+    action: str,
+    encounter: Encounter,
+    detail: dict[str, Any],
+    before: list[AuditEvent],
+) -> AuditEvent:
+    return audit.next_event(
+        session,
+        vault.actor,
+        action,
+        device_id=vault.device_id,
+        patient_id=encounter.patient_id,
+        detail=detail,
+        after=before[-1] if before else None,
+    )
