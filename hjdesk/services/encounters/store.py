@@ -3,6 +3,8 @@ measurements and tasks, all signed at the same moment by the same person.
 
 Ids are made before the rows are written because a signed row can never be updated afterwards:
 everything it holds (the tasks it raised, the red flags, the escalation) is in it when inserted.
+A new entry is appended (`append_entry`, through `storage.append`: no flush); a correction goes
+through the session (`store`), as amendments are rare and read their chain.
 """
 
 from __future__ import annotations
@@ -59,8 +61,8 @@ def _observation(
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """What `store_rows` wrote: the encounter and the rows that belong to it, so the caller can
-    show the entry without reading it back (docs/performance.md)."""
+    """An entry's rows (`entry_rows`): the encounter and the rows that belong to it, kept by the
+    caller to show the entry without reading it back (docs/performance.md)."""
 
     encounter: Encounter
     scores: tuple[Observation | QuestionnaireResult | Measurement, ...]
