@@ -136,7 +136,9 @@ def age_on(date_of_birth: date, on: date) -> int:
     return on.year - date_of_birth.year - (0 if had_birthday else 1)
 
 
-def is_older_prisoner(date_of_birth: date, on: date) -> bool:
-    """Aged 50 or over on `on` (never, before the date of birth: a record pulled from a device
-    in hostile hands may give one after today, which must not stop the caseload)."""
-    return on >= date_of_birth and age_on(date_of_birth, on) >= OLDER_PRISONER_AGE
+def is_older_prisoner(date_of_birth: date, on: date, *, from_age: int = OLDER_PRISONER_AGE) -> bool:
+    """Aged `from_age` (50, HMPPS's operational threshold) or over on `on`; never before the date
+    of birth (a record pulled from a device in hostile hands may give one after today, which must
+    not stop the caseload). The one rule: `reception.is_older_prisoner` applies it with its
+    policy's age."""
+    return on >= date_of_birth and age_on(date_of_birth, on) >= from_age

@@ -20,6 +20,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from hjdesk.clinical import identifiers
 from hjdesk.clinical.dates import add_months
 from hjdesk.clinical.identifiers import OLDER_PRISONER_AGE, age_on
 
@@ -127,8 +128,9 @@ def aaa_screening_due(
 def is_older_prisoner(
     date_of_birth: date, on: date, policy: ReceptionPolicy = DEFAULT_RECEPTION_POLICY
 ) -> bool:
-    """Aged 50 or over on the day (HMPPS operational threshold)."""
-    return on >= date_of_birth and age_on(date_of_birth, on) >= policy.older_prisoner_age
+    """Aged the policy's age (50, HMPPS operational threshold) or over on the day:
+    `identifiers.is_older_prisoner` with the policy's age."""
+    return identifiers.is_older_prisoner(date_of_birth, on, from_age=policy.older_prisoner_age)
 
 
 def older_prisoner_review_due(
