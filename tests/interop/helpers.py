@@ -17,7 +17,6 @@ from hjdesk.services.encounters.forms import (
     EncounterInput,
     MeasurementInput,
     QuestionnairesInput,
-    VitalsInput,
 )
 from hjdesk.services.encounters.signing import sign_encounter
 from hjdesk.services.release.record import INSTRUMENTS, CodedEntries, coded_entries
@@ -39,6 +38,7 @@ from hjdesk.storage.models import (
     Task,
 )
 from hjdesk.storage.vault import OpenVault
+from tests.services.test_encounters import CALM
 
 # Tables of the patient's record; the richest patient has rows in the most of them.
 RECORD_TABLES = (
@@ -139,16 +139,7 @@ def _top_up(vault: OpenVault, patient_id: str, *, planned: bool) -> None:
             kind="CLINIC_VISIT",
             started_at=datetime.now(UTC) - timedelta(hours=1),
             narrative="Seen on the wing.",
-            vitals=VitalsInput(
-                resp_rate=16,
-                spo2=97,
-                on_oxygen=False,
-                systolic_bp=128,
-                diastolic_bp=78,
-                pulse=72,
-                consciousness="A",
-                temperature=36.8,
-            ),
+            vitals=CALM,
             questionnaires=QuestionnairesInput(phq9=(1, 1, 0, 0, 1, 0, 0, 0, 0), gad7=(1,) * 7),
             measurements=(MeasurementInput("HBA1C", 52.0),),
         ),
