@@ -154,6 +154,7 @@ _PARENT_FIELD = {
     ("appointment", "clinic_session"): "session_id",
     ("acct_contribution", "staff"): "contributor_id",
     ("encounter", "staff"): "signed_by",
+    ("encounter", "appointment"): "appointment_id",
 }
 
 PLAIN_ENCOUNTER = Hostile("encounter", {"kind": "GENERAL", "entered_in_error": False})

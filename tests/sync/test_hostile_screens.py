@@ -11,6 +11,7 @@ offscreen on the inline runner, which raises bugs: a crash in any of them fails 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,7 +19,9 @@ import pytest
 from hjdesk.storage.vault import OpenVault
 from tests.sync.test_hostile_content import (
     EARLIEST,
+    FIRST_DAY,
     HOSTILE,
+    LAST_DAY,
     LATEST,
     Hostile,
     hostile_template,
@@ -134,3 +137,123 @@ def test_a_hostile_encounter_can_be_amended_or_is_refused_in_words(
         assert _amend(qtbot, nurse, patient_id, encounter_id, in_error=True) in (
             "signed", "not amendable",
         )  # fmt: skip
+
+
+# -- the Wing clinics page ---------------------------------------------------------------------
+
+TODAY = date.today().isoformat()
+
+
+def _session(**changes: Any) -> Hostile:
+    return Hostile("clinic_session", changes)
+
+
+def _appointment(session: Hostile, **changes: Any) -> Hostile:
+    return Hostile("appointment", changes, (session,))
+
+
+SEEN_LATE = _appointment(
+    _session(session_date=TODAY, status="IN_PROGRESS", wings="", clinicians=[]),
+    outcome="ATTENDED", attribution="SEEN", outcome_at=LATEST,
+)  # fmt: skip
+CLINICS: dict[str, Hostile] = {
+    "clinic-session-odd": HOSTILE["clinic-session-odd"],
+    "appointment-odd": HOSTILE["appointment-odd"],
+    # An outcome whose attribution, time and details no service would write with it.
+    "appointment-outcome-odd": _appointment(
+        _session(session_date=TODAY, status="IN_PROGRESS", facilitating_officer=""),
+        outcome="ATTENDED",
+        attribution="PRISON",
+        outcome_at=LATEST,
+        outcome_by="",
+        outcome_reason="",
+        rebook_required=True,
+        position=2**62,
+    ),
+    "appointment-refused-without-details": _appointment(
+        _session(session_date=TODAY, status="PLANNED"),
+        outcome="REFUSED",
+        attribution=None,
+        risks_explained=None,
+        witness_name=None,
+    ),
+    "appointment-seen-session-latest": _appointment(
+        _session(session_date=LAST_DAY, status="IN_PROGRESS", clinicians=["", "nobody"]),
+        outcome="SEEN_AT_CELL_DOOR",
+        attribution="SEEN",
+        outcome_at=EARLIEST,
+    ),
+    "appointment-waiting-in-a-closed-session": _appointment(
+        _session(session_date=FIRST_DAY, status="CLOSED"), outcome=None, attribution=None
+    ),
+    # A seen appointment whose note (pulled) starts at the calendar's end, of an unknown kind.
+    "appointment-note-odd": Hostile(
+        "encounter",
+        {"kind": "NOT_A_KIND", "started_at": LATEST, "entered_in_error": False},
+        (SEEN_LATE,),
+    ),
+}
+
+
+def _session_ids(vault: OpenVault, stored: dict[str, Any]) -> str:
+    """The clinic session a stored hostile record is in (itself, its appointment's session)."""
+    from hjdesk.storage.models import Appointment
+
+    if "session_date" in stored:
+        return str(stored["id"])
+    if "session_id" in stored:
+        return str(stored["session_id"])
+    with vault.session() as session:
+        found = session.get(Appointment, stored["appointment_id"])
+        assert found is not None
+        return found.session_id
+
+
+def _every_row(qtbot: Any, page: Any) -> None:
+    """Enter on every row (the record, or the note of a seen patient), then an outcome on the
+    first: Attended (its note opens), then Not unlocked with its reason."""
+    from hjdesk.clinical.attendance import Outcome
+    from tests.gui.helpers_clinic import record_outcome, select_row
+
+    for row in range(page.table.rowCount()):
+        select_row(page, row)
+        page.activate()
+        if page.dialog is not None:
+            page.dialog.close_without_asking()
+    if page.table.rowCount():
+        dialog = record_outcome(qtbot, page, 0, Outcome.ATTENDED)
+        if dialog is not None:
+            dialog.close_without_asking()
+        record_outcome(qtbot, page, 0, Outcome.NOT_UNLOCKED, reason="Officers on movements")
+
+
+@pytest.mark.parametrize("name", sorted(CLINICS))
+def test_the_wing_clinics_page_runs_a_hostile_session(
+    qtbot: Any, nurse: OpenVault, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Choose the session, Enter and an outcome on every row, start and close it: each step
+    works or says why not in words."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from hjdesk.clinical.attendance import Outcome
+    from tests.gui.helpers_clinic import answer_questions, clinics_page, pick
+
+    answer_questions(monkeypatch, QMessageBox.StandardButton.Yes)
+    patient_id = patient_of(nurse)
+    session_id = _session_ids(nurse, store_as_pulled(nurse, CLINICS[name], patient_id))
+    page = clinics_page(qtbot, _context(nurse))
+    page.open_target(session_id)
+    assert page.view is not None
+    assert page.view.id == session_id
+    assert page.header.text()
+    for row, shown in enumerate(page.view.appointments):  # an outcome shows, however odd
+        assert bool(page.table.item(row, 6).text()) == (shown.outcome is not None)  # type: ignore[union-attr]
+    _every_row(qtbot, page)
+    if page.start_button.isEnabled():
+        page.start_button.click()
+    if page.close_button.isEnabled():
+        page.close_button.click()
+        pick(page.closer.remaining, Outcome.LOCKDOWN_INCIDENT.value)
+        qtbot.keyClicks(page.closer.reason, "Lockdown")
+        page.closer.close_button.click()
+    page.refresh()
