@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hjdesk.clinical import identifiers
+from hjdesk.clinical.acct import unsynced_warning
 from hjdesk.clinical.care_plans import CarePlanStatus, status_on
 from hjdesk.clinical.dates import add_months, add_months_or_end, in_zone
 from hjdesk.clinical.ltc import FootRisk, LtcCondition, next_foot_review, next_ltc_review_due
@@ -64,3 +65,11 @@ def test_the_next_foot_review_from_the_calendars_last_days_is_its_last_day() -> 
     assert next_foot_review(FootRisk.ACTIVE, date(9999, 12, 30)) == date.max  # a Friday
     assert next_foot_review(FootRisk.ACTIVE, date.max) == date.max  # no working day after it
     assert next_foot_review(FootRisk.ACTIVE, date(2026, 7, 3)) == date(2026, 7, 6)  # Fri → Mon
+
+
+def test_input_needed_by_the_calendars_first_moment_is_late_and_by_its_last_is_not() -> None:
+    now = datetime(2026, 7, 2, 9, 0, tzinfo=UTC)
+    assert unsynced_warning(datetime(1, 1, 1, tzinfo=UTC), now, synced=False)
+    assert not unsynced_warning(datetime.max.replace(tzinfo=UTC), now, synced=False)
+    assert unsynced_warning(now + timedelta(hours=2), now, synced=False)  # the 2-hour window
+    assert not unsynced_warning(now + timedelta(hours=2, seconds=1), now, synced=False)

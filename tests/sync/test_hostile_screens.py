@@ -23,6 +23,7 @@ from tests.sync.test_hostile_content import (
     HOSTILE,
     LAST_DAY,
     LATEST,
+    RECENT,
     Hostile,
     hostile_template,
     nurse,
@@ -257,3 +258,148 @@ def test_the_wing_clinics_page_runs_a_hostile_session(
         qtbot.keyClicks(page.closer.reason, "Lockdown")
         page.closer.close_button.click()
     page.refresh()
+
+
+# -- the Sync page -----------------------------------------------------------------------------
+
+# Conflicts whose hub version is hostile, of every kind a laptop edits (the mutable records):
+# one a kind (a newer conflict on a record replaces the older).
+HUB_VERSIONS: dict[str, Hostile] = {
+    "care_plan": Hostile(
+        "care_plan",
+        {**HOSTILE["care-plan-dates-ends"].changes, **HOSTILE["care-plan-data-lists"].changes},
+    ),
+    "clinic_session": HOSTILE["clinic-session-odd"],
+    "appointment": Hostile(
+        "appointment",
+        {"position": -(2**62), "outcome": "REFUSED", "attribution": None, "outcome_at": LATEST},
+    ),
+    "acct_case": Hostile(
+        "acct_case",
+        {**HOSTILE["acct-case-post-closure-latest"].changes, "opened_at": EARLIEST},
+    ),
+    "release_plan": HOSTILE["release-plan-odd"],
+    "patient": Hostile("patient", {"date_of_birth": FIRST_DAY, "reception_date": LAST_DAY}),
+}
+# Records no laptop can store: set aside, listed on the page.
+SET_ASIDE: dict[str, Hostile] = {
+    "clinic-type-unknown": Hostile("clinic_session", {"clinic_type": "NOT_A_CLINIC"}),
+    "outcome-unknown": Hostile("appointment", {"outcome": "NOT_AN_OUTCOME"}),
+    "pulse-past-64-bits": Hostile("observation", {"pulse": 2**63}),
+}
+
+
+def _apply(vault: OpenVault, hostile: Hostile, patient_id: str) -> dict[str, Any]:
+    """Apply the record as a pull does, whatever becomes of it (stored, set aside, a clash)."""
+    from hjdesk.sync.cycle import remote_session
+    from hjdesk.sync.local_apply import PageResult, apply_changes
+    from hjdesk.sync.protocol import Change
+    from tests.sync.test_hostile_content import _payloads
+
+    changes: list[Change] = []
+    payload = _payloads(vault, hostile, patient_id, changes, check=False)
+    with remote_session(vault) as session:
+        apply_changes(session, changes, PageResult())
+    return payload
+
+
+def _conflict(vault: OpenVault, number: int, hostile: Hostile, patient_id: str) -> None:
+    """A conflict as a push reply stores it: this laptop's version of one of its records, and
+    the hub's, the hostile payload (which the payload rules take) under that record's id."""
+    from hjdesk.sync import payloads
+    from hjdesk.sync.conflicts import store_hub_conflicts
+    from hjdesk.sync.protocol import ConflictInfo
+    from tests.sync.test_hostile_content import _CLASSES, _payloads, _template
+
+    mine = _template(vault, _CLASSES[hostile.kind], patient_id)
+    hub = {**_payloads(vault, hostile, patient_id, []), "id": mine["id"], "rev": mine["rev"] + 1}
+    assert payloads.read(hostile.kind, hub["id"], hub)[0] is None
+    info = ConflictInfo(
+        id=number, kind=hostile.kind, record_id=mine["id"], patient_id=patient_id,
+        op_id=f"device:{number}", your_rev=mine["rev"] + 1, your_payload=mine,
+        hub_rev=hub["rev"], hub_payload=hub, created_at=RECENT,
+    )  # fmt: skip
+    with vault.transaction() as session:
+        store_hub_conflicts(session, [info])
+
+
+def _contribute(vault: OpenVault, event_id: str) -> str:
+    """Health input planned for a (hostile) ACCT event, through the service: work to send."""
+    from hjdesk.services.acct import add_contribution
+    from hjdesk.storage.errors import KnownError
+
+    try:
+        add_contribution(
+            vault, event_id, contribution_type="ATTENDED_IN_PERSON", team="PRIMARY_CARE",
+            summary="Will attend the review.", planned=True,
+        )  # fmt: skip
+    except KnownError as refused:
+        return str(refused)
+    return "planned"
+
+
+def _acct_page_on(qtbot: Any, context: Any, event_ids: list[str]) -> None:
+    """The ACCT page opened on each event (its case, the event chosen, the input form pointed
+    at it with the time the input is needed by), as the Sync page's list opens it."""
+    from hjdesk.ui.pages.acct import AcctPage
+
+    page = AcctPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    for event_id in event_ids:
+        page.open_target(event_id)
+        assert page.detail.view is not None
+        assert page.form.needed_by.text()
+
+
+def _choose(panel: Any, conflict_id: int) -> None:
+    (row,) = [n for n, c in enumerate(panel.conflicts) if c.id == conflict_id]
+    panel.list.selectRow(row)
+    assert panel.compare.rowCount() > 0
+
+
+def test_the_sync_page_shows_hostile_records_set_aside_in_conflict_and_due(
+    qtbot: Any, nurse: OpenVault
+) -> None:
+    """The whole page: records set aside (each shown in full), conflicts whose hub version is
+    hostile (each compared, then the hub's kept: the readers then read it), a pulled record
+    colliding with a user here, and ACCT input needed by times at the calendar's ends."""
+    from tests.gui.helpers_sync import sync_page
+    from tests.sync.test_hostile_content import _crashes
+
+    patient_id = patient_of(nurse)
+    for hostile in SET_ASIDE.values():
+        _apply(nurse, hostile, patient_id)
+    for number, hostile in enumerate(HUB_VERSIONS.values(), 1):
+        _conflict(nurse, number, hostile, patient_id)
+    _apply(nurse, Hostile("staff", {"username": "nurse", "role": "NOT_A_ROLE"}), patient_id)
+    events = [
+        store_as_pulled(nurse, HOSTILE[name], patient_id)["id"]
+        for name in ("acct-event-ends", "acct-event-latest")
+    ]
+    planned = [_contribute(nurse, event_id) for event_id in events]
+
+    page, _ = sync_page(qtbot, nurse)
+    quarantine = page.quarantine
+    assert quarantine.table.rowCount() == len(SET_ASIDE)
+    for row in range(quarantine.table.rowCount()):
+        quarantine.table.selectRow(row)
+        quarantine.show_button.click()
+        assert quarantine.record.toPlainText()
+    assert page.needed.table.rowCount() == planned.count("planned")
+    panel = page.conflicts
+    assert len(panel.conflicts) == len(HUB_VERSIONS) + 1  # and the clash
+    for masked in (True, False):
+        page.context.privacy.set_masked(masked)
+        for conflict in panel.conflicts:
+            _choose(panel, conflict.id)
+    page.needed.redraw()
+    _acct_page_on(qtbot, page.context, events)
+
+    for conflict in list(panel.conflicts):  # the hub's version kept: it is now the record
+        _choose(panel, conflict.id)
+        (panel.keep_hub if panel.keep_hub.isEnabled() else panel.keep_mine).click()
+        assert panel.message.text().startswith(("Resolved: kept the hub's", "Dismissed"))
+    assert panel.conflicts == []
+    assert _crashes(nurse, patient_id) == {}  # the hub's versions kept stop no reader
