@@ -12,6 +12,7 @@ offscreen on the inline runner, which raises bugs: a crash in any of them fails 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 import pytest
@@ -338,19 +339,21 @@ def _contribute(vault: OpenVault, event_id: str) -> str:
     return "planned"
 
 
-def _acct_page_on(qtbot: Any, context: Any, event_ids: list[str]) -> None:
-    """The ACCT page opened on each event (its case, the event chosen, the input form pointed
-    at it with the time the input is needed by), as the Sync page's list opens it."""
+def _acct_page_on(qtbot: Any, context: Any, targets: list[str]) -> list[str]:
+    """The ACCT page opened on each case or event (for an event, the input form pointed at it
+    says when the input is needed by), as the Sync page's list opens it; what the form says."""
     from hjdesk.ui.pages.acct import AcctPage
 
     page = AcctPage(context)
     qtbot.addWidget(page)
     page.show()
     page.refresh()
-    for event_id in event_ids:
-        page.open_target(event_id)
+    said = []
+    for target in targets:
+        page.open_target(target)
         assert page.detail.view is not None
-        assert page.form.needed_by.text()
+        said.append(page.form.needed_by.text())
+    return said
 
 
 def _choose(panel: Any, conflict_id: int) -> None:
@@ -395,7 +398,9 @@ def test_the_sync_page_shows_hostile_records_set_aside_in_conflict_and_due(
         for conflict in panel.conflicts:
             _choose(panel, conflict.id)
     page.needed.redraw()
-    _acct_page_on(qtbot, page.context, events)
+    early, late = _acct_page_on(qtbot, page.context, events)
+    assert early.startswith("Needed by Mon 01 Jan 1 00:00")  # its year: not next January
+    assert late.startswith("Needed by Fri 31 Dec 9999 23:59")
 
     for conflict in list(panel.conflicts):  # the hub's version kept: it is now the record
         _choose(panel, conflict.id)
@@ -403,3 +408,117 @@ def test_the_sync_page_shows_hostile_records_set_aside_in_conflict_and_due(
         assert panel.message.text().startswith(("Resolved: kept the hub's", "Dismissed"))
     assert panel.conflicts == []
     assert _crashes(nurse, patient_id) == {}  # the hub's versions kept stop no reader
+
+
+# -- the encounter form ------------------------------------------------------------------------
+
+
+def _every_form(qtbot: Any, vault: OpenVault, patient_id: str) -> list[str]:
+    """Open every kind of entry's form for the patient (live scores, the header with their age),
+    type a note and sign a general entry; what signing said (a new id, or the message)."""
+    from hjdesk.services.encounters.forms import EncounterKind
+    from hjdesk.ui.encounter import open_encounter_dialog
+    from tests.gui.helpers_clinic import sign, type_narrative
+
+    said = []
+    context = _context(vault)
+    for kind in EncounterKind:
+        dialog = open_encounter_dialog(context, patient_id, kind)
+        qtbot.addWidget(dialog)
+        assert dialog.form.loaded is not None
+        assert dialog.form.patient_line.text()
+        if kind is EncounterKind.GENERAL:
+            type_narrative(qtbot, dialog.form, "Seen on the wing.")
+            said.append(sign(qtbot, dialog.form) or dialog.form.message.text())
+        dialog.close_without_asking()
+    return said
+
+
+@pytest.mark.parametrize(
+    "name", ["patient-born-first-day", "patient-born-last-day", "patient-dates-last-day"]
+)
+def test_the_encounter_form_opens_for_a_person_pulled_with_dates_at_the_calendars_ends(
+    qtbot: Any, nurse: OpenVault, name: str
+) -> None:
+    person = store_as_pulled(nurse, HOSTILE[name], patient_of(nurse))
+    assert all(_every_form(qtbot, nurse, person["id"]))
+
+
+def test_the_encounter_form_opens_for_a_patient_holding_every_hostile_record(
+    qtbot: Any, nurse: OpenVault
+) -> None:
+    patient_id = patient_of(nurse)
+    for hostile in HOSTILE.values():
+        store_as_pulled(nurse, hostile, patient_id)
+    assert all(_every_form(qtbot, nurse, patient_id))
+
+
+# -- the ACCT post-closure review at the calendar's ends ---------------------------------------
+
+_POST_CLOSURE_EARLY = Hostile(
+    "acct_case",
+    {"status": "POST_CLOSURE", "closed_at": EARLIEST, "post_closure_review_due": FIRST_DAY},
+)
+POST_CLOSURE: dict[str, Hostile] = {
+    "post-closure-due-first-day": _POST_CLOSURE_EARLY,
+    "post-closure-due-last-day": Hostile(
+        "acct_case",
+        {"status": "POST_CLOSURE", "closed_at": LATEST, "post_closure_review_due": LAST_DAY},
+    ),
+    "post-closure-review-latest": Hostile(
+        "acct_event",
+        {"event_type": "POST_CLOSURE_REVIEW", "scheduled_at": LATEST, "held_at": None},
+        (_POST_CLOSURE_EARLY,),
+    ),
+    "case-opened-earliest": Hostile(
+        "acct_case", {"status": "OPEN", "opened_at": EARLIEST, "closed_at": None}
+    ),
+}
+
+
+def _move_on(vault: OpenVault, case_id: str) -> list[str]:
+    """What a nurse does to a case through the services: hold every event not yet held, close
+    it, reopen it. Each works or is refused in words; what each said."""
+    from hjdesk.services import acct
+    from hjdesk.services.common import utc_now
+    from hjdesk.storage.errors import KnownError
+
+    now = utc_now()
+    steps = [
+        *(
+            partial(acct.record_event_held, vault, e.id, held_at=now, chair="Case manager")
+            for e in acct.case_view(vault, case_id).events
+            if e.held_at is None
+        ),
+        partial(acct.close_case, vault, case_id, held_at=now, chair="Case manager"),
+        partial(acct.reopen_case, vault, case_id, reopened_at=now, reason="New concerns"),
+    ]
+    said = []
+    for step in steps:
+        try:
+            step()
+        except KnownError as refused:
+            said.append(str(refused))
+        else:
+            said.append("done")
+    return said
+
+
+@pytest.mark.parametrize("name", sorted(POST_CLOSURE))
+def test_a_post_closure_review_at_the_calendars_ends_stops_no_reader_or_step(
+    qtbot: Any, nurse: OpenVault, name: str
+) -> None:
+    """Read as pulled (the record and its tabs, the ACCT page, every reader), then moved on
+    through the services (held, closed, reopened: each computes a post-closure review date),
+    then read again."""
+    from tests.sync.test_hostile_content import _crashes, _every_tab_and_entry
+
+    patient_id = patient_of(nurse)
+    stored = store_as_pulled(nurse, POST_CLOSURE[name], patient_id)
+    case_id = stored.get("case_id", stored["id"])
+    for moved in (False, True):
+        if moved:
+            assert all(_move_on(nurse, case_id))
+        assert _crashes(nurse, patient_id) == {}
+        assert _every_tab_and_entry(qtbot, nurse, patient_id) > 0
+        _acct_page_on(qtbot, _context(nurse), [case_id])
