@@ -273,7 +273,13 @@ HUB_VERSIONS: dict[str, Hostile] = {
     "clinic_session": HOSTILE["clinic-session-odd"],
     "appointment": Hostile(
         "appointment",
-        {"position": -(2**62), "outcome": "REFUSED", "attribution": None, "outcome_at": LATEST},
+        {
+            "position": -(2**62),
+            "outcome": "REFUSED",
+            "attribution": None,
+            "outcome_at": LATEST,
+            "a_field_of_a_newer_version": "x" * 1000,
+        },
     ),
     "acct_case": Hostile(
         "acct_case",
@@ -390,6 +396,11 @@ def test_the_sync_page_shows_hostile_records_set_aside_in_conflict_and_due(
         quarantine.table.selectRow(row)
         quarantine.show_button.click()
         assert quarantine.record.toPlainText()
+        quarantine.retry_button.click()  # a pulled record: tried again, set aside again
+        assert quarantine.message.text().endswith(
+            "It still cannot be stored here: it is set aside again."
+        )
+    assert quarantine.table.rowCount() == len(SET_ASIDE)
     assert page.needed.table.rowCount() == planned.count("planned")
     panel = page.conflicts
     assert len(panel.conflicts) == len(HUB_VERSIONS) + 1  # and the clash
@@ -402,6 +413,14 @@ def test_the_sync_page_shows_hostile_records_set_aside_in_conflict_and_due(
     assert early.startswith("Needed by Mon 01 Jan 1 00:00")  # its year: not next January
     assert late.startswith("Needed by Fri 31 Dec 9999 23:59")
 
+    # A merged version typed over the hub's hostile values, one of them not a date at all.
+    (plan,) = [c for c in panel.conflicts if c.kind == "care_plan"]
+    _choose(panel, plan.id)
+    panel.set_merged_text("title", "Merged")
+    panel.set_merged_text("review_due", "next Tuesday")
+    panel.save_merged.click()
+    assert "review_due" in panel.message.text()  # refused in words
+    assert panel.message.text().startswith("Not done: This version cannot be saved")
     for conflict in list(panel.conflicts):  # the hub's version kept: it is now the record
         _choose(panel, conflict.id)
         (panel.keep_hub if panel.keep_hub.isEnabled() else panel.keep_mine).click()
