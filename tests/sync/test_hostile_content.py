@@ -155,6 +155,7 @@ _PARENT_FIELD = {
     ("acct_contribution", "staff"): "contributor_id",
     ("encounter", "staff"): "signed_by",
     ("encounter", "appointment"): "appointment_id",
+    ("acct_contribution", "encounter"): "clinical_note_id",
 }
 
 PLAIN_ENCOUNTER = Hostile("encounter", {"kind": "GENERAL", "entered_in_error": False})

@@ -19,6 +19,7 @@ import pytest
 
 from hjdesk.storage.vault import OpenVault
 from tests.sync.test_hostile_content import (
+    AN_EVENT,
     EARLIEST,
     FIRST_DAY,
     HOSTILE,
@@ -541,3 +542,70 @@ def test_a_post_closure_review_at_the_calendars_ends_stops_no_reader_or_step(
         assert _crashes(nurse, patient_id) == {}
         assert _every_tab_and_entry(qtbot, nurse, patient_id) > 0
         _acct_page_on(qtbot, _context(nurse), [case_id])
+
+
+# -- ACCT health input: amended and withdrawn from the case ------------------------------------
+
+_OURS = {"team": "PRIMARY_CARE", "entered_in_error": False}  # the nurse's team: theirs to amend
+CONTRIBUTIONS: dict[str, Hostile] = {
+    "needed-latest-signed-earliest": Hostile(
+        "acct_contribution", {**HOSTILE["acct-contribution-ends"].changes, **_OURS}, (AN_EVENT,)
+    ),
+    "needed-earliest-signed-latest": Hostile(
+        "acct_contribution",
+        {"needed_by": EARLIEST, "signed_at": LATEST, "planned": False, "summary": "", **_OURS},
+        (AN_EVENT,),
+    ),
+    "by-staff-no-list-names": Hostile(
+        "acct_contribution",
+        {**HOSTILE["staff-odd-contributes-to-acct"].changes, **_OURS},
+        HOSTILE["staff-odd-contributes-to-acct"].parents,
+    ),
+    "note-of-an-unknown-kind-at-the-end": Hostile(
+        "acct_contribution",
+        {"planned": False, **_OURS},
+        (AN_EVENT, Hostile("encounter", {"kind": "NOT_A_KIND", "started_at": LATEST})),
+    ),
+}
+
+
+def _correct_input(qtbot: Any, page: Any, contribution_id: str, withdraw: bool) -> str:
+    """Choose the input on its case and amend it (a new summary) or withdraw it, through the
+    dialogs: "signed", or what the dialog says."""
+    rows = [n for n, c in enumerate(page.detail.given.rows) if c.id == contribution_id]
+    if not rows:
+        return "not listed (already amended)"
+    page.detail.given_table.selectRow(rows[0])
+    button = page.detail.withdraw_button if withdraw else page.detail.amend_button
+    assert button.isEnabled(), button.toolTip()
+    button.click()
+    dialog = page.withdraw_dialog if withdraw else page.amend_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.reason, "Checked with the case manager")
+    if withdraw:
+        dialog.ok.click()
+    else:
+        dialog.summary.setPlainText("Attended; risk discussed.")
+        dialog.sign_button.click()
+    if page.corrections.dialog is None:
+        return "signed"
+    assert dialog.problem.text(), "refused in words"
+    return str(dialog.problem.text())
+
+
+@pytest.mark.parametrize("name", sorted(CONTRIBUTIONS))
+def test_hostile_acct_input_can_be_amended_and_withdrawn_or_is_refused_in_words(
+    qtbot: Any, nurse: OpenVault, name: str
+) -> None:
+    from hjdesk.ui.pages.acct import AcctPage
+
+    stored = store_as_pulled(nurse, CONTRIBUTIONS[name], patient_of(nurse))
+    page = AcctPage(_context(nurse))
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    page.open_target(stored["event_id"])
+    assert page.detail.chosen_event() is not None
+    _correct_input(qtbot, page, stored["id"], withdraw=False)
+    latest = [c.id for c in page.detail.given.rows if c.amends_id == stored["id"]]
+    assert _correct_input(qtbot, page, (latest or [stored["id"]])[0], withdraw=True) == "signed"
