@@ -11,6 +11,7 @@ offscreen on the inline runner, which raises bugs: a crash in any of them fails 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 from typing import Any
@@ -609,3 +610,95 @@ def test_hostile_acct_input_can_be_amended_and_withdrawn_or_is_refused_in_words(
     _correct_input(qtbot, page, stored["id"], withdraw=False)
     latest = [c.id for c in page.detail.given.rows if c.amends_id == stored["id"]]
     assert _correct_input(qtbot, page, (latest or [stored["id"]])[0], withdraw=True) == "signed"
+
+
+# -- screening events and care plan reviews: amended and withdrawn -----------------------------
+
+SCREENINGS: dict[str, Hostile] = {
+    "screening-odd": HOSTILE["screening-odd"],
+    "screening-dated-last-day": Hostile(
+        "screening_event",
+        {"event_date": LAST_DAY, "next_due": FIRST_DAY, "outcome": "", "entered_in_error": False},
+    ),
+}
+REVIEWS: dict[str, Hostile] = {
+    "care-plan-review-odd": HOSTILE["care-plan-review-odd"],
+    "care-plan-reviewed-review-due-earliest": HOSTILE["care-plan-reviewed-review-due-earliest"],
+}
+
+
+def _sign_correction(qtbot: Any, flow: Any, button: Any, fill: Callable[[Any], None]) -> str:
+    """Press `button` (amend or withdraw), give a reason, `fill` the dialog, sign: "signed" or
+    what the dialog says in words."""
+    assert button.isEnabled(), button.toolTip()
+    button.click()
+    dialog = flow.dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.reason, "Checked against the paper record")
+    fill(dialog)
+    (dialog.sign_button if hasattr(dialog, "sign_button") else dialog.ok).click()
+    if flow.dialog is None:
+        return "signed"
+    assert dialog.problem.text(), "refused in words"
+    said = str(dialog.problem.text())
+    dialog.reject()
+    return said
+
+
+@pytest.mark.parametrize("name", sorted(SCREENINGS))
+def test_a_hostile_screening_event_can_be_amended_and_withdrawn_from_the_record(
+    qtbot: Any, nurse: OpenVault, name: str
+) -> None:
+    from hjdesk.ui.pages.patient_record import PatientRecordPage
+
+    patient_id = patient_of(nurse)
+    stored = store_as_pulled(nurse, SCREENINGS[name], patient_id)
+    page = PatientRecordPage(_context(nurse))
+    qtbot.addWidget(page)
+    page.show()
+    page.open_target(patient_id)
+    tab = page.screening
+    page.tabs.setCurrentWidget(tab)
+
+    def choose(record_id: str) -> None:
+        (row,) = [n for n, v in enumerate(tab.rows) if v.id == record_id]
+        tab.tree.setCurrentItem(tab.tree.topLevelItem(row))
+
+    choose(stored["id"])
+    amend = partial(_sign_correction, qtbot, tab.corrections)
+    amend(tab.amend_button, lambda d: d.outcome.setText("Given"))
+    fixed = [v.id for v in tab.rows if v.amends_id == stored["id"]]
+    kept = [v.event_date.isoformat() for v in tab.rows if v.id in fixed]
+    assert kept in ([], [stored["event_date"]])  # the outcome corrected, the date as it was
+    choose((fixed or [stored["id"]])[0])
+    assert amend(tab.withdraw_button, lambda _: None) == "signed"
+
+
+@pytest.mark.parametrize("name", sorted(REVIEWS))
+def test_a_hostile_care_plan_review_can_be_amended_and_withdrawn_from_the_editor(
+    qtbot: Any, nurse: OpenVault, name: str
+) -> None:
+    from hjdesk.services.care_plans import plan_view
+    from hjdesk.ui.pages.care_plans import CarePlansPage
+
+    stored = store_as_pulled(nurse, REVIEWS[name], patient_of(nurse))
+    page = CarePlansPage(_context(nurse))
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    page.open_target(stored["plan_id"])
+    editor = page.editor
+
+    def choose(record_id: str) -> None:
+        rows = editor.reviews
+        (row,) = [
+            r for r in range(rows.rowCount()) if rows.row_at(rows.index(r, 0)).id == record_id
+        ]
+        editor.review_table.selectRow(row)
+
+    choose(stored["id"])
+    amend = partial(_sign_correction, qtbot, editor.lifecycle.corrections)
+    amend(editor.amend_review_button, lambda d: d.outcome.setPlainText("Reviewed again."))
+    fixed = [r.id for r in plan_view(nurse, stored["plan_id"]).reviews if r.id != stored["id"]]
+    choose((fixed or [stored["id"]])[0])
+    assert amend(editor.withdraw_review_button, lambda _: None) == "signed"

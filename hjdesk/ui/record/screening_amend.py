@@ -17,6 +17,27 @@ from hjdesk.ui.record.screening_dialog import DATE_FORMAT, _pydate, _qdate
 from hjdesk.ui.record.tab_base import day_text
 
 
+class _StoredDate(QDateEdit):
+    """A date field for one of the entry's dates: it reads back that date until a person changes
+    the field. A field holds only years 100 to 9999 (and this one no later than `latest`) and
+    clamps any other date it is given, so a year-1 date (which only a record pulled from a
+    device in hostile hands holds) would otherwise change when only the outcome is corrected;
+    the service says whether the date may be signed."""
+
+    def __init__(self, day: date, latest: date | None = None) -> None:
+        super().__init__()
+        self.setCalendarPopup(True)
+        self.setDisplayFormat(DATE_FORMAT)
+        if latest is not None:
+            self.setMaximumDate(_qdate(latest))
+        self.stored = day
+        self.setDate(_qdate(day))
+        self.shown = self.date()
+
+    def value(self) -> date:
+        return self.stored if self.date() == self.shown else _pydate(self.date())
+
+
 class ScreeningAmendDialog(AmendEntryDialog):
     def __init__(
         self, view: ScreeningView, programme: str, today: date, parent: QWidget | None = None
@@ -28,10 +49,7 @@ class ScreeningAmendDialog(AmendEntryDialog):
             parent,
         )
         self.view = view
-        self.event_date = QDateEdit(_qdate(view.event_date))
-        self.event_date.setCalendarPopup(True)
-        self.event_date.setDisplayFormat(DATE_FORMAT)
-        self.event_date.setMaximumDate(_qdate(today))
+        self.event_date = _StoredDate(view.event_date, latest=today)
         self.event_date.setAccessibleName("Corrected date of the event")
         self.outcome = QLineEdit(view.outcome)
         self.outcome.setAccessibleName("Corrected outcome")
@@ -41,9 +59,7 @@ class ScreeningAmendDialog(AmendEntryDialog):
         self.has_next_due = QCheckBox("Ne&xt due:")
         self.has_next_due.setAccessibleName("Record a next due date")
         self.has_next_due.setChecked(view.next_due is not None)
-        self.next_due = QDateEdit(_qdate(view.next_due or today))
-        self.next_due.setCalendarPopup(True)
-        self.next_due.setDisplayFormat(DATE_FORMAT)
+        self.next_due = _StoredDate(view.next_due or today)
         self.next_due.setAccessibleName("Corrected next due date")
         self.next_due.setEnabled(view.next_due is not None)
         self.add_row("&Date:", self.event_date)
@@ -58,19 +74,19 @@ class ScreeningAmendDialog(AmendEntryDialog):
 
     def correction(self) -> ScreeningCorrection:
         return ScreeningCorrection(
-            event_date=_pydate(self.event_date.date()),
+            event_date=self.event_date.value(),
             outcome=self.outcome.text().strip(),
             batch=self.batch.text().strip() or None,
-            next_due=_pydate(self.next_due.date()) if self.has_next_due.isChecked() else None,
+            next_due=self.next_due.value() if self.has_next_due.isChecked() else None,
         )
 
     def fields(self) -> dict[str, Any]:
         return {
-            "event_date": _pydate(self.event_date.date()).isoformat(),
+            "event_date": self.event_date.value().isoformat(),
             "outcome": self.outcome.text(),
             "batch": self.batch.text(),
             "has_next_due": self.has_next_due.isChecked(),
-            "next_due": _pydate(self.next_due.date()).isoformat(),
+            "next_due": self.next_due.value().isoformat(),
         }
 
     def restore_fields(self, state: Mapping[str, Any]) -> None:
