@@ -20,6 +20,7 @@ import pytest
 
 from hjdesk.storage.vault import OpenVault
 from tests.sync.test_hostile_content import (
+    A_PLAN,
     AN_EVENT,
     EARLIEST,
     FIRST_DAY,
@@ -624,6 +625,14 @@ SCREENINGS: dict[str, Hostile] = {
 REVIEWS: dict[str, Hostile] = {
     "care-plan-review-odd": HOSTILE["care-plan-review-odd"],
     "care-plan-reviewed-review-due-earliest": HOSTILE["care-plan-reviewed-review-due-earliest"],
+    **{
+        f"continuing-review-next-due-{end}": Hostile(
+            "care_plan_review",
+            {"decision": "CONTINUE", "next_review_due": day, "entered_in_error": False},
+            (A_PLAN,),
+        )
+        for end, day in (("first-day", FIRST_DAY), ("last-day", LAST_DAY))
+    },
 }
 
 
@@ -698,7 +707,11 @@ def test_a_hostile_care_plan_review_can_be_amended_and_withdrawn_from_the_editor
 
     choose(stored["id"])
     amend = partial(_sign_correction, qtbot, editor.lifecycle.corrections)
-    amend(editor.amend_review_button, lambda d: d.outcome.setPlainText("Reviewed again."))
-    fixed = [r.id for r in plan_view(nurse, stored["plan_id"]).reviews if r.id != stored["id"]]
+    said = amend(editor.amend_review_button, lambda d: d.outcome.setPlainText("Reviewed again."))
+    assert "Write the next review date as" not in said  # the date it filled in is one it reads
+    reviews = plan_view(nurse, stored["plan_id"]).reviews
+    fixed = [r.id for r in reviews if r.id != stored["id"]]
+    kept = [r.review_date.isoformat() for r in reviews if r.id in fixed]
+    assert kept in ([], [stored["review_date"]])  # the review's date stays (a closing one's)
     choose((fixed or [stored["id"]])[0])
     assert amend(editor.withdraw_review_button, lambda _: None) == "signed"
