@@ -17,6 +17,7 @@ from hjdesk.clinical.care_plans import CarePlanStatus, status_on
 from hjdesk.clinical.dates import add_months, add_months_or_end, in_zone
 from hjdesk.clinical.ltc import FootRisk, LtcCondition, next_foot_review, next_ltc_review_due
 from hjdesk.clinical.reception import is_older_prisoner, second_stage_due
+from hjdesk.clinical.release import reconnect_window_open
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -73,3 +74,11 @@ def test_input_needed_by_the_calendars_first_moment_is_late_and_by_its_last_is_n
     assert not unsynced_warning(datetime.max.replace(tzinfo=UTC), now, synced=False)
     assert unsynced_warning(now + timedelta(hours=2), now, synced=False)  # the 2-hour window
     assert not unsynced_warning(now + timedelta(hours=2, seconds=1), now, synced=False)
+
+
+def test_reconnect_is_open_for_a_move_in_the_calendars_first_weeks_and_not_at_its_end() -> None:
+    today = date(2026, 7, 2)
+    assert reconnect_window_open(date(1, 1, 1), today)
+    assert not reconnect_window_open(date.max, today)
+    assert reconnect_window_open(today + timedelta(weeks=12), today)  # the window's first day
+    assert not reconnect_window_open(today + timedelta(weeks=12, days=1), today)

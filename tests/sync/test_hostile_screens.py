@@ -715,3 +715,55 @@ def test_a_hostile_care_plan_review_can_be_amended_and_withdrawn_from_the_editor
     assert kept in ([], [stored["review_date"]])  # the review's date stays (a closing one's)
     choose((fixed or [stored["id"]])[0])
     assert amend(editor.withdraw_review_button, lambda _: None) == "signed"
+
+
+# -- the transfer or release plan, edited ------------------------------------------------------
+
+RELEASE_PLANS: dict[str, Hostile] = {  # open: the plan the Release tab shows and edits
+    "days-below-any-supply-date-first-day": Hostile(
+        "release_plan",
+        {"status": "OPEN", "days_of_medicine_supplied": -(2**62), "expected_date": FIRST_DAY},
+    ),
+    "days-huge-date-last-day": Hostile(
+        "release_plan",
+        {"status": "OPEN", "days_of_medicine_supplied": 2**62, "expected_date": LAST_DAY},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RELEASE_PLANS))
+def test_a_hostile_release_plan_opens_in_its_dialog_and_saves_or_is_refused_in_words(
+    qtbot: Any, nurse: OpenVault, name: str
+) -> None:
+    """The plan as every reader shows it (the summary says what is odd), then the Release
+    tab's plan dialog on it: it opens, and saving it with notes added keeps its values as they
+    are stored, saved or refused in words (never the nearest the dialog's fields could show)."""
+    from hjdesk.services.release import release_summary
+    from hjdesk.ui.pages.patient_record import PatientRecordPage
+    from tests.sync.test_hostile_content import _crashes
+
+    patient_id = patient_of(nurse)
+    stored = store_as_pulled(nurse, RELEASE_PLANS[name], patient_id)
+    assert _crashes(nurse, patient_id) == {}
+    plan = release_summary(nurse, patient_id).release_plan
+    assert plan is not None
+    assert plan.id == stored["id"]
+    page = PatientRecordPage(_context(nurse))
+    qtbot.addWidget(page)
+    page.show()
+    page.open_target(patient_id)
+    tab = page.release
+    page.tabs.setCurrentWidget(tab)
+    tab.plan_button.click()
+    dialog = tab.dialog
+    assert dialog is not None
+    dialog.notes.setPlainText("Checked on the wing.")
+    dialog.save_button.click()
+    saved = release_summary(nurse, patient_id).release_plan
+    assert saved is not None
+    if dialog.result() != dialog.DialogCode.Accepted:
+        assert dialog.error.text()  # refused in words
+        assert saved.notes != "Checked on the wing."
+    assert (saved.days_of_medicine_supplied, saved.expected_date) == (
+        plan.days_of_medicine_supplied, plan.expected_date,
+    )  # fmt: skip

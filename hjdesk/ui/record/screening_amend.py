@@ -8,34 +8,13 @@ from contextlib import suppress
 from datetime import date
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QWidget
 
 from hjdesk.services.corrections import ScreeningCorrection
 from hjdesk.services.patients import ScreeningView
 from hjdesk.ui.corrections import AmendEntryDialog
-from hjdesk.ui.record.screening_dialog import DATE_FORMAT, _pydate, _qdate
 from hjdesk.ui.record.tab_base import day_text
-
-
-class _StoredDate(QDateEdit):
-    """A date field for one of the entry's dates: it reads back that date until a person changes
-    the field. A field holds only years 100 to 9999 (and this one no later than `latest`) and
-    clamps any other date it is given, so a year-1 date (which only a record pulled from a
-    device in hostile hands holds) would otherwise change when only the outcome is corrected;
-    the service says whether the date may be signed."""
-
-    def __init__(self, day: date, latest: date | None = None) -> None:
-        super().__init__()
-        self.setCalendarPopup(True)
-        self.setDisplayFormat(DATE_FORMAT)
-        if latest is not None:
-            self.setMaximumDate(_qdate(latest))
-        self.stored = day
-        self.setDate(_qdate(day))
-        self.shown = self.date()
-
-    def value(self) -> date:
-        return self.stored if self.date() == self.shown else _pydate(self.date())
+from hjdesk.ui.widgets.stored import StoredDate
 
 
 class ScreeningAmendDialog(AmendEntryDialog):
@@ -49,7 +28,7 @@ class ScreeningAmendDialog(AmendEntryDialog):
             parent,
         )
         self.view = view
-        self.event_date = _StoredDate(view.event_date, latest=today)
+        self.event_date = StoredDate(view.event_date, latest=today)
         self.event_date.setAccessibleName("Corrected date of the event")
         self.outcome = QLineEdit(view.outcome)
         self.outcome.setAccessibleName("Corrected outcome")
@@ -59,7 +38,7 @@ class ScreeningAmendDialog(AmendEntryDialog):
         self.has_next_due = QCheckBox("Ne&xt due:")
         self.has_next_due.setAccessibleName("Record a next due date")
         self.has_next_due.setChecked(view.next_due is not None)
-        self.next_due = _StoredDate(view.next_due or today)
+        self.next_due = StoredDate(view.next_due or today)
         self.next_due.setAccessibleName("Corrected next due date")
         self.next_due.setEnabled(view.next_due is not None)
         self.add_row("&Date:", self.event_date)
@@ -92,7 +71,7 @@ class ScreeningAmendDialog(AmendEntryDialog):
     def restore_fields(self, state: Mapping[str, Any]) -> None:
         for key, edit in (("event_date", self.event_date), ("next_due", self.next_due)):
             with suppress(ValueError):  # an unreadable date keeps the entry's own
-                edit.setDate(_qdate(date.fromisoformat(str(state.get(key)))))
+                edit.set_value(date.fromisoformat(str(state.get(key))))
         for key, line in (("outcome", self.outcome), ("batch", self.batch)):
             if isinstance(state.get(key), str):
                 line.setText(state[key])
