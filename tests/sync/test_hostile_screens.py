@@ -1,7 +1,9 @@
 """The screens `test_hostile_content.py` does not drive, with hostile records present: the Sync
 page as a whole (records set aside, conflicts whose hub version is hostile, ACCT input needed by a
-time at the calendar's ends), the Wing clinics page on hostile sessions and appointments, and the
-encounter form and the amend dialog opened on hostile encounters.
+time at the calendar's ends), the Wing clinics page on hostile sessions and appointments, the
+encounter form, the amend and withdraw dialogs opened on hostile entries, ACCT input, screening
+events and care plan reviews, the release plan dialog, and ACCT post-closure reviews and foot
+reviews dated at the calendar's ends. Each action works or is refused in words, never a crash.
 
 The hostile records are those of `test_hostile_content.py` (`HOSTILE`, `Hostile`), stored the
 way a pull stores them (`store_as_pulled`) into a copy of its module's demo vault; everything
