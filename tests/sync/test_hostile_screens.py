@@ -244,10 +244,12 @@ def test_the_wing_clinics_page_runs_a_hostile_session(
 
     from hjdesk.clinical.attendance import Outcome
     from tests.gui.helpers_clinic import answer_questions, clinics_page, pick
+    from tests.sync.test_hostile_content import _crashes
 
     answer_questions(monkeypatch, QMessageBox.StandardButton.Yes)
     patient_id = patient_of(nurse)
     session_id = _session_ids(nurse, store_as_pulled(nurse, CLINICS[name], patient_id))
+    assert _crashes(nurse, patient_id) == {}  # the lists, reports and printouts of sessions
     page = clinics_page(qtbot, _context(nurse))
     page.open_target(session_id)
     assert page.view is not None
