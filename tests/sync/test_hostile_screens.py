@@ -771,3 +771,34 @@ def test_a_hostile_release_plan_opens_in_its_dialog_and_saves_or_is_refused_in_w
     assert (saved.days_of_medicine_supplied, saved.expected_date) == (
         plan.days_of_medicine_supplied, plan.expected_date,
     )  # fmt: skip
+
+
+# -- the care plan editor ----------------------------------------------------------------------
+
+PLANS = ("care-plan-dates-ends", "care-plan-data-odd", "care-plan-data-lists")
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_a_hostile_care_plan_opens_unchanged_in_the_editor_and_saves_a_new_title(
+    qtbot: Any, nurse: OpenVault, name: str
+) -> None:
+    """Opened, the plan has no changes to lose (its dates and needs read back as stored);
+    a new title is saved (or refused in words) and its dates stay as they were."""
+    from hjdesk.services.care_plans import plan_view
+    from hjdesk.ui.pages.care_plans import CarePlansPage
+
+    stored = store_as_pulled(nurse, HOSTILE[name], patient_of(nurse))
+    before = plan_view(nurse, stored["id"])
+    page = CarePlansPage(_context(nurse))
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    page.open_target(stored["id"])
+    editor = page.editor
+    assert editor.plan_id == stored["id"]
+    assert not editor.dirty()
+    editor.form.title.setText("Reviewed on the wing")
+    editor.save_button.click()
+    after = plan_view(nurse, stored["id"])
+    assert after.title == "Reviewed on the wing" or editor.problem.text()
+    assert (after.start_date, after.review_due) == (before.start_date, before.review_due)
