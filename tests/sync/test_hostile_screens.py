@@ -802,3 +802,43 @@ def test_a_hostile_care_plan_opens_unchanged_in_the_editor_and_saves_a_new_title
     after = plan_view(nurse, stored["id"])
     assert after.title == "Reviewed on the wing" or editor.problem.text()
     assert (after.start_date, after.review_due) == (before.start_date, before.review_due)
+
+
+# -- a task closed from Today ------------------------------------------------------------------
+
+TASKS = ("task-odd", "task-latest")
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_a_hostile_task_is_closed_from_today(
+    qtbot: Any, nurse: OpenVault, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task of a kind no list names, due at the calendar's ends: chosen on Today and closed
+    with a note of what was done."""
+    from PySide6.QtWidgets import QInputDialog
+
+    from hjdesk.ui.pages.today import TodayPage
+    from hjdesk.ui.today_model import ITEM_ROLE
+
+    stored = store_as_pulled(nurse, HOSTILE[name], patient_of(nurse))
+    page = TodayPage(_context(nurse))
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    model = page.model
+
+    def listed() -> list[Any]:
+        return [
+            model.index(row, 0, model.index(heading, 0))
+            for heading in range(model.rowCount())
+            for row in range(model.rowCount(model.index(heading, 0)))
+            if getattr(model.index(row, 0, model.index(heading, 0)).data(ITEM_ROLE),
+                       "source_id", None) == stored["id"]
+        ]  # fmt: skip
+
+    (found,) = listed()
+    page.tree.setCurrentIndex(found)
+    assert page.close_task.isEnabled()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Done on the wing", True))
+    page.close_task.click()
+    assert listed() == []  # closed: Today no longer lists it
