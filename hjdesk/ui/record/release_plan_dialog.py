@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
 from hjdesk.clinical.release import GpRegistrationStatus, MovementType, ReconnectStatus
 from hjdesk.services.release import ReleasePlanStatus, ReleasePlanView, save_release_plan
 from hjdesk.ui.context import PageContext
+from hjdesk.ui.record.stored_fields import StoredDate, StoredNumber
 from hjdesk.ui.record.tab_base import words
 from hjdesk.ui.record.write_dialog import WriteDialog
 from hjdesk.ui.widgets.form_rows import FormRows
 from hjdesk.ui.widgets.message_line import MessageLine
-from hjdesk.ui.widgets.stored import StoredDate, StoredNumber
 
 MOVEMENTS = {
     MovementType.RELEASE: "Release",
