@@ -579,24 +579,17 @@ def _correct_input(qtbot: Any, page: Any, contribution_id: str, withdraw: bool) 
     """Choose the input on its case and amend it (a new summary) or withdraw it, through the
     dialogs: "signed", or what the dialog says."""
     rows = [n for n, c in enumerate(page.detail.given.rows) if c.id == contribution_id]
-    if not rows:
-        return "not listed (already amended)"
+    assert rows, "listed on its case"
     page.detail.given_table.selectRow(rows[0])
-    button = page.detail.withdraw_button if withdraw else page.detail.amend_button
-    assert button.isEnabled(), button.toolTip()
-    button.click()
-    dialog = page.withdraw_dialog if withdraw else page.amend_dialog
-    assert dialog is not None
-    qtbot.keyClicks(dialog.reason, "Checked with the case manager")
+    detail = page.detail
     if withdraw:
-        dialog.ok.click()
-    else:
-        dialog.summary.setPlainText("Attended; risk discussed.")
-        dialog.sign_button.click()
-    if page.corrections.dialog is None:
-        return "signed"
-    assert dialog.problem.text(), "refused in words"
-    return str(dialog.problem.text())
+        return _sign_correction(qtbot, page.corrections, detail.withdraw_button, lambda _: None)
+    return _sign_correction(
+        qtbot,
+        page.corrections,
+        detail.amend_button,
+        lambda dialog: dialog.summary.setPlainText("Attended; risk discussed."),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(CONTRIBUTIONS))
