@@ -466,7 +466,9 @@ def unsynced_warning(
         return False
     needed_by = require_aware(needed_by, "The needed-by time")
     now = require_aware(now, "The current time")
-    return now >= needed_by - policy.unsynced_warning_window
+    # Counted forward from now: a needed-by time at the calendar's first moment (only a record
+    # pulled from a device in hostile hands holds one) is simply late, not an OverflowError.
+    return needed_by <= now + policy.unsynced_warning_window
 
 
 @dataclass(frozen=True, slots=True)

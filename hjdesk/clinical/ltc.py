@@ -208,11 +208,18 @@ def hba1c_assessment(
 def next_foot_review(
     risk: FootRisk, last_review: date, policy: LtcPolicy = DEFAULT_LTC_POLICY
 ) -> date:
-    """When the next foot review (or, for ACTIVE, the foot-service referral) is due (NG19)."""
+    """When the next foot review (or, for ACTIVE, the foot-service referral) is due (NG19).
+
+    The calendar's last day where the due date would fall after it: only a review pulled from a
+    device in hostile hands is dated so late, and its correction must say why it is refused,
+    not stop."""
     risk = FootRisk(risk)
     if risk is FootRisk.ACTIVE:
-        return next_working_day(last_review, policy.non_working_days)
-    return add_months(last_review, policy.foot_review_months[risk])
+        try:
+            return next_working_day(last_review, policy.non_working_days)
+        except OverflowError:  # no working day left in the calendar
+            return date.max
+    return add_months_or_end(last_review, policy.foot_review_months[risk])
 
 
 # --- Hypertension ---------------------------------------------------------------------------

@@ -117,8 +117,10 @@ def release_planning_should_start(
 def reconnect_window_open(
     expected_date: date, today: date, policy: ReleasePolicy = DEFAULT_RELEASE_POLICY
 ) -> bool:
-    """True from 12 weeks before the expected release onwards."""
-    return today >= expected_date - policy.reconnect_window
+    """True from 12 weeks before the expected release onwards (counted forward from today: a
+    move dated in the calendar's first weeks, which only a record pulled from a device in
+    hostile hands holds, is simply within the window, not an OverflowError)."""
+    return today + policy.reconnect_window >= expected_date
 
 
 def medicine_supply_ok(

@@ -23,6 +23,7 @@ from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import OutboxOp, SyncConflict, utcnow
 from hjdesk.storage.outbox import REMOTE_KEY
 from hjdesk.storage.vault import OpenVault
+from hjdesk.sync import payloads
 from hjdesk.sync.local_apply import synced_classes, table_of, to_row
 from hjdesk.sync.protocol import ConflictInfo
 
@@ -171,10 +172,11 @@ def resolve_conflict(vault: OpenVault, conflict_id: int, keep: Choice) -> None:
             chosen = json.loads(conflict.local_payload)
         else:
             chosen = {**hub, **dict(keep)}
+        values = _merged_row(cls, conflict.kind, conflict.record_id, chosen)
         _adopt_hub_version(session, cls, conflict.record_id, hub)
         record = session.get(cls, conflict.record_id)
         assert record is not None
-        for key, value in to_row(cls, chosen).items():
+        for key, value in values.items():
             if key not in SYNC_FIELDS:
                 setattr(record, key, value)
         # Always a new revision, even when the hub's version is kept: it tells the hub (and
@@ -192,6 +194,20 @@ def resolve_conflict(vault: OpenVault, conflict_id: int, keep: Choice) -> None:
                     "kept": keep if isinstance(keep, str) else "merged"},
             session=session,
         )  # fmt: skip
+
+
+def _merged_row(cls: type, kind: str, record_id: str, chosen: dict[str, Any]) -> dict[str, Any]:
+    """The chosen version as the row to write; refused in words where a person typed what the
+    record cannot hold (the payload rules every record meets, then its model's own codes), not
+    a ValueError that would reach the crash path."""
+    why = payloads.problem(kind, record_id, chosen)
+    try:
+        values = None if why else to_row(cls, chosen)
+    except ValueError as error:  # e.g. a code the model does not know
+        why = str(error)
+    if values is None:
+        raise InvalidInput(f"This version cannot be saved: {why}.")
+    return values
 
 
 def _adopt_hub_version(session: Session, cls: type, record_id: str, hub: dict[str, Any]) -> None:

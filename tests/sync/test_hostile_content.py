@@ -154,6 +154,8 @@ _PARENT_FIELD = {
     ("appointment", "clinic_session"): "session_id",
     ("acct_contribution", "staff"): "contributor_id",
     ("encounter", "staff"): "signed_by",
+    ("encounter", "appointment"): "appointment_id",
+    ("acct_contribution", "encounter"): "clinical_note_id",
 }
 
 PLAIN_ENCOUNTER = Hostile("encounter", {"kind": "GENERAL", "entered_in_error": False})

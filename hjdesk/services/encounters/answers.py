@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 
 from hjdesk.clinical import falls, ltc
+from hjdesk.clinical.dates import in_zone
 from hjdesk.services.common import CLINIC_ZONE
 from hjdesk.services.encounters.forms import (
     MEASUREMENTS,
@@ -84,7 +85,7 @@ def _ltc_findings(inp: EncounterInput, out: Prepared) -> None:
     foot = _value(out, "FOOT_RISK")
     if foot is not None and foot.text_value:
         risk = ltc.FootRisk(foot.text_value)
-        due = ltc.next_foot_review(risk, out.started_at.astimezone(CLINIC_ZONE).date())
+        due = ltc.next_foot_review(risk, in_zone(out.started_at, CLINIC_ZONE).date())
         if risk is ltc.FootRisk.ACTIVE:
             out.tasks.append(
                 TaskSpec(

@@ -22,6 +22,12 @@ from hjdesk.services.encounters.forms import (
     VitalsInput,
 )
 from hjdesk.services.encounters.views import EncounterView, ObservationView, QuestionnaireView
+from hjdesk.storage.errors import InvalidInput
+
+UNREADABLE_ANSWERS = (
+    "This entry's questionnaire answers are not in a form HJDesk writes, so a correction "
+    "cannot carry them: mark the entry entered in error and record the encounter again."
+)
 
 
 def _vitals(obs: ObservationView | None) -> VitalsInput | None:
@@ -58,13 +64,18 @@ def _questionnaires(found: tuple[QuestionnaireView, ...]) -> QuestionnairesInput
     by_name = {q.instrument: q for q in found}
     six = by_name.get("SIX_CIT")
     cfs = by_name.get("CFS")
-    return QuestionnairesInput(
-        phq9=tuple(by_name["PHQ9"].answers) if "PHQ9" in by_name else None,
-        gad7=tuple(by_name["GAD7"].answers) if "GAD7" in by_name else None,
-        six_cit=SixCitInput(**six.answers["answers"]) if six is not None else None,
-        aq10=_aq10(by_name["AQ10"]) if "AQ10" in by_name else None,
-        cfs_level=int(cfs.answers["level"]) if cfs is not None else None,
-    )
+    try:
+        return QuestionnairesInput(
+            phq9=tuple(by_name["PHQ9"].answers) if "PHQ9" in by_name else None,
+            gad7=tuple(by_name["GAD7"].answers) if "GAD7" in by_name else None,
+            six_cit=SixCitInput(**six.answers["answers"]) if six is not None else None,
+            aq10=_aq10(by_name["AQ10"]) if "AQ10" in by_name else None,
+            cfs_level=int(cfs.answers["level"]) if cfs is not None else None,
+        )
+    except (KeyError, TypeError, ValueError, OverflowError):
+        # Answers of a shape no service writes (a record pulled from a device in hostile
+        # hands): they cannot be carried into a correction, so none is made.
+        raise InvalidInput(UNREADABLE_ANSWERS) from None
 
 
 def _plain(value: Any) -> Any:

@@ -70,16 +70,27 @@ class ReleasePlanView:
     reconnect_window_open: bool
 
 
-def _plan_input(plan: ReleasePlan) -> ReleasePlanInput:
+def _plan_input(plan: ReleasePlan, supplied: int | None) -> ReleasePlanInput:
     # The clinical rule's input is a subset of the stored plan, by the same names.
-    return ReleasePlanInput(**{f.name: getattr(plan, f.name) for f in fields(ReleasePlanInput)})
+    given = {f.name: getattr(plan, f.name) for f in fields(ReleasePlanInput)}
+    return ReleasePlanInput(**{**given, "days_of_medicine_supplied": supplied})
+
+
+def _supply_problems(plan: ReleasePlan) -> tuple[int | None, list[str]]:
+    """The days supplied the rule can read, and what is wrong with a count no service writes
+    (fewer than none: only a record pulled from a device in hostile hands holds one, and the
+    rule would refuse it with a ValueError that stopped the summary): not recorded, and said."""
+    supplied = plan.days_of_medicine_supplied
+    if supplied is None or supplied >= 0:
+        return supplied, []
+    return None, [f"The days of medicine supplied read {supplied}: record the supply again."]
 
 
 def plan_view_of(
     plan: ReleasePlan, today: date, policy: ReleasePolicy = DEFAULT_RELEASE_POLICY
 ) -> ReleasePlanView:
     """The plan as a plain value, with its outstanding items worked out by the clinical rule."""
-    supplied = plan.days_of_medicine_supplied
+    supplied, odd = _supply_problems(plan)
     recorded = supplied is not None or plan.fp10_given
     return ReleasePlanView(
         id=plan.id,
@@ -88,7 +99,7 @@ def plan_view_of(
         # The form's fields, as stored: one list of names (ReleasePlanForm) for the form, the
         # save and the view.
         **{name: getattr(plan, name) for name in FORM_FIELDS},
-        problems=tuple(release_plan_problems(_plan_input(plan), policy)),
+        problems=tuple(odd + release_plan_problems(_plan_input(plan, supplied), policy)),
         supply_ok=medicine_supply_ok(supplied or 0, plan.fp10_given, policy) if recorded else None,
         reconnect_window_open=(
             plan.expected_date is not None

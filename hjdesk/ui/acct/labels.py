@@ -49,7 +49,9 @@ def event_label(code: str) -> str:
 
 
 def when(moment: datetime | None, now: datetime | None = None) -> str:
-    """`Mon 23 Nov 14:05`, with `today`/`tomorrow` where it helps."""
+    """`Mon 23 Nov 14:05`, with `today`/`tomorrow` where it helps, and the year when it is not
+    this year's (a review next January; a time at the calendar's ends, which only a record
+    pulled from a device in hostile hands holds, must not read as one this year)."""
     if moment is None:
         return "not set"
     local = clinic_time(moment)
@@ -59,6 +61,8 @@ def when(moment: datetime | None, now: datetime | None = None) -> str:
         if days in (-1, 0, 1):
             word = {-1: "yesterday", 0: "today", 1: "tomorrow"}[days]
             return f"{word} {local:%H:%M}"
+        if local.year != today.year:
+            return local.strftime("%a %d %b %Y %H:%M")
     return local.strftime("%a %d %b %H:%M")
 
 

@@ -149,4 +149,6 @@ def parse_date(text: str, label: str) -> date | None:
 
 
 def date_text(value: date | None) -> str:
-    return "" if value is None else value.strftime("%d/%m/%Y")
+    """`09/01/2026`; the year always in four digits (`strftime` writes year 1 as `1`, which
+    `parse_date` would refuse in a field it filled in itself)."""
+    return "" if value is None else f"{value:%d/%m}/{value.year:04d}"

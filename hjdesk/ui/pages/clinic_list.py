@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hjdesk.clinical.attendance import Outcome, is_seen
+from hjdesk.clinical.attendance import Outcome, attribution, is_seen
 from hjdesk.services.clinics import AppointmentView, SessionSummary, SessionView
 from hjdesk.ui.encounter.alerts import alert_list
 from hjdesk.ui.pages.clinic_outcomes import ATTRIBUTION_WORDS, OUTCOME_LABELS, outcome_for_key
@@ -33,10 +33,12 @@ PLAIN_KEYS = (
 
 
 def outcome_text(a: AppointmentView) -> str:
-    """The outcome column: the outcome, its attribution, and what follows from it."""
-    if a.outcome is None or a.attribution is None:
+    """The outcome column: the outcome, its attribution, and what follows from it (an outcome
+    pulled without its attribution, which no service writes, shows the outcome's own)."""
+    if a.outcome is None:
         return ""
-    text = f"{OUTCOME_LABELS[a.outcome]} ({ATTRIBUTION_WORDS[a.attribution]})"
+    who = ATTRIBUTION_WORDS[a.attribution or attribution(a.outcome)]
+    text = f"{OUTCOME_LABELS[a.outcome]} ({who})"
     if is_seen(a.outcome):
         text += " — note signed" if a.encounter_id else " — note not signed yet (Enter)"
     elif a.outcome is Outcome.REFUSED:

@@ -229,13 +229,17 @@ class AmendDialog(WriteDialog):
             if unchanged:
                 self._problem("Nothing has been corrected: change the entry, or cancel.")
                 return
-            corrected = correction_input(
-                entry,
-                narrative=narrative,
-                place=place,
-                consent_recorded=self.consent.isChecked(),
-                capacity_concern=self.capacity.isChecked(),
-            )
+            try:
+                corrected = correction_input(
+                    entry,
+                    narrative=narrative,
+                    place=place,
+                    consent_recorded=self.consent.isChecked(),
+                    capacity_concern=self.capacity.isChecked(),
+                )
+            except KnownError as exc:  # an entry a correction cannot carry: say so
+                self._failed(exc)
+                return
         self.save_button.setEnabled(False)
         in_error = corrected is None
         self.context.runner.run_task(

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +22,7 @@ from PySide6.QtWidgets import (
 from hjdesk.clinical.release import GpRegistrationStatus, MovementType, ReconnectStatus
 from hjdesk.services.release import ReleasePlanStatus, ReleasePlanView, save_release_plan
 from hjdesk.ui.context import PageContext
+from hjdesk.ui.record.stored_fields import StoredDate, StoredNumber
 from hjdesk.ui.record.tab_base import words
 from hjdesk.ui.record.write_dialog import WriteDialog
 from hjdesk.ui.widgets.form_rows import FormRows
@@ -43,7 +41,6 @@ STATUSES = {
     ReleasePlanStatus.CANCELLED: "Cancelled (the move will not happen)",
 }
 NOT_RECORDED = "not recorded"
-DATE_FORMAT = "dd/MM/yyyy"
 
 
 def _combo(name: str, choices: dict[str, str], blank: str | None) -> QComboBox:
@@ -87,9 +84,7 @@ class ReleasePlanDialog(WriteDialog):
         self.movement = _combo("Type of move", {str(k): v for k, v in MOVEMENTS.items()}, "Choose…")
         self.has_date = QCheckBox("E&xpected date:")
         self.has_date.setAccessibleName("The expected date is known")
-        self.expected = QDateEdit(QDate.currentDate())
-        self.expected.setCalendarPopup(True)
-        self.expected.setDisplayFormat(DATE_FORMAT)
+        self.expected = StoredDate(date.today())
         self.expected.setAccessibleName("Expected date")
         self.destination = QLineEdit()
         self.destination.setAccessibleName("Destination")
@@ -107,10 +102,8 @@ class ReleasePlanDialog(WriteDialog):
             {s.value: words(s.value) for s in ReconnectStatus},
             NOT_RECORDED,
         )
-        self.days = QSpinBox()
-        self.days.setRange(-1, 365)
+        self.days = StoredNumber(-1, 365)  # -1: not recorded
         self.days.setSpecialValueText(NOT_RECORDED)
-        self.days.setValue(-1)
         self.days.setAccessibleName("Days of medicine supplied")
         self.fp10 = QCheckBox("FP1&0 prescription given")
         self.fp10.setAccessibleName("FP10 prescription given")
@@ -169,13 +162,13 @@ class ReleasePlanDialog(WriteDialog):
         if plan.expected_date is not None:
             day = plan.expected_date
             self.has_date.setChecked(True)
-            self.expected.setDate(QDate(day.year, day.month, day.day))
+            self.expected.keep(day)
         self.destination.setText(plan.destination)
         self.no_fixed_abode.setChecked(plan.no_fixed_abode)
         self.gp.setText(plan.community_gp)
         _select(self.gp_registration, plan.gp_registration)
         _select(self.reconnect, plan.reconnect_status)
-        self.days.setValue(
+        self.days.keep(
             -1 if plan.days_of_medicine_supplied is None else plan.days_of_medicine_supplied
         )
         self.fp10.setChecked(plan.fp10_given)
@@ -190,8 +183,7 @@ class ReleasePlanDialog(WriteDialog):
             return
         expected = None
         if self.has_date.isChecked():
-            chosen = self.expected.date()
-            expected = date(chosen.year(), chosen.month(), chosen.day())
+            expected = self.expected.value()
         plan_id, base_rev = (self.plan.id, self.plan.rev) if self.plan else (None, None)
         movement = str(self.movement.currentData() or "")
         destination, gp, notes = self.destination.text(), self.gp.text(), self.notes.toPlainText()
@@ -202,7 +194,8 @@ class ReleasePlanDialog(WriteDialog):
         )
         registration = self.gp_registration.currentData()
         reconnect = self.reconnect.currentData()
-        days = None if self.days.value() < 0 else self.days.value()
+        number = self.days.number()  # a stored count outside the field's range as stored
+        days = None if number == -1 else number
         status = str(self.status.currentData())
         patient_id = self.patient_id
         self.save_button.setEnabled(False)

@@ -8,12 +8,12 @@ from contextlib import suppress
 from datetime import date
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QWidget
 
 from hjdesk.services.corrections import ScreeningCorrection
 from hjdesk.services.patients import ScreeningView
 from hjdesk.ui.corrections import AmendEntryDialog
-from hjdesk.ui.record.screening_dialog import DATE_FORMAT, _pydate, _qdate
+from hjdesk.ui.record.stored_fields import StoredDate
 from hjdesk.ui.record.tab_base import day_text
 
 
@@ -28,10 +28,7 @@ class ScreeningAmendDialog(AmendEntryDialog):
             parent,
         )
         self.view = view
-        self.event_date = QDateEdit(_qdate(view.event_date))
-        self.event_date.setCalendarPopup(True)
-        self.event_date.setDisplayFormat(DATE_FORMAT)
-        self.event_date.setMaximumDate(_qdate(today))
+        self.event_date = StoredDate(view.event_date, latest=today)
         self.event_date.setAccessibleName("Corrected date of the event")
         self.outcome = QLineEdit(view.outcome)
         self.outcome.setAccessibleName("Corrected outcome")
@@ -41,9 +38,7 @@ class ScreeningAmendDialog(AmendEntryDialog):
         self.has_next_due = QCheckBox("Ne&xt due:")
         self.has_next_due.setAccessibleName("Record a next due date")
         self.has_next_due.setChecked(view.next_due is not None)
-        self.next_due = QDateEdit(_qdate(view.next_due or today))
-        self.next_due.setCalendarPopup(True)
-        self.next_due.setDisplayFormat(DATE_FORMAT)
+        self.next_due = StoredDate(view.next_due or today)
         self.next_due.setAccessibleName("Corrected next due date")
         self.next_due.setEnabled(view.next_due is not None)
         self.add_row("&Date:", self.event_date)
@@ -58,25 +53,25 @@ class ScreeningAmendDialog(AmendEntryDialog):
 
     def correction(self) -> ScreeningCorrection:
         return ScreeningCorrection(
-            event_date=_pydate(self.event_date.date()),
+            event_date=self.event_date.value(),
             outcome=self.outcome.text().strip(),
             batch=self.batch.text().strip() or None,
-            next_due=_pydate(self.next_due.date()) if self.has_next_due.isChecked() else None,
+            next_due=self.next_due.value() if self.has_next_due.isChecked() else None,
         )
 
     def fields(self) -> dict[str, Any]:
         return {
-            "event_date": _pydate(self.event_date.date()).isoformat(),
+            "event_date": self.event_date.value().isoformat(),
             "outcome": self.outcome.text(),
             "batch": self.batch.text(),
             "has_next_due": self.has_next_due.isChecked(),
-            "next_due": _pydate(self.next_due.date()).isoformat(),
+            "next_due": self.next_due.value().isoformat(),
         }
 
     def restore_fields(self, state: Mapping[str, Any]) -> None:
         for key, edit in (("event_date", self.event_date), ("next_due", self.next_due)):
             with suppress(ValueError):  # an unreadable date keeps the entry's own
-                edit.setDate(_qdate(date.fromisoformat(str(state.get(key)))))
+                edit.set_value(date.fromisoformat(str(state.get(key))))
         for key, line in (("outcome", self.outcome), ("batch", self.batch)):
             if isinstance(state.get(key), str):
                 line.setText(state[key])
