@@ -5,8 +5,6 @@ inline here."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from hjdesk.clinical.release import GpRegistrationStatus, MovementType, ReconnectStatus
+from hjdesk.services.common import local_today
 from hjdesk.services.release import ReleasePlanStatus, ReleasePlanView, save_release_plan
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.record.stored_fields import StoredDate, StoredNumber
@@ -84,7 +83,7 @@ class ReleasePlanDialog(WriteDialog):
         self.movement = _combo("Type of move", {str(k): v for k, v in MOVEMENTS.items()}, "Choose…")
         self.has_date = QCheckBox("E&xpected date:")
         self.has_date.setAccessibleName("The expected date is known")
-        self.expected = StoredDate(date.today())
+        self.expected = StoredDate(local_today())  # London's day, as every date a clinician reads
         self.expected.setAccessibleName("Expected date")
         self.destination = QLineEdit()
         self.destination.setAccessibleName("Destination")
