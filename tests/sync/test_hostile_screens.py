@@ -40,6 +40,16 @@ from tests.sync.test_hostile_content import _patient as patient_of
 __all__ = ["hostile_template", "nurse"]  # the module-scoped demo vault and its copy per test
 
 
+def _show(qtbot: Any, page: Any, target: str | None = None, *, refresh: bool = False) -> None:
+    """Show a page as the workspace does: shown, refreshed if asked, then opened on `target`."""
+    qtbot.addWidget(page)
+    page.show()
+    if refresh:
+        page.refresh()
+    if target is not None:
+        page.open_target(target)
+
+
 def _context(vault: OpenVault) -> Any:
     from tests.gui.helpers_clinic import page_context
 
@@ -99,9 +109,7 @@ def _amend(qtbot: Any, vault: OpenVault, patient_id: str, encounter_id: str, in_
     from hjdesk.ui.record.timeline import ID_ROLE
 
     page = PatientRecordPage(_context(vault))
-    qtbot.addWidget(page)
-    page.show()
-    page.open_target(patient_id)
+    _show(qtbot, page, patient_id)
     tree = page.timeline.tree
     (row,) = [
         tree.topLevelItem(r)
@@ -358,9 +366,7 @@ def _acct_page_on(qtbot: Any, context: Any, targets: list[str]) -> list[str]:
     from hjdesk.ui.pages.acct import AcctPage
 
     page = AcctPage(context)
-    qtbot.addWidget(page)
-    page.show()
-    page.refresh()
+    _show(qtbot, page, refresh=True)
     said = []
     for target in targets:
         page.open_target(target)
@@ -600,10 +606,7 @@ def test_hostile_acct_input_can_be_amended_and_withdrawn_or_is_refused_in_words(
 
     stored = store_as_pulled(nurse, CONTRIBUTIONS[name], patient_of(nurse))
     page = AcctPage(_context(nurse))
-    qtbot.addWidget(page)
-    page.show()
-    page.refresh()
-    page.open_target(stored["event_id"])
+    _show(qtbot, page, stored["event_id"], refresh=True)
     assert page.detail.chosen_event() is not None
     _correct_input(qtbot, page, stored["id"], withdraw=False)
     latest = [c.id for c in page.detail.given.rows if c.amends_id == stored["id"]]
@@ -660,9 +663,7 @@ def test_a_hostile_screening_event_can_be_amended_and_withdrawn_from_the_record(
     patient_id = patient_of(nurse)
     stored = store_as_pulled(nurse, SCREENINGS[name], patient_id)
     page = PatientRecordPage(_context(nurse))
-    qtbot.addWidget(page)
-    page.show()
-    page.open_target(patient_id)
+    _show(qtbot, page, patient_id)
     tab = page.screening
     page.tabs.setCurrentWidget(tab)
 
@@ -689,10 +690,7 @@ def test_a_hostile_care_plan_review_can_be_amended_and_withdrawn_from_the_editor
 
     stored = store_as_pulled(nurse, REVIEWS[name], patient_of(nurse))
     page = CarePlansPage(_context(nurse))
-    qtbot.addWidget(page)
-    page.show()
-    page.refresh()
-    page.open_target(stored["plan_id"])
+    _show(qtbot, page, stored["plan_id"], refresh=True)
     editor = page.editor
 
     def choose(record_id: str) -> None:
@@ -746,9 +744,7 @@ def test_a_hostile_release_plan_opens_in_its_dialog_and_saves_or_is_refused_in_w
     assert plan is not None
     assert plan.id == stored["id"]
     page = PatientRecordPage(_context(nurse))
-    qtbot.addWidget(page)
-    page.show()
-    page.open_target(patient_id)
+    _show(qtbot, page, patient_id)
     tab = page.release
     page.tabs.setCurrentWidget(tab)
     tab.plan_button.click()
@@ -783,10 +779,7 @@ def test_a_hostile_care_plan_opens_unchanged_in_the_editor_and_saves_a_new_title
     stored = store_as_pulled(nurse, HOSTILE[name], patient_of(nurse))
     before = plan_view(nurse, stored["id"])
     page = CarePlansPage(_context(nurse))
-    qtbot.addWidget(page)
-    page.show()
-    page.refresh()
-    page.open_target(stored["id"])
+    _show(qtbot, page, stored["id"], refresh=True)
     editor = page.editor
     assert editor.plan_id == stored["id"]
     assert not editor.dirty()
@@ -815,9 +808,7 @@ def test_a_hostile_task_is_closed_from_today(
 
     stored = store_as_pulled(nurse, HOSTILE[name], patient_of(nurse))
     page = TodayPage(_context(nurse))
-    qtbot.addWidget(page)
-    page.show()
-    page.refresh()
+    _show(qtbot, page, refresh=True)
     model = page.model
 
     def listed() -> list[Any]:
