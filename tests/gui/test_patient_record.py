@@ -32,6 +32,7 @@ from hjdesk.storage.models import (
 )
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault
+from hjdesk.ui.clinic_time import clinic
 from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.patient_record import PatientRecordPage
 from hjdesk.ui.privacy import PrivacyState
@@ -239,6 +240,9 @@ def test_observations_tab_tabulates_the_chart_series(qtbot, demo):
     series = observations_series(demo, patient_id)
     tab = page.observations
     assert tab.table.topLevelItemCount() == len(reading_rows(series))
+    newest = reading_rows(series)[0].at
+    taken = tab.table.topLevelItem(0).text(0)
+    assert taken == clinic(newest).strftime("%d %b %Y %H:%M")  # the year in four digits
     news2 = [p.value for p in series.news2_total]
     chart_news2 = [v for _, v in tab.chart.model.panels[0].series[0].points]
     assert chart_news2 == news2

@@ -42,7 +42,8 @@ class ReadingRow:
         if "sys" in v:
             bp = f"{v['sys']:g}/{v['dia']:g}" if "dia" in v else f"{v['sys']:g}/–"
         return [
-            clinic(self.at).strftime("%d %b %y %H:%M"),
+            # The year in full: "12 Jun 25" reads as a day as easily as a year.
+            clinic(self.at).strftime("%d %b %Y %H:%M"),
             news2_text(v["news2"]) if "news2" in v else "",
             bp,
             f"{v['pulse']:g}" if "pulse" in v else "",
