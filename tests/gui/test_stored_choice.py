@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hjdesk.ui.record.stored_fields import StoredChoice
+from hjdesk.ui.widgets.stored_fields import StoredChoice
 
 CHOICES = (("OPEN", "Open"), ("DONE", "Done"))
 

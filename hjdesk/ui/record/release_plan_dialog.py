@@ -20,11 +20,11 @@ from hjdesk.clinical.release import GpRegistrationStatus, MovementType, Reconnec
 from hjdesk.services.common import local_today
 from hjdesk.services.release import ReleasePlanStatus, ReleasePlanView, save_release_plan
 from hjdesk.ui.context import PageContext
-from hjdesk.ui.record.stored_fields import StoredChoice, StoredDate, StoredNumber
 from hjdesk.ui.record.tab_base import words
 from hjdesk.ui.record.write_dialog import WriteDialog
 from hjdesk.ui.widgets.form_rows import FormRows
 from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.stored_fields import StoredChoice, StoredDate, StoredNumber
 
 MOVEMENTS = {
     MovementType.RELEASE: "Release",
