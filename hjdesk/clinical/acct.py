@@ -28,6 +28,10 @@ Decisions (ours, where domain.md is silent):
   missed): a later discharge does not erase past flags and a later referral does not create them.
 - Attendance (in person, remote, as healthcare assessor) can only be given once the review takes
   place: before that it can only be planned (`attendance_given_too_early`).
+- Input not yet at the office is *due soon* while its needed-by time (the review's start) is
+  ahead but within the sync-warning window, and has *passed* from that time on: "before the
+  review" means before it starts, and a passed time must never be read as one still ahead
+  (`input_timing`).
 """
 
 from __future__ import annotations
@@ -455,6 +459,36 @@ def needed_by(event_scheduled_at: datetime) -> datetime:
     return require_aware(event_scheduled_at, "The event's scheduled time")
 
 
+class InputTiming(enum.StrEnum):
+    """Where input not yet at the office stands against its needed-by time."""
+
+    AT_OFFICE = "AT_OFFICE"  # synced: nothing to warn about
+    IN_TIME = "IN_TIME"  # needed later than the warning window
+    DUE_SOON = "DUE_SOON"  # needed within the window, and the time is still ahead
+    PASSED = "PASSED"  # the needed-by time has come: the review may start without it
+
+
+def input_timing(
+    needed_by: datetime,
+    now: datetime,
+    synced: bool,
+    policy: AcctPolicy = DEFAULT_ACCT_POLICY,
+) -> InputTiming:
+    """How near an unsynced contribution is to its needed-by time (domain.md §6: input must
+    reach the office before the review starts, so at the start time it is already too late)."""
+    if synced:
+        return InputTiming.AT_OFFICE
+    needed_by = require_aware(needed_by, "The needed-by time")
+    now = require_aware(now, "The current time")
+    if needed_by <= now:
+        return InputTiming.PASSED
+    # Counted forward from now: a needed-by time at the calendar's first moment (only a record
+    # pulled from a device in hostile hands holds one) is simply passed, not an OverflowError.
+    if needed_by <= now + policy.unsynced_warning_window:
+        return InputTiming.DUE_SOON
+    return InputTiming.IN_TIME
+
+
 def unsynced_warning(
     needed_by: datetime,
     now: datetime,
@@ -462,13 +496,8 @@ def unsynced_warning(
     policy: AcctPolicy = DEFAULT_ACCT_POLICY,
 ) -> bool:
     """Warn (and offer a handover slip) when an unsynced contribution is near or past needed-by."""
-    if synced:
-        return False
-    needed_by = require_aware(needed_by, "The needed-by time")
-    now = require_aware(now, "The current time")
-    # Counted forward from now: a needed-by time at the calendar's first moment (only a record
-    # pulled from a device in hostile hands holds one) is simply late, not an OverflowError.
-    return needed_by <= now + policy.unsynced_warning_window
+    timing = input_timing(needed_by, now, synced, policy)
+    return timing in (InputTiming.DUE_SOON, InputTiming.PASSED)
 
 
 @dataclass(frozen=True, slots=True)

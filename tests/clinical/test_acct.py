@@ -20,6 +20,7 @@ from hjdesk.clinical.acct import (
     Contribution,
     ContributionType,
     FlagCode,
+    InputTiming,
     MonthRow,
     Severity,
     Team,
@@ -27,6 +28,7 @@ from hjdesk.clinical.acct import (
     counts_as_health_input,
     first_case_review_due,
     health_input_flags,
+    input_timing,
     may_warn,
     missed,
     monthly_health_input_report,
@@ -618,3 +620,37 @@ def test_warnings_come_only_from_events_that_may_warn_at_every_moment() -> None:
         warned = {w.event_id for h in range(-50, 80) for w in upcoming_warnings(
             events, NOW + timedelta(hours=h))}  # fmt: skip
         assert warned <= {e.id for e in kept}
+
+
+@pytest.mark.parametrize(
+    ("before_needed_by", "timing"),
+    [
+        (timedelta(hours=3), InputTiming.IN_TIME),
+        (timedelta(hours=2, seconds=1), InputTiming.IN_TIME),
+        (timedelta(hours=2), InputTiming.DUE_SOON),
+        (timedelta(seconds=1), InputTiming.DUE_SOON),
+        (timedelta(0), InputTiming.PASSED),  # the review starts now: "before" it is over
+        (-timedelta(hours=5), InputTiming.PASSED),
+    ],
+)
+def test_input_timing_tells_due_soon_from_passed(
+    before_needed_by: timedelta, timing: InputTiming
+) -> None:
+    """domain.md §6: input must reach the office before the review starts."""
+    deadline = NOW + before_needed_by
+    assert input_timing(deadline, NOW, synced=False) is timing
+    assert input_timing(deadline, NOW, synced=True) is InputTiming.AT_OFFICE
+    # The warning is the same question: due soon or passed.
+    warned = timing in (InputTiming.DUE_SOON, InputTiming.PASSED)
+    assert unsynced_warning(deadline, NOW, synced=False) is warned
+
+
+def test_input_timing_at_the_calendars_ends() -> None:
+    assert input_timing(datetime(1, 1, 1, tzinfo=UTC), NOW, False) is InputTiming.PASSED
+    latest = datetime.max.replace(tzinfo=UTC)
+    assert input_timing(latest, NOW, False) is InputTiming.IN_TIME
+
+
+def test_input_timing_needs_aware_times() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        input_timing(datetime(2024, 1, 1), NOW, synced=False)

@@ -486,3 +486,29 @@ def test_a_correction_being_typed_survives_a_lock(qtbot, page, demo):
     event = next(e for e in acct.case_view(demo, case_id).events if e.id == event_id)
     assert "Settled; sleeping better." in [c.summary for c in event.contributions]
     assert kept.context_id is not None
+
+
+@pytest.mark.parametrize(
+    ("scheduled_in", "said", "not_said"),
+    [
+        (timedelta(hours=1), "less than 2 hours away", "has passed"),
+        (-timedelta(hours=3), "That time has passed", "less than 2 hours away"),
+    ],
+)
+def test_the_form_says_whether_the_needed_by_time_is_near_or_has_passed(
+    qtbot, page, demo, scheduled_in, said, not_said
+):
+    """A review not yet held: input needed within 2 hours is "less than 2 hours away"; input
+    whose needed-by time has gone says so plainly (the review may go ahead without it), never
+    that it is still ahead. Both are warnings."""
+    from hjdesk.ui.widgets.message_line import Tone
+
+    case_id, _ = _warned_event(demo)
+    event = acct.add_event(demo, case_id, "CASE_REVIEW", scheduled_at=utc_now() + scheduled_in)
+    open_acct_from_list(qtbot, page, case_id)
+    assert page.detail.choose_event(event.id)
+    line = page.detail.form.needed_by
+    assert said in line.text()
+    assert not_said not in line.text()
+    assert line.tone is Tone.WARNING
+    assert line.isVisible()

@@ -762,6 +762,57 @@ def test_a_hostile_release_plan_opens_in_its_dialog_and_saves_or_is_refused_in_w
     )  # fmt: skip
 
 
+def _stored_plan(vault: OpenVault, plan_id: str) -> Any:
+    """The plan as the services read it (the Release tab lists only open plans: this one is
+    opened in the dialog directly, as the tab would open it)."""
+    from hjdesk.services.common import local_today
+    from hjdesk.services.release.plans import plan_view_of
+    from hjdesk.storage.models import ReleasePlan
+
+    with vault.session() as session:
+        row = session.get(ReleasePlan, plan_id)
+        assert row is not None
+        return plan_view_of(row, local_today())
+
+
+def test_a_release_plan_status_this_version_does_not_know_is_kept_never_saved_as_another(
+    qtbot: Any, nurse: OpenVault
+) -> None:
+    """A plan whose status a newer version wrote ("ON_HOLD") opens showing that status as
+    itself, marked as not known here, never as "Open (planning)"; Save with only the notes
+    changed writes nothing and asks, in words, for a status to be chosen; once one is chosen,
+    that one is saved."""
+    from hjdesk.ui.record.release_plan_dialog import STATUSES, ReleasePlanDialog
+    from tests.gui.helpers_care import choose
+
+    patient_id = patient_of(nurse)
+    stored = store_as_pulled(nurse, Hostile("release_plan", {"status": "ON_HOLD"}), patient_id)
+    dialog = ReleasePlanDialog(
+        _context(nurse), patient_id, "the patient", _stored_plan(nurse, stored["id"])
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.status.currentText() == "\u2018ON_HOLD\u2019 — not known to this version (kept)"
+    assert dialog.status.value() == "ON_HOLD"
+    assert "not one this version knows" in dialog.status.accessibleDescription()
+    dialog.notes.setPlainText("Checked on the wing.")
+    dialog.save_button.click()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert dialog.error.text() == (
+        "The plan status reads \u2018ON_HOLD\u2019, which this version does not know: choose one "
+        "from the list to save."
+    )
+    kept = _stored_plan(nurse, stored["id"])
+    assert (kept.status, kept.notes, kept.rev) == (stored["status"], stored["notes"], stored["rev"])
+
+    choose(dialog.status, "CANCELLED")
+    assert dialog.status.currentText() == STATUSES["CANCELLED"]
+    dialog.save_button.click()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    saved = _stored_plan(nurse, stored["id"])
+    assert (saved.status, saved.notes) == ("CANCELLED", "Checked on the wing.")
+
+
 # -- the care plan editor ----------------------------------------------------------------------
 
 PLANS = ("care-plan-dates-ends", "care-plan-data-odd", "care-plan-data-lists")

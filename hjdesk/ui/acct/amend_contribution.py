@@ -14,6 +14,7 @@ from hjdesk.services.acct import SUMMARY_MAX, AcctEventView, ContributionView
 from hjdesk.services.corrections import ContributionCorrection
 from hjdesk.ui.acct.labels import CONTRIBUTION_TYPES, TEAMS, event_label, type_text, when
 from hjdesk.ui.corrections import AmendEntryDialog, AmendProblem
+from hjdesk.ui.widgets.stored_fields import StoredChoice
 
 
 def describe(given: ContributionView, event: AcctEventView | None, now: datetime) -> str:
@@ -36,15 +37,16 @@ class ContributionAmendDialog(AmendEntryDialog):
     ) -> None:
         super().__init__("Amend health input", describe(given, event, now), parent)
         self.given = given
-        self.kind = QComboBox()
-        self.kind.setAccessibleName("How healthcare contributed")
+        self.kind = StoredChoice(
+            "How healthcare contributed", ((code, type_text(code)) for code in CONTRIBUTION_TYPES)
+        )
         self.kind.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.kind.setMinimumContentsLength(24)
-        for code in CONTRIBUTION_TYPES:
-            self.kind.addItem(type_text(code), code)
-        self.kind.setCurrentIndex(max(0, self.kind.findData(given.contribution_type)))
+        # The signed type as signed: one this version does not know is never amended into the
+        # first entry of the list (the service then says in words that it must be chosen).
+        self.kind.keep(given.contribution_type)
         self.planned = QCheckBox("&Planned — not given yet")
         self.planned.setAccessibleName("Planned, not yet given")
         self.planned.setChecked(given.planned)

@@ -167,9 +167,17 @@ class ContributionForm(QWidget):
             f"Needed by {when(needed, now)}: safety-critical — it must reach the office "
             "(sync) before the review."
         )
-        if rules.unsynced_warning(needed, now, synced=False):
-            text += " That is less than 2 hours away: sync now or hand over a printed slip."
-            self.needed_by.warning(text)
+        timing = rules.input_timing(needed, now, synced=False)
+        if timing is rules.InputTiming.PASSED:
+            # The review is not recorded as held, but its time has come: say so, never "away".
+            self.needed_by.warning(
+                f"{text} That time has passed: the review may go ahead without this input — "
+                "sync now and tell the case manager, or hand over a printed slip."
+            )
+        elif timing is rules.InputTiming.DUE_SOON:
+            self.needed_by.warning(
+                f"{text} That is less than 2 hours away: sync now or hand over a printed slip."
+            )
         else:
             self.needed_by.info(text)
 

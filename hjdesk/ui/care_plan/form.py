@@ -41,6 +41,7 @@ from hjdesk.ui.care_plan.labels import (
     parse_date,
 )
 from hjdesk.ui.widgets.form_rows import FormRows
+from hjdesk.ui.widgets.stored_fields import StoredChoice
 
 SOCIAL_TYPES = (CarePlanType.SOCIAL_CARE, CarePlanType.OLDER_PRISONER_FRAILTY)
 _SPLIT = re.compile(r"[,;\n]")
@@ -75,17 +76,16 @@ class PlanForm(QWidget):
         self.prompts = QLabel("")
         self.prompts.setWordWrap(True)
         self.prompts.setObjectName("hint")
-        self.condition = self._combo("Long-term condition")
-        for code, name in CONDITIONS.items():
-            self.condition.addItem(name, code)
+        # Stored codes read back as stored: one this version does not know is never saved as
+        # the first entry (stored_fields.StoredChoice).
+        self.condition = StoredChoice("Long-term condition", CONDITIONS.items())
         self.title = self._line("Plan title")
         self.owner = self._combo("Plan owner")
         self.start_date = self._line("Start date", DATE_HINT)
         self.review_due = self._line("Review due", DATE_HINT)
-        self.involvement = self._combo("Patient involvement")
-        self.involvement.addItem("Not recorded yet", None)
-        for code, name in INVOLVEMENT.items():
-            self.involvement.addItem(name, code)
+        self.involvement = StoredChoice(
+            "Patient involvement", INVOLVEMENT.items(), blank="Not recorded yet"
+        )
         self.copy_given = QCheckBox("Cop&y of the plan given to the patient")
         self.copy_given.setAccessibleName("Copy given to the patient")
         self.shared_with = self._line(
@@ -155,12 +155,11 @@ class PlanForm(QWidget):
             # A former owner no longer active: still shown, so the plan reads true.
             self.owner.addItem(view.owner_name or "former owner", view.owner_id)
         self.owner.setCurrentIndex(max(0, self.owner.findData(view.owner_id)))
-        self.condition.setCurrentIndex(max(0, self.condition.findData(view.ltc_condition)))
+        self.condition.keep(view.ltc_condition)
         self.title.setText(view.title)
         self.start_date.setText(date_text(view.start_date))
         self.review_due.setText(date_text(view.review_due))
-        involvement = self.involvement.findData(view.patient_involvement)
-        self.involvement.setCurrentIndex(max(0, involvement))
+        self.involvement.keep(view.patient_involvement)
         self.copy_given.setChecked(view.copy_given)
         self.shared_with.setText(", ".join(view.shared_with))
         self.risk_plan.setPlainText(view.risk_management_plan or "")

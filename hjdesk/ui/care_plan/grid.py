@@ -41,6 +41,7 @@ from hjdesk.ui.care_plan.grid_model import (
 )
 from hjdesk.ui.care_plan.labels import DATE_HINT
 from hjdesk.ui.widgets.row_table import wrap_rows
+from hjdesk.ui.widgets.stored_fields import StoredChoice
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -53,10 +54,8 @@ class _Delegate(QStyledItemDelegate):
         assert isinstance(model, GridModel)
         spec = model.field_at(index)
         if spec.kind == STATUS:
-            combo = QComboBox(parent)
-            combo.setAccessibleName(spec.title)
-            for code, label in spec.choices.items():
-                combo.addItem(label, code)
+            combo = StoredChoice(spec.title, spec.choices.items())
+            combo.setParent(parent)
             return combo
         edit = QLineEdit(parent)
         edit.setAccessibleName(spec.title)
@@ -65,11 +64,13 @@ class _Delegate(QStyledItemDelegate):
         return edit
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
-        if isinstance(editor, QComboBox):
+        if isinstance(editor, StoredChoice):
             model = index.model()
             assert isinstance(model, GridModel)
             value = model.rows[index.row()].values.get(model.field_at(index).name)
-            editor.setCurrentIndex(max(0, editor.findData(value)))
+            # A status this version does not know stays as it is unless another is chosen
+            # (the model takes only the statuses it knows, so it is never written as another).
+            editor.keep(value)
             return
         super().setEditorData(editor, index)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -21,11 +20,11 @@ from hjdesk.clinical.release import GpRegistrationStatus, MovementType, Reconnec
 from hjdesk.services.common import local_today
 from hjdesk.services.release import ReleasePlanStatus, ReleasePlanView, save_release_plan
 from hjdesk.ui.context import PageContext
-from hjdesk.ui.record.stored_fields import StoredDate, StoredNumber
 from hjdesk.ui.record.tab_base import words
 from hjdesk.ui.record.write_dialog import WriteDialog
 from hjdesk.ui.widgets.form_rows import FormRows
 from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.stored_fields import StoredChoice, StoredDate, StoredNumber
 
 MOVEMENTS = {
     MovementType.RELEASE: "Release",
@@ -42,19 +41,8 @@ STATUSES = {
 NOT_RECORDED = "not recorded"
 
 
-def _combo(name: str, choices: dict[str, str], blank: str | None) -> QComboBox:
-    combo = QComboBox()
-    combo.setAccessibleName(name)
-    if blank is not None:
-        combo.addItem(blank, None)
-    for value, label in choices.items():
-        combo.addItem(label, str(value))
-    return combo
-
-
-def _select(combo: QComboBox, value: str | None) -> None:
-    index = combo.findData(value)
-    combo.setCurrentIndex(max(index, 0))
+def _combo(name: str, choices: dict[str, str], blank: str | None) -> StoredChoice:
+    return StoredChoice(name, choices.items(), blank)
 
 
 class ReleasePlanDialog(WriteDialog):
@@ -157,7 +145,8 @@ class ReleasePlanDialog(WriteDialog):
             self._fill(plan)
 
     def _fill(self, plan: ReleasePlanView) -> None:
-        _select(self.movement, plan.movement_type)
+        # A stored code this version does not know shows as itself and is never saved as another.
+        self.movement.keep(plan.movement_type)
         if plan.expected_date is not None:
             day = plan.expected_date
             self.has_date.setChecked(True)
@@ -165,20 +154,24 @@ class ReleasePlanDialog(WriteDialog):
         self.destination.setText(plan.destination)
         self.no_fixed_abode.setChecked(plan.no_fixed_abode)
         self.gp.setText(plan.community_gp)
-        _select(self.gp_registration, plan.gp_registration)
-        _select(self.reconnect, plan.reconnect_status)
+        self.gp_registration.keep(plan.gp_registration)
+        self.reconnect.keep(plan.reconnect_status)
         self.days.keep(
             -1 if plan.days_of_medicine_supplied is None else plan.days_of_medicine_supplied
         )
         self.fp10.setChecked(plan.fp10_given)
         self.per.setChecked(plan.per_done)
         self.notes.setPlainText(plan.notes)
-        _select(self.status, plan.status)
+        self.status.keep(plan.status)
 
     def save(self) -> None:
         vault = self.context.vault
         if vault is None:
             self._problem("The laptop is locked.")
+            return
+        unknown = self._unknown_codes()
+        if unknown:
+            self._problem(unknown)
             return
         expected = None
         if self.has_date.isChecked():
@@ -221,6 +214,21 @@ class ReleasePlanDialog(WriteDialog):
             self._failed,
             write=True,
         )
+
+    def _unknown_codes(self) -> str:
+        """The service saves only the codes it knows (and refuses others with their codes): a
+        stored code this version does not know stays in the record, is never replaced by a
+        choice nobody made, and the person is asked, by the field's name, to choose."""
+        said = (
+            combo.problem(what)
+            for combo, what in (
+                (self.movement, "type of move"),
+                (self.gp_registration, "GP registration"),
+                (self.reconnect, "RECONNECT status"),
+                (self.status, "plan status"),
+            )
+        )
+        return " ".join(text for text in said if text)
 
     def _saved(self, view: ReleasePlanView) -> None:
         self.saved = view

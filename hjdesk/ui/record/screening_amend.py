@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QWidget
 from hjdesk.services.corrections import ScreeningCorrection
 from hjdesk.services.patients import ScreeningView
 from hjdesk.ui.corrections import AmendEntryDialog
-from hjdesk.ui.record.stored_fields import StoredDate
 from hjdesk.ui.record.tab_base import day_text
+from hjdesk.ui.widgets.stored_fields import StoredDate
 
 
 class ScreeningAmendDialog(AmendEntryDialog):
