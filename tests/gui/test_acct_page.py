@@ -351,6 +351,51 @@ def test_mh_in_reach_staff_start_on_their_caseload(qtbot, demo_home, no_boxes):
         mh.lock()
 
 
+def _team_pulled(vault, team: str) -> None:
+    """The signed-in user's own staff record, as a pull brings a newer revision of it (an
+    administrator on a newer laptop gave them a team this version does not know)."""
+    from sqlalchemy import select
+
+    from hjdesk.storage.models import Staff
+    from hjdesk.storage.serialise import row_payload
+    from hjdesk.sync.cycle import remote_session
+    from hjdesk.sync.local_apply import PageResult, apply_changes
+    from hjdesk.sync.protocol import Change
+
+    with vault.session() as session:
+        staff = session.scalar(select(Staff).where(Staff.id == vault.actor.staff_id))
+        payload = {**row_payload(staff), "team": team, "rev": staff.rev + 1}
+    result = PageResult()
+    change = Change(seq=1, kind="staff", record_id=payload["id"], rev=payload["rev"],
+                    patient_id=None, payload=payload)  # fmt: skip
+    with remote_session(vault) as session:
+        apply_changes(session, [change], result)
+    assert (result.applied, result.quarantined) == (1, 0)
+
+
+def test_a_team_this_version_does_not_know_is_shown_as_itself_and_said_on_signing(
+    qtbot, page, demo
+):
+    """A clinician whose team came from a newer laptop: the form shows that team (fixed), not
+    the first team of the list, and Sign says why input cannot be recorded here, writing
+    nothing (before, Sign was refused as 'your own team only', naming a team not theirs)."""
+    _team_pulled(demo, "DENTAL")
+    case_id, event_id = _warned_event(demo)
+    page.refresh()
+    open_acct_from_list(qtbot, page, case_id)
+    assert page.detail.choose_event(event_id)
+    form = page.detail.form
+    assert form.team.value() == "DENTAL"
+    assert "‘DENTAL’ — not known to this version" in form.team.currentText()
+    assert not form.team.isEnabled()
+    before = acct.case_view(demo, case_id)
+    form.choose_type("WRITTEN_CONTRIBUTION")
+    qtbot.keyClicks(form.summary, "Seen today; no new risk.")
+    form.add_button.click()
+    assert "Your team, ‘DENTAL’, is not one this version of HJDesk knows" in form.problem.text()
+    assert acct.case_view(demo, case_id) == before
+
+
 def test_input_marked_entered_in_error_from_the_case_brings_the_gap_back(qtbot, page, demo):
     case_id, event_id = _warned_event(demo)
     open_acct_from_list(qtbot, page, case_id)

@@ -33,6 +33,13 @@ from hjdesk.ui.clinic_time import clinic_now
 from hjdesk.ui.theme import set_tone
 from hjdesk.ui.widgets.form_rows import FormRows
 from hjdesk.ui.widgets.message_line import MessageLine
+from hjdesk.ui.widgets.stored_fields import StoredChoice, quoted
+
+UNKNOWN_TEAM = (
+    "Your team, {team}, is not one this version of HJDesk knows, so input cannot be recorded "
+    "for it on this laptop: ask for HJDesk here to be updated, and meanwhile tell the case "
+    "manager in person."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +75,7 @@ class ContributionForm(QWidget):
         self.kind.addItem("Choose how healthcare contributed…", None)
         for code in CONTRIBUTION_TYPES:
             self.kind.addItem(type_text(code), code)
-        self.team = QComboBox()
-        self.team.setAccessibleName("Team")
-        for code, name in TEAMS.items():
-            self.team.addItem(name, code)
+        self.team = StoredChoice("Team", TEAMS.items())
         self.planned = QCheckBox("&Planned — not given yet (e.g. booked to attend)")
         self.planned.setAccessibleName("Planned, not yet given")
         self.summary = QPlainTextEdit()
@@ -125,8 +129,11 @@ class ContributionForm(QWidget):
         """The signed-in clinician's team: they record input for it only (services/acct)."""
         self._fixed_team = team
         if team is not None:
-            self.team.setCurrentIndex(max(0, self.team.findData(team)))
-        self.team.setToolTip("You record input for your own team." if team else "")
+            # A team this version does not know (a newer laptop's) is shown as itself, never as
+            # the first team in the list: that read as someone else's team and was refused.
+            self.team.keep(team)
+        if not self.team.unknown():
+            self.team.setToolTip("You record input for your own team." if team else "")
         self.team.setEnabled(team is None and self.add_button.isEnabled())
 
     def set_event(self, event: AcctEventView | None, now: datetime, *, refusal: str = "") -> None:
@@ -229,6 +236,9 @@ class ContributionForm(QWidget):
     def _submit(self) -> None:
         if self.current_event is None:
             self.show_problem("Choose the event this input is for.")
+            return
+        if self.team.unknown():
+            self.show_problem(UNKNOWN_TEAM.format(team=quoted(self.team.value())))
             return
         self.problem.clear()
         self.submitted.emit(

@@ -71,7 +71,7 @@ class StoredNumber(QSpinBox):
         return self.stored if self.value() == self.shown else self.value()
 
 
-def _quoted(value: object) -> str:
+def quoted(value: object) -> str:
     """A stored value as one short line (it may hold line breaks or run to a thousand
     characters when it came from a device in hostile hands)."""
     text = " ".join(str(value).split())
@@ -106,7 +106,7 @@ class StoredChoice(QComboBox):
                 self.removeItem(index)  # an unknown value kept for an earlier record
         index = self.findData(value)
         if index < 0 and value is not None:
-            self.addItem(f"{_quoted(value)} — not known to this version (kept)", value)
+            self.addItem(f"{quoted(value)} — not known to this version (kept)", value)
             index = self.count() - 1
             self.setItemData(index, True, UNKNOWN_ROLE)
         self.setCurrentIndex(index)
@@ -124,7 +124,7 @@ class StoredChoice(QComboBox):
         if not self.unknown():
             return None
         return (
-            f"The {what} reads {_quoted(self.currentData())}, which this version does not know: "
+            f"The {what} reads {quoted(self.currentData())}, which this version does not know: "
             "choose one from the list to save."
         )
 
