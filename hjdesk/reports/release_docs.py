@@ -23,6 +23,7 @@ from hjdesk.reports.tables import (
 )
 from hjdesk.reports.text import day, listed, moment, words, yes_no
 from hjdesk.services.release import (
+    UNKNOWN_STATUS,
     KeyResult,
     PlanBrief,
     ReleasePlanView,
@@ -70,6 +71,11 @@ def movement_pairs(plan: ReleasePlanView | None) -> list[tuple[str, object]]:
         ("Destination", "No fixed abode" if plan.no_fixed_abode else (plan.destination or "–")),
         ("Community GP", gp),
         ("PER health information done", yes_no(plan.per_done)),
+        *(
+            []
+            if plan.status_known
+            else [("Plan status", UNKNOWN_STATUS.format(status=plan.status))]
+        ),
         ("Notes", plan.notes or "–"),
     ]
 

@@ -813,6 +813,45 @@ def test_a_release_plan_status_this_version_does_not_know_is_kept_never_saved_as
     assert (saved.status, saved.notes) == ("CANCELLED", "Checked on the wing.")
 
 
+def test_a_plan_of_a_status_this_version_does_not_know_is_the_summarys_plan_marked_as_such(
+    nurse: OpenVault,
+) -> None:
+    """A plan a newer laptop put "ON_HOLD" is still the patient's live plan here: the transfer
+    summary, on screen and on paper, shows it with its status named as unknown to this version
+    (hidden, the summary said "no plan" and the tab offered to start a second one for the same
+    move). An open plan comes before it; one saved as done is no longer the summary's plan."""
+    from hjdesk.reports.release_docs import movement_pairs
+    from hjdesk.services.release import UNKNOWN_STATUS, release_summary, save_release_plan
+    from hjdesk.services.release.plans import release_plans_due
+    from hjdesk.ui.record.release_summary_html import plan_lines
+
+    patient_id = patient_of(nurse)
+    live = release_summary(nurse, patient_id).release_plan
+    if live is not None:  # the demo's own plan for this person ends first, through the service
+        save_release_plan(
+            nurse, patient_id, plan_id=live.id, base_rev=live.rev, status="DONE",
+            movement_type=live.movement_type, expected_date=live.expected_date,
+        )  # fmt: skip
+    stored = store_as_pulled(nurse, Hostile("release_plan", {"status": "ON_HOLD"}), patient_id)
+    plan = release_summary(nurse, patient_id).release_plan
+    assert plan is not None
+    assert (plan.id, plan.status) == (stored["id"], "ON_HOLD")
+    assert not plan.status_known
+    said = UNKNOWN_STATUS.format(status="ON_HOLD")
+    assert ("Plan status", said) in movement_pairs(plan)
+    assert any(
+        "ON_HOLD" in line and "not known to this version" in line for line in plan_lines(plan)
+    )
+    due = [row for row in release_plans_due(nurse) if row.patient_id == patient_id]
+    assert all(row.plan_id == stored["id"] for row in due)
+
+    opened = save_release_plan(nurse, patient_id, movement_type="TRANSFER", expected_date=None)
+    assert release_summary(nurse, patient_id).release_plan.id == opened.id  # open comes first
+    ended = {"movement_type": "TRANSFER", "expected_date": None, "status": "DONE"}
+    save_release_plan(nurse, patient_id, plan_id=opened.id, base_rev=opened.rev, **ended)
+    assert release_summary(nurse, patient_id).release_plan.id == stored["id"]
+
+
 # -- the care plan editor ----------------------------------------------------------------------
 
 PLANS = ("care-plan-dates-ends", "care-plan-data-odd", "care-plan-data-lists")

@@ -3,7 +3,12 @@
 The face other code uses; the modules inside are this feature's own."""
 
 from hjdesk.services.release.medicines import medicines_on_release_checklist
-from hjdesk.services.release.plans import ReleasePlanStatus, ReleasePlanView, save_release_plan
+from hjdesk.services.release.plans import (
+    UNKNOWN_STATUS,
+    ReleasePlanStatus,
+    ReleasePlanView,
+    save_release_plan,
+)
 from hjdesk.services.release.record import (
     CodedEntries,
     EncounterRef,
@@ -26,6 +31,7 @@ from hjdesk.services.release.summary import (
 from hjdesk.services.release.summary_parts import FrailtyItem, KeyResult, MedicineItem, PlanBrief
 
 __all__ = [
+    "UNKNOWN_STATUS",
     "AllergyItem",
     "CodedEntries",
     "ConditionItem",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import Required, TypedDict, Unpack
 
 from sqlalchemy import select
@@ -68,6 +68,11 @@ class ReleasePlanView:
     problems: tuple[str, ...]  # what is still missing (warnings, not refusals)
     supply_ok: bool | None  # None until a supply or an FP10 is recorded
     reconnect_window_open: bool
+
+    @property
+    def status_known(self) -> bool:
+        """False for a status a newer HJDesk wrote: shown as stored, marked as unknown here."""
+        return status_known(self.status)
 
 
 def _plan_input(plan: ReleasePlan, supplied: int | None) -> ReleasePlanInput:
@@ -244,14 +249,36 @@ def _plan_to_edit(
     return plan
 
 
+# Plans that are over: every other status counts as live. A status a newer HJDesk wrote (say
+# "ON_HOLD") is shown as stored, not hidden: hidden, the transfer summary said "no plan" and the
+# tab invited a second plan for the same move.
+ENDED = (ReleasePlanStatus.DONE, ReleasePlanStatus.CANCELLED)
+_KNOWN = frozenset(s.value for s in ReleasePlanStatus)
+_LIVE = ReleasePlan.status.not_in(ENDED)
+
+
+# How a summary names a status this version does not know, on screen and on paper alike.
+UNKNOWN_STATUS = (
+    "‘{status}’ — not known to this version of HJDesk (a newer laptop wrote it): check the plan "
+    "on an up-to-date laptop"
+)
+
+
+def status_known(status: str) -> bool:
+    """Whether this version knows a plan's status (one a newer version wrote is shown as such)."""
+    return status in _KNOWN
+
+
+def _current_first(plan: ReleasePlan) -> tuple[bool, date, datetime]:
+    """Open plans before plans of a status this version does not know, then the soonest
+    expected date (undated plans last)."""
+    return plan.status != ReleasePlanStatus.OPEN, plan.expected_date or date.max, plan.updated_at
+
+
 def current_release_plan(session: Session, patient_id: str) -> ReleasePlan | None:
-    """The open plan with the soonest expected date (undated plans last)."""
-    plans = session.scalars(
-        select(ReleasePlan).where(
-            ReleasePlan.patient_id == patient_id, ReleasePlan.status == ReleasePlanStatus.OPEN
-        )
-    )
-    return min(plans, key=lambda p: (p.expected_date or date.max, p.updated_at), default=None)
+    """The live plan: open first, then the soonest expected date (undated plans last)."""
+    plans = session.scalars(select(ReleasePlan).where(ReleasePlan.patient_id == patient_id, _LIVE))
+    return min(plans, key=_current_first, default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,10 +310,9 @@ def release_plans_due(
     with vault.session() as session:
         labels = roll_labels(session, establishment=establishment, wing=wing)
         open_plans: dict[str, ReleasePlan] = {}
-        query = select(ReleasePlan).where(ReleasePlan.status == ReleasePlanStatus.OPEN)
-        for plan in session.scalars(query):
+        for plan in session.scalars(select(ReleasePlan).where(_LIVE)):
             kept = open_plans.get(plan.patient_id)
-            if kept is None or (plan.expected_date or date.max) < (kept.expected_date or date.max):
+            if kept is None or _current_first(plan) < _current_first(kept):
                 open_plans[plan.patient_id] = plan
         released = session.execute(
             select(Patient.id, Patient.expected_release_date).where(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
-from hjdesk.services.release import ReleasePlanView, ReleaseSummary
+from hjdesk.services.release import UNKNOWN_STATUS, ReleasePlanView, ReleaseSummary
 from hjdesk.ui.record.release_plan_dialog import MOVEMENTS
 from hjdesk.ui.record.tab_base import day_text, moment_text, words
 from hjdesk.ui.theme import severity_colour
@@ -52,7 +52,10 @@ def plan_lines(plan: ReleasePlanView) -> list[str]:
     else:
         lines.append(escape(f"Supply: {supply}"))
     lines.append(escape("PER health information " + ("done" if plan.per_done else "not done")))
-    lines.append(escape(f"Plan status: {words(plan.status)}"))
+    if plan.status_known:
+        lines.append(escape(f"Plan status: {words(plan.status)}"))
+    else:
+        lines.append(_warn(f"Plan status: {UNKNOWN_STATUS.format(status=plan.status)}", "AMBER"))
     if plan.notes:
         lines.append(escape(f"Notes: {plan.notes}"))
     lines += [_warn(f"Still missing: {p}", "AMBER") for p in plan.problems]
