@@ -19,7 +19,7 @@ from hjdesk.reports.layout import UNSYNCED_MARK
 from hjdesk.services import acct
 from hjdesk.services import care_plans as cp
 from hjdesk.services.corrections.amendments import amend_contribution
-from hjdesk.services.encounters.forms import EncounterInput, MeasurementInput
+from hjdesk.services.encounters.forms import EncounterInput, MeasurementInput, VitalsInput
 from hjdesk.services.encounters.signing import amend_encounter, sign_encounter
 from hjdesk.services.release.plans import save_release_plan
 from hjdesk.storage.vault import OpenVault
@@ -85,6 +85,18 @@ def _diabetes_review(v: OpenVault, when: datetime, hba1c: float, systolic: int) 
             MeasurementInput("FOOT_RISK", "HIGH"),
         ),
     )
+
+
+def _visit(when: datetime) -> EncounterInput:
+    return EncounterInput(
+        patient_id=MOVER_ID, kind="CELL_DOOR", started_at=when, ended_at=when,
+        narrative="Observations at the cell door", place="A-1-001", consent_recorded=True,
+    )  # fmt: skip
+
+
+def _observed(v: OpenVault, when: datetime, systolic: int) -> str:
+    vitals = VitalsInput(16, 97, False, systolic, 72, "A", 36.8, diastolic_bp=80)
+    return sign_encounter(v, replace(_visit(when), vitals=vitals), now=when).id
 
 
 def _acct_with_input(v: OpenVault, patient_id: str, now: datetime) -> tuple[str, str, str]:
@@ -185,6 +197,7 @@ def _marks(laptop: Laptop, event_id: str) -> dict[str, bool]:
         "summary": _print(laptop, "transfer-summary", patient_id=MOVER_ID).unsynced,
         "medicines": _print(laptop, "medicines-on-release", patient_id=MOVER_ID).unsynced,
         "sheet": _print(laptop, "acct-contribution", event_id=event_id).unsynced,
+        "news2": _print(laptop, "news2", patient_id=MOVER_ID).unsynced,
         "audit": _print(laptop, "acct-audit").unsynced,
         "audit wing A": _print(laptop, "acct-audit", wing="A").unsynced,
         "audit wing B": _print(laptop, "acct-audit", wing="B").unsynced,
@@ -193,7 +206,16 @@ def _marks(laptop: Laptop, event_id: str) -> dict[str, bool]:
 
 
 NONE_MARKED = dict.fromkeys(
-    ("summary", "medicines", "sheet", "audit", "audit wing A", "audit wing B", "neighbour summary"),
+    (
+        "summary",
+        "medicines",
+        "sheet",
+        "news2",
+        "audit",
+        "audit wing A",
+        "audit wing B",
+        "neighbour summary",
+    ),
     False,
 )
 
@@ -206,8 +228,22 @@ def test_the_mark_is_there_exactly_while_a_relevant_entry_waits_for_the_hub(
     with _nurse(laptop) as v:
         _, first, given = _acct_with_input(v, MOVER_ID, now)
         _acct_with_input(v, OTHER_ID, now)
+        _observed(v, now - timedelta(days=3), 124)
+        wrong = _observed(v, now - timedelta(days=1), 150)
     laptop.sync()
     assert _marks(laptop, first) == NONE_MARKED
+
+    # A set of observations withdrawn: the record leaves it out, the office still shows it.
+    with _nurse(laptop) as v:
+        amend_encounter(v, wrong, reason="Another man's readings", entered_in_error=True, now=now)
+    assert _marks(laptop, first) == {**NONE_MARKED, "summary": True, "news2": True}
+    laptop.sync()
+    assert _marks(laptop, first) == NONE_MARKED
+    # A visit without observations is not on the NEWS2 record.
+    with _nurse(laptop) as v:
+        sign_encounter(v, replace(_visit(now), vitals=None), now=now)
+    assert _marks(laptop, first) == {**NONE_MARKED, "summary": True}
+    laptop.sync()
 
     with _nurse(laptop) as v:  # the release plan the checklist and the summary print
         save_release_plan(
