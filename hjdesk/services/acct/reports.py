@@ -463,13 +463,11 @@ def event_unsynced(vault: OpenVault, event_id: str) -> bool:
     require(vault.actor, "view_acct")
     with vault.session() as session:
         case_id = session.scalar(select(AcctEvent.case_id).where(AcctEvent.id == event_id))
+        own = [event_id] if case_id is None else [event_id, case_id]
         given = select(AcctContribution.id).where(AcctContribution.event_id == event_id)
         query = select(OutboxOp.seq).where(
             OutboxOp.acked_at.is_(None),
             OutboxOp.kind.in_(ACCT_KINDS),
-            or_(
-                OutboxOp.record_id.in_([event_id, case_id or event_id]),
-                OutboxOp.record_id.in_(given),
-            ),
+            or_(OutboxOp.record_id.in_(own), OutboxOp.record_id.in_(given)),
         )
         return session.scalar(query.limit(1)) is not None
