@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from hjdesk.reports.build import render_report
 from hjdesk.reports.kinds import ReportRequest
+from hjdesk.reports.layout import UNSYNCED_MARK
 from hjdesk.services import acct
 from hjdesk.services.corrections.amendments import ContributionCorrection, amend_contribution
 from hjdesk.services.encounters.forms import EscalationInput, VitalsInput
@@ -208,3 +209,26 @@ def test_audit_counts_withdrawn_amended_and_unable_to_attend_input_as_the_rule_s
         assert pdf.has(name)
     for name in ("CORRECTED", "GIVEN,"):
         assert not pdf.has(name)
+
+
+# -- 4. the unsynced mark on the questionnaire sheet (the estate test covers the others) ------
+
+
+def test_questionnaire_sheet_is_marked_while_a_withdrawn_result_waits(world: World) -> None:
+    from hjdesk.services.encounters.forms import QuestionnairesInput
+    from tests.reports.conftest import ack_everything
+
+    pid = world.patient()
+    low = QuestionnairesInput(phq9=(1, 1, 0, 0, 0, 0, 0, 0, 0))
+    add_encounter(world.vault, pid, "MH_SESSION", date(2025, 2, 1), questionnaires=low)
+    wrong = add_encounter(world.vault, pid, "MH_SESSION", date(2025, 3, 1), questionnaires=low)
+    ack_everything(world.vault)  # as if the hub had acknowledged both
+    assert not _render(world, "questionnaires", patient_id=pid)[0].unsynced
+    add_encounter(world.vault, pid, "CELL_DOOR", date(2025, 3, 2), vitals=WELL)
+    assert not _render(world, "questionnaires", patient_id=pid)[0].unsynced  # not on the sheet
+    add_encounter(
+        world.vault, pid, "MH_SESSION", date(2025, 3, 1), amends_id=wrong, entered_in_error=True
+    )
+    report, pdf = _render(world, "questionnaires", patient_id=pid)
+    assert report.unsynced
+    assert all(UNSYNCED_MARK in page for page in pdf.pages)
