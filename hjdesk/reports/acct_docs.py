@@ -30,14 +30,15 @@ from hjdesk.services.acct import (
     ContributionView,
     StaffCard,
     audit_report,
+    audit_unsynced,
     case_of_event,
     case_view,
+    event_unsynced,
     latest_contribution_event,
     staff_cards,
     wing_months,
 )
 from hjdesk.services.common import CLINIC_ZONE, clinic_time
-from hjdesk.services.printing import has_unsynced
 from hjdesk.services.release import patient_identifiers
 from hjdesk.storage.errors import InvalidInput
 
@@ -118,8 +119,7 @@ def contribution_sheet(ctx: Context, patient_id: str | None, event_id: str | Non
         story=story,
         file_stem=f"acct-contribution-{ctx.today:%Y-%m-%d}",
         identifiers=identifier_line(ids),
-        unsynced=any(not c.synced for c in contributions)
-        or has_unsynced(ctx.vault, record_ids=[case.id, event.id]),
+        unsynced=event_unsynced(ctx.vault, event.id),
         patient_id=case.patient_id,
         records={"case_id": case.id, "event_id": event.id},
     )
@@ -264,6 +264,6 @@ def health_input_audit(ctx: Context, month: date | None, wing: str | None) -> Do
         + (f"-{month:%Y-%m}" if month else "")
         + (f"-wing-{wing}" if wing else ""),
         subtitle=scope_text,
-        unsynced=has_unsynced(ctx.vault, kinds=("acct_case", "acct_event", "acct_contribution")),
+        unsynced=audit_unsynced(ctx.vault, wing=wing),
         records={"month": f"{month:%Y-%m}" if month else "", "wing": wing or ""},
     )

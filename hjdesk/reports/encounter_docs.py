@@ -8,7 +8,7 @@ only (licences: domain.md §4).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether
@@ -30,9 +30,9 @@ from hjdesk.services.encounters import (
     RED_FLAG_TEXT,
     EncounterView,
     QuestionnaireView,
+    results_unsynced,
     standing_with_results,
 )
-from hjdesk.services.printing import has_unsynced
 from hjdesk.services.release import patient_identifiers
 from hjdesk.storage.errors import InvalidInput
 
@@ -50,10 +50,6 @@ RISK_WORDS = {
     News2Risk.LOW_MEDIUM.value: "LOW-MEDIUM (red score)",
     News2Risk.LOW.value: "Low",
 }
-
-
-def _record_ids(views: Sequence[EncounterView]) -> list[str]:
-    return [v.id for v in views]
 
 
 # --- questionnaires -------------------------------------------------------------------------
@@ -201,7 +197,7 @@ def questionnaire_sheets(ctx: Context, patient_id: str) -> Document:
         story=story,
         file_stem=f"questionnaires-{ctx.today:%Y-%m-%d}",
         identifiers=identifier_line(ids),
-        unsynced=has_unsynced(ctx.vault, record_ids=_record_ids(views)),
+        unsynced=results_unsynced(ctx.vault, patient_id, holding="questionnaires"),
         patient_id=patient_id,
         records={"encounter_id": latest.id},
     )
@@ -348,7 +344,7 @@ def news2_record(ctx: Context, patient_id: str) -> Document:
         story=story,
         file_stem=f"news2-record-{ctx.today:%Y-%m-%d}",
         identifiers=identifier_line(ids),
-        unsynced=has_unsynced(ctx.vault, record_ids=_record_ids(views)),
+        unsynced=results_unsynced(ctx.vault, patient_id, holding="observations"),
         patient_id=patient_id,
         records={"observations": str(len(views))},
     )

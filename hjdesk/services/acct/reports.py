@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import literal_column, select, text
+from sqlalchemy import literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical import acct as rules
@@ -430,3 +430,44 @@ def wing_months(vault: OpenVault, wing: str, now: datetime) -> list[rules.MonthR
     return rules.monthly_health_input_report(
         (e for case in loaded for e in case.events), tz=CLINIC_ZONE, now=now
     )
+
+
+# --- the "contains unsynced entries" mark on the printed ACCT documents (domain.md §10) ----------
+
+ACCT_KINDS = ("acct_case", "acct_event", "acct_contribution")
+# The MH in-reach caseload decides which reviews carry the "no MH in-reach input" flag.
+AUDIT_KINDS = (*ACCT_KINDS, "caseload_membership")
+
+
+def audit_unsynced(vault: OpenVault, *, wing: str | None = None) -> bool:
+    """Whether anything the health-input audit counts still waits for the hub: the ACCT records
+    and MH caseload spells of the people whose ACCTs are in its scope (one wing, or every wing).
+    Another wing's entry changes nothing on a wing's audit, so it does not mark it."""
+    require(vault.actor, "view_acct_audit")
+    people = scope(
+        select(AcctCase.patient_id).join(Patient, AcctCase.patient_id == Patient.id), None, wing
+    )
+    query = select(OutboxOp.seq).where(
+        OutboxOp.acked_at.is_(None),
+        OutboxOp.kind.in_(AUDIT_KINDS),
+        OutboxOp.patient_id.in_(people),
+    )
+    with vault.session() as session:
+        return session.scalar(query.limit(1)) is not None
+
+
+def event_unsynced(vault: OpenVault, event_id: str) -> bool:
+    """Whether the event, its case, or any input to it waits for the hub, input withdrawn or
+    corrected included: until the withdrawal reaches the office, the office's copy still shows
+    the input the printed sheet leaves out."""
+    require(vault.actor, "view_acct")
+    with vault.session() as session:
+        case_id = session.scalar(select(AcctEvent.case_id).where(AcctEvent.id == event_id))
+        own = [event_id] if case_id is None else [event_id, case_id]
+        given = select(AcctContribution.id).where(AcctContribution.event_id == event_id)
+        query = select(OutboxOp.seq).where(
+            OutboxOp.acked_at.is_(None),
+            OutboxOp.kind.in_(ACCT_KINDS),
+            or_(OutboxOp.record_id.in_(own), OutboxOp.record_id.in_(given)),
+        )
+        return session.scalar(query.limit(1)) is not None

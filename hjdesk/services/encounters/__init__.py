@@ -43,6 +43,7 @@ from hjdesk.services.encounters.views import (
     observations_series,
     patient_timeline,
     questionnaire_view,
+    results_unsynced,
     standing_with_results,
 )
 
@@ -80,6 +81,7 @@ __all__ = [
     "parse_kind",
     "patient_timeline",
     "questionnaire_view",
+    "results_unsynced",
     "sign_encounter",
     "standing_encounters",
     "standing_with_results",

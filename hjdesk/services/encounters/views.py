@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical.questionnaires import PROMPT_ACCT
@@ -25,6 +25,7 @@ from hjdesk.storage.models import (
     Encounter,
     Measurement,
     Observation,
+    OutboxOp,
     QuestionnaireResult,
     Staff,
     Task,
@@ -533,3 +534,24 @@ def standing_with_results(
             )
         )
         return encounter_views(session, rows)
+
+
+def results_unsynced(
+    vault: OpenVault, patient_id: str, *, holding: Literal["observations", "questionnaires"]
+) -> bool:
+    """Whether an entry behind a trend printout still waits for the hub: an encounter holding
+    such results, or an amendment of one. A withdrawal counts: the printout leaves the entry out
+    while the office still shows it (a correction holds the results itself)."""
+    require(vault.actor, "view_patient")
+    results = Observation if holding == "observations" else QuestionnaireResult
+    holders = select(results.encounter_id).where(results.patient_id == patient_id)
+    amending = select(Encounter.id).where(
+        Encounter.patient_id == patient_id, Encounter.amends_id.in_(holders)
+    )
+    query = select(OutboxOp.seq).where(
+        OutboxOp.acked_at.is_(None),
+        OutboxOp.kind == "encounter",
+        or_(OutboxOp.record_id.in_(holders), OutboxOp.record_id.in_(amending)),
+    )
+    with vault.session() as session:
+        return session.scalar(query.limit(1)) is not None

@@ -49,6 +49,13 @@ class MedicinesChecklist:
     generated_by: str
 
 
+# What the checklist prints: the patient's identifiers, allergies, medicines and release plan.
+# Only these waiting for the hub mark it "unsynced": an ACCT note or a clinic visit still in the
+# outbox changes nothing on this page, and a mark that is there for no reason teaches the reader
+# to pass over it.
+CHECKLIST_KINDS = frozenset({"patient", "allergy", "medicine", "release_plan"})
+
+
 def _medicine_checks(medicine: MedicineItem, policy: ReleasePolicy) -> tuple[str, ...]:
     checks = [
         f"At least {policy.minimum_supply_days} days supplied, or included on the FP10",
@@ -104,7 +111,7 @@ def medicines_on_release_checklist(
             release_plan=plan,
             items=items,
             general_checks=_general_checks(plan, policy),
-            contains_unsynced=has_unsynced(act.session, patient.id),
+            contains_unsynced=has_unsynced(act.session, patient.id, CHECKLIST_KINDS),
             generated_at=now or utc_now(),
             generated_by=author(act.session, vault)[0],
         )

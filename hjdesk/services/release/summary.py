@@ -19,6 +19,7 @@ Decisions (ours, where domain.md is silent):
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -211,18 +212,17 @@ def _conditions(session: Session, patient_id: str) -> tuple[ConditionItem, ...]:
     )
 
 
-def has_unsynced(session: Session, patient_id: str) -> bool:
-    """Any of the patient's records still waiting for the hub's receipt (audit excluded)."""
-    waiting = session.scalar(
-        select(OutboxOp.seq)
-        .where(
-            OutboxOp.patient_id == patient_id,
-            OutboxOp.acked_at.is_(None),
-            OutboxOp.kind != "audit_event",
-        )
-        .limit(1)
+def has_unsynced(session: Session, patient_id: str, kinds: Collection[str] | None = None) -> bool:
+    """Any of the patient's records still waiting for the hub's receipt (audit excluded); with
+    `kinds`, only records of those kinds (what a narrower document prints)."""
+    query = select(OutboxOp.seq).where(
+        OutboxOp.patient_id == patient_id,
+        OutboxOp.acked_at.is_(None),
+        OutboxOp.kind != "audit_event",
     )
-    return waiting is not None
+    if kinds is not None:
+        query = query.where(OutboxOp.kind.in_(sorted(kinds)))
+    return session.scalar(query.limit(1)) is not None
 
 
 def _mental_health(
