@@ -8,8 +8,10 @@ from sqlalchemy import select
 from hjdesk.reports.build import render_report
 from hjdesk.reports.kinds import ReportRequest
 from hjdesk.reports.layout import UNSYNCED_MARK
+from hjdesk.services.clinics.outcomes import record_outcome
 from hjdesk.services.clinics.sessions import session_view
-from hjdesk.storage.models import Allergy, Appointment, OutboxOp, Patient
+from hjdesk.services.release import release_summary, save_release_plan
+from hjdesk.storage.models import OutboxOp, Patient
 from tests.reports.conftest import (
     ack_everything,
     medicines_patient,
@@ -23,6 +25,23 @@ def _marked_pages(data: bytes) -> list[bool]:
     return [UNSYNCED_MARK in page for page in pdf_text(data).pages]
 
 
+def _plan_to(vault, patient_id: str, destination: str) -> None:
+    """The patient's transfer plan names `destination`, through the service (an entry the
+    summary prints, waiting for the hub): the live plan updated, or a new one."""
+    live = release_summary(vault, patient_id).release_plan
+    if live is None:
+        save_release_plan(
+            vault, patient_id, movement_type="TRANSFER", expected_date=None,
+            destination=destination,
+        )  # fmt: skip
+    else:
+        save_release_plan(
+            vault, patient_id, plan_id=live.id, base_rev=live.rev,
+            movement_type=live.movement_type, expected_date=live.expected_date,
+            destination=destination,
+        )  # fmt: skip
+
+
 def test_summary_is_marked_on_every_page_only_while_the_patients_entries_wait(demo):
     patient_id = medicines_patient(demo)
     ack_everything(demo)
@@ -30,13 +49,12 @@ def test_summary_is_marked_on_every_page_only_while_the_patients_entries_wait(de
     assert not clean.unsynced
     assert not any(_marked_pages(clean.data))
 
-    with demo.transaction() as session:
-        session.add(Allergy(patient_id=patient_id, substance="Penicillin", reaction="Rash"))
+    _plan_to(demo, patient_id, "HMP Northmoor")
     marked = render_report(demo, ReportRequest("transfer-summary", patient_id=patient_id))
     assert marked.unsynced
     assert marked.pages > 1
     assert all(_marked_pages(marked.data)), "every page carries the mark"
-    assert pdf_text(marked.data).has("Penicillin")
+    assert pdf_text(marked.data).has("HMP Northmoor")
 
 
 def test_another_patients_unsynced_entry_does_not_mark_this_summary(demo):
@@ -44,8 +62,7 @@ def test_another_patients_unsynced_entry_does_not_mark_this_summary(demo):
     ack_everything(demo)
     with demo.session() as session:
         other = session.scalar(select(Patient.id).where(Patient.id != patient_id).limit(1))
-    with demo.transaction() as session:
-        session.add(Allergy(patient_id=other, substance="Latex", reaction="Wheeze"))
+    _plan_to(demo, other, "HMP Northmoor")
     report = render_report(demo, ReportRequest("transfer-summary", patient_id=patient_id))
     assert not report.unsynced
     assert not any(_marked_pages(report.data))
@@ -75,10 +92,7 @@ def test_clinic_list_is_marked_when_an_outcome_waits_for_the_hub(demo):
         assert not report.unsynced
         assert not any(_marked_pages(report.data))
     appointment = session_view(demo, session_id).appointments[0]
-    with demo.transaction() as session:
-        row = session.get(Appointment, appointment.id)
-        assert row is not None
-        row.reason = "Diabetes review (brought forward)"
+    record_outcome(demo, appointment.id, "ATTENDED")
     for kind in ("clinic-list", "unlock-list"):
         report = render_report(demo, ReportRequest(kind, session_id=session_id))
         assert report.unsynced
