@@ -396,6 +396,27 @@ def test_a_team_this_version_does_not_know_is_shown_as_itself_and_said_on_signin
     assert acct.case_view(demo, case_id) == before
 
 
+def test_a_second_live_acct_for_one_person_is_said_on_the_case(qtbot, page, demo):
+    """Two live ACCTs for one person come only through the estate (H-38: a roll's HA alert
+    mirrored one before the history brought the one that travelled): the case says so, in
+    red, with when the other was opened; a person with one live ACCT sees no such line."""
+    from tests.sync.test_hostile_content import Hostile, store_as_pulled
+
+    case_id, _ = _warned_event(demo)
+    patient_id = acct.case_view(demo, case_id).patient_id
+    others = [r.case_id for r in acct.open_cases(demo) if r.who.patient_id != patient_id]
+    store_as_pulled(demo, Hostile("acct_case", {"status": "OPEN"}), patient_id)
+    assert len(acct.case_view(demo, case_id).other_live_opened) == 1
+    page.refresh()
+    open_acct_from_list(qtbot, page, case_id)
+    alerts = page.detail.alerts
+    assert "ANOTHER OPEN ACCT for this person (opened " in alerts.text()
+    assert "ask the case manager which is current" in alerts.text()
+    assert severity_colour("RED").name() in alerts.styleSheet()
+    page.open_target(others[0])
+    assert "ANOTHER OPEN ACCT" not in page.detail.alerts.text()
+
+
 def test_input_marked_entered_in_error_from_the_case_brings_the_gap_back(qtbot, page, demo):
     case_id, event_id = _warned_event(demo)
     open_acct_from_list(qtbot, page, case_id)

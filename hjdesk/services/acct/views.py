@@ -114,6 +114,11 @@ class AcctCaseView:
     flags: tuple[rules.Flag, ...]
     warnings: tuple[rules.UpcomingWarning, ...]
     late_event_ids: tuple[str, ...] = ()
+    # When the person's other live ACCTs were opened, soonest first. Two live ACCTs for one
+    # person arise only through the estate (hazard H-38: a roll's HA alert mirrored a case before
+    # the history brought the one that travelled with them); each is said on the case, so input
+    # is not recorded against the wrong one unnoticed.
+    other_live_opened: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,6 +526,17 @@ def build_case_view(session: Session, case_id: str, now: datetime) -> AcctCaseVi
         flags=loaded.flags,
         warnings=loaded.warnings,
         late_event_ids=tuple(e.id for e in loaded.late),
+        other_live_opened=tuple(
+            session.scalars(
+                select(AcctCase.opened_at)
+                .where(
+                    AcctCase.patient_id == case.patient_id,
+                    AcctCase.status.in_(LIVE_STATUSES),
+                    AcctCase.id != case.id,
+                )
+                .order_by(AcctCase.opened_at)
+            )
+        ),
     )
 
 

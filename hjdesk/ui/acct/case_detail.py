@@ -282,6 +282,13 @@ class CaseDetail(QWidget):
     def _show_alerts(self, view: AcctCaseView) -> None:
         high = sum(1 for f in view.flags if f.severity is rules.Severity.HIGH)
         lines = []
+        if view.other_live_opened:
+            now = utc_now()
+            others = ", ".join(when(at, now) for at in view.other_live_opened)
+            lines.append(
+                f"ANOTHER OPEN ACCT for this person (opened {others}): ask the case manager which "
+                "is current and record input on that one"
+            )
         if view.late_event_ids:
             lines.append(
                 f"LATE: {len(view.late_event_ids)} review(s) past their time with no input"
@@ -298,7 +305,7 @@ class CaseDetail(QWidget):
             self.alerts.setStyleSheet("")
             return
         self.alerts.setText(" · ".join(lines))
-        urgent = view.late_event_ids or view.warnings or high
+        urgent = view.late_event_ids or view.warnings or high or view.other_live_opened
         colour = severity_colour("RED" if urgent else "AMBER").name()
         self.alerts.setStyleSheet(f"border-left: 4px solid {colour}; padding-left: 6px;")
 
