@@ -38,7 +38,7 @@ from hjdesk.services.acct import (
     staff_cards,
     wing_months,
 )
-from hjdesk.services.common import CLINIC_ZONE, clinic_time
+from hjdesk.services.common import CLINIC_ZONE, NAME_NOT_HELD, clinic_time
 from hjdesk.services.release import patient_identifiers
 from hjdesk.storage.errors import InvalidInput
 
@@ -46,7 +46,7 @@ STATUS_WORDS = {"OPEN": "Open", "POST_CLOSURE": "Post-closure", "CLOSED": "Close
 
 
 def _contribution_block(c: ContributionView, staff: dict[str, StaffCard], held: bool) -> Flowable:
-    card = staff.get(c.contributor_id, StaffCard("unknown", "", ""))
+    card = staff.get(c.contributor_id, StaffCard(NAME_NOT_HELD, "", ""))
     name, present_role = card.name, card.role
     role = c.signed_role or present_role  # as when they signed
     signer = staff.get(c.signed_by or "", StaffCard(name, role, "")).name

@@ -17,6 +17,10 @@ T = TypeVar("T", bound=Base)
 # Prisons in England keep London time; every "day" (due dates, worklists, reports) is a London
 # day whatever zone the laptop is set to.
 CLINIC_ZONE = ZoneInfo("Europe/London")
+# A signer or author whose staff record this laptop does not hold: staff records stay with their
+# prison, so the previous prison's clinicians are not held after a transfer (hazard H-37). Said
+# as what it is, not as "unknown", which reads as if nobody signed.
+NAME_NOT_HELD = "(name not held on this laptop)"
 
 
 def utc_now() -> datetime:

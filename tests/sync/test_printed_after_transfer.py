@@ -192,13 +192,18 @@ def test_the_next_prison_prints_the_history_the_previous_one_wrote(
     assert not summary.unsynced  # everything came from the hub; nothing of BBB's waits
     sheet = pdf_text(_print(destination, "acct-contribution", patient_id=MOVER_ID).data)
     assert sheet.has("Low mood; agreed to talk")
+    # The previous prison's signer is not held here (H-37, open): the sheet says so plainly,
+    # never "unknown", which reads as if nobody signed.
+    assert sheet.has("Contributor (name not held on this laptop)")
+    assert not sheet.has("unknown")
 
 
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
     reason="Staff rows are establishment records: the next prison's laptops never receive the "
-    "previous prison's staff, so a signed contribution prints its signer as 'unknown' (and a "
+    "previous prison's staff, so a signed contribution prints its signer's name as not held "
+    "on this laptop (and a "
     "care plan's owner as '-'). Needs a decision on what of another prison's staff travels.",
 )
 def test_the_next_prison_names_who_signed_the_input(

@@ -26,7 +26,7 @@ from hjdesk.clinical.attendance import (
     prompts_release_summary,
 )
 from hjdesk.clinical.identifiers import is_older_prisoner
-from hjdesk.services.common import get_or_error
+from hjdesk.services.common import NAME_NOT_HELD, get_or_error
 from hjdesk.services.encounters import standing_encounters
 from hjdesk.storage.models import Appointment, ClinicSession, Establishment, Patient, Staff
 
@@ -205,7 +205,7 @@ def session_view(session: Session, session_id: str) -> SessionView:
         period=clinic.period,
         wings=split_wings(clinic.wings),
         clinicians=clinicians,
-        clinician_names=tuple(names.get(c, "unknown") for c in clinicians),
+        clinician_names=tuple(names.get(c, NAME_NOT_HELD) for c in clinicians),
         facilitating_officer=clinic.facilitating_officer,
         status=clinic.status,
         rev=clinic.rev,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hjdesk.clinical.questionnaires import PROMPT_ACCT
 from hjdesk.services.actions import user_action
-from hjdesk.services.common import patient_or_error
+from hjdesk.services.common import NAME_NOT_HELD, patient_or_error
 from hjdesk.services.encounters.chain import standing_encounters, superseded_ids
 from hjdesk.services.encounters.forms import EncounterKind
 from hjdesk.services.permissions import require
@@ -289,7 +289,7 @@ def _view(e: Encounter, related: _Related) -> EncounterView:
         capacity_concern=e.capacity_concern,
         data=MappingProxyType(_mapping(stored.get("answers"), "answers")),
         author_id=e.signed_by or e.author_id,
-        author_name=who.display_name if who else "unknown",
+        author_name=who.display_name if who else NAME_NOT_HELD,
         # The role at signing; rows from before it was kept show the signer's present role.
         author_role=e.signed_role or (who.role if who else ""),
         signed_at=e.signed_at,

@@ -39,7 +39,7 @@ from hjdesk.services.acct import AcctCaseView, build_case_view
 from hjdesk.services.actions import user_action
 from hjdesk.services.care_plans import care_process_names
 from hjdesk.services.clinics import completed_since, second_stage_done_on
-from hjdesk.services.common import local_today, patient_or_error, utc_now
+from hjdesk.services.common import NAME_NOT_HELD, local_today, patient_or_error, utc_now
 from hjdesk.services.encounters import INSTRUMENT_NAMES, superseded_ids
 from hjdesk.services.labels import local_date
 from hjdesk.services.worklists import (
@@ -151,7 +151,7 @@ def patient_assessments(vault: OpenVault, patient_id: str) -> tuple[AssessmentRo
                 band=q.band,
                 flagged=q.flagged,
                 override_reason=_override_reason(q.override),
-                author_name=author or "unknown",
+                author_name=author or NAME_NOT_HELD,
                 standing=standing[q.encounter_id],
             )
             for q, author in rows
