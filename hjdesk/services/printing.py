@@ -7,8 +7,8 @@ the audit chain does not know about. The event names the kind of document, the p
 record ids; never the path, which the user may have named after the patient.
 
 A printed copy must say when it holds entries the healthcare office has not received yet
-(`has_unsynced`): outbox ops not acknowledged by the hub, audit events excluded (they are not
-clinical entries).
+(`has_unsynced`, or `waits_for_hub` for a document's own narrower rule): outbox ops not
+acknowledged by the hub, audit events excluded (they are not clinical entries).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import errno
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
 
 from hjdesk.services.actions import user_action
 from hjdesk.storage.errors import DiskFull, KnownError
@@ -59,17 +60,23 @@ def has_unsynced(
 ) -> bool:
     """Whether any record of these patients, these records, or these kinds of record still waits
     for the hub's receipt."""
-    pending = select(OutboxOp.seq).where(OutboxOp.acked_at.is_(None), OutboxOp.kind != AUDIT_KIND)
     with vault.session() as session:
         for chunk in _chunks(patient_ids):
-            if session.scalar(pending.where(OutboxOp.patient_id.in_(chunk)).limit(1)):
+            if waits_for_hub(session, OutboxOp.patient_id.in_(chunk)):
                 return True
         for chunk in _chunks(record_ids):
-            if session.scalar(pending.where(OutboxOp.record_id.in_(chunk)).limit(1)):
+            if waits_for_hub(session, OutboxOp.record_id.in_(chunk)):
                 return True
-        if kinds and session.scalar(pending.where(OutboxOp.kind.in_(list(kinds))).limit(1)):
-            return True
-    return False
+        return bool(kinds) and waits_for_hub(session, OutboxOp.kind.in_(list(kinds)))
+
+
+_PENDING = select(OutboxOp.seq).where(OutboxOp.acked_at.is_(None), OutboxOp.kind != AUDIT_KIND)
+
+
+def waits_for_hub(session: Session, *where: ColumnElement[bool]) -> bool:
+    """Whether an outbox op matching all of `where` still waits for the hub's receipt (audit
+    events never count): the one query behind every printed "contains unsynced entries" mark."""
+    return session.scalar(_PENDING.where(*where).limit(1)) is not None
 
 
 def _write(path: Path, data: bytes, what: str) -> None:

@@ -39,6 +39,7 @@ from hjdesk.services.acct.views import (
 from hjdesk.services.actions import user_action
 from hjdesk.services.common import CLINIC_ZONE, utc_now
 from hjdesk.services.permissions import require
+from hjdesk.services.printing import waits_for_hub
 from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import (
@@ -447,13 +448,10 @@ def audit_unsynced(vault: OpenVault, *, wing: str | None = None) -> bool:
     people = scope(
         select(AcctCase.patient_id).join(Patient, AcctCase.patient_id == Patient.id), None, wing
     )
-    query = select(OutboxOp.seq).where(
-        OutboxOp.acked_at.is_(None),
-        OutboxOp.kind.in_(AUDIT_KINDS),
-        OutboxOp.patient_id.in_(people),
-    )
     with vault.session() as session:
-        return session.scalar(query.limit(1)) is not None
+        return waits_for_hub(
+            session, OutboxOp.kind.in_(AUDIT_KINDS), OutboxOp.patient_id.in_(people)
+        )
 
 
 def event_unsynced(vault: OpenVault, event_id: str) -> bool:
@@ -465,9 +463,8 @@ def event_unsynced(vault: OpenVault, event_id: str) -> bool:
         case_id = session.scalar(select(AcctEvent.case_id).where(AcctEvent.id == event_id))
         own = [event_id] if case_id is None else [event_id, case_id]
         given = select(AcctContribution.id).where(AcctContribution.event_id == event_id)
-        query = select(OutboxOp.seq).where(
-            OutboxOp.acked_at.is_(None),
+        return waits_for_hub(
+            session,
             OutboxOp.kind.in_(ACCT_KINDS),
             or_(OutboxOp.record_id.in_(own), OutboxOp.record_id.in_(given)),
         )
-        return session.scalar(query.limit(1)) is not None

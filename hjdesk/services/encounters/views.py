@@ -21,6 +21,7 @@ from hjdesk.services.common import NAME_NOT_HELD, patient_or_error
 from hjdesk.services.encounters.chain import standing_encounters, superseded_ids
 from hjdesk.services.encounters.forms import EncounterKind
 from hjdesk.services.permissions import require
+from hjdesk.services.printing import waits_for_hub
 from hjdesk.storage.models import (
     Encounter,
     Measurement,
@@ -548,10 +549,9 @@ def results_unsynced(
     amending = select(Encounter.id).where(
         Encounter.patient_id == patient_id, Encounter.amends_id.in_(holders)
     )
-    query = select(OutboxOp.seq).where(
-        OutboxOp.acked_at.is_(None),
-        OutboxOp.kind == "encounter",
-        or_(OutboxOp.record_id.in_(holders), OutboxOp.record_id.in_(amending)),
-    )
     with vault.session() as session:
-        return session.scalar(query.limit(1)) is not None
+        return waits_for_hub(
+            session,
+            OutboxOp.kind == "encounter",
+            or_(OutboxOp.record_id.in_(holders), OutboxOp.record_id.in_(amending)),
+        )

@@ -39,6 +39,7 @@ from hjdesk.services.care_plans import (
 from hjdesk.services.common import get_or_error, local_today, utc_now
 from hjdesk.services.labels import display_name
 from hjdesk.services.permissions import require
+from hjdesk.services.printing import waits_for_hub
 from hjdesk.services.release import summary_parts as parts
 from hjdesk.services.release.plans import ReleasePlanView, current_release_plan, plan_view_of
 from hjdesk.services.release.summary_parts import (
@@ -215,14 +216,8 @@ def _conditions(session: Session, patient_id: str) -> tuple[ConditionItem, ...]:
 def has_unsynced(session: Session, patient_id: str, kinds: Collection[str] | None = None) -> bool:
     """Any of the patient's records still waiting for the hub's receipt (audit excluded); with
     `kinds`, only records of those kinds (what a narrower document prints)."""
-    query = select(OutboxOp.seq).where(
-        OutboxOp.patient_id == patient_id,
-        OutboxOp.acked_at.is_(None),
-        OutboxOp.kind != "audit_event",
-    )
-    if kinds is not None:
-        query = query.where(OutboxOp.kind.in_(sorted(kinds)))
-    return session.scalar(query.limit(1)) is not None
+    narrower = () if kinds is None else (OutboxOp.kind.in_(sorted(kinds)),)
+    return waits_for_hub(session, OutboxOp.patient_id == patient_id, *narrower)
 
 
 def _mental_health(

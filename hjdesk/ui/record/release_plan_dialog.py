@@ -41,10 +41,6 @@ STATUSES = {
 NOT_RECORDED = "not recorded"
 
 
-def _combo(name: str, choices: dict[str, str], blank: str | None) -> StoredChoice:
-    return StoredChoice(name, choices.items(), blank)
-
-
 class ReleasePlanDialog(WriteDialog):
     """A new plan (`plan` None) or an edit of `plan` from the revision it was read at."""
 
@@ -68,7 +64,9 @@ class ReleasePlanDialog(WriteDialog):
         self.setAccessibleName(title)
         for_whom = QLabel(f"For {who}")
         for_whom.setAccessibleName("Patient")
-        self.movement = _combo("Type of move", {str(k): v for k, v in MOVEMENTS.items()}, "Choose…")
+        self.movement = StoredChoice(
+            "Type of move", ((str(k), v) for k, v in MOVEMENTS.items()), "Choose…"
+        )
         self.has_date = QCheckBox("E&xpected date:")
         self.has_date.setAccessibleName("The expected date is known")
         self.expected = StoredDate(local_today())  # London's day, as every date a clinician reads
@@ -79,14 +77,14 @@ class ReleasePlanDialog(WriteDialog):
         self.no_fixed_abode.setAccessibleName("No fixed abode")
         self.gp = QLineEdit()
         self.gp.setAccessibleName("Community GP practice")
-        self.gp_registration = _combo(
+        self.gp_registration = StoredChoice(
             "GP registration status",
-            {s.value: words(s.value) for s in GpRegistrationStatus},
+            ((s.value, words(s.value)) for s in GpRegistrationStatus),
             NOT_RECORDED,
         )
-        self.reconnect = _combo(
+        self.reconnect = StoredChoice(
             "RECONNECT referral status",
-            {s.value: words(s.value) for s in ReconnectStatus},
+            ((s.value, words(s.value)) for s in ReconnectStatus),
             NOT_RECORDED,
         )
         self.days = StoredNumber(-1, 365)  # -1: not recorded
@@ -100,7 +98,7 @@ class ReleasePlanDialog(WriteDialog):
         self.notes.setAccessibleName("Notes")
         self.notes.setTabChangesFocus(True)
         self.notes.setMaximumHeight(80)
-        self.status = _combo("Plan status", {str(k): v for k, v in STATUSES.items()}, None)
+        self.status = StoredChoice("Plan status", ((str(k), v) for k, v in STATUSES.items()))
         self.error = MessageLine("Release plan problem")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
