@@ -32,6 +32,9 @@ Decisions (ours, where domain.md is silent):
   ahead but within the sync-warning window, and has *passed* from that time on: "before the
   review" means before it starts, and a passed time must never be read as one still ahead
   (`input_timing`).
+- An ACCT mirrored from the HA alert of a person who turns out to have arrived with an open
+  ACCT gives way to that one, but only while nobody has used it (`superseded_by`, hazard H-38):
+  closing a case someone relied on would hide what they recorded, so then both stay.
 """
 
 from __future__ import annotations
@@ -440,6 +443,58 @@ def monthly_health_input_report(
         counts[offset + 1] += 0 if event.has_health_input else 1
         counts[4] += 1 if unheld else 0
     return [MonthRow(year, month, *counts) for (year, month), counts in sorted(months.items())]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """One ACCT case as `superseded_by` weighs it. `edited`: changed anywhere since it was
+    opened (its details, or one of its events moved or held); `contributions` counts every
+    contribution recorded on it, planned and withdrawn ones included."""
+
+    id: str
+    status: AcctStatus
+    opened_at: datetime
+    source: AcctSource = AcctSource.MANUAL
+    edited: bool = False
+    events: tuple[AcctEvent, ...] = ()
+    contributions: int = 0
+
+
+def _unused_ha_mirror(case: CaseFacts) -> bool:
+    """A live case mirrored from the prison's HA alert exactly as it was opened: nobody has
+    given it a detail, a time, a held event or a word of input."""
+    if case.source != AcctSource.HA_ALERT or case.edited or case.contributions:
+        return False
+    if case.status not in (AcctStatus.OPEN, AcctStatus.POST_CLOSURE) or len(case.events) != 1:
+        return False
+    first = case.events[0]
+    return (
+        first.type == AcctEventType.CASE_REVIEW_FIRST
+        and first.held_at is None
+        and first.scheduled_at == first_case_review_due(case.opened_at)
+    )
+
+
+def superseded_by(mirror: CaseFacts, others: Iterable[CaseFacts]) -> CaseFacts | None:
+    """The ACCT that an arrival's HA-alert mirror duplicates (hazard H-38), or None to keep it.
+
+    The next prison's roll gives an arriving person the HA alert before their history comes, so
+    a case is mirrored; the history then brings the ACCT that travelled with them. The mirror
+    gives way only when nothing could be lost by closing it: it is unused (`_unused_ha_mirror`)
+    and the person has another case that is OPEN and was opened before it (the earliest such is
+    the one that continues). A travelling case in post-closure does not count: the HA alert says
+    the prison has the ACCT open again, which the mirror says and that case does not. Anything
+    else keeps both, and each says in red that the other exists."""
+    if not _unused_ha_mirror(mirror):
+        return None
+    earlier = [
+        case
+        for case in others
+        if case.id != mirror.id
+        and case.status == AcctStatus.OPEN
+        and case.opened_at < mirror.opened_at
+    ]
+    return min(earlier, key=lambda case: (case.opened_at, case.id), default=None)
 
 
 def post_closure_review_due(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
 
@@ -17,6 +18,7 @@ from hjdesk.clinical.acct import (
     AcctRiskLevel,
     AcctSource,
     AcctStatus,
+    CaseFacts,
     Contribution,
     ContributionType,
     FlagCode,
@@ -37,6 +39,7 @@ from hjdesk.clinical.acct import (
     percentage,
     post_closure_review_due,
     risk_level_name,
+    superseded_by,
     unsynced_warning,
     upcoming_warnings,
 )
@@ -654,3 +657,73 @@ def test_input_timing_at_the_calendars_ends() -> None:
 def test_input_timing_needs_aware_times() -> None:
     with pytest.raises(ValueError, match="time zone"):
         input_timing(datetime(2024, 1, 1), NOW, synced=False)
+
+
+# -- an arrival's HA mirror and the ACCT that travelled (H-38) ----------------------------------
+
+MIRROR_OPENED = NOW - timedelta(hours=2)
+
+
+def _mirror(**changes: object) -> CaseFacts:
+    """An HA-alert mirror as the roll import makes it: one first review at the 24-hour limit."""
+    first = AcctEvent("first", E.CASE_REVIEW_FIRST, first_case_review_due(MIRROR_OPENED))
+    mirror = CaseFacts(
+        "mirror", AcctStatus.OPEN, MIRROR_OPENED, AcctSource.HA_ALERT, events=(first,)
+    )
+    return replace(mirror, **changes)  # type: ignore[arg-type]
+
+
+def _travelling(
+    opened: datetime = NOW - timedelta(days=4), status: AcctStatus = AcctStatus.OPEN
+) -> CaseFacts:
+    return CaseFacts("travelling", status, opened)
+
+
+def test_an_unused_mirror_gives_way_to_the_open_acct_opened_before_it() -> None:
+    assert superseded_by(_mirror(), [_travelling()]) == _travelling()
+    # Of two earlier open cases, the first opened continues; the mirror itself is never one.
+    older = replace(_travelling(NOW - timedelta(days=9)), id="older")
+    assert superseded_by(_mirror(), [_mirror(), _travelling(), older]) == older
+    assert superseded_by(_mirror(status=AcctStatus.POST_CLOSURE), [_travelling()]) is not None
+
+
+@pytest.mark.parametrize(
+    "others",
+    [
+        [],
+        [_travelling(MIRROR_OPENED)],  # opened at the same moment: not before it
+        [_travelling(NOW)],  # opened after it: not the one the person arrived with
+        [_travelling(status=AcctStatus.POST_CLOSURE)],  # the HA alert says open again
+        [_travelling(status=AcctStatus.CLOSED)],
+    ],
+)
+def test_the_mirror_stays_without_an_earlier_open_acct(others: list[CaseFacts]) -> None:
+    assert superseded_by(_mirror(), others) is None
+
+
+def _used_events() -> dict[str, tuple[AcctEvent, ...]]:
+    due = first_case_review_due(MIRROR_OPENED)
+    return {
+        "first review held": (AcctEvent("first", E.CASE_REVIEW_FIRST, due, NOW),),
+        "first review moved": (AcctEvent("first", E.CASE_REVIEW_FIRST, due - timedelta(hours=3)),),
+        "first review without a time": (AcctEvent("first", E.CASE_REVIEW_FIRST),),
+        "another event added": (
+            AcctEvent("first", E.CASE_REVIEW_FIRST, due),
+            AcctEvent("second", E.CASE_REVIEW, due + timedelta(days=2)),
+        ),
+        "no first review": (),
+    }
+
+
+@pytest.mark.parametrize(
+    "used",
+    [
+        {"contributions": 1},  # any input at all, planned or withdrawn included
+        {"edited": True},  # its details, or an event, changed since it was opened
+        {"source": AcctSource.MANUAL},  # entered by hand: a person meant it
+        {"status": AcctStatus.CLOSED},
+        *({"events": events} for events in _used_events().values()),
+    ],
+)
+def test_a_mirror_someone_used_never_gives_way(used: dict[str, object]) -> None:
+    assert superseded_by(_mirror(**used), [_travelling()]) is None
