@@ -69,6 +69,8 @@ PERMISSIONS: Mapping[str, Permission] = {
     "acct_closed": _p(ACCT_MIRROR, "record ACCTs"),
     "acct_reopened": _p(ACCT_MIRROR, "record ACCTs"),
     "acct_alert_tasks": _p(ACCT_MIRROR, "record ACCTs"),
+    # Done after a pull, as whoever synced: an arrival's HA mirror gives way (H-38).
+    "acct_mirror_superseded": _p(ACCT_MIRROR, "record ACCTs"),
     "acct_contribution_added": _p(
         REGISTERED_CLINICIANS, "contribute health input to an ACCT", OWN_TEAM
     ),

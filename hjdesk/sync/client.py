@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from hjdesk.services import acct
 from hjdesk.storage import id_rewrite
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import utcnow
@@ -251,6 +252,9 @@ def sync(
                     session, listed.conflicts, complete=True
                 )
             cycle.pull(vault, hub, tally, report, page_size)
+            # What the pull brought may supersede an ACCT this laptop mirrored from an arrival's
+            # HA alert (H-38); the closure is pushed below with the sync's audit event.
+            acct.settle_arrival_mirrors(vault)
         quarantine.audit_pending(vault)
         with vault.transaction() as session:
             local_state.put(session, local_state.REVOKED, "true" if revoked else "false")

@@ -38,6 +38,7 @@ acct_event_held                everyone          record ACCTs
 acct_closed                    everyone          record ACCTs
 acct_reopened                  everyone          record ACCTs
 acct_alert_tasks               everyone          record ACCTs
+acct_mirror_superseded         everyone          record ACCTs
 acct_contribution_added        registered        contribute health input to an ACCT       team
 acct_contribution_amended      registered        amend ACCT health input                  own team
 caseload_changed               registered        change a team's caseload

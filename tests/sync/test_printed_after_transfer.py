@@ -20,10 +20,14 @@ from hjdesk.reports.kinds import ReportRequest
 from hjdesk.reports.layout import UNSYNCED_MARK
 from hjdesk.services import acct
 from hjdesk.services import care_plans as cp
+from hjdesk.services.acct import reports as acct_reports
+from hjdesk.services.common import CLINIC_ZONE
 from hjdesk.services.corrections.amendments import amend_contribution
 from hjdesk.services.encounters.forms import EncounterInput, MeasurementInput, VitalsInput
 from hjdesk.services.encounters.signing import amend_encounter, sign_encounter
+from hjdesk.services.patients import patient_acct_cases
 from hjdesk.services.release.plans import save_release_plan
+from hjdesk.services.worklists import today_worklists
 from hjdesk.storage.vault import OpenVault
 from tests.reports.conftest import pdf_text
 from tests.sync.helpers import (
@@ -215,24 +219,54 @@ def test_the_next_prison_names_who_signed_the_input(
     assert sheet.has("Electronically signed Nurse Test,")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="The destination imports the roll (HA alert on an arriving prisoner) before the "
-    "history reaches it, so it mirrors a second ACCT with its own first review due in 24 hours; "
-    "once the history arrives the person has two live ACCTs, and the phantom review counts in "
-    "the audit as a review not held and without health input once its time passes. Needs a "
-    "decision on how an arrival's HA alert meets the ACCT the history brings.",
-)
 def test_an_acct_that_travels_with_the_person_is_not_opened_again_on_arrival(
-    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
+    hub: HubProcess,
+    make_laptop: Callable[[str], Laptop],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """H-38: the destination imports the roll (HA alert on the arriving prisoner) before the
+    history reaches it, so it mirrors an ACCT with its own first review due in 24 hours. Once
+    the history brings the ACCT opened at AAA, the laptop that mirrored it closes the mirror as
+    superseded, and the prison's other laptops receive the closure."""
     destination = _transferred(hub, make_laptop, tmp_path, alerts="HA")
     with _nurse(destination) as v:
         live = [c for c in acct.open_cases(v) if c.who.patient_id == MOVER_ID]
+        cases = patient_acct_cases(v, MOVER_ID)
+        tasks = [t for t in today_worklists(v).tasks if t.patient_id == MOVER_ID]
     assert [
         (c.risk_level, c.opened_at < datetime.now(UTC) - timedelta(hours=12)) for c in live
     ] == [("HIGH", True)]
+    travelling = live[0].case_id
+    (mirror,) = [c for c in cases if c.id != travelling]
+    assert (mirror.status, mirror.source) == ("CLOSED", "HA_ALERT")
+    opened = live[0].opened_at.astimezone(CLINIC_ZONE).strftime("%d/%m/%Y")
+    assert f"the person arrived with an open ACCT (opened {opened}), which continues here" in (
+        mirror.concern_summary
+    )
+    # Its first review will not be held, so it is no review missed: it has no time any more.
+    assert [(e.event_type, e.scheduled_at) for e in mirror.events] == [("CASE_REVIEW_FIRST", None)]
+    assert next(c for c in cases if c.id == travelling).other_live_opened == ()
+    # The nurse's "find the first review time" task now opens the case that continues.
+    assert [(t.target_kind, t.target_id) for t in tasks] == [("acct_case", travelling)]
+
+    colleague = make_laptop("bbb-2")
+    colleague.enrol(hub, "BBB")
+    add_nurse(colleague)
+    colleague.sync()
+    with _nurse(colleague) as v:
+        there = [c.case_id for c in acct.open_cases(v) if c.who.patient_id == MOVER_ID]
+    assert there == [travelling]
+
+    # Three days on, the mirror's first review would long be overdue: the audit counts no case
+    # review not held (the travelling case's first review was held, with input).
+    later = datetime.now(UTC) + timedelta(days=3)
+    monkeypatch.setattr(acct_reports, "utc_now", lambda: later)
+    for laptop in (destination, colleague):
+        with _nurse(laptop) as v:
+            months = acct.audit_report(v).months
+        assert sum(m.case_reviews_not_held for m in months) == 0
+        assert sum(m.case_reviews_without_input for m in months) == 0
 
 
 # -- the unsynced mark ----------------------------------------------------------------------------

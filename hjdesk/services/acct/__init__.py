@@ -2,6 +2,12 @@
 
 The face other code uses; the modules inside are this feature's own."""
 
+from hjdesk.services.acct.arrivals import (
+    Superseded,
+    settle_arrival_mirrors,
+    supersede_arrival_mirrors,
+    superseded_reason,
+)
 from hjdesk.services.acct.cases import open_case, update_case
 from hjdesk.services.acct.events import (
     add_event,
@@ -65,6 +71,7 @@ __all__ = [
     "InputDueRow",
     "InputStatus",
     "StaffCard",
+    "Superseded",
     "UnsyncedContribution",
     "Who",
     "add_contribution",
@@ -92,7 +99,10 @@ __all__ = [
     "reschedule_event",
     "scope",
     "set_caseload",
+    "settle_arrival_mirrors",
     "staff_cards",
+    "supersede_arrival_mirrors",
+    "superseded_reason",
     "unsynced_contributions",
     "unsynced_safety_critical",
     "update_case",

@@ -265,6 +265,25 @@ def reopen(session: Session, case: AcctCase, reopened_at: datetime, reason: str)
     return cancelled
 
 
+def close_superseded(
+    session: Session, case: AcctCase, closed_at: datetime, reason: str
+) -> list[str]:
+    """Close a mirror that duplicated another ACCT (H-38, `clinical.acct.superseded_by`):
+    CLOSED at once, with no closure review (no review decided it, so none may count in the
+    audit as a closure without health input), the reason joined to the concern summary.
+
+    Its pending events are cancelled as a closure cancels them, counted from its opening rather
+    than from now: the mirror duplicated the other case from the start, so a first review of
+    it whose time has passed was never a review missed."""
+    cancelled = _cancel_pending(case, _case_events(session, case), case.opened_at)
+    case.status = CLOSED
+    case.closed_at = closed_at
+    case.post_closure_review_due = None
+    case.concern_summary = f"{case.concern_summary}\n\n{reason.strip()}".strip()
+    session.flush()
+    return cancelled
+
+
 def reopen_case(
     vault: OpenVault,
     case_id: str,

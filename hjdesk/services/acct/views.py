@@ -116,8 +116,9 @@ class AcctCaseView:
     late_event_ids: tuple[str, ...] = ()
     # When the person's other live ACCTs were opened, soonest first. Two live ACCTs for one
     # person arise only through the estate (hazard H-38: a roll's HA alert mirrored a case before
-    # the history brought the one that travelled with them); each is said on the case, so input
-    # is not recorded against the wrong one unnoticed.
+    # the history brought the one that travelled with them). An unused mirror closes after the
+    # pull (`arrivals`); one someone used stays, and each case says so, so input is not
+    # recorded against the wrong one unnoticed.
     other_live_opened: tuple[datetime, ...] = ()
 
 
