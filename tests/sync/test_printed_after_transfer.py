@@ -264,9 +264,11 @@ def test_an_acct_that_travels_with_the_person_is_not_opened_again_on_arrival(
     monkeypatch.setattr(acct_reports, "utc_now", lambda: later)
     for laptop in (destination, colleague):
         with _nurse(laptop) as v:
-            months = acct.audit_report(v).months
-        assert sum(m.case_reviews_not_held for m in months) == 0
-        assert sum(m.case_reviews_without_input for m in months) == 0
+            audit = acct.audit_report(v)
+        assert sum(m.case_reviews_not_held for m in audit.months) == 0
+        assert sum(m.case_reviews_without_input for m in audit.months) == 0
+        assert sum(m.closures for m in audit.months) == 0  # closing the mirror held no review
+        assert audit.flags == ()
 
 
 # -- the unsynced mark ----------------------------------------------------------------------------
