@@ -15,20 +15,15 @@ from hjdesk.services.patients.medicines import (
 from hjdesk.services.release.summary import release_summary
 from hjdesk.storage.models import Patient
 from hjdesk.storage.vault import OpenVault, Vault
-from hjdesk.ui.context import PageContext
 from hjdesk.ui.pages.patient_record import PatientRecordPage
-from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.record.medicine_dialogs import AllergyDialog, EndDialog, MedicineDialog
-from hjdesk.ui.tasks import InlineRunner
 from tests.conftest import PASSWORD
+from tests.gui.helpers_care import page_context, show
 
 
 def _page(qtbot, vault: OpenVault, patient_id: str) -> PatientRecordPage:
-    context = PageContext(runner=InlineRunner(), privacy=PrivacyState(), vault=vault)
-    page = PatientRecordPage(context)
-    qtbot.addWidget(page)
-    page.resize(1280, 800)
-    page.show()
+    page = PatientRecordPage(page_context(vault))
+    show(qtbot, page)
     page.open_target(patient_id)
     page.tabs.setCurrentWidget(page.medicines)
     return page
