@@ -18,6 +18,7 @@ from sqlalchemy import select
 from hjdesk.clinical import estate_ids
 from hjdesk.services.encounters import patient_timeline
 from hjdesk.storage.models import OutboxOp, Staff, StaffNameCard, SyncQuarantine
+from hjdesk.sync import payloads
 from hjdesk.sync.cycle import remote_session
 from hjdesk.sync.hub import schema
 from hjdesk.sync.local_apply import PageResult, apply_changes
@@ -230,3 +231,18 @@ def test_a_laptop_stores_cards_read_only_and_sets_aside_a_kind_it_cannot_read(
         assert (aside.kind, aside.rule) == (STAFF_CARD_KIND, "payload-invalid")
         # Nothing of the cards is queued for the hub.
         assert s.scalars(select(OutboxOp).where(OutboxOp.kind == STAFF_CARD_KIND)).all() == []
+
+
+def test_the_fields_that_name_staff_are_every_staff_id_a_record_holds() -> None:
+    """The hub reads these fields of an arrival's records for the names they need: every column
+    of a synced record that holds a staff id is marked (`NAMES_STAFF`), so one added later is
+    read too. (Clinic sessions' clinicians are the prison's own staff, never a person's
+    history.)"""
+    assert payloads.staff_fields() == (
+        "author_id",
+        "contributor_id",
+        "lead_id",
+        "outcome_by",
+        "owner_id",
+        "signed_by",
+    )
