@@ -22,13 +22,13 @@ from hjdesk.services.encounters.chain import standing_encounters, superseded_ids
 from hjdesk.services.encounters.forms import EncounterKind
 from hjdesk.services.permissions import require
 from hjdesk.services.printing import waits_for_hub
+from hjdesk.services.staff_names import StaffName, staff_names
 from hjdesk.storage.models import (
     Encounter,
     Measurement,
     Observation,
     OutboxOp,
     QuestionnaireResult,
-    Staff,
     Task,
 )
 from hjdesk.storage.vault import OpenVault
@@ -200,7 +200,7 @@ class _Related:
     questionnaires: dict[str, list[QuestionnaireResult]]
     measurements: dict[str, list[Measurement]]
     tasks: dict[str, list[Task]]
-    staff: Mapping[str, Staff | Signer]
+    staff: Mapping[str, StaffName | Signer]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +239,7 @@ def _related(session: Session, encounters: Sequence[Encounter]) -> _Related:
             session.scalars(select(Task).where(Task.source_id.in_(ids)).order_by(Task.kind)),
             "source_id",
         ),
-        staff={s.id: s for s in session.scalars(select(Staff).where(Staff.id.in_(authors)))},
+        staff=staff_names(session, authors),
     )
 
 
@@ -334,11 +334,11 @@ def written_view(
     )
     measurements = sorted((r for r in rows if isinstance(r, Measurement)), key=lambda m: m.code)
     author = encounter.signed_by or encounter.author_id
-    staff: dict[str, Staff | Signer] = {}
+    staff: dict[str, StaffName | Signer] = {}
     if signer is not None and author == signer[0]:
         staff[author] = signer[1]
-    elif author and (row := session.get(Staff, author)) is not None:
-        staff[author] = row
+    elif author:
+        staff.update(staff_names(session, [author]))
     view = _view(
         encounter,
         _Related(
