@@ -35,6 +35,15 @@ class StaffName:
     team: str
     held: bool
     establishment: str = ""
+    name: str = ""  # the name alone, without a card's role and establishment
+
+    def signed_as(self, role: str) -> tuple[str, str]:
+        """(name, role) for a signed entry, whose role at signing is shown beside the name: a
+        card's name carries that role with its establishment, "Nurse Test (RN, AAA)", and the
+        role part is then empty, so no screen or printout says the role twice."""
+        if self.held:
+            return self.display_name, role or self.role
+        return card_label(self.name, role or self.role, self.establishment), ""
 
 
 def card_label(name: str, role: str, establishment: str) -> str:
@@ -51,7 +60,9 @@ def staff_names(session: Session, ids: Iterable[str | None]) -> dict[str, StaffN
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         for s in session.scalars(select(Staff).where(Staff.id.in_(chunk))):
-            found[s.id] = StaffName(s.display_name, s.role, s.team or "", held=True)
+            found[s.id] = StaffName(
+                s.display_name, s.role, s.team or "", held=True, name=s.display_name
+            )
         missing = [i for i in chunk if i not in found]
         if not missing:
             continue
@@ -64,6 +75,7 @@ def staff_names(session: Session, ids: Iterable[str | None]) -> dict[str, StaffN
                 "",
                 held=False,
                 establishment=card.establishment,
+                name=card.name,
             )
     return found
 

@@ -161,10 +161,11 @@ def test_no_card_for_the_prisons_own_staff_and_one_where_they_wrote_for_another(
     assert {("AAA", BBB_NURSE), ("BBB", AAA_NURSE), ("BBB", AAA_ADMIN)} <= made
     assert not {("BBB", BBB_NURSE), ("BBB", BBB_ADMIN), ("AAA", AAA_NURSE)} & made
     with as_user(estate.bbb, "nurse") as v:
-        names = {(i.summary, i.author_name) for i in patient_timeline(v, FIRST_ID)}
+        names = {(i.summary, i.author_name, i.author_role) for i in patient_timeline(v, FIRST_ID)}
+    # The card's name carries the role at signing; nothing shows the role twice.
     assert names == {
-        ("Seen at AAA", "Nurse Test (RN, AAA)"),
-        ("Seen on arrival at BBB", "Nurse Test"),  # BBB's own nurse, from their staff row
+        ("Seen at AAA", "Nurse Test (RN, AAA)", ""),
+        ("Seen on arrival at BBB", "Nurse Test", "RN"),  # BBB's own nurse, from their staff row
     }
 
 

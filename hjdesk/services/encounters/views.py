@@ -267,6 +267,15 @@ def _mapping(value: object, key: str) -> dict[str, Any]:
     return {} if value is None else {key: value}
 
 
+def _author(who: StaffName | Signer | None, signed_role: str) -> dict[str, str]:
+    if who is None:
+        return {"author_name": NAME_NOT_HELD, "author_role": signed_role}
+    if isinstance(who, Signer):  # the signed-in user, who just signed
+        return {"author_name": who.display_name, "author_role": signed_role or who.role}
+    name, role = who.signed_as(signed_role)
+    return {"author_name": name, "author_role": role}
+
+
 def _view(e: Encounter, related: _Related) -> EncounterView:
     # `data` is always an object (the payload rules see to it); what is inside is read here as
     # the encounter service writes it, `{"answers": {…}, "derived": {…}}`, and anything else a
@@ -290,9 +299,8 @@ def _view(e: Encounter, related: _Related) -> EncounterView:
         capacity_concern=e.capacity_concern,
         data=MappingProxyType(_mapping(stored.get("answers"), "answers")),
         author_id=e.signed_by or e.author_id,
-        author_name=who.display_name if who else NAME_NOT_HELD,
         # The role at signing; rows from before it was kept show the signer's present role.
-        author_role=e.signed_role or (who.role if who else ""),
+        **_author(who, e.signed_role or ""),
         signed_at=e.signed_at,
         signed_by=e.signed_by,
         red_flags=tuple(e.red_flags or []),
