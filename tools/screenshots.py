@@ -47,6 +47,36 @@ def shoot(app: QApplication, runner: TaskRunner, name: str) -> None:
     print(f"saved {path}")
 
 
+def _medicines_shot(
+    app: QApplication, runner: TaskRunner, shell: Shell, page: PatientRecordPage
+) -> None:
+    """The Medicines tab of someone with a critical medicine among several."""
+    from sqlalchemy import func, select
+
+    from hjdesk.services.patients import medicines_and_allergies, record_allergy
+    from hjdesk.storage.models import Medicine
+
+    vault = shell.opened
+    assert vault is not None
+    with vault.session() as session:
+        critical = select(Medicine.patient_id).where(Medicine.critical.is_(True))
+        medicated = session.execute(
+            select(Medicine.patient_id)
+            .where(Medicine.patient_id.in_(critical))
+            .group_by(Medicine.patient_id)
+            .order_by(func.count().desc(), Medicine.patient_id)
+            .limit(1)
+        ).scalar_one()
+    # The demo writes few allergies: one is recorded as a nurse would.
+    if not any(a.active for a in medicines_and_allergies(vault, medicated).allergies):
+        record_allergy(vault, medicated, "Penicillin", "Anaphylaxis")
+    shell.workspace.open_patient(medicated)
+    settle(app, runner, 1.0)
+    page.tabs.setCurrentWidget(page.medicines)
+    settle(app, runner, 1.0)
+    shoot(app, runner, "medicines")
+
+
 def _extra_shots(
     app: QApplication, runner: TaskRunner, shell: Shell
 ) -> dict[str, Callable[[], None]]:
@@ -100,6 +130,7 @@ def _extra_shots(
         assert isinstance(page, PatientRecordPage)
         page.tabs.setCurrentIndex(1)  # observations and the trend chart
         shoot(app, runner, "patient-record")
+        _medicines_shot(app, runner, shell, page)
 
     def care_plan() -> None:
         workspace.show_page("Care plans", lists.care_plan_reviews[0].target_id)

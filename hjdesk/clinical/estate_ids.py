@@ -73,6 +73,13 @@ def staff_id(establishment_code: str, username: str) -> str:
     return _derive("staff", establishment_code.strip().upper(), username.strip().lower())
 
 
+def staff_card_id(staff: str, establishment_code: str) -> str:
+    """The hub's name card for a member of staff (`staff` is their derived id) at the
+    establishment `establishment_code` whose records name them: one card per pair, however
+    many people arrive naming them."""
+    return _derive("staff-card", staff, establishment_code.strip().upper())
+
+
 def local_staff_id(vault_id: str, username: str) -> str:
     """A user made before the laptop knows its establishment: unique to this vault until enrolment
     gives the establishment and the id is rewritten to `staff_id`."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from hjdesk.clinical.release import AcctSummaryStatus
 from hjdesk.reports.release_docs import ALERTS, NONE, movement_pairs
 from hjdesk.reports.text import day, listed, moment, words, yes_no
+from hjdesk.services.patients import NO_ALLERGIES
 from hjdesk.services.release import CodedEntries, KeyResult, PlanBrief, ReleaseSummary
 
 # The printed summary's headings, in its order (clinical.release.SummarySection).
@@ -28,7 +29,6 @@ TITLES = (
     "12. End-of-life plan",
     "13. RECONNECT",
 )
-NO_ALLERGIES = "None recorded. This is not 'no known allergies': ask the patient."
 
 
 def alert(code: str) -> str:

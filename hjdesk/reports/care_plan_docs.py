@@ -34,6 +34,7 @@ from hjdesk.services.care_plans import (
     latest_plan_id,
     plan_view,
 )
+from hjdesk.services.common import NAME_NOT_HELD
 from hjdesk.services.printing import has_unsynced
 from hjdesk.services.release import patient_identifiers
 from hjdesk.services.worklists import CONDITION_NAMES
@@ -76,6 +77,12 @@ def _load(ctx: Context, patient_id: str | None, plan_id: str | None) -> CarePlan
             raise InvalidInput("Choose the patient or the care plan.")
         plan_id = latest_plan_id(ctx.vault, patient_id)
     return plan_view(ctx.vault, plan_id, today=ctx.today)
+
+
+def _plain_owner(name: str) -> str:
+    """The owner as the person's own copy names them: a name this laptop does not hold (the
+    previous prison's, H-37) is no name to give them."""
+    return name if name and name != NAME_NOT_HELD else "your named nurse"
 
 
 def _type(plan: CarePlanView) -> str:
@@ -223,8 +230,7 @@ def patient_copy(ctx: Context, patient_id: str | None, plan_id: str | None) -> D
             "plain",
         ),
         rich(
-            "The person looking after this plan is "
-            f"<b>{esc(plan.owner_name or 'your named nurse')}</b>.",
+            f"The person looking after this plan is <b>{esc(_plain_owner(plan.owner_name))}</b>.",
             "plain",
         ),
         para("What we will work on together", "plain_h"),

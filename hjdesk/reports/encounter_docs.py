@@ -24,7 +24,7 @@ from hjdesk.clinical.questionnaires import (
 )
 from hjdesk.reports.document import Context, Document, identifier_line
 from hjdesk.reports.tables import gap, heading, key_values, para, table, warning
-from hjdesk.reports.text import answer, moment, short_moment, words
+from hjdesk.reports.text import answer, moment, short_moment, signer, words
 from hjdesk.services.encounters import (
     INSTRUMENT_NAMES,
     RED_FLAG_TEXT,
@@ -120,7 +120,7 @@ def _sheet(view: EncounterView, q: QuestionnaireView) -> list[Flowable]:
     pairs: list[tuple[str, object]] = [
         ("Result", result),
         ("Taken", moment(view.started_at)),
-        ("Clinician", f"{view.author_name} ({view.author_role})"),
+        ("Clinician", signer(view.author_name, view.author_role)),
         ("Flagged", "Yes" if q.flagged else "No"),
     ]
     if q.override:
@@ -328,7 +328,7 @@ def news2_record(ctx: Context, patient_id: str) -> Document:
                         "; ".join(RED_FLAG_TEXT.get(f, words(f)) for f in v.red_flags) or "–",
                         _action(v),
                         f"{v.escalated_to or '–'}, {short_moment(v.escalated_at, '–')}",
-                        f"{v.author_name} ({v.author_role})",
+                        signer(v.author_name, v.author_role),
                     ]
                     for v in escalated
                 ],

@@ -22,6 +22,7 @@ from hjdesk.reports.tables import (
     warning,
 )
 from hjdesk.reports.text import day, listed, moment, words, yes_no
+from hjdesk.services.patients import NO_ALLERGIES
 from hjdesk.services.release import (
     UNKNOWN_STATUS,
     KeyResult,
@@ -327,7 +328,7 @@ def transfer_summary(ctx: Context, patient_id: str) -> Document:
     allergies: Flowable = (
         table(("Substance", "Reaction"), [[a.substance, a.reaction] for a in s.allergies], (40, 60))
         if s.allergies
-        else para("None recorded. This is not 'no known allergies': ask the patient.", "warning")
+        else para(NO_ALLERGIES, "warning")
     )
     plan_warnings = [
         warning(f"Release plan: {p}") for p in (s.release_plan.problems if s.release_plan else ())

@@ -77,6 +77,12 @@ def words(code: str | None) -> str:
     return " ".join(out)
 
 
+def signer(name: str, role: str) -> str:
+    """Who signed, with their role at signing where the name does not already carry it (a
+    previous prison's clinician is named from the hub's card: "Nurse Test (RN, AAA)")."""
+    return f"{name} ({role})" if role else name
+
+
 def day(value: date | None, missing: str = "") -> str:
     return missing if value is None else f"{value:%d/%m/%Y}"
 

@@ -108,6 +108,10 @@ PERMISSIONS: Mapping[str, Permission] = {
         CLINICAL_WRITERS, "amend screening and immunisations", OWN_ENTRY_UNLESS_REGISTERED
     ),
     "save_release_plan": _p(CLINICAL_WRITERS, "write release plans"),
+    "allergy_recorded": _p(REGISTERED_CLINICIANS, "record allergies"),
+    "allergy_ended": _p(REGISTERED_CLINICIANS, "record allergies"),
+    "medicine_recorded": _p(REGISTERED_CLINICIANS, "record medicines"),
+    "medicine_stopped": _p(REGISTERED_CLINICIANS, "record medicines"),
     # -- administration -----------------------------------------------------------------------
     "import_roll": _p(frozenset({ADMIN_ROLE, "RN", "RMN", "ANP"}), "import roll"),
     "manage_users": _p(ADMIN_ONLY, "manage users"),

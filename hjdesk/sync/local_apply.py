@@ -13,6 +13,10 @@ outbox ops and pass the signed-entry guard (they are the hub's copies, not edits
   of the page goes on;
 - a staff row's role and active state are never taken from another laptop (they are decided on
   the person's own laptop), so an update leaves them as they are here;
+- a name card (another establishment's staff member, as the hub describes them: H-37) is stored
+  in its own read-only table, never as a staff row;
+- a kind this version does not know (a newer version's) is counted and left at the hub: the
+  pull goes on;
 - references are not checked while applying (`PRAGMA foreign_keys` off for the pull): a laptop
   holds one establishment's slice, so a record may point at one it will never receive.
 """
@@ -41,12 +45,14 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical import estate_ids
 from hjdesk.storage.bulk import insert_many
 from hjdesk.storage.models import (
+    NAME_CARD_FIELDS,
     AuditEvent,
     Base,
     OutboxOp,
@@ -54,6 +60,7 @@ from hjdesk.storage.models import (
     RollLinkFlag,
     Signed,
     Staff,
+    StaffNameCard,
     SyncConflict,
     Synced,
     SyncPendingPurge,
@@ -62,7 +69,7 @@ from hjdesk.storage.models import (
 )
 from hjdesk.storage.models.column_types import JsonText, from_text, member_of
 from hjdesk.sync import payloads, quarantine
-from hjdesk.sync.protocol import Change, TransferNote
+from hjdesk.sync.protocol import STAFF_CARD_KIND, Change, TransferNote
 
 # Staff fields that say what a person may do: never applied from a pulled row.
 STAFF_AUTHORITY = ("role", "active")
@@ -200,7 +207,9 @@ def apply_changes(session: Session, changes: list[Change], result: PageResult) -
     classes = synced_classes()
     for kind, group in by_kind.items():
         cls = classes.get(kind)
-        if cls is None or cls is AuditEvent:
+        if kind == STAFF_CARD_KIND:
+            _apply_cards(session, group, result)
+        elif cls is None or cls is AuditEvent:
             result.unknown += len(group)  # a newer version's record type: the hub keeps it
         elif kind in estate_ids.MIRRORED:
             _apply_mirrored(session, cls, kind, group, result)
@@ -294,6 +303,51 @@ def _apply_plain(
     if cls is Patient:
         arrived = [c.record_id for c in group]
         session.execute(delete(SyncPendingPurge).where(SyncPendingPurge.patient_id.in_(arrived)))
+
+
+def _apply_cards(session: Session, group: list[Change], result: PageResult) -> None:
+    """The hub's name cards for other establishments' staff (H-37): checked like any record,
+    stored only in their own table when newer than the one held, never as a staff row (a card
+    gives no authority) and never queued for the hub (written here through Core, on the pull's
+    REMOTE connection)."""
+    conn = session.connection()
+    table = _card_table()
+    held: dict[str, tuple[str, int]] = {}
+    wanted = [c.payload.get("staff_id") for c in group]
+    ids = [w for w in wanted if isinstance(w, str)]
+    for start in range(0, len(ids), 500):
+        for staff_id, card_id, rev in conn.execute(
+            select(table.c.staff_id, table.c.card_id, table.c.rev).where(
+                table.c.staff_id.in_(ids[start : start + 500])
+            )
+        ):
+            held[staff_id] = (card_id, rev)
+    now = utcnow()
+    for change in group:
+        values = _payload_read(session, STAFF_CARD_KIND, change, result)
+        if values is None:
+            continue
+        mine = held.get(values["staff_id"])
+        if mine is not None and mine[0] == change.record_id and mine[1] >= change.rev:
+            result.skipped += 1
+            continue
+        row = {name: values[name] for name in NAME_CARD_FIELDS}
+        row |= {"card_id": change.record_id, "rev": change.rev, "received_at": now}
+        insert = sqlite_insert(table).values(row)
+        conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=[table.c.staff_id],
+                set_={k: v for k, v in row.items() if k != "staff_id"},
+            )
+        )
+        held[values["staff_id"]] = (change.record_id, change.rev)
+        result.applied += 1
+
+
+def _card_table() -> Table:
+    table = StaffNameCard.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def _without_authority(cls: type[Synced], row: dict[str, Any], known: bool) -> dict[str, Any]:

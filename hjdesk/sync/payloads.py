@@ -27,8 +27,10 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, inspect
 from sqlalchemy.sql.type_api import TypeEngine
 
-from hjdesk.storage.models import Base, Signed, Synced
+from hjdesk.storage.models import NAME_CARD_FIELDS, Base, Signed, StaffNameCard, Synced
+from hjdesk.storage.models.base import NAMES_STAFF
 from hjdesk.storage.models.column_types import JsonText, UnreadableJson, stored_and_value
+from hjdesk.sync.protocol import STAFF_CARD_KIND
 
 # Long free text (narratives, JSON held in Text columns): generous, but bounded.
 MAX_TEXT = 100_000
@@ -116,32 +118,63 @@ def _shape_of(cls: type, key: str) -> str:
 
 @cache
 def specs() -> dict[str, KindSpec]:
-    """Every synced kind's payload rules, from its ORM model."""
+    """Every synced kind's payload rules, from its ORM model; and the hub's name cards', from
+    the fields of `StaffNameCard` they carry (all required: a card without them says nothing)."""
     found: dict[str, KindSpec] = {}
     for mapper in Base.registry.mappers:
         cls = mapper.class_
         if not (issubclass(cls, Synced) and cls.__sync_kind__):
             continue
-        fields: dict[str, Field] = {}
-        for attr in inspect(cls).column_attrs:
-            column = attr.columns[0]
-            kind, length = _kind_of(column.type)
-            has_default = column.default is not None or column.server_default is not None
-            fields[attr.key] = Field(
-                name=attr.key,
-                kind=kind,
-                max_length=length,
-                nullable=bool(column.nullable),
-                required=not column.nullable and not has_default and not column.primary_key,
-                shape=_shape_of(cls, attr.key) if kind == "json" else "",
-            )
+        fields = {attr.key: _field(cls, attr.key) for attr in inspect(cls).column_attrs}
         found[cls.__sync_kind__] = KindSpec(
             kind=cls.__sync_kind__,
             fields=fields,
             signed=issubclass(cls, Signed),
             has_patient="patient_id" in fields,
         )
+    card = {name: _field(StaffNameCard, name, required=True) for name in NAME_CARD_FIELDS}
+    found[STAFF_CARD_KIND] = KindSpec(STAFF_CARD_KIND, card, signed=False, has_patient=False)
     return found
+
+
+# Kinds only the hub writes: a device may never push one (`sync.hub.authorise`), and a laptop
+# stores them read-only (`sync.local_apply`).
+HUB_MADE_KINDS = frozenset({STAFF_CARD_KIND})
+
+
+def _field(cls: type, key: str, *, required: bool | None = None) -> Field:
+    column: Any = inspect(cls).column_attrs[key].columns[0]
+    kind, length = _kind_of(column.type)
+    has_default = column.default is not None or column.server_default is not None
+    return Field(
+        name=key,
+        kind=kind,
+        max_length=length,
+        nullable=bool(column.nullable),
+        required=(
+            required
+            if required is not None
+            else not column.nullable and not has_default and not column.primary_key
+        ),
+        shape=_shape_of(cls, key) if kind == "json" else "",
+    )
+
+
+@cache
+def staff_fields() -> tuple[str, ...]:
+    """The payload fields, of any synced kind, that name a member of staff (`NAMES_STAFF`):
+    whose names a person's records need wherever they go."""
+    return tuple(
+        sorted(
+            {
+                attr.key
+                for mapper in Base.registry.mappers
+                if issubclass(mapper.class_, Synced) and mapper.class_.__sync_kind__
+                for attr in inspect(mapper.class_).column_attrs
+                if attr.columns[0].info.get("names_staff") is NAMES_STAFF["names_staff"]
+            }
+        )
+    )
 
 
 class _Refused(Exception):

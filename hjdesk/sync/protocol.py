@@ -31,6 +31,9 @@ MAX_PAYLOAD_DEPTH = 8
 AUDIT_KIND = "audit_event"
 PATIENT_KIND = "patient"
 ESTABLISHMENT_KIND = "establishment"
+# A name card (hazard H-37): made only by the hub, for a member of another establishment's staff
+# whom the records of a person arriving here name. Laptops store it, read-only; none may push one.
+STAFF_CARD_KIND = "staff_card"
 
 RecordId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z_-]{0,35}$")]
 Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]

@@ -580,6 +580,8 @@ def test_epilepsy_review(qtbot, demo):
 def test_second_stage_assessment(qtbot, demo):
     form = _form(qtbot, demo, EncounterKind.SECOND_STAGE_ASSESSMENT)
     section = form.sections["second_stage"]
+    # The free text is the note's; the summary lists only the Medicines tab's entries (H-39).
+    assert "Medicines tab" in section.texts["medicines"].placeholderText()
     qtbot.keyClicks(section.texts["physical_health"], "Asthma; no other conditions")
     qtbot.keyClicks(section.texts["follow_up"], "Asthma review booked")
     pick(section.smoking, "SMOKER")

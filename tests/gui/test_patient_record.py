@@ -53,6 +53,7 @@ TAB_AUDITS = {
     "Assessments": "view_assessments",
     "Conditions": "view_reviews",
     "Screening": "view_screening",
+    "Medicines": "view_medicines",
     "Release": "view_release_summary",
 }
 

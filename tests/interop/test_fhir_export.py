@@ -21,9 +21,10 @@ from hjdesk.clinical.codes import (
 from hjdesk.clinical.identifiers import is_valid_nhs_number
 from hjdesk.interop import build_fhir_summary, save_fhir_summary
 from hjdesk.interop.fhir_document import UNSYNCED_TITLE
-from hjdesk.interop.fhir_sections import NO_ALLERGIES, TITLES
+from hjdesk.interop.fhir_sections import TITLES
 from hjdesk.reports.layout import UNSYNCED_MARK
 from hjdesk.services.encounters.signing import amend_encounter
+from hjdesk.services.patients.medicines import NO_ALLERGIES
 from hjdesk.services.printing import SaveFailed
 from hjdesk.services.release.summary import release_summary
 from hjdesk.storage.errors import KnownError

@@ -63,6 +63,10 @@ draft_saved                    clinical          keep drafts of clinical forms
 screening_recorded             clinical          record screening and immunisations
 screening_amended              clinical          amend screening and immunisations        own
 save_release_plan              clinical          write release plans
+allergy_recorded               registered        record allergies
+allergy_ended                  registered        record allergies
+medicine_recorded              registered        record medicines
+medicine_stopped               registered        record medicines
 import_roll                    ADMIN ANP RMN RN  import roll
 manage_users                   ADMIN             manage users
 setting_changed                everyone          change settings

@@ -16,6 +16,12 @@ from hjdesk.services.clinics.outcomes import record_outcome
 from hjdesk.services.clinics.sessions import add_to_session, create_session
 from hjdesk.services.common import dumps
 from hjdesk.services.encounters.forms import QuestionnairesInput
+from hjdesk.services.patients.medicines import (
+    end_allergy,
+    record_allergy,
+    record_medicine,
+    stop_medicine,
+)
 from hjdesk.services.patients.screening import record_screening
 from hjdesk.services.release.medicines import medicines_on_release_checklist
 from hjdesk.services.release.plans import release_plans_due, save_release_plan
@@ -23,9 +29,7 @@ from hjdesk.services.release.summary import release_summary
 from hjdesk.services.worklists.tasks import complete_task
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import (
-    Allergy,
     AuditEvent,
-    Medicine,
     OutboxOp,
     ReleasePlan,
     Task,
@@ -241,18 +245,14 @@ def _everything(w: World) -> str:
                                     ("HEP_B", date(2024, 2, 1), "DECLINED")):  # fmt: skip
         record_screening(v, pid, programme, day, outcome, next_due=day + timedelta(days=365),
                          now=at_noon(day), today=TODAY)  # fmt: skip
-    with v.transaction() as session:
-        # Allergies and medicines are mirrored from the central record: no HJDesk service
-        # writes them, so these rows stand in for that mirror.
-        session.add_all([
-            Allergy(patient_id=pid, substance="Penicillin", reaction="Rash"),
-            Allergy(patient_id=pid, substance="Latex", active=False),
-            Medicine(patient_id=pid, name="Levetiracetam", dose="500 mg twice daily",
-                     medicine_class="Anti-seizure"),
-            Medicine(patient_id=pid, name="Metformin", dose="500 mg", medicine_class="BIGUANIDE"),
-            Medicine(patient_id=pid, name="Warfarin", dose="as INR", critical=True),
-            Medicine(patient_id=pid, name="Old drug", active=False),
-        ])  # fmt: skip
+    record_allergy(v, pid, "Penicillin", "Rash")
+    latex = record_allergy(v, pid, "Latex")
+    end_allergy(v, latex.id, base_rev=latex.rev)
+    record_medicine(v, pid, "Levetiracetam", "500 mg twice daily", "Anti-seizure")
+    record_medicine(v, pid, "Metformin", "500 mg", "BIGUANIDE")
+    record_medicine(v, pid, "Warfarin", "as INR", critical=True)
+    old_drug = record_medicine(v, pid, "Old drug")
+    stop_medicine(v, old_drug.id, base_rev=old_drug.rev)
     for day, kind, outcome in (
         (date(2025, 3, 20), "OLDER_PRISONER", None),
         (date(2025, 3, 1), "LTC_DIABETES", "NOT_UNLOCKED"),
@@ -474,8 +474,7 @@ def test_medicines_checklist(world: World) -> None:
 
 def test_checklist_for_a_transfer_asks_for_the_per(world: World) -> None:
     pid = world.patient()
-    with world.vault.transaction() as session:
-        session.add(Medicine(patient_id=pid, name="Carbamazepine", medicine_class="ANTI_SEIZURE"))
+    record_medicine(world.vault, pid, "Carbamazepine", medicine_class="ANTI_SEIZURE")
     save_release_plan(world.vault, pid, movement_type="TRANSFER", expected_date=TODAY,
                       destination="HMP Leeds")  # fmt: skip
     checklist = medicines_on_release_checklist(world.vault, pid, today=TODAY)

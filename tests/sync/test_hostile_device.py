@@ -30,6 +30,7 @@ from hjdesk.storage.models import (
     Patient,
     Setting,
     Staff,
+    StaffNameCard,
     SyncQuarantine,
 )
 from hjdesk.storage.vault import Vault
@@ -354,6 +355,23 @@ def test_a_laptop_ignores_role_and_active_state_in_pulled_staff_rows(estate: Est
         assert (nurse.role, nurse.active, nurse.display_name) == ("RN", True, "Nurse Renamed")
 
 
+def test_a_device_never_writes_a_name_card(estate: Estate) -> None:
+    """Name cards (H-37) say who another prison's staff are; only the hub makes them, from its
+    staff records. A device's card, well formed or not, new or naming a real staff member, is
+    refused, and no laptop stores it."""
+    before = _snapshot(estate)
+    attacker = Attacker(estate.hub, estate.b)
+    card_id = estate_ids.staff_card_id(estate.nurse, "BBB")
+    forged = {"staff_id": estate.nurse, "name": "Dr Forged", "role": "GP", "establishment": "AAA"}
+    response = attacker.push({"kind": "staff_card", "record_id": card_id, "payload": forged})
+    refusal = _refused(response, "hub-made-only")["refused"][0]
+    assert "made by the hub" in refusal["reason"]
+    assert estate.hub.count(schema.documents, schema.documents.c.kind == "staff_card") == 0
+    _unaffected(estate, before)
+    with estate.b.peek() as s:
+        assert s.scalars(select(StaffNameCard)).all() == []
+
+
 @pytest.mark.parametrize("field", ["author_id", "signed_by"])
 def test_authors_and_signers_must_be_staff_of_the_devices_prison(
     estate: Estate, field: str
@@ -452,7 +470,9 @@ def test_an_oversized_batch_is_refused_and_stores_nothing(estate: Estate) -> Non
 
 _SAMPLE = {"str": "x", "json": "[]", "int": 1, "float": 1.5, "bool": True, "date": "2026-01-01",
            "datetime": "2026-01-01T09:00:00+00:00", "stamps": {}}  # fmt: skip
-KINDS = sorted(payloads.specs())
+# The kinds a device may push (a hub-made kind is refused whatever its shape: see
+# test_a_device_never_writes_a_name_card).
+KINDS = sorted(set(payloads.specs()) - payloads.HUB_MADE_KINDS)
 
 
 # A JSON field's sample, by its declared shape (payloads._SHAPES).

@@ -21,14 +21,17 @@ from hjdesk.reports.layout import UNSYNCED_MARK
 from hjdesk.services import acct
 from hjdesk.services import care_plans as cp
 from hjdesk.services.acct import reports as acct_reports
-from hjdesk.services.common import CLINIC_ZONE
+from hjdesk.services.common import CLINIC_ZONE, NAME_NOT_HELD
 from hjdesk.services.corrections.amendments import amend_contribution
+from hjdesk.services.encounters import patient_timeline
 from hjdesk.services.encounters.forms import EncounterInput, MeasurementInput, VitalsInput
 from hjdesk.services.encounters.signing import amend_encounter, sign_encounter
 from hjdesk.services.patients import patient_acct_cases
 from hjdesk.services.release.plans import save_release_plan
 from hjdesk.services.worklists import today_worklists
-from hjdesk.storage.vault import OpenVault
+from hjdesk.storage.errors import InvalidInput
+from hjdesk.storage.models import Staff, StaffNameCard
+from hjdesk.storage.vault import OpenVault, Vault
 from tests.reports.conftest import pdf_text
 from tests.sync.helpers import (
     HubProcess,
@@ -46,6 +49,8 @@ MOVER = Prisoner("A3001AA", test_nhs_number(31), "Merrow", location="A-1-001")
 NEIGHBOUR = Prisoner("A3002AA", test_nhs_number(32), "Nettle", location="A-1-002")
 OTHER_WING = Prisoner("A3003AA", test_nhs_number(33), "Otterby", location="B-1-001")
 MOVER_ID = estate_ids.patient_id(MOVER.number)
+ORIGIN = "AAA"
+AAA_NURSE = estate_ids.staff_id(ORIGIN, "nurse")
 NEIGHBOUR_ID = estate_ids.patient_id(NEIGHBOUR.number)
 OTHER_ID = estate_ids.patient_id(OTHER_WING.number)
 
@@ -196,27 +201,66 @@ def test_the_next_prison_prints_the_history_the_previous_one_wrote(
     assert not summary.unsynced  # everything came from the hub; nothing of BBB's waits
     sheet = pdf_text(_print(destination, "acct-contribution", patient_id=MOVER_ID).data)
     assert sheet.has("Low mood; agreed to talk")
-    # The previous prison's signer is not held here (H-37, open): the sheet says so plainly,
-    # never "unknown", which reads as if nobody signed.
-    assert sheet.has("Contributor (name not held on this laptop)")
+    # The previous prison's signer is named from the hub's card (H-37: the next test), never
+    # "unknown", which reads as if nobody signed.
+    assert sheet.has(f"Contributor Nurse Test (RN, {ORIGIN})")
     assert not sheet.has("unknown")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Staff rows are establishment records: the next prison's laptops never receive the "
-    "previous prison's staff, so a signed contribution prints its signer's name as not held "
-    "on this laptop (and a "
-    "care plan's owner as '-'). Needs a decision on what of another prison's staff travels.",
-)
 def test_the_next_prison_names_who_signed_the_input(
     hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
 ) -> None:
+    """H-37: the previous prison's staff are named at the next prison by the hub's name cards,
+    with their role and establishment, so a reader knows who wrote an entry and whom to ask; the
+    card is a name only, never a staff row of this laptop, and gives no authority."""
     destination = _transferred(hub, make_laptop, tmp_path)
+    named = f"Nurse Test (RN, {ORIGIN})"
     sheet = pdf_text(_print(destination, "acct-contribution", patient_id=MOVER_ID).data)
-    assert sheet.has("Contributor Nurse Test")
-    assert sheet.has("Electronically signed Nurse Test,")
+    assert sheet.has(f"Contributor {named}")
+    assert sheet.has(f"Electronically signed {named},")
+    assert not sheet.has(NAME_NOT_HELD)
+    # The care plan's owner, on the transfer summary and on the plan itself.
+    summary = pdf_text(_print(destination, "transfer-summary", patient_id=MOVER_ID).data)
+    assert summary.has(f"Owner · review due {named}")
+    with _nurse(destination) as v:
+        (plan,) = cp.patient_plans(v, MOVER_ID)
+        assert plan.owner_name == named
+        view = cp.plan_view(v, plan.plan_id)
+        assert view.owner_name == named
+        # Who wrote the record's entries, on its timeline.
+        assert {e.author_name for e in patient_timeline(v, MOVER_ID)} == {named}
+        # A name, not authority: the plan cannot be given to them here, nobody signs in as them.
+        assert AAA_NURSE not in {o.staff_id for o in cp.owner_choices(v)}
+        with pytest.raises(InvalidInput, match="owner"):
+            cp.update_plan(v, plan.plan_id, base_rev=view.rev, owner_id=AAA_NURSE)
+    with destination.peek() as s:
+        assert s.get(Staff, AAA_NURSE) is None
+        card = s.get(StaffNameCard, AAA_NURSE)
+        assert card is not None
+        assert (card.name, card.role, card.establishment) == ("Nurse Test", "RN", ORIGIN)
+        # BBB's own nurse has the same username and name, and is BBB's staff: no card.
+        assert s.get(StaffNameCard, estate_ids.staff_id("BBB", "nurse")) is None
+    assert AAA_NURSE not in {u.username for u in Vault(destination.home).users()}
+    assert "nurse" in {u.username for u in Vault(destination.home).users()}
+
+
+def test_a_laptop_enrolled_after_the_transfer_names_them_too(
+    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    _transferred(hub, make_laptop, tmp_path)
+    later = make_laptop("bbb-later")
+    later.enrol(hub, "BBB")
+    add_nurse(later)
+    import_roll_as(
+        later,
+        write_roll(tmp_path / "bbb-later.csv", "BBB", [replace(MOVER, location="2-04")]),
+        T0 + timedelta(hours=3),
+    )
+    later.sync()
+    sheet = pdf_text(_print(later, "acct-contribution", patient_id=MOVER_ID).data)
+    assert sheet.has(f"Contributor Nurse Test (RN, {ORIGIN})")
+    with later.peek() as s:
+        assert s.get(Staff, AAA_NURSE) is None
 
 
 def test_an_acct_that_travels_with_the_person_is_not_opened_again_on_arrival(

@@ -40,6 +40,7 @@ from hjdesk.services.actions import user_action
 from hjdesk.services.common import CLINIC_ZONE, utc_now
 from hjdesk.services.permissions import require
 from hjdesk.services.printing import waits_for_hub
+from hjdesk.services.staff_names import staff_names
 from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import (
@@ -49,7 +50,6 @@ from hjdesk.storage.models import (
     AcctEvent,
     OutboxOp,
     Patient,
-    Staff,
 )
 from hjdesk.storage.vault import OpenVault
 
@@ -410,12 +410,13 @@ def case_of_event(vault: OpenVault, event_id: str) -> str:
 
 
 def staff_cards(vault: OpenVault, staff_ids: set[str]) -> dict[str, StaffCard]:
-    """Contributors by id, as a printed record names them."""
+    """Contributors by id, as a printed record names them (another establishment's staff by the
+    hub's name card, with where they work: `staff_names`)."""
     require(vault.actor, "view_acct")
     with vault.session() as session:
         return {
-            s.id: StaffCard(s.display_name, s.role, s.team or "")
-            for s in session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))
+            staff_id: StaffCard(n.display_name, n.role, n.team)
+            for staff_id, n in staff_names(session, staff_ids).items()
         }
 
 

@@ -16,6 +16,7 @@ from hjdesk.services.care_plans.reads import DisplayStatus, display_status
 from hjdesk.services.common import get_or_error, local_today
 from hjdesk.services.labels import days_past, display_name
 from hjdesk.services.permissions import require
+from hjdesk.services.staff_names import name_of, staff_names
 from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import CarePlan, CarePlanReview, Establishment, Location, Patient, Staff
@@ -124,9 +125,15 @@ def list_rows(
         query = query.where(Establishment.code == establishment)
     if wing:
         query = query.where(Location.wing == wing)
+    found = list(session.execute(query))
+    # Owners held here come with the query; the rest (another prison's, after a transfer) by
+    # the one name look-up, which finds the hub's name card or says the name is not held.
+    others = staff_names(
+        session, {row[0].owner_id for row in found if row[0].owner_id and row[-2] is None}
+    )
     rows = [
-        _list_row(plan, tuple(label), last_review, today, policy)
-        for plan, *label, last_review in session.execute(query)
+        _list_row(plan, (*label, owner or name_of(others, plan.owner_id)), last, today, policy)
+        for plan, *label, owner, last in found
     ]
     # Overdue first (longest overdue at the top), then by review date; drafts and closed last.
     rows.sort(key=lambda r: (not r.overdue, -r.days_overdue, r.review_due or date.max, r.title))

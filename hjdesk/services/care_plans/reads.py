@@ -8,7 +8,7 @@ the date has passed with no review since. OVERDUE is never written to the vault.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
@@ -35,6 +35,7 @@ from hjdesk.services.care_plans.templates import prompts_for
 from hjdesk.services.common import get_or_error, local_today
 from hjdesk.services.labels import days_past
 from hjdesk.services.permissions import REGISTERED_CLINICIANS, require
+from hjdesk.services.staff_names import StaffName, name_of, staff_names
 from hjdesk.services.standing import standing
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import (
@@ -154,11 +155,18 @@ class CarePlanView:
     reviews: tuple[ReviewRow, ...]
 
 
-def _staff_names(session: Session, ids: set[str | None]) -> dict[str, Staff]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {s.id: s for s in session.scalars(select(Staff).where(Staff.id.in_(wanted)))}
+@dataclass(frozen=True, slots=True)
+class _People:
+    """The staff a plan names: the owner's staff row (activation checks its role: a name card
+    never counts), and everyone's name as the plan shows it (`staff_names`)."""
+
+    owner: Staff | None
+    names: dict[str, StaffName]
+
+
+def _people(session: Session, owner_id: str | None, signers: Iterable[str | None]) -> _People:
+    owner = session.get(Staff, owner_id) if owner_id else None
+    return _People(owner, staff_names(session, [owner_id, *signers]))
 
 
 def plan_problems(plan: CarePlan, goals: int, interventions: int, owner: Staff | None) -> list[str]:
@@ -228,7 +236,7 @@ def build_view(
             .order_by(CarePlanReview.review_date, CarePlanReview.signed_at)
         )
     )
-    staff = _staff_names(session, {plan.owner_id, *(r.signed_by for r in reviews)})
+    staff = _people(session, plan.owner_id, (r.signed_by for r in reviews))
     amended = [r.amends_id for r in reviews if r.amends_id]
     earlier = {
         r.id: r
@@ -246,7 +254,7 @@ def _view(
     goals: list[CarePlanGoal],
     interventions: list[CarePlanIntervention],
     reviews: list[CarePlanReview],
-    staff: dict[str, Staff],
+    staff: _People,
     today: date,
     policy: CarePlanPolicy,
     earlier: dict[str, CarePlanReview] | None = None,
@@ -254,7 +262,7 @@ def _view(
     data = plan.data or {}
     last_review = max((r.review_date for r in reviews), default=None)
     shown = display_status(plan.status, plan.review_due, last_review, today, policy)
-    owner = staff.get(plan.owner_id or "")
+    owner = staff.owner
     is_draft = plan.status == CarePlanStatus.DRAFT
     problems = (
         plan_problems(plan, live_goal_count(goals), live_intervention_count(interventions), owner)
@@ -273,7 +281,7 @@ def _view(
         overdue=shown is DisplayStatus.OVERDUE,
         days_overdue=days_past(plan.review_due, today) if shown is DisplayStatus.OVERDUE else 0,
         owner_id=plan.owner_id,
-        owner_name=owner.display_name if owner else "",
+        owner_name=name_of(staff.names, plan.owner_id),
         start_date=plan.start_date,
         review_due=plan.review_due,
         last_review_date=last_review,
@@ -301,7 +309,7 @@ def _view(
             for i in interventions
         ),
         reviews=tuple(
-            _review_row(r, staff, (earlier or {}).get(r.amends_id or "")) for r in reviews
+            _review_row(r, staff.names, (earlier or {}).get(r.amends_id or "")) for r in reviews
         ),
     )
 
@@ -313,9 +321,8 @@ def _replaced_text(review: CarePlanReview) -> str:
 
 
 def _review_row(
-    review: CarePlanReview, staff: dict[str, Staff], replaced: CarePlanReview | None = None
+    review: CarePlanReview, staff: dict[str, StaffName], replaced: CarePlanReview | None = None
 ) -> ReviewRow:
-    signer = staff.get(review.signed_by or "")
     return ReviewRow(
         id=review.id,
         review_date=review.review_date,
@@ -325,7 +332,7 @@ def _review_row(
         decision=review.decision,
         next_review_due=review.next_review_due,
         signed_at=review.signed_at,
-        signed_by_name=signer.display_name if signer else "",
+        signed_by_name=name_of(staff, review.signed_by),
         amends_id=review.amends_id,
         amendment_reason=review.amendment_reason,
         replaced=_replaced_text(replaced) if replaced is not None else None,

@@ -28,7 +28,8 @@ from hjdesk.clinical.attendance import (
 from hjdesk.clinical.identifiers import is_older_prisoner
 from hjdesk.services.common import NAME_NOT_HELD, get_or_error
 from hjdesk.services.encounters import standing_encounters
-from hjdesk.storage.models import Appointment, ClinicSession, Establishment, Patient, Staff
+from hjdesk.services.staff_names import name_of, staff_names
+from hjdesk.storage.models import Appointment, ClinicSession, Establishment, Patient
 
 WING_SEPARATOR = ";"
 
@@ -190,12 +191,7 @@ def session_view(session: Session, session_id: str) -> SessionView:
         select(Establishment.code).where(Establishment.id == clinic.establishment_id)
     )
     clinicians = tuple(clinic.clinicians or [])
-    names = {
-        staff_id: name
-        for staff_id, name in session.execute(
-            select(Staff.id, Staff.display_name).where(Staff.id.in_(clinicians))
-        )
-    }
+    names = staff_names(session, clinicians)
     rows = session.scalars(select(Appointment).where(Appointment.session_id == session_id))
     return SessionView(
         id=clinic.id,
@@ -205,7 +201,7 @@ def session_view(session: Session, session_id: str) -> SessionView:
         period=clinic.period,
         wings=split_wings(clinic.wings),
         clinicians=clinicians,
-        clinician_names=tuple(names.get(c, NAME_NOT_HELD) for c in clinicians),
+        clinician_names=tuple(name_of(names, c, nobody=NAME_NOT_HELD) for c in clinicians),
         facilitating_officer=clinic.facilitating_officer,
         status=clinic.status,
         rev=clinic.rev,

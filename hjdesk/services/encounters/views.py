@@ -22,13 +22,13 @@ from hjdesk.services.encounters.chain import standing_encounters, superseded_ids
 from hjdesk.services.encounters.forms import EncounterKind
 from hjdesk.services.permissions import require
 from hjdesk.services.printing import waits_for_hub
+from hjdesk.services.staff_names import StaffName, staff_names
 from hjdesk.storage.models import (
     Encounter,
     Measurement,
     Observation,
     OutboxOp,
     QuestionnaireResult,
-    Staff,
     Task,
 )
 from hjdesk.storage.vault import OpenVault
@@ -200,7 +200,7 @@ class _Related:
     questionnaires: dict[str, list[QuestionnaireResult]]
     measurements: dict[str, list[Measurement]]
     tasks: dict[str, list[Task]]
-    staff: Mapping[str, Staff | Signer]
+    staff: Mapping[str, StaffName | Signer]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +239,7 @@ def _related(session: Session, encounters: Sequence[Encounter]) -> _Related:
             session.scalars(select(Task).where(Task.source_id.in_(ids)).order_by(Task.kind)),
             "source_id",
         ),
-        staff={s.id: s for s in session.scalars(select(Staff).where(Staff.id.in_(authors)))},
+        staff=staff_names(session, authors),
     )
 
 
@@ -267,6 +267,15 @@ def _mapping(value: object, key: str) -> dict[str, Any]:
     return {} if value is None else {key: value}
 
 
+def _author(who: StaffName | Signer | None, signed_role: str) -> dict[str, str]:
+    if who is None:
+        return {"author_name": NAME_NOT_HELD, "author_role": signed_role}
+    if isinstance(who, Signer):  # the signed-in user, who just signed
+        return {"author_name": who.display_name, "author_role": signed_role or who.role}
+    name, role = who.signed_as(signed_role)
+    return {"author_name": name, "author_role": role}
+
+
 def _view(e: Encounter, related: _Related) -> EncounterView:
     # `data` is always an object (the payload rules see to it); what is inside is read here as
     # the encounter service writes it, `{"answers": {…}, "derived": {…}}`, and anything else a
@@ -290,9 +299,8 @@ def _view(e: Encounter, related: _Related) -> EncounterView:
         capacity_concern=e.capacity_concern,
         data=MappingProxyType(_mapping(stored.get("answers"), "answers")),
         author_id=e.signed_by or e.author_id,
-        author_name=who.display_name if who else NAME_NOT_HELD,
         # The role at signing; rows from before it was kept show the signer's present role.
-        author_role=e.signed_role or (who.role if who else ""),
+        **_author(who, e.signed_role or ""),
         signed_at=e.signed_at,
         signed_by=e.signed_by,
         red_flags=tuple(e.red_flags or []),
@@ -334,11 +342,11 @@ def written_view(
     )
     measurements = sorted((r for r in rows if isinstance(r, Measurement)), key=lambda m: m.code)
     author = encounter.signed_by or encounter.author_id
-    staff: dict[str, Staff | Signer] = {}
+    staff: dict[str, StaffName | Signer] = {}
     if signer is not None and author == signer[0]:
         staff[author] = signer[1]
-    elif author and (row := session.get(Staff, author)) is not None:
-        staff[author] = row
+    elif author:
+        staff.update(staff_names(session, [author]))
     view = _view(
         encounter,
         _Related(

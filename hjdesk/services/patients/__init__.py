@@ -1,4 +1,5 @@
-"""The caseload and one patient's record: lists, search, headers, screening events.
+"""The caseload and one patient's record: lists, search, headers, screening events,
+allergies and medicines.
 
 The face other code uses; the modules inside are this feature's own."""
 
@@ -10,6 +11,22 @@ from hjdesk.services.patients.caseload import (
     fold,
     open_patient,
     search,
+)
+from hjdesk.services.patients.medicines import (
+    DOSE_MAX,
+    MEDICINE_CLASSES,
+    NAME_MAX,
+    NO_ALLERGIES,
+    REACTION_MAX,
+    SUBSTANCE_MAX,
+    AllergyView,
+    MedicinesView,
+    MedicineView,
+    end_allergy,
+    medicines_and_allergies,
+    record_allergy,
+    record_medicine,
+    stop_medicine,
 )
 from hjdesk.services.patients.record import (
     STANDS,
@@ -29,21 +46,35 @@ from hjdesk.services.patients.screening import (
 
 __all__ = [
     "ALERT_LABELS",
+    "DOSE_MAX",
+    "MEDICINE_CLASSES",
+    "NAME_MAX",
+    "NO_ALLERGIES",
+    "REACTION_MAX",
     "STANDS",
+    "SUBSTANCE_MAX",
+    "AllergyView",
     "AssessmentRow",
+    "MedicineView",
+    "MedicinesView",
     "PatientRow",
     "ReviewsView",
     "ScreeningView",
     "caseload",
+    "end_allergy",
     "establishment_names",
     "fold",
+    "medicines_and_allergies",
     "open_patient",
     "patient_acct_cases",
     "patient_assessments",
     "patient_reviews",
+    "record_allergy",
+    "record_medicine",
     "record_screening",
     "screening_history",
     "screening_problems",
     "screening_view",
     "search",
+    "stop_medicine",
 ]

@@ -42,6 +42,7 @@ from hjdesk.services.clinics import completed_since, second_stage_done_on
 from hjdesk.services.common import NAME_NOT_HELD, local_today, patient_or_error, utc_now
 from hjdesk.services.encounters import INSTRUMENT_NAMES, superseded_ids
 from hjdesk.services.labels import local_date
+from hjdesk.services.staff_names import name_of, staff_names
 from hjdesk.services.worklists import (
     CARE_PROCESS_CODES,
     CONDITION_NAMES,
@@ -58,7 +59,6 @@ from hjdesk.storage.models import (
     Measurement,
     Patient,
     QuestionnaireResult,
-    Staff,
 )
 from hjdesk.storage.vault import OpenVault
 
@@ -132,14 +132,14 @@ def patient_assessments(vault: OpenVault, patient_id: str) -> tuple[AssessmentRo
     with user_action(vault, "view_patient") as act:
         patient_or_error(act.session, patient_id)
         rows = list(
-            act.session.execute(
-                select(QuestionnaireResult, Staff.display_name)
-                .outerjoin(Staff, QuestionnaireResult.signed_by == Staff.id)
+            act.session.scalars(
+                select(QuestionnaireResult)
                 .where(QuestionnaireResult.patient_id == patient_id)
                 .order_by(QuestionnaireResult.taken_at.desc(), QuestionnaireResult.instrument)
             )
         )
-        standing = _standing(act.session, list({q.encounter_id for q, _ in rows}))
+        names = staff_names(act.session, (q.signed_by for q in rows))
+        standing = _standing(act.session, list({q.encounter_id for q in rows}))
         found = tuple(
             AssessmentRow(
                 result_id=q.id,
@@ -151,10 +151,10 @@ def patient_assessments(vault: OpenVault, patient_id: str) -> tuple[AssessmentRo
                 band=q.band,
                 flagged=q.flagged,
                 override_reason=_override_reason(q.override),
-                author_name=author or NAME_NOT_HELD,
+                author_name=name_of(names, q.signed_by, nobody=NAME_NOT_HELD),
                 standing=standing[q.encounter_id],
             )
-            for q, author in rows
+            for q in rows
         )
         act.audit(kind="view_assessments", patient_id=patient_id)
     return found

@@ -23,6 +23,7 @@ from hjdesk.clinical.ltc import is_critical_medicine
 from hjdesk.clinical.release import AcctSummaryStatus, acct_summary_status
 from hjdesk.services.care_plans import DisplayStatus, display_status, needs_referral
 from hjdesk.services.labels import local_date
+from hjdesk.services.staff_names import name_of, staff_names
 from hjdesk.services.standing import standing
 from hjdesk.services.worklists import (
     LTC_REVIEW,
@@ -44,7 +45,6 @@ from hjdesk.storage.models import (
     Observation,
     QuestionnaireResult,
     ScreeningEvent,
-    Staff,
     Task,
 )
 
@@ -269,12 +269,9 @@ def live_plans(session: Session, patient_id: str, today: date) -> list[PlanBrief
         .group_by(CarePlanReview.plan_id)
     ):
         last[plan_id] = reviewed
-    owner_ids = [p.owner_id for p in plans if p.owner_id]
-    owners = {
-        s.id: s.display_name for s in session.scalars(select(Staff).where(Staff.id.in_(owner_ids)))
-    }
+    owners = staff_names(session, (p.owner_id for p in plans))
     return [
-        _brief(p, goals[p.id], actions[p.id], owners.get(p.owner_id or "", ""), last, today)
+        _brief(p, goals[p.id], actions[p.id], name_of(owners, p.owner_id), last, today)
         for p in plans
     ]
 

@@ -24,7 +24,13 @@ from hjdesk.storage.models.encounters import (
     Observation,
     QuestionnaireResult,
 )
-from hjdesk.storage.models.estate import IdAlias, RollLinkFlag, TransferNotice
+from hjdesk.storage.models.estate import (
+    NAME_CARD_FIELDS,
+    IdAlias,
+    RollLinkFlag,
+    StaffNameCard,
+    TransferNotice,
+)
 from hjdesk.storage.models.problems import Condition
 from hjdesk.storage.models.roll import Alert, Establishment, Location, Patient, Staff
 from hjdesk.storage.models.signed import Signed, SignedEntryImmutable
@@ -40,6 +46,7 @@ from hjdesk.storage.models.system import (
 
 __all__ = [
     "EVERYONE",
+    "NAME_CARD_FIELDS",
     "PENDING_CONTRIBUTIONS",
     "AcctCase",
     "AcctContribution",
@@ -74,6 +81,7 @@ __all__ = [
     "Signed",
     "SignedEntryImmutable",
     "Staff",
+    "StaffNameCard",
     "SyncConflict",
     "SyncPendingPurge",
     "SyncQuarantine",

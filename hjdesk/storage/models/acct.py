@@ -15,7 +15,7 @@ from hjdesk.clinical.acct import (
     ContributionType,
     Team,
 )
-from hjdesk.storage.models.base import Base, Synced, UtcDateTime
+from hjdesk.storage.models.base import NAMES_STAFF, Base, Synced, UtcDateTime
 from hjdesk.storage.models.column_types import enum_type
 from hjdesk.storage.models.signed import Signed
 
@@ -64,7 +64,7 @@ class AcctContribution(Signed, Synced, Base):
     event_id: Mapped[str] = mapped_column(ForeignKey("acct_events.id"), index=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("acct_cases.id"), index=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
-    contributor_id: Mapped[str] = mapped_column(String(36))
+    contributor_id: Mapped[str] = mapped_column(String(36), info=NAMES_STAFF)
     team: Mapped[Team] = mapped_column(enum_type(Team, 20, "team"))
     contribution_type: Mapped[ContributionType] = mapped_column(
         enum_type(ContributionType, 40, "contribution_type")

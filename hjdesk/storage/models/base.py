@@ -79,6 +79,12 @@ _SQLITE_FORMAT = (
 _SQLITE_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 
 
+# Marks a column holding a member of staff's id (who wrote, signed, contributed, owns, leads,
+# recorded): the hub reads these fields of an arriving person's records to know whose names
+# their next prison needs (name cards, hazard H-37; `sync.payloads.staff_fields`).
+NAMES_STAFF: dict[str, Any] = {"names_staff": True}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -103,7 +109,7 @@ class Synced:
     rev: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     hlc: Mapped[str] = mapped_column(String(24), default="", nullable=False)
     origin_device: Mapped[str] = mapped_column(String(36), default="", nullable=False)
-    author_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    author_id: Mapped[str | None] = mapped_column(String(36), nullable=True, info=NAMES_STAFF)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, nullable=False)
 
     def sync_patient_id(self) -> str | None:

@@ -18,7 +18,7 @@ from hjdesk.clinical.care_plans import (
     ReviewDecision,
 )
 from hjdesk.clinical.ltc import LtcCondition
-from hjdesk.storage.models.base import Base, Synced
+from hjdesk.storage.models.base import NAMES_STAFF, Base, Synced
 from hjdesk.storage.models.column_types import JsonText, enum_type
 from hjdesk.storage.models.signed import Signed
 
@@ -36,7 +36,7 @@ class CarePlan(Synced, Base):
     status: Mapped[CarePlanStatus] = mapped_column(
         enum_type(CarePlanStatus, 12, "status"), default=CarePlanStatus.DRAFT, index=True
     )
-    owner_id: Mapped[str | None] = mapped_column(String(36))
+    owner_id: Mapped[str | None] = mapped_column(String(36), info=NAMES_STAFF)
     start_date: Mapped[date | None] = mapped_column(Date)
     review_due: Mapped[date | None] = mapped_column(Date, index=True)
     patient_involvement: Mapped[PatientInvolvement | None] = mapped_column(

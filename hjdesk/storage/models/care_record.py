@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hjdesk.clinical.acct import Team
 from hjdesk.clinical.release import GpRegistrationStatus, MovementType, ReconnectStatus
-from hjdesk.storage.models.base import Base, Synced, UtcDateTime
+from hjdesk.storage.models.base import NAMES_STAFF, Base, Synced, UtcDateTime
 from hjdesk.storage.models.column_types import enum_type
 from hjdesk.storage.models.signed import Signed
 
@@ -108,4 +108,4 @@ class CaseloadMembership(Synced, Base):
     team: Mapped[Team] = mapped_column(enum_type(Team, 20, "team"))
     started_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
-    lead_id: Mapped[str | None] = mapped_column(String(36))
+    lead_id: Mapped[str | None] = mapped_column(String(36), info=NAMES_STAFF)

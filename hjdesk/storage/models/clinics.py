@@ -15,7 +15,7 @@ from hjdesk.clinical.attendance import (
     SessionStatus,
 )
 from hjdesk.clinical.ltc import LtcCondition
-from hjdesk.storage.models.base import Base, Synced, UtcDateTime
+from hjdesk.storage.models.base import NAMES_STAFF, Base, Synced, UtcDateTime
 from hjdesk.storage.models.column_types import JsonText, enum_type
 
 
@@ -53,7 +53,7 @@ class Appointment(Synced, Base):
         enum_type(Attribution, 12, "attribution")
     )
     outcome_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    outcome_by: Mapped[str | None] = mapped_column(String(36))
+    outcome_by: Mapped[str | None] = mapped_column(String(36), info=NAMES_STAFF)
     outcome_reason: Mapped[str | None] = mapped_column(Text)
     risks_explained: Mapped[bool | None] = mapped_column(Boolean)
     capacity_concern: Mapped[bool | None] = mapped_column(Boolean)

@@ -1,4 +1,5 @@
-"""Laptop-only tables of the estate: id aliases, transfers seen from here, NHS-number link flags."""
+"""Laptop-only tables of the estate: id aliases, transfers seen from here, NHS-number link flags,
+and the hub's name cards for other establishments' staff."""
 
 from __future__ import annotations
 
@@ -54,3 +55,29 @@ class RollLinkFlag(Base):
     flagged_at: Mapped[datetime] = mapped_column(UtcDateTime)
     checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     checked_by: Mapped[str | None] = mapped_column(String(40))
+
+
+# The fields a name card carries (its hub document's payload, exactly): nothing that says what
+# the person may do, and nothing of their login.
+NAME_CARD_FIELDS = ("staff_id", "name", "role", "establishment")
+
+
+class StaffNameCard(Base):
+    """Who another establishment's member of staff is, as the hub describes them: made by the hub
+    for the staff whom the records of a person arriving here name (hazard H-37), so those records
+    show who wrote or signed them and where to ask.
+
+    Read-only here: stored only from a pull, never queued in the outbox, never a staff row. It
+    gives no authority (authority lives in staff rows and key slots): nobody signs in as a card,
+    and nothing checks a role against one."""
+
+    __tablename__ = "staff_name_cards"
+
+    staff_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    establishment: Mapped[str] = mapped_column(String(10))
+    # The hub's document: its id and rev, so a pull stores a card only when it is newer.
+    card_id: Mapped[str] = mapped_column(String(36))
+    rev: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, String, event, inspect
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
-from hjdesk.storage.models.base import UtcDateTime
+from hjdesk.storage.models.base import NAMES_STAFF, UtcDateTime
 from hjdesk.storage.outbox import CONTEXT_KEY, REMOTE_KEY, DeviceContext
 
 
@@ -27,7 +27,7 @@ class Signed:
     """Columns of a clinical entry that is signed once and then frozen."""
 
     signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    signed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    signed_by: Mapped[str | None] = mapped_column(String(36), nullable=True, info=NAMES_STAFF)
     signed_role: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     @property

@@ -12,7 +12,8 @@ trusted because it sent it. Each op is checked against the hub's own state *befo
 - write-once: a signed entry or an audit event is never changed; a device pushes only its own
   audit chain;
 - authority: authors and signers are staff of the device's establishment; a staff row's role and
-  active state are never changed by another device; a revoked device writes only what it created.
+  active state are never changed by another device; a revoked device writes only what it created;
+- hub-made: a name card (`name_cards`) is the hub's alone; no device writes one.
 
 A broken rule is a `Refusal` naming the op and the rule; the batch is refused with 422 (see
 `push.py`) and the refusal is recorded so the laptop can set the op aside and carry on.
@@ -32,6 +33,7 @@ from hjdesk.clinical import estate_ids
 from hjdesk.sync import payloads
 from hjdesk.sync.bulk import among
 from hjdesk.sync.hub import schema, transfers
+from hjdesk.sync.hub.name_cards import STAFF_KIND
 from hjdesk.sync.hub.scope import Scope
 from hjdesk.sync.protocol import (
     AUDIT_KIND,
@@ -42,7 +44,6 @@ from hjdesk.sync.protocol import (
     WireOp,
 )
 
-STAFF_KIND = "staff"
 # Fields of a staff row that say what a person may do: never taken from another device.
 STAFF_AUTHORITY_FIELDS = ("role", "active")
 # Who wrote or signed a record: each must be staff of the writing device's establishment.
@@ -168,6 +169,12 @@ class Authority:
         why = payloads.problem(op.kind, op.record_id, op.payload)
         if why is not None:
             return self._refuse(op, "payload-invalid", why)
+        if op.kind in payloads.HUB_MADE_KINDS:
+            # A name card says who another prison's staff member is: believed because the hub
+            # made it from its own staff records, so one from a device would be a forged name.
+            return self._refuse(
+                op, "hub-made-only", f"'{op.kind}' records are made by the hub, never by a device"
+            )
         op.payload["origin_device"] = self.me if doc is None else doc.origin_device
         if op.kind == AUDIT_KIND:
             return self._audit(op, doc)

@@ -314,6 +314,8 @@ class _Batch:
         doc.change_seq = self.seqs.next()
         doc.dirty = True
         self.scope.observe(op.kind, op.record_id, doc.payload)
+        if doc.patient_id is not None and op.kind not in (PATIENT_KIND, AUDIT_KIND):
+            self.scope.observe_record(doc.patient_id, self.device["establishment"], doc.payload)
         self.counts.applied += 1
         return "applied"
 

@@ -7,17 +7,20 @@ establishment changes (a transfer) or they leave the roll:
 
 - the establishment they left gets a purge instruction in the change log, and
 - at the establishment they arrive at, every document of theirs is re-announced with a new change
-  sequence, so devices there receive the whole history however far their cursors have moved.
+  sequence, so devices there receive the whole history however far their cursors have moved, and
+  the hub writes name cards there for the other establishments' staff that history names
+  (`name_cards`, hazard H-37).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
 from hjdesk.sync.bulk import among
-from hjdesk.sync.hub import schema
+from hjdesk.sync.hub import name_cards, schema
 from hjdesk.sync.hub.schema import utcnow
 from hjdesk.sync.hub.store import SeqAllocator
 from hjdesk.sync.protocol import AUDIT_KIND, ESTABLISHMENT_KIND, PATIENT_KIND
@@ -40,6 +43,8 @@ class Scope:
         self._patient_changes: dict[str, Placement] = {}
         self._purges: list[dict[str, Any]] = []
         self._arrivals: list[str] = []
+        # Establishment code → staff ids named by records now there (name cards, H-37).
+        self._named: defaultdict[str, set[str]] = defaultdict(set)
 
     def prefetch(self, patient_ids: list[str]) -> None:
         """Load the placements of the patients a batch touches, in a few queries."""
@@ -95,6 +100,14 @@ class Scope:
             if arrived is not None and record_id not in self._arrivals:
                 self._arrivals.append(record_id)
 
+    def observe_record(self, patient_id: str, writer_code: str, payload: dict[str, Any]) -> None:
+        """A patient's record was written by a device of `writer_code`: if the patient is placed
+        elsewhere (they left before that laptop heard, or its claim is pending), the staff it
+        names need name cards where it will be read. The placement is already in memory."""
+        code = self._code(self._placement(patient_id))
+        if code is not None and code != writer_code:
+            self._named[code].update(name_cards.people_of([payload]))
+
     def flush(self) -> None:
         """Write the index changes, purges, then re-announce arrivals (after their documents)."""
         est = schema.establishments
@@ -119,9 +132,11 @@ class Scope:
         if self._purges:
             self.conn.execute(schema.purges.insert(), self._purges)
         docs = schema.documents
+        people = name_cards.person_columns()
         for patient_id in self._arrivals:
+            # The staff each document names come with its key, in the same query (H-37).
             keys = self.conn.execute(
-                select(docs.c.kind, docs.c.id)
+                select(docs.c.kind, docs.c.id, *people)
                 .where(docs.c.patient_id == patient_id, docs.c.kind != AUDIT_KIND)
                 .order_by(docs.c.change_seq)
             ).all()
@@ -130,5 +145,11 @@ class Scope:
                     update(docs)
                     .where(docs.c.kind == bindparam("b_kind"), docs.c.id == bindparam("b_id"))
                     .values(change_seq=bindparam("b_seq"), last_device=None),
-                    [{"b_kind": k, "b_id": i, "b_seq": self.seqs.next()} for k, i in keys],
+                    [{"b_kind": k.kind, "b_id": k.id, "b_seq": self.seqs.next()} for k in keys],
                 )
+            there = self._code(self.placements.get(patient_id))
+            if there is not None:
+                self._named[there].update(name_cards.people_of(keys))
+        # After the history: a laptop pulling part-way sees the records before their names,
+        # as it would see them with no card at all.
+        name_cards.write_cards(self.conn, self.seqs, self._named)

@@ -178,6 +178,12 @@ class OlderPrisonerSection(Section):
 SMOKING = (("SMOKER", "Smoker"), ("EX_SMOKER", "Ex-smoker"), ("NEVER_SMOKED", "Never smoked"))
 
 
+MEDICINES_HINT = (
+    "Also record each allergy and current medicine on the record's Medicines tab: the transfer "
+    "summary lists only those."
+)
+
+
 class SecondStageSection(Section):
     """Second-stage health assessment (NICE NG57), within 7 days of reception."""
 
@@ -196,6 +202,10 @@ class SecondStageSection(Section):
             key: self.add(key, label, TextArea(label.replace("&", ""), lines=2))
             for key, label in self.TEXTS
         }
+        # What is written here stays in this note: the transfer summary and the medicines
+        # checklist list only what the record's Medicines tab holds (H-39).
+        self.texts["medicines"].setPlaceholderText(MEDICINES_HINT)
+        self.texts["medicines"].setAccessibleDescription(MEDICINES_HINT)
         self.smoking = self.add(
             "smoking_status", "Smoking status", Combo(SMOKING, "Smoking status")
         )

@@ -35,6 +35,7 @@ from hjdesk.ui.record.assessments_tab import AssessmentsTab
 from hjdesk.ui.record.care_plans_tab import CarePlansTab
 from hjdesk.ui.record.conditions_tab import ConditionsTab
 from hjdesk.ui.record.header import RecordHeader
+from hjdesk.ui.record.medicines_tab import MedicinesTab
 from hjdesk.ui.record.new_entry import NewEntryButton
 from hjdesk.ui.record.observations import ObservationsTab
 from hjdesk.ui.record.release_tab import ReleaseTab
@@ -69,6 +70,7 @@ class PatientRecordPage(Page):
         self.assessments = AssessmentsTab(context)
         self.conditions = ConditionsTab(context)
         self.screening = ScreeningTab(context)
+        self.medicines = MedicinesTab(context)
         self.release = ReleaseTab(context)
         self.record_tabs: list[RecordTab[Any]] = [
             self.timeline,
@@ -78,6 +80,7 @@ class PatientRecordPage(Page):
             self.assessments,
             self.conditions,
             self.screening,
+            self.medicines,
             self.release,
         ]
         self.tabs = QTabWidget()

@@ -1,0 +1,127 @@
+"""Name cards: who another establishment's staff are, for the records that name them (H-37).
+
+Staff rows are establishment records: a laptop holds its own prison's staff only. A person who
+arrives by transfer brings records written, signed and owned by the previous prison's staff, so
+the next prison could not tell who wrote them or whom to ask. When the hub re-announces a
+person's history to the establishment they arrive at (`scope.Scope.flush`), or stores a record
+written elsewhere about a person placed there, it reads the staff those records name
+(`payloads.staff_fields`) and writes, for each who is not staff of that establishment, a name
+card: a hub-made document (`STAFF_CARD_KIND`) of that establishment, with the staff id, name,
+role and establishment code from the hub's stored staff document, and nothing else. It reaches
+every laptop of the establishment through the change log, including laptops enrolled later.
+
+A card is never authority: it is not a staff row, a laptop stores it read-only, and no device may
+push one (`authorise.Authority`). Its id comes from (staff id, establishment), so a second
+arrival naming the same person refreshes the one card instead of adding another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Row, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hjdesk.clinical import estate_ids
+from hjdesk.sync import payloads
+from hjdesk.sync.bulk import among
+from hjdesk.sync.hub import schema
+from hjdesk.sync.hub.schema import utcnow
+from hjdesk.sync.hub.store import SeqAllocator
+from hjdesk.sync.protocol import STAFF_CARD_KIND
+
+STAFF_KIND = "staff"
+# The hub writes cards itself; no device did.
+HUB_ORIGIN = "hub"
+
+
+def person_columns() -> list[ColumnElement[Any]]:
+    """The staff-naming fields of a document's payload, as text columns to select beside it:
+    read in the query that already lists an arrival's documents, not by loading payloads."""
+    docs = schema.documents
+    return [docs.c.payload[name].as_string().label(name) for name in payloads.staff_fields()]
+
+
+def people_of(rows: Iterable[Row[Any] | Mapping[str, Any]]) -> set[str]:
+    """The staff ids named in rows selected with `person_columns` (or in payloads)."""
+    found: set[str] = set()
+    for row in rows:
+        values = row if isinstance(row, Mapping) else row._mapping
+        for name in payloads.staff_fields():
+            value = values.get(name)
+            if isinstance(value, str) and 0 < len(value) <= 36:
+                found.add(value)
+    return found
+
+
+def write_cards(conn: Connection, seqs: SeqAllocator, named: Mapping[str, set[str]]) -> None:
+    """For each establishment code, a card for each staff id named there who is a member of
+    staff of another establishment and whose staff document the hub holds."""
+    wanted = sorted({staff for people in named.values() for staff in people})
+    if not wanted:
+        return
+    staff = _staff(conn, wanted)
+    now = utcnow()
+    rows = [
+        {
+            "kind": STAFF_CARD_KIND,
+            "id": estate_ids.staff_card_id(staff_id, code),
+            "rev": 1,
+            "patient_id": None,
+            "est_code": code,
+            "est_ref": None,
+            "payload": card,
+            "hlc": "",
+            "origin_device": HUB_ORIGIN,
+            "last_device": None,
+            "updated_at": now,
+            "conflict": False,
+            "change_seq": seqs.next(),
+        }
+        for code, people in sorted(named.items())
+        for staff_id in sorted(people)
+        if (card := staff.get(staff_id)) is not None and card["establishment"] != code
+    ]
+    if rows:
+        conn.execute(_upsert(conn), rows)
+
+
+def _staff(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+    """The cards' payloads, by staff id, from the hub's staff documents (one query per 500)."""
+    docs = schema.documents
+    name = docs.c.payload["display_name"].as_string()
+    role = docs.c.payload["role"].as_string()
+    found: dict[str, dict[str, str]] = {}
+    for start in range(0, len(ids), 500):
+        for staff_id, code, shown, held_role in conn.execute(
+            select(docs.c.id, docs.c.est_code, name, role).where(
+                docs.c.kind == STAFF_KIND, among(conn, docs.c.id, ids[start : start + 500])
+            )
+        ):
+            if code and isinstance(shown, str) and shown.strip():
+                found[staff_id] = {
+                    "staff_id": staff_id,
+                    "name": shown[:120],
+                    "role": (held_role or "")[:20],
+                    "establishment": code,
+                }
+    return found
+
+
+def _upsert(conn: Connection) -> Any:
+    """INSERT a card, or refresh the one there (name and role as the hub now holds them, a new
+    rev and change sequence so every laptop of the establishment pulls it again)."""
+    docs = schema.documents
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(docs)
+    return insert.on_conflict_do_update(
+        index_elements=[docs.c.kind, docs.c.id],
+        set_={
+            "rev": docs.c.rev + 1,
+            "payload": insert.excluded.payload,
+            "change_seq": insert.excluded.change_seq,
+            "last_device": None,
+            "updated_at": insert.excluded.updated_at,
+        },
+    )
