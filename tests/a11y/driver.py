@@ -46,6 +46,7 @@ from hjdesk.ui.context import PageContext
 from hjdesk.ui.encounter.dialog import EncounterDialog
 from hjdesk.ui.main_window import Workspace
 from hjdesk.ui.record.amend_dialog import AmendDialog
+from hjdesk.ui.record.medicine_dialogs import AllergyDialog, EndDialog, MedicineDialog
 from hjdesk.ui.record.release_plan_dialog import ReleasePlanDialog
 from hjdesk.ui.record.screening_amend import ScreeningAmendDialog
 from hjdesk.ui.record.screening_dialog import ScreeningDialog
@@ -158,6 +159,28 @@ DIALOGS: tuple[DialogCase, ...] = (
         "screening",
         ScreeningDialog,
         lambda d: ScreeningDialog(d.context, d.patient, "the patient", d.parent),
+    ),
+    DialogCase(
+        "allergy",
+        AllergyDialog,
+        lambda d: AllergyDialog(d.context, d.patient, "the patient", d.parent),
+    ),
+    DialogCase(
+        "medicine",
+        MedicineDialog,
+        lambda d: MedicineDialog(d.context, d.patient, "the patient", d.parent),
+    ),
+    DialogCase(
+        "medicine stopped",
+        EndDialog,
+        lambda d: EndDialog(
+            d.context,
+            "Medicine stopped",
+            "Medicine: Levetiracetam 500 mg twice daily.",
+            "the patient",
+            lambda _vault: None,
+            d.parent,
+        ),
     ),
 )
 
