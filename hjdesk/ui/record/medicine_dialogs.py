@@ -34,7 +34,7 @@ from hjdesk.ui.widgets.form_rows import FormRows
 from hjdesk.ui.widgets.message_line import MessageLine
 
 
-class _Write(WriteDialog):
+class RecordForm(WriteDialog):
     """A titled form for one patient with a problem line and Save / Cancel."""
 
     def __init__(
@@ -90,7 +90,7 @@ def _line(name: str, most: int, hint: str = "") -> QLineEdit:
     return line
 
 
-class AllergyDialog(_Write):
+class AllergyDialog(RecordForm):
     def __init__(
         self, context: PageContext, patient_id: str, who: str, parent: QWidget | None = None
     ) -> None:
@@ -108,7 +108,7 @@ class AllergyDialog(_Write):
         self.write(lambda vault: record_allergy(vault, patient_id, substance, reaction))
 
 
-class MedicineDialog(_Write):
+class MedicineDialog(RecordForm):
     def __init__(
         self, context: PageContext, patient_id: str, who: str, parent: QWidget | None = None
     ) -> None:
@@ -142,7 +142,7 @@ class MedicineDialog(_Write):
         )
 
 
-class EndDialog(_Write):
+class EndDialog(RecordForm):
     """Confirm marking an entry no longer current; says what it is and that it stays listed."""
 
     def __init__(

@@ -22,7 +22,7 @@ from hjdesk.services.patients import (
 from hjdesk.services.permissions import may
 from hjdesk.storage.vault import OpenVault
 from hjdesk.ui.context import PageContext
-from hjdesk.ui.record.medicine_dialogs import AllergyDialog, EndDialog, MedicineDialog, _Write
+from hjdesk.ui.record.medicine_dialogs import AllergyDialog, EndDialog, MedicineDialog, RecordForm
 from hjdesk.ui.record.tab_base import RecordTab, make_tree, tree_item, words
 
 CLASS_NAMES = {code: label.split(" (")[0] for code, label in MEDICINE_CLASSES}
@@ -58,7 +58,7 @@ class MedicinesTab(RecordTab[MedicinesView]):
         self.stop_medicine = QPushButton("Medicine s&topped…")
         for button in (self.end_allergy, self.stop_medicine):
             button.setEnabled(False)
-        self.dialog: _Write | None = None
+        self.dialog: RecordForm | None = None
         self._lay_out()
         self.add_allergy.clicked.connect(self.record_allergy)
         self.add_medicine.clicked.connect(self.record_medicine)
@@ -142,7 +142,7 @@ class MedicinesTab(RecordTab[MedicinesView]):
         self.end_allergy.setEnabled(allowed and allergy is not None and allergy.active)
         self.stop_medicine.setEnabled(allowed and medicine is not None and medicine.active)
 
-    def _open(self, make: Callable[[str, str], _Write]) -> None:
+    def _open(self, make: Callable[[str, str], RecordForm]) -> None:
         if self.patient_id is None:
             return
         if self.dialog is not None:
