@@ -31,6 +31,7 @@ from hjdesk.services.worklists import (
     standing_where,
     voided_encounters,
 )
+from hjdesk.services.worklists.tasks import KNOWN_STATUSES, not_closed, unknown_status_note
 from hjdesk.storage.models import (
     AcctCase,
     Appointment,
@@ -365,12 +366,16 @@ def outstanding_appointments(
 
 
 def referrals(session: Session, patient_id: str) -> tuple[ReferralItem, ...]:
-    query = (
-        select(Task)
-        .where(Task.patient_id == patient_id, Task.status == "OPEN")
-        .order_by(Task.due_at)
-    )
-    return tuple(ReferralItem(t.id, t.kind, t.title, t.due_at) for t in session.scalars(query))
+    """The person's tasks not done or withdrawn; one with a status this version does not know
+    (a newer laptop's) is listed saying so, never left out (H-40)."""
+    query = select(Task).where(Task.patient_id == patient_id, not_closed()).order_by(Task.due_at)
+    return tuple(ReferralItem(t.id, t.kind, _titled(t), t.due_at) for t in session.scalars(query))
+
+
+def _titled(task: Task) -> str:
+    if task.status in KNOWN_STATUSES:
+        return task.title
+    return f"{task.title} ({unknown_status_note(task.status)})"
 
 
 def screening(session: Session, patient_id: str) -> tuple[ScreeningItem, ...]:
