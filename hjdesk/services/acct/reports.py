@@ -77,7 +77,8 @@ class AcctAuditReport:
 
 @dataclass(frozen=True, slots=True)
 class UnsyncedContribution:
-    """A contribution still waiting for the hub; `warn` when within 2 hours of needed-by."""
+    """A contribution still waiting for the hub; `warn` when within the ACCT policy's
+    sync-warning window (`AcctPolicy.unsynced_warning_window`) of needed-by, or past it."""
 
     contribution_id: str
     event_id: str

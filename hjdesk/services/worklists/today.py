@@ -25,7 +25,8 @@ Decisions (ours, where domain.md is silent):
 - Open tasks: every task not DONE or WITHDRAWN. A status this version does not know (a newer
   laptop's, arrived by sync) is shown HIGH with the status as stored, never left out (H-40).
 - Severity: HIGH for overdue and safety-critical items (ACCT gaps and warnings, unsynced input
-  within 2 hours of needed-by), MEDIUM for items due now, LOW for open tasks not yet due.
+  within the sync-warning window of needed-by: `AcctPolicy.unsynced_warning_window`), MEDIUM
+  for items due now, LOW for open tasks not yet due.
 """
 
 from __future__ import annotations
