@@ -26,12 +26,14 @@ from hjdesk.services.labels import local_date
 from hjdesk.services.staff_names import name_of, staff_names
 from hjdesk.services.standing import standing
 from hjdesk.services.worklists import (
+    KNOWN_STATUSES,
     LTC_REVIEW,
     OLDER_PRISONER_REVIEW,
+    not_closed,
     standing_where,
+    unknown_status_note,
     voided_encounters,
 )
-from hjdesk.services.worklists.tasks import KNOWN_STATUSES, not_closed, unknown_status_note
 from hjdesk.storage.models import (
     AcctCase,
     Appointment,
