@@ -170,6 +170,25 @@ class AcctPolicy:
 DEFAULT_ACCT_POLICY = AcctPolicy()
 
 
+def window_text(window: timedelta) -> str:
+    """A policy window as a person reads it: "2 hours", "1 hour", "90 minutes" (whole hours as
+    hours, else whole minutes, else seconds), so a text that names a window follows the policy
+    instead of repeating its number."""
+    seconds = round(window.total_seconds())
+    if seconds <= 0:
+        raise ValueError("A window must be longer than zero")
+    for unit, length in (("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds % length == 0:
+            count = seconds // length
+            return f"{count} {unit}" if count == 1 else f"{count:,} {unit}s"
+    raise AssertionError("unreachable: every whole number of seconds is whole seconds")
+
+
+def unsynced_warning_window_text(policy: AcctPolicy = DEFAULT_ACCT_POLICY) -> str:
+    """The sync-warning window (`AcctPolicy.unsynced_warning_window`) as text, e.g. "2 hours"."""
+    return window_text(policy.unsynced_warning_window)
+
+
 def risk_level_name(level: AcctRiskLevel, policy: AcctPolicy = DEFAULT_ACCT_POLICY) -> str:
     return policy.risk_level_names[AcctRiskLevel(level)]
 
@@ -356,10 +375,11 @@ def may_warn(event: AcctEvent) -> bool:
 def upcoming_warnings(
     events: Iterable[AcctEvent], now: datetime, policy: AcctPolicy = DEFAULT_ACCT_POLICY
 ) -> list[UpcomingWarning]:
-    """Review events due within the next 24 hours, not yet held, with no contribution planned."""
+    """Review events due within the upcoming window (24 hours), not yet held, with no
+    contribution planned."""
     now = require_aware(now, "The current time")
     horizon = now + policy.upcoming_window
-    hours = round(policy.upcoming_window.total_seconds() / 3600)
+    within = window_text(policy.upcoming_window)
     warnings: list[UpcomingWarning] = []
     for event in events:
         due = event.scheduled_at
@@ -372,7 +392,7 @@ def upcoming_warnings(
                     event_type=event.type,
                     scheduled_at=due,
                     message=(
-                        f"The {EVENT_LABELS[event.type]} is within the next {hours} hours and "
+                        f"The {EVENT_LABELS[event.type]} is within the next {within} and "
                         "no health input is planned."
                     ),
                 )

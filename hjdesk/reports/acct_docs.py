@@ -3,7 +3,10 @@ manager, and the health-input audit.
 
 The contribution sheet carries the risk-relevant summary only (the full note stays in the clinical
 record), who gave it, their role, when, and a line to sign: it is also the handover slip when a
-contribution made on the wing has not reached the office before the review.
+contribution made on the wing has not reached the office before the review. Input withdrawn as
+entered in error is part of the record: it is listed apart, as withdrawn, with who withdrew it,
+when and why, never what it said; asked for by patient, the sheet prints even when the only
+input there was withdrawn.
 
 The audit lists every ACCT_NO_HEALTH_INPUT flag and, per month, the share of case reviews and
 closures without health input (a case review past its time and never recorded as held counts, in
@@ -29,6 +32,7 @@ from hjdesk.services.acct import (
     AuditFlagRow,
     ContributionView,
     StaffCard,
+    WithdrawnInput,
     audit_report,
     audit_unsynced,
     case_of_event,
@@ -37,6 +41,7 @@ from hjdesk.services.acct import (
     latest_contribution_event,
     staff_cards,
     wing_months,
+    withdrawn_input,
 )
 from hjdesk.services.common import CLINIC_ZONE, NAME_NOT_HELD, clinic_time
 from hjdesk.services.release import patient_identifiers
@@ -73,6 +78,30 @@ def _contribution_block(c: ContributionView, staff: dict[str, StaffCard], held: 
     return KeepTogether(parts)
 
 
+def _withdrawn_block(w: WithdrawnInput, staff: dict[str, StaffCard]) -> Flowable:
+    """Input withdrawn as entered in error, as the record holds it: who gave what kind of input
+    and when, who withdrew it, when and why. Never its summary (H-23): the withdrawn text stays
+    in the healthcare record, and may be about someone else (a wrong-patient entry)."""
+    card = staff.get(w.contributor_id, StaffCard(NAME_NOT_HELD, "", ""))
+    role = w.signed_role or card.role
+    withdrawer = staff.get(w.withdrawn_by or "", StaffCard(NAME_NOT_HELD, "", ""))
+    by_role = w.withdrawn_role or withdrawer.role
+    state = "planned" if w.planned else "given"
+    pairs: list[tuple[str, object]] = [
+        ("Contributor", card.name),
+        ("Role and team", f"{role} · {words(w.team)}"),
+        ("Type of input", f"{words(w.contribution_type)} ({state})"),
+        ("Counts as health input", "No (withdrawn)"),
+        ("Time", moment(w.signed_at, "not signed")),
+        ("Withdrawn (entered in error)",
+         f"{withdrawer.name}{f' ({by_role})' if by_role else ''}, {moment(w.withdrawn_at)}"),
+        ("Reason", w.reason or "–"),
+    ]  # fmt: skip
+    if w.corrected_entry:
+        pairs.append(("Correction", "The withdrawn entry had replaced an earlier entry."))
+    return KeepTogether([key_values(pairs, (1, 2.4)), gap(4)])
+
+
 def _event_pairs(case: AcctCaseView, event: AcctEventView) -> list[tuple[str, object]]:
     return [
         ("ACCT status", STATUS_WORDS.get(case.status, words(case.status))),
@@ -98,9 +127,13 @@ def contribution_sheet(ctx: Context, patient_id: str | None, event_id: str | Non
         event.contributions,
         key=lambda c: (c.planned, c.signed_at or datetime.max.replace(tzinfo=CLINIC_ZONE)),
     )
+    withdrawn = withdrawn_input(ctx.vault, event.id)
     staff = staff_cards(
         ctx.vault,
-        {c.contributor_id for c in contributions} | {c.signed_by or "" for c in contributions},
+        {c.contributor_id for c in contributions}
+        | {c.signed_by or "" for c in contributions}
+        | {w.contributor_id for w in withdrawn}
+        | {w.withdrawn_by or "" for w in withdrawn},
     )
     story: list[Flowable] = [
         para(
@@ -111,9 +144,26 @@ def contribution_sheet(ctx: Context, patient_id: str | None, event_id: str | Non
         key_values(_event_pairs(case, event), (1, 2.4)),
         heading(f"Health input ({len(contributions)})"),
     ]
-    if not contributions:
+    if not contributions and withdrawn:
+        story.append(
+            para(
+                "No health input stands for this event: the input recorded was withdrawn "
+                "(entered in error), as listed below."
+            )
+        )
+    elif not contributions:
         story.append(para("No health input is recorded for this event."))
     story += [_contribution_block(c, staff, event.held_at is not None) for c in contributions]
+    if withdrawn:
+        story += [
+            heading(f"Withdrawn input ({len(withdrawn)})"),
+            para(
+                "Marked entered in error: it does not count as health input, and what it said "
+                "is not printed (it stays in the healthcare record)."
+            ),
+            gap(2),
+        ]
+        story += [_withdrawn_block(w, staff) for w in withdrawn]
     return Document(
         title="ACCT health contribution sheet",
         story=story,

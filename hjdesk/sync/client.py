@@ -78,6 +78,9 @@ class SyncSummary:
     receipt_at: datetime
     quarantined: int = 0  # set aside by this sync (refused by the hub, or not appliable here)
     in_quarantine: int = 0  # all set aside on this laptop
+    # The ACCT cases this sync closed as mirrors an arrival's HA alert made, the person having
+    # arrived with an open ACCT (H-38): case ids only, never who they are about.
+    mirrors_closed: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         out = [
@@ -101,12 +104,27 @@ class SyncSummary:
                 "refused them or they could not be stored here. See 'hjdesk sync --quarantine' "
                 "or the Sync page."
             )
+        if self.mirrors_closed:
+            out.append(mirrors_closed_line(len(self.mirrors_closed)))
         if self.revoked:
             out.append("This laptop's access was revoked at the hub: it can no longer receive.")
         if self.wiped:
             out.append("The hub asked for this laptop to be wiped: the vault has been destroyed.")
         out.append(f"{self.waiting} changes waiting to be sent.")
         return out
+
+
+def mirrors_closed_line(count: int) -> str:
+    """What a sync says when it closed ACCTs mirrored on arrival (H-38)."""
+    if count == 1:
+        return (
+            "Closed 1 ACCT mirrored on arrival: the person arrived with an open ACCT, which "
+            "continues here."
+        )
+    return (
+        f"Closed {count} ACCTs mirrored on arrival: each person arrived with an open ACCT, "
+        "which continues here."
+    )
 
 
 def sync_config(vault: OpenVault) -> SyncConfig | None:
@@ -240,6 +258,7 @@ def sync(
     page_size = max(1, min(page_size, MAX_PAGE))
     found = _require_config(vault)
     tally = Tally()
+    closed: tuple[acct.Superseded, ...] = ()
     with HubClient(found.hub_url, token=found.token, ca_bundle=found.ca_bundle) as hub:
         report(SyncProgress("connect", 0, None, f"connecting to {found.hub_url}"))
         tally.state = hub.device()
@@ -254,14 +273,15 @@ def sync(
             cycle.pull(vault, hub, tally, report, page_size)
             # What the pull brought may supersede an ACCT this laptop mirrored from an arrival's
             # HA alert (H-38); the closure is pushed below with the sync's audit event.
-            acct.settle_arrival_mirrors(vault)
+            closed = acct.settle_arrival_mirrors(vault)
         quarantine.audit_pending(vault)
         with vault.transaction() as session:
             local_state.put(session, local_state.REVOKED, "true" if revoked else "false")
             vault.audit(
                 "sync",
                 detail={"pushed": tally.pushed, "pulled": tally.pulled,
-                        "conflicts": tally.new_conflicts, "purged": tally.pull.purged},
+                        "conflicts": tally.new_conflicts, "purged": tally.pull.purged,
+                        "mirrors_closed": len(closed)},
                 session=session,
             )  # fmt: skip
         # The audit event just written (and anything saved meanwhile) goes now, not next time.
@@ -283,6 +303,7 @@ def sync(
         purges_waiting=tally.pull.purges_waiting, open_conflicts=open_conflicts, waiting=waiting,
         revoked=revoked, wiped=wiped, receipt_at=utcnow(),
         quarantined=tally.quarantined + tally.pull.quarantined, in_quarantine=in_quarantine,
+        mirrors_closed=tuple(c.mirror_id for c in closed),
     )  # fmt: skip
     report(SyncProgress("done", 1, 1, "sync complete"))
     return summary

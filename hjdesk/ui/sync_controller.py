@@ -267,7 +267,7 @@ class SyncController(QObject):
         self.finished.emit(SyncOutcome(summary, None, automatic))
         if summary.wiped:
             self.wiped.emit()
-        elif summary.applied or summary.purged:
+        elif summary.applied or summary.purged or summary.mirrors_closed:
             self.context.navigator.data_changed.emit()
 
     def _sync_failed(self, generation: int, automatic: bool, exc: BaseException) -> None:

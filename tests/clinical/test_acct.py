@@ -41,7 +41,9 @@ from hjdesk.clinical.acct import (
     risk_level_name,
     superseded_by,
     unsynced_warning,
+    unsynced_warning_window_text,
     upcoming_warnings,
+    window_text,
 )
 
 E = AcctEventType
@@ -727,3 +729,35 @@ def _used_events() -> dict[str, tuple[AcctEvent, ...]]:
 )
 def test_a_mirror_someone_used_never_gives_way(used: dict[str, object]) -> None:
     assert superseded_by(_mirror(**used), [_travelling()]) is None
+
+
+@pytest.mark.parametrize(
+    ("window", "text"),
+    [
+        (timedelta(hours=2), "2 hours"),
+        (timedelta(minutes=90), "90 minutes"),
+        (timedelta(hours=1), "1 hour"),
+        (timedelta(minutes=1), "1 minute"),
+        (timedelta(hours=24), "24 hours"),
+        (timedelta(seconds=45), "45 seconds"),
+    ],
+)
+def test_a_policy_window_is_written_as_a_person_reads_it(window: timedelta, text: str) -> None:
+    assert window_text(window) == text
+
+
+def test_the_sync_warning_text_follows_the_policy_not_a_written_number() -> None:
+    """The words the contribution form shows come from the policy's window (not "2 hours"
+    written out), and the 24-hour warning's from its own."""
+    assert unsynced_warning_window_text() == "2 hours"  # the default: our decision
+    policy = AcctPolicy(unsynced_warning_window=timedelta(minutes=90))
+    assert unsynced_warning_window_text(policy) == "90 minutes"
+    assert unsynced_warning_window_text(AcctPolicy(unsynced_warning_window=timedelta(hours=1))) == (
+        "1 hour"
+    )
+    now = datetime(2025, 3, 3, 9, tzinfo=UTC)
+    review = AcctEvent("e1", AcctEventType.CASE_REVIEW, scheduled_at=now + timedelta(hours=5))
+    (warned,) = upcoming_warnings([review], now, AcctPolicy(upcoming_window=timedelta(hours=6)))
+    assert "within the next 6 hours and" in warned.message
+    with pytest.raises(ValueError, match="longer than zero"):
+        window_text(timedelta(0))

@@ -578,3 +578,37 @@ def test_the_form_says_whether_the_needed_by_time_is_near_or_has_passed(
     assert not_said not in line.text()
     assert line.tone is Tone.WARNING
     assert line.isVisible()
+
+
+@pytest.mark.parametrize(
+    ("window", "said"),
+    [
+        (timedelta(minutes=90), "less than 90 minutes away"),
+        (timedelta(hours=3), "less than 3 hours away"),
+        (timedelta(minutes=30), None),
+    ],
+)
+def test_the_forms_warning_window_follows_the_acct_policy(
+    qtbot, page, demo, monkeypatch, window, said
+):
+    """Change the policy's sync-warning window and the form's words and tone change with it:
+    input needed in an hour is inside a 90-minute or a 3-hour window, and the warning names
+    that window; outside a 30-minute one it is only information."""
+    from hjdesk.clinical import acct as rules
+    from hjdesk.ui.widgets.message_line import Tone
+
+    policy = rules.AcctPolicy(unsynced_warning_window=window)
+    monkeypatch.setattr(rules, "DEFAULT_ACCT_POLICY", policy)
+    case_id, _ = _warned_event(demo)
+    soon = utc_now() + timedelta(hours=1)
+    event = acct.add_event(demo, case_id, "CASE_REVIEW", scheduled_at=soon)
+    open_acct_from_list(qtbot, page, case_id)
+    assert page.detail.choose_event(event.id)
+    line = page.detail.form.needed_by
+    assert "2 hours" not in line.text()
+    if said is None:
+        assert "away" not in line.text()
+        assert line.tone is not Tone.WARNING
+    else:
+        assert said in line.text()
+        assert line.tone is Tone.WARNING

@@ -240,3 +240,27 @@ def test_closing_a_task_from_today(qtbot, demo_home, monkeypatch):
         for r in range(page.model.rowCount(tasks_heading))
     }
     assert task_item.source_id not in remaining
+
+
+def test_a_task_with_a_status_this_version_does_not_know_shows_on_today(qtbot, demo_home):
+    """A newer laptop's status, arrived by a pull, is shown with the task, not dropped (H-40)."""
+    from tests.services.test_today_task_status import _open_task_on_the_roll, _pull_status
+
+    shell = _unlocked(qtbot, demo_home)
+    page = shell.workspace.current_page
+    assert isinstance(page, TodayPage)
+    task = _open_task_on_the_roll(shell.opened)
+    _pull_status(shell.opened, task, "SNOOZED")
+    page.refresh()
+    tasks_heading = page.model.index(6, 0)
+    assert tasks_heading.data().startswith("Open tasks")
+    shown = {
+        page.model.index(r, 0, tasks_heading).data(ITEM_ROLE).source_id: r
+        for r in range(page.model.rowCount(tasks_heading))
+    }
+    row = shown[task["id"]]
+    columns = range(page.model.columnCount())
+    texts = [str(page.model.index(row, c, tasks_heading).data()) for c in columns]
+    assert any("status 'SNOOZED' not known to this version: check the record" in t for t in texts)
+    page.tree.setCurrentIndex(page.model.index(row, 0, tasks_heading))
+    assert page.close_task.isEnabled()

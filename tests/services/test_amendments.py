@@ -68,7 +68,8 @@ def test_contribution_entered_in_error_brings_the_flag_back_and_leaves_the_sheet
                           now=NOW, today=TODAY)  # fmt: skip
     text = pdf_text(sheet.data)
     assert not text.has(SUMMARY)
-    assert text.has("No health input is recorded for this event.")
+    assert text.has("No health input stands for this event: the input recorded was withdrawn")
+    assert text.has("Wrong patient")  # listed as withdrawn, with the reason
     with world.vault.session() as session:
         actions = session.scalars(select(AuditEvent.action)).all()
     assert "acct_contribution_entered_in_error" in actions
@@ -294,3 +295,41 @@ def test_only_the_contributing_team_corrects_its_input(world: World) -> None:
     written = ContributionCorrection("WRITTEN_CONTRIBUTION", SUMMARY)
     fixed = amend_contribution(mh, given.id, reason="Wrote it up", now=NOW, corrected=written)
     assert (fixed.team, fixed.contribution_type) == ("MH_IN_REACH", "WRITTEN_CONTRIBUTION")
+
+
+def test_the_sheet_by_patient_prints_when_their_only_input_was_withdrawn(world: World) -> None:
+    """The person's only health input on the case was withdrawn (entered in error): the sheet
+    asked for by patient still prints, for that event, showing the input as withdrawn, with the
+    reason and who withdrew it and when, never its summary, and saying no input stands."""
+    case_id, event_id, given = _held_first_review(world)
+    amend_contribution(world.vault, given, reason="Typed against the wrong review",
+                       entered_in_error=True, now=NOW + timedelta(hours=1))  # fmt: skip
+    patient_id = acct.case_view(world.vault, case_id, NOW).patient_id
+    sheet = render_report(world.vault, ReportRequest("acct-contribution", patient_id=patient_id),
+                          now=NOW + timedelta(hours=2), today=TODAY)  # fmt: skip
+    assert sheet.records == {"case_id": case_id, "event_id": event_id}
+    text = pdf_text(sheet.data)
+    assert text.has("Health input (0)")
+    assert text.has("No health input stands for this event: the input recorded was withdrawn")
+    assert text.has("Withdrawn input (1)")
+    assert text.has("Typed against the wrong review")
+    assert text.has("Withdrawn (entered in error)")
+    assert text.has(f"{world.vault.actor_name} (RN),")  # who withdrew it, as they signed
+    assert text.has("Counts as health input No (withdrawn)")
+    assert not text.has(SUMMARY)  # the withdrawn text stays in the healthcare record
+
+
+def test_the_sheet_lists_standing_input_and_withdrawn_input_apart(world: World) -> None:
+    _, event_id, given = _held_first_review(world)
+    acct.add_contribution(world.vault, event_id, contribution_type="WRITTEN_CONTRIBUTION",
+                          team="PRIMARY_CARE", summary="Sleeping better", now=NOW)  # fmt: skip
+    amend_contribution(world.vault, given, reason="Wrong patient", entered_in_error=True, now=NOW)
+    sheet = render_report(world.vault, ReportRequest("acct-contribution", event_id=event_id),
+                          now=NOW, today=TODAY)  # fmt: skip
+    text = pdf_text(sheet.data)
+    assert text.has("Health input (1)")
+    assert text.has("Sleeping better")
+    assert text.has("Withdrawn input (1)")
+    assert text.has("Wrong patient")
+    assert not text.has(SUMMARY)
+    assert not text.has("No health input stands")

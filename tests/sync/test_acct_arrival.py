@@ -22,7 +22,14 @@ from hjdesk.storage.models import AuditEvent, OutboxOp
 from hjdesk.storage.vault import OpenVault
 from hjdesk.sync import client
 from hjdesk.sync.hub import schema
-from tests.sync.helpers import HubProcess, Laptop, add_nurse, import_roll_as, write_roll
+from tests.sync.helpers import (
+    HubProcess,
+    Laptop,
+    add_nurse,
+    import_roll_as,
+    run_cli,
+    write_roll,
+)
 from tests.sync.test_printed_after_transfer import (
     MOVER,
     MOVER_ID,
@@ -162,7 +169,9 @@ def test_only_the_laptop_that_mirrored_the_case_closes_it_and_the_others_follow(
     first = office.sync()
     (travelling,) = [i for i in _cases(office) if i != mirror]
     assert _live(office) == [travelling]
+    assert first.mirrors_closed == (mirror,)
     second = wing.sync()
+    assert second.mirrors_closed == ()  # the wing's laptop closed nothing: it says nothing
     assert _live(wing) == _live(office)
     closed = _cases(wing)[mirror]
     assert closed.status == "CLOSED"
@@ -254,3 +263,62 @@ def test_the_check_writes_only_when_it_closes_a_mirror(
     with office.vault() as v:
         assert acct.settle_arrival_mirrors(v) == ()  # closed once, never again
     assert _acct_writes(office) == (ops + 3, 1)
+
+
+CLOSED_ONE = (
+    "Closed 1 ACCT mirrored on arrival: the person arrived with an open ACCT, which continues here."
+)
+
+
+def test_the_command_line_says_when_sync_closed_a_mirror(
+    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    """`hjdesk sync` says it closed the mirror, naming nobody (its output and the log), and
+    says nothing of it at the next sync, which closes nothing."""
+    origin = _origin(hub, make_laptop, tmp_path, "open")
+    office = _receiving(hub, make_laptop, "bbb")
+    mirror = _ha_roll(office, tmp_path)
+    office.sync()
+    _let_go(origin, tmp_path)
+
+    synced = run_cli("sync", "--home", str(office.home.root))
+    assert synced.returncode == 0, synced.stderr
+    assert CLOSED_ONE in synced.stdout.splitlines()
+    assert _cases(office)[mirror].status == "CLOSED"
+    again = run_cli("sync", "--home", str(office.home.root))
+    assert again.returncode == 0, again.stderr
+    assert "mirrored on arrival" not in again.stdout
+    log = office.home.log.read_text(encoding="utf-8") if office.home.log.exists() else ""
+    for said in (synced.stdout, synced.stderr, again.stderr, log):
+        assert MOVER.family.lower() not in said.lower()
+        assert MOVER.number not in said
+
+
+def test_the_sync_page_says_when_sync_closed_a_mirror(
+    qtbot: object, hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    """The Sync page (offscreen) as a nurse opens it: the hub answers, so the page syncs at
+    once (the automatic sync), and its summary says the mirror was closed; the summary of the
+    next sync, from the Sync button, closes nothing and does not say it."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from tests.gui.helpers_sync import sync_page
+
+    origin = _origin(hub, make_laptop, tmp_path, "open")
+    office = _receiving(hub, make_laptop, "bbb")
+    mirror = _ha_roll(office, tmp_path)
+    office.sync()
+    _let_go(origin, tmp_path)
+
+    with _nurse(office) as v:
+        page, _ = sync_page(qtbot, v)
+        lines = page.summary.text().splitlines()
+        assert lines[0].startswith("Automatic sync finished at")
+        assert CLOSED_ONE in lines
+        assert page.summary.isVisible()
+        assert page.sync_button.isEnabled()
+        QTest.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+        assert page.summary.text().startswith("Sync finished at")
+        assert "mirrored on arrival" not in page.summary.text()
+    assert _cases(office)[mirror].status == "CLOSED"

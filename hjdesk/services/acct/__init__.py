@@ -30,6 +30,7 @@ from hjdesk.services.acct.reports import (
     InputDueRow,
     StaffCard,
     UnsyncedContribution,
+    WithdrawnInput,
     audit_report,
     audit_unsynced,
     case_of_event,
@@ -43,6 +44,7 @@ from hjdesk.services.acct.reports import (
     unsynced_contributions,
     unsynced_safety_critical,
     wing_months,
+    withdrawn_input,
 )
 from hjdesk.services.acct.views import (
     AcctCaseView,
@@ -74,6 +76,7 @@ __all__ = [
     "Superseded",
     "UnsyncedContribution",
     "Who",
+    "WithdrawnInput",
     "add_contribution",
     "add_event",
     "audit_report",
@@ -109,4 +112,5 @@ __all__ = [
     "who_columns",
     "who_from",
     "wing_months",
+    "withdrawn_input",
 ]

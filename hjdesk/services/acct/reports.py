@@ -77,7 +77,8 @@ class AcctAuditReport:
 
 @dataclass(frozen=True, slots=True)
 class UnsyncedContribution:
-    """A contribution still waiting for the hub; `warn` when within 2 hours of needed-by."""
+    """A contribution still waiting for the hub; `warn` when within the ACCT policy's
+    sync-warning window (`AcctPolicy.unsynced_warning_window`) of needed-by, or past it."""
 
     contribution_id: str
     event_id: str
@@ -381,22 +382,95 @@ class StaffCard:
 
 
 def latest_contribution_event(vault: OpenVault, patient_id: str) -> str:
-    """The event of the patient's most recent standing health contribution."""
+    """The event of the patient's most recent standing health contribution; with none standing,
+    the event of the input most recently withdrawn (entered in error). A withdrawal is part of
+    the record, so the sheet prints it as withdrawn rather than refusing to print (H-23)."""
     require(vault.actor, "view_acct")
+    latest = (
+        AcctContribution.signed_at.is_(None),
+        AcctContribution.signed_at.desc(),
+        AcctContribution.id.desc(),
+    )
     with vault.session() as session:
         found = session.scalar(
             select(AcctContribution.event_id)
             .where(AcctContribution.patient_id == patient_id, *standing(AcctContribution))
-            .order_by(
-                AcctContribution.signed_at.is_(None),
-                AcctContribution.signed_at.desc(),
-                AcctContribution.id.desc(),
-            )
+            .order_by(*latest)
             .limit(1)
         )
+        if found is None:
+            found = session.scalar(
+                select(AcctContribution.event_id)
+                .where(
+                    AcctContribution.patient_id == patient_id,
+                    AcctContribution.entered_in_error.is_(True),
+                    AcctContribution.signed_at.is_not(None),
+                )
+                .order_by(*latest)
+                .limit(1)
+            )
     if found is None:
         raise InvalidInput("No ACCT health contribution is recorded for this patient.")
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawnInput:
+    """Health input to an event withdrawn as entered in error: the entry as it was signed (what
+    kind, by whom, when), and the withdrawal (who, when, why). Not its summary: the withdrawn
+    text stays in the healthcare record and is never printed (H-23)."""
+
+    contribution_id: str
+    contributor_id: str
+    team: str
+    contribution_type: str
+    planned: bool
+    signed_at: datetime | None
+    signed_role: str | None
+    corrected_entry: bool  # the withdrawn entry was itself a correction of an earlier one
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+    withdrawn_role: str | None
+    reason: str
+
+
+def withdrawn_input(vault: OpenVault, event_id: str) -> tuple[WithdrawnInput, ...]:
+    """The event's input withdrawn as entered in error, in the order it was given."""
+    require(vault.actor, "view_acct")
+    with vault.session() as session:
+        withdrawals = session.scalars(
+            select(AcctContribution).where(
+                AcctContribution.event_id == event_id,
+                AcctContribution.entered_in_error.is_(True),
+                AcctContribution.signed_at.is_not(None),
+                AcctContribution.amends_id.is_not(None),
+            )
+        ).all()
+        ids = [w.amends_id for w in withdrawals if w.amends_id]
+        targets = {
+            c.id: c
+            for c in session.scalars(select(AcctContribution).where(AcctContribution.id.in_(ids)))
+        }
+        found = [
+            WithdrawnInput(
+                contribution_id=target.id,
+                contributor_id=target.contributor_id,
+                team=target.team.value,
+                contribution_type=target.contribution_type.value,
+                planned=target.planned,
+                signed_at=target.signed_at,
+                signed_role=target.signed_role,
+                corrected_entry=target.amends_id is not None,
+                withdrawn_at=w.signed_at,
+                withdrawn_by=w.signed_by,
+                withdrawn_role=w.signed_role,
+                reason=w.amendment_reason or "",
+            )
+            for w in withdrawals
+            if (target := targets.get(w.amends_id or "")) is not None
+        ]
+    far = datetime.max.replace(tzinfo=CLINIC_ZONE)
+    return tuple(sorted(found, key=lambda w: (w.signed_at or far, w.contribution_id)))
 
 
 def case_of_event(vault: OpenVault, event_id: str) -> str:

@@ -26,9 +26,12 @@ from hjdesk.services.labels import local_date
 from hjdesk.services.staff_names import name_of, staff_names
 from hjdesk.services.standing import standing
 from hjdesk.services.worklists import (
+    KNOWN_STATUSES,
     LTC_REVIEW,
     OLDER_PRISONER_REVIEW,
+    not_closed,
     standing_where,
+    unknown_status_note,
     voided_encounters,
 )
 from hjdesk.storage.models import (
@@ -365,12 +368,16 @@ def outstanding_appointments(
 
 
 def referrals(session: Session, patient_id: str) -> tuple[ReferralItem, ...]:
-    query = (
-        select(Task)
-        .where(Task.patient_id == patient_id, Task.status == "OPEN")
-        .order_by(Task.due_at)
-    )
-    return tuple(ReferralItem(t.id, t.kind, t.title, t.due_at) for t in session.scalars(query))
+    """The person's tasks not done or withdrawn; one with a status this version does not know
+    (a newer laptop's) is listed saying so, never left out (H-40)."""
+    query = select(Task).where(Task.patient_id == patient_id, not_closed()).order_by(Task.due_at)
+    return tuple(ReferralItem(t.id, t.kind, _titled(t), t.due_at) for t in session.scalars(query))
+
+
+def _titled(task: Task) -> str:
+    if task.status in KNOWN_STATUSES:
+        return task.title
+    return f"{task.title} ({unknown_status_note(task.status)})"
 
 
 def screening(session: Session, patient_id: str) -> tuple[ScreeningItem, ...]:

@@ -13,7 +13,14 @@ from hjdesk.services.worklists.reviews_due import (
     standing_where,
     voided_encounters,
 )
-from hjdesk.services.worklists.tasks import complete_task, withdraw_tasks
+from hjdesk.services.worklists.tasks import (
+    KNOWN_STATUSES,
+    complete_task,
+    is_closed,
+    not_closed,
+    unknown_status_note,
+    withdraw_tasks,
+)
 from hjdesk.services.worklists.today import (
     HIGH,
     LONG_OVERDUE_SECOND_STAGE,
@@ -27,6 +34,7 @@ __all__ = [
     "CARE_PROCESS_CODES",
     "CONDITION_NAMES",
     "HIGH",
+    "KNOWN_STATUSES",
     "LONG_OVERDUE_SECOND_STAGE",
     "LTC_REVIEW",
     "MEDIUM",
@@ -36,9 +44,12 @@ __all__ = [
     "TodayLists",
     "complete_task",
     "fiftieth_birthday",
+    "is_closed",
+    "not_closed",
     "overdue_reviews",
     "standing_where",
     "today_worklists",
+    "unknown_status_note",
     "voided_encounters",
     "withdraw_tasks",
 ]

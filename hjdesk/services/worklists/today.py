@@ -22,8 +22,11 @@ Decisions (ours, where domain.md is silent):
   because time passed) until the assessment is done or the person leaves the roll; kept apart so
   a backlog does not bury this week's arrivals.
 - Older-prisoner review: the first flag is the later of the reception date and the 50th birthday.
+- Open tasks: every task not DONE or WITHDRAWN. A status this version does not know (a newer
+  laptop's, arrived by sync) is shown HIGH with the status as stored, never left out (H-40).
 - Severity: HIGH for overdue and safety-critical items (ACCT gaps and warnings, unsynced input
-  within 2 hours of needed-by), MEDIUM for items due now, LOW for open tasks not yet due.
+  within the sync-warning window of needed-by: `AcctPolicy.unsynced_warning_window`), MEDIUM
+  for items due now, LOW for open tasks not yet due.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ from hjdesk.services.acct import (
 from hjdesk.services.common import CLINIC_ZONE, clinic_time, utc_now
 from hjdesk.services.permissions import require
 from hjdesk.services.standing import standing
+from hjdesk.services.worklists.tasks import KNOWN_STATUSES, not_closed, unknown_status_note
 from hjdesk.storage.models import CarePlan, CarePlanReview, Condition, Encounter, Patient, Task
 from hjdesk.storage.vault import OpenVault
 
@@ -589,8 +593,8 @@ def task_items(
 ) -> list[TodayItem]:
     items: list[TodayItem] = []
     for row in _rows(session, _task_query(establishment, wing)):
-        task_id, patient_id, kind, title, due_at, source_id = row[:6]
-        who = who_from(row, 6) if patient_id else None
+        task_id, patient_id, kind, title, due_at, source_id, status = row[:7]
+        who = who_from(row, 7) if patient_id else None
         if kind == acct_rules.FIND_FIRST_REVIEW_TASK and source_id:
             target_kind, target = "acct_case", source_id
         elif who is not None:
@@ -599,15 +603,19 @@ def task_items(
             target_kind, target = "task", task_id
         late = due_at is not None and due_at <= now
         severity = HIGH if late else LOW
+        if status not in KNOWN_STATUSES:  # a newer version's: someone must look (H-40)
+            title, severity = f"{title} ({unknown_status_note(status)})", HIGH
         items.append(_item(who, target_kind, target, task_id, title, severity, due_at=due_at))
     return items
 
 
 @_statement_cache
 def _task_query(establishment: str | None, wing: str | None) -> Select[*tuple[Any, ...]]:
-    columns = (Task.id, Task.patient_id, Task.kind, Task.title, Task.due_at, Task.source_id)
+    columns = (
+        Task.id, Task.patient_id, Task.kind, Task.title, Task.due_at, Task.source_id, Task.status
+    )  # fmt: skip
     query = select(*columns, *who_columns()).outerjoin(Patient, Task.patient_id == Patient.id)
-    query = scope(query, establishment, wing).where(Task.status == "OPEN")
+    query = scope(query, establishment, wing).where(not_closed())
     if establishment or wing:
         return query.where(Patient.on_roll.is_(True))
     return query.where((Patient.on_roll.is_(True)) | (Task.patient_id.is_(None)))

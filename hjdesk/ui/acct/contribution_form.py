@@ -174,7 +174,8 @@ class ContributionForm(QWidget):
             f"Needed by {when(needed, now)}: safety-critical — it must reach the office "
             "(sync) before the review."
         )
-        timing = rules.input_timing(needed, now, synced=False)
+        policy = rules.DEFAULT_ACCT_POLICY  # read here: the words follow the policy's window
+        timing = rules.input_timing(needed, now, synced=False, policy=policy)
         if timing is rules.InputTiming.PASSED:
             # The review is not recorded as held, but its time has come: say so, never "away".
             self.needed_by.warning(
@@ -183,7 +184,8 @@ class ContributionForm(QWidget):
             )
         elif timing is rules.InputTiming.DUE_SOON:
             self.needed_by.warning(
-                f"{text} That is less than 2 hours away: sync now or hand over a printed slip."
+                f"{text} That is less than {rules.unsynced_warning_window_text(policy)} away: "
+                "sync now or hand over a printed slip."
             )
         else:
             self.needed_by.info(text)
