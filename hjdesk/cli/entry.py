@@ -166,6 +166,9 @@ def cmd_users(args: argparse.Namespace) -> int:
         elif args.users_cmd == "role":
             opened.set_role(args.username, args.role)
             print(f"{args.username} is now {args.role.upper()}.")
+        elif args.users_cmd == "rename":
+            opened.rename_user(args.username, args.name)
+            print(f"{args.username} is now shown as {' '.join(args.name.split())}.")
         elif args.users_cmd == "passwd":
             new = _new_password("New password: ")
             opened.change_own_password(password("Current password: "), new)
@@ -283,6 +286,10 @@ def _add_users(sub: argparse._SubParsersAction[_Parser]) -> None:
     _vault_options(u)
     u.add_argument("username")
     u.add_argument("role")
+    u = users_sub.add_parser("rename", help="change the name a user is shown by")
+    _vault_options(u)
+    u.add_argument("username")
+    u.add_argument("name")
     u = users_sub.add_parser(
         "rekey", help="change the vault key and re-wrap every active user's key slot"
     )

@@ -33,6 +33,12 @@ OBSERVATION_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation
 PRISON_NUMBER_SYSTEM = "https://hjdesk.invalid/Id/prison-number"
 ESTABLISHMENT_CODE_SYSTEM = "https://hjdesk.invalid/Id/establishment-code"
 HJDESK_RECORD_SYSTEM = "https://hjdesk.invalid/Id/record"
+# A member of staff by their estate-wide HJDesk staff id (estate_ids.staff_id), and the tag that
+# marks a Practitioner named only by the hub's name card (hazard H-37): a member of staff of
+# another establishment, whose name and role this laptop holds from that card, not from a staff
+# record of its own.
+STAFF_ID_SYSTEM = "https://hjdesk.invalid/Id/staff"
+NAME_SOURCE_SYSTEM = "https://hjdesk.invalid/CodeSystem/name-source"
 
 UK_CORE = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"
 
@@ -166,6 +172,15 @@ NO_CONTENT_RECORDED = Code(
     "no-content-recorded",
     "No Content Recorded",
     "UK Core CodeSystem UKCore-ListEmptyReasonCode",
+)
+
+# HJDesk's own code (no published one says where a name came from): the Practitioner's name and
+# role are those of the hub's name card, whose establishment is the identifier's assigner.
+HUB_NAME_CARD = Code(
+    NAME_SOURCE_SYSTEM,
+    "hub-name-card",
+    "Named from the hub's name card of another establishment's staff",
+    "HJDesk (docs/fhir.md, 'Who wrote it'); hazard H-37",
 )
 
 

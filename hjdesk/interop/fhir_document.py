@@ -135,7 +135,8 @@ def _clinical(
         return obs.Subject(pid, signer if signer in staff else None)
 
     def plan(p: PlanBrief | None) -> list[str]:
-        return [b.add(entries.care_plan(p, pid, coded.plan_owners.get(p.plan_id)))] if p else []
+        owner = coded.plan_owners.get(p.plan_id) if p else None
+        return [b.add(entries.care_plan(p, pid, owner if owner in staff else None))] if p else []
 
     results: list[str] = []
     if coded.vitals is not None:
@@ -226,11 +227,19 @@ def build_bundle(
     ids = s.identifiers
     pid = ids.patient_id
     preliminary = s.contains_unsynced or pdf_unsynced
-    composer = author_id if author_id in {p.id for p in coded.staff} else None
     b = _Builder()
     people = [b.add(patient_resource(ids)), b.add(organization_resource(ids))]
     b.add_all(practitioner_resource(p) for p in coded.staff)
-    b.add_all(entries.encounter(e, pid, organization_id(ids)) for e in coded.encounters)
+    # Every member of staff an entry refers to is a Practitioner here (a staff row's, or the
+    # hub's name card's: H-37); one this laptop cannot name is not referred to at all.
+    staff = {p.id for p in coded.staff}
+    b.add_all(
+        entries.encounter(
+            e, pid, organization_id(ids), e.signed_by if e.signed_by in staff else None
+        )
+        for e in coded.encounters
+    )
+    composer = author_id if author_id in staff else None
     sections = _sections(s, coded, b, people)
     document_id = derived_id(pid, "transfer-summary", utc(now).isoformat())
     pdf_id = b.add(entries.pdf_reference(document_id, pdf, TITLE, pid, composer, now, preliminary))

@@ -60,7 +60,10 @@ FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
 BASE_GOAL = "http://hl7.org/fhir/StructureDefinition/Goal"
 
 
-def encounter(e: EncounterRef, patient_id: str, organization_id: str) -> Encounter:
+def encounter(
+    e: EncounterRef, patient_id: str, organization_id: str, signer: str | None
+) -> Encounter:
+    """`signer`: the Practitioner who signed it, when the document holds one."""
     period = Period(start=utc(e.started_at), end=utc(e.ended_at) if e.ended_at else None)
     # Seen on a wing, at a cell door or in the healthcare unit: never an inpatient stay.
     # ("class" is a Python keyword: the model takes it by its FHIR name.)
@@ -72,7 +75,7 @@ def encounter(e: EncounterRef, patient_id: str, organization_id: str) -> Encount
         status="finished",
         type=[text_concept(words(e.kind))],
         subject=ref(patient_id),
-        participant=[EncounterParticipant(individual=ref(e.signed_by))] if e.signed_by else None,
+        participant=[EncounterParticipant(individual=ref(signer))] if signer else None,
         period=period,
         serviceProvider=ref(organization_id),
         **kind,

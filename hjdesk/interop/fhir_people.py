@@ -1,5 +1,6 @@
 """Who the summary is about and who wrote it: Patient (UK Core, NHS number with its verification
-status), Organization (the establishment) and Practitioners (authors and signers).
+status), Organization (the establishment) and Practitioners (authors and signers), including
+the previous prison's staff, named by the hub's name cards and marked as such (H-37).
 
 The cell location is deliberately not sent: it is a prison security matter, and the receiving
 service needs the establishment, not the landing.
@@ -11,16 +12,20 @@ from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.extension import Extension
 from fhir.resources.R4B.humanname import HumanName
 from fhir.resources.R4B.identifier import Identifier
+from fhir.resources.R4B.meta import Meta
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.practitioner import Practitioner, PractitionerQualification
+from fhir.resources.R4B.reference import Reference
 
 from hjdesk.clinical.codes import (
     ESTABLISHMENT_CODE_SYSTEM,
+    HUB_NAME_CARD,
     NHS_NUMBER_PRESENT_NOT_TRACED,
     NHS_NUMBER_SYSTEM,
     NHS_NUMBER_VERIFICATION_EXTENSION,
     PRISON_NUMBER_SYSTEM,
+    STAFF_ID_SYSTEM,
 )
 from hjdesk.interop.fhir_common import (
     coding,
@@ -32,6 +37,7 @@ from hjdesk.interop.fhir_common import (
 )
 from hjdesk.reports.text import day
 from hjdesk.services.release import StaffRef, SummaryIdentifiers
+from hjdesk.services.staff_names import card_label
 
 GENDER = {"M": "male", "F": "female"}  # NK (not known) and NS (not stated) → unknown
 
@@ -94,12 +100,40 @@ def organization_resource(ids: SummaryIdentifiers) -> Organization:
 
 
 def practitioner_resource(staff: StaffRef) -> Practitioner:
+    """A member of staff the document names. One named by the hub's name card (another
+    establishment's staff, after a transfer: H-37) is marked so a receiver can tell: the tag
+    `hub-name-card`, and their HJDesk staff id assigned by the establishment the card names."""
+    if not staff.from_card:
+        return Practitioner(
+            id=staff.id,
+            meta=meta("Practitioner"),
+            text=narrative([f"{staff.name} ({staff.role})"]),
+            name=[HumanName(text=staff.name)],
+            qualification=_qualification(staff),
+        )
+    where = staff.establishment or "an establishment not recorded"
+    tagged = Meta(profile=meta("Practitioner").profile, tag=[coding(HUB_NAME_CARD)])
+    assigner = Reference(
+        identifier=Identifier(system=ESTABLISHMENT_CODE_SYSTEM, value=staff.establishment)
+        if staff.establishment
+        else None,
+        display=where,
+    )
     return Practitioner(
         id=staff.id,
-        meta=meta("Practitioner"),
-        text=narrative([f"{staff.name} ({staff.role})"]),
+        meta=tagged,
+        text=narrative(
+            [
+                card_label(staff.name, staff.role, staff.establishment),
+                f"Named from the hub's name card: a member of staff of {where}, not of the "
+                "establishment that produced this document.",
+            ]
+        ),
+        identifier=[Identifier(system=STAFF_ID_SYSTEM, value=staff.id, assigner=assigner)],
         name=[HumanName(text=staff.name)],
-        qualification=[PractitionerQualification(code=text_concept(staff.role))]
-        if staff.role
-        else None,
+        qualification=_qualification(staff),
     )
+
+
+def _qualification(staff: StaffRef) -> list[PractitionerQualification] | None:
+    return [PractitionerQualification(code=text_concept(staff.role))] if staff.role else None

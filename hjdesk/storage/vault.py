@@ -590,6 +590,32 @@ class OpenVault:
                 self._slots.reseal(user, self._data_key(), role=role_value)
                 self._slots.save()
 
+    def rename_user(self, username: str, display_name: str) -> None:
+        """Change the name a user is shown by (their own name changed, or it was mistyped).
+
+        The staff row and the sealed slot change together, as a role does; the staff row's
+        change goes to the hub like any other, and the hub refreshes the name cards other
+        prisons hold of this person (hazard H-37), so their records name them anew there."""
+        from sqlalchemy import select
+
+        from hjdesk.storage.models import Staff
+
+        self.require_admin()
+        user, name = _check_username(username), " ".join(display_name.split())
+        if not name or len(name) > 120:
+            raise InvalidInput("A name is 1 to 120 characters.")
+        with self._slots_locked():
+            self._slots.get(user)
+            with self.transaction() as session:
+                staff = session.scalar(select(Staff).where(Staff.username == user))
+                if staff is not None:
+                    staff.display_name = name
+                self.audit("user_renamed", detail={"username": user}, session=session)
+                self._slots.reseal(user, self._data_key(), display_name=name)
+                self._slots.save()
+        if user == self.actor.username:
+            self.actor_name = name
+
     def disable_user(self, username: str) -> list[str]:
         """Disable a user and rotate the vault key so no copy of their slot opens it again.
 

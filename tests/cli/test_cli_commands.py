@@ -277,6 +277,11 @@ def test_users_add_list_reset_disable(cli, admin_vault):
     Vault(admin_vault.home).unlock("nurse", "reset password").lock()
     assert cli("users", "role", "nurse", "rmn", "--home", home, "--user", "admin").code == 0
     assert "nurse\tRMN\tactive" in cli("users", "list", "--home", home, "--user", "admin").out
+    renamed = cli("users", "rename", "nurse", "Nina Urse", "--home", home, "--user", "admin")
+    assert renamed.code == 0, renamed.err
+    assert "nurse\tRMN\tactive\tNina Urse" in (
+        cli("users", "list", "--home", home, "--user", "admin").out.splitlines()
+    )
     before = json.loads(admin_vault.home.keyslots.read_text())["key_check"]
     result = cli("users", "disable", "nurse", "--home", home, "--user", "admin")
     assert result.code == 0, result.err

@@ -199,3 +199,15 @@ def references(node: Any) -> Iterator[str]:
 
 def as_json(resource: Any) -> Any:
     return json.loads(resource.model_dump_json())
+
+
+def unresolved_references(bundle: Bundle) -> list[str]:
+    """Every `reference` in the bundle that names neither an entry's fullUrl nor a resource
+    contained in the resource that holds it (a receiver could not follow it)."""
+    full_urls = {e.fullUrl for e in bundle.entry or []}
+    missing: list[str] = []
+    for entry in bundle.entry or []:
+        body = as_json(entry.resource)
+        contained = {f"#{c['id']}" for c in body.get("contained", [])}
+        missing += [r for r in references(body) if r not in full_urls and r not in contained]
+    return missing

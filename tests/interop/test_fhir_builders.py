@@ -1,5 +1,6 @@
 """The resource builders on their own, for cases the demo may not hold: a CFS level known only
-by its day, SpO2 on scale 2 (no code confirmed: sent as text), a care plan's goals."""
+by its day, SpO2 on scale 2 (no code confirmed: sent as text), a care plan's goals, a
+Practitioner named by the hub's name card, a signer the laptop cannot name."""
 
 from __future__ import annotations
 
@@ -9,11 +10,26 @@ from types import MappingProxyType
 
 from fhir.resources.R4B.observation import Observation
 
-from hjdesk.clinical.codes import TEXT_ONLY
+from hjdesk.clinical.codes import (
+    ESTABLISHMENT_CODE_SYSTEM,
+    HUB_NAME_CARD,
+    NAME_SOURCE_SYSTEM,
+    STAFF_ID_SYSTEM,
+    TEXT_ONLY,
+)
+from hjdesk.interop import fhir_entries as entries
 from hjdesk.interop import fhir_observations as obs
+from hjdesk.interop.fhir_people import practitioner_resource
+from hjdesk.services.care_plans import DisplayStatus
+from hjdesk.services.common import NAME_NOT_HELD
 from hjdesk.services.encounters.views import ObservationView, QuestionnaireView
-from hjdesk.services.release.record import ScoredQuestionnaire, VitalSigns
-from hjdesk.services.release.summary_parts import FrailtyItem
+from hjdesk.services.release.record import (
+    EncounterRef,
+    ScoredQuestionnaire,
+    StaffRef,
+    VitalSigns,
+)
+from hjdesk.services.release.summary_parts import FrailtyItem, PlanBrief
 
 SUBSCORES = {
     "resp_rate": 0,
@@ -90,3 +106,67 @@ def test_an_answer_that_is_not_a_finite_number_is_sent_without_a_value():
     given = [i.answer[0].valueInteger if i.answer else None for i in response.item]
     assert given == [1, None, 2, None, 0, 0, 0, 0, 0]
     assert int(total.valueQuantity.value) == 3
+
+
+def test_a_practitioner_named_by_a_card_is_marked_and_one_from_a_staff_row_is_not():
+    """H-37: a receiver can tell a name taken from the hub's name card (another establishment's
+    member of staff) from one of the exporting establishment's own staff records."""
+    card = practitioner_resource(StaffRef("staff-1", "Nurse Test", "RN", True, "AAA"))
+    body = json.loads(card.model_dump_json())
+    assert body["meta"]["tag"] == [
+        {"system": NAME_SOURCE_SYSTEM, "code": HUB_NAME_CARD.code, "display": HUB_NAME_CARD.display}
+    ]
+    assert body["identifier"] == [
+        {
+            "system": STAFF_ID_SYSTEM,
+            "value": "staff-1",
+            "assigner": {
+                "identifier": {"system": ESTABLISHMENT_CODE_SYSTEM, "value": "AAA"},
+                "display": "AAA",
+            },
+        }
+    ]
+    assert "Nurse Test (RN, AAA)" in body["text"]["div"]
+    own = json.loads(
+        practitioner_resource(StaffRef("staff-2", "Nurse Own", "RN")).model_dump_json()
+    )
+    assert "tag" not in own["meta"]
+    assert "identifier" not in own
+    # A card without an establishment (from a hub in hostile hands) is still marked, and says so.
+    bare = json.loads(
+        practitioner_resource(StaffRef("staff-3", "Nurse Test", "", True, "")).model_dump_json()
+    )
+    assert bare["meta"]["tag"][0]["code"] == HUB_NAME_CARD.code
+    assert bare["identifier"][0]["assigner"] == {"display": "an establishment not recorded"}
+    assert "qualification" not in bare
+
+
+def test_an_entry_whose_signer_the_laptop_cannot_name_refers_to_nobody():
+    """A signer with neither a staff row nor a card has no Practitioner in the document, so the
+    Encounter and the CarePlan name no one rather than refer to a resource that is not there."""
+    seen = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    made = entries.encounter(
+        EncounterRef("enc-1", "CLINIC_VISIT", "Wing A", seen, None, "staff-x"),
+        "pat-1",
+        "org-1",
+        None,
+    )
+    assert made.participant is None
+    plan = PlanBrief(
+        plan_id="plan-1",
+        plan_type="MENTAL_HEALTH",
+        ltc_condition=None,
+        title="Low mood",
+        display_status=DisplayStatus.ACTIVE,
+        owner_name=NAME_NOT_HELD,
+        start_date=None,
+        review_due=None,
+        goals=(),
+        interventions=(),
+        shared_with=(),
+        risk_management_plan=None,
+        dnacpr_form_ref=None,
+        needs_social_care_referral=False,
+        data=MappingProxyType({}),
+    )
+    assert entries.care_plan(plan, "pat-1", None).author is None

@@ -15,7 +15,7 @@ from hjdesk.storage.errors import (
     UserDisabled,
     WrongPassword,
 )
-from hjdesk.storage.models import AuditEvent, Staff
+from hjdesk.storage.models import AuditEvent, OutboxOp, Staff
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import ROLES, Vault
 from tests.conftest import FAST_KDF, PASSWORD
@@ -227,5 +227,37 @@ def test_no_user_change_but_a_disable_re_encrypts_the_database(admin_vault, tmp_
     try:
         with opened.session() as session:
             assert set(session.scalars(select(Staff.username))) == {"admin", "nurse", "hca", "gp"}
+    finally:
+        opened.lock()
+
+
+def test_admin_renames_a_user_and_the_change_goes_to_the_hub(admin_vault):
+    """The staff row and the sealed slot take the new name together (the slot still opens);
+    the staff row's change is queued for the hub, which refreshes the name cards other
+    prisons hold of them (H-37, tests/sync/test_name_cards.py)."""
+    staff_id = admin_vault.add_user(
+        "nurse", PASSWORD, display_name="Alex Morgan", role="RN", kdf=FAST_KDF
+    )
+    with pytest.raises(InvalidInput):
+        admin_vault.rename_user("nurse", "   ")
+    with pytest.raises(UnknownUser):
+        admin_vault.rename_user("nobody", "Someone")
+    admin_vault.rename_user("nurse", "  Alex   Morgan-Reid ")
+    assert _slots(admin_vault.home)["nurse"]["display_name"] == "Alex Morgan-Reid"
+    assert _audit_actions(admin_vault)[-1] == "user_renamed"
+    with admin_vault.session() as session:
+        staff = session.get(Staff, staff_id)
+        assert staff is not None
+        assert staff.display_name == "Alex Morgan-Reid"
+        queued = session.scalars(
+            select(OutboxOp).where(OutboxOp.kind == "staff", OutboxOp.record_id == staff_id)
+        ).all()
+        assert json.loads(queued[-1].payload)["display_name"] == "Alex Morgan-Reid"
+    admin_vault.lock()
+    opened = Vault(admin_vault.home).unlock("nurse", PASSWORD)
+    try:
+        assert opened.actor_name == "Alex Morgan-Reid"
+        with pytest.raises(PermissionDenied):
+            opened.rename_user("admin", "Not Allowed")
     finally:
         opened.lock()

@@ -247,3 +247,103 @@ def test_the_fields_that_name_staff_are_every_staff_id_a_record_holds() -> None:
         "owner_id",
         "signed_by",
     )
+
+
+def _cards_of(estate: _Estate, staff_id: str) -> dict[str, dict[str, Any]]:
+    """The hub's cards of one member of staff, by the establishment holding each; a second card
+    of the same person at one establishment fails here."""
+    found: dict[str, dict[str, Any]] = {}
+    for card in estate.cards():
+        if card["payload"]["staff_id"] == staff_id:
+            assert card["est_code"] not in found, "one card per (staff, establishment)"
+            assert card["id"] == estate_ids.staff_card_id(staff_id, card["est_code"])
+            found[card["est_code"]] = card
+    return found
+
+
+def _signed_then_moved_to_two_prisons(
+    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
+) -> tuple[_Estate, Laptop, Laptop]:
+    """AAA's nurse signs for FIRST and SECOND; FIRST moves to BBB (two laptops there), SECOND
+    to CCC; every laptop synced. Returns the estate, BBB's second laptop and CCC's."""
+    estate = _Estate(hub, make_laptop, tmp_path)
+    colleague = make_laptop("bbb-2")
+    colleague.enrol(hub, "BBB")
+    add_nurse(colleague)
+    ccc = make_laptop("ccc")
+    ccc.enrol(hub, "CCC")
+    add_nurse(ccc)
+    sign_visit(estate.aaa, FIRST_ID, "Seen at AAA")
+    sign_visit(estate.aaa, SECOND_ID, "Seen at AAA too")
+    estate.aaa.sync()
+    estate.move(FIRST, "BBB")
+    # SECOND to CCC: CCC's roll lists them (a claim), then AAA's drops them.
+    there = write_roll(tmp_path / "ccc.csv", "CCC", [replace(SECOND, location="3-01")])
+    import_roll_as(ccc, there, T0 + timedelta(hours=20))
+    ccc.sync()
+    estate.rolls["AAA"] = [STAYER]
+    estate.roll("AAA")
+    for laptop in (estate.bbb, colleague, ccc):
+        laptop.sync()
+    return estate, colleague, ccc
+
+
+def test_a_renamed_member_of_staff_is_renamed_on_every_card_of_them(
+    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    """H-37: AAA's nurse signs for two people who move, one to BBB and one to CCC; then AAA
+    renames the nurse and changes their role. The hub refreshes the card at BBB and the one at
+    CCC (same ids, newer revs), and every laptop of those prisons, including one that already
+    held the old card, names the nurse anew at its next pull. A rename that no card names
+    writes nothing."""
+    estate, colleague, ccc = _signed_then_moved_to_two_prisons(hub, make_laptop, tmp_path)
+    before = _cards_of(estate, AAA_NURSE)
+    assert set(before) == {"BBB", "CCC"}
+    admin_before = _cards_of(estate, AAA_ADMIN)
+    with as_user(colleague, "nurse") as v:  # the old name, held before the rename
+        assert {i.author_name for i in patient_timeline(v, FIRST_ID)} == {"Nurse Test (RN, AAA)"}
+
+    with estate.aaa.vault() as v:
+        v.rename_user("nurse", "Nurse Renamed")
+    estate.aaa.sync()
+    after = _cards_of(estate, AAA_NURSE)
+    assert set(after) == {"BBB", "CCC"}
+    for code, card in after.items():
+        assert card["id"] == before[code]["id"]
+        assert card["rev"] > before[code]["rev"]
+        assert card["change_seq"] > before[code]["change_seq"]
+        assert (card["origin_device"], card["last_device"]) == ("hub", None)
+        assert card["payload"] == {**before[code]["payload"], "name": "Nurse Renamed"}
+    assert _cards_of(estate, AAA_ADMIN) == admin_before  # nobody else's card is written again
+
+    for laptop, person in ((estate.bbb, FIRST_ID), (colleague, FIRST_ID), (ccc, SECOND_ID)):
+        laptop.sync()
+        with as_user(laptop, "nurse") as v:
+            names = {i.author_name for i in patient_timeline(v, person)}
+        assert names == {"Nurse Renamed (RN, AAA)"}, laptop.name
+        with laptop.peek() as s:
+            (held,) = s.scalars(
+                select(StaffNameCard).where(StaffNameCard.staff_id == AAA_NURSE)
+            ).all()
+            assert held.name == "Nurse Renamed"
+            assert s.get(Staff, AAA_NURSE) is None
+
+    # A new role: the cards carry it; a signed entry still shows the role it was signed in.
+    with estate.aaa.vault() as v:
+        v.set_role("nurse", "RMN")
+    estate.aaa.sync()
+    assert {c["payload"]["role"] for c in _cards_of(estate, AAA_NURSE).values()} == {"RMN"}
+    estate.bbb.sync()
+    with estate.bbb.peek() as s:
+        held_card = s.get(StaffNameCard, AAA_NURSE)
+        assert held_card is not None
+        assert (held_card.name, held_card.role) == ("Nurse Renamed", "RMN")
+    with as_user(estate.bbb, "nurse") as v:
+        assert {i.author_name for i in patient_timeline(v, FIRST_ID)} == {"Nurse Renamed (RN, AAA)"}
+
+    # BBB's own nurse renamed: no card of them exists anywhere, and none is made.
+    written = {c["id"]: c["change_seq"] for c in estate.cards()}
+    with estate.bbb.vault() as v:
+        v.rename_user("nurse", "Nurse Bee")
+    estate.bbb.sync()
+    assert {c["id"]: c["change_seq"] for c in estate.cards()} == written

@@ -15,6 +15,13 @@ from pathlib import Path
 import pytest
 
 from hjdesk.clinical import estate_ids
+from hjdesk.clinical.codes import (
+    ESTABLISHMENT_CODE_SYSTEM,
+    HUB_NAME_CARD,
+    STAFF_ID_SYSTEM,
+    UK_CORE,
+)
+from hjdesk.interop import build_fhir_summary
 from hjdesk.reports.build import RenderedReport, render_report
 from hjdesk.reports.kinds import ReportRequest
 from hjdesk.reports.layout import UNSYNCED_MARK
@@ -32,6 +39,7 @@ from hjdesk.services.worklists import today_worklists
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Staff, StaffNameCard
 from hjdesk.storage.vault import OpenVault, Vault
+from tests.interop.helpers import of_type, read_back, unresolved_references
 from tests.reports.conftest import pdf_text
 from tests.sync.helpers import (
     HubProcess,
@@ -242,6 +250,54 @@ def test_the_next_prison_names_who_signed_the_input(
         assert s.get(StaffNameCard, estate_ids.staff_id("BBB", "nurse")) is None
     assert AAA_NURSE not in {u.username for u in Vault(destination.home).users()}
     assert "nurse" in {u.username for u in Vault(destination.home).users()}
+
+
+def test_the_fhir_copy_at_the_next_prison_holds_the_previous_prisons_signer(
+    hub: HubProcess, make_laptop: Callable[[str], Laptop], tmp_path: Path
+) -> None:
+    """H-37 in the FHIR copy: the review signed at AAA (its Encounter, its HbA1c) and the care
+    plan AAA's nurse owns refer to a Practitioner for that nurse, named from the hub's card and
+    marked so a receiver can tell (the `hub-name-card` tag; the staff id assigned by AAA); BBB's
+    own nurse, exporting it, is a Practitioner from BBB's staff row, unmarked. Every reference in
+    the document resolves to one of its entries."""
+    destination = _transferred(hub, make_laptop, tmp_path)
+    with _nurse(destination) as v:
+        bundle = read_back(build_fhir_summary(v, MOVER_ID).data)
+    assert unresolved_references(bundle) == []
+    practitioners = {p.id: p for p in of_type(bundle, "Practitioner")}
+    bbb_nurse = estate_ids.staff_id("BBB", "nurse")
+    assert set(practitioners) == {AAA_NURSE, bbb_nurse}
+
+    card = practitioners[AAA_NURSE]
+    assert [(t.system, t.code) for t in card.meta.tag] == [
+        (HUB_NAME_CARD.system, HUB_NAME_CARD.code)
+    ]
+    assert card.meta.profile == [UK_CORE + "Practitioner"]
+    (identifier,) = card.identifier
+    assert (identifier.system, identifier.value) == (STAFF_ID_SYSTEM, AAA_NURSE)
+    assigned_by = identifier.assigner.identifier
+    assert (assigned_by.system, assigned_by.value) == (ESTABLISHMENT_CODE_SYSTEM, ORIGIN)
+    assert [n.text for n in card.name] == ["Nurse Test"]
+    assert [q.code.text for q in card.qualification] == ["RN"]
+    assert f"Nurse Test (RN, {ORIGIN})" in card.text.div
+    own = practitioners[bbb_nurse]
+    assert own.meta.tag is None
+    assert own.identifier is None
+    assert [n.text for n in own.name] == ["Nurse Test"]
+
+    signer = f"urn:uuid:{AAA_NURSE}"
+    (encounter,) = of_type(bundle, "Encounter")
+    assert [p.individual.reference for p in encounter.participant] == [signer]
+    (hba1c,) = [
+        o
+        for o in of_type(bundle, "Observation")
+        if o.code.coding and o.code.coding[0].code == "59261-8"
+    ]
+    assert [r.reference for r in hba1c.performer] == [signer]
+    (plan,) = of_type(bundle, "CarePlan")
+    assert plan.author.reference == signer
+    (composition,) = of_type(bundle, "Composition")
+    assert [a.reference for a in composition.author] == [f"urn:uuid:{bbb_nurse}"]
 
 
 def test_a_laptop_enrolled_after_the_transfer_names_them_too(

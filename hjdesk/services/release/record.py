@@ -25,13 +25,13 @@ from hjdesk.services.encounters import (  # the record's own mapping of these ro
     questionnaire_view,
     standing_encounters,
 )
+from hjdesk.services.staff_names import staff_names
 from hjdesk.storage.models import (
     CarePlan,
     Encounter,
     Measurement,
     Observation,
     QuestionnaireResult,
-    Staff,
 )
 
 # The instruments the copy carries, in the order the record lists them.
@@ -40,9 +40,16 @@ INSTRUMENTS = ("PHQ9", "GAD7", "SIX_CIT", "AQ10")  # the CFS travels as the summ
 
 @dataclass(frozen=True, slots=True)
 class StaffRef:
+    """A member of staff an entry names: a staff row of this laptop, or (`from_card`) another
+    establishment's member of staff named by the hub's name card (H-37), whose `name` and `role`
+    are the card's and `establishment` the code of the establishment the card says they work
+    at."""
+
     id: str
     name: str
     role: str
+    from_card: bool = False
+    establishment: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +192,11 @@ def coded_entries(
     signers += [vitals.signed_by if vitals else None, hba1c.signed_by if hba1c else None]
     signers += [q.signed_by for q in questionnaires]
     wanted = {s for s in (*signers, *owners.values(), *extra_staff) if s}
+    # A staff row's name, else the hub's card (the previous prison's staff, after a transfer);
+    # an id with neither is left out, and nothing in the copy refers to it.
+    names = staff_names(session, wanted)
     staff = tuple(
-        StaffRef(s.id, s.display_name, s.role)
-        for s in session.scalars(select(Staff).where(Staff.id.in_(sorted(wanted))))
+        StaffRef(staff_id, n.name, n.role, from_card=not n.held, establishment=n.establishment)
+        for staff_id, n in sorted(names.items())
     )
     return CodedEntries(vitals, questionnaires, hba1c, encounters, staff, owners)

@@ -13,10 +13,16 @@ every laptop of the establishment through the change log, including laptops enro
 A card is never authority: it is not a staff row, a laptop stores it read-only, and no device may
 push one (`authorise.Authority`). Its id comes from (staff id, establishment), so a second
 arrival naming the same person refreshes the one card instead of adding another.
+
+A card follows its person: when the hub stores a staff document whose name or role changed (a
+rename or new role pushed by their own establishment), it refreshes every card of them that
+exists (`cards_held`), with a new rev and change sequence, so the other prisons' laptops take the
+new name at their next pull.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -28,7 +34,7 @@ from hjdesk.sync import payloads
 from hjdesk.sync.bulk import among
 from hjdesk.sync.hub import schema
 from hjdesk.sync.hub.schema import utcnow
-from hjdesk.sync.hub.store import SeqAllocator
+from hjdesk.sync.hub.store import SeqAllocator, documents_by_key
 from hjdesk.sync.protocol import STAFF_CARD_KIND
 
 STAFF_KIND = "staff"
@@ -53,6 +59,39 @@ def people_of(rows: Iterable[Row[Any] | Mapping[str, Any]]) -> set[str]:
             if isinstance(value, str) and 0 < len(value) <= 36:
                 found.add(value)
     return found
+
+
+def card_fields_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Whether a staff document's change alters what a card of them says (name or role)."""
+    return any(before.get(field) != after.get(field) for field in ("display_name", "role"))
+
+
+def cards_held(
+    conn: Connection, staff_ids: Sequence[str], codes: Iterable[str]
+) -> dict[str, set[str]]:
+    """The establishments (by code) that hold a card of each of `staff_ids`.
+
+    A card's id is derived from (staff id, establishment code), and every establishment a card
+    was written for is one the hub knows (`Scope.codes`: cards go where a patient is placed). So
+    the candidate ids are one per known establishment, and they are looked up by the documents'
+    primary key (`store.documents_by_key`): a few index probes per renamed person, with no scan
+    of the cards and no index on the payload, on SQLite and PostgreSQL alike. It runs only when
+    a staff document's name or role changed, which is rare."""
+    places = sorted({code for code in codes if code})
+    candidates = {
+        estate_ids.staff_card_id(staff_id, code): (staff_id, code)
+        for staff_id in staff_ids
+        for code in places
+    }
+    keys = sorted((STAFF_CARD_KIND, card_id) for card_id in candidates)
+    held: defaultdict[str, set[str]] = defaultdict(set)
+    docs = schema.documents
+    for start in range(0, len(keys), 500):
+        query = documents_by_key(conn, keys[start : start + 500]).with_only_columns(docs.c.id)
+        for (card_id,) in conn.execute(query):
+            staff_id, code = candidates[card_id]
+            held[code].add(staff_id)
+    return dict(held)
 
 
 def write_cards(conn: Connection, seqs: SeqAllocator, named: Mapping[str, set[str]]) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import RowMapping
 from hjdesk.clinical import estate_ids
 from hjdesk.storage.bulk import insert_many
 from hjdesk.sync.bulk import among
-from hjdesk.sync.hub import refusals, schema, transfers
+from hjdesk.sync.hub import name_cards, refusals, schema, transfers
 from hjdesk.sync.hub.audit_check import ChainChecker
 from hjdesk.sync.hub.authorise import Authority, Refusal, visible_conflicts
 from hjdesk.sync.hub.devices import HubRefusal, state_of
@@ -306,8 +306,14 @@ class _Batch:
             )  # fmt: skip
             self.docs[(op.kind, op.record_id)] = doc
         else:
+            before = doc.payload
             # Keys this sender does not know (a newer app version's fields) are kept.
             doc.payload = payload if payload is not None else {**doc.payload, **op.payload}
+            if op.kind == name_cards.STAFF_KIND and name_cards.card_fields_changed(
+                before, doc.payload
+            ):
+                # Renamed, or a new role: the cards other prisons hold of them follow (H-37).
+                self.scope.staff_changed(op.record_id)
             doc.rev, doc.hlc, doc.updated_at = op.rev, op.hlc, now
             doc.patient_id, doc.est_code, doc.est_ref = op.patient_id, est_code, est_ref
             doc.last_device = self.device_id

@@ -10,6 +10,9 @@ establishment changes (a transfer) or they leave the roll:
   sequence, so devices there receive the whole history however far their cursors have moved, and
   the hub writes name cards there for the other establishments' staff that history names
   (`name_cards`, hazard H-37).
+
+A staff document whose name or role changed refreshes the cards of that person wherever the hub
+has made one (`staff_changed`), so a renamed member of staff is renamed at the other prisons too.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class Scope:
         self._arrivals: list[str] = []
         # Establishment code → staff ids named by records now there (name cards, H-37).
         self._named: defaultdict[str, set[str]] = defaultdict(set)
+        # Staff ids whose name or role changed in this push: their cards are refreshed.
+        self._card_changes: set[str] = set()
 
     def prefetch(self, patient_ids: list[str]) -> None:
         """Load the placements of the patients a batch touches, in a few queries."""
@@ -108,6 +113,10 @@ class Scope:
         if code is not None and code != writer_code:
             self._named[code].update(name_cards.people_of([payload]))
 
+    def staff_changed(self, staff_id: str) -> None:
+        """A staff document's name or role changed: every card of them is written again."""
+        self._card_changes.add(staff_id)
+
     def flush(self) -> None:
         """Write the index changes, purges, then re-announce arrivals (after their documents)."""
         est = schema.establishments
@@ -150,6 +159,18 @@ class Scope:
             there = self._code(self.placements.get(patient_id))
             if there is not None:
                 self._named[there].update(name_cards.people_of(keys))
-        # After the history: a laptop pulling part-way sees the records before their names,
-        # as it would see them with no card at all.
+        self._write_cards()
+
+    def _write_cards(self) -> None:
+        """The cards this push calls for: for the staff its arrivals and records name, and the
+        cards of staff whose name or role changed. After the history: a laptop pulling part-way
+        sees the records before their names, as it would see them with no card at all."""
+        if self._card_changes:
+            # One card per (staff, establishment): an arrival in this push that names them too
+            # joins the same write, never a second card.
+            changed = sorted(self._card_changes)
+            for code, people in name_cards.cards_held(
+                self.conn, changed, self.codes.values()
+            ).items():
+                self._named[code].update(people)
         name_cards.write_cards(self.conn, self.seqs, self._named)
