@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from hjdesk.services import patients, settings
 from hjdesk.storage.errors import UserDisabled
-from hjdesk.storage.models import AuditEvent, OutboxOp, Patient
+from hjdesk.storage.models import AuditEvent, OutboxOp, Patient, Staff
 from hjdesk.storage.vault import OpenVault, Vault
 from hjdesk.ui import theme
 from hjdesk.ui.admin import roll_panel
@@ -106,6 +106,40 @@ def test_admin_adds_disables_and_resets_a_user(qtbot, admin_vault: OpenVault) ->
     users.select_user("admin")
     assert not users.disable_button.isEnabled()
     assert not users.role_button.isEnabled()  # nor change their own role
+
+
+def test_admin_renames_a_user_and_the_new_name_is_what_unlock_and_the_staff_row_say(
+    qtbot, admin_vault: OpenVault
+) -> None:
+    admin_vault.add_user("jsmith", PASSWORD, display_name="Jo Smith", role="RMN")
+    page = _page(qtbot, admin_vault)
+    users = page.users
+    users.select_user("jsmith")
+    assert users.rename_field.text() == "Jo Smith"
+    users.rename_field.clear()
+    users.rename_button.click()
+    assert users.message.is_error
+    assert users.message.text() == "Not done: Type the user's full name."
+
+    users.rename_field.clear()
+    qtbot.keyClicks(users.rename_field, "  Jo   Smith-Jones ")
+    users.rename_button.click()
+    assert users.message.text() == (
+        "jsmith is now shown as Jo Smith-Jones; other laptops and prisons see it after the next "
+        "sync."
+    )
+    listed = {u.username: u.display_name for u in admin_vault.vault.users()}
+    assert listed["jsmith"] == "Jo Smith-Jones"
+    with admin_vault.session() as session:
+        assert (
+            session.scalar(select(Staff.display_name).where(Staff.username == "jsmith"))
+            == "Jo Smith-Jones"
+        )
+    users.select_user("jsmith")
+    assert users.rename_field.text() == "Jo Smith-Jones"
+    # The administrator may put their own name right too.
+    users.select_user("admin")
+    assert users.rename_button.isEnabled()
 
 
 def test_a_weak_password_is_refused_in_words(qtbot, admin_vault: OpenVault) -> None:

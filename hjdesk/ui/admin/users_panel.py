@@ -1,10 +1,11 @@
-"""Users of this laptop: the list for everyone, add / disable / reset for administrators, and
-"change my password" for every role.
+"""Users of this laptop: the list for everyone, add / disable / reset / rename for
+administrators, and "change my password" for every role.
 
 The writes are the vault's own (`OpenVault.add_user`, `disable_user`, `reset_password`,
-`change_own_password` — the same the `hjdesk users` command uses): each checks the role, audits and
-rewrites only the key slot concerned. Non-administrators do not get buttons that would only say
-no: they get the list and a sentence saying who can change it.
+`set_role`, `rename_user`, `change_own_password` — the same the `hjdesk users` command uses):
+each checks the role, audits and rewrites only the key slot concerned (and, for a name or role,
+the staff row). Non-administrators do not get buttons that would only say no: they get the list
+and a sentence saying who can change it.
 """
 
 from __future__ import annotations
@@ -146,7 +147,22 @@ class UsersPanel(QWidget):
         role_row.addWidget(role_label)
         role_row.addWidget(self.role_choice, 1)
         role_row.addWidget(self.role_button)
+        self._add_rename(role_row)
         return self._lay_out_admin_box(reset_row, hint, role_row, box, form)
+
+    def _add_rename(self, row: QHBoxLayout) -> None:
+        # A name changes on the staff row, which syncs: the hub then renames the name cards
+        # other prisons hold of this person (hazard H-37), so their records name them anew.
+        self.rename_field = QLineEdit()
+        self.rename_field.setAccessibleName("Selected user: full name")
+        self.rename_button = QPushButton("Re&name")
+        self.rename_button.setAccessibleName("Rename the selected user")
+        rename_label = QLabel("Full name:")
+        rename_label.setBuddy(self.rename_field)
+        row.addSpacing(12)
+        row.addWidget(rename_label)
+        row.addWidget(self.rename_field, 2)
+        row.addWidget(self.rename_button)
 
     def _lay_out_admin_box(
         self,
@@ -173,6 +189,8 @@ class UsersPanel(QWidget):
         self.disable_button.clicked.connect(self.disable_selected)
         self.reset_button.clicked.connect(self.reset_selected)
         self.role_button.clicked.connect(self.change_role)
+        self.rename_button.clicked.connect(self.rename_selected)
+        self.rename_field.returnPressed.connect(self.rename_selected)
         self.new_repeat.returnPressed.connect(self.add_user)
         self.reset_repeat.returnPressed.connect(self.reset_selected)
         return box
@@ -275,6 +293,10 @@ class UsersPanel(QWidget):
         self.role_button.setEnabled(changeable)
         if chosen is not None and chosen.role in ROLES:
             self.role_choice.setCurrentText(chosen.role)
+        # Anyone's name can be put right, the administrator's own included.
+        self.rename_field.setEnabled(chosen is not None)
+        self.rename_button.setEnabled(chosen is not None)
+        self.rename_field.setText("" if chosen is None else chosen.display_name)
 
     # -- actions --------------------------------------------------------------------------
     def _write(
@@ -340,6 +362,20 @@ class UsersPanel(QWidget):
             return
         role = self.role_choice.currentText()
         self._write(lambda: vault.set_role(name, role), f"{name} is now {role}.")
+
+    def rename_selected(self) -> None:
+        vault, name = self.context.vault, self.selected_username()
+        if vault is None or name is None:
+            return
+        new_name = " ".join(self.rename_field.text().split())
+        if not new_name:
+            self.message.problem("Type the user's full name.")
+            return
+        self._write(
+            lambda: vault.rename_user(name, new_name),
+            f"{name} is now shown as {new_name}; "
+            "other laptops and prisons see it after the next sync.",
+        )
 
     def reset_selected(self) -> None:
         vault, name = self.context.vault, self.selected_username()
