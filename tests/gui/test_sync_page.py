@@ -190,6 +190,10 @@ def test_needed_by_warnings_and_read_only_enrolment_for_a_nurse(qtbot, demo) -> 
     assert late
     assert all(items[r].warn for r in late)
     assert f"{len(items)} safety-critical unsynced" in controller.status_text
+    # The warning window is named from the ACCT policy that decided `warn`, not written out.
+    urgent = sum(1 for i in items if i.warn)
+    assert f"{urgent} LATE or due within 2 hours" in page.needed.banner.text()
+    assert f"({urgent} LATE or due within 2 hours)" in controller.status_text
     first_name = table.item(0, 2).text()
     page.context.privacy.set_masked(True)
     assert table.item(0, 2).text() != first_name

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from hjdesk.clinical.acct import unsynced_warning_window_text
 from hjdesk.services.acct import unsynced_contributions
 from hjdesk.services.common import CLINIC_ZONE, utc_now
 from hjdesk.services.labels import display_name
@@ -60,7 +61,8 @@ class SyncStatus:
         parts = [f"{self.waiting} records waiting", self.receipt_text]
         parts.append(f"{self.conflicts} conflicts to resolve" if self.conflicts else "no conflicts")
         if self.safety_critical:
-            urgent = f" ({self.urgent} LATE or due within 2 h)" if self.urgent else ""
+            within = unsynced_warning_window_text()  # the policy's window, not a written number
+            urgent = f" ({self.urgent} LATE or due within {within})" if self.urgent else ""
             parts.append(f"{self.safety_critical} safety-critical unsynced{urgent}")
         else:
             parts.append("no safety-critical records unsynced")

@@ -147,10 +147,10 @@ class UsersPanel(QWidget):
         role_row.addWidget(role_label)
         role_row.addWidget(self.role_choice, 1)
         role_row.addWidget(self.role_button)
-        self._add_rename(role_row)
+        self._rename_row = self._build_rename_row()
         return self._lay_out_admin_box(reset_row, hint, role_row, box, form)
 
-    def _add_rename(self, row: QHBoxLayout) -> None:
+    def _build_rename_row(self) -> QHBoxLayout:
         # A name changes on the staff row, which syncs: the hub then renames the name cards
         # other prisons hold of this person (hazard H-37), so their records name them anew.
         self.rename_field = QLineEdit()
@@ -159,10 +159,11 @@ class UsersPanel(QWidget):
         self.rename_button.setAccessibleName("Rename the selected user")
         rename_label = QLabel("Full name:")
         rename_label.setBuddy(self.rename_field)
-        row.addSpacing(12)
+        row = QHBoxLayout()
         row.addWidget(rename_label)
-        row.addWidget(self.rename_field, 2)
+        row.addWidget(self.rename_field, 1)
         row.addWidget(self.rename_button)
+        return row
 
     def _lay_out_admin_box(
         self,
@@ -180,6 +181,7 @@ class UsersPanel(QWidget):
         selected.addLayout(reset_row)
         selected.addWidget(hint)
         selected.addLayout(role_row)
+        selected.addLayout(self._rename_row)
         selected.addStretch(1)
 
         layout = QHBoxLayout(box)

@@ -1,6 +1,6 @@
 """Safety-critical records not yet at the office: unsynced ACCT contributions and how long until
-the case review needs them. Late or within the warning window (2 h) shows red and says so in
-words; Enter or double-click opens the ACCT case.
+the case review needs them. Late or within the ACCT policy's warning window shows red and says so
+in words; Enter or double-click opens the ACCT case.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hjdesk.clinical.acct import unsynced_warning_window_text
 from hjdesk.services.acct import UnsyncedContribution
 from hjdesk.services.common import utc_now
 from hjdesk.ui.clinic_time import clinic
@@ -96,12 +97,13 @@ class NeededByPanel(QWidget):
         now = utc_now()
         items = self.items
         urgent = sum(1 for i in items if i.warn)
+        within = unsynced_warning_window_text()  # the window `warn` was worked out with
         if not items:
             self.banner.setText("Safe&ty-critical records: none waiting to reach the office.")
         else:
             self.banner.setText(
                 f"Safe&ty-critical records not yet at the office: {len(items)}"
-                + (f", {urgent} LATE or due within 2 h" if urgent else "")
+                + (f", {urgent} LATE or due within {within}" if urgent else "")
                 + ". Sync now; if that cannot happen in time, tell the ACCT case manager in "
                 "person or give them a printed handover."
             )
