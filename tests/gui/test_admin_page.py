@@ -108,7 +108,7 @@ def test_admin_adds_disables_and_resets_a_user(qtbot, admin_vault: OpenVault) ->
     assert not users.role_button.isEnabled()  # nor change their own role
 
 
-def test_admin_renames_a_user_and_the_new_name_is_what_unlock_and_the_staff_row_say(
+def test_admin_renames_a_user_and_the_list_and_the_staff_row_say_the_new_name(
     qtbot, admin_vault: OpenVault
 ) -> None:
     admin_vault.add_user("jsmith", PASSWORD, display_name="Jo Smith", role="RMN")
