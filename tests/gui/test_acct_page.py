@@ -216,7 +216,7 @@ def test_24_hour_warning_shows_due_and_late_reviews(qtbot, page, demo):
     row = next(r for r in page.list.shown_rows() if r.case_id == case_id)
     assert (
         page.list.model.index(page.list.shown_rows().index(row), _column(page, "24 hours")).data()
-        == "DUE < 24 h"
+        == "DUE < 24 hours"
     )
 
     # A review whose time has passed with no input at all is LATE, listed first.
@@ -612,3 +612,61 @@ def test_the_forms_warning_window_follows_the_acct_policy(
     else:
         assert said in line.text()
         assert line.tone is Tone.WARNING
+
+
+@pytest.mark.parametrize(
+    ("window", "said"), [(timedelta(hours=12), "12 hours"), (timedelta(minutes=90), "90 minutes")]
+)
+def test_the_case_lists_window_words_come_from_the_policy_it_is_given(qtbot, demo, window, said):
+    """The open-ACCT list given another upcoming window (H-14): its column, the DUE cells, the
+    warning's heading and its name all say that window, never "24 hours"."""
+    from hjdesk.ui.acct.case_list import AcctCaseList
+
+    policy = rules.AcctPolicy(upcoming_window=window)
+    listing = AcctCaseList(page_context(demo).privacy, policy=policy)
+    show(qtbot, listing)
+    listing.show_rows(list(acct.open_cases(demo)), list(acct.input_due(demo)))
+    titles = [c.title for c in listing.model.columns]
+    assert said.capitalize() in titles
+    assert "24 hours" not in titles
+    column = titles.index(said.capitalize())
+    shown = listing.shown_rows()
+    warned = [n for n, r in enumerate(shown) if r.warnings and not r.late]
+    assert warned, "the demo has a review due soon with no input planned"
+    for number in warned:
+        assert listing.model.index(number, column).data() == f"DUE < {said}"
+    heading = listing.banner.heading.text()
+    assert f"health input within {said} or already late" in heading
+    assert "24 hours" not in heading
+    assert said in listing.banner.heading.accessibleName()
+
+    listing.show_rows([], [])
+    assert listing.banner.heading.text() == (
+        f"No ACCT review needs health input in the next {said}."
+    )
+
+
+def test_the_pages_window_words_follow_the_acct_policy(qtbot, demo, no_boxes, monkeypatch):
+    """The page takes no policy: it reads the one the services use when it is made, and so does
+    the case it opens, so a changed upcoming window is said everywhere the window is named."""
+    from hjdesk.ui.record.acct_tab import event_input
+
+    monkeypatch.setattr(
+        rules, "DEFAULT_ACCT_POLICY", rules.AcctPolicy(upcoming_window=timedelta(hours=36))
+    )
+    page = AcctPage(page_context(demo))
+    show(qtbot, page)
+    page.on_shown()
+    case_id, event_id = _warned_event(demo)
+    assert "36 hours" in [c.title for c in page.list.model.columns]
+    assert "health input within 36 hours or already late" in page.list.banner.heading.text()
+    open_acct_from_list(qtbot, page, case_id)
+    assert "DUE within 36 hours" in _event_flags(page, event_id)
+    assert _event_status(page, event_id) == "NEEDED within 36 hours: none planned"
+    # The patient record's ACCT tab says it the same way.
+    view = acct.case_view(demo, case_id)
+    event = next(e for e in view.events if e.id == event_id)
+    warnings = [w for w in view.warnings if w.event_id == event_id]
+    assert warnings
+    text, _ = event_input(event, [], warnings)
+    assert text.endswith("WARNING: due within 36 hours, none planned")

@@ -29,6 +29,7 @@ from hjdesk.storage.models import (
 from hjdesk.storage.paths import HomePaths
 from hjdesk.storage.vault import OpenVault, Vault
 from tests.conftest import FAST_KDF, PASSWORD, RollWriter
+from tests.services.task_pull import pull_task_status
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 OPENED = NOW - timedelta(days=3)
@@ -578,6 +579,18 @@ def test_ha_alert_while_a_task_is_open_raises_no_second(ward: Ward) -> None:
     assert len(acct.new_ha_alerts_to_tasks(ward.admin, [pid, pid], NOW)) == 1
     assert acct.new_ha_alerts_to_tasks(ward.admin, [pid], NOW) == ()
     assert _counts(ward.admin, pid) == (1, 1)
+
+
+@pytest.mark.parametrize(("status", "raised"), [("SNOOZED", 0), ("DONE", 1)])
+def test_ha_alert_while_a_task_of_a_status_this_version_does_not_know_raises_no_second(
+    ward: Ward, status: str, raised: int
+) -> None:
+    """The 'find the first review time' task in a status a newer laptop wrote (H-40) still
+    stands: another HA alert raises no second task. One done does not stand."""
+    pid = ward.pid()
+    (task_id,) = acct.new_ha_alerts_to_tasks(ward.admin, [pid], NOW)
+    pull_task_status(ward.admin, task_id, status)
+    assert len(acct.new_ha_alerts_to_tasks(ward.admin, [pid], NOW)) == raised
 
 
 def test_ha_alert_reopens_a_post_closure_case(ward: Ward) -> None:

@@ -20,6 +20,7 @@ from tests.services.care_world import (  # noqa: F401
     care_template_fixture,
     world_fixture,
 )
+from tests.services.task_pull import pull_new_task
 
 DUE = TODAY + timedelta(days=60)
 
@@ -677,6 +678,31 @@ def test_social_care_plan_without_referral_raises_a_task(world: World) -> None:
             )
         ]
     assert event["referral_task"] is True
+
+
+@pytest.mark.parametrize(("status", "stands"), [("SNOOZED", True), ("DONE", False)])
+def test_a_referral_task_of_a_status_this_version_does_not_know_is_not_raised_again(
+    world: World, status: str, stands: bool
+) -> None:
+    """The plan's referral task already arrived from a newer laptop, in a status this version
+    does not know (H-40): it still stands, so activation raises no second one beside it. One
+    closed (DONE) does not stand: activation raises the task as before."""
+    plan = _ready(world, "SOCIAL_CARE")
+    pulled = pull_new_task(
+        world.vault, patient_id=plan.patient_id, kind="SOCIAL_CARE_REFERRAL",
+        title="Refer to the local authority", status=status, source_id=plan.id, at=NOW,
+    )  # fmt: skip
+    cp.activate_plan(world.vault, plan.id, today=TODAY, now=NOW)
+    others = [t for t in _referral_tasks(world) if t.id != pulled["id"]]
+    assert len(others) == (0 if stands else 1)
+    with world.vault.session() as session:
+        (event,) = [
+            json.loads(d)
+            for d in session.scalars(
+                select(AuditEvent.detail).where(AuditEvent.action == "activate_care_plan")
+            )
+        ]
+    assert event["referral_task"] is not stands
 
 
 def test_social_care_plan_with_referral_recorded_raises_no_task(world: World) -> None:

@@ -16,6 +16,7 @@ from hjdesk.services.encounters.forms import EncounterInput
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import Appointment, AuditEvent, OutboxOp, Task
 from tests.services.clinic_world import DAY, NOON, World
+from tests.services.task_pull import pull_task_status
 
 # domain.md §5, written out independently of the code.
 ATTRIBUTION = {
@@ -237,6 +238,23 @@ def test_three_refusals_in_a_row_raise_exactly_one_review_task(world: World) -> 
     assert refuse_in_new_session(world, 3) is None
     assert len(refusal_tasks(world)) == 1
     assert refusal_tasks(world)[0].title == "Review repeated refusals: Diabetes review"
+
+
+@pytest.mark.parametrize(("status", "again"), [("SNOOZED", False), ("DONE", True)])
+def test_a_refusal_review_of_a_status_this_version_does_not_know_is_not_raised_again(
+    world: World, status: str, again: bool
+) -> None:
+    """A newer laptop put the review task in a status this version does not know (H-40): it
+    still stands, so a fourth refusal raises no second review beside it. Once it is done, the
+    run still calls for a review and one is raised, as before."""
+    for days in range(3):
+        refuse_in_new_session(world, days)
+    (task,) = refusal_tasks(world)
+    pull_task_status(world.vault, task.id, status)
+    raised = refuse_in_new_session(world, 3)
+    assert (raised is not None) is again
+    ids = {t.id for t in refusal_tasks(world)}
+    assert ids == ({task.id, raised} if raised else {task.id})
 
 
 def test_a_seen_outcome_breaks_the_run_and_prison_outcomes_do_not(world: World) -> None:

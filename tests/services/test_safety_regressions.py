@@ -8,6 +8,7 @@ controls.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -42,6 +43,7 @@ from tests.services.care_world import (  # noqa: F401
     move,
     world_fixture,
 )
+from tests.services.task_pull import pull_task_status, stored_task
 
 ITEM9 = (1, 1, 1, 1, 1, 1, 1, 1, 1)
 NO_ITEM9 = (1, 1, 1, 1, 1, 1, 1, 1, 0)
@@ -149,6 +151,61 @@ def test_a_correction_withdraws_only_the_tasks_it_no_longer_calls_for(world: Wor
         questionnaires=QuestionnairesInput(phq9=NO_ITEM9),
     )
     assert _task_status(world, pid, "RISK_ASSESSMENT") == ["WITHDRAWN"]
+
+
+@pytest.mark.parametrize("how", ["marked entered in error", "corrected"])
+def test_withdrawing_an_entrys_tasks_withdraws_one_of_a_status_this_version_does_not_know(
+    world: World, how: str
+) -> None:
+    """A newer laptop put the entry's task in a status this version does not know (H-40): the
+    entry no longer standing withdraws it like an open task, the note and the audit keeping the
+    status it had, and it leaves the transfer summary."""
+    pid = world.patient()
+    wrong = _phq9_session(world, pid, ITEM9)
+    (task_id,) = _task_ids(world, pid, "RISK_ASSESSMENT")
+    pull_task_status(world.vault, task_id, "SNOOZED")
+    assert [r.task_id for r in release_summary(world.vault, pid, today=TODAY).referrals] == [
+        task_id
+    ]
+    if how == "marked entered in error":
+        add_encounter(world.vault, pid, "MH_SESSION", date(2025, 3, 10), amends_id=wrong,
+                      entered_in_error=True)  # fmt: skip
+    else:
+        add_encounter(world.vault, pid, "MH_SESSION", date(2025, 3, 10), amends_id=wrong,
+                      questionnaires=QuestionnairesInput(phq9=NO_ITEM9))  # fmt: skip
+    task = stored_task(world.vault, task_id)
+    assert task.status == "WITHDRAWN"
+    (note,) = [line for line in task.detail.splitlines() if line.startswith("Withdrawn ")]
+    assert f"(its status was 'SNOOZED'): the entry that raised it was {how}" in note
+    with world.vault.session() as session:
+        (withdrawn,) = [
+            json.loads(d)
+            for d in session.scalars(
+                select(AuditEvent.detail).where(AuditEvent.action == "task_withdrawn")
+            )
+        ]
+    assert (withdrawn["task_id"], withdrawn["previous_status"]) == (task_id, "SNOOZED")
+    assert release_summary(world.vault, pid, today=TODAY).referrals == ()
+
+
+def test_withdrawing_an_entrys_tasks_leaves_one_another_laptop_closed(world: World) -> None:
+    pid = world.patient()
+    wrong = _phq9_session(world, pid, ITEM9)
+    (task_id,) = _task_ids(world, pid, "RISK_ASSESSMENT")
+    pull_task_status(world.vault, task_id, "DONE")
+    add_encounter(
+        world.vault, pid, "MH_SESSION", date(2025, 3, 10), amends_id=wrong, entered_in_error=True
+    )
+    task = stored_task(world.vault, task_id)
+    assert task.status == "DONE"
+    assert "Withdrawn " not in task.detail
+
+
+def _task_ids(world: World, pid: str, kind: str) -> list[str]:
+    with world.vault.session() as session:
+        return list(
+            session.scalars(select(Task.id).where(Task.patient_id == pid, Task.kind == kind))
+        )
 
 
 # -- 3-6. ACCT health input -------------------------------------------------------------------

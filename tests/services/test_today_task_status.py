@@ -12,29 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from hjdesk.services.worklists.tasks import complete_task, unknown_status_note
+from hjdesk.services.worklists import unknown_status_note
+from hjdesk.services.worklists.tasks import complete_task
 from hjdesk.services.worklists.today import HIGH, TodayItem, today_worklists
-from hjdesk.storage.models import OutboxOp, Patient, Task
+from hjdesk.storage.models import Patient, Task
 from hjdesk.storage.serialise import row_payload
 from hjdesk.storage.vault import OpenVault
-from hjdesk.sync.cycle import _record_reply, remote_session
-from hjdesk.sync.local_apply import PageResult, apply_changes
-from hjdesk.sync.protocol import Change, DeviceState, PushReply
-
-
-def _pushed(vault: OpenVault) -> None:
-    """Everything queued so far is on the hub, as a push's reply records it (a pull holds back
-    a record this laptop has not sent yet)."""
-    with vault.session() as session:
-        last = session.scalar(select(func.max(OutboxOp.seq)))
-    assert last is not None
-    device = DeviceState(
-        device_id=vault.device_id, establishment="MDI", revoked=False, wipe=False, acked_seq=last
-    )
-    _record_reply(vault, PushReply(acked_seq=last, applied=0, duplicates=0, conflicts=[],
-                                   device=device))  # fmt: skip
+from tests.services.task_pull import pull_task_status
 
 
 def _open_task_on_the_roll(vault: OpenVault) -> dict[str, Any]:
@@ -51,18 +37,7 @@ def _open_task_on_the_roll(vault: OpenVault) -> dict[str, Any]:
 
 def _pull_status(vault: OpenVault, task: dict[str, Any], status: str) -> None:
     """Another (newer) laptop's revision of the task, with `status`, stored as a pull does."""
-    _pushed(vault)
-    payload = {**task, "status": status, "rev": task["rev"] + 1}
-    change = Change(seq=1, kind="task", record_id=task["id"], rev=payload["rev"],
-                    patient_id=task["patient_id"], payload=payload)  # fmt: skip
-    result = PageResult()
-    with remote_session(vault) as session:
-        apply_changes(session, [change], result)
-    assert (result.applied, result.quarantined) == (1, 0)
-    with vault.session() as session:
-        stored = session.get(Task, task["id"])
-        assert stored is not None
-        assert stored.status == status
+    pull_task_status(vault, task["id"], status)
 
 
 def _on_today(vault: OpenVault, task_id: str, *, kept: bool) -> TodayItem | None:

@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from hjdesk.clinical.acct import first_case_review_due
+from hjdesk.clinical.acct import FIND_FIRST_REVIEW_TASK, first_case_review_due
 from hjdesk.services import acct
 from hjdesk.services.corrections.amendments import amend_contribution
 from hjdesk.services.patients import patient_acct_cases
-from hjdesk.storage.models import AuditEvent, OutboxOp
+from hjdesk.storage.models import AuditEvent, OutboxOp, Task
 from hjdesk.storage.vault import OpenVault
 from hjdesk.sync import client
 from hjdesk.sync.hub import schema
+from tests.services.task_pull import pull_task_status, stored_task
 from tests.sync.helpers import (
     HubProcess,
     Laptop,
@@ -225,6 +226,42 @@ def test_a_mirror_is_closed_at_a_later_sync_when_a_pull_left_it(
     office.sync()  # nothing new comes: the check runs all the same
     (travelling,) = [i for i in _cases(office) if i != mirror]
     assert _live(office) == [travelling]
+
+
+def test_the_mirrors_task_of_a_status_this_version_does_not_know_moves_to_the_case_that_continues(
+    hub: HubProcess,
+    make_laptop: Callable[[str], Laptop],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A newer laptop put the mirror's "find the first review time" task in a status this
+    version does not know (H-40): it is still work, so closing the mirror moves it to the ACCT
+    that travelled, like an open task, and leaves its status as it was."""
+    origin = _origin(hub, make_laptop, tmp_path, "open")
+    office = _receiving(hub, make_laptop, "bbb")
+    mirror = _ha_roll(office, tmp_path)
+    office.sync()
+    _let_go(origin, tmp_path)
+    with monkeypatch.context() as patched:  # the travelling case arrives; no check yet
+        patched.setattr(client.acct, "settle_arrival_mirrors", lambda vault: ())
+        office.sync()
+    (travelling,) = [i for i in _cases(office) if i != mirror]
+    with office.vault() as v:
+        with v.session() as session:
+            (task_id,) = session.scalars(
+                select(Task.id).where(Task.source_id == mirror, Task.kind == FIND_FIRST_REVIEW_TASK)
+            )
+        pull_task_status(v, task_id, "SNOOZED")
+        (closed,) = acct.settle_arrival_mirrors(v)
+    assert (closed.mirror_id, closed.continuing_id, closed.task_ids) == (
+        mirror,
+        travelling,
+        (task_id,),
+    )
+    with office.vault() as v:
+        task = stored_task(v, task_id)
+    assert (task.source_id, task.status) == (travelling, "SNOOZED")
+    assert "continues here: ask its case manager" in task.detail
 
 
 def _acct_writes(laptop: Laptop) -> tuple[int, int]:

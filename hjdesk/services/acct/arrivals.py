@@ -35,6 +35,7 @@ from hjdesk.services.acct.events import close_superseded
 from hjdesk.services.acct.views import LIVE_STATUSES
 from hjdesk.services.actions import user_action
 from hjdesk.services.common import clinic_time
+from hjdesk.services.task_status import not_closed
 from hjdesk.storage.models import AcctCase, AcctContribution, AcctEvent, Task
 from hjdesk.storage.vault import OpenVault
 
@@ -142,7 +143,7 @@ def _repoint_tasks(
         select(Task).where(
             Task.patient_id == mirror.patient_id,
             Task.kind == rules.FIND_FIRST_REVIEW_TASK,
-            Task.status == "OPEN",
+            not_closed(),
             Task.source_id == mirror.id,
             Task.origin_device == device_id,
         )

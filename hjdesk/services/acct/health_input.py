@@ -69,6 +69,7 @@ from hjdesk.services.acct.views import (
 )
 from hjdesk.services.actions import user_action
 from hjdesk.services.common import local_today, patient_or_error
+from hjdesk.services.task_status import OPEN, not_closed
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import (
     AcctCase,
@@ -315,7 +316,7 @@ def raise_ha_alert_work(session: Session, patient_ids: Iterable[str], now: datet
             reopen(session, case, now, "The prison's HA alert is active again.")
         open_task = session.scalar(
             select(Task.id).where(
-                Task.patient_id == patient_id, Task.kind == task.code, Task.status == "OPEN"
+                Task.patient_id == patient_id, Task.kind == task.code, not_closed()
             )
         )
         if open_task is not None:
@@ -326,7 +327,7 @@ def raise_ha_alert_work(session: Session, patient_ids: Iterable[str], now: datet
             title=task.title,
             detail=task.detail,
             due_at=task.due_at,
-            status="OPEN",
+            status=OPEN,
             source_id=case.id,
         )
         session.add(row)

@@ -73,6 +73,7 @@ from hjdesk.services.care_plans.templates import PlanTemplate, default_title, pl
 from hjdesk.services.common import local_today
 from hjdesk.services.permissions import REGISTERED_CLINICIANS
 from hjdesk.services.standing import standing
+from hjdesk.services.task_status import OPEN, not_closed
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import (
     CarePlan,
@@ -243,9 +244,7 @@ def _referral_task(session: Session, plan: CarePlan, now: datetime) -> bool:
     if not needs_referral(plan.plan_type, plan.data or {}):
         return False
     existing = session.scalar(
-        select(Task.id).where(
-            Task.kind == REFERRAL_TASK, Task.source_id == plan.id, Task.status == "OPEN"
-        )
+        select(Task.id).where(Task.kind == REFERRAL_TASK, Task.source_id == plan.id, not_closed())
     )
     if existing is not None:
         return False
@@ -257,7 +256,7 @@ def _referral_task(session: Session, plan: CarePlan, now: datetime) -> bool:
             "(Care Act 2014 s.76)",
             detail="Raised when the care plan was activated with no referral recorded.",
             due_at=now,
-            status="OPEN",
+            status=OPEN,
             source_id=plan.id,
         )
     )

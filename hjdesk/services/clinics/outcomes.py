@@ -42,6 +42,7 @@ from hjdesk.services.actions import user_action
 from hjdesk.services.clinics.lists import LTC_CLINICS
 from hjdesk.services.clinics.views import AppointmentView, one_appointment_view, with_task
 from hjdesk.services.encounters import standing_encounters
+from hjdesk.services.task_status import not_closed
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Appointment, ClinicSession, Location, Patient, Task
 from hjdesk.storage.vault import OpenVault
@@ -173,7 +174,7 @@ def _open_review_exists(session: Session, patient_id: str, clinic_type: str) -> 
         .where(
             Task.patient_id == patient_id,
             Task.kind == REFUSAL_REVIEW,
-            Task.status == "OPEN",
+            not_closed(),
             ClinicSession.clinic_type == clinic_type,
         )
         .limit(1)

@@ -2,6 +2,12 @@
 
 The face other code uses; the modules inside are this feature's own."""
 
+from hjdesk.services.task_status import (
+    KNOWN_STATUSES,
+    is_closed,
+    not_closed,
+    unknown_status_note,
+)
 from hjdesk.services.worklists.reviews_due import (
     CARE_PROCESS_CODES,
     CONDITION_NAMES,
@@ -13,14 +19,7 @@ from hjdesk.services.worklists.reviews_due import (
     standing_where,
     voided_encounters,
 )
-from hjdesk.services.worklists.tasks import (
-    KNOWN_STATUSES,
-    complete_task,
-    is_closed,
-    not_closed,
-    unknown_status_note,
-    withdraw_tasks,
-)
+from hjdesk.services.worklists.tasks import complete_task, withdraw_tasks
 from hjdesk.services.worklists.today import (
     HIGH,
     LONG_OVERDUE_SECOND_STAGE,

@@ -6,8 +6,9 @@ in error, or corrected so that it no longer raises it) is marked WITHDRAWN with 
 leaves every worklist and the transfer summary but stays in the record.
 
 A status this version does not know (one a newer laptop wrote, arrived by sync) is not taken to
-mean closed: only DONE and WITHDRAWN close a task. Today shows such a task as needing attention,
-with its status as stored, and it can be closed here like an open one (hazard H-40).
+mean closed: only DONE and WITHDRAWN close a task (`services.task_status`). Today shows such a
+task as needing attention, with its status as stored; it can be closed here like an open one, and
+withdrawing an entry's tasks withdraws it too, each note keeping the status it had (hazard H-40).
 """
 
 from __future__ import annotations
@@ -15,38 +16,15 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hjdesk.services.actions import user_action
 from hjdesk.services.common import clinic_time
+from hjdesk.services.task_status import DONE, OPEN, WITHDRAWN, is_closed, not_closed, status_was
 from hjdesk.storage.errors import InvalidInput
 from hjdesk.storage.models import Task
 from hjdesk.storage.vault import OpenVault
-
-OPEN, DONE, WITHDRAWN = "OPEN", "DONE", "WITHDRAWN"
-KNOWN_STATUSES = frozenset({OPEN, DONE, WITHDRAWN})
-
-
-def is_closed(status: str) -> bool:
-    """Closed for good: done or withdrawn. Any other status, known or not, is still work."""
-    return status in (DONE, WITHDRAWN)
-
-
-def not_closed() -> ColumnElement[bool]:
-    """SQL for `not is_closed(Task.status)`. As ranges around the two closed words rather than
-    NOT IN, so SQLite can still read the few open tasks through `ix_tasks_status` instead of
-    every task ever closed (status is never NULL)."""
-    return or_(
-        Task.status < DONE,
-        and_(Task.status > DONE, Task.status < WITHDRAWN),
-        Task.status > WITHDRAWN,
-    )
-
-
-def unknown_status_note(status: str) -> str:
-    """What Today adds to a task whose status this version does not know."""
-    return f"status '{status}' not known to this version: check the record"
 
 
 def _stamp(moment: datetime) -> str:
@@ -65,8 +43,7 @@ def complete_task(vault: OpenVault, task_id: str, *, outcome: str) -> None:
         task = act.get(Task, task_id, "task")
         if is_closed(task.status):
             raise InvalidInput("That task is already closed.")
-        was = "" if task.status == OPEN else f" (its status was '{task.status}')"
-        done = f"Done {_stamp(act.now)} by {act.actor.username}{was}: {note}"
+        done = f"Done {_stamp(act.now)} by {act.actor.username}{status_was(task.status)}: {note}"
         task.detail = f"{task.detail}\n{done}" if task.detail else done
         task.status = DONE
         act.audit(patient_id=task.patient_id, detail={"task_id": task.id, "kind": task.kind})
@@ -81,26 +58,27 @@ def withdraw_tasks(
     when: datetime,
     keep_kinds: Collection[str] = (),
 ) -> list[str]:
-    """Mark WITHDRAWN the open tasks raised by these entries (all but `keep_kinds`), inside the
-    caller's transaction, each audited; returns their ids."""
+    """Mark WITHDRAWN the tasks still open raised by these entries (all but `keep_kinds`), inside
+    the caller's transaction, each audited; returns their ids. A task with a status this version
+    does not know is withdrawn too (the entry that raised it no longer stands, H-40), its note and
+    audit saying what status it had."""
     if not source_ids:
         return []
     rows = session.scalars(
-        select(Task).where(Task.source_id.in_(list(source_ids)), Task.status == OPEN)
+        select(Task).where(Task.source_id.in_(list(source_ids)), not_closed())
     ).all()
     withdrawn = []
     stamp = _stamp(when)
     for task in rows:
         if task.kind in keep_kinds:
             continue
-        note = f"Withdrawn {stamp} by {vault.actor.username}: {why}"
+        note = f"Withdrawn {stamp} by {vault.actor.username}{status_was(task.status)}: {why}"
         task.detail = f"{task.detail}\n{note}" if task.detail else note
+        detail: dict[str, object] = {"task_id": task.id, "kind": task.kind}
+        detail["source_id"] = task.source_id
+        if task.status != OPEN:
+            detail["previous_status"] = task.status
         task.status = WITHDRAWN
         withdrawn.append(task.id)
-        vault.audit(
-            "task_withdrawn",
-            patient_id=task.patient_id,
-            detail={"task_id": task.id, "kind": task.kind, "source_id": task.source_id},
-            session=session,
-        )
+        vault.audit("task_withdrawn", patient_id=task.patient_id, detail=detail, session=session)
     return withdrawn

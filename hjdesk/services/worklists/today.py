@@ -70,7 +70,7 @@ from hjdesk.services.acct import (
 from hjdesk.services.common import CLINIC_ZONE, clinic_time, utc_now
 from hjdesk.services.permissions import require
 from hjdesk.services.standing import standing
-from hjdesk.services.worklists.tasks import KNOWN_STATUSES, not_closed, unknown_status_note
+from hjdesk.services.task_status import KNOWN_STATUSES, not_closed, unknown_status_note
 from hjdesk.storage.models import CarePlan, CarePlanReview, Condition, Encounter, Patient, Task
 from hjdesk.storage.vault import OpenVault
 

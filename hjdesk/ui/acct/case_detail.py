@@ -30,6 +30,7 @@ from hjdesk.ui.acct.labels import (
     event_label,
     input_text,
     is_review,
+    upcoming_within,
     when,
 )
 from hjdesk.ui.privacy import PrivacyState
@@ -51,7 +52,7 @@ def event_flags(view: AcctCaseView, event: AcctEventView) -> list[tuple[str, str
     if event.input_late:
         marks.append(("LATE: input overdue", "RED"))
     if any(w.event_id == event.id for w in view.warnings):
-        marks.append(("DUE within 24 h", "RED"))
+        marks.append((f"DUE within {upcoming_within()}", "RED"))
     return marks
 
 
@@ -294,7 +295,10 @@ class CaseDetail(QWidget):
                 f"LATE: {len(view.late_event_ids)} review(s) past their time with no input"
             )
         if view.warnings:
-            lines.append(f"DUE within 24 h: {len(view.warnings)} review(s) with no input planned")
+            lines.append(
+                f"DUE within {upcoming_within()}: {len(view.warnings)} review(s) with no input "
+                "planned"
+            )
         if view.flags:
             lines.append(
                 f"Flags: {high} HIGH, {len(view.flags) - high} MEDIUM (reviews held without "
@@ -311,7 +315,8 @@ class CaseDetail(QWidget):
 
     @staticmethod
     def _most_urgent(view: AcctCaseView) -> str | None:
-        """The event to offer first: late, then due within 24 h, then flagged, then the next."""
+        """The event to offer first: late, then due within the upcoming window, then flagged,
+        then the next."""
         for ids in (
             view.late_event_ids,
             tuple(w.event_id for w in view.warnings),

@@ -1,8 +1,10 @@
-"""The establishment's open ACCTs at a glance, under the 24-hour warning (domain.md §6).
+"""The establishment's open ACCTs at a glance, under the upcoming-review warning (domain.md §6).
 
-The warning lists every review whose health input is due within 24 hours with none planned, or
-already late; it sits above the list in a red frame so it cannot be missed. Each case row shows
-its ACCT_NO_HEALTH_INPUT flags by severity, as colour and as words.
+The warning lists every review whose health input is due within the ACCT policy's upcoming window
+(`AcctPolicy.upcoming_window`, 24 hours) with none planned, or already late; it sits above the
+list in a red frame so it cannot be missed. Each case row shows its ACCT_NO_HEALTH_INPUT flags by
+severity, as colour and as words. Every text naming the window says it as the policy has it
+(`clinical.acct.window_text`), never a written "24 hours" (H-14).
 """
 
 from __future__ import annotations
@@ -22,9 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hjdesk.clinical import acct as rules
 from hjdesk.services.acct import AcctCaseRow, InputDueRow
 from hjdesk.services.common import utc_now
-from hjdesk.ui.acct.labels import CASE_STATUSES, event_label, hours_between, when
+from hjdesk.ui.acct.labels import (
+    CASE_STATUSES,
+    event_label,
+    hours_between,
+    upcoming_within,
+    when,
+)
 from hjdesk.ui.privacy import PrivacyState
 from hjdesk.ui.theme import severity_colour
 from hjdesk.ui.widgets.row_table import Column, RowTableModel, row_table
@@ -48,10 +57,23 @@ def flags_colour(row: AcctCaseRow) -> str | None:
     return {"HIGH": "RED", "MEDIUM": "AMBER"}.get(row.severity or "")
 
 
-def due_text(row: AcctCaseRow) -> str:
+def due_text(row: AcctCaseRow, within: str) -> str:
     if row.late:
         return "LATE" if row.late == 1 else f"LATE ×{row.late}"
-    return "DUE < 24 h" if row.warnings else ""
+    return f"DUE < {within}" if row.warnings else ""
+
+
+def banner_heading(items: list[InputDueRow], within: str) -> str:
+    """The warning's heading: how many reviews need input within the window, or none."""
+    if not items:
+        return f"No ACCT review needs health input in the next {within}."
+    late = sum(1 for i in items if i.late)
+    reviews = "review needs" if len(items) == 1 else "reviews need"
+    late_text = f" ({late} late)" if late else ""
+    return (
+        f"⚠ HEALTH INPUT NEEDED: {len(items)} ACCT {reviews} health input within "
+        f"{within} or already late{late_text}. Enter opens the case."
+    )
 
 
 def due_line(item: InputDueRow, privacy: PrivacyState, now: datetime) -> str:
@@ -74,7 +96,7 @@ def due_line(item: InputDueRow, privacy: PrivacyState, now: datetime) -> str:
     )
 
 
-def _columns(privacy: PrivacyState) -> list[Column]:
+def _columns(privacy: PrivacyState, within: str) -> list[Column]:
     return [
         Column("Patient", lambda r: privacy.name(r.who.display_name)),
         Column("Prison no.", lambda r: privacy.identifier(r.who.prison_number)),
@@ -102,10 +124,10 @@ def _columns(privacy: PrivacyState) -> list[Column]:
             ),
         ),
         Column(
-            "24 hours",
-            due_text,
-            colour=lambda r: "RED" if due_text(r) else None,
-            bold=lambda r: bool(due_text(r)),
+            within[:1].upper() + within[1:],
+            lambda r: due_text(r, within),
+            colour=lambda r: "RED" if due_text(r, within) else None,
+            bold=lambda r: bool(due_text(r, within)),
         ),
         Column(
             "MH",
@@ -116,18 +138,20 @@ def _columns(privacy: PrivacyState) -> list[Column]:
 
 
 class DueBanner(QFrame):
-    """The 24-hour warning: a red frame with one line per review needing input."""
+    """The upcoming-review warning: a red frame with one line per review needing input within
+    `within` (the policy's window as text) or already late."""
 
     open_requested = Signal(str, str)  # case id, event id
 
-    def __init__(self, privacy: PrivacyState, parent: QWidget | None = None) -> None:
+    def __init__(self, privacy: PrivacyState, within: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.privacy = privacy
+        self.within = within
         self.items: list[InputDueRow] = []
         self.setObjectName("acctDueBanner")
         self.heading = QLabel("")
         self.heading.setWordWrap(True)
-        self.heading.setAccessibleName("24-hour health input warning")
+        self.heading.setAccessibleName(f"Health input warning: reviews within {within}")
         self.list = QListWidget()
         self.list.setAccessibleName("ACCT reviews needing health input now")
         layout = QVBoxLayout(self)
@@ -147,19 +171,12 @@ class DueBanner(QFrame):
         now = utc_now()
         self.list.clear()
         red = severity_colour("RED")
-        late = sum(1 for i in self.items if i.late)
+        self.heading.setText(banner_heading(self.items, self.within))
         if not self.items:
-            self.heading.setText("No ACCT review needs health input in the next 24 hours.")
             self.heading.setStyleSheet("")
             self.setStyleSheet("")
             self.list.hide()
             return
-        reviews = "review needs" if len(self.items) == 1 else "reviews need"
-        late_text = f" ({late} late)" if late else ""
-        self.heading.setText(
-            f"⚠ HEALTH INPUT NEEDED: {len(self.items)} ACCT {reviews} health input within "
-            f"24 hours or already late{late_text}. Enter opens the case."
-        )
         self.heading.setStyleSheet(f"color: {red.name()}; font-weight: 700;")
         self.setStyleSheet(f"#acctDueBanner {{ border: 3px solid {red.name()}; }}")
         for item in self.items:
@@ -177,12 +194,23 @@ class DueBanner(QFrame):
 
 
 class AcctCaseList(QWidget):
+    """The open cases under the warning. `policy`: the ACCT policy whose upcoming window the
+    rows' warnings were found with; by default the one the services use, read when the list is
+    made, so its words follow the policy."""
+
     open_requested = Signal(str, str)  # case id, event id ("" for none)
 
-    def __init__(self, privacy: PrivacyState, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        privacy: PrivacyState,
+        parent: QWidget | None = None,
+        *,
+        policy: rules.AcctPolicy | None = None,
+    ) -> None:
         super().__init__(parent)
         self._rows: list[AcctCaseRow] = []
-        self.banner = DueBanner(privacy)
+        self.within = upcoming_within(policy)
+        self.banner = DueBanner(privacy, self.within)
         self.wing = QComboBox()
         self.wing.setAccessibleName("Show ACCTs on wing")
         self.wing.addItem("All wings", ALL)
@@ -192,7 +220,7 @@ class AcctCaseList(QWidget):
         self.flagged_only.setAccessibleName("Show only ACCTs with health input gaps or warnings")
         self.count = QLabel("")
         self.count.setAccessibleName("Number of open ACCTs shown")
-        self.model = RowTableModel(_columns(privacy), privacy)
+        self.model = RowTableModel(_columns(privacy, self.within), privacy)
         # The patient's name and the next review share what is left.
         self.table = row_table(self.model, "Open ACCTs", stretch=(0, 4))
         wing_label = QLabel("&Wing:")
@@ -248,7 +276,7 @@ class AcctCaseList(QWidget):
             and (not self.mh_only.isChecked() or r.on_mh_caseload)
             and (not self.flagged_only.isChecked() or r.flag_count or r.warnings or r.late)
         ]
-        # Most urgent first: late, due within 24 hours, HIGH gaps, MEDIUM gaps, then by opening.
+        # Most urgent first: late, due within the window, HIGH gaps, MEDIUM gaps, then by opening.
         rows.sort(key=lambda r: (-r.late, -r.warnings, -r.high_flags, -r.medium_flags))
         self.model.load(rows)
         flagged = sum(1 for r in rows if r.flag_count)

@@ -36,6 +36,14 @@ CASE_STATUSES: dict[str, str] = {
 SEVERITY_COLOUR = {rules.Severity.HIGH.value: "RED", rules.Severity.MEDIUM.value: "AMBER"}
 
 
+def upcoming_within(policy: rules.AcctPolicy | None = None) -> str:
+    """The ACCT policy's upcoming-review window (`AcctPolicy.upcoming_window`) as words, e.g.
+    "24 hours": every text naming the window says it so, never a written number (H-14). By
+    default the policy the services use, read at each call."""
+    chosen = rules.DEFAULT_ACCT_POLICY if policy is None else policy
+    return rules.window_text(chosen.upcoming_window)
+
+
 def type_text(code: str) -> str:
     """The contribution type, saying whether it counts as health input."""
     name = CONTRIBUTION_TYPES.get(code, code)
@@ -79,7 +87,7 @@ def is_review(event: AcctEventView) -> bool:
 
 def input_text(event: AcctEventView, *, due_soon: bool = False) -> tuple[str, str | None]:
     """An event's health input as words, and the severity colour to draw them in; `due_soon`:
-    the review is within 24 hours with no input planned (the 24-hour warning)."""
+    the review is within the upcoming window (`upcoming_within`) with no input planned."""
     status = event.input_status
     review = is_review(event)
     if status is InputStatus.QUALIFYING:
@@ -97,5 +105,5 @@ def input_text(event: AcctEventView, *, due_soon: bool = False) -> tuple[str, st
     if event.held_at is not None:
         return "MISSING: none recorded", "RED"
     if due_soon:
-        return "NEEDED within 24 h: none planned", "RED"
+        return f"NEEDED within {upcoming_within()}: none planned", "RED"
     return "None yet", None

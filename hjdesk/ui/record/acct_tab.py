@@ -9,6 +9,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from hjdesk.clinical import acct as acct_rules
 from hjdesk.clinical.acct import Flag, FlagCode, Severity, UpcomingWarning
 from hjdesk.services.acct import AcctCaseView, AcctEventView, InputStatus
 from hjdesk.services.patients import patient_acct_cases
@@ -36,8 +37,8 @@ FLAG_TEXT = {
 def event_input(
     event: AcctEventView, flags: list[Flag], warnings: list[UpcomingWarning]
 ) -> tuple[str, str | None]:
-    """The health-input cell (the status, and any flag or 24-hour warning in words) and its
-    severity colour."""
+    """The health-input cell (the status, and any flag or upcoming-review warning in words, the
+    window as the ACCT policy has it) and its severity colour."""
     text = INPUT_TEXT[event.input_status]
     if flags:
         high = any(f.severity is Severity.HIGH for f in flags)
@@ -46,7 +47,8 @@ def event_input(
     if event.input_late:
         return f"{text}. LATE: past its time with no health input planned", "RED"
     if warnings:
-        return f"{text}. WARNING: due within 24 hours, none planned", "AMBER"
+        within = acct_rules.window_text(acct_rules.DEFAULT_ACCT_POLICY.upcoming_window)
+        return f"{text}. WARNING: due within {within}, none planned", "AMBER"
     return text, None
 
 
