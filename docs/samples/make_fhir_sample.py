@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.home is None:
         temp = tempfile.mkdtemp(prefix="hjdesk-fhir-sample-")
         home = HomePaths.resolve(Path(temp))
-        build_demo(home, password=PASSWORD)[0].lock()
+        # Never synced, as the docstring says: the sample shows the unsynced warning section.
+        build_demo(home, password=PASSWORD, synced=False)[0].lock()
     else:
         home = HomePaths.resolve(args.home)
     vault = Vault(home).unlock("nurse", os.environ.get("HJDESK_PASSWORD", PASSWORD))
