@@ -56,6 +56,7 @@ def named_by_placed_histories(store: HubStore, *, page: int = PAGE) -> dict[str,
     pat, docs = schema.patients, schema.documents
     people = name_cards.person_columns()
     named: defaultdict[str, set[str]] = defaultdict(set)
+    # The filter only spares reading people on no roll; `placed_at` decides, as for an arrival.
     patients = (
         select(pat.c.id, pat.c.establishment_id, pat.c.on_roll)
         .where(pat.c.on_roll.is_(True), pat.c.establishment_id.is_not(None))
