@@ -18,6 +18,10 @@ A card follows its person: when the hub stores a staff document whose name or ro
 rename or new role pushed by their own establishment), it refreshes every card of them that
 exists (`cards_held`), with a new rev and change sequence, so the other prisons' laptops take the
 new name at their next pull.
+
+Histories that reached an establishment before the hub made cards get theirs from the
+administrator's `hjdesk hub name-cards` (`card_backfill`), which writes only the cards missing or
+stale (`write_cards(..., keep_current=True)`).
 """
 
 from __future__ import annotations
