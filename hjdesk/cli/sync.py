@@ -84,7 +84,7 @@ def register(
 
 def _register_hub(sub: Any) -> None:
     """`hub serve`, `hub enrol-code`,
-    `hub revoke|wipe|devices|audit-report|refusals|check-records|transfers`."""
+    `hub revoke|wipe|devices|audit-report|refusals|check-records|transfers|name-cards`."""
     hub = sub.add_parser("hub", help="run and manage the sync hub (healthcare office)")
     hub_sub = hub.add_subparsers(dest="hub_cmd", required=True, parser_class=type(hub))
 
@@ -135,6 +135,13 @@ def _register_hub(sub: Any) -> None:
     p.add_argument("--confirm", type=int, metavar="ID", help="make a pending transfer effective")
     p.add_argument("--all", action="store_true", help="also list effective and cancelled ones")
     p.set_defaults(func=cmd_hub_transfers)
+
+    p = hub_parser(
+        "name-cards",
+        "write the name cards that histories which arrived before the hub made them need "
+        "(once after upgrading; safe to run again)",
+    )
+    p.set_defaults(func=cmd_hub_name_cards)
 
 
 # -- hub ------------------------------------------------------------------------------------
@@ -268,6 +275,14 @@ def cmd_hub_check_records(args: argparse.Namespace) -> int:
         )
         return 1
     print("Every stored record passes the payload rules.")
+    return 0
+
+
+def cmd_hub_name_cards(args: argparse.Namespace) -> int:
+    """Counts only: never who the cards or the records are about."""
+    from hjdesk.sync.hub.card_backfill import write_missing_cards
+
+    print(_on_hub(args, write_missing_cards).line())
     return 0
 
 

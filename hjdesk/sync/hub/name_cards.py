@@ -18,6 +18,10 @@ A card follows its person: when the hub stores a staff document whose name or ro
 rename or new role pushed by their own establishment), it refreshes every card of them that
 exists (`cards_held`), with a new rev and change sequence, so the other prisons' laptops take the
 new name at their next pull.
+
+Histories that reached an establishment before the hub made cards get theirs from the
+administrator's `hjdesk hub name-cards` (`card_backfill`), which writes only the cards missing or
+stale (`write_cards(..., keep_current=True)`).
 """
 
 from __future__ import annotations
@@ -94,18 +98,42 @@ def cards_held(
     return dict(held)
 
 
-def write_cards(conn: Connection, seqs: SeqAllocator, named: Mapping[str, set[str]]) -> None:
+def write_cards(
+    conn: Connection,
+    seqs: SeqAllocator,
+    named: Mapping[str, set[str]],
+    *,
+    keep_current: bool = False,
+) -> tuple[dict[str, int], int]:
     """For each establishment code, a card for each staff id named there who is a member of
-    staff of another establishment and whose staff document the hub holds."""
+    staff of another establishment and whose staff document the hub holds.
+
+    By default every such card is written, a card already there refreshed (a new rev and change
+    sequence: an arrival or a rename re-announces it). With `keep_current`, a card that already
+    says what it would say is left as it is, so laptops do not pull it again: how the
+    administrator's `hjdesk hub name-cards` stays a no-op when run again (`card_backfill`).
+
+    Returns the cards written per establishment code, and how many were left as current."""
     wanted = sorted({staff for people in named.values() for staff in people})
     if not wanted:
-        return
+        return {}, 0
     staff = _staff(conn, wanted)
+    cards = [
+        (code, estate_ids.staff_card_id(staff_id, code), card)
+        for code, people in sorted(named.items())
+        for staff_id in sorted(people)
+        if (card := staff.get(staff_id)) is not None and card["establishment"] != code
+    ]
+    current = 0
+    if keep_current and cards:
+        held = _held_payloads(conn, [card_id for _, card_id, _ in cards])
+        fresh = [c for c in cards if held.get(c[1]) != c[2]]
+        current, cards = len(cards) - len(fresh), fresh
     now = utcnow()
     rows = [
         {
             "kind": STAFF_CARD_KIND,
-            "id": estate_ids.staff_card_id(staff_id, code),
+            "id": card_id,
             "rev": 1,
             "patient_id": None,
             "est_code": code,
@@ -118,12 +146,29 @@ def write_cards(conn: Connection, seqs: SeqAllocator, named: Mapping[str, set[st
             "conflict": False,
             "change_seq": seqs.next(),
         }
-        for code, people in sorted(named.items())
-        for staff_id in sorted(people)
-        if (card := staff.get(staff_id)) is not None and card["establishment"] != code
+        for code, card_id, card in cards
     ]
     if rows:
         conn.execute(_upsert(conn), rows)
+    written: defaultdict[str, int] = defaultdict(int)
+    for code, _, _ in cards:
+        written[code] += 1
+    return dict(written), current
+
+
+def _held_payloads(conn: Connection, card_ids: Sequence[str]) -> dict[str, Any]:
+    """The payloads of the cards the hub holds among `card_ids`, by card id (primary-key
+    probes, 500 a query)."""
+    docs = schema.documents
+    keys = sorted((STAFF_CARD_KIND, card_id) for card_id in card_ids)
+    held: dict[str, Any] = {}
+    for start in range(0, len(keys), 500):
+        query = documents_by_key(conn, keys[start : start + 500]).with_only_columns(
+            docs.c.id, docs.c.payload
+        )
+        for card_id, payload in conn.execute(query):
+            held[card_id] = payload
+    return held
 
 
 def _staff(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, str]]:

@@ -18,9 +18,10 @@ has made one (`staff_changed`), so a renamed member of staff is renamed at the o
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, select, update
 
 from hjdesk.sync.bulk import among
 from hjdesk.sync.hub import name_cards, schema
@@ -31,14 +32,33 @@ from hjdesk.sync.protocol import AUDIT_KIND, ESTABLISHMENT_KIND, PATIENT_KIND
 Placement = tuple[str | None, bool]  # (establishment record id, on roll)
 
 
+def establishment_codes(conn: Connection) -> dict[str, str]:
+    """Establishment record id → code, as the hub's index holds them."""
+    est = schema.establishments
+    return dict(conn.execute(select(est.c.id, est.c.code)).all())
+
+
+def travels() -> ColumnElement[bool]:
+    """Which of a patient's documents travel with them to the next establishment: all but the
+    audit events (each device's own chain)."""
+    return schema.documents.c.kind != AUDIT_KIND
+
+
+def placed_at(placement: Placement | None, codes: Mapping[str, str]) -> str | None:
+    """The code of the establishment a patient is placed at: on its roll, at a known
+    establishment. None for a patient on no roll (released, or not yet placed). The one
+    definition of "placed" for scope, arrivals and name cards (`card_backfill`)."""
+    if placement is None or not placement[1] or placement[0] is None:
+        return None
+    return codes.get(placement[0])
+
+
 class Scope:
     """The write side, for one push transaction: index updates, purges and re-announcements."""
 
     def __init__(self, conn: Connection, seqs: SeqAllocator) -> None:
         self.conn, self.seqs = conn, seqs
-        self.codes: dict[str, str] = dict(
-            conn.execute(select(schema.establishments.c.id, schema.establishments.c.code)).all()
-        )
+        self.codes: dict[str, str] = establishment_codes(conn)
         self._stored_codes = set(self.codes)
         self._code_changes: dict[str, str] = {}
         self.placements: dict[str, Placement | None] = {}
@@ -72,9 +92,7 @@ class Scope:
         return self.placements[patient_id]
 
     def _code(self, placement: Placement | None) -> str | None:
-        if placement is None or not placement[1] or placement[0] is None:
-            return None
-        return self.codes.get(placement[0])
+        return placed_at(placement, self.codes)
 
     def observe(self, kind: str, record_id: str, payload: dict[str, Any]) -> None:
         """A document was written: keep the indexes current and note moves."""
@@ -146,7 +164,7 @@ class Scope:
             # The staff each document names come with its key, in the same query (H-37).
             keys = self.conn.execute(
                 select(docs.c.kind, docs.c.id, *people)
-                .where(docs.c.patient_id == patient_id, docs.c.kind != AUDIT_KIND)
+                .where(docs.c.patient_id == patient_id, travels())
                 .order_by(docs.c.change_seq)
             ).all()
             if keys:
