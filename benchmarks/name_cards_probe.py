@@ -30,6 +30,7 @@ from sqlalchemy import delete, func, select
 
 from hjdesk.demo import build_demo
 from hjdesk.demo.establishment import generate_rows
+from hjdesk.services.roll import RollRow
 from hjdesk.services.roll.importing import import_roll
 from hjdesk.storage import keyslots
 from hjdesk.storage.paths import HomePaths
@@ -44,8 +45,8 @@ from tests.sync.pg import postgres_server
 keyslots.KDF_FLOOR = keyslots.TEST_KDF_FLOOR
 
 
-def _roll(path: Path, code: str, rows: list) -> Path:
-    def line(r) -> str:
+def _roll(path: Path, code: str, rows: list[RollRow]) -> Path:
+    def line(r: RollRow) -> str:
         release = r.expected_release_date.isoformat() if r.expected_release_date else ""
         reception = r.reception_date.isoformat() if r.reception_date else ""
         return (
@@ -70,7 +71,9 @@ def _child(*args: str) -> tuple[float, int, str]:
     return took, peak_kib // 1024, done.stdout.strip()
 
 
-def _estate(work: Path, hub: HubProcess, patients: int, moved: int) -> tuple[Any, Any, dict]:
+def _estate(
+    work: Path, hub: HubProcess, patients: int, moved: int
+) -> tuple[Any, Any, dict[str, float]]:
     """DMO's demo pushed; MOVED of its patients moved to BBB by the two rolls."""
     t0 = time.perf_counter()
     dmo_home = HomePaths.resolve(work / "dmo")
