@@ -372,6 +372,22 @@ def test_a_device_never_writes_a_name_card(estate: Estate) -> None:
         assert s.scalars(select(StaffNameCard)).all() == []
 
 
+def test_another_prisons_device_cannot_rename_staff_so_no_name_card_changes(
+    estate: Estate,
+) -> None:
+    """A rename refreshes the name cards other prisons hold (H-37): a device of another prison
+    (a stolen token) may not rename AAA's nurse, so neither the staff record nor any card moves."""
+    before = _snapshot(estate)
+    cards = schema.documents.c.kind == "staff_card"
+    held = estate.hub.count(schema.documents, cards)
+    attacker = Attacker(estate.hub, estate.b)
+    response = attacker.push(_edit(estate.hub, "staff", estate.nurse, display_name="Dr Forged"))
+    _refused(response, "scope-before")
+    assert _doc(estate.hub, "staff", estate.nurse)["payload"]["display_name"] != "Dr Forged"
+    assert estate.hub.count(schema.documents, cards) == held
+    _unaffected(estate, before)
+
+
 @pytest.mark.parametrize("field", ["author_id", "signed_by"])
 def test_authors_and_signers_must_be_staff_of_the_devices_prison(
     estate: Estate, field: str
