@@ -155,15 +155,22 @@ def contribution_sheet(ctx: Context, patient_id: str | None, event_id: str | Non
         story.append(para("No health input is recorded for this event."))
     story += [_contribution_block(c, staff, event.held_at is not None) for c in contributions]
     if withdrawn:
-        story += [
-            heading(f"Withdrawn input ({len(withdrawn)})"),
-            para(
-                "Marked entered in error: it does not count as health input, and what it said "
-                "is not printed (it stays in the healthcare record)."
-            ),
-            gap(2),
-        ]
-        story += [_withdrawn_block(w, staff) for w in withdrawn]
+        blocks = [_withdrawn_block(w, staff) for w in withdrawn]
+        # The heading stays on the page of the first entry it heads (it was left at a page's foot).
+        story.append(
+            KeepTogether(
+                [
+                    heading(f"Withdrawn input ({len(withdrawn)})"),
+                    para(
+                        "Marked entered in error: it does not count as health input, and what "
+                        "it said is not printed (it stays in the healthcare record)."
+                    ),
+                    gap(2),
+                    blocks[0],
+                ]
+            )
+        )
+        story += blocks[1:]
     return Document(
         title="ACCT health contribution sheet",
         story=story,
