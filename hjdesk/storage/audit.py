@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from hjdesk.storage.ids import uuid7
 from hjdesk.storage.models.base import utcnow
+from hjdesk.storage.models.new_rows import new_row
 from hjdesk.storage.models.system import AuditEvent
 from hjdesk.storage.serialise import canonical_json
 
@@ -86,13 +87,19 @@ def next_event(
     patient_id: str | None = None,
     detail: Mapping[str, Any] | None = None,
     at: datetime | None = None,
-    after: AuditEvent | None = None,
+    after: AuditEvent | tuple[int, str] | None = None,
 ) -> AuditEvent:
-    """The next link, made but not written: after `after` (an event made here and not yet
-    written), or after the chain's last link as this transaction sees it. The caller writes it
+    """The next link, made but not written: after `after`, an event made here and not yet
+    written or the chain's last link as (seq, hash) that the caller read in this transaction
+    before anything was audited in it (`TAIL_SEQ`, `TAIL_HASH`, `tail_of`); without it, after
+    the chain's last link as this transaction sees it, read now. The caller writes it
     (`storage.append`) before anything else links to the chain."""
-    last_seq, prev = (after.seq, after.hash) if after is not None else last_link(session)
-    event = AuditEvent(
+    if isinstance(after, AuditEvent):
+        last_seq, prev = after.seq, after.hash
+    else:
+        last_seq, prev = after if after is not None else last_link(session)
+    event = new_row(
+        AuditEvent,
         seq=last_seq + 1,
         at=at or utcnow(),
         actor_id=actor.staff_id,
@@ -137,6 +144,18 @@ def last_link(session: Session) -> tuple[int, str]:
 
 
 _LAST_LINK_SQL = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"
+
+# The chain's last link as two columns a caller can add to the first read of its transaction
+# (one statement fewer for a signed entry, docs/performance.md): each is one probe of the seq
+# index. `tail_of` turns what they gave into `next_event`'s `tail`.
+_EVENTS = AuditEvent.__table__
+TAIL_SEQ = select(_EVENTS.c.seq).order_by(_EVENTS.c.seq.desc()).limit(1).scalar_subquery()
+TAIL_HASH = select(_EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1).scalar_subquery()
+
+
+def tail_of(seq: int | None, hash_: str | None) -> tuple[int, str]:
+    """The last link from `TAIL_SEQ` and `TAIL_HASH`: (0, GENESIS) for an empty chain."""
+    return (seq, hash_) if seq is not None and hash_ is not None else (0, GENESIS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ def _rich_entry(world: World) -> Any:
 
 
 def _two_copies(vault: OpenVault, session: Session, inp: Any) -> tuple[Stored, Stored]:
-    age, _ = signing._age_and_signer(vault, session, inp, NOON)
+    age, _, _ = signing._age_and_signer(vault, session, inp, NOON)
     prepared = rules.prepare(inp, age=age, now=NOON)
     return (
         entry_rows(vault, session, inp, prepared, NOON, []),
@@ -207,3 +207,22 @@ def test_the_appender_writes_new_rows_only_and_never_for_a_pull(world: World) ->
         stored, _ = _two_copies(vault, session, _rich_entry(world))
         with pytest.raises(OutboxBypassRefused):
             append_rows(session, [stored.encounter])
+
+
+def test_the_entry_links_to_the_last_event_of_the_chain_read_with_the_date_of_birth(
+    world: World,
+) -> None:
+    """The chain's last link is read in the entry's first statement (`audit.TAIL_SEQ`), inside
+    its write transaction: an event another action committed just before is the one the entry's
+    first event follows, and an empty chain starts from the genesis link."""
+    vault = world.vault
+    inp = visit(world)
+    vault.audit("record_viewed", patient_id=inp.patient_id, detail={"why": "test"})
+    with vault.session() as session:
+        last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
+    signing.sign_encounter(vault, inp, now=NOON)
+    with vault.session() as session:
+        nxt = session.scalars(select(AuditEvent).where(AuditEvent.seq == last.seq + 1)).one()
+        assert (nxt.action, nxt.prev_hash) == ("encounter_signed", last.hash)
+        assert audit.verify(session).ok
+    assert audit.tail_of(None, None) == (0, audit.GENESIS)

@@ -50,6 +50,7 @@ from hjdesk.services.permissions import (
     require_own_entry_unless_registered,
 )
 from hjdesk.services.worklists import withdraw_tasks
+from hjdesk.storage import audit
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.ids import uuid7
 from hjdesk.storage.models import (
@@ -114,9 +115,11 @@ def _check_appointment(session: Session, inp: EncounterInput, chain: list[str]) 
 # on the next entry, whatever wrote it. Built once and run as Core on the session's connection
 # (no autoflush: neither row is ever pending in this transaction): the ORM's statement path was
 # ~5 % of an entry (docs/performance.md). The column's type still turns the text into a date.
+# The audit chain's last link rides on it too (`audit.TAIL_SEQ`): read first thing in the
+# transaction, before anything is audited in it, it is the tail the entry's events follow.
 _PATIENTS, _STAFF = Patient.__table__, Staff.__table__
 _BORN_AND_SIGNER = (
-    select(_PATIENTS.c.date_of_birth, _STAFF.c.display_name)
+    select(_PATIENTS.c.date_of_birth, _STAFF.c.display_name, audit.TAIL_SEQ, audit.TAIL_HASH)
     .select_from(_PATIENTS.outerjoin(_STAFF, _STAFF.c.id == bindparam("staff_id")))
     .where(_PATIENTS.c.id == bindparam("patient_id"))
 )
@@ -124,15 +127,16 @@ _BORN_AND_SIGNER = (
 
 def _age_and_signer(
     vault: OpenVault, session: Session, inp: EncounterInput, when: datetime
-) -> tuple[int, str | None]:
-    """The patient's age on the day of the encounter, and the signer's current display name."""
+) -> tuple[int, str | None, tuple[int, str]]:
+    """The patient's age on the day of the encounter, the signer's current display name, and
+    the audit chain's last link."""
     params = {"patient_id": inp.patient_id, "staff_id": vault.actor.staff_id}
     row = session.connection().execute(_BORN_AND_SIGNER, params).first()
     if row is None or row[0] is None:
         raise InvalidInput("That patient is not in this vault.")
     born: date = row[0]
     moment = inp.started_at if inp.started_at.tzinfo is not None else when
-    return age_on(born, max(local_day(moment), born)), row[1]
+    return age_on(born, max(local_day(moment), born)), row[1], audit.tail_of(row[2], row[3])
 
 
 def _view(session: Session, encounter: Encounter) -> EncounterView:
@@ -150,7 +154,7 @@ def sign_encounter(
     kind = _check_role(vault, inp)
     when = now or utc_now()
     with vault.transaction() as session:
-        age, signer_name = _age_and_signer(vault, session, inp, when)
+        age, signer_name, tail = _age_and_signer(vault, session, inp, when)
         prepared = prepare(inp, age=age, now=when, pathways=pathways)
         _check_appointment(session, inp, [])
         stored = entry_rows(vault, session, inp, prepared, when, [])
@@ -169,6 +173,7 @@ def sign_encounter(
                 "tasks": [t.kind for t in prepared.tasks],
             },
             inp.draft_id,
+            tail=tail,
         )
         signer = _signer(vault, signer_name)
         return written_view(session, encounter, stored.scores, stored.tasks, signer)
@@ -240,7 +245,7 @@ def _correct(
     if corrected.appointment_id not in (None, target.appointment_id):
         raise InvalidInput("A correction keeps the appointment of the entry it amends.")
     inp = replace(corrected, appointment_id=target.appointment_id)
-    age, _ = _age_and_signer(vault, session, inp, when)
+    age, _, _ = _age_and_signer(vault, session, inp, when)
     prepared = prepare(inp, age=age, now=when, pathways=pathways)
     _check_appointment(session, inp, chain)
     stored = store(vault, session, inp, prepared, when, chain, target, reason)

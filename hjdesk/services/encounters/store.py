@@ -31,6 +31,7 @@ from hjdesk.storage.models import (
     QuestionnaireResult,
     Task,
 )
+from hjdesk.storage.models.new_rows import new_row
 from hjdesk.storage.vault import OpenVault
 
 
@@ -38,7 +39,8 @@ def _observation(
     signed: dict[str, Any], started_at: datetime, vitals: VitalsInput, result: News2Result
 ) -> Observation:
     prescribed = vitals.scale2_prescribed_on
-    return Observation(
+    return new_row(
+        Observation,
         **signed,
         taken_at=vitals.taken_at or started_at,
         resp_rate=vitals.resp_rate,
@@ -84,7 +86,8 @@ def _scores(
         rows.append(_observation(signed, encounter.started_at, vitals, result))
     for q in prepared.scores:
         rows.append(
-            QuestionnaireResult(
+            new_row(
+                QuestionnaireResult,
                 **signed,
                 instrument=q.instrument,
                 answers=q.answers,
@@ -97,7 +100,8 @@ def _scores(
         )
     for m in prepared.measurements:
         rows.append(
-            Measurement(
+            new_row(
+                Measurement,
                 **signed,
                 code=m.code,
                 value=m.value,
@@ -117,7 +121,8 @@ def _tasks(
         set(session.scalars(select(Task.kind).where(Task.source_id.in_(chain)))) if chain else set()
     )
     return [
-        Task(
+        new_row(
+            Task,
             id=uuid7(),
             patient_id=encounter.patient_id,
             kind=spec.kind,
@@ -140,7 +145,8 @@ def _encounter_row(
     vault: OpenVault, inp: EncounterInput, prepared: Prepared, when: datetime
 ) -> Encounter:
     esc = prepared.escalation
-    return Encounter(
+    return new_row(
+        Encounter,
         id=uuid7(),
         patient_id=inp.patient_id,
         appointment_id=inp.appointment_id,
@@ -215,18 +221,24 @@ def append_entry(
     stored: Stored,
     signed: dict[str, Any],
     draft_id: str | None = None,
+    *,
+    tail: tuple[int, str] | None = None,
 ) -> None:
     """Write a new signed entry in one go (`storage.append`): the encounter, its scores, its
     tasks, each task's "task_raised" audit event and the "encounter_signed" event (`signed`:
     its detail), in that order, stamped and queued to the outbox as a flush would. The form's
-    draft, if any, is discarded after (its own audit event follows)."""
+    draft, if any, is discarded after (its own audit event follows). `tail`: the audit chain's
+    last link if the caller read it in this transaction before anything was audited in it."""
     encounter = stored.encounter
     events: list[AuditEvent] = []
     for task in stored.tasks:
         events.append(
-            _event(vault, session, "task_raised", encounter, _task_raised(encounter, task), events)
-        )
-    events.append(_event(vault, session, "encounter_signed", encounter, signed, events))
+            _event(
+                vault, session, "task_raised", encounter, _task_raised(encounter, task), events,
+                tail,
+            )
+        )  # fmt: skip
+    events.append(_event(vault, session, "encounter_signed", encounter, signed, events, tail))
     append_rows(session, [encounter, *stored.scores, *stored.tasks, *events])
     if draft_id is not None:
         discard_in(session, vault, draft_id, why="signed")
@@ -239,6 +251,7 @@ def _event(
     encounter: Encounter,
     detail: dict[str, Any],
     before: list[AuditEvent],
+    tail: tuple[int, str] | None,
 ) -> AuditEvent:
     return audit.next_event(
         session,
@@ -247,5 +260,5 @@ def _event(
         device_id=vault.device_id,
         patient_id=encounter.patient_id,
         detail=detail,
-        after=before[-1] if before else None,
+        after=before[-1] if before else tail,
     )
