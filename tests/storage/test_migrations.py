@@ -319,3 +319,50 @@ def test_0011_adds_the_pending_contributions_index_and_the_unsynced_list_reads_t
     names = _indexes_after_downgrade(home, "0010", "outbox")
     assert "ix_outbox_pending_contributions" not in names
     assert "ix_outbox_acked_at" in names
+
+
+def test_0014_drops_the_kind_index_and_keeps_only_corrections_in_the_amendments_index(
+    home, monkeypatch
+):
+    """An 0013 vault loses `ix_encounters_kind` and its `ix_encounters_amends_id` becomes
+    partial. Reads by kind then go through `ix_encounters_latest`, and every shape of read by
+    `amends_id` the services make (one id, a list, a correlated look-up) still uses the partial
+    index: none walks the encounters."""
+    from sqlalchemy.orm import aliased
+
+    from hjdesk.storage.models import Encounter
+
+    opened = _create_at(home, monkeypatch, "0013")
+    assert {"ix_encounters_kind", "ix_encounters_amends_id"} <= _index_names(opened, "encounters")
+    opened.lock()
+
+    opened = Vault(home).unlock("admin", PASSWORD)
+    try:
+        assert _revision(opened) == migrate.head_revision()
+        names = _index_names(opened, "encounters")
+        assert "ix_encounters_kind" not in names
+        with opened.engine.connect() as conn:
+            (sql,) = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'ix_encounters_amends_id'"
+            ).one()
+            assert sql.endswith("WHERE amends_id IS NOT NULL")
+            later = aliased(Encounter)
+            by_amends = [
+                select(Encounter.id).where(Encounter.amends_id == "e-1"),
+                select(Encounter.amends_id).where(Encounter.amends_id.in_(["e-1", "e-2"])),
+                select(Encounter.id).where(
+                    ~select(later.id)
+                    .where(later.amends_id == Encounter.id, later.entered_in_error.is_(True))
+                    .exists()
+                ),
+            ]
+            for query in by_amends:
+                plan = _plan(conn, query)
+                assert any("ix_encounters_amends_id" in step for step in plan), plan
+            plan = _plan(conn, select(Encounter.id).where(Encounter.kind == "CELL_DOOR"))
+            assert any("ix_encounters_latest" in step for step in plan), plan
+    finally:
+        opened.lock()
+
+    names = _indexes_after_downgrade(home, "0013", "encounters")
+    assert {"ix_encounters_kind", "ix_encounters_amends_id"} <= names

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hjdesk.clinical.ltc import LtcCondition
@@ -34,11 +34,15 @@ class Encounter(Signed, Synced, Base):
             "entered_in_error",
             "id",
         ),
+        # Corrections only: every read asks for a given id, which implies NOT NULL, and an entry
+        # that corrects nothing (almost all) then writes no key here (migration 0014). Nor is
+        # there an index of `kind` alone: `ix_encounters_latest` begins with it.
+        Index("ix_encounters_amends_id", "amends_id", sqlite_where=text("amends_id IS NOT NULL")),
     )
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id"))
-    kind: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
     ltc_condition: Mapped[LtcCondition | None] = mapped_column(
         enum_type(LtcCondition, 30, "ltc_condition")
     )
@@ -55,7 +59,7 @@ class Encounter(Signed, Synced, Base):
     escalated_to: Mapped[str | None] = mapped_column(String(120))
     escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Amendments: a new encounter pointing at the one it corrects.
-    amends_id: Mapped[str | None] = mapped_column(ForeignKey("encounters.id"), index=True)
+    amends_id: Mapped[str | None] = mapped_column(ForeignKey("encounters.id"))
     amendment_reason: Mapped[str | None] = mapped_column(Text)
     entered_in_error: Mapped[bool] = mapped_column(Boolean, default=False)
 
