@@ -16,8 +16,9 @@ writers all are: `HubStore.writing`, `HubStore.administering`), so it holds the 
 write lock from its first statement. On PostgreSQL several hub processes may share the database:
 `append` takes a transaction-scoped advisory lock (as `HubStore.upgrade` does for migrations)
 before reading the tail, held to commit, so the next appender reads the committed tail (READ
-COMMITTED reads afresh at each statement). It is not the change counter's row lock: enrolment and
-revoke need not wait for pushes. The unique `seq` and `prev_hash` would refuse a fork anyway.
+COMMITTED reads afresh at each statement). It is not the change counter's row lock, so on
+PostgreSQL enrolment and revoke do not wait for pushes. The unique `seq` and `prev_hash` would
+refuse a fork anyway. Push and pull never append: their hot paths are unchanged.
 """
 
 from __future__ import annotations
