@@ -244,3 +244,9 @@ def test_events_of_concurrent_commands_form_one_unbroken_chain(store: HubStore) 
     assert [r["seq"] for r in rows] == list(range(1, 31))
     assert admin_log.verify(store) == admin_log.Verified(30, None)
     assert sorted(r["target"] for r in rows) == sorted(f"E{i}" for i in range(6) for _ in range(5))
+
+
+def test_a_very_long_user_name_is_cut_to_fit_and_the_chain_still_verifies(store: HubStore) -> None:
+    devices.enrol(store, create_enrol_code(store, "DMO", who="x" * 300), "dev-1", "")
+    assert _rows(store)[0]["who"] == "x" * admin_log.WHO_LENGTH
+    assert admin_log.verify(store) == admin_log.Verified(2, None)

@@ -39,6 +39,7 @@ from hjdesk.sync.hub.store import HubStore
 
 # pg_advisory_xact_lock key of the admin log (HubStore.upgrade's migration lock is 7342001).
 ADMIN_LOG_LOCK = 7342002
+WHO_LENGTH = 120  # schema.admin_events.c.who
 
 CODE_ISSUED = "enrol_code_issued"
 DEVICE_ENROLLED = "device_enrolled"
@@ -52,7 +53,8 @@ def operator() -> str:
     """The operating-system user running this command."""
     try:
         return getpass.getuser()
-    except (OSError, KeyError):  # no login name in the environment and none in the password file
+    # No login name in the environment, and no password-file entry (or no `pwd`, on Windows).
+    except (OSError, KeyError, ImportError):
         return "unknown"
 
 
@@ -100,6 +102,7 @@ def append(
         select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)
     ).first()
     seq, prev = (int(last.seq) + 1, str(last.hash)) if last is not None else (1, GENESIS)
+    who = who[:WHO_LENGTH]  # PostgreSQL refuses a longer one
     at = utcnow()
     text_detail = json.dumps(dict(detail or {}), sort_keys=True, separators=(",", ":"))
     body = event_body(seq, at, who, action, target, text_detail)
