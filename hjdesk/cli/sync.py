@@ -1,5 +1,6 @@
-"""Sync commands of `hjdesk`: the hub (serve, enrol-code, revoke, wipe, devices, audit-report) and
-the laptop side (enrol, sync, conflicts). Registered into the main parser by `hjdesk.cli`.
+"""Sync commands of `hjdesk`: the hub (serve, enrol-code, revoke, wipe, devices, audit-report,
+admin-log, …) and the laptop side (enrol, sync, conflicts). Registered into the main parser by
+`hjdesk.cli`.
 
 Hub modules are imported inside the commands: the desktop app's start-up should not pay for
 FastAPI.
@@ -84,7 +85,7 @@ def register(
 
 def _register_hub(sub: Any) -> None:
     """`hub serve`, `hub enrol-code`,
-    `hub revoke|wipe|devices|audit-report|refusals|check-records|transfers|name-cards`."""
+    `hub revoke|wipe|devices|audit-report|refusals|check-records|transfers|name-cards|admin-log`."""
     hub = sub.add_parser("hub", help="run and manage the sync hub (healthcare office)")
     hub_sub = hub.add_subparsers(dest="hub_cmd", required=True, parser_class=type(hub))
 
@@ -142,6 +143,14 @@ def _register_hub(sub: Any) -> None:
         "(once after upgrading; safe to run again)",
     )
     p.set_defaults(func=cmd_hub_name_cards)
+
+    p = hub_parser("admin-log", "list what administrators did to the hub, oldest first")
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="check the log's hash chain (exit 0 intact, 1 naming the first bad event)",
+    )
+    p.set_defaults(func=cmd_hub_admin_log)
 
 
 # -- hub ------------------------------------------------------------------------------------
@@ -284,6 +293,26 @@ def cmd_hub_name_cards(args: argparse.Namespace) -> int:
 
     print(_on_hub(args, write_missing_cards).line())
     return 0
+
+
+def cmd_hub_admin_log(args: argparse.Namespace) -> int:
+    """Times in UTC, like the hub's other lists; details hold ids, codes and counts only."""
+    from hjdesk.sync.hub import admin_log
+
+    if args.verify:
+        checked = _on_hub(args, admin_log.verify)
+        if checked.bad_seq is not None:
+            raise KnownError(
+                f"The admin log is broken at event {checked.bad_seq}: {checked.reason}."
+            )
+        print(f"{checked.count} events, chain intact.")
+        return 0
+
+    def line(e: Any) -> str:
+        return (f"{e.seq}\t{e.at:%Y-%m-%d %H:%M:%S} UTC\t{e.who}\t{e.action}\t{e.target or '-'}\t"
+                f"{e.detail}")  # fmt: skip
+
+    return _print_rows(_on_hub(args, admin_log.events), "No administrator events.", line)
 
 
 def cmd_hub_refusals(args: argparse.Namespace) -> int:

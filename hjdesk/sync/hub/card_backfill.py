@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from hjdesk.sync.bulk import among
-from hjdesk.sync.hub import name_cards, schema
+from hjdesk.sync.hub import admin_log, name_cards, schema
 from hjdesk.sync.hub.scope import establishment_codes, placed_at, travels
 from hjdesk.sync.hub.store import HubStore
 
@@ -88,10 +88,21 @@ def named_by_placed_histories(store: HubStore, *, page: int = PAGE) -> dict[str,
         after = rows[-1].id  # the database's order (a PostgreSQL collation is not Python's)
 
 
-def write_missing_cards(store: HubStore, *, page: int = PAGE) -> CardsWritten:
+def write_missing_cards(
+    store: HubStore, *, page: int = PAGE, who: str | None = None
+) -> CardsWritten:
     """Write every name card the placed patients' histories call for and the hub lacks (or holds
-    with an old name or role); leave the rest as they are."""
+    with an old name or role); leave the rest as they are. The admin log records the counts."""
     named = named_by_placed_histories(store, page=page)
     with store.writing() as (conn, seqs):
         written, current = name_cards.write_cards(conn, seqs, named, keep_current=True)
-    return CardsWritten(sum(written.values()), len(written), current)
+        done = CardsWritten(sum(written.values()), len(written), current)
+        counts = {
+            "written": done.written,
+            "establishments": done.establishments,
+            "current": done.current,
+        }
+        admin_log.append(
+            conn, who or admin_log.operator(), admin_log.NAME_CARDS_WRITTEN, None, counts
+        )
+    return done

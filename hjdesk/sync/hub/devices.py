@@ -13,7 +13,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from hjdesk.storage.errors import KnownError
-from hjdesk.sync.hub import schema
+from hjdesk.sync.hub import admin_log, schema
 from hjdesk.sync.hub.schema import utcnow
 from hjdesk.sync.hub.store import HubStore, hash_secret
 from hjdesk.sync.protocol import DeviceState, EnrolReply
@@ -35,18 +35,29 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def create_enrol_code(store: HubStore, establishment: str, *, valid_hours: float = 72) -> str:
-    """Make a one-time enrolment code for a laptop of `establishment`; only its hash is stored."""
+def create_enrol_code(
+    store: HubStore, establishment: str, *, valid_hours: float = 72, who: str | None = None
+) -> str:
+    """Make a one-time enrolment code for a laptop of `establishment`; only its hash is stored.
+    The admin log records who issued one, for where and until when: never the code."""
     code_plain = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     now = utcnow()
-    with store.engine.begin() as conn:
+    expires = now + timedelta(hours=valid_hours)
+    with store.administering() as conn:
         conn.execute(
             schema.enrol_codes.insert().values(
                 code_hash=hash_secret(code_plain),
                 establishment=establishment,
                 created_at=now,
-                expires_at=now + timedelta(hours=valid_hours),
+                expires_at=expires,
             )
+        )
+        admin_log.append(
+            conn,
+            who or admin_log.operator(),
+            admin_log.CODE_ISSUED,
+            establishment,
+            {"establishment": establishment, "expires_at": expires.isoformat()},
         )
     return "-".join(code_plain[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
@@ -57,7 +68,7 @@ def enrol(store: HubStore, code: str, device_id: str, device_name: str) -> Enrol
     now = utcnow()
     refused = HubRefusal("This enrolment code is unknown, used or expired.", 403)
     try:
-        with store.engine.begin() as conn:
+        with store.administering() as conn:
             row = (
                 conn.execute(
                     select(schema.enrol_codes).where(
@@ -90,6 +101,15 @@ def enrol(store: HubStore, code: str, device_id: str, device_name: str) -> Enrol
                     enrolled_at=now,
                     acked_seq=0,
                 )
+            )
+            # No person runs this: the laptop that spent the code is who (its name is left out:
+            # a laptop's name may be a member of staff's).
+            admin_log.append(
+                conn,
+                f"device {device_id}",
+                admin_log.DEVICE_ENROLLED,
+                device_id,
+                {"establishment": row["establishment"]},
             )
     except IntegrityError:
         raise HubRefusal("This laptop is already enrolled with this hub.", 409) from None
@@ -125,31 +145,33 @@ def state_of(row: Mapping[Any, Any]) -> DeviceState:
     )
 
 
-def _mark(store: HubStore, device_id: str, column: str) -> None:
-    with store.engine.begin() as conn:
+def _mark(store: HubStore, device_id: str, column: str, action: str, who: str | None) -> None:
+    with store.administering() as conn:
         done = conn.execute(
             update(schema.devices)
             .where(schema.devices.c.id == device_id)
             .where(schema.devices.c[column].is_(None))
             .values({column: utcnow()})
         )
-        if (
-            done.rowcount == 0
-            and not conn.execute(
-                select(schema.devices.c.id).where(schema.devices.c.id == device_id)
-            ).first()
-        ):
+        est = conn.execute(
+            select(schema.devices.c.establishment).where(schema.devices.c.id == device_id)
+        ).scalar()
+        if est is None:
             raise HubRefusal(f"No device {device_id!r} is enrolled with this hub.", 404)
+        # A repeat changes nothing, but someone asked: logged as such.
+        outcome = "done" if done.rowcount == 1 else "already"
+        detail = {"establishment": est, "outcome": outcome}
+        admin_log.append(conn, who or admin_log.operator(), action, device_id, detail)
 
 
-def revoke(store: HubStore, device_id: str) -> None:
+def revoke(store: HubStore, device_id: str, *, who: str | None = None) -> None:
     """The device can no longer pull (it may still upload what it holds)."""
-    _mark(store, device_id, "revoked_at")
+    _mark(store, device_id, "revoked_at", admin_log.DEVICE_REVOKED, who)
 
 
-def request_wipe(store: HubStore, device_id: str) -> None:
+def request_wipe(store: HubStore, device_id: str, *, who: str | None = None) -> None:
     """At its next sync, once its outbox is empty, the device destroys its vault."""
-    _mark(store, device_id, "wipe_requested_at")
+    _mark(store, device_id, "wipe_requested_at", admin_log.WIPE_ORDERED, who)
 
 
 def mark_wiped(conn: Connection, device_id: str) -> None:

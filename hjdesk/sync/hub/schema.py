@@ -25,6 +25,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -240,6 +241,24 @@ id_aliases = Table(
     Column("old_id", String(36), primary_key=True),
     Column("new_id", String(36), nullable=False, index=True),
     Column("kind", String(40), nullable=False),
+)
+
+# What administrators did to the hub (`hjdesk hub admin-log`): codes issued, devices enrolled,
+# revoked or told to wipe, transfers confirmed, name-card runs. A hash chain like the laptops'
+# audit (`admin_log`): ids and establishment codes only, never a code, token or hash of one.
+admin_events = Table(
+    "admin_events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UtcTime, nullable=False),
+    Column("who", String(120), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(80)),
+    # Canonical JSON text (not JSON/JSONB): hashed as stored, the same on both engines.
+    Column("detail", Text, nullable=False),
+    # Unique: two writers racing for the same tail cannot both commit (no fork).
+    Column("prev_hash", String(64), nullable=False, unique=True),
+    Column("hash", String(64), nullable=False),
 )
 
 CHANGE_COUNTER = "change_seq"

@@ -187,6 +187,17 @@ class HubStore:
                 yield conn
 
     @contextmanager
+    def administering(self) -> Iterator[Connection]:
+        """A write transaction that does not touch the change counter (enrolment, revoke, wipe),
+        IMMEDIATE on SQLite so it holds the write lock from its first read: the admin log's
+        tail it reads cannot move under it (`admin_log`)."""
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn = conn.execution_options(**{SQLITE_IMMEDIATE: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
     def writing(self) -> Iterator[tuple[Connection, SeqAllocator]]:
         """A serialised write transaction holding the change counter (see the module doc)."""
         with self.engine.connect() as conn:

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.engine import RowMapping
 
 from hjdesk.clinical import estate_ids
-from hjdesk.sync.hub import schema
+from hjdesk.sync.hub import admin_log, schema
 from hjdesk.sync.hub.devices import HubRefusal
 from hjdesk.sync.hub.schema import utcnow
 from hjdesk.sync.hub.scope import Scope
@@ -267,9 +267,10 @@ def prison_numbers(store: HubStore, patient_ids: list[str]) -> dict[str, str]:
     return found
 
 
-def confirm(store: HubStore, transfer_id: int) -> TransferRow:
+def confirm(store: HubStore, transfer_id: int, *, who: str | None = None) -> TransferRow:
     """An administrator confirms a pending transfer: it takes effect now, as if the origin's roll
-    had dropped the patient (purge there once acknowledged, history re-announced here)."""
+    had dropped the patient (purge there once acknowledged, history re-announced here). The admin
+    log records the transfer's id and its two establishments: not who it is about."""
     table, docs = schema.transfers, schema.documents
     with store.writing() as (conn, seqs):
         claim = conn.execute(select(table).where(table.c.id == transfer_id)).mappings().first()
@@ -289,9 +290,17 @@ def confirm(store: HubStore, transfer_id: int) -> TransferRow:
         )
         if doc is None:
             raise HubRefusal(f"The hub holds no patient for transfer {transfer_id}.", 409)
-        _decide(conn, [c for c in _pending(conn, patient_id) if c["id"] != transfer_id],
-                CANCELLED, "administrator")  # fmt: skip
+        others = [c for c in _pending(conn, patient_id) if c["id"] != transfer_id]
+        _decide(conn, others, CANCELLED, "administrator")
         _decide(conn, [claim], EFFECTIVE, "administrator")
+        detail = {"from": claim["from_code"], "to": claim["to_code"], "cancelled": len(others)}
+        admin_log.append(
+            conn,
+            who or admin_log.operator(),
+            admin_log.TRANSFER_CONFIRMED,
+            str(transfer_id),
+            detail,
+        )
         payload = estate_ids.take_placement(dict(doc["payload"]), claim["placement"])
         scope = Scope(conn, seqs)
         scope.prefetch([patient_id])
