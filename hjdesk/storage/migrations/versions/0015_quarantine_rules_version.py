@@ -1,7 +1,7 @@
 """set-aside records: which apply rules set a pulled record aside
 
-Revision ID: 0014_quarantine_version
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06
 
 A pulled record this laptop could not apply is set aside (`sync_quarantine`). Each pulled one now
@@ -14,8 +14,8 @@ as older: each is retried once. No data changes; downgrade drops the column.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_quarantine_version"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
