@@ -81,6 +81,9 @@ class SyncSummary:
     # The ACCT cases this sync closed as mirrors an arrival's HA alert made, the person having
     # arrived with an open ACCT (H-38): case ids only, never who they are about.
     mirrors_closed: tuple[str, ...] = ()
+    # Pulled records an earlier version of HJDesk set aside, stored by this sync (retried once
+    # the laptop runs a version that can apply them): a count only, naming nobody.
+    stored_set_aside: int = 0
 
     def lines(self) -> list[str]:
         out = [
@@ -88,6 +91,8 @@ class SyncSummary:
             f"Received {self.pulled} records: {self.applied} stored, {self.skipped} already here, "
             f"{self.deferred} waiting behind unsent edits.",
         ]
+        if self.stored_set_aside:
+            out.append(stored_set_aside_line(self.stored_set_aside))
         if self.purged or self.purges_waiting:
             out.append(
                 f"Removed {self.purged} patients who left this establishment"
@@ -125,6 +130,13 @@ def mirrors_closed_line(count: int) -> str:
         f"Closed {count} ACCTs mirrored on arrival: each person arrived with an open ACCT, "
         "which continues here."
     )
+
+
+def stored_set_aside_line(count: int) -> str:
+    """What a sync says when it stored records an earlier version of HJDesk had set aside."""
+    if count == 1:
+        return "Stored 1 record set aside by an earlier version of HJDesk."
+    return f"Stored {count} records set aside by an earlier version of HJDesk."
 
 
 def sync_config(vault: OpenVault) -> SyncConfig | None:
@@ -304,6 +316,7 @@ def sync(
         revoked=revoked, wiped=wiped, receipt_at=utcnow(),
         quarantined=tally.quarantined + tally.pull.quarantined, in_quarantine=in_quarantine,
         mirrors_closed=tuple(c.mirror_id for c in closed),
+        stored_set_aside=tally.stored_set_aside,
     )  # fmt: skip
     report(SyncProgress("done", 1, 1, "sync complete"))
     return summary

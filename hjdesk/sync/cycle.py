@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -35,6 +36,8 @@ from hjdesk.sync.local_apply import (
 from hjdesk.sync.protocol import ChangesReply, DeviceState, PushReply, WireOp, op_id
 from hjdesk.sync.transport import HubClient, OpsRefusedByHub, SeqGapRefused
 
+log = logging.getLogger("hjdesk.sync")
+
 
 @dataclass(frozen=True, slots=True)
 class SyncProgress:
@@ -57,6 +60,8 @@ class Tally:
     pull: PageResult = field(default_factory=PageResult)
     pulled: int = 0
     quarantined: int = 0
+    # Pulled records an earlier version set aside, stored by this sync's automatic retry.
+    stored_set_aside: int = 0
     state: DeviceState | None = None
 
 
@@ -344,6 +349,7 @@ def _end_deferral(vault: OpenVault) -> None:
 
 def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, page: int) -> None:
     _end_deferral(vault)
+    _retry_set_aside_earlier(vault, tally, progress)
     with vault.session() as session:
         since = local_state.cursor(session)
     fill = _FirstFill(vault, progress) if _FirstFill.wanted(vault, since) else None
@@ -362,6 +368,32 @@ def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, p
     finally:
         if fill is not None:
             fill.close()
+
+
+def _retry_set_aside_earlier(vault: OpenVault, tally: Tally, progress: ProgressFn) -> None:
+    """Pulled records an earlier version of HJDesk set aside, retried now that a version with
+    newer apply rules runs (`quarantine.retry_set_aside_earlier`).
+
+    Here, at the start of the pull, rather than at unlock: it is the pull's own work (the same
+    apply path and rules, on the same REMOTE connection kind), it needs nothing from the hub, and
+    unlock stays quick and belongs to storage, which may not call sync. Before the pages, so the
+    pages that follow may supersede what it stores (the usual rev rules decide, either order),
+    and a retry never reads the cursor or decides a first fill (a vault with records set aside
+    has a cursor already). Usually nothing matches: one indexed query on a small table. A
+    failure here never stops the sync: each record's retry is caught inside, and anything else
+    is logged by type only (no record values) and the pull goes on."""
+    try:
+        stored = quarantine.retry_set_aside_earlier(vault)
+    except Exception as error:  # the sync goes on; the rows stay for the next one
+        log.warning("retrying records set aside earlier failed: %s", type(error).__name__)
+        return
+    if stored:
+        tally.stored_set_aside += stored
+        progress(
+            SyncProgress(
+                "pull", 0, None, f"stored {stored} records set aside by an earlier version"
+            )
+        )
 
 
 def _pull_pages(

@@ -71,6 +71,18 @@ from hjdesk.storage.models.column_types import JsonText, from_text, member_of
 from hjdesk.sync import payloads, quarantine
 from hjdesk.sync.protocol import STAFF_CARD_KIND, Change, TransferNote
 
+# What this version of the laptop's apply rules can store. Bump it (by one, never down) whenever a
+# release learns to apply something an earlier one could not: a new kind, a field or value the
+# payload rules used to refuse, a rule relaxed. A pulled record set aside is stamped with it
+# (`quarantine.set_aside_pulled`), and the first sync under a higher number retries every pulled
+# record set aside under a lower one (`quarantine.retry_set_aside_earlier`), so a record an older
+# release could not store is stored once the laptop is updated, without anyone pressing retry.
+# A number of its own rather than the app's version: releases that change nothing here retry
+# nothing, and it compares as a plain integer. Forgetting a bump costs only the automatic retry
+# (a person can still retry by hand); tests/sync/test_quarantine_auto_retry.py pins the kinds and
+# fields each number knows, so adding one without a bump fails there.
+APPLY_RULES_VERSION = 1
+
 # Staff fields that say what a person may do: never applied from a pulled row.
 STAFF_AUTHORITY = ("role", "active")
 

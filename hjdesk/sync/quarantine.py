@@ -9,7 +9,9 @@ do about it.
 What a person can do about one, once the cause is fixed (`hjdesk sync --quarantine`, Sync page):
 - `resend`: queue a refused change again, exactly as it was; the hub checks it afresh at the next
   sync and, if it still breaks a rule, it comes back here;
-- `retry`: apply a pulled record again now (e.g. after an update of HJDesk);
+- `retry`: apply a pulled record again now (e.g. after an update of HJDesk). A sync does this
+  by itself, once, for every pulled record set aside by an earlier version than the one running
+  (`retry_set_aside_earlier`, each record stamped with the apply rules that set it aside);
 - `dismiss`: an administrator decides it will not go to the office, giving a reason. The record
   stays here, readable (`payload_text`), marked dismissed; it no longer counts as waiting.
 Each is audited.
@@ -17,17 +19,21 @@ Each is audited.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.models import OutboxOp, SyncQuarantine, utcnow
 from hjdesk.storage.vault import ADMIN_ROLE, OpenVault
 from hjdesk.sync.protocol import MAX_BATCH, Change, Refused
+
+log = logging.getLogger("hjdesk.sync")
 
 PUSH, PULL = "push", "pull"
 AUDIT_ACTION = "sync_quarantined"
@@ -181,12 +187,16 @@ def withdrawn_json(session: Session, after: int, last: int) -> bytes:
 
 
 def set_aside_pulled(session: Session, change: Change, rule: str, reason: str) -> None:
-    """Keep a pulled record this laptop will not apply (inside the pull's transaction)."""
+    """Keep a pulled record this laptop will not apply (inside the pull's transaction), stamped
+    with the apply rules that refused it: a later version with newer rules retries it."""
+    from hjdesk.sync import local_apply  # it imports this module
+
     session.add(
         SyncQuarantine(
             direction=PULL, kind=change.kind[:40], record_id=change.record_id,
             patient_id=change.patient_id, op_seq=None, rule=rule[:40], reason=reason[:300],
             payload=json.dumps(change.payload, ensure_ascii=False), detected_at=utcnow(),
+            rules_version=local_apply.APPLY_RULES_VERSION,
         )
     )  # fmt: skip
 
@@ -321,6 +331,27 @@ def resend(vault: OpenVault, item_id: int) -> None:
 def retry(vault: OpenVault, item_id: int) -> bool:
     """Apply a pulled record that was set aside, now. True if it is stored (or no longer
     needed: this laptop holds a newer version); False if it was set aside again."""
+    return _retry(vault, item_id, automatic=False).applied is not None
+
+
+class _StillUnknown(Exception):
+    """The record's kind is still one this version does not know: it stays as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Retried:
+    """What one retry did. `applied`: None if the record was set aside again (or stays), else
+    how many records it stored (0 when the laptop holds a newer version, or it waits behind
+    unsent work or a conflict, as a pulled record would)."""
+
+    applied: int | None
+
+
+def _retry(vault: OpenVault, item_id: int, *, automatic: bool) -> _Retried:
+    """Apply one set-aside pulled record through the pull's own path (`apply_changes`, with its
+    rules: newer versions held here win, unsent work and conflicts hold it back, a record that
+    still breaks a rule is set aside again, stamped with this version's apply rules). Audited
+    with ids only."""
     from hjdesk.sync.cycle import remote_session
     from hjdesk.sync.local_apply import PageResult, apply_changes
 
@@ -343,16 +374,60 @@ def retry(vault: OpenVault, item_id: int) -> bool:
         rev=rev if isinstance(rev, int) and not isinstance(rev, bool) else 1,
     )  # fmt: skip
     result = PageResult()
-    with remote_session(vault) as session:
-        session.execute(delete(SyncQuarantine).where(SyncQuarantine.id == item_id))
-        apply_changes(session, [change], result)
+    try:
+        with remote_session(vault) as session:
+            session.execute(delete(SyncQuarantine).where(SyncQuarantine.id == item_id))
+            apply_changes(session, [change], result)
+            if result.unknown:  # never dropped: rolled back, the row stays
+                raise _StillUnknown
+    except _StillUnknown:
+        result.quarantined = 1
     stored = not result.quarantined
-    vault.audit(
-        "sync_quarantine_retried",
-        patient_id=patient_id,
-        detail={"kind": kind, "record_id": record_id, "stored": stored},
-    )
+    detail: dict[str, object] = {"kind": kind, "record_id": record_id, "stored": stored}
+    if automatic:
+        detail["automatic"] = True
+    vault.audit("sync_quarantine_retried", patient_id=patient_id, detail=detail)
     audit_pending(vault)
+    return _Retried(result.applied if stored else None)
+
+
+def retry_set_aside_earlier(vault: OpenVault) -> int:
+    """Retry every pulled record set aside by an earlier version of HJDesk than this one (its
+    apply rules version lower, or not recorded), not dismissed, oldest first, each as `retry`
+    does. Those stored leave the list; those set aside again are stamped with this version, so
+    the next sync does not retry them. One that fails to be retried at all stays and is
+    stamped too; this never raises for a record (logged by type and id only). How many records
+    were stored."""
+    from hjdesk.sync import local_apply
+
+    current = local_apply.APPLY_RULES_VERSION
+    earlier = (SyncQuarantine.rules_version.is_(None)) | (SyncQuarantine.rules_version < current)
+    with vault.session() as session:
+        ids = list(
+            session.scalars(
+                select(SyncQuarantine.id)
+                .where(
+                    SyncQuarantine.direction == PULL,
+                    SyncQuarantine.dismissed_at.is_(None),
+                    earlier,
+                )
+                .order_by(SyncQuarantine.id)
+            )
+        )
+    stored = 0
+    for item_id in ids:
+        try:
+            stored += _retry(vault, item_id, automatic=True).applied or 0
+        except Exception as error:  # one record never stops a sync
+            log.warning(
+                "automatic retry of set-aside record %s failed: %s", item_id, type(error).__name__
+            )
+            with contextlib.suppress(Exception), vault.transaction() as session:
+                session.execute(
+                    update(SyncQuarantine)
+                    .where(SyncQuarantine.id == item_id)
+                    .values(rules_version=current)
+                )
     return stored
 
 

@@ -267,7 +267,9 @@ class SyncController(QObject):
         self.finished.emit(SyncOutcome(summary, None, automatic))
         if summary.wiped:
             self.wiped.emit()
-        elif summary.applied or summary.purged or summary.mirrors_closed:
+        elif (
+            summary.applied or summary.purged or summary.mirrors_closed or summary.stored_set_aside
+        ):
             self.context.navigator.data_changed.emit()
 
     def _sync_failed(self, generation: int, automatic: bool, exc: BaseException) -> None:

@@ -366,3 +366,32 @@ def test_0014_drops_the_kind_index_and_keeps_only_corrections_in_the_amendments_
 
     names = _indexes_after_downgrade(home, "0013", "encounters")
     assert {"ix_encounters_kind", "ix_encounters_amends_id"} <= names
+
+
+def _columns(conn, table: str) -> dict[str, int]:
+    """Column name: its `notnull` flag."""
+    return {r[1]: r[3] for r in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+
+
+def test_0015_stamps_set_aside_records_with_the_apply_rules_that_refused_them(home, monkeypatch):
+    """A vault an 0014 HJDesk made gains `sync_quarantine.rules_version`, empty (rows set aside
+    before it count as set aside by an earlier version: tests/sync/test_quarantine_auto_retry.py);
+    downgrading drops it again."""
+    opened = _create_at(home, monkeypatch, "0014")
+    with opened.engine.connect() as conn:
+        assert "rules_version" not in _columns(conn, "sync_quarantine")
+    opened.lock()
+
+    opened = Vault(home).unlock("admin", PASSWORD)
+    try:
+        assert _revision(opened) == migrate.head_revision()
+        with opened.engine.connect() as conn:
+            assert _columns(conn, "sync_quarantine")["rules_version"] == 0  # nullable
+    finally:
+        opened.lock()
+
+    with opened_engine(home) as engine, engine.begin() as conn:
+        command.downgrade(migrate._config(conn), "0014")
+        columns = _columns(conn, "sync_quarantine")
+        assert "rules_version" not in columns
+        assert {"dismissed_at", "audited_at", "payload"} <= set(columns)

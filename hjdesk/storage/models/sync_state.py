@@ -77,3 +77,7 @@ class SyncQuarantine(Base):
     dismissed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     dismissed_by: Mapped[str | None] = mapped_column(String(40))
     dismissal_reason: Mapped[str | None] = mapped_column(String(300))
+    # A pulled record: the apply rules version (`hjdesk.sync.local_apply.APPLY_RULES_VERSION`)
+    # of the HJDesk that set it aside. A sync retries it once a version with newer rules runs
+    # (NULL: set aside before this column, so by an older version). None for a push.
+    rules_version: Mapped[int | None] = mapped_column(Integer)
