@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
+from hjdesk.storage import driver_sql
 from hjdesk.storage.ids import uuid7
 from hjdesk.storage.models.base import utcnow
 from hjdesk.storage.models.new_rows import new_row
@@ -136,10 +137,10 @@ def last_link(session: Session) -> tuple[int, str]:
     newest = session.info.get(_NEWEST)
     if isinstance(newest, AuditEvent) and inspect(newest).pending:
         return newest.seq, newest.hash
-    # `session.connection()` never autoflushes. Plain SQL on it skips compiling and caching an
-    # ORM statement: 17 µs a read instead of 57 µs (docs/performance.md), errors still
-    # translated by the engine's handlers.
-    row = session.connection().exec_driver_sql(_LAST_LINK_SQL).first()
+    # `session.connection()` never autoflushes. Plain SQL on the driver skips compiling and
+    # caching an ORM statement and SQLAlchemy's per-statement work (docs/performance.md), errors
+    # still translated by the engine's handlers (`driver_sql`).
+    row = driver_sql.fetch_one(session.connection(), _LAST_LINK_SQL, ())
     return (row[0], row[1]) if row else (0, GENESIS)
 
 

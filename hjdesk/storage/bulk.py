@@ -8,7 +8,8 @@ a laptop's storing a pull, on SQLite; on PostgreSQL every row is a statement the
 its own (docs/performance.md). Here each column's own bind processor (the function SQLAlchemy
 itself would call: JSON text or JSONB, naive UTC datetimes, SQLite's datetime strings) is looked
 up once and applied in a tight loop; SQLite then gets one prepared INSERT run by the driver's
-`executemany`, PostgreSQL one `COPY … FROM STDIN`, its bulk-load path. What is stored is what
+`executemany` (`driver_sql`: without SQLAlchemy's per-statement work, its error handling kept),
+PostgreSQL one `COPY … FROM STDIN`, its bulk-load path. What is stored is what
 `conn.execute` would have stored, and it is part of the caller's transaction.
 """
 
@@ -20,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
+
+from hjdesk.storage.driver_sql import execute_many
 
 _Processors = tuple[tuple[int, Callable[[Any], Any]], ...]
 
@@ -47,7 +50,7 @@ def insert_many(
     sql, order, processors, positional = _statement(table, keys, as_stored, dialect)
     values = _all_values(rows, order, processors)
     if positional:
-        conn.exec_driver_sql(sql, values)
+        execute_many(conn, sql, values)
     else:  # a driver taking named parameters
         conn.exec_driver_sql(sql, [dict(zip(order, row, strict=True)) for row in values])
 

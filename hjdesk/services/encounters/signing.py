@@ -25,8 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from hjdesk.clinical.attendance import is_seen
@@ -50,7 +53,7 @@ from hjdesk.services.permissions import (
     require_own_entry_unless_registered,
 )
 from hjdesk.services.worklists import withdraw_tasks
-from hjdesk.storage import audit
+from hjdesk.storage import audit, driver_sql
 from hjdesk.storage.errors import InvalidInput, PermissionDenied
 from hjdesk.storage.ids import uuid7
 from hjdesk.storage.models import (
@@ -125,16 +128,31 @@ _BORN_AND_SIGNER = (
 )
 
 
+@cache
+def _first_read(dialect: Dialect) -> tuple[str, tuple[str, ...], dict[str, Any], Any]:
+    """`_BORN_AND_SIGNER` compiled once: its SQL, its parameters' order, the values it fixes
+    (the LIMITs), and the date of birth's result processor (the column's type turns its text
+    into a date, as the Core read did). Run on the driver (`storage.driver_sql`): the Core
+    read's per-statement work was as long as the read."""
+    compiled = _BORN_AND_SIGNER.compile(dialect=dialect)
+    if compiled.positiontup is None:
+        raise TypeError("the vault's driver takes positional parameters")
+    born = _PATIENTS.c.date_of_birth.type.dialect_impl(dialect).result_processor(dialect, None)
+    return str(compiled), tuple(compiled.positiontup), dict(compiled.params), born
+
+
 def _age_and_signer(
     vault: OpenVault, session: Session, inp: EncounterInput, when: datetime
 ) -> tuple[int, str | None, tuple[int, str]]:
     """The patient's age on the day of the encounter, the signer's current display name, and
     the audit chain's last link."""
-    params = {"patient_id": inp.patient_id, "staff_id": vault.actor.staff_id}
-    row = session.connection().execute(_BORN_AND_SIGNER, params).first()
+    conn = session.connection()
+    sql, order, fixed, born_of = _first_read(conn.dialect)
+    values = {**fixed, "patient_id": inp.patient_id, "staff_id": vault.actor.staff_id}
+    row = driver_sql.fetch_one(conn, sql, [values[key] for key in order])
     if row is None or row[0] is None:
         raise InvalidInput("That patient is not in this vault.")
-    born: date = row[0]
+    born: date = born_of(row[0]) if born_of is not None else row[0]
     moment = inp.started_at if inp.started_at.tzinfo is not None else when
     return age_on(born, max(local_day(moment), born)), row[1], audit.tail_of(row[2], row[3])
 
