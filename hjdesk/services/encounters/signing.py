@@ -115,9 +115,10 @@ def _check_appointment(session: Session, inp: EncounterInput, chain: list[str]) 
 # Only the date of birth: loading the whole Patient (location, alerts) was a fifth of the time of
 # writing an entry. The signer's name rides on the same read (a key lookup on staff) instead of a
 # name kept from unlock: a rename that reached the vault since (a pull, another process) shows
-# on the next entry, whatever wrote it. Built once and run as Core on the session's connection
-# (no autoflush: neither row is ever pending in this transaction): the ORM's statement path was
-# ~5 % of an entry (docs/performance.md). The column's type still turns the text into a date.
+# on the next entry, whatever wrote it. Compiled once and run on the session's connection's
+# driver (`_first_read`; no autoflush: neither row is ever pending in this transaction): the
+# ORM's statement path, then SQLAlchemy's per-statement work, were each a few per cent of an
+# entry (docs/performance.md). The column's type still turns the text into a date.
 # The audit chain's last link rides on it too (`audit.TAIL_SEQ`): read first thing in the
 # transaction, before anything is audited in it, it is the tail the entry's events follow.
 _PATIENTS, _STAFF = Patient.__table__, Staff.__table__

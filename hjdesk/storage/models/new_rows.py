@@ -3,7 +3,7 @@
 `Encounter(**values)` runs SQLAlchemy's instrumented `set` for every keyword (the change-tracking
 bookkeeping, the listeners, the modified flag): 34 µs for an encounter's eighteen values against
 2 µs to fill the instance's dictionary, and an entry makes a row of each of three or more kinds
-(docs/performance.md, "One entry: rows made without attribute events"). A new row is only ever
+(docs/performance.md, "One entry: rows filled, one read fewer, …"). A new row is only ever
 inserted (`storage.append`) or added to a session and flushed, and both read the instance's
 dictionary, so nothing downstream needs those events; what the events *do* to a value is done
 here too:
@@ -13,8 +13,8 @@ here too:
   listener these models have), with the same ValueError for a text that is not a member.
 
 `tests/storage/test_new_rows.py` checks that every mapped model still has no other listener a
-fill would skip, and that a filled row and a constructed one hold the same values, insert the
-same row and queue the same outbox op.
+fill would skip, and that a filled row and a constructed one hold the same values and the same
+payload; `tests/services/test_encounter_append.py` compares the rows and ops an entry stores.
 """
 
 from __future__ import annotations
