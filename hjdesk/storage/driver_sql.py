@@ -1,10 +1,11 @@
 """Prepared statements run on the connection's own driver cursor, in its transaction.
 
 `Connection.exec_driver_sql` builds an execution context, a cursor wrapper and a result for every
-statement: ~34 µs against ~7 µs for the same read on the driver (docs/performance.md, "One entry:
-rows filled, one read fewer, two index keys fewer, statements on the driver"). A signed entry runs five statements besides BEGIN and COMMIT, and a
-pull or a push one per page and table, so the hot paths (`bulk.insert_many`, the entry's first
-read, the audit chain's tail) run them here. What SQLAlchemy's path gives that matters is kept:
+statement: ~34 µs against ~7 µs for the same read on the driver (docs/performance.md, "One
+entry: rows filled, one read fewer, two index keys fewer, statements on the driver"). A signed
+entry runs five statements besides BEGIN and COMMIT, and a pull or a push one per page and
+table, so the hot paths (`bulk.insert_many`, the entry's first read, the audit chain's tail) run
+them here. What SQLAlchemy's path gives that matters is kept:
 
 - errors: a driver error goes through the connection's own error handling
   (`Connection._handle_dbapi_exception`: the engine's `handle_error` listeners, so a damaged page
