@@ -84,6 +84,11 @@ class SyncSummary:
     # Pulled records an earlier version of HJDesk set aside, stored by this sync (retried once
     # the laptop runs a version that can apply them): a count only, naming nobody.
     stored_set_aside: int = 0
+    # Records of a kind this version does not know (a newer version's), kept on this laptop by
+    # this sync's pull, and records kept earlier stored by it now that this version knows their
+    # kind: counts only, naming nobody.
+    kept_for_newer: int = 0
+    stored_held: int = 0
 
     def lines(self) -> list[str]:
         out = [
@@ -93,6 +98,10 @@ class SyncSummary:
         ]
         if self.stored_set_aside:
             out.append(stored_set_aside_line(self.stored_set_aside))
+        if self.stored_held:
+            out.append(stored_held_line(self.stored_held))
+        if self.kept_for_newer:
+            out.append(kept_for_newer_line(self.kept_for_newer))
         if self.purged or self.purges_waiting:
             out.append(
                 f"Removed {self.purged} patients who left this establishment"
@@ -137,6 +146,26 @@ def stored_set_aside_line(count: int) -> str:
     if count == 1:
         return "Stored 1 record set aside by an earlier version of HJDesk."
     return f"Stored {count} records set aside by an earlier version of HJDesk."
+
+
+def kept_for_newer_line(count: int) -> str:
+    """What a sync says when its pull kept records of a kind this version cannot show."""
+    if count == 1:
+        return (
+            "Kept 1 record of a kind this version of HJDesk cannot show; it is shown once HJDesk "
+            "is updated."
+        )
+    return (
+        f"Kept {count} records of a kind this version of HJDesk cannot show; they are shown "
+        "once HJDesk is updated."
+    )
+
+
+def stored_held_line(count: int) -> str:
+    """What a sync says when it stored records kept earlier for this version of HJDesk."""
+    if count == 1:
+        return "Stored 1 record kept for this version of HJDesk."
+    return f"Stored {count} records kept for this version of HJDesk."
 
 
 def sync_config(vault: OpenVault) -> SyncConfig | None:
@@ -316,7 +345,8 @@ def sync(
         revoked=revoked, wiped=wiped, receipt_at=utcnow(),
         quarantined=tally.quarantined + tally.pull.quarantined, in_quarantine=in_quarantine,
         mirrors_closed=tuple(c.mirror_id for c in closed),
-        stored_set_aside=tally.stored_set_aside,
+        stored_set_aside=tally.stored_set_aside, kept_for_newer=tally.pull.kept,
+        stored_held=tally.stored_held,
     )  # fmt: skip
     report(SyncProgress("done", 1, 1, "sync complete"))
     return summary

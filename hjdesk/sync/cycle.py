@@ -30,6 +30,8 @@ from hjdesk.sync.local_apply import (
     PageResult,
     applied_tables,
     apply_changes,
+    drop_held,
+    held_changes,
     purge_patient,
     store_transfer_notes,
 )
@@ -62,6 +64,9 @@ class Tally:
     quarantined: int = 0
     # Pulled records an earlier version set aside, stored by this sync's automatic retry.
     stored_set_aside: int = 0
+    # Records an earlier pull kept for a newer version (`held_for_newer`), stored by this sync
+    # now that this version knows their kind.
+    stored_held: int = 0
     state: DeviceState | None = None
 
 
@@ -350,9 +355,11 @@ def _end_deferral(vault: OpenVault) -> None:
 def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, page: int) -> None:
     _end_deferral(vault)
     _retry_set_aside_earlier(vault, tally, progress)
+    _store_held_for_this_version(vault, tally, progress)
     with vault.session() as session:
         since = local_state.cursor(session)
     fill = _FirstFill(vault, progress) if _FirstFill.wanted(vault, since) else None
+    kept_before = tally.pull.kept
     try:
         _pull_pages(vault, hub, tally, progress, page, since, fill)
         if fill is not None:
@@ -364,10 +371,75 @@ def pull(vault: OpenVault, hub: HubClient, tally: Tally, progress: ProgressFn, p
             # (Interrupted by the person, Ctrl-C, it stops at once: the next unlock builds them.)
             with contextlib.suppress(Exception):
                 fill.build_indexes()
+        # The pages stored before the failure are kept, and so is what they kept: audited too,
+        # unless that fails as well (the pull's own error is the one shown).
+        with contextlib.suppress(Exception):
+            _audit_kept(vault, tally, kept_before)
         raise
     finally:
         if fill is not None:
             fill.close()
+    _audit_kept(vault, tally, kept_before)
+
+
+HELD_KEPT_ACTION = "sync_held_for_newer"
+HELD_STORED_ACTION = "sync_held_stored"
+
+
+def _audit_kept(vault: OpenVault, tally: Tally, before: int) -> None:
+    """One audit event for a pull that kept records of kinds this version does not know: how
+    many and of which kinds, nothing about whom (they are not problems for a person, so not
+    audited one by one, unlike records set aside)."""
+    kept = tally.pull.kept - before
+    if kept:
+        vault.audit(
+            HELD_KEPT_ACTION,
+            detail={"kept": kept, "kinds": sorted(k[:40] for k in tally.pull.kept_kinds)[:20]},
+        )
+
+
+def _store_held_for_this_version(vault: OpenVault, tally: Tally, progress: ProgressFn) -> None:
+    """Records an earlier pull kept for a newer version (`held_for_newer`) whose kind this
+    version knows: applied now through the pull's own path (`apply_changes` on a REMOTE
+    connection: the rev rules, unsent-work and conflict hold-backs and payload checks apply; one
+    that fails its checks is set aside as a pulled record would be) and removed from the held
+    table in the same transaction, 500 at a time.
+
+    Beside `_retry_set_aside_earlier` and for the same reasons: before the pages (which may then
+    supersede what it stores; the rev rules decide either way), needing nothing from the hub.
+    Usually there is nothing: one query on a small table. A failure never stops the sync: it is
+    logged by type only (no record values), the rows stay for the next sync, and the pull goes
+    on."""
+    stored = set_aside = 0
+    kinds: set[str] = set()
+    try:
+        while True:
+            result = PageResult()  # counted once its batch is committed
+            with remote_session(vault) as session:
+                changes = held_changes(session)
+                if not changes:
+                    break
+                apply_changes(session, changes, result)
+                drop_held(session, changes)
+            stored += result.applied
+            set_aside += result.quarantined
+            kinds.update(c.kind for c in changes)
+    except Exception as error:  # the sync goes on; the rows stay for the next one
+        log.warning("storing records kept for this version failed: %s", type(error).__name__)
+    if not kinds:
+        return
+    tally.stored_held += stored
+    tally.pull.quarantined += set_aside
+    try:
+        vault.audit(
+            HELD_STORED_ACTION,
+            detail={"stored": stored, "set_aside": set_aside,
+                    "kinds": sorted(k[:40] for k in kinds)[:20]},
+        )  # fmt: skip
+    except Exception as error:  # what was stored stays stored; the sync goes on
+        log.warning("auditing records kept for this version failed: %s", type(error).__name__)
+    if stored:
+        progress(SyncProgress("pull", 0, None, f"stored {stored} records kept for this version"))
 
 
 def _retry_set_aside_earlier(vault: OpenVault, tally: Tally, progress: ProgressFn) -> None:

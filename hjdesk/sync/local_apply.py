@@ -15,8 +15,12 @@ outbox ops and pass the signed-entry guard (they are the hub's copies, not edits
   the person's own laptop), so an update leaves them as they are here;
 - a name card (another establishment's staff member, as the hub describes them: H-37) is stored
   in its own read-only table, never as a staff row;
-- a kind this version does not know (a newer version's) is counted and left at the hub: the
-  pull goes on;
+- a kind this version does not know (a newer version's) is kept on this laptop, as the hub
+  sent it, in `held_for_newer` (newer revs replace older, never the other way round) and the
+  pull goes on; the first sync of a version that knows the kind stores it through this same
+  path (`held_changes`, called by `hjdesk.sync.cycle` before the pull's pages), so an update
+  never leaves a record behind the cursor. (A laptop from before this table passed them over.)
+  Other devices' audit events are never stored: the hub keeps them;
 - references are not checked while applying (`PRAGMA foreign_keys` off for the pull): a laptop
   holds one establishment's slice, so a record may point at one it will never receive.
 """
@@ -26,7 +30,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
@@ -55,6 +59,7 @@ from hjdesk.storage.models import (
     NAME_CARD_FIELDS,
     AuditEvent,
     Base,
+    HeldForNewer,
     OutboxOp,
     Patient,
     RollLinkFlag,
@@ -208,6 +213,10 @@ class PageResult:
     quarantined: int = 0
     purged: int = 0
     purges_waiting: int = 0
+    # Records of a kind this version does not know, kept in `held_for_newer` (also in `unknown`,
+    # with other devices' audit events, which are never stored), and their kinds.
+    kept: int = 0
+    kept_kinds: set[str] = field(default_factory=set)
 
 
 def apply_changes(session: Session, changes: list[Change], result: PageResult) -> None:
@@ -221,13 +230,105 @@ def apply_changes(session: Session, changes: list[Change], result: PageResult) -
         cls = classes.get(kind)
         if kind == STAFF_CARD_KIND:
             _apply_cards(session, group, result)
-        elif cls is None or cls is AuditEvent:
-            result.unknown += len(group)  # a newer version's record type: the hub keeps it
+        elif cls is AuditEvent:
+            result.unknown += len(group)  # another device's audit event: the hub keeps it
+        elif cls is None:
+            result.unknown += len(group)  # a newer version's record type: kept for it
+            _hold(session, kind, group, result)
         elif kind in estate_ids.MIRRORED:
             _apply_mirrored(session, cls, kind, group, result)
         else:
             held = _HeldBack(unsent, {k[1]: c for k, c in conflicted.items() if k[0] == kind})
             _apply_plain(session, cls, kind, group, held, result)
+
+
+def _held_table() -> Table:
+    table = HeldForNewer.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _hold(session: Session, kind: str, group: list[Change], result: PageResult) -> None:
+    """Keep records of a kind this version does not know, as the hub sent them, one row per
+    record: a newer rev replaces the one held, an older or the same one is skipped. Never
+    checked (this version has no rules for the kind); the version that knows it checks them
+    when it stores them."""
+    conn = session.connection()
+    table = _held_table()
+    held: dict[str, int] = {}
+    ids = [c.record_id for c in group]
+    for start in range(0, len(ids), 500):
+        held.update(
+            conn.execute(
+                select(table.c.record_id, table.c.rev).where(
+                    table.c.kind == kind, table.c.record_id.in_(ids[start : start + 500])
+                )
+            ).all()
+        )
+    now = utcnow()
+    for change in group:
+        mine = held.get(change.record_id)
+        if mine is not None and mine >= change.rev:
+            result.skipped += 1
+            continue
+        row = {
+            "kind": kind, "record_id": change.record_id, "patient_id": change.patient_id,
+            "rev": change.rev, "payload": json.dumps(change.payload, ensure_ascii=False),
+            "received_at": now,
+        }  # fmt: skip
+        insert = sqlite_insert(table).values(row)
+        conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=[table.c.kind, table.c.record_id],
+                set_={k: insert.excluded[k] for k in ("patient_id", "rev", "payload",
+                                                      "received_at")},
+                where=table.c.rev < insert.excluded.rev,
+            )
+        )  # fmt: skip
+        held[change.record_id] = change.rev
+        result.kept += 1
+        result.kept_kinds.add(kind)
+
+
+def held_changes(session: Session, limit: int = 500) -> list[Change]:
+    """Up to `limit` held records of kinds this version now knows, as pulled changes (key
+    order). The caller applies them (`apply_changes`) and drops them (`drop_held`) in one
+    transaction, on the pull's REMOTE connection."""
+    table = _held_table()
+    known = sorted(set(synced_classes()) | {STAFF_CARD_KIND})
+    rows = session.connection().execute(
+        select(table.c.kind, table.c.record_id, table.c.patient_id, table.c.rev,
+               table.c.payload)
+        .where(table.c.kind.in_(known))
+        .order_by(table.c.kind, table.c.record_id)
+        .limit(limit)
+    ).all()  # fmt: skip
+    changes: list[Change] = []
+    for kind, record_id, patient_id, rev, raw in rows:
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            payload = None
+        changes.append(
+            Change(
+                seq=0, kind=kind, record_id=record_id, rev=rev, patient_id=patient_id,
+                payload=payload if isinstance(payload, dict) else {},
+            )
+        )  # fmt: skip
+    return changes
+
+
+def drop_held(session: Session, changes: list[Change]) -> None:
+    """Remove these held records (they have just been applied, in the caller's transaction)."""
+    table = _held_table()
+    conn = session.connection()
+    for change in changes:
+        conn.execute(
+            delete(table).where(
+                table.c.kind == change.kind,
+                table.c.record_id == change.record_id,
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -603,9 +704,11 @@ def _unsent_work(session: Session, patient_id: str) -> bool:
 # flags about the patient (pending transfers, NHS-number flags) are dropped with the patient.
 # Today's marks (worklist_changes) are not work either: the purge's own deletes raise the mark,
 # so the kept lists drop the person at the next call.
+# Records held for a newer version (`held_for_newer`) are the hub's copies, not work made here:
+# the purge takes them with the patient.
 _LOCAL_ONLY_SKIP = {
     "outbox", "sync_conflicts", "sync_pending_purges", "audit_events", "sync_quarantine",
-    "transfer_notices", "roll_link_flags", "worklist_changes",
+    "transfer_notices", "roll_link_flags", "worklist_changes", "held_for_newer",
 }  # fmt: skip
 
 
@@ -635,6 +738,8 @@ def purge_patient(session: Session, patient_id: str) -> bool:
         elif "patient_id" in table.c:
             conn.execute(delete(table).where(table.c.patient_id == patient_id))
     session.execute(delete(SyncConflict).where(SyncConflict.patient_id == patient_id))
+    held = _held_table()
+    conn.execute(delete(held).where(held.c.patient_id == patient_id))
     session.execute(delete(TransferNotice).where(TransferNotice.patient_id == patient_id))
     session.execute(
         delete(RollLinkFlag).where(

@@ -268,7 +268,11 @@ class SyncController(QObject):
         if summary.wiped:
             self.wiped.emit()
         elif (
-            summary.applied or summary.purged or summary.mirrors_closed or summary.stored_set_aside
+            summary.applied
+            or summary.purged
+            or summary.mirrors_closed
+            or summary.stored_set_aside
+            or summary.stored_held
         ):
             self.context.navigator.data_changed.emit()
 

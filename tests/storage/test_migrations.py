@@ -395,3 +395,32 @@ def test_0015_stamps_set_aside_records_with_the_apply_rules_that_refused_them(ho
         columns = _columns(conn, "sync_quarantine")
         assert "rules_version" not in columns
         assert {"dismissed_at", "audited_at", "payload"} <= set(columns)
+
+
+def test_0016_keeps_records_of_a_kind_this_version_does_not_know(home, monkeypatch):
+    """A vault an 0015 HJDesk made gains `held_for_newer`, empty, keyed by kind and record id
+    (tests/sync/test_held_for_newer.py); downgrading drops it again."""
+    opened = _create_at(home, monkeypatch, "0015")
+    with opened.engine.connect() as conn:
+        assert _columns(conn, "held_for_newer") == {}
+    opened.lock()
+
+    opened = Vault(home).unlock("admin", PASSWORD)
+    try:
+        assert _revision(opened) == migrate.head_revision()
+        with opened.engine.connect() as conn:
+            assert _columns(conn, "held_for_newer") == {
+                "kind": 1, "record_id": 1, "patient_id": 0, "rev": 1, "payload": 1,
+                "received_at": 1,
+            }  # fmt: skip
+            keys = {r[1]: r[5] for r in conn.exec_driver_sql("PRAGMA table_info(held_for_newer)")}
+            assert (keys["kind"], keys["record_id"]) == (1, 2)
+            assert conn.exec_driver_sql("SELECT count(*) FROM held_for_newer").scalar() == 0
+    finally:
+        opened.lock()
+
+    names = _indexes_after_downgrade(home, "0015", "sync_quarantine")
+    assert "ix_sync_quarantine_patient_id" in names
+    with opened_engine(home) as engine, engine.connect() as conn:
+        assert _columns(conn, "held_for_newer") == {}
+        assert "rules_version" in _columns(conn, "sync_quarantine")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from hjdesk.clinical import estate_ids
 from hjdesk.services.encounters import patient_timeline
-from hjdesk.storage.models import OutboxOp, Staff, StaffNameCard, SyncQuarantine
+from hjdesk.storage.models import HeldForNewer, OutboxOp, Staff, StaffNameCard, SyncQuarantine
 from hjdesk.sync import payloads
 from hjdesk.sync.cycle import remote_session
 from hjdesk.sync.hub import schema
@@ -199,8 +199,8 @@ def test_a_laptop_stores_cards_read_only_and_sets_aside_a_kind_it_cannot_read(
 ) -> None:
     """Applied as a pull applies them: a card goes to its own table only when newer, never to
     the staff rows or the outbox; a malformed one is set aside; a kind this version does not
-    know (as `staff_card` is to a laptop from before it) is counted and left, and the rest of
-    the page is stored."""
+    know (as `staff_card` is to a laptop from before it) is kept for a newer version
+    (tests/sync/test_held_for_newer.py), and the rest of the page is stored."""
     laptop = make_laptop("solo")
     add_nurse(laptop)
     card_id = estate_ids.staff_card_id(AAA_NURSE, "BBB")
@@ -230,6 +230,8 @@ def test_a_laptop_stores_cards_read_only_and_sets_aside_a_kind_it_cannot_read(
         assert s.get(Staff, AAA_NURSE) is None
         (aside,) = s.scalars(select(SyncQuarantine)).all()
         assert (aside.kind, aside.rule) == (STAFF_CARD_KIND, "payload-invalid")
+        (kept,) = s.scalars(select(HeldForNewer)).all()
+        assert (kept.kind, kept.record_id, kept.rev) == ("name_badge", "badge-1", 1)
         # Nothing of the cards is queued for the hub.
         assert s.scalars(select(OutboxOp).where(OutboxOp.kind == STAFF_CARD_KIND)).all() == []
 

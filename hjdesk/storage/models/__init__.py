@@ -34,7 +34,12 @@ from hjdesk.storage.models.estate import (
 from hjdesk.storage.models.problems import Condition
 from hjdesk.storage.models.roll import Alert, Establishment, Location, Patient, Staff
 from hjdesk.storage.models.signed import Signed, SignedEntryImmutable
-from hjdesk.storage.models.sync_state import SyncConflict, SyncPendingPurge, SyncQuarantine
+from hjdesk.storage.models.sync_state import (
+    HeldForNewer,
+    SyncConflict,
+    SyncPendingPurge,
+    SyncQuarantine,
+)
 from hjdesk.storage.models.system import (
     EVERYONE,
     PENDING_CONTRIBUTIONS,
@@ -66,6 +71,7 @@ __all__ = [
     "Draft",
     "Encounter",
     "Establishment",
+    "HeldForNewer",
     "IdAlias",
     "Location",
     "Measurement",

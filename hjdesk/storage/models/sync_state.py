@@ -1,4 +1,5 @@
-"""Tables the sync client keeps on the laptop: conflicts to resolve and purges waiting.
+"""Tables the sync client keeps on the laptop: conflicts to resolve, purges waiting, records set
+aside, and records of a kind this version does not know, kept for a newer one.
 
 Scalar sync state (hub address, device token, cursor, last receipt) lives in `settings`.
 """
@@ -81,3 +82,24 @@ class SyncQuarantine(Base):
     # of the HJDesk that set it aside. A sync retries it once a version with newer rules runs
     # (NULL: set aside before this column, so by an older version). None for a push.
     rules_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class HeldForNewer(Base):
+    """A pulled record of a kind this version of HJDesk does not know (a newer version's), kept
+    here, encrypted with the rest of the vault, instead of being passed over: the pull's cursor
+    moves past it, so the hub would never send it again (hazard H-37's residual risk).
+
+    Not a problem for a person to act on, so not quarantine: not listed on the Sync page and not
+    audited one by one (one audit event per pull that kept any, counts and kinds only). The first
+    sync of a version that knows the kind stores it through the pull's own path and the row goes
+    (`hjdesk.sync.cycle`). One row per record: a newer rev replaces an older one, never the other
+    way round. A purge of the patient takes their rows with them."""
+
+    __tablename__ = "held_for_newer"
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    patient_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    rev: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text)  # the hub's document, as JSON text
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
